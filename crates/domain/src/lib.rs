@@ -1,0 +1,16 @@
+//! Pure rules and types of wangge: codes, the admin tree, roles and scope, geometry, locate and
+//! the demo city's layout. No I/O lives here.
+
+pub mod code;
+pub mod demo_layout;
+pub mod geometry;
+pub mod locate;
+pub mod rng;
+pub mod role;
+pub mod scope;
+pub mod tree;
+
+pub use code::CodeError;
+pub use role::Role;
+pub use scope::Scope;
+pub use tree::{GridKind, NodeKind};
