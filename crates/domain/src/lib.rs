@@ -1,9 +1,12 @@
 //! Pure rules and types of wangge: codes, the admin tree, roles and scope, geometry, locate and
 //! the demo city's layout. No I/O lives here.
 
+pub mod check;
 pub mod code;
 pub mod demo_layout;
+pub mod error;
 pub mod geometry;
+pub mod guidance;
 pub mod locate;
 pub mod rng;
 pub mod role;
@@ -11,6 +14,7 @@ pub mod scope;
 pub mod tree;
 
 pub use code::CodeError;
+pub use error::{Error, Result};
 pub use role::Role;
 pub use scope::Scope;
 pub use tree::{GridKind, NodeKind};

@@ -1,0 +1,212 @@
+//! Passwords, sessions, API tokens and log-in throttling. Session and token secrets are stored
+//! only as SHA-256 hashes, so a copy of the database does not let anyone in.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use sha2::{Digest, Sha256};
+use wangge_domain::{Error, Role, Scope};
+
+use crate::db::{Handle, sql_error};
+
+/// Who is asking: a signed-in user with their role and node.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub node_id: i64,
+    pub node_code: String,
+    pub node_name: String,
+    pub node_kind: String,
+    pub node_path: String,
+}
+
+impl Principal {
+    pub fn role(&self) -> Option<Role> {
+        Role::parse(&self.role)
+    }
+
+    pub fn scope(&self) -> Scope {
+        Scope::of_path(&self.node_path)
+    }
+
+    pub fn can_edit_tree(&self) -> bool {
+        self.role().is_some_and(Role::can_edit_tree)
+    }
+
+    pub fn can_manage_users(&self) -> bool {
+        self.role().is_some_and(Role::can_manage_users)
+    }
+}
+
+/// The columns of a `Principal`, followed by the query's own FROM and WHERE.
+macro_rules! principal_sql {
+    ($rest:literal) => {
+        concat!(
+            "SELECT u.id AS user_id, u.username, u.display_name, u.role, n.id AS node_id, ",
+            "n.code AS node_code, n.name AS node_name, n.kind AS node_kind, n.path AS node_path ",
+            $rest
+        )
+    };
+}
+
+pub fn hash_password(password: &str) -> Result<String, Error> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| Error::internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::internal(format!("cannot hash password: {e}")))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A fresh random secret, hex-encoded (32 bytes of entropy).
+pub fn random_secret() -> Result<String, Error> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
+    Ok(hex::encode(b))
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+#[derive(sqlx::FromRow)]
+struct LoginRow {
+    id: i64,
+    password_hash: String,
+    active: bool,
+}
+
+/// Log-in failures allowed per user name or per address in the window before refusing.
+pub const MAX_FAILURES: i64 = 5;
+pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// Checks a user name and password; counts failures per name and per address and refuses
+/// with 429 once either passes the limit, so guessing is slow even across instances.
+pub async fn login(
+    h: &mut Handle<'_>,
+    username: &str,
+    password: &str,
+    ip: &str,
+    now: i64,
+) -> Result<i64, Error> {
+    let since = now - FAILURE_WINDOW_MS;
+    let failures: i64 = q!(h, scalar fetch_one, i64,
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM login_failures WHERE (username = $1 OR ip = $2) AND at > $3",
+        username, ip, since)
+    .map_err(sql_error)?;
+    if failures >= MAX_FAILURES {
+        return Err(Error::new(
+            "auth.throttled",
+            429,
+            "too many failed log-ins; wait 15 minutes and try again",
+        ));
+    }
+    let row: Option<LoginRow> = q!(h, fetch_optional, LoginRow,
+        "SELECT id, password_hash, active FROM users WHERE username = $1", username)
+    .map_err(sql_error)?;
+    match row {
+        Some(r) if r.active && verify_password(password, &r.password_hash) => {
+            q!(h, execute, "DELETE FROM login_failures WHERE username = $1", username)
+                .map_err(sql_error)?;
+            Ok(r.id)
+        }
+        _ => {
+            q!(h, execute, "INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3)",
+                username, ip, now)
+            .map_err(sql_error)?;
+            Err(Error::new(
+                "auth.bad_credentials",
+                401,
+                "wrong user name or password",
+            ))
+        }
+    }
+}
+
+/// Starts a session; returns the secret for the cookie.
+pub async fn create_session(
+    h: &mut Handle<'_>,
+    user_id: i64,
+    now: i64,
+    ttl_ms: i64,
+) -> Result<String, Error> {
+    let secret = random_secret()?;
+    q!(h, execute,
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        sha256_hex(&secret), user_id, now, now + ttl_ms)
+    .map_err(sql_error)?;
+    // Expired sessions are swept as new ones start.
+    q!(h, execute, "DELETE FROM sessions WHERE expires_at < $1", now).map_err(sql_error)?;
+    Ok(secret)
+}
+
+pub async fn session_principal(
+    h: &mut Handle<'_>,
+    secret: &str,
+    now: i64,
+) -> Result<Option<Principal>, Error> {
+    const SQL: &str = principal_sql!("FROM sessions s JOIN users u ON u.id = s.user_id JOIN nodes n ON n.id = u.node_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active");
+    q!(h, fetch_optional, Principal, SQL, sha256_hex(secret), now).map_err(sql_error)
+}
+
+pub async fn end_session(h: &mut Handle<'_>, secret: &str) -> Result<(), Error> {
+    q!(h, execute, "DELETE FROM sessions WHERE token_hash = $1", sha256_hex(secret))
+        .map_err(sql_error)?;
+    Ok(())
+}
+
+/// Creates an API token for a user; the secret is shown once and stored only as a hash.
+pub async fn create_token(
+    h: &mut Handle<'_>,
+    user_id: i64,
+    name: &str,
+    now: i64,
+) -> Result<String, Error> {
+    let secret = format!("wg_{}", random_secret()?);
+    q!(h, execute,
+        "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
+        sha256_hex(&secret), user_id, name, now)
+    .map_err(sql_error)?;
+    Ok(secret)
+}
+
+pub async fn token_principal(
+    h: &mut Handle<'_>,
+    secret: &str,
+) -> Result<Option<Principal>, Error> {
+    const SQL: &str = principal_sql!("FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN nodes n ON n.id = u.node_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active");
+    q!(h, fetch_optional, Principal, SQL, sha256_hex(secret)).map_err(sql_error)
+}
+
+pub async fn principal_by_id(h: &mut Handle<'_>, user_id: i64) -> Result<Option<Principal>, Error> {
+    const SQL: &str = principal_sql!("FROM users u JOIN nodes n ON n.id = u.node_id WHERE u.id = $1");
+    q!(h, fetch_optional, Principal, SQL, user_id).map_err(sql_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_round_trip() {
+        let Ok(h) = hash_password("correct horse") else {
+            unreachable!("hashing works")
+        };
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+}

@@ -1,0 +1,338 @@
+//! The `Db` handle and the macros that run one SQL text on either backend.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::{PgConnection, SqliteConnection};
+use wangge_domain::Error;
+
+/// Runs a query on a `&mut Handle`. Forms:
+/// `q!(h, fetch_all, Row, "SQL", args…)` (query_as), `q!(h, scalar fetch_one, i64, "SQL", args…)`,
+/// `q!(h, execute, "SQL", args…)` which yields rows affected.
+macro_rules! q {
+    ($h:expr, execute, $sql:expr $(, $arg:expr)* $(,)?) => {
+        match $h {
+            $crate::db::Handle::Sqlite(c) => sqlx::query($sql)$(.bind($arg))*.execute(&mut **c).await.map(|r| r.rows_affected()),
+            $crate::db::Handle::Postgres(c) => sqlx::query($sql)$(.bind($arg))*.execute(&mut **c).await.map(|r| r.rows_affected()),
+        }
+    };
+    ($h:expr, scalar $method:ident, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        match $h {
+            $crate::db::Handle::Sqlite(c) => sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.$method(&mut **c).await,
+            $crate::db::Handle::Postgres(c) => sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.$method(&mut **c).await,
+        }
+    };
+    ($h:expr, $method:ident, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        match $h {
+            $crate::db::Handle::Sqlite(c) => sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.$method(&mut **c).await,
+            $crate::db::Handle::Postgres(c) => sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.$method(&mut **c).await,
+        }
+    };
+}
+
+/// A start-up or connection problem, with a message a person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(
+        "database URL {0:?} is not understood: use sqlite://PATH or postgres://USER@HOST:PORT/DB"
+    )]
+    BadUrl(String),
+    #[error("cannot open the database at {url}: {source}")]
+    Unreachable { url: String, source: sqlx::Error },
+    #[error(
+        "the database schema is version {found}, newer than this wangge knows ({known}); run a newer wangge"
+    )]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("migration {version} failed: {source}")]
+    Migration { version: i64, source: sqlx::Error },
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+}
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A pooled connection.
+pub enum Conn {
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+}
+
+/// A transaction; dropped without `commit` it rolls back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// What repository functions take: a connection borrowed from a `Conn` or a `Tx`.
+pub enum Handle<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+impl Conn {
+    pub fn handle(&mut self) -> Handle<'_> {
+        match self {
+            Conn::Sqlite(c) => Handle::Sqlite(c),
+            Conn::Postgres(c) => Handle::Postgres(c),
+        }
+    }
+}
+
+impl Tx {
+    pub fn handle(&mut self) -> Handle<'_> {
+        match self {
+            Tx::Sqlite(t) => Handle::Sqlite(t),
+            Tx::Postgres(t) => Handle::Postgres(t),
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+        .map_err(sql_error)
+    }
+}
+
+struct Migration {
+    version: i64,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+/// Both backends' migrations, numbered alike; the parity test checks they define the same columns.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Maps a driver error to the one error type; unique-key clashes become 409s.
+pub(crate) fn sql_error(e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() {
+            return Error::conflict("db.duplicate", format!("already exists: {}", d.message()));
+        }
+        if d.is_foreign_key_violation() {
+            return Error::conflict("db.reference", format!("a reference is broken: {}", d.message()));
+        }
+    }
+    tracing::error!(error = %e, "database error");
+    Error::internal(format!("database error: {e}"))
+}
+
+impl Db {
+    /// Opens the database named by the URL: `sqlite://PATH` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if path.is_empty() {
+                return Err(DbError::BadUrl(url.to_string()));
+            }
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                if !dir.as_os_str().is_empty() && path != ":memory:" {
+                    std::fs::create_dir_all(dir).map_err(|e| DbError::Unreachable {
+                        url: url.to_string(),
+                        source: sqlx::Error::Io(e),
+                    })?;
+                }
+            }
+            let opts = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                // Scoped queries use `path LIKE 'prefix%'`; case-sensitive LIKE lets SQLite use the index.
+                .pragma("case_sensitive_like", "ON")
+                .pragma("synchronous", "NORMAL");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await
+                .map_err(|source| DbError::Unreachable {
+                    url: url.to_string(),
+                    source,
+                })?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(|_| DbError::BadUrl(url.to_string()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(|source| DbError::Unreachable {
+                    url: redact(url),
+                    source,
+                })?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(DbError::BadUrl(url.to_string()))
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Db::Postgres(_))
+    }
+
+    pub async fn conn(&self) -> Result<Conn, Error> {
+        match self {
+            Db::Sqlite(p) => p.acquire().await.map(Conn::Sqlite),
+            Db::Postgres(p) => p.acquire().await.map(Conn::Postgres),
+        }
+        .map_err(sql_error)
+    }
+
+    /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`)
+    /// so two writers wait on the busy timeout instead of failing half-way.
+    pub async fn begin(&self) -> Result<Tx, Error> {
+        match self {
+            Db::Sqlite(p) => p.begin_with("BEGIN IMMEDIATE").await.map(Tx::Sqlite),
+            Db::Postgres(p) => p.begin().await.map(Tx::Postgres),
+        }
+        .map_err(sql_error)
+    }
+
+    pub async fn schema_version(&self) -> Result<i64, DbError> {
+        let mut c = self.conn().await.map_err(|e| DbError::Sql(sqlx::Error::Protocol(e.message)))?;
+        let h = &mut c.handle();
+        let exists: Option<String> = match self {
+            Db::Sqlite(_) => q!(h, scalar fetch_optional, String,
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")?,
+            Db::Postgres(_) => q!(h, scalar fetch_optional, String,
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_version'")?,
+        };
+        if exists.is_none() {
+            return Ok(0);
+        }
+        Ok(q!(h, scalar fetch_one, i64, "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_version")?)
+    }
+
+    pub fn known_schema_version() -> i64 {
+        MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
+    /// Applies what is missing; refuses a schema newer than this binary.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        let found = self.schema_version().await?;
+        let known = Db::known_schema_version();
+        if found > known {
+            return Err(DbError::SchemaTooNew { found, known });
+        }
+        for m in MIGRATIONS.iter().filter(|m| m.version > found) {
+            let run = async {
+                match self {
+                    Db::Sqlite(p) => {
+                        let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(m.sqlite)).execute(&mut *tx).await?;
+                        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+                            .execute(&mut *tx).await?;
+                        sqlx::query("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)")
+                            .bind(m.version).bind(now_ms()).execute(&mut *tx).await?;
+                        tx.commit().await
+                    }
+                    Db::Postgres(p) => {
+                        let mut tx = p.begin().await?;
+                        // Two instances starting together must not both migrate.
+                        sqlx::query("SELECT pg_advisory_xact_lock(7426801)").execute(&mut *tx).await?;
+                        let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_version WHERE version = $1")
+                            .bind(m.version).fetch_optional(&mut *tx).await.unwrap_or(None);
+                        if done.is_some() {
+                            return tx.commit().await;
+                        }
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(m.postgres)).execute(&mut *tx).await?;
+                        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+                            .execute(&mut *tx).await?;
+                        sqlx::query("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)")
+                            .bind(m.version).bind(now_ms()).execute(&mut *tx).await?;
+                        tx.commit().await
+                    }
+                }
+            };
+            run.await.map_err(|source| DbError::Migration {
+                version: m.version,
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Column names and coarse types of every table, for the schema parity test.
+    pub async fn describe_columns(&self) -> Result<Vec<(String, String, String)>, Error> {
+        let mut c = self.conn().await?;
+        let h = &mut c.handle();
+        let rows: Vec<(String, String, String)> = match self {
+            Db::Sqlite(_) => q!(h, fetch_all, (String, String, String),
+                "SELECT m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.name"),
+            Db::Postgres(_) => q!(h, fetch_all, (String, String, String),
+                "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() ORDER BY table_name, column_name"),
+        }
+        .map_err(sql_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(t, c, ty)| (t, c, coarse_type(&ty).to_string()))
+            .collect())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+fn coarse_type(t: &str) -> &'static str {
+    let t = t.to_ascii_lowercase();
+    if t.contains("int") {
+        "integer"
+    } else if t.contains("real") || t.contains("double") {
+        "real"
+    } else if t.contains("bool") {
+        "boolean"
+    } else {
+        "text"
+    }
+}
+
+/// Hides a password in a URL before it goes into a message.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_password() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h:5432/d"),
+            "postgres://u:***@h:5432/d"
+        );
+        assert_eq!(super::redact("postgres://u@h/d"), "postgres://u@h/d");
+    }
+}

@@ -1,0 +1,13 @@
+//! The database: one `Db` handle over SQLite or PostgreSQL, the migrations, and one repository
+//! module per aggregate. Every read or write of territory-bound records takes the caller's
+//! `Scope`, so an unscoped query cannot be written by accident.
+
+#[macro_use]
+mod db;
+pub mod auth;
+pub mod nodes;
+pub mod territory;
+pub mod testdb;
+pub mod users;
+
+pub use db::{Conn, Db, DbError, Handle, Tx, now_ms};

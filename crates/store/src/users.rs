@@ -1,0 +1,197 @@
+//! Accounts: who may sign in, in which role, at which node.
+
+use serde::Serialize;
+use wangge_domain::{Error, NodeKind, Role, Scope};
+
+use crate::auth::hash_password;
+use crate::db::{Handle, sql_error};
+use crate::nodes;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub node_id: i64,
+    pub node_code: String,
+    pub node_name: String,
+    pub phone: Option<String>,
+    pub active: bool,
+}
+
+macro_rules! user_sql {
+    ($rest:literal) => {
+        concat!(
+            "SELECT u.id, u.username, u.display_name, u.role, u.node_id, n.code AS node_code, n.name AS node_name, u.phone, u.active ",
+            "FROM users u JOIN nodes n ON n.id = u.node_id ",
+            $rest
+        )
+    };
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    pub node_code: String,
+    pub phone: Option<String>,
+}
+
+fn validate_username(u: &str) -> Result<(), Error> {
+    let ok = (3..=40).contains(&u.len())
+        && u.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "user.username_invalid",
+            "a user name has 3–40 letters, digits, '.', '_' or '-'",
+        ))
+    }
+}
+
+pub fn validate_password(p: &str) -> Result<(), Error> {
+    if p.chars().count() < 8 {
+        return Err(Error::invalid(
+            "user.password_weak",
+            "a password has at least 8 characters",
+        ));
+    }
+    Ok(())
+}
+
+fn validate_phone(p: Option<&str>) -> Result<Option<String>, Error> {
+    match p.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) if s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') => {
+            Ok(Some(s.to_string()))
+        }
+        Some(_) => Err(Error::invalid("user.phone_invalid", "a phone number has digits, '-' and '+' only")),
+    }
+}
+
+/// Checks that the role may sit at the node's kind.
+fn check_role_at(role: Role, node: &nodes::Node) -> Result<(), Error> {
+    let kind = node.node_kind().ok_or_else(|| Error::internal("unknown node kind"))?;
+    if role.allowed_nodes().contains(&kind) {
+        Ok(())
+    } else {
+        let allowed: Vec<&str> = role.allowed_nodes().iter().map(|k: &NodeKind| k.as_str()).collect();
+        Err(Error::invalid(
+            "user.role_node_mismatch",
+            format!("a {} is attached to a {}, not a {}", role.as_str(), allowed.join(" or "), kind.as_str()),
+        ))
+    }
+}
+
+/// Creates a user at a node inside the creator's scope.
+pub async fn create(h: &mut Handle<'_>, scope: &Scope, new: &NewUser, now: i64) -> Result<User, Error> {
+    validate_username(&new.username)?;
+    validate_password(&new.password)?;
+    let display = new.display_name.trim();
+    if display.is_empty() || display.chars().count() > 40 {
+        return Err(Error::invalid("user.name_invalid", "a display name is required (at most 40 characters)"));
+    }
+    let phone = validate_phone(new.phone.as_deref())?;
+    let node = nodes::by_code(h, scope, &new.node_code).await.map_err(|_| {
+        Error::invalid("user.node_unknown", format!("node {} does not exist in your area", new.node_code))
+    })?;
+    check_role_at(new.role, &node)?;
+    let hash = hash_password(&new.password)?;
+    let id: i64 = q!(h, scalar fetch_one, i64,
+        "INSERT INTO users (username, display_name, password_hash, role, node_id, phone, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        &new.username, display, hash, new.role.as_str(), node.id, phone, true, now)
+    .map_err(|e| match crate::db::sql_error(e) {
+        err if err.code == "db.duplicate" => Error::conflict("user.username_taken", format!("user name {} is taken", new.username)),
+        err => err,
+    })?;
+    get(h, scope, id).await
+}
+
+/// Creates a user with a precomputed password hash (the demo reuses one hash for speed).
+pub async fn create_with_hash(
+    h: &mut Handle<'_>,
+    username: &str,
+    display_name: &str,
+    hash: &str,
+    role: Role,
+    node_id: i64,
+    phone: Option<&str>,
+    now: i64,
+) -> Result<i64, Error> {
+    q!(h, scalar fetch_one, i64,
+        "INSERT INTO users (username, display_name, password_hash, role, node_id, phone, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        username, display_name, hash, role.as_str(), node_id, phone, true, now)
+    .map_err(sql_error)
+}
+
+pub async fn get(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<User, Error> {
+    let u: Option<User> = q!(h, fetch_optional, User, user_sql!("WHERE u.id = $1 AND n.path LIKE $2"), id, scope.like_pattern())
+        .map_err(sql_error)?;
+    u.ok_or_else(|| Error::not_found("user.not_found", format!("no user {id}")))
+}
+
+pub async fn by_username(h: &mut Handle<'_>, scope: &Scope, username: &str) -> Result<User, Error> {
+    let u: Option<User> = q!(h, fetch_optional, User, user_sql!("WHERE u.username = $1 AND n.path LIKE $2"), username, scope.like_pattern())
+        .map_err(sql_error)?;
+    u.ok_or_else(|| Error::not_found("user.not_found", format!("no user {username}")))
+}
+
+pub async fn list(h: &mut Handle<'_>, scope: &Scope, text: &str, limit: i64, offset: i64) -> Result<Vec<User>, Error> {
+    let pattern = format!("%{}%", text.replace(['%', '_'], ""));
+    q!(h, fetch_all, User,
+        user_sql!("WHERE n.path LIKE $1 AND (u.username LIKE $2 OR u.display_name LIKE $2 OR n.name LIKE $2) ORDER BY n.path, u.role, u.username LIMIT $3 OFFSET $4"),
+        scope.like_pattern(), pattern, limit, offset)
+    .map_err(sql_error)
+}
+
+/// Staff attached directly to a node (a grid's workers, a village's leader…).
+pub async fn at_node(h: &mut Handle<'_>, scope: &Scope, node_id: i64) -> Result<Vec<User>, Error> {
+    q!(h, fetch_all, User,
+        user_sql!("WHERE u.node_id = $1 AND n.path LIKE $2 AND u.active ORDER BY u.role, u.username"),
+        node_id, scope.like_pattern())
+    .map_err(sql_error)
+}
+
+/// Changes a user's role, node, display name, phone and whether they may sign in.
+pub async fn update(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    id: i64,
+    role: Role,
+    node_code: &str,
+    display_name: &str,
+    phone: Option<&str>,
+    active: bool,
+) -> Result<User, Error> {
+    let user = get(h, scope, id).await?;
+    let node = nodes::by_code(h, scope, node_code).await.map_err(|_| {
+        Error::invalid("user.node_unknown", format!("node {node_code} does not exist in your area"))
+    })?;
+    check_role_at(role, &node)?;
+    let phone = validate_phone(phone)?;
+    let display = display_name.trim();
+    if display.is_empty() {
+        return Err(Error::invalid("user.name_invalid", "a display name is required"));
+    }
+    q!(h, execute,
+        "UPDATE users SET role = $1, node_id = $2, display_name = $3, phone = $4, active = $5 WHERE id = $6",
+        role.as_str(), node.id, display, phone, active, user.id)
+    .map_err(sql_error)?;
+    if !active {
+        q!(h, execute, "DELETE FROM sessions WHERE user_id = $1", user.id).map_err(sql_error)?;
+    }
+    get(h, scope, id).await
+}
+
+pub async fn set_password(h: &mut Handle<'_>, scope: &Scope, id: i64, password: &str) -> Result<(), Error> {
+    validate_password(password)?;
+    let user = get(h, scope, id).await?;
+    let hash = hash_password(password)?;
+    q!(h, execute, "UPDATE users SET password_hash = $1 WHERE id = $2", hash, user.id).map_err(sql_error)?;
+    q!(h, execute, "DELETE FROM sessions WHERE user_id = $1", user.id).map_err(sql_error)?;
+    Ok(())
+}
