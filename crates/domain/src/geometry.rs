@@ -49,9 +49,7 @@ pub enum GeometryError {
         found: usize,
         min: usize,
     },
-    #[error(
-        "The ring at {path} is not closed: its first position must equal its last position."
-    )]
+    #[error("The ring at {path} is not closed: its first position must equal its last position.")]
     RingNotClosed { path: String },
     #[error("The ring at {path} encloses no area.")]
     ZeroArea { path: String },
@@ -206,9 +204,9 @@ fn parse_position(v: &Value, idx: &[usize]) -> GResult<Coord<f64>> {
     let mut xy = [0.0f64; 2];
     for (k, slot) in xy.iter_mut().enumerate() {
         *slot = match &a[k] {
-            Value::Number(n) => n.as_f64().ok_or_else(|| GeometryError::NonFinite {
-                path: path_of(idx),
-            })?,
+            Value::Number(n) => n
+                .as_f64()
+                .ok_or_else(|| GeometryError::NonFinite { path: path_of(idx) })?,
             other => {
                 return Err(GeometryError::BadCoordinates {
                     path: path_of(idx),
@@ -232,9 +230,7 @@ fn parse_position(v: &Value, idx: &[usize]) -> GResult<Coord<f64>> {
     }
     let [lon, lat] = xy;
     if !lon.is_finite() || !lat.is_finite() {
-        return Err(GeometryError::NonFinite {
-            path: path_of(idx),
-        });
+        return Err(GeometryError::NonFinite { path: path_of(idx) });
     }
     if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
         return Err(GeometryError::OutOfRange {
@@ -369,7 +365,10 @@ fn rect_of(ls: &LineString<f64>) -> Option<Rect<f64>> {
 }
 
 fn rects_overlap(a: &Rect<f64>, b: &Rect<f64>) -> bool {
-    a.min().x <= b.max().x && b.min().x <= a.max().x && a.min().y <= b.max().y && b.min().y <= a.max().y
+    a.min().x <= b.max().x
+        && b.min().x <= a.max().x
+        && a.min().y <= b.max().y
+        && b.min().y <= a.max().y
 }
 
 /// Whether the interiors of two simple rings (as polygons) intersect.
@@ -861,7 +860,8 @@ pub(crate) fn polygon_position(p: &Polygon<f64>, c: Coord<f64>) -> CoordPos {
 
 /// Union of two neighbours. Refused with [`GeometryError::NotAdjacent`] unless they share a
 /// boundary segment of positive length (touching at a point only, or disjoint, is refused).
-/// Two single polygons sharing an edge give one polygon.
+/// Two single polygons sharing an edge give one polygon. Inputs that overlap are unioned too;
+/// use [`overlaps`] first where an overlap must be refused.
 pub fn merge(
     a: &MultiPolygon<f64>,
     b: &MultiPolygon<f64>,
@@ -915,28 +915,38 @@ mod tests {
     #[test]
     fn refusals() {
         assert_eq!(err_of(json!([1, 2])).code(), "geometry.not_an_object");
-        assert_eq!(err_of(json!({"coordinates": []})).code(), "geometry.missing_type");
+        assert_eq!(
+            err_of(json!({"coordinates": []})).code(),
+            "geometry.missing_type"
+        );
         let e = err_of(json!({"type": "Point", "coordinates": [1, 2]}));
         assert_eq!(e.code(), "geometry.wrong_type");
         assert!(e.to_string().contains("\"Point\""), "{e}");
-        let e = err_of(json!({"type": "Polygon", "coordinates": [[[0, 0], [1, "x"], [1, 1], [0, 0]]]}));
+        let e =
+            err_of(json!({"type": "Polygon", "coordinates": [[[0, 0], [1, "x"], [1, 1], [0, 0]]]}));
         assert_eq!(e.code(), "geometry.bad_coordinates");
         assert!(e.to_string().contains("coordinates[0][1]"), "{e}");
         let e = err_of(json!({"type": "Polygon", "coordinates": [[[0, 0], [1], [1, 1], [0, 0]]]}));
         assert_eq!(e.code(), "geometry.bad_coordinates");
-        let e = err_of(json!({"type": "Polygon", "coordinates": [[[0, 0], [181, 0], [1, 1], [0, 0]]]}));
+        let e =
+            err_of(json!({"type": "Polygon", "coordinates": [[[0, 0], [181, 0], [1, 1], [0, 0]]]}));
         assert_eq!(e.code(), "geometry.out_of_range");
         assert!(e.to_string().contains("coordinates[0][1]"), "{e}");
-        let e = err_of(json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 91], [1, 1], [0, 0]]]}));
+        let e =
+            err_of(json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 91], [1, 1], [0, 0]]]}));
         assert_eq!(e.code(), "geometry.out_of_range");
         let e = err_of(json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]}));
         assert_eq!(e.code(), "geometry.too_few_positions");
-        let e = err_of(json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}));
+        let e =
+            err_of(json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}));
         assert_eq!(e.code(), "geometry.ring_not_closed");
-        let e = err_of(json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [2, 0], [0, 0]]]}));
+        let e =
+            err_of(json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [2, 0], [0, 0]]]}));
         assert_eq!(e.code(), "geometry.zero_area");
         // A bow tie.
-        let e = err_of(json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}));
+        let e = err_of(
+            json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}),
+        );
         assert_eq!(e.code(), "geometry.self_intersection");
         assert!(e.to_string().contains("edge 0 and edge 2"), "{e}");
         // A hole sticking out of its shell.
@@ -956,14 +966,20 @@ mod tests {
         let e = parse_geojson_str("{\"type\": \"Polygon\",\n \"coordinates\": [}").unwrap_err();
         assert_eq!(e.code(), "geometry.bad_json");
         assert!(e.to_string().contains("line 2"), "{e}");
-        let e = parse_linestring(&json!({"type": "LineString", "coordinates": [[0, 0]]})).unwrap_err();
+        let e =
+            parse_linestring(&json!({"type": "LineString", "coordinates": [[0, 0]]})).unwrap_err();
         assert_eq!(e.code(), "geometry.too_few_positions");
         let e = parse_linestring(&json!({"type": "Polygon", "coordinates": []})).unwrap_err();
         assert_eq!(e.code(), "geometry.wrong_type");
-        let e = parse_linestring(&json!({"type": "LineString", "coordinates": [[0, 0], [0, -95]]})).unwrap_err();
+        let e = parse_linestring(&json!({"type": "LineString", "coordinates": [[0, 0], [0, -95]]}))
+            .unwrap_err();
         assert_eq!(e.code(), "geometry.out_of_range");
         // Every variant's message is a sentence.
-        for e in [GeometryError::NotAdjacent, GeometryError::LineDoesNotCross, GeometryError::Empty] {
+        for e in [
+            GeometryError::NotAdjacent,
+            GeometryError::LineDoesNotCross,
+            GeometryError::Empty,
+        ] {
             assert!(e.to_string().ends_with('.'));
         }
     }
@@ -1061,14 +1077,23 @@ mod tests {
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].kind, FindingKind::Outside);
         assert_eq!(f[0].codes, vec!["g11".to_string()]);
-        let expect = area_m2(&rect(119.3 + d, 26.0 + 2.0 * d, 119.3 + 2.0 * d, 26.0 + 2.5 * d));
+        let expect = area_m2(&rect(
+            119.3 + d,
+            26.0 + 2.0 * d,
+            119.3 + 2.0 * d,
+            26.0 + 2.5 * d,
+        ));
         assert!((f[0].area_m2 - expect).abs() < expect * 0.01);
     }
 
     #[test]
     fn split_then_merge() {
         let mp = rect(119.3, 26.0, 119.31, 26.01);
-        let line = LineString::from(vec![(119.299, 26.002), (119.305, 26.006), (119.311, 26.007)]);
+        let line = LineString::from(vec![
+            (119.299, 26.002),
+            (119.305, 26.006),
+            (119.311, 26.007),
+        ]);
         let (a, b) = split_by_line(&mp, &line).unwrap();
         let total = area_m2(&mp);
         assert!((area_m2(&a) + area_m2(&b) - total).abs() < total * 1e-6);
@@ -1090,9 +1115,15 @@ mod tests {
 
         // Does not cross.
         let miss = LineString::from(vec![(119.29, 26.02), (119.32, 26.02)]);
-        assert_eq!(split_by_line(&mp, &miss).unwrap_err().code(), "geometry.line_does_not_cross");
+        assert_eq!(
+            split_by_line(&mp, &miss).unwrap_err().code(),
+            "geometry.line_does_not_cross"
+        );
         let inside = LineString::from(vec![(119.305, 26.005), (119.32, 26.02)]);
-        assert_eq!(split_by_line(&mp, &inside).unwrap_err().code(), "geometry.line_end_inside");
+        assert_eq!(
+            split_by_line(&mp, &inside).unwrap_err().code(),
+            "geometry.line_end_inside"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod code;
 pub mod demo_layout;
+mod demo_names;
 pub mod error;
 pub mod geometry;
 pub mod guidance;

@@ -3,8 +3,8 @@
 
 use geo::algorithm::coordinate_position::CoordPos;
 use geo::{BoundingRect, Contains, Coord, MultiPolygon, Point, Polygon};
-use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::RTree;
+use rstar::primitives::{GeomWithData, Rectangle};
 
 use crate::geometry::polygon_position;
 
@@ -35,9 +35,8 @@ pub struct LocateIndex<T> {
 }
 
 fn envelope(p: &Polygon<f64>) -> Option<Rectangle<[f64; 2]>> {
-    p.bounding_rect().map(|r| {
-        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y])
-    })
+    p.bounding_rect()
+        .map(|r| Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
 }
 
 impl<T> LocateIndex<T> {
