@@ -89,10 +89,18 @@ pub fn validate(kind: NodeKind, code: &str) -> Result<(), CodeError> {
         }
         NodeKind::Department => {
             let Some((head, tail)) = code.split_once('D') else {
-                return Err(malformed(code, kind, "a department code is PARENT + D + 2 digits"));
+                return Err(malformed(
+                    code,
+                    kind,
+                    "a department code is PARENT + D + 2 digits",
+                ));
             };
             if head.len() != 12 || !digits(head) || tail.len() != 2 || !digits(tail) {
-                return Err(malformed(code, kind, "a department code is PARENT + D + 2 digits"));
+                return Err(malformed(
+                    code,
+                    kind,
+                    "a department code is PARENT + D + 2 digits",
+                ));
             }
         }
     }
@@ -169,16 +177,31 @@ mod tests {
     #[test]
     fn parents() {
         assert!(
-            validate_under(NodeKind::Grid, "350102001002003", NodeKind::Village, "350102001002")
-                .is_ok()
+            validate_under(
+                NodeKind::Grid,
+                "350102001002003",
+                NodeKind::Village,
+                "350102001002"
+            )
+            .is_ok()
         );
         assert!(
-            validate_under(NodeKind::Grid, "350102001009003", NodeKind::Village, "350102001002")
-                .is_err()
+            validate_under(
+                NodeKind::Grid,
+                "350102001009003",
+                NodeKind::Village,
+                "350102001002"
+            )
+            .is_err()
         );
         assert!(
-            validate_under(NodeKind::Grid, "350102001002003", NodeKind::Township, "350102001000")
-                .is_err()
+            validate_under(
+                NodeKind::Grid,
+                "350102001002003",
+                NodeKind::Township,
+                "350102001000"
+            )
+            .is_err()
         );
         assert_eq!(
             child_code(NodeKind::Township, "350102001000", NodeKind::Village, 7),

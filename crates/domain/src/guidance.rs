@@ -56,21 +56,21 @@ impl SizeGuidance {
             ));
         }
         if !g.exclusive {
-            if let Some(h) = g.households {
-                if h < self.min_households || h > self.max_households {
-                    out.push(format!(
-                        "{h} households, guidance is {}–{}",
-                        self.min_households, self.max_households
-                    ));
-                }
+            if let Some(h) = g.households
+                && (h < self.min_households || h > self.max_households)
+            {
+                out.push(format!(
+                    "{h} households, guidance is {}–{}",
+                    self.min_households, self.max_households
+                ));
             }
-            if let Some(p) = g.population {
-                if p > self.max_population {
-                    out.push(format!(
-                        "{p} people, guidance is at most {}",
-                        self.max_population
-                    ));
-                }
+            if let Some(p) = g.population
+                && p > self.max_population
+            {
+                out.push(format!(
+                    "{p} people, guidance is at most {}",
+                    self.max_population
+                ));
             }
         }
         out

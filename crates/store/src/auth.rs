@@ -1,8 +1,8 @@
 //! Passwords, sessions, API tokens and log-in throttling. Session and token secrets are stored
 //! only as SHA-256 hashes, so a copy of the database does not let anyone in.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
 use wangge_domain::{Error, Role, Scope};
 
@@ -114,18 +114,34 @@ pub async fn login(
             "too many failed log-ins; wait 15 minutes and try again",
         ));
     }
-    let row: Option<LoginRow> = q!(h, fetch_optional, LoginRow,
-        "SELECT id, password_hash, active FROM users WHERE username = $1", username)
+    let row: Option<LoginRow> = q!(
+        h,
+        fetch_optional,
+        LoginRow,
+        "SELECT id, password_hash, active FROM users WHERE username = $1",
+        username
+    )
     .map_err(sql_error)?;
     match row {
         Some(r) if r.active && verify_password(password, &r.password_hash) => {
-            q!(h, execute, "DELETE FROM login_failures WHERE username = $1", username)
-                .map_err(sql_error)?;
+            q!(
+                h,
+                execute,
+                "DELETE FROM login_failures WHERE username = $1",
+                username
+            )
+            .map_err(sql_error)?;
             Ok(r.id)
         }
         _ => {
-            q!(h, execute, "INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3)",
-                username, ip, now)
+            q!(
+                h,
+                execute,
+                "INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3)",
+                username,
+                ip,
+                now
+            )
             .map_err(sql_error)?;
             Err(Error::new(
                 "auth.bad_credentials",
@@ -149,7 +165,13 @@ pub async fn create_session(
         sha256_hex(&secret), user_id, now, now + ttl_ms)
     .map_err(sql_error)?;
     // Expired sessions are swept as new ones start.
-    q!(h, execute, "DELETE FROM sessions WHERE expires_at < $1", now).map_err(sql_error)?;
+    q!(
+        h,
+        execute,
+        "DELETE FROM sessions WHERE expires_at < $1",
+        now
+    )
+    .map_err(sql_error)?;
     Ok(secret)
 }
 
@@ -158,13 +180,20 @@ pub async fn session_principal(
     secret: &str,
     now: i64,
 ) -> Result<Option<Principal>, Error> {
-    const SQL: &str = principal_sql!("FROM sessions s JOIN users u ON u.id = s.user_id JOIN nodes n ON n.id = u.node_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active");
+    const SQL: &str = principal_sql!(
+        "FROM sessions s JOIN users u ON u.id = s.user_id JOIN nodes n ON n.id = u.node_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active"
+    );
     q!(h, fetch_optional, Principal, SQL, sha256_hex(secret), now).map_err(sql_error)
 }
 
 pub async fn end_session(h: &mut Handle<'_>, secret: &str) -> Result<(), Error> {
-    q!(h, execute, "DELETE FROM sessions WHERE token_hash = $1", sha256_hex(secret))
-        .map_err(sql_error)?;
+    q!(
+        h,
+        execute,
+        "DELETE FROM sessions WHERE token_hash = $1",
+        sha256_hex(secret)
+    )
+    .map_err(sql_error)?;
     Ok(())
 }
 
@@ -176,23 +205,29 @@ pub async fn create_token(
     now: i64,
 ) -> Result<String, Error> {
     let secret = format!("wg_{}", random_secret()?);
-    q!(h, execute,
+    q!(
+        h,
+        execute,
         "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
-        sha256_hex(&secret), user_id, name, now)
+        sha256_hex(&secret),
+        user_id,
+        name,
+        now
+    )
     .map_err(sql_error)?;
     Ok(secret)
 }
 
-pub async fn token_principal(
-    h: &mut Handle<'_>,
-    secret: &str,
-) -> Result<Option<Principal>, Error> {
-    const SQL: &str = principal_sql!("FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN nodes n ON n.id = u.node_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active");
+pub async fn token_principal(h: &mut Handle<'_>, secret: &str) -> Result<Option<Principal>, Error> {
+    const SQL: &str = principal_sql!(
+        "FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN nodes n ON n.id = u.node_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active"
+    );
     q!(h, fetch_optional, Principal, SQL, sha256_hex(secret)).map_err(sql_error)
 }
 
 pub async fn principal_by_id(h: &mut Handle<'_>, user_id: i64) -> Result<Option<Principal>, Error> {
-    const SQL: &str = principal_sql!("FROM users u JOIN nodes n ON n.id = u.node_id WHERE u.id = $1");
+    const SQL: &str =
+        principal_sql!("FROM users u JOIN nodes n ON n.id = u.node_id WHERE u.id = $1");
     q!(h, fetch_optional, Principal, SQL, user_id).map_err(sql_error)
 }
 

@@ -128,7 +128,10 @@ pub(crate) fn sql_error(e: sqlx::Error) -> Error {
             return Error::conflict("db.duplicate", format!("already exists: {}", d.message()));
         }
         if d.is_foreign_key_violation() {
-            return Error::conflict("db.reference", format!("a reference is broken: {}", d.message()));
+            return Error::conflict(
+                "db.reference",
+                format!("a reference is broken: {}", d.message()),
+            );
         }
     }
     tracing::error!(error = %e, "database error");
@@ -138,7 +141,10 @@ pub(crate) fn sql_error(e: sqlx::Error) -> Error {
 impl Db {
     /// Opens the database named by the URL: `sqlite://PATH` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             if path.is_empty() {
                 return Err(DbError::BadUrl(url.to_string()));
             }
@@ -169,7 +175,8 @@ impl Db {
                 })?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url).map_err(|_| DbError::BadUrl(url.to_string()))?;
+            let opts =
+                PgConnectOptions::from_str(url).map_err(|_| DbError::BadUrl(url.to_string()))?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
@@ -208,7 +215,10 @@ impl Db {
     }
 
     pub async fn schema_version(&self) -> Result<i64, DbError> {
-        let mut c = self.conn().await.map_err(|e| DbError::Sql(sqlx::Error::Protocol(e.message)))?;
+        let mut c = self
+            .conn()
+            .await
+            .map_err(|e| DbError::Sql(sqlx::Error::Protocol(e.message)))?;
         let h = &mut c.handle();
         let exists: Option<String> = match self {
             Db::Sqlite(_) => q!(h, scalar fetch_optional, String,
@@ -219,7 +229,9 @@ impl Db {
         if exists.is_none() {
             return Ok(0);
         }
-        Ok(q!(h, scalar fetch_one, i64, "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_version")?)
+        Ok(
+            q!(h, scalar fetch_one, i64, "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_version")?,
+        )
     }
 
     pub fn known_schema_version() -> i64 {
@@ -238,27 +250,48 @@ impl Db {
                 match self {
                     Db::Sqlite(p) => {
                         let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                        sqlx::raw_sql(sqlx::AssertSqlSafe(m.sqlite)).execute(&mut *tx).await?;
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(m.sqlite))
+                            .execute(&mut *tx)
+                            .await?;
                         sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
                             .execute(&mut *tx).await?;
-                        sqlx::query("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)")
-                            .bind(m.version).bind(now_ms()).execute(&mut *tx).await?;
+                        sqlx::query(
+                            "INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)",
+                        )
+                        .bind(m.version)
+                        .bind(now_ms())
+                        .execute(&mut *tx)
+                        .await?;
                         tx.commit().await
                     }
                     Db::Postgres(p) => {
                         let mut tx = p.begin().await?;
                         // Two instances starting together must not both migrate.
-                        sqlx::query("SELECT pg_advisory_xact_lock(7426801)").execute(&mut *tx).await?;
-                        let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_version WHERE version = $1")
-                            .bind(m.version).fetch_optional(&mut *tx).await.unwrap_or(None);
+                        sqlx::query("SELECT pg_advisory_xact_lock(7426801)")
+                            .execute(&mut *tx)
+                            .await?;
+                        let done: Option<i64> = sqlx::query_scalar(
+                            "SELECT version FROM schema_version WHERE version = $1",
+                        )
+                        .bind(m.version)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .unwrap_or(None);
                         if done.is_some() {
                             return tx.commit().await;
                         }
-                        sqlx::raw_sql(sqlx::AssertSqlSafe(m.postgres)).execute(&mut *tx).await?;
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(m.postgres))
+                            .execute(&mut *tx)
+                            .await?;
                         sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
                             .execute(&mut *tx).await?;
-                        sqlx::query("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)")
-                            .bind(m.version).bind(now_ms()).execute(&mut *tx).await?;
+                        sqlx::query(
+                            "INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)",
+                        )
+                        .bind(m.version)
+                        .bind(now_ms())
+                        .execute(&mut *tx)
+                        .await?;
                         tx.commit().await
                     }
                 }

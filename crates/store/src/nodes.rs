@@ -1,9 +1,9 @@
 //! The admin tree and its grids. Every function that reads or writes nodes takes the caller's
 //! `Scope`; a node outside it is reported as not found.
 
-use wangge_domain::geometry::{LineString, MultiPolygon};
 use serde::Serialize;
 use wangge_domain::geometry::{self, GeometryError};
+use wangge_domain::geometry::{LineString, MultiPolygon};
 use wangge_domain::{Error, GridKind, NodeKind, Scope, code, scope::child_path};
 
 use crate::db::{Handle, sql_error};
@@ -78,17 +78,27 @@ fn not_found(code: &str) -> Error {
 }
 
 pub async fn by_code(h: &mut Handle<'_>, scope: &Scope, code: &str) -> Result<Node, Error> {
-    let n: Option<Node> = q!(h, fetch_optional, Node,
+    let n: Option<Node> = q!(
+        h,
+        fetch_optional,
+        Node,
         node_sql!("WHERE code = $1 AND path LIKE $2 AND retired_at IS NULL"),
-        code, scope.like_pattern())
+        code,
+        scope.like_pattern()
+    )
     .map_err(sql_error)?;
     n.ok_or_else(|| not_found(code))
 }
 
 pub async fn by_id(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<Node, Error> {
-    let n: Option<Node> = q!(h, fetch_optional, Node,
+    let n: Option<Node> = q!(
+        h,
+        fetch_optional,
+        Node,
         node_sql!("WHERE id = $1 AND path LIKE $2 AND retired_at IS NULL"),
-        id, scope.like_pattern())
+        id,
+        scope.like_pattern()
+    )
     .map_err(sql_error)?;
     n.ok_or_else(|| not_found(&id.to_string()))
 }
@@ -110,19 +120,33 @@ pub async fn ancestors(h: &mut Handle<'_>, node: &Node) -> Result<Vec<NodeSummar
     let codes: Vec<&str> = node.path.split('/').filter(|s| !s.is_empty()).collect();
     let mut out = Vec::with_capacity(codes.len());
     for c in codes {
-        let s: Option<NodeSummary> =
-            q!(h, fetch_optional, NodeSummary, summary_sql!("WHERE code = $1"), c)
-                .map_err(sql_error)?;
+        let s: Option<NodeSummary> = q!(
+            h,
+            fetch_optional,
+            NodeSummary,
+            summary_sql!("WHERE code = $1"),
+            c
+        )
+        .map_err(sql_error)?;
         out.extend(s);
     }
     Ok(out)
 }
 
 /// Every live node of a kind in scope, boundaries included.
-pub async fn of_kind(h: &mut Handle<'_>, scope: &Scope, kind: NodeKind) -> Result<Vec<Node>, Error> {
-    q!(h, fetch_all, Node,
+pub async fn of_kind(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    kind: NodeKind,
+) -> Result<Vec<Node>, Error> {
+    q!(
+        h,
+        fetch_all,
+        Node,
         node_sql!("WHERE kind = $1 AND path LIKE $2 AND retired_at IS NULL ORDER BY code"),
-        kind.as_str(), scope.like_pattern())
+        kind.as_str(),
+        scope.like_pattern()
+    )
     .map_err(sql_error)
 }
 
@@ -228,7 +252,9 @@ async fn refuse_overlaps(
         format!("the boundary overlaps {}", list.join(", ")),
     )
     .with_details(serde_json::json!(
-        hits.iter().map(|(c, a)| serde_json::json!({"code": c, "area_m2": a})).collect::<Vec<_>>()
+        hits.iter()
+            .map(|(c, a)| serde_json::json!({"code": c, "area_m2": a}))
+            .collect::<Vec<_>>()
     )))
 }
 
@@ -249,7 +275,9 @@ async fn record_version(
     Ok(())
 }
 
-fn geometry_columns(b: Option<&MultiPolygon<f64>>) -> (Option<String>, Option<f64>, Option<[f64; 4]>) {
+fn geometry_columns(
+    b: Option<&MultiPolygon<f64>>,
+) -> (Option<String>, Option<f64>, Option<[f64; 4]>) {
     match b {
         None => (None, None, None),
         Some(mp) => (
@@ -275,7 +303,9 @@ pub async fn create(
         (None, NodeKind::City) => {
             code::validate(NodeKind::City, &new.code)?;
             if scope.path() != "/" {
-                return Err(Error::forbidden("only the machine's operator creates a city"));
+                return Err(Error::forbidden(
+                    "only the machine's operator creates a city",
+                ));
             }
             (None, child_path("/", &new.code), 1i64)
         }
@@ -287,22 +317,36 @@ pub async fn create(
         }
         (Some(pc), kind) => {
             let parent = by_code(h, scope, pc).await.map_err(|_| {
-                Error::invalid("node.parent_unknown", format!("parent {pc} does not exist in your area"))
+                Error::invalid(
+                    "node.parent_unknown",
+                    format!("parent {pc} does not exist in your area"),
+                )
             })?;
-            let pk = parent.node_kind().ok_or_else(|| Error::internal("parent kind unknown"))?;
+            let pk = parent
+                .node_kind()
+                .ok_or_else(|| Error::internal("parent kind unknown"))?;
             code::validate_under(kind, &new.code, pk, &parent.code)?;
             let depth = parent.path.matches('/').count() as i64;
             (Some(parent.id), child_path(&parent.path, &new.code), depth)
         }
     };
     if new.kind == NodeKind::Grid && new.grid_kind.is_none() {
-        return Err(Error::invalid("grid.kind_missing", "a grid needs a kind (basic or an exclusive kind)"));
+        return Err(Error::invalid(
+            "grid.kind_missing",
+            "a grid needs a kind (basic or an exclusive kind)",
+        ));
     }
     if new.kind == NodeKind::Grid && new.boundary.is_none() {
-        return Err(Error::invalid("grid.boundary_missing", "a grid needs a boundary"));
+        return Err(Error::invalid(
+            "grid.boundary_missing",
+            "a grid needs a boundary",
+        ));
     }
     if new.kind != NodeKind::Grid && new.grid_kind.is_some() {
-        return Err(Error::invalid("node.grid_kind_unexpected", "only grids have a grid kind"));
+        return Err(Error::invalid(
+            "node.grid_kind_unexpected",
+            "only grids have a grid kind",
+        ));
     }
     let issued: Option<String> = q!(h, scalar fetch_optional, String,
         "SELECT code FROM codes_issued WHERE code = $1", &new.code)
@@ -310,14 +354,23 @@ pub async fn create(
     if issued.is_some() {
         return Err(Error::conflict(
             "node.code_taken",
-            format!("code {} has been issued before; a code is never reused", new.code),
+            format!(
+                "code {} has been issued before; a code is never reused",
+                new.code
+            ),
         ));
     }
     if let (Some(pid), Some(b), NodeKind::Grid) = (parent_id, &new.boundary, new.kind) {
         refuse_overlaps(h, pid, -1, b, min_overlap_m2).await?;
     }
-    q!(h, execute, "INSERT INTO codes_issued (code, kind, issued_at) VALUES ($1, $2, $3)",
-        &new.code, new.kind.as_str(), now)
+    q!(
+        h,
+        execute,
+        "INSERT INTO codes_issued (code, kind, issued_at) VALUES ($1, $2, $3)",
+        &new.code,
+        new.kind.as_str(),
+        now
+    )
     .map_err(sql_error)?;
     let (boundary, area, bb) = geometry_columns(new.boundary.as_ref());
     let [min_lon, min_lat, max_lon, max_lat] = match bb {
@@ -355,9 +408,16 @@ pub async fn update_details(
         ("grid", None) => node.grid_kind.clone(),
         (_, _) => None,
     };
-    q!(h, execute,
+    q!(
+        h,
+        execute,
         "UPDATE nodes SET name = $1, phone = $2, grid_kind = $3, updated_at = $4 WHERE id = $5",
-        &name, phone, grid_kind, now, node.id)
+        &name,
+        phone,
+        grid_kind,
+        now,
+        node.id
+    )
     .map_err(sql_error)?;
     bump_generation(h).await?;
     by_id(h, scope, node.id).await
@@ -376,7 +436,10 @@ pub async fn redraw(
 ) -> Result<Node, Error> {
     let node = by_code(h, scope, code).await?;
     if !node.node_kind().is_some_and(NodeKind::has_territory) {
-        return Err(Error::invalid("node.no_territory", "this node has no boundary to draw"));
+        return Err(Error::invalid(
+            "node.no_territory",
+            "this node has no boundary to draw",
+        ));
     }
     if let (Some(pid), "grid") = (node.parent_id, node.kind.as_str()) {
         refuse_overlaps(h, pid, node.id, boundary, min_overlap_m2).await?;
@@ -403,7 +466,17 @@ async fn set_boundary(
         "UPDATE nodes SET boundary = $1, area_m2 = $2, min_lon = $3, min_lat = $4, max_lon = $5, max_lat = $6, updated_at = $7 WHERE id = $8",
         &text, area, min_lon, min_lat, max_lon, max_lat, now, node.id)
     .map_err(sql_error)?;
-    record_version(h, node.id, action, actor, node.boundary.as_deref(), text.as_deref(), note, now).await?;
+    record_version(
+        h,
+        node.id,
+        action,
+        actor,
+        node.boundary.as_deref(),
+        text.as_deref(),
+        note,
+        now,
+    )
+    .await?;
     bump_generation(h).await
 }
 
@@ -419,9 +492,17 @@ pub async fn next_grid_code(h: &mut Handle<'_>, village_code: &str) -> Result<St
         .max()
         .unwrap_or(0);
     if max >= 999 {
-        return Err(Error::conflict("grid.codes_exhausted", format!("village {village_code} has used all 999 grid codes")));
+        return Err(Error::conflict(
+            "grid.codes_exhausted",
+            format!("village {village_code} has used all 999 grid codes"),
+        ));
     }
-    Ok(code::child_code(NodeKind::Village, village_code, NodeKind::Grid, max + 1))
+    Ok(code::child_code(
+        NodeKind::Village,
+        village_code,
+        NodeKind::Grid,
+        max + 1,
+    ))
 }
 
 /// Splits a grid by a drawn line: the grid keeps the first part (and its staff) and a new grid
@@ -440,12 +521,24 @@ pub async fn split(
         return Err(Error::invalid("grid.not_a_grid", "only grids are split"));
     }
     let Some(mp) = node.geometry()? else {
-        return Err(Error::invalid("grid.boundary_missing", "the grid has no boundary to split"));
+        return Err(Error::invalid(
+            "grid.boundary_missing",
+            "the grid has no boundary to split",
+        ));
     };
     let (a, b) = geometry::split_by_line(&mp, line)?;
     let village = by_id(h, &Scope::everything(), node.parent_id.unwrap_or(-1)).await?;
     let new_code = next_grid_code(h, &village.code).await?;
-    set_boundary(h, &node, actor, "split", &a, &format!("split; the other part became {new_code}"), now).await?;
+    set_boundary(
+        h,
+        &node,
+        actor,
+        "split",
+        &a,
+        &format!("split; the other part became {new_code}"),
+        now,
+    )
+    .await?;
     let new = NewNode {
         code: new_code,
         kind: NodeKind::Grid,
@@ -474,21 +567,61 @@ pub async fn merge(
     let keep = by_code(h, scope, code).await?;
     let gone = by_code(h, scope, other_code).await?;
     if keep.kind != "grid" || gone.kind != "grid" || keep.id == gone.id {
-        return Err(Error::invalid("grid.merge_invalid", "merge takes two different grids"));
+        return Err(Error::invalid(
+            "grid.merge_invalid",
+            "merge takes two different grids",
+        ));
     }
     if keep.parent_id != gone.parent_id {
-        return Err(Error::invalid("grid.merge_invalid", "only grids of the same village or community are merged"));
+        return Err(Error::invalid(
+            "grid.merge_invalid",
+            "only grids of the same village or community are merged",
+        ));
     }
     let (Some(a), Some(b)) = (keep.geometry()?, gone.geometry()?) else {
-        return Err(Error::invalid("grid.boundary_missing", "both grids need boundaries"));
+        return Err(Error::invalid(
+            "grid.boundary_missing",
+            "both grids need boundaries",
+        ));
     };
     let union = geometry::merge(&a, &b).map_err(|e: GeometryError| Error::from(e))?;
-    q!(h, execute, "UPDATE nodes SET retired_at = $1, updated_at = $1 WHERE id = $2", now, gone.id)
-        .map_err(sql_error)?;
-    q!(h, execute, "UPDATE users SET node_id = $1 WHERE node_id = $2", keep.id, gone.id)
-        .map_err(sql_error)?;
-    record_version(h, gone.id, "retire", actor, gone.boundary.as_deref(), None, &format!("merged into {code}"), now).await?;
-    set_boundary(h, &keep, actor, "merge", &union, &format!("merged {other_code}"), now).await?;
+    q!(
+        h,
+        execute,
+        "UPDATE nodes SET retired_at = $1, updated_at = $1 WHERE id = $2",
+        now,
+        gone.id
+    )
+    .map_err(sql_error)?;
+    q!(
+        h,
+        execute,
+        "UPDATE users SET node_id = $1 WHERE node_id = $2",
+        keep.id,
+        gone.id
+    )
+    .map_err(sql_error)?;
+    record_version(
+        h,
+        gone.id,
+        "retire",
+        actor,
+        gone.boundary.as_deref(),
+        None,
+        &format!("merged into {code}"),
+        now,
+    )
+    .await?;
+    set_boundary(
+        h,
+        &keep,
+        actor,
+        "merge",
+        &union,
+        &format!("merged {other_code}"),
+        now,
+    )
+    .await?;
     by_id(h, scope, keep.id).await
 }
 
@@ -503,7 +636,11 @@ pub struct GridVersion {
     pub note: String,
 }
 
-pub async fn versions(h: &mut Handle<'_>, scope: &Scope, code: &str) -> Result<Vec<GridVersion>, Error> {
+pub async fn versions(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    code: &str,
+) -> Result<Vec<GridVersion>, Error> {
     let node = by_code(h, scope, code).await?;
     q!(h, fetch_all, GridVersion,
         "SELECT id, action, actor, at, before_geojson, after_geojson, note FROM grid_versions WHERE node_id = $1 ORDER BY id DESC",

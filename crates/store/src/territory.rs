@@ -12,7 +12,9 @@ use wangge_domain::{Error, GridKind, NodeKind, Scope};
 use crate::db::Handle;
 use crate::nodes::{self, NewNode, TerritoryRow};
 
-fn parse_rows(rows: Vec<TerritoryRow>) -> Result<Vec<(TerritoryRow, Option<MultiPolygon<f64>>)>, Error> {
+fn parse_rows(
+    rows: Vec<TerritoryRow>,
+) -> Result<Vec<(TerritoryRow, Option<MultiPolygon<f64>>)>, Error> {
     rows.into_iter()
         .map(|r| {
             let g = match &r.boundary {
@@ -25,7 +27,11 @@ fn parse_rows(rows: Vec<TerritoryRow>) -> Result<Vec<(TerritoryRow, Option<Multi
 }
 
 /// Runs the coverage and size check over the caller's part of the tree.
-pub async fn check(h: &mut Handle<'_>, scope: &Scope, guidance: &SizeGuidance) -> Result<CheckReport, Error> {
+pub async fn check(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    guidance: &SizeGuidance,
+) -> Result<CheckReport, Error> {
     let rows = parse_rows(nodes::territory(h, scope).await?)?;
     let nodes: Vec<CheckNode> = rows
         .into_iter()
@@ -33,7 +39,11 @@ pub async fn check(h: &mut Handle<'_>, scope: &Scope, guidance: &SizeGuidance) -
             id: r.id,
             parent_id: r.parent_id,
             is_grid: r.kind == "grid",
-            exclusive: r.grid_kind.as_deref().and_then(GridKind::parse).is_some_and(GridKind::is_exclusive),
+            exclusive: r
+                .grid_kind
+                .as_deref()
+                .and_then(GridKind::parse)
+                .is_some_and(GridKind::is_exclusive),
             code: r.code,
             name: r.name,
             boundary: g,
@@ -58,7 +68,15 @@ pub async fn locate_index(h: &mut Handle<'_>) -> Result<LocateIndex<GridRef>, Er
     let mut items = Vec::with_capacity(grids.len());
     for g in grids {
         if let Some(mp) = g.geometry()? {
-            items.push((g.code.clone(), mp, GridRef { code: g.code, name: g.name, path: g.path }));
+            items.push((
+                g.code.clone(),
+                mp,
+                GridRef {
+                    code: g.code,
+                    name: g.name,
+                    path: g.path,
+                },
+            ));
         }
     }
     Ok(LocateIndex::build(items))
@@ -116,7 +134,10 @@ pub struct ImportSummary {
 }
 
 fn prop<'a>(f: &'a Value, key: &str) -> Option<&'a str> {
-    f.get("properties").and_then(|p| p.get(key)).and_then(Value::as_str).map(str::trim)
+    f.get("properties")
+        .and_then(|p| p.get(key))
+        .and_then(Value::as_str)
+        .map(str::trim)
 }
 
 /// Imports grids from a FeatureCollection: each feature with `code`, `name`, `kind` and
@@ -131,17 +152,25 @@ pub async fn import_grids(
     min_overlap_m2: f64,
     now: i64,
 ) -> Result<ImportSummary, Error> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| {
-        Error::invalid("import.not_json", format!("the file is not JSON: {e}"))
-    })?;
+    let doc: Value = serde_json::from_str(text)
+        .map_err(|e| Error::invalid("import.not_json", format!("the file is not JSON: {e}")))?;
     if doc.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
-        return Err(Error::invalid("import.not_feature_collection", "the file must be a GeoJSON FeatureCollection"));
+        return Err(Error::invalid(
+            "import.not_feature_collection",
+            "the file must be a GeoJSON FeatureCollection",
+        ));
     }
     let Some(features) = doc.get("features").and_then(Value::as_array) else {
-        return Err(Error::invalid("import.not_feature_collection", "the FeatureCollection has no features array"));
+        return Err(Error::invalid(
+            "import.not_feature_collection",
+            "the FeatureCollection has no features array",
+        ));
     };
     let mut errors = Vec::new();
-    let mut summary = ImportSummary { created: 0, updated: 0 };
+    let mut summary = ImportSummary {
+        created: 0,
+        updated: 0,
+    };
     let mut seen = std::collections::HashSet::new();
     for (index, f) in features.iter().enumerate() {
         let code = prop(f, "code").map(str::to_string);
@@ -149,15 +178,26 @@ pub async fn import_grids(
         match result {
             Ok(true) => summary.created += 1,
             Ok(false) => summary.updated += 1,
-            Err(e) => errors.push(FeatureError { index, code, error: e.code.to_string(), message: e.message }),
+            Err(e) => errors.push(FeatureError {
+                index,
+                code,
+                error: e.code.to_string(),
+                message: e.message,
+            }),
         }
     }
     if errors.is_empty() {
         Ok(summary)
     } else {
         let n = errors.len();
-        Err(Error::invalid("import.rows_invalid", format!("{n} of {} features are invalid; nothing was imported", features.len()))
-            .with_details(json!(errors)))
+        Err(Error::invalid(
+            "import.rows_invalid",
+            format!(
+                "{n} of {} features are invalid; nothing was imported",
+                features.len()
+            ),
+        )
+        .with_details(json!(errors)))
     }
 }
 
@@ -171,29 +211,63 @@ async fn import_one(
     min_overlap_m2: f64,
     now: i64,
 ) -> Result<bool, Error> {
-    let code = prop(f, "code").ok_or_else(|| Error::invalid("import.code_missing", "property code is missing"))?;
+    let code = prop(f, "code")
+        .ok_or_else(|| Error::invalid("import.code_missing", "property code is missing"))?;
     if !seen.insert(code.to_string()) {
-        return Err(Error::invalid("import.code_duplicate", format!("code {code} appears twice in the file")));
+        return Err(Error::invalid(
+            "import.code_duplicate",
+            format!("code {code} appears twice in the file"),
+        ));
     }
-    let name = prop(f, "name").ok_or_else(|| Error::invalid("import.name_missing", "property name is missing"))?;
+    let name = prop(f, "name")
+        .ok_or_else(|| Error::invalid("import.name_missing", "property name is missing"))?;
     let kind_text = prop(f, "kind").unwrap_or("basic");
     let kind = GridKind::parse(kind_text).ok_or_else(|| {
         Error::invalid("import.kind_invalid", format!("kind {kind_text:?} is not one of basic, office, park, market, school, hospital, enterprise"))
     })?;
-    let parent_code = prop(f, "parent_code").ok_or_else(|| Error::invalid("import.parent_missing", "property parent_code is missing"))?;
-    let geometry = f.get("geometry").ok_or_else(|| Error::invalid("geometry.missing", "the feature has no geometry"))?;
+    let parent_code = prop(f, "parent_code").ok_or_else(|| {
+        Error::invalid("import.parent_missing", "property parent_code is missing")
+    })?;
+    let geometry = f
+        .get("geometry")
+        .ok_or_else(|| Error::invalid("geometry.missing", "the feature has no geometry"))?;
     let boundary = geometry::parse_geojson_geometry(geometry)?;
     match nodes::by_code(h, scope, code).await {
         Ok(existing) => {
             if existing.kind != "grid" {
-                return Err(Error::conflict("import.not_a_grid", format!("code {code} belongs to a {}", existing.kind)));
+                return Err(Error::conflict(
+                    "import.not_a_grid",
+                    format!("code {code} belongs to a {}", existing.kind),
+                ));
             }
             let parent = nodes::by_code(h, scope, parent_code).await?;
             if existing.parent_id != Some(parent.id) {
-                return Err(Error::invalid("import.parent_changed", format!("grid {code} lies under another parent; a grid does not move")));
+                return Err(Error::invalid(
+                    "import.parent_changed",
+                    format!("grid {code} lies under another parent; a grid does not move"),
+                ));
             }
-            nodes::update_details(h, scope, code, name, existing.phone.as_deref(), Some(kind), now).await?;
-            nodes::redraw(h, scope, actor, code, &boundary, "import", min_overlap_m2, now).await?;
+            nodes::update_details(
+                h,
+                scope,
+                code,
+                name,
+                existing.phone.as_deref(),
+                Some(kind),
+                now,
+            )
+            .await?;
+            nodes::redraw(
+                h,
+                scope,
+                actor,
+                code,
+                &boundary,
+                "import",
+                min_overlap_m2,
+                now,
+            )
+            .await?;
             Ok(false)
         }
         Err(e) if e.status == 404 => {

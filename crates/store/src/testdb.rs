@@ -42,7 +42,9 @@ pub async fn fresh_url() -> Result<(String, Option<std::path::PathBuf>), DbError
                     .await?;
             }
             admin.close().await;
-            let (head, _) = base.rsplit_once('/').ok_or_else(|| DbError::BadUrl(base.clone()))?;
+            let (head, _) = base
+                .rsplit_once('/')
+                .ok_or_else(|| DbError::BadUrl(base.clone()))?;
             Ok((format!("{head}/{name}"), None))
         }
         _ => {

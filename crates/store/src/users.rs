@@ -42,7 +42,8 @@ pub struct NewUser {
 
 fn validate_username(u: &str) -> Result<(), Error> {
     let ok = (3..=40).contains(&u.len())
-        && u.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
+        && u.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
     if ok {
         Ok(())
     } else {
@@ -66,39 +67,70 @@ pub fn validate_password(p: &str) -> Result<(), Error> {
 fn validate_phone(p: Option<&str>) -> Result<Option<String>, Error> {
     match p.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) if s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') => {
+        Some(s)
+            if s.len() <= 20
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') =>
+        {
             Ok(Some(s.to_string()))
         }
-        Some(_) => Err(Error::invalid("user.phone_invalid", "a phone number has digits, '-' and '+' only")),
+        Some(_) => Err(Error::invalid(
+            "user.phone_invalid",
+            "a phone number has digits, '-' and '+' only",
+        )),
     }
 }
 
 /// Checks that the role may sit at the node's kind.
 fn check_role_at(role: Role, node: &nodes::Node) -> Result<(), Error> {
-    let kind = node.node_kind().ok_or_else(|| Error::internal("unknown node kind"))?;
+    let kind = node
+        .node_kind()
+        .ok_or_else(|| Error::internal("unknown node kind"))?;
     if role.allowed_nodes().contains(&kind) {
         Ok(())
     } else {
-        let allowed: Vec<&str> = role.allowed_nodes().iter().map(|k: &NodeKind| k.as_str()).collect();
+        let allowed: Vec<&str> = role
+            .allowed_nodes()
+            .iter()
+            .map(|k: &NodeKind| k.as_str())
+            .collect();
         Err(Error::invalid(
             "user.role_node_mismatch",
-            format!("a {} is attached to a {}, not a {}", role.as_str(), allowed.join(" or "), kind.as_str()),
+            format!(
+                "a {} is attached to a {}, not a {}",
+                role.as_str(),
+                allowed.join(" or "),
+                kind.as_str()
+            ),
         ))
     }
 }
 
 /// Creates a user at a node inside the creator's scope.
-pub async fn create(h: &mut Handle<'_>, scope: &Scope, new: &NewUser, now: i64) -> Result<User, Error> {
+pub async fn create(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    new: &NewUser,
+    now: i64,
+) -> Result<User, Error> {
     validate_username(&new.username)?;
     validate_password(&new.password)?;
     let display = new.display_name.trim();
     if display.is_empty() || display.chars().count() > 40 {
-        return Err(Error::invalid("user.name_invalid", "a display name is required (at most 40 characters)"));
+        return Err(Error::invalid(
+            "user.name_invalid",
+            "a display name is required (at most 40 characters)",
+        ));
     }
     let phone = validate_phone(new.phone.as_deref())?;
-    let node = nodes::by_code(h, scope, &new.node_code).await.map_err(|_| {
-        Error::invalid("user.node_unknown", format!("node {} does not exist in your area", new.node_code))
-    })?;
+    let node = nodes::by_code(h, scope, &new.node_code)
+        .await
+        .map_err(|_| {
+            Error::invalid(
+                "user.node_unknown",
+                format!("node {} does not exist in your area", new.node_code),
+            )
+        })?;
     check_role_at(new.role, &node)?;
     let hash = hash_password(&new.password)?;
     let id: i64 = q!(h, scalar fetch_one, i64,
@@ -129,18 +161,38 @@ pub async fn create_with_hash(
 }
 
 pub async fn get(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<User, Error> {
-    let u: Option<User> = q!(h, fetch_optional, User, user_sql!("WHERE u.id = $1 AND n.path LIKE $2"), id, scope.like_pattern())
-        .map_err(sql_error)?;
+    let u: Option<User> = q!(
+        h,
+        fetch_optional,
+        User,
+        user_sql!("WHERE u.id = $1 AND n.path LIKE $2"),
+        id,
+        scope.like_pattern()
+    )
+    .map_err(sql_error)?;
     u.ok_or_else(|| Error::not_found("user.not_found", format!("no user {id}")))
 }
 
 pub async fn by_username(h: &mut Handle<'_>, scope: &Scope, username: &str) -> Result<User, Error> {
-    let u: Option<User> = q!(h, fetch_optional, User, user_sql!("WHERE u.username = $1 AND n.path LIKE $2"), username, scope.like_pattern())
-        .map_err(sql_error)?;
+    let u: Option<User> = q!(
+        h,
+        fetch_optional,
+        User,
+        user_sql!("WHERE u.username = $1 AND n.path LIKE $2"),
+        username,
+        scope.like_pattern()
+    )
+    .map_err(sql_error)?;
     u.ok_or_else(|| Error::not_found("user.not_found", format!("no user {username}")))
 }
 
-pub async fn list(h: &mut Handle<'_>, scope: &Scope, text: &str, limit: i64, offset: i64) -> Result<Vec<User>, Error> {
+pub async fn list(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    text: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<User>, Error> {
     let pattern = format!("%{}%", text.replace(['%', '_'], ""));
     q!(h, fetch_all, User,
         user_sql!("WHERE n.path LIKE $1 AND (u.username LIKE $2 OR u.display_name LIKE $2 OR n.name LIKE $2) ORDER BY n.path, u.role, u.username LIMIT $3 OFFSET $4"),
@@ -150,9 +202,16 @@ pub async fn list(h: &mut Handle<'_>, scope: &Scope, text: &str, limit: i64, off
 
 /// Staff attached directly to a node (a grid's workers, a village's leader…).
 pub async fn at_node(h: &mut Handle<'_>, scope: &Scope, node_id: i64) -> Result<Vec<User>, Error> {
-    q!(h, fetch_all, User,
-        user_sql!("WHERE u.node_id = $1 AND n.path LIKE $2 AND u.active ORDER BY u.role, u.username"),
-        node_id, scope.like_pattern())
+    q!(
+        h,
+        fetch_all,
+        User,
+        user_sql!(
+            "WHERE u.node_id = $1 AND n.path LIKE $2 AND u.active ORDER BY u.role, u.username"
+        ),
+        node_id,
+        scope.like_pattern()
+    )
     .map_err(sql_error)
 }
 
@@ -169,29 +228,59 @@ pub async fn update(
 ) -> Result<User, Error> {
     let user = get(h, scope, id).await?;
     let node = nodes::by_code(h, scope, node_code).await.map_err(|_| {
-        Error::invalid("user.node_unknown", format!("node {node_code} does not exist in your area"))
+        Error::invalid(
+            "user.node_unknown",
+            format!("node {node_code} does not exist in your area"),
+        )
     })?;
     check_role_at(role, &node)?;
     let phone = validate_phone(phone)?;
     let display = display_name.trim();
     if display.is_empty() {
-        return Err(Error::invalid("user.name_invalid", "a display name is required"));
+        return Err(Error::invalid(
+            "user.name_invalid",
+            "a display name is required",
+        ));
     }
     q!(h, execute,
         "UPDATE users SET role = $1, node_id = $2, display_name = $3, phone = $4, active = $5 WHERE id = $6",
         role.as_str(), node.id, display, phone, active, user.id)
     .map_err(sql_error)?;
     if !active {
-        q!(h, execute, "DELETE FROM sessions WHERE user_id = $1", user.id).map_err(sql_error)?;
+        q!(
+            h,
+            execute,
+            "DELETE FROM sessions WHERE user_id = $1",
+            user.id
+        )
+        .map_err(sql_error)?;
     }
     get(h, scope, id).await
 }
 
-pub async fn set_password(h: &mut Handle<'_>, scope: &Scope, id: i64, password: &str) -> Result<(), Error> {
+pub async fn set_password(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    id: i64,
+    password: &str,
+) -> Result<(), Error> {
     validate_password(password)?;
     let user = get(h, scope, id).await?;
     let hash = hash_password(password)?;
-    q!(h, execute, "UPDATE users SET password_hash = $1 WHERE id = $2", hash, user.id).map_err(sql_error)?;
-    q!(h, execute, "DELETE FROM sessions WHERE user_id = $1", user.id).map_err(sql_error)?;
+    q!(
+        h,
+        execute,
+        "UPDATE users SET password_hash = $1 WHERE id = $2",
+        hash,
+        user.id
+    )
+    .map_err(sql_error)?;
+    q!(
+        h,
+        execute,
+        "DELETE FROM sessions WHERE user_id = $1",
+        user.id
+    )
+    .map_err(sql_error)?;
     Ok(())
 }

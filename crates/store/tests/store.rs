@@ -291,7 +291,11 @@ async fn migrate_twice_is_a_no_op() {
     assert_eq!(t.db.schema_version().await.unwrap(), known);
     assert_eq!(count(&t.db, "schema_version").await, migrations);
     assert_eq!(t.db.describe_columns().await.unwrap(), columns);
-    assert_eq!(counts(&t.db).await, before, "data survives a second migrate");
+    assert_eq!(
+        counts(&t.db).await,
+        before,
+        "data survives a second migrate"
+    );
 }
 
 #[tokio::test]
@@ -300,8 +304,18 @@ async fn newer_schema_is_refused() {
     let known = Db::known_schema_version();
     let sql = "INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)";
     match &t.db {
-        Db::Sqlite(p) => sqlx::query(sql).bind(known + 1).bind(0i64).execute(p).await.map(|r| r.rows_affected()),
-        Db::Postgres(p) => sqlx::query(sql).bind(known + 1).bind(0i64).execute(p).await.map(|r| r.rows_affected()),
+        Db::Sqlite(p) => sqlx::query(sql)
+            .bind(known + 1)
+            .bind(0i64)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()),
+        Db::Postgres(p) => sqlx::query(sql)
+            .bind(known + 1)
+            .bind(0i64)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()),
     }
     .unwrap();
     assert_eq!(t.db.schema_version().await.unwrap(), known + 1);
@@ -437,14 +451,29 @@ async fn tree_is_built_and_refusals_write_nothing() {
     assert_eq!(counts(db).await, before);
     assert_eq!(generation(db).await, gen_before);
     // The refused code was not issued: it can be used now, for a grid that fits.
-    nodes::create(h, &all, ACTOR, &grid(GRID_3, VIL_A, cell(0, 1)), MIN_OVERLAP, now)
-        .await
-        .unwrap();
+    nodes::create(
+        h,
+        &all,
+        ACTOR,
+        &grid(GRID_3, VIL_A, cell(0, 1)),
+        MIN_OVERLAP,
+        now,
+    )
+    .await
+    .unwrap();
     assert!(generation(db).await > gen_before);
 
     // Re-creating a code, even with a fine boundary, is refused.
     let before = counts(db).await;
-    let r = nodes::create(h, &all, ACTOR, &grid(GRID_1, VIL_A, far(1.0)), MIN_OVERLAP, now).await;
+    let r = nodes::create(
+        h,
+        &all,
+        ACTOR,
+        &grid(GRID_1, VIL_A, far(1.0)),
+        MIN_OVERLAP,
+        now,
+    )
+    .await;
     assert_err(r, "node.code_taken", 409);
     let r = nodes::create(
         h,
@@ -601,11 +630,7 @@ async fn split_and_merge_keep_area_codes_staff_and_history() {
         1,
         "two halves sharing an edge merge into one polygon"
     );
-    assert_err(
-        nodes::by_code(h, &all, GRID_3).await,
-        "node.not_found",
-        404,
-    );
+    assert_err(nodes::by_code(h, &all, GRID_3).await, "node.not_found", 404);
     let vil = nodes::by_code(h, &all, VIL_A).await.unwrap();
     let kids: Vec<String> = nodes::children(h, &all, vil.id)
         .await
@@ -689,7 +714,10 @@ fn collection(features: Vec<Value>) -> String {
     json!({"type": "FeatureCollection", "features": features}).to_string()
 }
 
-async fn import(db: &Db, text: &str) -> (Result<territory::ImportSummary, Error>, wangge_store::Tx) {
+async fn import(
+    db: &Db,
+    text: &str,
+) -> (Result<territory::ImportSummary, Error>, wangge_store::Tx) {
     let mut tx = db.begin().await.unwrap();
     let r = territory::import_grids(
         &mut tx.handle(),
@@ -723,14 +751,16 @@ async fn import_is_all_or_nothing() {
 
     // The middle feature's ring is not closed.
     let mut open_ring = cell_json(1, 1);
-    open_ring["coordinates"][0]
-        .as_array_mut()
-        .unwrap()
-        .pop();
+    open_ring["coordinates"][0].as_array_mut().unwrap().pop();
     let text = collection(vec![
         feature(GRID_3, "three", VIL_A, cell_json(0, 1)),
         feature(GRID_4, "four", VIL_A, open_ring),
-        feature("350102001001005", "five", VIL_A, square_json(119.5, 26.5, 119.51, 26.51)),
+        feature(
+            "350102001001005",
+            "five",
+            VIL_A,
+            square_json(119.5, 26.5, 119.51, 26.51),
+        ),
     ]);
     let (r, tx) = import(db, &text).await;
     let e = assert_err(r, "import.rows_invalid", 400);
@@ -738,7 +768,11 @@ async fn import_is_all_or_nothing() {
     assert_eq!(e.details[0]["code"], GRID_4);
     assert_eq!(e.details[0]["error"], "geometry.ring_not_closed");
     drop(tx);
-    assert_eq!(counts(db).await, before, "nothing of a failed import is kept");
+    assert_eq!(
+        counts(db).await,
+        before,
+        "nothing of a failed import is kept"
+    );
     assert_eq!(generation(db).await, g0);
     assert_err(get(db, &all, GRID_3).await, "node.not_found", 404);
 
@@ -746,7 +780,12 @@ async fn import_is_all_or_nothing() {
     let text = collection(vec![
         feature(GRID_3, "three", VIL_A, cell_json(0, 1)),
         feature(GRID_4, "four", VIL_A, cell_json(1, 1)),
-        feature("350102001009001", "nine", "350102001009", square_json(119.5, 26.5, 119.51, 26.51)),
+        feature(
+            "350102001009001",
+            "nine",
+            "350102001009",
+            square_json(119.5, 26.5, 119.51, 26.51),
+        ),
     ]);
     let (r, tx) = import(db, &text).await;
     let e = assert_err(r, "import.rows_invalid", 400);
@@ -790,7 +829,9 @@ async fn import_is_all_or_nothing() {
     assert_eq!(actions, vec!["redraw", "create"]);
 
     // Export: every grid, with code, name, kind and parent code.
-    let exported = territory::export_grids(&mut c.handle(), &all).await.unwrap();
+    let exported = territory::export_grids(&mut c.handle(), &all)
+        .await
+        .unwrap();
     assert_eq!(exported["type"], "FeatureCollection");
     let features = exported["features"].as_array().unwrap();
     let props: Vec<(String, String, String, String)> = features
@@ -833,7 +874,9 @@ async fn import_is_all_or_nothing() {
     // Export is scoped.
     let scope_b = scope_of(db, TWP_B).await;
     let mut c = db.conn().await.unwrap();
-    let only_b = territory::export_grids(&mut c.handle(), &scope_b).await.unwrap();
+    let only_b = territory::export_grids(&mut c.handle(), &scope_b)
+        .await
+        .unwrap();
     let codes: Vec<&str> = only_b["features"]
         .as_array()
         .unwrap()
@@ -857,9 +900,16 @@ async fn check_finds_gaps_and_locate_finds_grids() {
 
     // Three of the four cells: one gap, the size of the missing cell, inside it.
     let g0 = generation(db).await;
-    nodes::create(h, &all, ACTOR, &grid(GRID_3, VIL_A, cell(0, 1)), MIN_OVERLAP, now)
-        .await
-        .unwrap();
+    nodes::create(
+        h,
+        &all,
+        ACTOR,
+        &grid(GRID_3, VIL_A, cell(0, 1)),
+        MIN_OVERLAP,
+        now,
+    )
+    .await
+    .unwrap();
     assert!(generation(db).await > g0);
     let report = territory::check(h, &village, &guidance).await.unwrap();
     assert_eq!(report.parents_checked, 1);
@@ -882,9 +932,16 @@ async fn check_finds_gaps_and_locate_finds_grids() {
     assert!(!report.is_clean());
 
     // The fourth cell completes the tiling.
-    nodes::create(h, &all, ACTOR, &grid(GRID_4, VIL_A, cell(1, 1)), MIN_OVERLAP, now)
-        .await
-        .unwrap();
+    nodes::create(
+        h,
+        &all,
+        ACTOR,
+        &grid(GRID_4, VIL_A, cell(1, 1)),
+        MIN_OVERLAP,
+        now,
+    )
+    .await
+    .unwrap();
     let report = territory::check(h, &village, &guidance).await.unwrap();
     assert!(report.is_clean(), "{report:?}");
     assert_eq!(report.parents_checked, 1);
@@ -944,16 +1001,22 @@ async fn users_are_validated() {
     let users_before = count(db, "users").await;
     // A worker belongs at a grid, a grid leader at a village.
     assert_err(
-        users::create(h, &all, &new_user("w1", Role::Worker, VIL_A), now).await,
+        users::create(h, &all, &new_user("wkr1", Role::Worker, VIL_A), now).await,
         "user.role_node_mismatch",
         400,
     );
     assert_err(
-        users::create(h, &all, &new_user("gl1", Role::GridLeader, GRID_1), now).await,
+        users::create(
+            h,
+            &all,
+            &new_user("gleader1", Role::GridLeader, GRID_1),
+            now,
+        )
+        .await,
         "user.role_node_mismatch",
         400,
     );
-    let mut weak = new_user("w1", Role::Worker, GRID_1);
+    let mut weak = new_user("wkr1", Role::Worker, GRID_1);
     weak.password = "1234567".to_string();
     assert_err(
         users::create(h, &all, &weak, now).await,
@@ -963,20 +1026,20 @@ async fn users_are_validated() {
     // A node outside the creator's scope is unknown.
     let scope_b = scope_of(db, TWP_B).await;
     assert_err(
-        users::create(h, &scope_b, &new_user("w1", Role::Worker, GRID_1), now).await,
+        users::create(h, &scope_b, &new_user("wkr1", Role::Worker, GRID_1), now).await,
         "user.node_unknown",
         400,
     );
     assert_eq!(count(db, "users").await, users_before);
 
-    let w1 = users::create(h, &all, &new_user("w1", Role::Worker, GRID_1), now)
+    let w1 = users::create(h, &all, &new_user("wkr1", Role::Worker, GRID_1), now)
         .await
         .unwrap();
-    assert_eq!(w1.username, "w1");
+    assert_eq!(w1.username, "wkr1");
     assert_eq!(w1.role, "worker");
     assert_eq!(w1.node_code, GRID_1);
     assert!(w1.active);
-    let dup = new_user("w1", Role::GridLeader, VIL_A);
+    let dup = new_user("wkr1", Role::GridLeader, VIL_A);
     assert_err(
         users::create(h, &all, &dup, now).await,
         "user.username_taken",
@@ -986,14 +1049,14 @@ async fn users_are_validated() {
 
     // Users are scoped like nodes.
     assert_eq!(
-        users::by_username(h, &scope_of(db, TWP_A).await, "w1")
+        users::by_username(h, &scope_of(db, TWP_A).await, "wkr1")
             .await
             .unwrap()
             .id,
         w1.id
     );
     assert_err(
-        users::by_username(h, &scope_b, "w1").await,
+        users::by_username(h, &scope_b, "wkr1").await,
         "user.not_found",
         404,
     );
@@ -1140,18 +1203,15 @@ async fn login_sessions_tokens_and_throttling() {
     assert_eq!(count(db, "sessions").await, 1);
 
     // API tokens.
-    let token = auth::create_token(h, other.id, "script", now).await.unwrap();
+    let token = auth::create_token(h, other.id, "script", now)
+        .await
+        .unwrap();
     assert!(token.starts_with("wg_"));
     let p = auth::token_principal(h, &token).await.unwrap().unwrap();
     assert_eq!(p.user_id, other.id);
     assert_eq!(p.node_code, GRID_2);
     assert!(!p.can_edit_tree());
-    assert!(
-        auth::token_principal(h, "wg_nope")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(auth::token_principal(h, "wg_nope").await.unwrap().is_none());
 
     // A deactivated user can neither log in nor use a session or token.
     let session = auth::create_session(h, other.id, now, ttl).await.unwrap();
@@ -1187,9 +1247,18 @@ async fn login_sessions_tokens_and_throttling() {
     );
     assert!(auth::token_principal(h, &token).await.unwrap().is_none());
     // Re-activated, the token works again (the session was ended for good).
-    users::update(h, &all, other.id, Role::Worker, GRID_2, "Other One", None, true)
-        .await
-        .unwrap();
+    users::update(
+        h,
+        &all,
+        other.id,
+        Role::Worker,
+        GRID_2,
+        "Other One",
+        None,
+        true,
+    )
+    .await
+    .unwrap();
     assert!(auth::token_principal(h, &token).await.unwrap().is_some());
     assert!(
         auth::session_principal(h, &session, now + 1)

@@ -24,7 +24,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(r) => Err(AppError(Error::invalid("request.invalid_json", r.body_text()))),
+            Err(r) => Err(AppError(Error::invalid(
+                "request.invalid_json",
+                r.body_text(),
+            ))),
         }
     }
 }
@@ -58,10 +61,18 @@ struct TokenReq {
     name: String,
 }
 
-async fn create_token(State(s): State<AppState>, Me(p): Me, ApiJson(r): ApiJson<TokenReq>) -> AppResult<Json<Value>> {
+async fn create_token(
+    State(s): State<AppState>,
+    Me(p): Me,
+    ApiJson(r): ApiJson<TokenReq>,
+) -> AppResult<Json<Value>> {
     let name = r.name.trim();
     if name.is_empty() || name.len() > 80 {
-        return Err(Error::invalid("token.name_invalid", "a token needs a name (at most 80 characters)").into());
+        return Err(Error::invalid(
+            "token.name_invalid",
+            "a token needs a name (at most 80 characters)",
+        )
+        .into());
     }
     let mut c = s.db.conn().await?;
     let token = auth::create_token(&mut c.handle(), p.user_id, name, now_ms()).await?;
@@ -83,7 +94,10 @@ pub fn parse_lat_lon(lat: Option<&str>, lon: Option<&str>) -> Result<(f64, f64),
     };
     let (lat, lon) = (num(lat, "lat")?, num(lon, "lon")?);
     if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-        return Err(Error::invalid("locate.invalid", "lat must lie in [-90, 90] and lon in [-180, 180]"));
+        return Err(Error::invalid(
+            "locate.invalid",
+            "lat must lie in [-90, 90] and lon in [-180, 180]",
+        ));
     }
     Ok((lat, lon))
 }
@@ -93,12 +107,20 @@ async fn locate(State(s): State<AppState>, Query(q): Query<LocateQuery>) -> AppR
     let (lat, lon) = parse_lat_lon(q.lat.as_deref(), q.lon.as_deref())?;
     let index = s.locate_index();
     Ok(Json(match index.locate(lon, lat) {
-        Some(g) => json!({"found": true, "code": g.code, "name": g.name, "path": g.path, "lat": lat, "lon": lon}),
-        None => json!({"found": false, "lat": lat, "lon": lon, "message": "the point is outside every grid"}),
+        Some(g) => {
+            json!({"found": true, "code": g.code, "name": g.name, "path": g.path, "lat": lat, "lon": lon})
+        }
+        None => {
+            json!({"found": false, "lat": lat, "lon": lon, "message": "the point is outside every grid"})
+        }
     }))
 }
 
-async fn get_node(State(s): State<AppState>, Me(p): Me, Path(code): Path<String>) -> AppResult<Json<Value>> {
+async fn get_node(
+    State(s): State<AppState>,
+    Me(p): Me,
+    Path(code): Path<String>,
+) -> AppResult<Json<Value>> {
     let mut c = s.db.conn().await?;
     let h = &mut c.handle();
     let node = nodes::by_code(h, &p.scope(), &code).await?;
@@ -115,7 +137,11 @@ async fn get_node(State(s): State<AppState>, Me(p): Me, Path(code): Path<String>
     })))
 }
 
-async fn children(State(s): State<AppState>, Me(p): Me, Path(code): Path<String>) -> AppResult<Json<Value>> {
+async fn children(
+    State(s): State<AppState>,
+    Me(p): Me,
+    Path(code): Path<String>,
+) -> AppResult<Json<Value>> {
     let mut c = s.db.conn().await?;
     let h = &mut c.handle();
     let node = nodes::by_code(h, &p.scope(), &code).await?;
@@ -136,16 +162,29 @@ struct NewNodeReq {
 fn parse_grid_kind(s: Option<&str>) -> Result<Option<GridKind>, Error> {
     match s {
         None | Some("") => Ok(None),
-        Some(k) => GridKind::parse(k)
-            .map(Some)
-            .ok_or_else(|| Error::invalid("grid.kind_invalid", format!("{k:?} is not a grid kind"))),
+        Some(k) => GridKind::parse(k).map(Some).ok_or_else(|| {
+            Error::invalid("grid.kind_invalid", format!("{k:?} is not a grid kind"))
+        }),
     }
 }
 
-async fn create_node(State(s): State<AppState>, me: Me, ApiJson(r): ApiJson<NewNodeReq>) -> AppResult<Json<Value>> {
+async fn create_node(
+    State(s): State<AppState>,
+    me: Me,
+    ApiJson(r): ApiJson<NewNodeReq>,
+) -> AppResult<Json<Value>> {
     me.require_tree_editor()?;
-    let kind = NodeKind::parse(&r.kind).ok_or_else(|| Error::invalid("node.kind_invalid", format!("{:?} is not a node kind", r.kind)))?;
-    let boundary = r.boundary.as_ref().map(geometry::parse_geojson_geometry).transpose()?;
+    let kind = NodeKind::parse(&r.kind).ok_or_else(|| {
+        Error::invalid(
+            "node.kind_invalid",
+            format!("{:?} is not a node kind", r.kind),
+        )
+    })?;
+    let boundary = r
+        .boundary
+        .as_ref()
+        .map(geometry::parse_geojson_geometry)
+        .transpose()?;
     let new = nodes::NewNode {
         code: r.code.trim().to_string(),
         kind,
@@ -156,7 +195,15 @@ async fn create_node(State(s): State<AppState>, me: Me, ApiJson(r): ApiJson<NewN
         phone: r.phone,
     };
     let mut tx = s.db.begin().await?;
-    let node = nodes::create(&mut tx.handle(), &me.0.scope(), &me.0.username, &new, s.config.guidance.min_finding_m2, now_ms()).await?;
+    let node = nodes::create(
+        &mut tx.handle(),
+        &me.0.scope(),
+        &me.0.username,
+        &new,
+        s.config.guidance.min_finding_m2,
+        now_ms(),
+    )
+    .await?;
     tx.commit().await?;
     after_territory_change(&s).await;
     let check = check_parent(&s, &me, &new.parent_code.unwrap_or_default()).await?;
@@ -170,11 +217,25 @@ struct UpdateNodeReq {
     grid_kind: Option<String>,
 }
 
-async fn update_node(State(s): State<AppState>, me: Me, Path(code): Path<String>, ApiJson(r): ApiJson<UpdateNodeReq>) -> AppResult<Json<Value>> {
+async fn update_node(
+    State(s): State<AppState>,
+    me: Me,
+    Path(code): Path<String>,
+    ApiJson(r): ApiJson<UpdateNodeReq>,
+) -> AppResult<Json<Value>> {
     me.require_tree_editor()?;
     let gk = parse_grid_kind(r.grid_kind.as_deref())?;
     let mut tx = s.db.begin().await?;
-    let node = nodes::update_details(&mut tx.handle(), &me.0.scope(), &code, &r.name, r.phone.as_deref().filter(|p| !p.trim().is_empty()), gk, now_ms()).await?;
+    let node = nodes::update_details(
+        &mut tx.handle(),
+        &me.0.scope(),
+        &code,
+        &r.name,
+        r.phone.as_deref().filter(|p| !p.trim().is_empty()),
+        gk,
+        now_ms(),
+    )
+    .await?;
     tx.commit().await?;
     after_territory_change(&s).await;
     Ok(Json(node_json(&node)))
@@ -216,16 +277,30 @@ struct WithinQuery {
     within: Option<String>,
 }
 
-async fn grids_geojson(State(s): State<AppState>, me: Me, Query(q): Query<WithinQuery>) -> AppResult<Json<Value>> {
+async fn grids_geojson(
+    State(s): State<AppState>,
+    me: Me,
+    Query(q): Query<WithinQuery>,
+) -> AppResult<Json<Value>> {
     let scope = within_scope(&s, &me, q.within.as_deref()).await?;
     let mut c = s.db.conn().await?;
-    Ok(Json(territory::export_grids(&mut c.handle(), &scope).await?))
+    Ok(Json(
+        territory::export_grids(&mut c.handle(), &scope).await?,
+    ))
 }
 
 async fn import_grids(State(s): State<AppState>, me: Me, body: String) -> AppResult<Json<Value>> {
     me.require_tree_editor()?;
     let mut tx = s.db.begin().await?;
-    let summary = territory::import_grids(&mut tx.handle(), &me.0.scope(), &me.0.username, &body, s.config.guidance.min_finding_m2, now_ms()).await?;
+    let summary = territory::import_grids(
+        &mut tx.handle(),
+        &me.0.scope(),
+        &me.0.username,
+        &body,
+        s.config.guidance.min_finding_m2,
+        now_ms(),
+    )
+    .await?;
     tx.commit().await?;
     after_territory_change(&s).await;
     Ok(Json(json!(summary)))
@@ -240,18 +315,40 @@ struct RedrawReq {
 
 async fn parent_code_of(s: &AppState, node: &nodes::Node) -> Result<String, Error> {
     let mut c = s.db.conn().await?;
-    let p = nodes::by_id(&mut c.handle(), &Scope::everything(), node.parent_id.unwrap_or(-1)).await?;
+    let p = nodes::by_id(
+        &mut c.handle(),
+        &Scope::everything(),
+        node.parent_id.unwrap_or(-1),
+    )
+    .await?;
     Ok(p.code)
 }
 
-async fn redraw(State(s): State<AppState>, me: Me, Path(code): Path<String>, ApiJson(r): ApiJson<RedrawReq>) -> AppResult<Json<Value>> {
+async fn redraw(
+    State(s): State<AppState>,
+    me: Me,
+    Path(code): Path<String>,
+    ApiJson(r): ApiJson<RedrawReq>,
+) -> AppResult<Json<Value>> {
     me.require_tree_editor()?;
     let boundary = geometry::parse_geojson_geometry(&r.geometry)?;
     let mut tx = s.db.begin().await?;
-    let node = nodes::redraw(&mut tx.handle(), &me.0.scope(), &me.0.username, &code, &boundary, &r.note, s.config.guidance.min_finding_m2, now_ms()).await?;
+    let node = nodes::redraw(
+        &mut tx.handle(),
+        &me.0.scope(),
+        &me.0.username,
+        &code,
+        &boundary,
+        &r.note,
+        s.config.guidance.min_finding_m2,
+        now_ms(),
+    )
+    .await?;
     tx.commit().await?;
     after_territory_change(&s).await;
-    let check = check_parent(&s, &me, &parent_code_of(&s, &node).await?).await.unwrap_or(Value::Null);
+    let check = check_parent(&s, &me, &parent_code_of(&s, &node).await?)
+        .await
+        .unwrap_or(Value::Null);
     Ok(Json(json!({"node": node_json(&node), "check": check})))
 }
 
@@ -261,15 +358,33 @@ struct SplitReq {
     name: String,
 }
 
-async fn split(State(s): State<AppState>, me: Me, Path(code): Path<String>, ApiJson(r): ApiJson<SplitReq>) -> AppResult<Json<Value>> {
+async fn split(
+    State(s): State<AppState>,
+    me: Me,
+    Path(code): Path<String>,
+    ApiJson(r): ApiJson<SplitReq>,
+) -> AppResult<Json<Value>> {
     me.require_tree_editor()?;
     let line = geometry::parse_linestring(&r.line)?;
     let mut tx = s.db.begin().await?;
-    let (kept, created) = nodes::split(&mut tx.handle(), &me.0.scope(), &me.0.username, &code, &line, &r.name, now_ms()).await?;
+    let (kept, created) = nodes::split(
+        &mut tx.handle(),
+        &me.0.scope(),
+        &me.0.username,
+        &code,
+        &line,
+        &r.name,
+        now_ms(),
+    )
+    .await?;
     tx.commit().await?;
     after_territory_change(&s).await;
-    let check = check_parent(&s, &me, &parent_code_of(&s, &kept).await?).await.unwrap_or(Value::Null);
-    Ok(Json(json!({"kept": node_json(&kept), "created": node_json(&created), "check": check})))
+    let check = check_parent(&s, &me, &parent_code_of(&s, &kept).await?)
+        .await
+        .unwrap_or(Value::Null);
+    Ok(Json(
+        json!({"kept": node_json(&kept), "created": node_json(&created), "check": check}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -277,25 +392,52 @@ struct MergeReq {
     other_code: String,
 }
 
-async fn merge(State(s): State<AppState>, me: Me, Path(code): Path<String>, ApiJson(r): ApiJson<MergeReq>) -> AppResult<Json<Value>> {
+async fn merge(
+    State(s): State<AppState>,
+    me: Me,
+    Path(code): Path<String>,
+    ApiJson(r): ApiJson<MergeReq>,
+) -> AppResult<Json<Value>> {
     me.require_tree_editor()?;
     let mut tx = s.db.begin().await?;
-    let node = nodes::merge(&mut tx.handle(), &me.0.scope(), &me.0.username, &code, r.other_code.trim(), now_ms()).await?;
+    let node = nodes::merge(
+        &mut tx.handle(),
+        &me.0.scope(),
+        &me.0.username,
+        &code,
+        r.other_code.trim(),
+        now_ms(),
+    )
+    .await?;
     tx.commit().await?;
     after_territory_change(&s).await;
-    let check = check_parent(&s, &me, &parent_code_of(&s, &node).await?).await.unwrap_or(Value::Null);
+    let check = check_parent(&s, &me, &parent_code_of(&s, &node).await?)
+        .await
+        .unwrap_or(Value::Null);
     Ok(Json(json!({"node": node_json(&node), "check": check})))
 }
 
-async fn versions(State(s): State<AppState>, Me(p): Me, Path(code): Path<String>) -> AppResult<Json<Value>> {
+async fn versions(
+    State(s): State<AppState>,
+    Me(p): Me,
+    Path(code): Path<String>,
+) -> AppResult<Json<Value>> {
     let mut c = s.db.conn().await?;
-    Ok(Json(json!(nodes::versions(&mut c.handle(), &p.scope(), &code).await?)))
+    Ok(Json(json!(
+        nodes::versions(&mut c.handle(), &p.scope(), &code).await?
+    )))
 }
 
-async fn check(State(s): State<AppState>, me: Me, Query(q): Query<WithinQuery>) -> AppResult<Json<Value>> {
+async fn check(
+    State(s): State<AppState>,
+    me: Me,
+    Query(q): Query<WithinQuery>,
+) -> AppResult<Json<Value>> {
     let scope = within_scope(&s, &me, q.within.as_deref()).await?;
     let mut c = s.db.conn().await?;
-    Ok(Json(json!(territory::check(&mut c.handle(), &scope, &s.config.guidance).await?)))
+    Ok(Json(json!(
+        territory::check(&mut c.handle(), &scope, &s.config.guidance).await?
+    )))
 }
 
 #[derive(Deserialize)]
@@ -305,18 +447,35 @@ struct ListQuery {
     offset: Option<i64>,
 }
 
-async fn list_users(State(s): State<AppState>, me: Me, Query(q): Query<ListQuery>) -> AppResult<Json<Value>> {
+async fn list_users(
+    State(s): State<AppState>,
+    me: Me,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<Value>> {
     me.require_user_manager()?;
     let mut c = s.db.conn().await?;
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    let list = users::list(&mut c.handle(), &me.0.scope(), q.q.as_deref().unwrap_or(""), limit, q.offset.unwrap_or(0).max(0)).await?;
+    let list = users::list(
+        &mut c.handle(),
+        &me.0.scope(),
+        q.q.as_deref().unwrap_or(""),
+        limit,
+        q.offset.unwrap_or(0).max(0),
+    )
+    .await?;
     Ok(Json(json!(list)))
 }
 
-async fn get_user(State(s): State<AppState>, me: Me, Path(id): Path<i64>) -> AppResult<Json<Value>> {
+async fn get_user(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Value>> {
     me.require_user_manager()?;
     let mut c = s.db.conn().await?;
-    Ok(Json(json!(users::get(&mut c.handle(), &me.0.scope(), id).await?)))
+    Ok(Json(json!(
+        users::get(&mut c.handle(), &me.0.scope(), id).await?
+    )))
 }
 
 #[derive(Deserialize)]
@@ -330,10 +489,15 @@ pub struct NewUserReq {
 }
 
 pub fn parse_role(s: &str) -> Result<Role, Error> {
-    Role::parse(s).ok_or_else(|| Error::invalid("user.role_invalid", format!("{s:?} is not a role")))
+    Role::parse(s)
+        .ok_or_else(|| Error::invalid("user.role_invalid", format!("{s:?} is not a role")))
 }
 
-async fn create_user(State(s): State<AppState>, me: Me, ApiJson(r): ApiJson<NewUserReq>) -> AppResult<Json<Value>> {
+async fn create_user(
+    State(s): State<AppState>,
+    me: Me,
+    ApiJson(r): ApiJson<NewUserReq>,
+) -> AppResult<Json<Value>> {
     me.require_user_manager()?;
     let new = users::NewUser {
         username: r.username.trim().to_string(),
@@ -358,13 +522,30 @@ pub struct UpdateUserReq {
     pub active: bool,
 }
 
-async fn update_user(State(s): State<AppState>, me: Me, Path(id): Path<i64>, ApiJson(r): ApiJson<UpdateUserReq>) -> AppResult<Json<Value>> {
+async fn update_user(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<UpdateUserReq>,
+) -> AppResult<Json<Value>> {
     me.require_user_manager()?;
     if id == me.0.user_id && !r.active {
-        return Err(Error::invalid("user.self_deactivate", "you cannot deactivate yourself").into());
+        return Err(
+            Error::invalid("user.self_deactivate", "you cannot deactivate yourself").into(),
+        );
     }
     let mut tx = s.db.begin().await?;
-    let u = users::update(&mut tx.handle(), &me.0.scope(), id, parse_role(&r.role)?, r.node_code.trim(), &r.display_name, r.phone.as_deref(), r.active).await?;
+    let u = users::update(
+        &mut tx.handle(),
+        &me.0.scope(),
+        id,
+        parse_role(&r.role)?,
+        r.node_code.trim(),
+        &r.display_name,
+        r.phone.as_deref(),
+        r.active,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(json!(u)))
 }
@@ -374,7 +555,12 @@ struct PasswordReq {
     password: String,
 }
 
-async fn set_password(State(s): State<AppState>, me: Me, Path(id): Path<i64>, ApiJson(r): ApiJson<PasswordReq>) -> AppResult<Json<Value>> {
+async fn set_password(
+    State(s): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<PasswordReq>,
+) -> AppResult<Json<Value>> {
     if id != me.0.user_id {
         me.require_user_manager()?;
     }

@@ -10,7 +10,11 @@ use crate::state::AppState;
 
 macro_rules! asset {
     ($name:literal, $ty:literal) => {
-        ($name, $ty, include_bytes!(concat!("../assets/", $name)).as_slice())
+        (
+            $name,
+            $ty,
+            include_bytes!(concat!("../assets/", $name)).as_slice(),
+        )
     };
 }
 
@@ -21,7 +25,10 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     asset!("vendor/htmx.min.js", "text/javascript; charset=utf-8"),
     asset!("vendor/leaflet.js", "text/javascript; charset=utf-8"),
     asset!("vendor/leaflet.css", "text/css; charset=utf-8"),
-    asset!("vendor/leaflet-geoman.min.js", "text/javascript; charset=utf-8"),
+    asset!(
+        "vendor/leaflet-geoman.min.js",
+        "text/javascript; charset=utf-8"
+    ),
     asset!("vendor/leaflet-geoman.css", "text/css; charset=utf-8"),
     asset!("vendor/images/layers.png", "image/png"),
     asset!("vendor/images/layers-2x.png", "image/png"),

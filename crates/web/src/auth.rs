@@ -45,7 +45,11 @@ pub enum Via {
 }
 
 /// Looks the caller up once per request and leaves the answer in the request's extensions.
-pub async fn resolve_principal(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn resolve_principal(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let headers = req.headers().clone();
     let found = async {
         let mut c = state.db.conn().await?;
@@ -54,11 +58,17 @@ pub async fn resolve_principal(State(state): State<AppState>, mut req: Request, 
             let p = auth::token_principal(h, t).await?;
             return match p {
                 Some(p) => Ok(Some((p, Via::Token))),
-                None => Err(Error::new("auth.bad_token", 401, "the API token is unknown or revoked")),
+                None => Err(Error::new(
+                    "auth.bad_token",
+                    401,
+                    "the API token is unknown or revoked",
+                )),
             };
         }
         match cookie(&headers, SESSION_COOKIE) {
-            Some(s) => Ok(auth::session_principal(h, &s, now_ms()).await?.map(|p| (p, Via::Cookie))),
+            Some(s) => Ok(auth::session_principal(h, &s, now_ms())
+                .await?
+                .map(|p| (p, Via::Cookie))),
             None => Ok(None),
         }
     }
@@ -106,7 +116,9 @@ impl Me {
         if self.0.can_edit_tree() {
             Ok(())
         } else {
-            Err(AppError(Error::forbidden("only an administrator changes the tree and its grids")))
+            Err(AppError(Error::forbidden(
+                "only an administrator changes the tree and its grids",
+            )))
         }
     }
 
@@ -114,7 +126,9 @@ impl Me {
         if self.0.can_manage_users() {
             Ok(())
         } else {
-            Err(AppError(Error::forbidden("only an administrator manages users")))
+            Err(AppError(Error::forbidden(
+                "only an administrator manages users",
+            )))
         }
     }
 }
@@ -129,7 +143,9 @@ pub fn client_ip(parts_ext: &axum::http::Extensions) -> String {
 
 pub fn session_cookie(secret: &str, max_age_s: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    let v = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}");
+    let v = format!(
+        "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
+    );
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
@@ -155,21 +171,31 @@ pub async fn sign_in(
             return Err(e);
         }
     };
-    let secret = auth::create_session(&mut tx.handle(), user_id, now, state.config.session_ttl_ms).await?;
+    let secret =
+        auth::create_session(&mut tx.handle(), user_id, now, state.config.session_ttl_ms).await?;
     tx.commit().await?;
-    Ok(session_cookie(&secret, state.config.session_ttl_ms / 1000, state.config.secure_cookies))
+    Ok(session_cookie(
+        &secret,
+        state.config.session_ttl_ms / 1000,
+        state.config.secure_cookies,
+    ))
 }
 
 /// Refuses state-changing requests that ride on a cookie from another origin. Browsers send
 /// `Origin` on every cross-site POST; a missing `Origin` falls back to `Referer`.
 pub async fn csrf_guard(req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let uses_cookie = cookie(req.headers(), SESSION_COOKIE).is_some() && bearer(req.headers()).is_none();
+    let uses_cookie =
+        cookie(req.headers(), SESSION_COOKIE).is_some() && bearer(req.headers()).is_none();
     let is_login = req.uri().path() == "/login";
     if safe || (!uses_cookie && !is_login) {
         return next.run(req).await;
     }
-    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let origin = req
         .headers()
         .get(header::ORIGIN)
@@ -193,17 +219,25 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'self'; img-src * data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
         ),
     );
-    if resp.status() == StatusCode::UNAUTHORIZED || resp.headers().contains_key(header::SET_COOKIE) {
-        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if resp.status() == StatusCode::UNAUTHORIZED || resp.headers().contains_key(header::SET_COOKIE)
+    {
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     resp
 }

@@ -17,7 +17,8 @@ impl From<Error> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut resp = (status, Json(&self.0)).into_response();
         // Left for the page layer, which renders HTML for browser routes.
         resp.extensions_mut().insert(self.0);

@@ -90,13 +90,16 @@ impl Tr {
     }
 }
 
-static TABLE: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = LazyLock::new(|| {
-    ENTRIES.iter().map(|(k, zh, en)| (*k, (*zh, *en))).collect()
-});
+static TABLE: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
+    LazyLock::new(|| ENTRIES.iter().map(|(k, zh, en)| (*k, (*zh, *en))).collect());
 
 /// (key, 中文, English)
 pub const ENTRIES: &[(&str, &str, &str)] = &[
-    ("app.name", "网格化服务管理平台", "Grid Service and Governance Platform"),
+    (
+        "app.name",
+        "网格化服务管理平台",
+        "Grid Service and Governance Platform",
+    ),
     ("app.short", "网格", "wangge"),
     ("lang.switch", "English", "中文"),
     ("nav.home", "首页", "Home"),
@@ -122,12 +125,28 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("kind.unit", "单元", "Unit"),
     ("kind.department", "职能部门", "Department"),
     ("grid_kind.basic", "基础网格", "Basic grid"),
-    ("grid_kind.office", "专属网格(商务楼宇)", "Exclusive: office building"),
+    (
+        "grid_kind.office",
+        "专属网格(商务楼宇)",
+        "Exclusive: office building",
+    ),
     ("grid_kind.park", "专属网格(园区)", "Exclusive: park"),
-    ("grid_kind.market", "专属网格(商圈市场)", "Exclusive: market"),
+    (
+        "grid_kind.market",
+        "专属网格(商圈市场)",
+        "Exclusive: market",
+    ),
     ("grid_kind.school", "专属网格(学校)", "Exclusive: school"),
-    ("grid_kind.hospital", "专属网格(医院)", "Exclusive: hospital"),
-    ("grid_kind.enterprise", "专属网格(企业)", "Exclusive: enterprise"),
+    (
+        "grid_kind.hospital",
+        "专属网格(医院)",
+        "Exclusive: hospital",
+    ),
+    (
+        "grid_kind.enterprise",
+        "专属网格(企业)",
+        "Exclusive: enterprise",
+    ),
     ("role.admin", "管理员", "Administrator"),
     ("role.leader", "领导", "Leader"),
     ("role.operator", "综治中心", "Centre operator"),
@@ -163,24 +182,88 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("common.no", "否", "No"),
     ("common.not_filled", "待采集", "Not yet collected"),
     ("error.title", "出错了", "Something went wrong"),
-    ("err.auth.bad_credentials", "用户名或密码错误", "Wrong user name or password"),
-    ("err.auth.throttled", "登录失败次数过多,请15分钟后再试", "Too many failed log-ins"),
+    (
+        "err.auth.bad_credentials",
+        "用户名或密码错误",
+        "Wrong user name or password",
+    ),
+    (
+        "err.auth.throttled",
+        "登录失败次数过多,请15分钟后再试",
+        "Too many failed log-ins",
+    ),
     ("err.auth.required", "请先登录", "Please log in"),
-    ("err.auth.forbidden", "您的角色无权进行此操作", "Your role may not do this"),
-    ("err.auth.csrf", "请求来源不符,已拒绝", "Cross-site request refused"),
-    ("err.node.not_found", "未找到,或不在您的管辖范围内", "Not found, or outside your area"),
-    ("err.node.code_invalid", "编码不符合规则", "The code is not valid"),
-    ("err.node.code_taken", "编码已使用过,编码不可重复使用", "The code was used before"),
+    (
+        "err.auth.forbidden",
+        "您的角色无权进行此操作",
+        "Your role may not do this",
+    ),
+    (
+        "err.auth.csrf",
+        "请求来源不符,已拒绝",
+        "Cross-site request refused",
+    ),
+    (
+        "err.node.not_found",
+        "未找到,或不在您的管辖范围内",
+        "Not found, or outside your area",
+    ),
+    (
+        "err.node.code_invalid",
+        "编码不符合规则",
+        "The code is not valid",
+    ),
+    (
+        "err.node.code_taken",
+        "编码已使用过,编码不可重复使用",
+        "The code was used before",
+    ),
     ("err.node.parent_unknown", "上级不存在", "Unknown parent"),
-    ("err.node.name_invalid", "名称必填,不超过60字", "A name is required"),
-    ("err.grid.overlap", "边界与相邻网格重叠", "The boundary overlaps a neighbour"),
-    ("err.geometry.invalid", "边界图形无效", "The boundary is invalid"),
-    ("err.import.rows_invalid", "导入文件有错误,未导入任何数据", "The file has errors; nothing was imported"),
-    ("err.user.username_taken", "用户名已被占用", "User name taken"),
-    ("err.user.password_weak", "密码至少8位", "The password is too short"),
-    ("err.user.role_node_mismatch", "该角色不能挂在此类节点上", "This role does not sit at this kind of node"),
-    ("err.user.node_unknown", "节点不存在或不在管辖范围内", "Unknown node"),
-    ("err.request.invalid", "请求内容有误", "The request is invalid"),
+    (
+        "err.node.name_invalid",
+        "名称必填,不超过60字",
+        "A name is required",
+    ),
+    (
+        "err.grid.overlap",
+        "边界与相邻网格重叠",
+        "The boundary overlaps a neighbour",
+    ),
+    (
+        "err.geometry.invalid",
+        "边界图形无效",
+        "The boundary is invalid",
+    ),
+    (
+        "err.import.rows_invalid",
+        "导入文件有错误,未导入任何数据",
+        "The file has errors; nothing was imported",
+    ),
+    (
+        "err.user.username_taken",
+        "用户名已被占用",
+        "User name taken",
+    ),
+    (
+        "err.user.password_weak",
+        "密码至少8位",
+        "The password is too short",
+    ),
+    (
+        "err.user.role_node_mismatch",
+        "该角色不能挂在此类节点上",
+        "This role does not sit at this kind of node",
+    ),
+    (
+        "err.user.node_unknown",
+        "节点不存在或不在管辖范围内",
+        "Unknown node",
+    ),
+    (
+        "err.request.invalid",
+        "请求内容有误",
+        "The request is invalid",
+    ),
 ];
 
 #[cfg(test)]
@@ -217,7 +300,11 @@ mod tests {
             let text = std::fs::read_to_string(e.path()).unwrap_or_default();
             for part in text.split("t.s(\"").skip(1) {
                 let key = part.split('"').next().unwrap_or_default();
-                assert!(Tr::has(key), "{} uses unknown key {key}", e.path().display());
+                assert!(
+                    Tr::has(key),
+                    "{} uses unknown key {key}",
+                    e.path().display()
+                );
                 checked += 1;
             }
         }

@@ -30,7 +30,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(auth::csrf_guard))
         .layer(middleware::from_fn(auth::security_headers))
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
 

@@ -55,12 +55,18 @@ async fn render(State(state): State<AppState>) -> Response {
         Err(_) => Vec::new(),
     };
     for ((m, r, s), (n, _)) in &snapshot {
-        let _ = writeln!(out, "wangge_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{s}\"}} {n}");
+        let _ = writeln!(
+            out,
+            "wangge_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{s}\"}} {n}"
+        );
     }
     out.push_str("# HELP wangge_http_request_seconds_sum Time spent answering, by route.\n");
     out.push_str("# TYPE wangge_http_request_seconds_sum counter\n");
     for ((m, r, s), (_, t)) in &snapshot {
-        let _ = writeln!(out, "wangge_http_request_seconds_sum{{method=\"{m}\",route=\"{r}\",status=\"{s}\"}} {t:.6}");
+        let _ = writeln!(
+            out,
+            "wangge_http_request_seconds_sum{{method=\"{m}\",route=\"{r}\",status=\"{s}\"}} {t:.6}"
+        );
     }
     out.push_str("# HELP wangge_grids_indexed Grids in this instance's locate index.\n");
     out.push_str("# TYPE wangge_grids_indexed gauge\n");
@@ -70,12 +76,18 @@ async fn render(State(state): State<AppState>) -> Response {
 
 async fn healthz(State(state): State<AppState>) -> Response {
     let ok = match state.db.conn().await {
-        Ok(mut c) => wangge_store::nodes::generation(&mut c.handle()).await.is_ok(),
+        Ok(mut c) => wangge_store::nodes::generation(&mut c.handle())
+            .await
+            .is_ok(),
         Err(_) => false,
     };
     if ok {
         axum::Json(serde_json::json!({"status": "ok"})).into_response()
     } else {
-        (axum::http::StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({"status": "database unavailable"}))).into_response()
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "database unavailable"})),
+        )
+            .into_response()
     }
 }

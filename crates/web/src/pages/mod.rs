@@ -73,7 +73,11 @@ async fn html_errors(req: Request, next: Next) -> Response {
         _ => Lang::Zh,
     };
     let me = req.extensions().get::<Principal>().cloned();
-    let target = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
     let resp = next.run(req).await;
     let Some(err) = resp.extensions().get::<Error>().cloned() else {
         return resp;
@@ -85,9 +89,16 @@ async fn html_errors(req: Request, next: Next) -> Response {
     let l = Layout::new(lang, me, "error.title");
     let message = l.t.error(&err);
     let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut out = render(ErrorPage { l, message, status: err.status });
+    let mut out = render(ErrorPage {
+        l,
+        message,
+        status: err.status,
+    });
     *out.status_mut() = status;
-    out.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    out.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     out
 }
 

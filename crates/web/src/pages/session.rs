@@ -1,11 +1,11 @@
 //! Log-in, log-out, the language switch and the home page.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Form, Query, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use wangge_store::{auth as store_auth, nodes};
 
@@ -68,13 +68,18 @@ async fn login_submit(State(s): State<AppState>, lang: Lang, req: Request) -> Re
     let ip = auth::client_ip(req.extensions());
     let form = match Form::<LoginForm>::from_request(req, &s).await {
         Ok(Form(f)) => f,
-        Err(_) => LoginForm { username: String::new(), password: String::new(), next: None },
+        Err(_) => LoginForm {
+            username: String::new(),
+            password: String::new(),
+            next: None,
+        },
     };
     let next = safe_next(form.next.as_deref());
     match auth::sign_in(&s, &form.username, &form.password, &ip).await {
         Ok(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response(),
         Err(e) => {
-            let status = axum::http::StatusCode::from_u16(e.status).unwrap_or(axum::http::StatusCode::UNAUTHORIZED);
+            let status = axum::http::StatusCode::from_u16(e.status)
+                .unwrap_or(axum::http::StatusCode::UNAUTHORIZED);
             let mut resp = render(LoginPage {
                 l: Layout::new(lang, None, "login.title"),
                 error: Some(Tr::new(lang).error(&e)),
@@ -95,7 +100,11 @@ async fn logout(State(s): State<AppState>, req: Request) -> Response {
             let _ = store_auth::end_session(&mut c.handle(), &secret).await;
         }
     }
-    ([(header::SET_COOKIE, auth::clear_session_cookie())], Redirect::to("/login")).into_response()
+    (
+        [(header::SET_COOKIE, auth::clear_session_cookie())],
+        Redirect::to("/login"),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -105,7 +114,11 @@ struct LangQuery {
 }
 
 async fn switch_lang(Query(q): Query<LangQuery>) -> Response {
-    let value = if q.to.as_deref() == Some("en") { "en" } else { "zh" };
+    let value = if q.to.as_deref() == Some("en") {
+        "en"
+    } else {
+        "zh"
+    };
     let cookie = format!("lang={value}; Path=/; SameSite=Lax; Max-Age=31536000");
     (
         [(header::SET_COOKIE, cookie)],
@@ -124,7 +137,15 @@ struct HomePage {
 async fn home(State(s): State<AppState>, lang: Lang, me: Me) -> AppResult<Response> {
     let mut c = s.db.conn().await?;
     let mut counts = nodes::count_by_kind(&mut c.handle(), &me.0.scope()).await?;
-    let order = |k: &str| wangge_domain::NodeKind::ALL.iter().position(|x| x.as_str() == k).unwrap_or(99);
+    let order = |k: &str| {
+        wangge_domain::NodeKind::ALL
+            .iter()
+            .position(|x| x.as_str() == k)
+            .unwrap_or(99)
+    };
     counts.sort_by_key(|(k, _)| order(k));
-    Ok(render(HomePage { l: Layout::new(lang, Some(me.0), "nav.home"), counts }))
+    Ok(render(HomePage {
+        l: Layout::new(lang, Some(me.0), "nav.home"),
+        counts,
+    }))
 }
