@@ -1,1 +1,469 @@
-fn main() {}
+//! `wangge`: the grid service and governance platform in one binary.
+
+mod bench;
+mod config;
+mod demo;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use wangge_domain::demo_layout::Scale;
+use wangge_domain::{Error, Role, Scope};
+use wangge_store::{Db, auth, now_ms, territory, users};
+use wangge_web::AppState;
+
+use crate::config::{DEFAULT_LISTEN, FileConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "wangge",
+    version,
+    about = "网格化服务管理平台 — grid service and governance platform"
+)]
+struct Cli {
+    /// sqlite://PATH or postgres://USER@HOST:PORT/DB [default: sqlite://data/wangge.db]
+    #[arg(long, global = true, env = "WANGGE_DATABASE_URL")]
+    database_url: Option<String>,
+    /// A TOML config file [default: ./wangge.toml when present]
+    #[arg(long, global = true, env = "WANGGE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log format
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "WANGGE_LOG_FORMAT"
+    )]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ScaleArg {
+    Small,
+    City,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and the API
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080]
+        #[arg(long, env = "WANGGE_LISTEN")]
+        listen: Option<String>,
+        /// Base URL residents reach (for QR codes) [default: http://LISTEN]
+        #[arg(long, env = "WANGGE_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Map tile URL template, e.g. https://tiles.example/{z}/{x}/{y}.png
+        #[arg(long, env = "WANGGE_TILE_URL")]
+        tile_url: Option<String>,
+        /// Create the small demo city first when the database is empty
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create the demo city (deterministic for a seed) and exit
+    Demo {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_enum, default_value = "small")]
+        scale: ScaleArg,
+    },
+    /// Apply database migrations and exit
+    Migrate,
+    /// Manage users
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Report gaps, overlaps and size problems of the grids; exits 1 when any is found
+    CheckGrids {
+        /// Only under this node
+        #[arg(long)]
+        within: Option<String>,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import records
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Export records
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// Which grid holds a point (WGS-84)
+    Locate {
+        #[arg(allow_hyphen_values = true)]
+        lat: f64,
+        #[arg(allow_hyphen_values = true)]
+        lon: f64,
+    },
+    /// Benchmarks that print figures
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user attached to a node
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// admin, leader, operator, commander, grid_leader, worker, dept_handler, volunteer
+        #[arg(long)]
+        role: String,
+        /// Code of the node the user belongs to
+        #[arg(long)]
+        node: String,
+        /// The password (at least 8 characters); or set WANGGE_PASSWORD
+        #[arg(long, env = "WANGGE_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Create an API token for a user and print it once
+    Token {
+        username: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// A GeoJSON FeatureCollection with code, name, kind and parent_code properties
+    Grids { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum ExportWhat {
+    /// Grids as a GeoJSON FeatureCollection
+    Grids {
+        /// Write to this file instead of standard output
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Only under this node
+        #[arg(long)]
+        within: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// Locate throughput against a bare R-tree over the city-scale demo grids
+    Locate {
+        #[arg(long, default_value_t = 1_000_000)]
+        lookups: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WANGGE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn open(url: &str) -> anyhow::Result<Db> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+fn domain(e: Error) -> anyhow::Error {
+    match e.details {
+        serde_json::Value::Null => anyhow::anyhow!("{} [{}]", e.message, e.code),
+        ref d => anyhow::anyhow!(
+            "{} [{}]\n{}",
+            e.message,
+            e.code,
+            serde_json::to_string_pretty(d).unwrap_or_default()
+        ),
+    }
+}
+
+fn print_demo(outcome: &demo::Outcome) {
+    match outcome {
+        demo::Outcome::AlreadyPresent { nodes } => {
+            println!("the database already holds a city ({nodes} nodes); left as it is");
+        }
+        demo::Outcome::Created {
+            nodes,
+            grids,
+            users,
+            logins,
+        } => {
+            println!("demo city created: {nodes} nodes, {grids} grids, {users} accounts");
+            println!(
+                "demo log-ins (password for every demo account: {}):",
+                demo::DEMO_PASSWORD
+            );
+            for l in logins {
+                println!("  {:<28} {:<12} {}", l.username, l.role.as_str(), l.node);
+            }
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logs(cli.log_format);
+    let file = FileConfig::load(cli.config.as_deref())?;
+    let url = file.database_url(cli.database_url.as_deref());
+    match cli.command {
+        Command::Serve {
+            listen,
+            public_url,
+            tile_url,
+            demo: with_demo,
+        } => {
+            let listen = listen
+                .or_else(|| file.listen.clone())
+                .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+            let db = open(&url).await?;
+            if with_demo {
+                print_demo(&demo::seed(&db, 1, Scale::Small).await?);
+            }
+            let state = AppState::new(
+                db,
+                file.web_config(&listen, public_url.as_deref(), tile_url.as_deref()),
+            );
+            state.refresh_locate().await.map_err(domain)?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            let addr = listener.local_addr()?;
+            println!(
+                "wangge serving on http://{addr}  (database: {})",
+                redact(&url)
+            );
+            wangge_web::serve(state, listener).await?;
+        }
+        Command::Demo { seed, scale } => {
+            let db = open(&url).await?;
+            let scale = match scale {
+                ScaleArg::Small => Scale::Small,
+                ScaleArg::City => Scale::City,
+            };
+            print_demo(&demo::seed(&db, seed, scale).await?);
+        }
+        Command::Migrate => {
+            let db = Db::connect(&url).await?;
+            db.migrate().await?;
+            println!("database schema at version {}", db.schema_version().await?);
+        }
+        Command::User { command } => {
+            let db = open(&url).await?;
+            match command {
+                UserCommand::Add {
+                    username,
+                    name,
+                    role,
+                    node,
+                    password,
+                    phone,
+                } => {
+                    let role =
+                        Role::parse(&role).with_context(|| format!("{role:?} is not a role"))?;
+                    let mut tx = db.begin().await.map_err(domain)?;
+                    let new = users::NewUser {
+                        username,
+                        display_name: name,
+                        password,
+                        role,
+                        node_code: node,
+                        phone,
+                    };
+                    let u = users::create(&mut tx.handle(), &Scope::everything(), &new, now_ms())
+                        .await
+                        .map_err(domain)?;
+                    tx.commit().await.map_err(domain)?;
+                    println!(
+                        "user {} added as {} at {} ({})",
+                        u.username, u.role, u.node_name, u.node_code
+                    );
+                }
+                UserCommand::Token { username, name } => {
+                    let mut c = db.conn().await.map_err(domain)?;
+                    let u = users::by_username(&mut c.handle(), &Scope::everything(), &username)
+                        .await
+                        .map_err(domain)?;
+                    let token = auth::create_token(&mut c.handle(), u.id, &name, now_ms())
+                        .await
+                        .map_err(domain)?;
+                    println!("{token}");
+                }
+            }
+        }
+        Command::CheckGrids { within, json } => {
+            let db = open(&url).await?;
+            let mut c = db.conn().await.map_err(domain)?;
+            let scope = match within {
+                None => Scope::everything(),
+                Some(code) => {
+                    let n =
+                        wangge_store::nodes::by_code(&mut c.handle(), &Scope::everything(), &code)
+                            .await
+                            .map_err(domain)?;
+                    Scope::of_path(&n.path)
+                }
+            };
+            let guidance = file.web_config(DEFAULT_LISTEN, None, None).guidance;
+            let report = territory::check(&mut c.handle(), &scope, &guidance)
+                .await
+                .map_err(domain)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_check(&report);
+            }
+            if !report.is_clean() {
+                std::process::exit(1);
+            }
+        }
+        Command::Import {
+            what: ImportWhat::Grids { file: path },
+        } => {
+            let db = open(&url).await?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let mut tx = db.begin().await.map_err(domain)?;
+            let guidance = file.web_config(DEFAULT_LISTEN, None, None).guidance;
+            let summary = territory::import_grids(
+                &mut tx.handle(),
+                &Scope::everything(),
+                "cli",
+                &text,
+                guidance.min_finding_m2,
+                now_ms(),
+            )
+            .await
+            .map_err(domain)?;
+            tx.commit().await.map_err(domain)?;
+            println!(
+                "imported: {} created, {} updated",
+                summary.created, summary.updated
+            );
+        }
+        Command::Export {
+            what: ExportWhat::Grids { output, within },
+        } => {
+            let db = open(&url).await?;
+            let mut c = db.conn().await.map_err(domain)?;
+            let scope = match within {
+                None => Scope::everything(),
+                Some(code) => {
+                    let n =
+                        wangge_store::nodes::by_code(&mut c.handle(), &Scope::everything(), &code)
+                            .await
+                            .map_err(domain)?;
+                    Scope::of_path(&n.path)
+                }
+            };
+            let fc = territory::export_grids(&mut c.handle(), &scope)
+                .await
+                .map_err(domain)?;
+            let text = serde_json::to_string(&fc)?;
+            match output {
+                Some(p) => {
+                    std::fs::write(&p, text)
+                        .with_context(|| format!("cannot write {}", p.display()))?;
+                    eprintln!("wrote {}", p.display());
+                }
+                None => println!("{text}"),
+            }
+        }
+        Command::Locate { lat, lon } => {
+            let (lat, lon) =
+                wangge_web::api::parse_lat_lon(Some(&lat.to_string()), Some(&lon.to_string()))
+                    .map_err(domain)?;
+            let db = open(&url).await?;
+            let mut c = db.conn().await.map_err(domain)?;
+            let index = territory::locate_index(&mut c.handle())
+                .await
+                .map_err(domain)?;
+            match index.locate(lon, lat) {
+                Some(g) => println!("{} {}", g.code, g.name),
+                None => println!("({lat}, {lon}) is outside every grid"),
+            }
+        }
+        Command::Bench {
+            what: BenchWhat::Locate { lookups, seed },
+        } => {
+            if lookups == 0 {
+                bail!("--lookups must be positive");
+            }
+            bench::locate(cli.database_url.as_deref(), lookups, seed).await?;
+        }
+    }
+    Ok(())
+}
+
+fn print_check(r: &wangge_domain::check::CheckReport) {
+    println!(
+        "checked {} parents and {} grids",
+        r.parents_checked, r.grids_checked
+    );
+    for p in &r.coverage {
+        println!("{} {} ({} children):", p.code, p.name, p.children);
+        for f in &p.findings {
+            println!(
+                "  {:?} {:.1} m² at ({:.6}, {:.6}) {}",
+                f.kind,
+                f.area_m2,
+                f.lat,
+                f.lon,
+                f.codes.join(" ")
+            );
+        }
+    }
+    for s in &r.sizes {
+        println!(
+            "size: {} {} ({:.0} m²): {}",
+            s.code,
+            s.name,
+            s.area_m2,
+            s.problems.join("; ")
+        );
+    }
+    for c in &r.missing_boundary {
+        println!("no boundary: {c}");
+    }
+    if r.is_clean() {
+        println!("clean: no gaps, no overlaps, every grid inside the size guidance");
+    }
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s && url[s + 3..at].contains(':') => {
+            let user = url[s + 3..at].split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..s + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}

@@ -250,11 +250,21 @@ impl Db {
                 match self {
                     Db::Sqlite(p) => {
                         let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                        // Another process may have applied it while this one waited for the lock.
+                        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+                            .execute(&mut *tx).await?;
+                        let done: Option<i64> = sqlx::query_scalar(
+                            "SELECT version FROM schema_version WHERE version = $1",
+                        )
+                        .bind(m.version)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        if done.is_some() {
+                            return tx.commit().await;
+                        }
                         sqlx::raw_sql(sqlx::AssertSqlSafe(m.sqlite))
                             .execute(&mut *tx)
                             .await?;
-                        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
-                            .execute(&mut *tx).await?;
                         sqlx::query(
                             "INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)",
                         )
@@ -270,21 +280,22 @@ impl Db {
                         sqlx::query("SELECT pg_advisory_xact_lock(7426801)")
                             .execute(&mut *tx)
                             .await?;
+                        // Created before the check: a SELECT on a missing table would abort
+                        // the whole transaction.
+                        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+                            .execute(&mut *tx).await?;
                         let done: Option<i64> = sqlx::query_scalar(
                             "SELECT version FROM schema_version WHERE version = $1",
                         )
                         .bind(m.version)
                         .fetch_optional(&mut *tx)
-                        .await
-                        .unwrap_or(None);
+                        .await?;
                         if done.is_some() {
                             return tx.commit().await;
                         }
                         sqlx::raw_sql(sqlx::AssertSqlSafe(m.postgres))
                             .execute(&mut *tx)
                             .await?;
-                        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
-                            .execute(&mut *tx).await?;
                         sqlx::query(
                             "INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)",
                         )

@@ -299,6 +299,26 @@ async fn migrate_twice_is_a_no_op() {
 }
 
 #[tokio::test]
+async fn concurrent_migrations_apply_once() {
+    let (url, file) = testdb::fresh_url().await.unwrap();
+    let a = Db::connect(&url).await.unwrap();
+    let b = Db::connect(&url).await.unwrap();
+    assert_eq!(a.schema_version().await.unwrap(), 0);
+    let (ra, rb) = tokio::join!(a.migrate(), b.migrate());
+    ra.unwrap();
+    rb.unwrap();
+    let known = Db::known_schema_version();
+    assert_eq!(a.schema_version().await.unwrap(), known);
+    assert_eq!(b.schema_version().await.unwrap(), known);
+    assert_eq!(count(&a, "schema_version").await, known);
+    a.close().await;
+    b.close().await;
+    if let Some(f) = file {
+        remove_sqlite(&f);
+    }
+}
+
+#[tokio::test]
 async fn newer_schema_is_refused() {
     let t = fresh().await;
     let known = Db::known_schema_version();
@@ -554,6 +574,36 @@ async fn scope_limits_what_is_seen() {
                 .unwrap()
         ),
         vec![TWP_A]
+    );
+
+    // Search and counts see only the scope.
+    assert_eq!(
+        codes(nodes::search(h, &all, VIL_A, 10).await.unwrap()),
+        vec![VIL_A, GRID_1, GRID_2]
+    );
+    assert_eq!(
+        codes(nodes::search(h, &all, VIL_A, 2).await.unwrap()),
+        vec![VIL_A, GRID_1]
+    );
+    assert!(
+        nodes::search(h, &scope_b, VIL_A, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        codes(nodes::search(h, &scope_b, "grid", 10).await.unwrap()),
+        vec![GRID_B1]
+    );
+    let mut counted = nodes::count_by_kind(h, &scope_a).await.unwrap();
+    counted.sort();
+    assert_eq!(
+        counted,
+        vec![
+            ("grid".to_string(), 2),
+            ("township".to_string(), 1),
+            ("village".to_string(), 1),
+        ]
     );
 }
 

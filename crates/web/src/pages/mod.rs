@@ -1,6 +1,11 @@
 //! Browser pages: full pages rendered with askama, zh-CN by default.
 
+mod check;
+mod grid;
+mod map;
 mod session;
+mod tree;
+mod users;
 
 use askama::Template;
 use axum::Router;
@@ -38,6 +43,158 @@ impl Layout {
     pub fn can_manage_users(&self) -> bool {
         self.me.as_ref().is_some_and(Principal::can_manage_users)
     }
+
+    /// The `err.*` texts of the table as JSON (`{code: text}`), for scripts that show API errors.
+    pub fn errors_json(&self) -> String {
+        error_texts_json(&self.t)
+    }
+}
+
+/// `{code: text}` for every `err.CODE` key, in the page's language.
+pub fn error_texts_json(t: &Tr) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = crate::i18n::ENTRIES
+        .iter()
+        .filter_map(|(k, _, _)| {
+            k.strip_prefix("err.")
+                .map(|code| (code.to_string(), serde_json::Value::from(t.s(k))))
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// Selected texts of the table as JSON (`{key: text}`), for scripts.
+pub fn texts_json(t: &Tr, keys: &[&str]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = keys
+        .iter()
+        .map(|k| (k.to_string(), serde_json::Value::from(t.s(k))))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// An area for people: square kilometres from 1 km² up, else square metres.
+pub fn area_text(a: Option<f64>) -> String {
+    match a {
+        None => "—".to_string(),
+        Some(a) if a >= 1_000_000.0 => format!("{:.2} km²", a / 1_000_000.0),
+        Some(a) => format!("{} m²", group_digits(a.round() as i64)),
+    }
+}
+
+/// 1234567 → "1,234,567".
+pub fn group_digits(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// A count, or 待采集 when nobody has collected it yet.
+pub fn count_text(t: &Tr, n: Option<i64>) -> String {
+    match n {
+        Some(n) => group_digits(n),
+        None => t.s("common.not_filled").to_string(),
+    }
+}
+
+/// Milliseconds since the epoch as `YYYY-MM-DD HH:MM` in Asia/Shanghai (+08:00, no DST).
+pub fn time_text(ms: i64) -> String {
+    let secs = ms.div_euclid(1000) + 8 * 3600;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// The map colour of a grid kind: basic grids one colour, each exclusive kind another.
+pub fn grid_color(kind: &str) -> &'static str {
+    match kind {
+        "basic" => "#2563eb",
+        "office" => "#9333ea",
+        "park" => "#16a34a",
+        "market" => "#ea580c",
+        "school" => "#dc2626",
+        "hospital" => "#db2777",
+        "enterprise" => "#0d9488",
+        _ => "#64748b",
+    }
+}
+
+/// `{kind: colour}` for every grid kind, for the map scripts.
+pub fn grid_colors_json() -> String {
+    let map: serde_json::Map<String, serde_json::Value> = wangge_domain::GridKind::ALL
+        .iter()
+        .map(|k| {
+            (
+                k.as_str().to_string(),
+                serde_json::Value::from(grid_color(k.as_str())),
+            )
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// `{kind: label}` for every grid kind in the page's language.
+pub fn grid_kinds_json(t: &Tr) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = wangge_domain::GridKind::ALL
+        .iter()
+        .map(|k| {
+            (
+                k.as_str().to_string(),
+                serde_json::Value::from(t.grid_kind(k.as_str())),
+            )
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// A grid kind for the legend: value, label, colour.
+pub struct KindSwatch {
+    pub kind: String,
+    pub label: String,
+    pub color: String,
+}
+
+pub fn kind_swatches(t: &Tr) -> Vec<KindSwatch> {
+    wangge_domain::GridKind::ALL
+        .iter()
+        .map(|k| KindSwatch {
+            kind: k.as_str().to_string(),
+            label: t.grid_kind(k.as_str()),
+            color: grid_color(k.as_str()).to_string(),
+        })
+        .collect()
+}
+
+/// Where a node's page is: grids have their own page, the rest sit in the tree browser.
+pub fn node_href(kind: &str, code: &str) -> String {
+    if kind == "grid" {
+        format!("/grids/{code}")
+    } else {
+        format!("/tree/{code}")
+    }
 }
 
 /// Renders a template, or answers 500 if the template fails.
@@ -54,7 +211,29 @@ pub fn render(tpl: impl Template) -> Response {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(session::routes())
+        .merge(tree::routes())
+        .merge(map::routes())
+        .merge(grid::routes())
+        .merge(check::routes())
+        .merge(users::routes())
         .layer(middleware::from_fn(html_errors))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(time_text(0), "1970-01-01 08:00");
+        // 2026-02-28 16:30 UTC is 2026-03-01 00:30 in Shanghai.
+        assert_eq!(time_text(1_772_296_200_000), "2026-03-01 00:30");
+        assert_eq!(area_text(Some(1234.4)), "1,234 m²");
+        assert_eq!(area_text(Some(2_500_000.0)), "2.50 km²");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1000), "1,000");
+        assert_eq!(group_digits(-1234567), "-1,234,567");
+    }
 }
 
 #[derive(Template)]

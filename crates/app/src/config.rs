@@ -1,0 +1,101 @@
+//! Configuration: defaults, then an optional TOML file, then environment and flags (clap reads
+//! `WANGGE_*` variables for the flags it owns). With none of them, everything works.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+use wangge_domain::guidance::SizeGuidance;
+use wangge_web::WebConfig;
+
+/// The default database: one SQLite file under `./data/` of the working directory, so `demo`
+/// and `serve` run in one directory see the same city.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/wangge.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub public_url: Option<String>,
+    pub tile_url: Option<String>,
+    pub secure_cookies: Option<bool>,
+    pub session_hours: Option<i64>,
+    #[serde(default)]
+    pub guidance: Option<SizeGuidance>,
+}
+
+impl FileConfig {
+    /// Reads the named file, or `./wangge.toml` when it exists, or nothing.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+        let path: Option<PathBuf> = match path {
+            Some(p) => Some(p.to_path_buf()),
+            None => Some(PathBuf::from("wangge.toml")).filter(|p| p.exists()),
+        };
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the config file {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("the config file {} is not valid", path.display()))
+    }
+
+    pub fn database_url(&self, flag: Option<&str>) -> String {
+        flag.map(str::to_string)
+            .or_else(|| self.database_url.clone())
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string())
+    }
+
+    pub fn web_config(
+        &self,
+        listen: &str,
+        public_url: Option<&str>,
+        tile_url: Option<&str>,
+    ) -> WebConfig {
+        let mut c = WebConfig::default();
+        c.public_url = public_url
+            .map(str::to_string)
+            .or_else(|| self.public_url.clone())
+            .unwrap_or_else(|| format!("http://{listen}"));
+        c.public_url = c.public_url.trim_end_matches('/').to_string();
+        c.tile_url = tile_url
+            .map(str::to_string)
+            .or_else(|| self.tile_url.clone());
+        if let Some(s) = self.secure_cookies {
+            c.secure_cookies = s;
+        }
+        if let Some(h) = self.session_hours {
+            c.session_ttl_ms = h.clamp(1, 24 * 30) * 3600 * 1000;
+        }
+        if let Some(g) = &self.guidance {
+            c.guidance = g.clone();
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_flags() {
+        let f: FileConfig = toml::from_str(
+            "database_url = \"sqlite://x.db\"\npublic_url = \"https://g.example/\"\n[guidance]\nmax_households = 600\n",
+        )
+        .unwrap_or_default();
+        assert_eq!(f.database_url(None), "sqlite://x.db");
+        assert_eq!(f.database_url(Some("postgres://h/db")), "postgres://h/db");
+        let w = f.web_config("127.0.0.1:9", None, None);
+        assert_eq!(w.public_url, "https://g.example");
+        assert_eq!(w.guidance.max_households, 600);
+        assert_eq!(w.guidance.min_households, 300);
+        assert!(toml::from_str::<FileConfig>("nonsense = 1").is_err());
+        assert_eq!(
+            FileConfig::default().database_url(None),
+            DEFAULT_DATABASE_URL
+        );
+    }
+}

@@ -1,0 +1,350 @@
+//! A grid's pages: its card, its notice board (公示牌) with the QR code, the public page the QR
+//! code opens, and the boundary editor for administrators.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::get;
+use wangge_domain::{Error, Role, Scope};
+use wangge_store::nodes::{self, Node, NodeSummary};
+use wangge_store::{Handle, users};
+
+use super::tree::{Crumb, crumbs};
+use super::{
+    Layout, area_text, count_text, grid_color, grid_colors_json, grid_kinds_json, render,
+    texts_json, time_text,
+};
+use crate::auth::{MaybeMe, Me};
+use crate::error::AppResult;
+use crate::i18n::{Lang, Tr};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/grids/{code}", get(grid_page))
+        .route("/grids/{code}/board", get(board_page))
+        .route("/grids/{code}/edit", get(edit_page))
+        .route("/r/{code}", get(resident_page))
+}
+
+/// A person on a card: name and work phone only.
+pub struct Person {
+    pub name: String,
+    pub phone: String,
+}
+
+/// What the grid's pages show; staff names and work phones are public (they stand on the board).
+struct GridInfo {
+    node: Node,
+    chain: Vec<NodeSummary>,
+    village: Option<NodeSummary>,
+    township: Option<NodeSummary>,
+    workers: Vec<Person>,
+    leaders: Vec<Person>,
+}
+
+fn people(list: &[users::User], role: Role) -> Vec<Person> {
+    list.iter()
+        .filter(|u| u.role == role.as_str())
+        .map(|u| Person {
+            name: u.display_name.clone(),
+            phone: u.phone.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Loads a grid in scope (a code of another kind is not found), its ancestors and its staff.
+async fn load_grid(h: &mut Handle<'_>, scope: &Scope, code: &str) -> Result<GridInfo, Error> {
+    let node = nodes::by_code(h, scope, code).await?;
+    if node.kind != "grid" {
+        return Err(Error::not_found(
+            "node.not_found",
+            format!("no grid with code {code}"),
+        ));
+    }
+    let chain = nodes::ancestors(h, &node).await?;
+    let village = chain.iter().find(|n| n.kind == "village").cloned();
+    let township = chain.iter().find(|n| n.kind == "township").cloned();
+    // The grid itself is in scope; its staff and the village's grid leader are public facts.
+    let everything = Scope::everything();
+    let at_grid = users::at_node(h, &everything, node.id).await?;
+    let leaders = match &village {
+        Some(v) => people(
+            &users::at_node(h, &everything, v.id).await?,
+            Role::GridLeader,
+        ),
+        None => Vec::new(),
+    };
+    Ok(GridInfo {
+        workers: people(&at_grid, Role::Worker),
+        leaders,
+        node,
+        chain,
+        village,
+        township,
+    })
+}
+
+/// The facts of a grid's card, formatted.
+pub struct Card {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub area: String,
+    pub households: String,
+    pub population: String,
+    pub phone: String,
+    pub village: String,
+    pub township: String,
+    pub workers: Vec<Person>,
+    pub leaders: Vec<Person>,
+}
+
+fn card(t: &Tr, g: GridInfo) -> (Card, Node, Vec<NodeSummary>) {
+    let kind = g
+        .node
+        .grid_kind
+        .clone()
+        .unwrap_or_else(|| "basic".to_string());
+    let c = Card {
+        code: g.node.code.clone(),
+        name: g.node.name.clone(),
+        kind_label: t.grid_kind(&kind),
+        kind,
+        area: area_text(g.node.area_m2),
+        households: count_text(t, g.node.households),
+        population: count_text(t, g.node.population),
+        phone: g.node.phone.clone().unwrap_or_default(),
+        village: g.village.map(|v| v.name).unwrap_or_default(),
+        township: g.township.map(|v| v.name).unwrap_or_default(),
+        workers: g.workers,
+        leaders: g.leaders,
+    };
+    (c, g.node, g.chain)
+}
+
+pub struct VersionRow {
+    pub action: String,
+    pub actor: String,
+    pub at: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "grid.html")]
+struct GridPage {
+    l: Layout,
+    c: Card,
+    crumbs: Vec<Crumb>,
+    boundary: String,
+    color: String,
+    tile_url: String,
+    versions: Vec<VersionRow>,
+}
+
+async fn grid_page(
+    State(s): State<AppState>,
+    lang: Lang,
+    me: Me,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let scope = me.0.scope();
+    let mut conn = s.db.conn().await?;
+    let h = &mut conn.handle();
+    let info = load_grid(h, &scope, &code).await?;
+    let versions = nodes::versions(h, &scope, &code).await?;
+    let l = Layout::new(lang, Some(me.0.clone()), "grid.title");
+    let t = l.t;
+    let (c, node, chain) = card(&t, info);
+    let versions = versions
+        .into_iter()
+        .map(|v| VersionRow {
+            action: {
+                let key = format!("version.{}", v.action);
+                if Tr::has(&key) {
+                    t.s(&key).to_string()
+                } else {
+                    v.action.clone()
+                }
+            },
+            actor: v.actor,
+            at: time_text(v.at),
+            note: v.note,
+        })
+        .collect();
+    Ok(render(GridPage {
+        crumbs: crumbs(&me, &chain),
+        boundary: node.boundary.unwrap_or_default(),
+        color: grid_color(&c.kind).to_string(),
+        tile_url: s.config.tile_url.clone().unwrap_or_default(),
+        versions,
+        c,
+        l,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+struct BoardPage {
+    l: Layout,
+    c: Card,
+    qr_svg: String,
+    resident_url: String,
+}
+
+/// The QR code as an inline SVG element (without the XML prologue).
+pub fn qr_svg(url: &str) -> String {
+    match qrcode::QrCode::new(url.as_bytes()) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color>()
+                .min_dimensions(220, 220)
+                .build();
+            match svg.find("<svg") {
+                Some(i) => svg[i..].to_string(),
+                None => svg,
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot make a QR code");
+            String::new()
+        }
+    }
+}
+
+pub fn resident_url(s: &AppState, code: &str) -> String {
+    format!("{}/r/{code}", s.config.public_url.trim_end_matches('/'))
+}
+
+async fn board_page(
+    State(s): State<AppState>,
+    lang: Lang,
+    me: Me,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let mut conn = s.db.conn().await?;
+    let info = load_grid(&mut conn.handle(), &me.0.scope(), &code).await?;
+    let l = Layout::new(lang, Some(me.0.clone()), "board.title");
+    let (c, _, _) = card(&l.t, info);
+    let url = resident_url(&s, &c.code);
+    Ok(render(BoardPage {
+        qr_svg: qr_svg(&url),
+        resident_url: url,
+        c,
+        l,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "resident.html")]
+struct ResidentPage {
+    l: Layout,
+    c: Card,
+}
+
+/// The page a resident's phone opens from the QR code: public facts only, no log-in.
+async fn resident_page(
+    State(s): State<AppState>,
+    lang: Lang,
+    MaybeMe(me): MaybeMe,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let mut conn = s.db.conn().await?;
+    let info = load_grid(&mut conn.handle(), &Scope::everything(), &code).await?;
+    let l = Layout::new(lang, me, "resident.title");
+    let (c, _, _) = card(&l.t, info);
+    Ok(render(ResidentPage { l, c }))
+}
+
+pub struct Sibling {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Template)]
+#[template(path = "grid_edit.html")]
+struct EditPage {
+    l: Layout,
+    c: Card,
+    village_code: String,
+    geojson_url: String,
+    tile_url: String,
+    boundary: String,
+    siblings: Vec<Sibling>,
+    colors: String,
+    kinds: String,
+    texts: String,
+}
+
+/// Texts the editor's script shows.
+const EDIT_TEXTS: &[&str] = &[
+    "edit.saved",
+    "edit.split_done",
+    "edit.merge_done",
+    "edit.no_line",
+    "edit.no_name",
+    "edit.no_other",
+    "edit.check_title",
+    "edit.check_clean",
+    "edit.check_parents",
+    "edit.check_grids",
+    "edit.sizes",
+    "edit.missing_boundary",
+    "edit.confirm_merge",
+    "check.gap",
+    "check.overlap",
+    "check.outside",
+    "map.load_failed",
+];
+
+async fn edit_page(
+    State(s): State<AppState>,
+    lang: Lang,
+    me: Me,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    me.require_tree_editor()?;
+    let scope = me.0.scope();
+    let mut conn = s.db.conn().await?;
+    let h = &mut conn.handle();
+    let info = load_grid(h, &scope, &code).await?;
+    let siblings = match info.node.parent_id {
+        Some(pid) => nodes::children(h, &scope, pid)
+            .await?
+            .into_iter()
+            .filter(|n| n.kind == "grid" && n.code != code)
+            .map(|n| Sibling {
+                code: n.code,
+                name: n.name,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let village_code = info
+        .village
+        .as_ref()
+        .map(|v| v.code.clone())
+        .unwrap_or_default();
+    let l = Layout::new(lang, Some(me.0.clone()), "edit.title");
+    let t = l.t;
+    let (c, node, _) = card(&t, info);
+    let geojson_url = if village_code.is_empty() {
+        "/api/v1/grids.geojson".to_string()
+    } else {
+        format!("/api/v1/grids.geojson?within={village_code}")
+    };
+    Ok(render(EditPage {
+        village_code,
+        geojson_url,
+        tile_url: s.config.tile_url.clone().unwrap_or_default(),
+        boundary: node.boundary.unwrap_or_default(),
+        siblings,
+        colors: grid_colors_json(),
+        kinds: grid_kinds_json(&t),
+        texts: texts_json(&t, EDIT_TEXTS),
+        c,
+        l,
+    }))
+}

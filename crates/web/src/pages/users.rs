@@ -1,0 +1,154 @@
+//! User administration: the list with search, the create form and one user's edit page. The
+//! forms post JSON to `/api/v1/users` from app.js, which shows errors in the page's language.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use serde::Deserialize;
+use wangge_domain::{Error, Role};
+use wangge_store::users::{self, User};
+
+use super::{Layout, render};
+use crate::auth::Me;
+use crate::error::AppResult;
+use crate::i18n::{Lang, Tr};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(list_page))
+        .route("/admin/users/{id}", get(edit_page))
+}
+
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub role: String,
+    pub role_label: String,
+    pub node_code: String,
+    pub node_name: String,
+    pub phone: String,
+    pub active: bool,
+}
+
+fn user_row(t: &Tr, u: &User) -> UserRow {
+    UserRow {
+        id: u.id,
+        username: u.username.clone(),
+        name: u.display_name.clone(),
+        role: u.role.clone(),
+        role_label: t.role(&u.role),
+        node_code: u.node_code.clone(),
+        node_name: u.node_name.clone(),
+        phone: u.phone.clone().unwrap_or_default(),
+        active: u.active,
+    }
+}
+
+/// Every role with its label and the node kinds it sits at.
+pub struct RoleOption {
+    pub role: String,
+    pub label: String,
+    pub nodes: String,
+}
+
+fn role_options(t: &Tr) -> Vec<RoleOption> {
+    Role::ALL
+        .iter()
+        .map(|r| RoleOption {
+            role: r.as_str().to_string(),
+            label: t.role(r.as_str()),
+            nodes: r
+                .allowed_nodes()
+                .iter()
+                .map(|k| t.kind(k.as_str()))
+                .collect::<Vec<_>>()
+                .join(" / "),
+        })
+        .collect()
+}
+
+const PAGE: i64 = 100;
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct ListPage {
+    l: Layout,
+    q: String,
+    users: Vec<UserRow>,
+    roles: Vec<RoleOption>,
+    default_node: String,
+    q_enc: String,
+    next_offset: Option<i64>,
+    prev_offset: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    q: Option<String>,
+    offset: Option<i64>,
+}
+
+async fn list_page(
+    State(s): State<AppState>,
+    lang: Lang,
+    me: Me,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    me.require_user_manager()?;
+    let text = q.q.unwrap_or_default().trim().to_string();
+    let offset = q.offset.unwrap_or(0).max(0);
+    let mut c = s.db.conn().await?;
+    let list = users::list(&mut c.handle(), &me.0.scope(), &text, PAGE + 1, offset).await?;
+    let l = Layout::new(lang, Some(me.0.clone()), "nav.users");
+    let t = l.t;
+    let more = list.len() as i64 > PAGE;
+    Ok(render(ListPage {
+        users: list
+            .iter()
+            .take(PAGE as usize)
+            .map(|u| user_row(&t, u))
+            .collect(),
+        roles: role_options(&t),
+        default_node: me.0.node_code.clone(),
+        next_offset: more.then_some(offset + PAGE),
+        prev_offset: (offset > 0).then_some((offset - PAGE).max(0)),
+        q_enc: super::urlencode(&text),
+        q: text,
+        l,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "user_edit.html")]
+struct EditPage {
+    l: Layout,
+    u: UserRow,
+    roles: Vec<RoleOption>,
+    is_self: bool,
+}
+
+async fn edit_page(
+    State(s): State<AppState>,
+    lang: Lang,
+    me: Me,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    me.require_user_manager()?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| Error::not_found("user.not_found", format!("no user {id}")))?;
+    let mut c = s.db.conn().await?;
+    let user = users::get(&mut c.handle(), &me.0.scope(), id).await?;
+    let l = Layout::new(lang, Some(me.0.clone()), "users.edit_title");
+    let t = l.t;
+    Ok(render(EditPage {
+        u: user_row(&t, &user),
+        roles: role_options(&t),
+        is_self: user.id == me.0.user_id,
+        l,
+    }))
+}
