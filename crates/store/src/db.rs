@@ -148,13 +148,14 @@ impl Db {
             if path.is_empty() {
                 return Err(DbError::BadUrl(url.to_string()));
             }
-            if let Some(dir) = std::path::Path::new(path).parent() {
-                if !dir.as_os_str().is_empty() && path != ":memory:" {
-                    std::fs::create_dir_all(dir).map_err(|e| DbError::Unreachable {
-                        url: url.to_string(),
-                        source: sqlx::Error::Io(e),
-                    })?;
-                }
+            if let Some(dir) = std::path::Path::new(path).parent()
+                && !dir.as_os_str().is_empty()
+                && path != ":memory:"
+            {
+                std::fs::create_dir_all(dir).map_err(|e| DbError::Unreachable {
+                    url: url.to_string(),
+                    source: sqlx::Error::Io(e),
+                })?;
             }
             let opts = SqliteConnectOptions::new()
                 .filename(path)

@@ -258,6 +258,8 @@ async fn refuse_overlaps(
     )))
 }
 
+// Each argument is one column or one rule; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 async fn record_version(
     h: &mut Handle<'_>,
     node_id: i64,
@@ -424,6 +426,8 @@ pub async fn update_details(
 }
 
 /// Replaces a territorial node's boundary, refusing overlaps with its sibling grids.
+// Each argument is one column or one rule; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn redraw(
     h: &mut Handle<'_>,
     scope: &Scope,

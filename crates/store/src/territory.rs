@@ -12,9 +12,10 @@ use wangge_domain::{Error, GridKind, NodeKind, Scope};
 use crate::db::Handle;
 use crate::nodes::{self, NewNode, TerritoryRow};
 
-fn parse_rows(
-    rows: Vec<TerritoryRow>,
-) -> Result<Vec<(TerritoryRow, Option<MultiPolygon<f64>>)>, Error> {
+/// Rows with their boundaries parsed.
+type ParsedRows = Vec<(TerritoryRow, Option<MultiPolygon<f64>>)>;
+
+fn parse_rows(rows: Vec<TerritoryRow>) -> Result<ParsedRows, Error> {
     rows.into_iter()
         .map(|r| {
             let g = match &r.boundary {

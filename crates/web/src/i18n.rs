@@ -371,11 +371,6 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     ("edit.merge_with", "并入的网格", "Grid to merge in"),
     ("edit.save_merge", "合并", "Merge"),
-    (
-        "edit.confirm_merge",
-        "确定合并?此操作会撤销被并入网格的编码。",
-        "Merge? The other grid's code will be retired.",
-    ),
     ("edit.saved", "边界已保存", "Boundary saved"),
     ("edit.split_done", "已拆分,新网格:", "Split done; new grid:"),
     ("edit.merge_done", "已合并", "Merged"),

@@ -14,10 +14,13 @@ use axum::routing::get;
 
 use crate::state::AppState;
 
+/// (method, route, status)
+type RequestKey = (String, String, u16);
+
 #[derive(Default)]
 pub struct Metrics {
-    /// (method, route, status) → (count, total seconds)
-    requests: Mutex<BTreeMap<(String, String, u16), (u64, f64)>>,
+    /// Count and total seconds per key.
+    requests: Mutex<BTreeMap<RequestKey, (u64, f64)>>,
 }
 
 pub fn routes() -> Router<AppState> {

@@ -292,7 +292,6 @@ const EDIT_TEXTS: &[&str] = &[
     "edit.check_grids",
     "edit.sizes",
     "edit.missing_boundary",
-    "edit.confirm_merge",
     "check.gap",
     "check.overlap",
     "check.outside",

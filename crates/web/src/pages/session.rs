@@ -95,10 +95,10 @@ async fn login_submit(State(s): State<AppState>, lang: Lang, req: Request) -> Re
 use axum::extract::FromRequest;
 
 async fn logout(State(s): State<AppState>, req: Request) -> Response {
-    if let Some(secret) = auth::cookie(req.headers(), auth::SESSION_COOKIE) {
-        if let Ok(mut c) = s.db.conn().await {
-            let _ = store_auth::end_session(&mut c.handle(), &secret).await;
-        }
+    if let Some(secret) = auth::cookie(req.headers(), auth::SESSION_COOKIE)
+        && let Ok(mut c) = s.db.conn().await
+    {
+        let _ = store_auth::end_session(&mut c.handle(), &secret).await;
     }
     (
         [(header::SET_COOKIE, auth::clear_session_cookie())],
