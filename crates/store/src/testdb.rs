@@ -27,6 +27,30 @@ impl Drop for TestDb {
                 let _ = std::fs::remove_file(format!("{}{suffix}", f.display()));
             }
         }
+        if let (Ok(base), Some((_, name))) = (
+            std::env::var("TEST_DATABASE_URL"),
+            self.url.rsplit_once('/').filter(|_| self.db.is_postgres()),
+        ) {
+            let name = name.to_string();
+            // Dropping a database needs async I/O; a thread of its own lets Drop wait for it.
+            // FORCE ends the connections this test's pool still holds.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async {
+                    if let Ok(Db::Postgres(p)) = Db::connect(&base).await {
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&p).await;
+                        p.close().await;
+                    }
+                });
+            })
+            .join();
+        }
     }
 }
 

@@ -71,7 +71,7 @@ fn role_options(t: &Tr) -> Vec<RoleOption> {
         .collect()
 }
 
-const PAGE: i64 = 100;
+const PAGE: i64 = 50;
 
 #[derive(Template)]
 #[template(path = "users.html")]
