@@ -544,7 +544,7 @@ pub fn to_geojson(mp: &MultiPolygon<f64>) -> serde_json::Value {
 
 /// Unsigned area in square metres on the WGS-84 ellipsoid (holes subtracted).
 pub fn area_m2(mp: &MultiPolygon<f64>) -> f64 {
-    mp.0.iter().map(|p| p.geodesic_area_unsigned()).sum()
+    mp.0.iter().map(polygon_area_m2).sum()
 }
 
 /// The area-weighted centroid (planar in lon/lat); `None` for an empty geometry.
@@ -575,6 +575,15 @@ pub struct Finding {
     pub codes: Vec<String>,
 }
 
+/// Geodesic area of one polygon. A ring wound the "wrong" way measures the rest of the Earth,
+/// so each polygon is oriented first and, for slivers whose orientation is numerically
+/// ambiguous, the smaller of the two readings is the polygon's area.
+fn polygon_area_m2(p: &Polygon<f64>) -> f64 {
+    const EARTH_M2: f64 = 510_065_621_724_088.5;
+    let a = p.orient(Direction::Default).geodesic_area_unsigned();
+    a.min((EARTH_M2 - a).max(0.0))
+}
+
 fn oriented(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     mp.orient(Direction::Default)
 }
@@ -592,7 +601,7 @@ fn push_pieces(
     min_area_m2: f64,
 ) {
     for p in &pieces.0 {
-        let a = p.geodesic_area_unsigned();
+        let a = polygon_area_m2(p);
         if a < min_area_m2 || a <= 0.0 {
             continue;
         }
@@ -672,7 +681,7 @@ pub fn coverage_findings(
     if outside_all
         .0
         .iter()
-        .any(|p| p.geodesic_area_unsigned() >= min_area_m2)
+        .any(|p| polygon_area_m2(p) >= min_area_m2)
     {
         for (i, k) in kids.iter().enumerate() {
             let piece = k.difference(&parent);
@@ -889,6 +898,21 @@ pub fn merge(
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    /// A sliver wound clockwise, as boolean operations may leave one, measures itself and not
+    /// the rest of the Earth.
+    #[test]
+    fn clockwise_sliver_has_a_small_area() {
+        let ring = LineString::from(vec![
+            (119.3, 26.08),
+            (119.300_000_1, 26.080_01),
+            (119.300_000_2, 26.08),
+            (119.3, 26.08),
+        ]);
+        let sliver = MultiPolygon::new(vec![Polygon::new(ring, vec![])]);
+        let a = area_m2(&sliver);
+        assert!(a < 1.0, "sliver area {a}");
+    }
 
     /// A square of `side_m` metres with its south-west corner at (lon, lat).
     fn square(lon: f64, lat: f64, side_m: f64) -> Vec<[f64; 2]> {

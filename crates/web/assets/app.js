@@ -185,6 +185,7 @@
         }).addTo(map);
         tagPaths(layer);
         var b = layer.getBounds();
+        map.invalidateSize();
         if (b.isValid()) map.fitBounds(b, { padding: [12, 12] });
         el.setAttribute('data-count', String(Object.keys(byCode).length));
         el.setAttribute('data-ready', 'true');
@@ -272,6 +273,7 @@
       result.appendChild(h('p', { 'class': 'result-msg' }, text, link || null));
       var rep = checkReport(check, texts);
       if (rep) result.appendChild(rep);
+      if (result.scrollIntoView) result.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
     }
 
     function syncBoundary() {
@@ -309,7 +311,7 @@
             poly = target.getLayers()[0];
             boundaryBox.value = JSON.stringify(mine.geometry);
             poly.on('pm:edit pm:markerdragend pm:vertexadded pm:vertexremoved', syncBoundary);
-            if (fit) map.fitBounds(target.getBounds().pad(0.4));
+            if (fit) { map.invalidateSize(); map.fitBounds(target.getBounds().pad(0.4)); }
           } else if (fit && siblings.getBounds().isValid()) {
             map.fitBounds(siblings.getBounds());
           }

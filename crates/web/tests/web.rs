@@ -19,13 +19,15 @@ fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
 }
 
 /// (code, kind, parent, grid kind, boundary [x0, x1] between lat 26.0 and 26.1)
-const TREE: &[(
-    &str,
+type TreeRow = (
+    &'static str,
     NodeKind,
-    Option<&str>,
+    Option<&'static str>,
     Option<GridKind>,
     Option<(f64, f64)>,
-)] = &[
+);
+
+const TREE: &[TreeRow] = &[
     (
         "350100000000",
         NodeKind::City,
