@@ -6,6 +6,7 @@ pub mod code;
 pub mod demo_layout;
 mod demo_names;
 pub mod error;
+pub mod event;
 pub mod geometry;
 pub mod guidance;
 pub mod locate;

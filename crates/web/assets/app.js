@@ -186,7 +186,7 @@
         tagPaths(layer);
         var b = layer.getBounds();
         map.invalidateSize();
-        if (b.isValid()) map.fitBounds(b, { padding: [12, 12] });
+        if (b.isValid()) map.fitBounds(b, { padding: [12, 12], animate: false });
         el.setAttribute('data-count', String(Object.keys(byCode).length));
         el.setAttribute('data-ready', 'true');
       })
@@ -215,7 +215,7 @@
     var color = el.getAttribute('data-color') || '#2563eb';
     var layer = L.geoJSON(geom, { style: { className: 'grid grid-' + el.getAttribute('data-code'), color: color, weight: 2, fillColor: color, fillOpacity: 0.25 } }).addTo(map);
     var b = layer.getBounds();
-    if (b.isValid()) map.fitBounds(b, { padding: [16, 16] });
+    if (b.isValid()) map.fitBounds(b, { padding: [16, 16], animate: false });
     el.setAttribute('data-ready', 'true');
   }
 
