@@ -56,15 +56,12 @@ impl From<CalendarError> for crate::error::Error {
     fn from(e: CalendarError) -> crate::error::Error {
         let message = e.to_string();
         match e {
-            CalendarError::MissingYear(year) => {
-                crate::error::Error::new(e.code(), 422, message).with_details(json!({ "year": year }))
-            }
-            CalendarError::BadData { line, .. } => {
-                crate::error::Error::invalid(e.code(), message).with_details(json!({ "line": line }))
-            }
-            CalendarError::BadYear { year, .. } => {
-                crate::error::Error::invalid(e.code(), message).with_details(json!({ "year": year }))
-            }
+            CalendarError::MissingYear(year) => crate::error::Error::new(e.code(), 422, message)
+                .with_details(json!({ "year": year })),
+            CalendarError::BadData { line, .. } => crate::error::Error::invalid(e.code(), message)
+                .with_details(json!({ "line": line })),
+            CalendarError::BadYear { year, .. } => crate::error::Error::invalid(e.code(), message)
+                .with_details(json!({ "year": year })),
             _ => crate::error::Error::invalid(e.code(), message),
         }
     }
@@ -248,8 +245,7 @@ impl FromStr for Date {
 pub(crate) fn digits(b: &[u8], start: usize, len: usize) -> Option<u32> {
     let slice = b.get(start..start + len)?;
     slice.iter().try_fold(0u32, |acc, &c| {
-        c.is_ascii_digit()
-            .then(|| acc * 10 + u32::from(c - b'0'))
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
     })
 }
 
@@ -361,9 +357,7 @@ impl Calendar {
                 }
             };
             let Some(year) = current else {
-                return Err(fail(format!(
-                    "a {keyword} line must follow a year line"
-                )));
+                return Err(fail(format!("a {keyword} line must follow a year line")));
             };
             let (first, last) = match arg.split_once("..") {
                 Some((a, b)) if kind == Kind::Holiday => (a, b),
@@ -430,7 +424,9 @@ impl Calendar {
     ) -> Result<(), CalendarError> {
         let fail = |reason: String| CalendarError::BadYear { year, reason };
         if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
-            return Err(fail(format!("the year must be within {MIN_YEAR} to {MAX_YEAR}")));
+            return Err(fail(format!(
+                "the year must be within {MIN_YEAR} to {MAX_YEAR}"
+            )));
         }
         let mut days = YearDays::default();
         for date in holidays {
@@ -558,7 +554,10 @@ mod tests {
         let date = d("2024-02-29");
         assert_eq!((date.year(), date.month(), date.day()), (2024, 2, 29));
         assert_eq!(date.to_string(), "2024-02-29");
-        assert_eq!("0007-03-04".parse::<Date>().unwrap().to_string(), "0007-03-04");
+        assert_eq!(
+            "0007-03-04".parse::<Date>().unwrap().to_string(),
+            "0007-03-04"
+        );
         for bad in [
             "2025-02-29",
             "1900-02-29",
@@ -690,10 +689,22 @@ mod tests {
             ("holiday 2025-01-01", 1, "must follow a year line"),
             ("year 2025\nholiday 2025-02-30", 2, "not a valid date"),
             ("year 2025\n\nholiday 2024-12-31", 3, "not in year 2025"),
-            ("year 2025\nholiday 2025-12-30..2026-01-02", 2, "not in year 2025"),
-            ("year 2025\nholiday 2025-02-05..2025-02-01", 2, "ends before it starts"),
+            (
+                "year 2025\nholiday 2025-12-30..2026-01-02",
+                2,
+                "not in year 2025",
+            ),
+            (
+                "year 2025\nholiday 2025-02-05..2025-02-01",
+                2,
+                "ends before it starts",
+            ),
             ("year 2025\nworkday 2025-02-05", 2, "is a Wednesday"),
-            ("year 2025\nworkday 2025-02-08..2025-02-09", 2, "not a range"),
+            (
+                "year 2025\nworkday 2025-02-08..2025-02-09",
+                2,
+                "not a range",
+            ),
             (
                 "year 2025\nholiday 2025-02-08\nworkday 2025-02-08",
                 3,
@@ -743,13 +754,19 @@ mod tests {
 
         let before = cal.clone();
         let bad = [
-            (cal.clone().add_year(2028, [d("2027-12-31")], []), "not in year 2028"),
+            (
+                cal.clone().add_year(2028, [d("2027-12-31")], []),
+                "not in year 2028",
+            ),
             (
                 cal.clone()
                     .add_year(2028, [d("2028-01-01")], [d("2028-01-01")]),
                 "both",
             ),
-            (cal.clone().add_year(2028, [], [d("2028-01-03")]), "is a Monday"),
+            (
+                cal.clone().add_year(2028, [], [d("2028-01-03")]),
+                "is a Monday",
+            ),
             (cal.clone().add_year(10_000, [], []), "within"),
         ];
         for (result, needle) in bad {

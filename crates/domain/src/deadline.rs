@@ -282,31 +282,73 @@ mod tests {
         // Mon 2025-01-27; Jan 28 - Feb 4 are holidays, so the working days after the start are
         // Wed Feb 5, Thu Feb 6, Fri Feb 7, then the make-up Saturday Feb 8, then Mon Feb 10.
         let start = "2025-01-27T10:00:00+08:00";
-        assert_eq!(due_text(start, Period::WorkingDays(1)), "2025-02-06T00:00:00+08:00");
-        assert_eq!(due_text(start, Period::WorkingDays(3)), "2025-02-08T00:00:00+08:00");
-        assert_eq!(due_text(start, Remit::Village.period()), "2025-02-08T00:00:00+08:00");
+        assert_eq!(
+            due_text(start, Period::WorkingDays(1)),
+            "2025-02-06T00:00:00+08:00"
+        );
+        assert_eq!(
+            due_text(start, Period::WorkingDays(3)),
+            "2025-02-08T00:00:00+08:00"
+        );
+        assert_eq!(
+            due_text(start, Remit::Village.period()),
+            "2025-02-08T00:00:00+08:00"
+        );
         // The 4th working day is the make-up Saturday itself; its 24:00 is Sunday 00:00.
-        assert_eq!(due_text(start, Period::WorkingDays(4)), "2025-02-09T00:00:00+08:00");
-        assert_eq!(due_text(start, Period::WorkingDays(5)), "2025-02-11T00:00:00+08:00");
-        assert_eq!(due_text(start, Remit::Township.period()), "2025-02-11T00:00:00+08:00");
-        assert_eq!(due_text(start, Remit::BeyondTownship.period()), "2025-02-07T00:00:00+08:00");
+        assert_eq!(
+            due_text(start, Period::WorkingDays(4)),
+            "2025-02-09T00:00:00+08:00"
+        );
+        assert_eq!(
+            due_text(start, Period::WorkingDays(5)),
+            "2025-02-11T00:00:00+08:00"
+        );
+        assert_eq!(
+            due_text(start, Remit::Township.period()),
+            "2025-02-11T00:00:00+08:00"
+        );
+        assert_eq!(
+            due_text(start, Remit::BeyondTownship.period()),
+            "2025-02-07T00:00:00+08:00"
+        );
         // Started on the make-up Sunday Jan 26: Monday Jan 27 is the first working day.
         let sunday = "2025-01-26T09:00:00+08:00";
-        assert_eq!(due_text(sunday, Period::WorkingDays(1)), "2025-01-28T00:00:00+08:00");
-        assert_eq!(due_text(sunday, Period::WorkingDays(2)), "2025-02-06T00:00:00+08:00");
+        assert_eq!(
+            due_text(sunday, Period::WorkingDays(1)),
+            "2025-01-28T00:00:00+08:00"
+        );
+        assert_eq!(
+            due_text(sunday, Period::WorkingDays(2)),
+            "2025-02-06T00:00:00+08:00"
+        );
     }
 
     #[test]
     fn calendar_days_ending_in_national_day_move_to_the_next_working_day() {
         // Fri 2025-09-26 + 7 days = Fri Oct 3, inside the Oct 1-8 holiday; Thu Oct 9 works.
-        assert_eq!(d("2025-10-09").weekday(), crate::calendar::Weekday::Thursday);
+        assert_eq!(
+            d("2025-10-09").weekday(),
+            crate::calendar::Weekday::Thursday
+        );
         let start = "2025-09-26T09:00:00+08:00";
-        assert_eq!(due_text(start, Period::CalendarDays(7)), "2025-10-10T00:00:00+08:00");
-        assert_eq!(due_text(start, Complexity::Ordinary.period()), "2025-10-10T00:00:00+08:00");
+        assert_eq!(
+            due_text(start, Period::CalendarDays(7)),
+            "2025-10-10T00:00:00+08:00"
+        );
+        assert_eq!(
+            due_text(start, Complexity::Ordinary.period()),
+            "2025-10-10T00:00:00+08:00"
+        );
         // + 15 = Sat Oct 11, a make-up working day: it stays.
-        assert_eq!(due_text(start, Complexity::Complex.period()), "2025-10-12T00:00:00+08:00");
+        assert_eq!(
+            due_text(start, Complexity::Complex.period()),
+            "2025-10-12T00:00:00+08:00"
+        );
         // + 30 = Sun Oct 26, an ordinary Sunday: moves to Mon Oct 27.
-        assert_eq!(due_text(start, Complexity::Major.period()), "2025-10-28T00:00:00+08:00");
+        assert_eq!(
+            due_text(start, Complexity::Major.period()),
+            "2025-10-28T00:00:00+08:00"
+        );
         // Sat 2025-02-01 + 7 = Sat Feb 8, a make-up working day: no move.
         assert_eq!(
             due_text("2025-02-01T12:00:00+08:00", Period::CalendarDays(7)),
@@ -347,13 +389,14 @@ mod tests {
             due_text("2025-03-02T15:59:59.999Z", Period::CalendarDays(7)),
             "2025-03-11T00:00:00+08:00"
         );
+        // Sun Mar 2 + 4 = Thu Mar 6; Mon Mar 3 + 4 = Fri Mar 7.
         assert_eq!(
-            due_text("2025-03-02T15:59:59.999Z", Period::CalendarDays(6)),
-            "2025-03-11T00:00:00+08:00"
+            due_text("2025-03-02T15:59:59.999Z", Period::CalendarDays(4)),
+            "2025-03-07T00:00:00+08:00"
         );
         assert_eq!(
-            due_text("2025-03-02T16:00:00Z", Period::CalendarDays(6)),
-            "2025-03-10T00:00:00+08:00"
+            due_text("2025-03-02T16:00:00Z", Period::CalendarDays(4)),
+            "2025-03-08T00:00:00+08:00"
         );
     }
 
@@ -402,7 +445,12 @@ mod tests {
         // Once an administrator enters 2027, the same period has an answer.
         let mut cal = cal;
         cal.add_year(2027, [d("2027-01-01")], []).unwrap();
-        let due_ms = due(t("2026-12-31T10:00:00+08:00"), Period::CalendarDays(3), &cal).unwrap();
+        let due_ms = due(
+            t("2026-12-31T10:00:00+08:00"),
+            Period::CalendarDays(3),
+            &cal,
+        )
+        .unwrap();
         assert_eq!(format_rfc3339(due_ms).unwrap(), "2027-01-05T00:00:00+08:00");
         // The start day itself is not counted, so it is not looked at: a start on the last day
         // of 2023 works with 2024 loaded. Sun Dec 31 2023 + 7 = Sun Jan 7 2024 -> Mon Jan 8.
@@ -533,7 +581,11 @@ mod tests {
             let n = 1 + rng.below(30) as u32;
             let due_ms = due(start_ms, Period::WorkingDays(n), &cal).unwrap();
             assert!(due_ms > start_ms);
-            assert_eq!((due_ms + UTC_OFFSET_MS).rem_euclid(DAY_MS), 0, "due at 24:00");
+            assert_eq!(
+                (due_ms + UTC_OFFSET_MS).rem_euclid(DAY_MS),
+                0,
+                "due at 24:00"
+            );
             let start = local_date(start_ms).unwrap();
             let last = local_date(due_ms - 1).unwrap();
             assert!(cal.is_working_day(last).unwrap(), "{last} is a working day");
@@ -557,7 +609,11 @@ mod tests {
             let start_ms = random_start(&mut rng);
             let n = 1 + rng.below(30) as u32;
             let due_ms = due(start_ms, Period::CalendarDays(n), &cal).unwrap();
-            assert_eq!((due_ms + UTC_OFFSET_MS).rem_euclid(DAY_MS), 0, "due at 24:00");
+            assert_eq!(
+                (due_ms + UTC_OFFSET_MS).rem_euclid(DAY_MS),
+                0,
+                "due at 24:00"
+            );
             let start = local_date(start_ms).unwrap();
             let nominal = start.add_days(i64::from(n)).unwrap();
             let last = local_date(due_ms - 1).unwrap();
@@ -567,7 +623,10 @@ mod tests {
             // Moved only past rest days: every day from the nominal last day on is a rest day.
             let mut day = nominal;
             while day < last {
-                assert!(!cal.is_working_day(day).unwrap(), "{day} skipped but working");
+                assert!(
+                    !cal.is_working_day(day).unwrap(),
+                    "{day} skipped but working"
+                );
                 day = day.add_days(1).unwrap();
             }
         }

@@ -37,7 +37,7 @@
 //! | accept, reject | Reported | handler of the owning node, or an overseer at the event's level |
 //! | handle_on_spot | Reported, level 1 | the grid worker of the owning grid |
 //! | escalate | Accepted, level < 5 | handler of the owning node |
-//! | assign | Accepted | handler of the owning node, or an overseer |
+//! | assign | Accepted, or Assigned (to reassign or recall a stalled task) | handler of the owning node, or an overseer |
 //! | feedback | Accepted, Assigned | the current holder |
 //! | transfer | Assigned to a department | that department's handler |
 //! | return | Assigned | the current holder |
@@ -288,7 +288,8 @@ pub enum Action {
         due_ms: Option<i64>,
         note: String,
     },
-    /// 交办: to a department (level 3 and up), a lower node, or a person, due by `due_ms`.
+    /// 交办: to a department (level 3 and up), a lower node, or a person, due by `due_ms`. On an
+    /// event already assigned it reassigns (the owner taking a stalled task from its holder).
     Assign {
         to: Holder,
         due_ms: i64,
@@ -538,7 +539,7 @@ pub fn apply(
 ) -> Result<(EventState, Step), WorkflowError> {
     allowed(state, actor, action, now_ms, rules)?;
     let mut next = state.clone();
-    let mut note = String::new();
+    let note: String;
     let mut attachments = Vec::new();
     let mut due = None;
     let mut stars = None;
@@ -701,7 +702,8 @@ fn permit(
         K::Report => false,
         K::Accept | K::Reject => status == Status::Reported,
         K::HandleOnSpot => status == Status::Reported && state.level == LEVEL_MIN,
-        K::Escalate | K::Assign => status == Status::Accepted,
+        K::Escalate => status == Status::Accepted,
+        K::Assign => matches!(status, Status::Accepted | Status::Assigned),
         K::Transfer => {
             status == Status::Assigned && matches!(state.holder, Holder::Department { .. })
         }
@@ -835,9 +837,9 @@ fn validate(state: &EventState, action: &Action, now_ms: i64) -> Result<(), Work
             due_ms.map_or(Ok(()), future)?;
             optional(note)
         }
-        Action::Reject { reason: r } | Action::Return { reason: r } | Action::Reopen { reason: r } => {
-            reason(r)
-        }
+        Action::Reject { reason: r }
+        | Action::Return { reason: r }
+        | Action::Reopen { reason: r } => reason(r),
         Action::Escalate { to, due_ms, note } => {
             if to.trim().is_empty() {
                 return Err(WorkflowError::TargetRequired);
@@ -854,7 +856,7 @@ fn validate(state: &EventState, action: &Action, now_ms: i64) -> Result<(), Work
                     if code.trim().is_empty() {
                         return Err(WorkflowError::TargetRequired);
                     }
-                    if !level_of_kind(*kind).is_some_and(|l| l < state.level) {
+                    if level_of_kind(*kind).is_none_or(|l| l >= state.level) {
                         return Err(WorkflowError::TargetInvalid);
                     }
                 }
@@ -871,7 +873,11 @@ fn validate(state: &EventState, action: &Action, now_ms: i64) -> Result<(), Work
             future(*due_ms)?;
             optional(note)
         }
-        Action::Transfer { to, reason: r, due_ms } => {
+        Action::Transfer {
+            to,
+            reason: r,
+            due_ms,
+        } => {
             let Holder::Department { code } = to else {
                 return Err(WorkflowError::TargetInvalid);
             };

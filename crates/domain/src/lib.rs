@@ -1,8 +1,10 @@
 //! Pure rules and types of wangge: codes, the admin tree, roles and scope, geometry, locate and
 //! the demo city's layout. No I/O lives here.
 
+pub mod calendar;
 pub mod check;
 pub mod code;
+pub mod deadline;
 pub mod demo_layout;
 mod demo_names;
 pub mod error;

@@ -34,7 +34,9 @@ impl std::fmt::Display for EventNumber {
 pub fn parse_event_number(s: &str) -> Result<EventNumber, WorkflowError> {
     let s = s.trim();
     let bad = WorkflowError::NumberInvalid;
-    let (prefix, rest) = s.split_at_checked(EVENT_NUMBER_PREFIX.len()).ok_or(bad.clone())?;
+    let (prefix, rest) = s
+        .split_at_checked(EVENT_NUMBER_PREFIX.len())
+        .ok_or(bad.clone())?;
     if !prefix.eq_ignore_ascii_case(EVENT_NUMBER_PREFIX) {
         return Err(bad);
     }
@@ -76,14 +78,22 @@ mod tests {
     fn format_and_parse_round_trip() {
         assert_eq!(event_number(20251124, 123), "SJ20251124-000123");
         assert_eq!(event_number(20251124, 1_234_567), "SJ20251124-1234567");
-        for (date, seq) in [(20251124, 0), (20240229, 1), (20001231, 999_999), (20250101, u32::MAX)] {
+        for (date, seq) in [
+            (20251124, 0),
+            (20240229, 1),
+            (20001231, 999_999),
+            (20250101, u32::MAX),
+        ] {
             let n = parse_event_number(&event_number(date, seq)).unwrap();
             assert_eq!(n, EventNumber { date, seq });
             assert_eq!(n.to_string(), event_number(date, seq));
         }
         assert_eq!(
             parse_event_number(" sj20251124-000123 ").unwrap(),
-            EventNumber { date: 20251124, seq: 123 }
+            EventNumber {
+                date: 20251124,
+                seq: 123
+            }
         );
     }
 
@@ -106,7 +116,11 @@ mod tests {
             "SJ+0251124-000123",
             "事件20251124-000123",
         ] {
-            assert_eq!(parse_event_number(s), Err(WorkflowError::NumberInvalid), "{s}");
+            assert_eq!(
+                parse_event_number(s),
+                Err(WorkflowError::NumberInvalid),
+                "{s}"
+            );
         }
     }
 }

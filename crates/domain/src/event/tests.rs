@@ -1,0 +1,1173 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::*;
+use crate::rng::SplitMix64;
+
+const DAY: i64 = 24 * 60 * 60 * 1000;
+const T0: i64 = 1_764_000_000_000;
+
+/// The node codes of one chain from a grid up to the city, by level.
+fn chain(level: u8) -> &'static str {
+    ["", "G1", "V1", "T1", "C1", "Y1"][level as usize]
+}
+
+fn node(level: u8) -> Holder {
+    Holder::Node {
+        kind: kind_of_level(level).unwrap(),
+        code: chain(level).to_string(),
+    }
+}
+
+fn staff(user_id: i64, role: Role, node_kind: NodeKind, code: &str) -> Actor {
+    Actor::Staff(Staff {
+        user_id,
+        role,
+        node_kind,
+        node_code: code.to_string(),
+    })
+}
+
+fn worker() -> Actor {
+    staff(1, Role::Worker, NodeKind::Grid, "G1")
+}
+fn other_worker() -> Actor {
+    staff(2, Role::Worker, NodeKind::Grid, "G2")
+}
+fn grid_leader() -> Actor {
+    staff(3, Role::GridLeader, NodeKind::Village, "V1")
+}
+fn commander() -> Actor {
+    staff(4, Role::Commander, NodeKind::Township, "T1")
+}
+fn township_operator() -> Actor {
+    staff(5, Role::Operator, NodeKind::Township, "T1")
+}
+fn county_operator() -> Actor {
+    staff(6, Role::Operator, NodeKind::County, "C1")
+}
+fn city_operator() -> Actor {
+    staff(7, Role::Operator, NodeKind::City, "Y1")
+}
+fn dept(code: &str) -> Actor {
+    staff(8, Role::DeptHandler, NodeKind::Department, code)
+}
+fn reporter() -> Actor {
+    Actor::Reporter { user_id: None }
+}
+
+fn actors() -> Vec<Actor> {
+    vec![
+        reporter(),
+        Actor::Reporter { user_id: Some(50) },
+        worker(),
+        other_worker(),
+        grid_leader(),
+        staff(30, Role::GridLeader, NodeKind::Village, "V2"),
+        commander(),
+        township_operator(),
+        staff(13, Role::Operator, NodeKind::Township, "T2"),
+        county_operator(),
+        city_operator(),
+        dept("D1"),
+        staff(9, Role::DeptHandler, NodeKind::Department, "D2"),
+        staff(10, Role::Leader, NodeKind::City, "Y1"),
+        staff(11, Role::Volunteer, NodeKind::Grid, "G1"),
+        staff(12, Role::Admin, NodeKind::City, "Y1"),
+        // A mismatched attachment: a worker claiming a township node acts for nothing.
+        staff(14, Role::Worker, NodeKind::Township, "T1"),
+    ]
+}
+
+fn rules() -> Rules {
+    Rules::default()
+}
+
+fn new_event(level: u8) -> NewEvent {
+    NewEvent {
+        at: node(level),
+        urgency: Urgency::Normal,
+        description: "路灯不亮".to_string(),
+        photos: vec!["photo/1.jpg".to_string()],
+    }
+}
+
+fn reported(level: u8) -> EventState {
+    report(&reporter(), &new_event(level), T0).unwrap().0
+}
+
+/// Apply or fail the test, checking the step's bookkeeping.
+fn go(state: &EventState, actor: &Actor, action: Action, now: i64) -> EventState {
+    let (next, step) = apply(state, actor, &action, now, &rules())
+        .unwrap_or_else(|e| panic!("{action:?} by {actor:?} on {state:?}: {e}"));
+    assert_eq!(step.action, action.kind());
+    assert_eq!(step.from_status, state.status);
+    assert_eq!(step.to_status, next.status);
+    assert_eq!(step.at_ms, now);
+    next
+}
+
+fn refused(state: &EventState, actor: &Actor, action: Action, now: i64) -> WorkflowError {
+    let e = apply(state, actor, &action, now, &rules()).unwrap_err();
+    assert_eq!(
+        allowed(state, actor, &action, now, &rules()),
+        Err(e.clone())
+    );
+    e
+}
+
+fn accept() -> Action {
+    Action::Accept {
+        due_ms: Some(T0 + 3 * DAY),
+        urgency: None,
+        note: String::new(),
+    }
+}
+fn escalate(level: u8) -> Action {
+    Action::Escalate {
+        to: chain(level).to_string(),
+        due_ms: None,
+        note: "超出网格处置能力".to_string(),
+    }
+}
+fn feedback() -> Action {
+    Action::Feedback {
+        result: "已修复".to_string(),
+        photos: vec!["photo/2.jpg".to_string()],
+    }
+}
+fn verify(pass: bool) -> Action {
+    Action::Verify {
+        pass,
+        note: if pass {
+            String::new()
+        } else {
+            "未修好".to_string()
+        },
+    }
+}
+fn rate(stars: u8) -> Action {
+    Action::Rate {
+        stars,
+        comment: "满意".to_string(),
+    }
+}
+fn reopen() -> Action {
+    Action::Reopen {
+        reason: "又坏了".to_string(),
+    }
+}
+
+/// A township event assigned to department D1 and given feedback.
+fn closed_event() -> EventState {
+    let s = reported(3);
+    let s = go(&s, &township_operator(), accept(), T0);
+    let s = go(&s, &township_operator(), feedback(), T0 + 1);
+    go(&s, &commander(), verify(true), T0 + 2)
+}
+
+#[test]
+fn main_path() {
+    let (s, step) = report(&reporter(), &new_event(1), T0).unwrap();
+    assert_eq!(step.action, ActionKind::Report);
+    assert_eq!(step.note, "路灯不亮");
+    assert_eq!(
+        (s.status, s.level, &s.holder),
+        (Status::Reported, 1, &node(1))
+    );
+    assert!(available_actions(&s, &worker(), T0, &rules()).contains(&ActionKind::Accept));
+
+    let s = go(&s, &worker(), accept(), T0 + 1);
+    assert_eq!((s.status, s.due_ms), (Status::Accepted, Some(T0 + 3 * DAY)));
+
+    let (s, step) = apply(&s, &worker(), &escalate(2), T0 + 2, &rules()).unwrap();
+    assert_eq!(
+        (s.status, s.level, &s.owner),
+        (Status::Accepted, 2, &node(2))
+    );
+    assert_eq!((step.from_level, step.to_level), (1, 2));
+    assert_eq!((&step.from_holder, &step.to_holder), (&node(1), &node(2)));
+    assert_eq!(step.label(), "escalate");
+    // The grid worker no longer holds it.
+    assert_eq!(
+        refused(&s, &worker(), escalate(3), T0 + 3).code(),
+        "event.role_not_allowed"
+    );
+
+    let s = go(&s, &grid_leader(), escalate(3), T0 + 3);
+    assert_eq!((s.level, &s.holder), (3, &node(3)));
+
+    let assign = Action::Assign {
+        to: Holder::Department {
+            code: "D1".to_string(),
+        },
+        due_ms: T0 + 5 * DAY,
+        note: "请城管处理".to_string(),
+    };
+    let s = go(&s, &township_operator(), assign, T0 + 4);
+    assert_eq!(s.status, Status::Assigned);
+    assert_eq!(s.holder, Holder::Department { code: "D1".into() });
+    assert_eq!(s.owner, node(3));
+    assert_eq!(s.assignment_due_ms, Some(T0 + 5 * DAY));
+    assert_eq!(
+        available_actions(&s, &dept("D1"), T0 + 5, &rules()),
+        vec![
+            ActionKind::Transfer,
+            ActionKind::Return,
+            ActionKind::Feedback
+        ]
+    );
+
+    let (s, step) = apply(&s, &dept("D1"), &feedback(), T0 + 5, &rules()).unwrap();
+    assert_eq!((s.status, s.feedback_by), (Status::FeedbackGiven, Some(8)));
+    assert_eq!(step.attachments, vec!["photo/2.jpg".to_string()]);
+
+    let (s, step) = apply(&s, &commander(), &verify(true), T0 + 6, &rules()).unwrap();
+    assert_eq!((s.status, s.closed_at_ms), (Status::Closed, Some(T0 + 6)));
+    assert_eq!(step.label(), "close");
+    assert_eq!(
+        available_actions(&s, &reporter(), T0 + 7, &rules()),
+        vec![ActionKind::Rate, ActionKind::Reopen]
+    );
+    assert!(available_actions(&s, &commander(), T0 + 7, &rules()).is_empty());
+
+    let (s, step) = apply(&s, &reporter(), &rate(5), T0 + 7, &rules()).unwrap();
+    assert_eq!(
+        (s.status, s.rating, step.stars),
+        (Status::Closed, Some(5), Some(5))
+    );
+    assert!(available_actions(&s, &reporter(), T0 + 8, &rules()).is_empty());
+}
+
+#[test]
+fn rework_is_counted_and_goes_back_to_whoever_gave_feedback() {
+    let s = reported(3);
+    let s = go(&s, &commander(), accept(), T0);
+    let assign = Action::Assign {
+        to: Holder::Department { code: "D1".into() },
+        due_ms: T0 + DAY,
+        note: String::new(),
+    };
+    let mut s = go(&s, &commander(), assign, T0);
+    for n in 1..=3 {
+        s = go(&s, &dept("D1"), feedback(), T0 + n);
+        let (next, step) =
+            apply(&s, &township_operator(), &verify(false), T0 + n, &rules()).unwrap();
+        assert_eq!(step.label(), "rework");
+        assert_eq!(step.note, "未修好");
+        assert_eq!(
+            (next.status, next.rework_count),
+            (Status::Assigned, n as u32)
+        );
+        assert_eq!(next.holder, Holder::Department { code: "D1".into() });
+        s = next;
+    }
+    // Handled at its own level: rework goes back to Accepted.
+    let s = go(&reported(3), &commander(), accept(), T0);
+    let s = go(&s, &commander(), feedback(), T0);
+    let s = go(&s, &township_operator(), verify(false), T0);
+    assert_eq!((s.status, s.rework_count), (Status::Accepted, 1));
+}
+
+#[test]
+fn handled_on_spot_awaits_the_grid_leader() {
+    let s = reported(1);
+    let spot = Action::HandleOnSpot {
+        result: "当场劝解".to_string(),
+        photos: vec![],
+    };
+    assert_eq!(
+        refused(&s, &other_worker(), spot.clone(), T0).code(),
+        "event.role_not_allowed"
+    );
+    let s = go(&s, &worker(), spot.clone(), T0);
+    assert_eq!((s.status, s.feedback_by), (Status::FeedbackGiven, Some(1)));
+    assert!(!available_actions(&s, &worker(), T0, &rules()).contains(&ActionKind::Verify));
+    let s = go(&s, &grid_leader(), verify(true), T0 + 1);
+    assert_eq!(s.status, Status::Closed);
+    // Only level 1.
+    assert_eq!(
+        refused(&reported(2), &grid_leader(), spot, T0).code(),
+        "event.action_not_allowed"
+    );
+}
+
+#[test]
+fn refusals() {
+    let s = reported(1);
+    let blank = |a: Action| refused(&s, &worker(), a, T0);
+    assert_eq!(
+        blank(Action::Reject {
+            reason: "  ".into()
+        }),
+        WorkflowError::ReasonRequired
+    );
+    assert_eq!(
+        blank(Action::Cancel {
+            reason: String::new(),
+            duplicate_of: None
+        }),
+        WorkflowError::ReasonRequired
+    );
+    assert_eq!(
+        blank(Action::Cancel {
+            reason: "重复".into(),
+            duplicate_of: Some("123".into())
+        }),
+        WorkflowError::LinkInvalid
+    );
+    assert_eq!(
+        blank(Action::HandleOnSpot {
+            result: " ".into(),
+            photos: vec![]
+        }),
+        WorkflowError::ResultRequired
+    );
+    assert_eq!(
+        blank(Action::Accept {
+            due_ms: Some(T0),
+            urgency: None,
+            note: String::new()
+        }),
+        WorkflowError::DueInPast
+    );
+    assert_eq!(
+        blank(Action::Reject {
+            reason: "x".repeat(MAX_TEXT_CHARS + 1)
+        }),
+        WorkflowError::TextTooLong
+    );
+
+    // Wrong role.
+    for who in [
+        reporter(),
+        other_worker(),
+        dept("D1"),
+        staff(10, Role::Leader, NodeKind::City, "Y1"),
+        staff(11, Role::Volunteer, NodeKind::Grid, "G1"),
+        staff(14, Role::Worker, NodeKind::Township, "T1"),
+    ] {
+        assert_eq!(
+            refused(&s, &who, accept(), T0),
+            WorkflowError::RoleNotAllowed {
+                action: ActionKind::Accept
+            }
+        );
+    }
+    let a = go(&s, &worker(), accept(), T0);
+    assert_eq!(
+        refused(
+            &a,
+            &worker(),
+            Action::Supervise {
+                mark: Mark::Urgent,
+                note: String::new()
+            },
+            T0
+        )
+        .code(),
+        "event.role_not_allowed"
+    );
+    let fb = go(&a, &worker(), feedback(), T0);
+    assert_eq!(refused(&fb, &reporter(), verify(true), T0).status(), 403);
+    assert_eq!(
+        refused(&fb, &grid_leader(), verify(false).clone_with_note(""), T0),
+        WorkflowError::ReasonRequired
+    );
+
+    // Wrong state.
+    assert_eq!(
+        refused(&s, &worker(), feedback(), T0),
+        WorkflowError::ActionNotAllowed {
+            action: ActionKind::Feedback,
+            status: Status::Reported
+        }
+    );
+    assert_eq!(refused(&a, &reporter(), rate(5), T0).status(), 409);
+    let rejected = go(
+        &s,
+        &worker(),
+        Action::Reject {
+            reason: "不属实".into(),
+        },
+        T0,
+    );
+    assert_eq!(rejected.status, Status::Rejected);
+    for who in actors() {
+        assert!(available_actions(&rejected, &who, T0, &rules()).is_empty());
+    }
+
+    // Escalation stops at the city.
+    let mut e = go(&reported(4), &county_operator(), accept(), T0);
+    e = go(&e, &county_operator(), escalate(5), T0);
+    assert_eq!(e.level, 5);
+    assert_eq!(
+        refused(&e, &city_operator(), escalate(5).clone_with_to("Z"), T0),
+        WorkflowError::LevelMax
+    );
+    assert!(!available_actions(&e, &city_operator(), T0, &rules()).contains(&ActionKind::Escalate));
+    assert_eq!(
+        refused(&a, &worker(), escalate(1), T0),
+        WorkflowError::TargetInvalid
+    );
+
+    // Assignment targets: lower nodes, departments from the township up, people.
+    let t = go(&reported(2), &grid_leader(), accept(), T0);
+    let assign = |to: Holder| Action::Assign {
+        to,
+        due_ms: T0 + DAY,
+        note: String::new(),
+    };
+    assert_eq!(
+        refused(
+            &t,
+            &grid_leader(),
+            assign(Holder::Department { code: "D1".into() }),
+            T0
+        ),
+        WorkflowError::TargetInvalid
+    );
+    assert_eq!(
+        refused(&t, &grid_leader(), assign(node(2)), T0),
+        WorkflowError::TargetInvalid
+    );
+    let t = go(&t, &grid_leader(), assign(node(1)), T0);
+    let r = go(
+        &t,
+        &worker(),
+        Action::Return {
+            reason: "不在本网格".into(),
+        },
+        T0,
+    );
+    assert_eq!(
+        (r.status, &r.holder, r.assignment_due_ms),
+        (Status::Accepted, &node(2), None)
+    );
+    assert_eq!(
+        refused(
+            &t,
+            &worker(),
+            Action::Transfer {
+                to: Holder::Department { code: "D2".into() },
+                reason: "x".into(),
+                due_ms: None
+            },
+            T0
+        )
+        .code(),
+        "event.action_not_allowed"
+    );
+}
+
+#[test]
+fn transfer_between_departments() {
+    let s = go(&reported(4), &county_operator(), accept(), T0);
+    let s = go(
+        &s,
+        &county_operator(),
+        Action::Assign {
+            to: Holder::Department { code: "D1".into() },
+            due_ms: T0 + DAY,
+            note: String::new(),
+        },
+        T0,
+    );
+    let transfer = |code: &str, reason: &str| Action::Transfer {
+        to: Holder::Department { code: code.into() },
+        reason: reason.into(),
+        due_ms: Some(T0 + 2 * DAY),
+    };
+    assert_eq!(
+        refused(&s, &dept("D1"), transfer("D2", ""), T0),
+        WorkflowError::ReasonRequired
+    );
+    assert_eq!(
+        refused(&s, &dept("D1"), transfer("D1", "x"), T0),
+        WorkflowError::TargetInvalid
+    );
+    assert_eq!(
+        refused(&s, &dept("D2"), transfer("D3", "x"), T0).status(),
+        403
+    );
+    let s = go(&s, &dept("D1"), transfer("D2", "属于环保职责"), T0);
+    assert_eq!(s.holder, Holder::Department { code: "D2".into() });
+    assert_eq!(s.assignment_due_ms, Some(T0 + 2 * DAY));
+    // The county reminds the holder, who cannot remind itself.
+    let d2 = staff(9, Role::DeptHandler, NodeKind::Department, "D2");
+    assert!(!available_actions(&s, &d2, T0, &rules()).contains(&ActionKind::Remind));
+    let r = go(
+        &s,
+        &county_operator(),
+        Action::Remind {
+            note: "请尽快".into(),
+        },
+        T0,
+    );
+    assert_eq!((r.status, r.reminder_count), (Status::Assigned, 1));
+    let r = go(
+        &r,
+        &city_operator(),
+        Action::Supervise {
+            mark: Mark::Important,
+            note: String::new(),
+        },
+        T0,
+    );
+    assert_eq!(
+        (r.status, r.supervision),
+        (Status::Assigned, Some(Mark::Important))
+    );
+    // The owner takes a stalled task back and gives it to someone else; the holder cannot.
+    let reassign = Action::Assign {
+        to: Holder::Person { user_id: 6 },
+        due_ms: T0 + 3 * DAY,
+        note: "改派".into(),
+    };
+    assert_eq!(refused(&r, &d2, reassign.clone(), T0).status(), 403);
+    let r = go(&r, &county_operator(), reassign, T0);
+    assert_eq!(
+        (r.status, &r.holder),
+        (Status::Assigned, &Holder::Person { user_id: 6 })
+    );
+    assert_eq!(r.assignment_due_ms, Some(T0 + 3 * DAY));
+}
+
+#[test]
+fn rating_once_within_the_window() {
+    let s = closed_event();
+    let closed_at = s.closed_at_ms.unwrap();
+    assert_eq!(
+        refused(&s, &reporter(), rate(0), T0 + 3),
+        WorkflowError::StarsInvalid
+    );
+    assert_eq!(
+        refused(&s, &reporter(), rate(6), T0 + 3),
+        WorkflowError::StarsInvalid
+    );
+    assert_eq!(refused(&s, &commander(), rate(3), T0 + 3).status(), 403);
+    let late = closed_at + rules().rating_window_ms + 1;
+    assert_eq!(
+        refused(&s, &reporter(), rate(3), late),
+        WorkflowError::RatingWindowClosed
+    );
+    assert_eq!(
+        refused(&s, &reporter(), reopen(), late),
+        WorkflowError::RatingWindowClosed
+    );
+    assert!(available_actions(&s, &reporter(), late, &rules()).is_empty());
+    let edge = closed_at + rules().rating_window_ms;
+    let rated = go(&s, &reporter(), rate(3), edge);
+    assert_eq!(rated.rating, Some(3));
+    assert_eq!(
+        refused(&rated, &reporter(), rate(4), edge),
+        WorkflowError::AlreadyRated
+    );
+    assert_eq!(
+        refused(&rated, &reporter(), reopen(), edge),
+        WorkflowError::AlreadyRated
+    );
+}
+
+#[test]
+fn reopen_once() {
+    let s = closed_event();
+    assert_eq!(
+        refused(
+            &s,
+            &reporter(),
+            Action::Reopen { reason: "".into() },
+            T0 + 3
+        ),
+        WorkflowError::ReasonRequired
+    );
+    let s = go(&s, &reporter(), reopen(), T0 + 3);
+    assert_eq!(
+        (s.status, s.reopened, s.closed_at_ms),
+        (Status::Accepted, true, None)
+    );
+    assert_eq!(s.holder, node(3));
+    let s = go(&s, &commander(), feedback(), T0 + 4);
+    let s = go(&s, &township_operator(), verify(true), T0 + 5);
+    assert_eq!(
+        refused(&s, &reporter(), reopen(), T0 + 6),
+        WorkflowError::AlreadyReopened
+    );
+    // The window restarts at the new closing.
+    let s = go(&s, &reporter(), rate(2), T0 + 5 + rules().rating_window_ms);
+    assert_eq!(s.rating, Some(2));
+}
+
+#[test]
+fn self_verification_is_refused() {
+    let s = go(&reported(3), &commander(), accept(), T0);
+    let s = go(&s, &commander(), feedback(), T0);
+    assert_eq!(
+        refused(&s, &commander(), verify(true), T0),
+        WorkflowError::SelfVerify
+    );
+    assert!(!available_actions(&s, &commander(), T0, &rules()).contains(&ActionKind::Verify));
+    // A grid leader does not oversee a township event.
+    assert_eq!(refused(&s, &grid_leader(), verify(true), T0).status(), 403);
+    go(&s, &township_operator(), verify(true), T0);
+}
+
+#[test]
+fn duplicates_are_cancelled_or_merged_with_a_link() {
+    let s = go(&reported(1), &worker(), accept(), T0);
+    let (c, step) = apply(
+        &s,
+        &grid_leader(),
+        &Action::Cancel {
+            reason: "重复上报".into(),
+            duplicate_of: Some(" sj20251124-000007 ".into()),
+        },
+        T0,
+        &rules(),
+    )
+    .unwrap();
+    assert_eq!(c.status, Status::Cancelled);
+    assert_eq!(c.link.as_deref(), Some("SJ20251124-000007"));
+    assert_eq!(step.link, c.link);
+    let m = go(
+        &s,
+        &worker(),
+        Action::Merge {
+            into: "SJ20251124-000008".into(),
+            note: String::new(),
+        },
+        T0,
+    );
+    assert_eq!(
+        (m.status, m.link.as_deref()),
+        (Status::Merged, Some("SJ20251124-000008"))
+    );
+    assert!(m.status.is_terminal() && c.status.is_terminal());
+}
+
+#[test]
+fn report_checks() {
+    let mut n = new_event(1);
+    n.at = Holder::Department { code: "D1".into() };
+    assert_eq!(
+        report(&reporter(), &n, T0).unwrap_err(),
+        WorkflowError::LevelInvalid
+    );
+    n.at = Holder::Node {
+        kind: NodeKind::Building,
+        code: "B1".into(),
+    };
+    assert_eq!(
+        report(&reporter(), &n, T0).unwrap_err(),
+        WorkflowError::LevelInvalid
+    );
+    let mut n = new_event(1);
+    n.description = " ".into();
+    assert_eq!(
+        report(&worker(), &n, T0).unwrap_err(),
+        WorkflowError::DescriptionRequired
+    );
+    let mut n = new_event(1);
+    n.photos = vec!["p".into(); MAX_ATTACHMENTS + 1];
+    assert_eq!(
+        report(&worker(), &n, T0).unwrap_err(),
+        WorkflowError::AttachmentsInvalid
+    );
+    let leader = staff(10, Role::Leader, NodeKind::City, "Y1");
+    assert_eq!(
+        report(&leader, &new_event(5), T0).unwrap_err().status(),
+        403
+    );
+    let (s, _) = report(&county_operator(), &new_event(4), T0).unwrap();
+    assert_eq!((s.level, s.status), (4, Status::Reported));
+}
+
+#[test]
+fn error_codes_and_http_status() {
+    let e: crate::error::Error = WorkflowError::ActionNotAllowed {
+        action: ActionKind::Rate,
+        status: Status::Accepted,
+    }
+    .into();
+    assert_eq!((e.code, e.status), ("event.action_not_allowed", 409));
+    assert_eq!(e.details["action"], "rate");
+    let e: crate::error::Error = WorkflowError::RoleNotAllowed {
+        action: ActionKind::Verify,
+    }
+    .into();
+    assert_eq!((e.code, e.status), ("event.role_not_allowed", 403));
+    let e: crate::error::Error = WorkflowError::ReasonRequired.into();
+    assert_eq!((e.code, e.status), ("event.reason_required", 400));
+    assert_eq!(WorkflowError::LevelMax.code(), "event.level_max");
+    assert_eq!(
+        WorkflowError::RatingWindowClosed.code(),
+        "event.rating_window_closed"
+    );
+}
+
+#[test]
+fn names_round_trip_and_serde() {
+    for k in ActionKind::ALL {
+        assert_eq!(ActionKind::parse(k.as_str()), Some(*k));
+    }
+    for s in Status::ALL {
+        assert_eq!(Status::parse(s.as_str()), Some(*s));
+    }
+    for l in LEVEL_MIN..=LEVEL_MAX {
+        assert_eq!(level_of_kind(kind_of_level(l).unwrap()), Some(l));
+    }
+    assert_eq!(kind_of_level(6), None);
+    let (s, step) = report(&worker(), &new_event(1), T0).unwrap();
+    let json = serde_json::to_string(&(&s, &step)).unwrap();
+    let back: (EventState, Step) = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, (s, step));
+    let a = Action::Assign {
+        to: Holder::Person { user_id: 3 },
+        due_ms: 5,
+        note: String::new(),
+    };
+    let v = serde_json::to_value(&a).unwrap();
+    assert_eq!(v["action"], "assign");
+    assert_eq!(v["to"]["type"], "person");
+    assert_eq!(serde_json::from_value::<Action>(v).unwrap(), a);
+}
+
+trait Tweak {
+    fn clone_with_note(&self, note: &str) -> Action;
+    fn clone_with_to(&self, to: &str) -> Action;
+}
+
+impl Tweak for Action {
+    fn clone_with_note(&self, n: &str) -> Action {
+        match self.clone() {
+            Action::Verify { pass, .. } => Action::Verify {
+                pass,
+                note: n.into(),
+            },
+            other => other,
+        }
+    }
+    fn clone_with_to(&self, t: &str) -> Action {
+        match self.clone() {
+            Action::Escalate { due_ms, note, .. } => Action::Escalate {
+                to: t.into(),
+                due_ms,
+                note,
+            },
+            other => other,
+        }
+    }
+}
+
+// ---- property tests: random walks ------------------------------------------------------------
+
+fn text(rng: &mut SplitMix64) -> String {
+    rng.pick(&["", " ", "原因", "  备注  "]).to_string()
+}
+
+fn some_text(rng: &mut SplitMix64) -> String {
+    rng.pick(&["原因", "说明 x", "理由"]).to_string()
+}
+
+fn photos(rng: &mut SplitMix64) -> Vec<String> {
+    (0..rng.below(4)).map(|i| format!("p/{i}.jpg")).collect()
+}
+
+fn number(rng: &mut SplitMix64) -> String {
+    event_number(20251124, rng.below(1000) as u32)
+}
+
+/// An action of this kind whose inputs are valid for `state` at `now`; None for Report.
+fn valid_action(
+    rng: &mut SplitMix64,
+    kind: ActionKind,
+    s: &EventState,
+    now: i64,
+) -> Option<Action> {
+    let due = now + 1 + rng.below(10) as i64 * DAY;
+    Some(match kind {
+        ActionKind::Report => return None,
+        ActionKind::Accept => Action::Accept {
+            due_ms: if rng.below(2) == 0 { None } else { Some(due) },
+            urgency: rng
+                .pick(&[None, Some(Urgency::Urgent), Some(Urgency::Emergency)])
+                .to_owned(),
+            note: text(rng),
+        },
+        ActionKind::Reject => Action::Reject {
+            reason: some_text(rng),
+        },
+        ActionKind::Escalate => Action::Escalate {
+            to: if s.level < LEVEL_MAX {
+                chain(s.level + 1).to_string()
+            } else {
+                "Z".to_string()
+            },
+            due_ms: if rng.below(2) == 0 { None } else { Some(due) },
+            note: text(rng),
+        },
+        ActionKind::Assign => {
+            let mut options = vec![Holder::Person {
+                user_id: *rng.pick(&[1, 6, 99]),
+            }];
+            if s.level > 1 {
+                options.push(node(1 + rng.below(s.level as usize - 1) as u8));
+            }
+            if s.level >= 3 {
+                options.push(Holder::Department { code: "D1".into() });
+                options.push(Holder::Department { code: "D2".into() });
+            }
+            Action::Assign {
+                to: rng.pick(&options).clone(),
+                due_ms: due,
+                note: text(rng),
+            }
+        }
+        ActionKind::Transfer => {
+            let current = match &s.holder {
+                Holder::Department { code } => code.as_str(),
+                _ => "",
+            };
+            let to = ["D1", "D2", "D3"]
+                .into_iter()
+                .filter(|c| *c != current)
+                .nth(rng.below(2))
+                .unwrap_or("D3");
+            Action::Transfer {
+                to: Holder::Department { code: to.into() },
+                reason: some_text(rng),
+                due_ms: if rng.below(2) == 0 { None } else { Some(due) },
+            }
+        }
+        ActionKind::Return => Action::Return {
+            reason: some_text(rng),
+        },
+        ActionKind::Feedback => Action::Feedback {
+            result: some_text(rng),
+            photos: photos(rng),
+        },
+        ActionKind::Verify => Action::Verify {
+            pass: rng.below(2) == 0,
+            note: some_text(rng),
+        },
+        ActionKind::Rate => Action::Rate {
+            stars: 1 + rng.below(5) as u8,
+            comment: text(rng),
+        },
+        ActionKind::Remind => Action::Remind { note: text(rng) },
+        ActionKind::Supervise => Action::Supervise {
+            mark: *rng.pick(Mark::ALL),
+            note: text(rng),
+        },
+        ActionKind::Cancel => Action::Cancel {
+            reason: some_text(rng),
+            duplicate_of: if rng.below(2) == 0 {
+                None
+            } else {
+                Some(number(rng))
+            },
+        },
+        ActionKind::Merge => Action::Merge {
+            into: number(rng),
+            note: text(rng),
+        },
+        ActionKind::Reopen => Action::Reopen {
+            reason: some_text(rng),
+        },
+        ActionKind::HandleOnSpot => Action::HandleOnSpot {
+            result: some_text(rng),
+            photos: photos(rng),
+        },
+    })
+}
+
+/// Any action, often with bad inputs.
+fn random_action(rng: &mut SplitMix64, now: i64) -> Action {
+    let holders = [
+        node(1),
+        node(3),
+        Holder::Node {
+            kind: NodeKind::Building,
+            code: "B".into(),
+        },
+        Holder::Node {
+            kind: NodeKind::Grid,
+            code: " ".into(),
+        },
+        Holder::Department { code: "D1".into() },
+        Holder::Department { code: "".into() },
+        Holder::Person { user_id: 1 },
+    ];
+    let due = now + rng.below(3) as i64 * DAY - DAY;
+    let long = "长".repeat(MAX_TEXT_CHARS + rng.below(2));
+    let t = |rng: &mut SplitMix64| {
+        if rng.below(10) == 0 {
+            long.clone()
+        } else {
+            text(rng)
+        }
+    };
+    let many = |rng: &mut SplitMix64| -> Vec<String> {
+        (0..rng.below(12))
+            .map(|i| if i == 3 { String::new() } else { "p".into() })
+            .collect()
+    };
+    let num = |rng: &mut SplitMix64| {
+        rng.pick(&["", "SJ20251124-000001", "SJ2025-1", "x"])
+            .to_string()
+    };
+    match rng.below(15) {
+        0 => Action::Accept {
+            due_ms: Some(due),
+            urgency: None,
+            note: t(rng),
+        },
+        1 => Action::Reject { reason: t(rng) },
+        2 => Action::Escalate {
+            to: rng.pick(&["", "V1", "T1", "G1", "Y1"]).to_string(),
+            due_ms: Some(due),
+            note: t(rng),
+        },
+        3 => Action::Assign {
+            to: rng.pick(&holders).clone(),
+            due_ms: due,
+            note: t(rng),
+        },
+        4 => Action::Transfer {
+            to: rng.pick(&holders).clone(),
+            reason: t(rng),
+            due_ms: Some(due),
+        },
+        5 => Action::Return { reason: t(rng) },
+        6 => Action::Feedback {
+            result: t(rng),
+            photos: many(rng),
+        },
+        7 => Action::Verify {
+            pass: rng.below(2) == 0,
+            note: t(rng),
+        },
+        8 => Action::Rate {
+            stars: rng.below(8) as u8,
+            comment: t(rng),
+        },
+        9 => Action::Remind { note: t(rng) },
+        10 => Action::Supervise {
+            mark: *rng.pick(Mark::ALL),
+            note: t(rng),
+        },
+        11 => Action::Cancel {
+            reason: t(rng),
+            duplicate_of: Some(num(rng)),
+        },
+        12 => Action::Merge {
+            into: num(rng),
+            note: t(rng),
+        },
+        13 => Action::Reopen { reason: t(rng) },
+        _ => Action::HandleOnSpot {
+            result: t(rng),
+            photos: many(rng),
+        },
+    }
+}
+
+fn check_invariants(prev: &EventState, next: &EventState, step: &Step, kind: ActionKind) {
+    assert!((LEVEL_MIN..=LEVEL_MAX).contains(&next.level));
+    assert!(next.level >= prev.level && next.level <= prev.level + 1);
+    assert_eq!(next.owner.level(), Some(next.level), "{next:?}");
+    if matches!(next.status, Status::Reported | Status::Accepted) {
+        assert_eq!(next.holder, next.owner);
+    }
+    assert!(next.rework_count >= prev.rework_count);
+    if next.rework_count != prev.rework_count {
+        assert_eq!(
+            (kind, next.rework_count),
+            (ActionKind::Verify, prev.rework_count + 1)
+        );
+    }
+    if prev.rating.is_some() {
+        assert_eq!(next.rating, prev.rating);
+    }
+    if next.rating.is_some() {
+        assert_eq!(next.status, Status::Closed);
+    }
+    assert!(next.reopened >= prev.reopened);
+    assert!(!prev.status.is_terminal());
+    if prev.status == Status::Closed {
+        assert!(
+            matches!(kind, ActionKind::Rate | ActionKind::Reopen),
+            "{kind}"
+        );
+    }
+    assert_eq!(next.status == Status::Closed, next.closed_at_ms.is_some());
+    if matches!(
+        kind,
+        ActionKind::Remind | ActionKind::Supervise | ActionKind::Rate | ActionKind::Transfer
+    ) {
+        assert_eq!(next.status, prev.status);
+    }
+    assert_eq!(step.action, kind);
+    assert_eq!(
+        (step.from_status, step.to_status),
+        (prev.status, next.status)
+    );
+    assert_eq!((step.from_level, step.to_level), (prev.level, next.level));
+    assert_eq!(
+        (&step.from_holder, &step.to_holder),
+        (&prev.holder, &next.holder)
+    );
+}
+
+#[test]
+fn random_walks_keep_the_invariants() {
+    let rules = rules();
+    let actors = actors();
+    let mut rng = SplitMix64::new(0x5EED_0001);
+    let mut seen = std::collections::HashSet::new();
+    let mut closed_and_rated = 0;
+    let mut reopened_closed = 0;
+    for _ in 0..3000 {
+        let mut now = T0;
+        let level = 1 + rng.below(5) as u8;
+        let (mut state, _) = loop {
+            let who = rng.pick(&actors);
+            if let Ok(r) = report(who, &new_event(level), now) {
+                break r;
+            }
+        };
+        let (mut rates, mut reopens) = (0, 0);
+        for _ in 0..60 {
+            now += match rng.below(4) {
+                0 => 0,
+                1 => rng.below(1000) as i64,
+                2 => rng.below(DAY as usize) as i64,
+                _ => rng.below(4 * DAY as usize) as i64,
+            };
+            // Half the time someone who can do something, so walks get far.
+            let active: Vec<&Actor> = actors
+                .iter()
+                .filter(|a| !available_actions(&state, a, now, &rules).is_empty())
+                .collect();
+            let actor = if !active.is_empty() && rng.below(2) == 0 {
+                *rng.pick(&active)
+            } else {
+                rng.pick(&actors)
+            };
+            let avail = available_actions(&state, actor, now, &rules);
+            assert!(!avail.contains(&ActionKind::Report));
+            if state.status.is_terminal() {
+                assert!(avail.is_empty());
+            }
+            if state.status == Status::Closed {
+                assert!(
+                    avail
+                        .iter()
+                        .all(|k| matches!(k, ActionKind::Rate | ActionKind::Reopen))
+                );
+            }
+            // The two agree: an available kind with valid inputs applies, an unavailable one never.
+            for &kind in ActionKind::ALL {
+                let Some(a) = valid_action(&mut rng, kind, &state, now) else {
+                    continue;
+                };
+                let r = apply(&state, actor, &a, now, &rules);
+                assert_eq!(
+                    r.is_ok(),
+                    avail.contains(&kind),
+                    "{a:?} by {actor:?} on {state:?}: {r:?}"
+                );
+                assert_eq!(allowed(&state, actor, &a, now, &rules), r.map(|_| ()));
+            }
+            // Take a step: usually an available one, sometimes anything at all.
+            let action = if !avail.is_empty() && rng.below(10) < 7 {
+                let kind = *rng.pick(&avail);
+                valid_action(&mut rng, kind, &state, now).unwrap()
+            } else {
+                random_action(&mut rng, now)
+            };
+            let kind = action.kind();
+            let result = apply(&state, actor, &action, now, &rules);
+            assert_eq!(
+                allowed(&state, actor, &action, now, &rules),
+                result.clone().map(|_| ())
+            );
+            match result {
+                Ok((next, step)) => {
+                    assert!(
+                        avail.contains(&kind),
+                        "{action:?} by {actor:?} on {state:?}"
+                    );
+                    check_invariants(&state, &next, &step, kind);
+                    seen.insert((kind, state.status, next.status));
+                    rates += usize::from(kind == ActionKind::Rate);
+                    reopens += usize::from(kind == ActionKind::Reopen);
+                    assert!(
+                        rates <= 1 && reopens <= 1,
+                        "rated {rates}, reopened {reopens}"
+                    );
+                    if next.level != state.level {
+                        assert_eq!(kind, ActionKind::Escalate);
+                    }
+                    if next.status == Status::Closed
+                        && next.reopened
+                        && state.status != Status::Closed
+                    {
+                        reopened_closed += 1;
+                    }
+                    if next.rating.is_some() && state.rating.is_none() {
+                        closed_and_rated += 1;
+                    }
+                    state = next;
+                }
+                Err(e) => {
+                    assert!(e.code().starts_with("event."));
+                    assert!(matches!(e.status(), 400 | 403 | 409));
+                }
+            }
+        }
+    }
+    // The walks reach every transition of the diagram.
+    for t in [
+        (ActionKind::Accept, Status::Reported, Status::Accepted),
+        (ActionKind::Reject, Status::Reported, Status::Rejected),
+        (
+            ActionKind::HandleOnSpot,
+            Status::Reported,
+            Status::FeedbackGiven,
+        ),
+        (ActionKind::Escalate, Status::Accepted, Status::Accepted),
+        (ActionKind::Assign, Status::Accepted, Status::Assigned),
+        (ActionKind::Assign, Status::Assigned, Status::Assigned),
+        (ActionKind::Transfer, Status::Assigned, Status::Assigned),
+        (ActionKind::Return, Status::Assigned, Status::Accepted),
+        (
+            ActionKind::Feedback,
+            Status::Assigned,
+            Status::FeedbackGiven,
+        ),
+        (
+            ActionKind::Feedback,
+            Status::Accepted,
+            Status::FeedbackGiven,
+        ),
+        (ActionKind::Verify, Status::FeedbackGiven, Status::Closed),
+        (ActionKind::Verify, Status::FeedbackGiven, Status::Assigned),
+        (ActionKind::Verify, Status::FeedbackGiven, Status::Accepted),
+        (ActionKind::Rate, Status::Closed, Status::Closed),
+        (ActionKind::Reopen, Status::Closed, Status::Accepted),
+        (ActionKind::Cancel, Status::Assigned, Status::Cancelled),
+        (ActionKind::Merge, Status::Accepted, Status::Merged),
+        (
+            ActionKind::Supervise,
+            Status::FeedbackGiven,
+            Status::FeedbackGiven,
+        ),
+        (ActionKind::Remind, Status::Reported, Status::Reported),
+    ] {
+        assert!(seen.contains(&t), "never saw {t:?}");
+    }
+    assert!(
+        closed_and_rated > 0 && reopened_closed > 0,
+        "{closed_and_rated} {reopened_closed}"
+    );
+}
