@@ -339,16 +339,7 @@ async fn run() -> anyhow::Result<()> {
         Command::CheckGrids { within, json } => {
             let db = open(&url).await?;
             let mut c = db.conn().await.map_err(domain)?;
-            let scope = match within {
-                None => Scope::everything(),
-                Some(code) => {
-                    let n =
-                        wangge_store::nodes::by_code(&mut c.handle(), &Scope::everything(), &code)
-                            .await
-                            .map_err(domain)?;
-                    Scope::of_path(&n.path)
-                }
-            };
+            let scope = within_scope(&mut c, within.as_deref()).await?;
             let guidance = file.web_config(DEFAULT_LISTEN, None, None).guidance;
             let report = territory::check(&mut c.handle(), &scope, &guidance)
                 .await
@@ -391,16 +382,7 @@ async fn run() -> anyhow::Result<()> {
         } => {
             let db = open(&url).await?;
             let mut c = db.conn().await.map_err(domain)?;
-            let scope = match within {
-                None => Scope::everything(),
-                Some(code) => {
-                    let n =
-                        wangge_store::nodes::by_code(&mut c.handle(), &Scope::everything(), &code)
-                            .await
-                            .map_err(domain)?;
-                    Scope::of_path(&n.path)
-                }
-            };
+            let scope = within_scope(&mut c, within.as_deref()).await?;
             let fc = territory::export_grids(&mut c.handle(), &scope)
                 .await
                 .map_err(domain)?;
@@ -438,6 +420,19 @@ async fn run() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Everything, or only what lies under the node with this code.
+async fn within_scope(c: &mut wangge_store::Conn, within: Option<&str>) -> anyhow::Result<Scope> {
+    match within {
+        None => Ok(Scope::everything()),
+        Some(code) => {
+            let n = wangge_store::nodes::by_code(&mut c.handle(), &Scope::everything(), code)
+                .await
+                .map_err(domain)?;
+            Ok(Scope::of_path(&n.path))
+        }
+    }
 }
 
 fn print_check(r: &wangge_domain::check::CheckReport) {
