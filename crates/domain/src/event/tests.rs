@@ -1037,10 +1037,11 @@ fn random_walks_keep_the_invariants() {
         };
         let (mut rates, mut reopens) = (0, 0);
         for _ in 0..60 {
-            now += match rng.below(4) {
-                0 => 0,
-                1 => rng.below(1000) as i64,
-                2 => rng.below(DAY as usize) as i64,
+            now += match rng.below(8) {
+                0 | 1 => 0,
+                2 | 3 => rng.below(1000) as i64,
+                4 | 5 => rng.below(DAY as usize / 24) as i64,
+                6 => rng.below(DAY as usize) as i64,
                 _ => rng.below(4 * DAY as usize) as i64,
             };
             // Half the time someone who can do something, so walks get far.
@@ -1079,8 +1080,21 @@ fn random_walks_keep_the_invariants() {
                 assert_eq!(allowed(&state, actor, &a, now, &rules), r.map(|_| ()));
             }
             // Take a step: usually an available one, sometimes anything at all.
-            let action = if !avail.is_empty() && rng.below(10) < 7 {
-                let kind = *rng.pick(&avail);
+            let action = if !avail.is_empty() && rng.below(10) < 8 {
+                // Ending the event (reject, cancel, merge) is rare, so walks get far.
+                let ending = |k: &ActionKind| {
+                    matches!(
+                        k,
+                        ActionKind::Reject | ActionKind::Cancel | ActionKind::Merge
+                    )
+                };
+                let going_on: Vec<ActionKind> =
+                    avail.iter().copied().filter(|k| !ending(k)).collect();
+                let kind = if going_on.is_empty() || rng.below(20) == 0 {
+                    *rng.pick(&avail)
+                } else {
+                    *rng.pick(&going_on)
+                };
                 valid_action(&mut rng, kind, &state, now).unwrap()
             } else {
                 random_action(&mut rng, now)
