@@ -657,3 +657,83 @@ mod tests {
         }
     }
 }
+
+impl Complexity {
+    pub const ALL: [Complexity; 3] = [Complexity::Ordinary, Complexity::Complex, Complexity::Major];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Complexity::Ordinary => "ordinary",
+            Complexity::Complex => "complex",
+            Complexity::Major => "major",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Complexity> {
+        Complexity::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl Remit {
+    /// The remit of an event held at a level: grid and village act in the village's remit,
+    /// the township in its own, and above the township the case must be sent on.
+    pub fn of_level(level: u8) -> Remit {
+        match level {
+            0..=2 => Remit::Village,
+            3 => Remit::Township,
+            _ => Remit::BeyondTownship,
+        }
+    }
+}
+
+/// The two due times of an event: its current level must act by `level_due`, and the whole case
+/// must be closed by `final_due` (7 / 15 / 30 days by complexity from the report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventDue {
+    pub level_due: i64,
+    pub final_due: i64,
+}
+
+/// Due times for an event at `level`, counted from `level_start` for the level and from
+/// `reported` for the whole case; the earlier of the two binds the level.
+pub fn event_due(
+    reported: i64,
+    level_start: i64,
+    complexity: Complexity,
+    level: u8,
+    cal: &Calendar,
+) -> Result<EventDue, CalendarError> {
+    let final_due = due(reported, complexity.period(), cal)?;
+    let level_due = due(level_start, Remit::of_level(level).period(), cal)?.min(final_due);
+    Ok(EventDue {
+        level_due,
+        final_due,
+    })
+}
+
+#[cfg(test)]
+mod event_due_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn level_due_never_passes_the_final_due() {
+        let cal = Calendar::official();
+        let start = parse_rfc3339("2025-03-03T09:00:00+08:00").unwrap();
+        let d = event_due(start, start, Complexity::Ordinary, 1, &cal).unwrap();
+        // Monday + 3 working days → Thursday 24:00; 7 calendar days → next Monday 24:00.
+        assert_eq!(
+            format_rfc3339(d.level_due).unwrap(),
+            "2025-03-07T00:00:00+08:00"
+        );
+        assert_eq!(
+            format_rfc3339(d.final_due).unwrap(),
+            "2025-03-11T00:00:00+08:00"
+        );
+        let late = parse_rfc3339("2025-03-10T09:00:00+08:00").unwrap();
+        let d = event_due(start, late, Complexity::Ordinary, 3, &cal).unwrap();
+        assert_eq!(d.level_due, d.final_due);
+        assert_eq!(Complexity::parse("major"), Some(Complexity::Major));
+        assert_eq!(Remit::of_level(4), Remit::BeyondTownship);
+    }
+}

@@ -12,6 +12,7 @@ pub mod event;
 pub mod geometry;
 pub mod guidance;
 pub mod locate;
+pub mod photo;
 pub mod rng;
 pub mod role;
 pub mod scope;

@@ -108,11 +108,18 @@ struct Migration {
 }
 
 /// Both backends' migrations, numbered alike; the parity test checks they define the same columns.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        sqlite: include_str!("../migrations/sqlite/0002_events.sql"),
+        postgres: include_str!("../migrations/postgres/0002_events.sql"),
+    },
+];
 
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -351,6 +358,8 @@ fn coarse_type(t: &str) -> &'static str {
         "real"
     } else if t.contains("bool") {
         "boolean"
+    } else if t.contains("blob") || t.contains("bytea") {
+        "bytes"
     } else {
         "text"
     }

@@ -5,7 +5,9 @@
 #[macro_use]
 mod db;
 pub mod auth;
+pub mod events;
 pub mod nodes;
+pub mod seal;
 pub mod territory;
 pub mod testdb;
 pub mod users;
