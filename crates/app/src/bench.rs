@@ -30,7 +30,11 @@ pub async fn locate(database_url: Option<&str>, lookups: usize, seed: u64) -> an
             started.elapsed().as_secs_f64()
         );
     }
-    let state = AppState::new(db.clone(), WebConfig::default());
+    let keys = wangge_store::seal::KeyRing::from_text(&format!(
+        "k1 {}",
+        wangge_store::auth::random_secret()?
+    ))?;
+    let state = AppState::new(db.clone(), WebConfig::default(), keys);
     state.refresh_locate().await?;
     let mut c = db.conn().await?;
     let grids = nodes::of_kind(&mut c.handle(), &Scope::everything(), NodeKind::Grid).await?;

@@ -12,6 +12,8 @@ use wangge_web::WebConfig;
 /// and `serve` run in one directory see the same city.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/wangge.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Keys live beside the default database, never inside it.
+pub const DEFAULT_KEY_FILE: &str = "data/wangge.keys";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,6 +24,7 @@ pub struct FileConfig {
     pub tile_url: Option<String>,
     pub secure_cookies: Option<bool>,
     pub session_hours: Option<i64>,
+    pub key_file: Option<PathBuf>,
     #[serde(default)]
     pub guidance: Option<SizeGuidance>,
 }

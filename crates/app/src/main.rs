@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use wangge_domain::demo_layout::Scale;
 use wangge_domain::{Error, Role, Scope};
+use wangge_store::seal::KeyRing;
 use wangge_store::{Db, auth, now_ms, territory, users};
 use wangge_web::AppState;
 
@@ -28,6 +29,9 @@ struct Cli {
     /// A TOML config file [default: ./wangge.toml when present]
     #[arg(long, global = true, env = "WANGGE_CONFIG")]
     config: Option<PathBuf>,
+    /// The key file that seals personal data (created on first use); WANGGE_KEYS overrides it
+    #[arg(long, global = true, env = "WANGGE_KEY_FILE")]
+    keys: Option<PathBuf>,
     /// Log format
     #[arg(
         long,
@@ -268,8 +272,10 @@ async fn run() -> anyhow::Result<()> {
             let state = AppState::new(
                 db,
                 file.web_config(&listen, public_url.as_deref(), tile_url.as_deref()),
+                key_ring(cli.keys.as_deref(), &file)?,
             );
             state.refresh_locate().await.map_err(domain)?;
+            state.reload_calendar().await.map_err(domain)?;
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
@@ -420,6 +426,16 @@ async fn run() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The key ring: `WANGGE_KEYS` wins, else the key file (flag, config, or `data/wangge.keys`),
+/// created with a fresh key on first use.
+fn key_ring(flag: Option<&std::path::Path>, file: &FileConfig) -> anyhow::Result<KeyRing> {
+    let path = flag
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| file.key_file.clone())
+        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_KEY_FILE));
+    KeyRing::load_or_create(&path, std::env::var(wangge_store::seal::KEYS_ENV).ok()).map_err(domain)
 }
 
 /// Everything, or only what lies under the node with this code.

@@ -133,6 +133,26 @@ impl Me {
     }
 }
 
+/// The workflow actor for a signed-in staff member.
+pub fn caller(p: &Principal) -> Result<wangge_store::events::Caller, AppError> {
+    use wangge_domain::event::{Actor, Staff};
+    let role = p
+        .role()
+        .ok_or_else(|| AppError(Error::internal("unknown role")))?;
+    let node_kind = wangge_domain::NodeKind::parse(&p.node_kind)
+        .ok_or_else(|| AppError(Error::internal("unknown node kind")))?;
+    Ok(wangge_store::events::Caller {
+        actor: Actor::Staff(Staff {
+            user_id: p.user_id,
+            role,
+            node_kind,
+            node_code: p.node_code.clone(),
+        }),
+        name: p.display_name.clone(),
+        scope: p.scope(),
+    })
+}
+
 /// The peer address, for log-in throttling.
 pub fn client_ip(parts_ext: &axum::http::Extensions) -> String {
     parts_ext

@@ -1,5 +1,9 @@
 //! zh-CN by default, English as a switch. Every string the UI shows comes from this table.
 
+mod analysis;
+mod intake;
+mod work;
+
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -91,7 +95,16 @@ impl Tr {
 }
 
 static TABLE: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
-    LazyLock::new(|| ENTRIES.iter().map(|(k, zh, en)| (*k, (*zh, *en))).collect());
+    LazyLock::new(|| all_entries().map(|(k, zh, en)| (*k, (*zh, *en))).collect());
+
+/// Every table: the foundation's and one per area of the UI.
+pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    ENTRIES
+        .iter()
+        .chain(intake::ENTRIES)
+        .chain(work::ENTRIES)
+        .chain(analysis::ENTRIES)
+}
 
 /// (key, 中文, English)
 pub const ENTRIES: &[(&str, &str, &str)] = &[
@@ -559,7 +572,7 @@ mod tests {
     #[test]
     fn keys_are_unique_and_both_languages_filled() {
         let mut seen = std::collections::HashSet::new();
-        for (k, zh, en) in ENTRIES {
+        for (k, zh, en) in all_entries() {
             assert!(seen.insert(*k), "duplicate key {k}");
             assert!(!zh.is_empty() && !en.is_empty(), "empty text for {k}");
         }

@@ -1,13 +1,16 @@
 //! The HTTP server: browser pages, the JSON API under `/api/v1`, assets, health and metrics.
 
 pub mod api;
+pub mod api_events;
 pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod metrics;
+pub mod open311;
 pub mod openapi;
 pub mod pages;
+pub mod scheduler;
 pub mod state;
 
 use axum::Router;
@@ -21,6 +24,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(api::routes())
+        .merge(api_events::routes())
+        .merge(open311::routes())
         .merge(assets::routes())
         .merge(metrics::routes())
         .merge(openapi::routes())

@@ -4,10 +4,14 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use wangge_domain::calendar::Calendar;
+use wangge_domain::event::Rules;
 use wangge_domain::guidance::SizeGuidance;
 use wangge_domain::locate::LocateIndex;
+use wangge_store::events::{self, EventCtx};
+use wangge_store::seal::KeyRing;
 use wangge_store::territory::{self, GridRef};
-use wangge_store::{Db, nodes};
+use wangge_store::{Db, nodes, now_ms};
 
 use crate::metrics::Metrics;
 
@@ -42,16 +46,37 @@ pub struct LocateCache {
     generation: AtomicI64,
 }
 
+/// The server's clock: real time plus an offset that tests move instead of waiting.
+#[derive(Default)]
+pub struct Clock {
+    offset_ms: AtomicI64,
+}
+
+impl Clock {
+    pub fn now(&self) -> i64 {
+        now_ms() + self.offset_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn advance(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
     pub locate: Arc<LocateCache>,
     pub metrics: Arc<Metrics>,
+    /// Keys that seal personal data; never stored in the database.
+    pub keys: Arc<KeyRing>,
+    pub rules: Arc<Rules>,
+    pub clock: Arc<Clock>,
+    calendar: Arc<RwLock<Arc<Calendar>>>,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: WebConfig) -> AppState {
+    pub fn new(db: Db, config: WebConfig, keys: KeyRing) -> AppState {
         AppState {
             db,
             config: Arc::new(config),
@@ -60,6 +85,43 @@ impl AppState {
                 generation: AtomicI64::new(-1),
             }),
             metrics: Arc::new(Metrics::default()),
+            keys: Arc::new(keys),
+            rules: Arc::new(Rules::default()),
+            clock: Arc::new(Clock::default()),
+            calendar: Arc::new(RwLock::new(Arc::new(Calendar::official()))),
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// The working-day calendar: the official years plus those administrators entered.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        match self.calendar.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Reloads the calendar after an administrator entered a year.
+    pub async fn reload_calendar(&self) -> Result<(), wangge_domain::Error> {
+        let mut c = self.db.conn().await?;
+        let cal = Arc::new(events::load_calendar(&mut c.handle()).await?);
+        match self.calendar.write() {
+            Ok(mut g) => *g = cal,
+            Err(poisoned) => *poisoned.into_inner() = cal,
+        }
+        Ok(())
+    }
+
+    /// The context of event operations, borrowing a calendar the caller holds:
+    /// `let cal = state.calendar(); let ctx = state.event_ctx(&cal);`
+    pub fn event_ctx<'a>(&'a self, calendar: &'a Calendar) -> EventCtx<'a> {
+        EventCtx {
+            keys: &self.keys,
+            calendar,
+            rules: &self.rules,
         }
     }
 

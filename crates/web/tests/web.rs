@@ -185,7 +185,10 @@ async fn fixture() -> Fixture {
         creds.insert(*name, (token, session, paths[node].clone()));
     }
     tx.commit().await.unwrap();
-    let state = AppState::new(t.db.clone(), WebConfig::default());
+    let keys =
+        wangge_store::seal::KeyRing::from_text(&format!("k1 {}", auth::random_secret().unwrap()))
+            .unwrap();
+    let state = AppState::new(t.db.clone(), WebConfig::default(), keys);
     state.refresh_locate().await.unwrap();
     Fixture {
         app: router(state.clone()),

@@ -1,7 +1,10 @@
 //! Browser pages: full pages rendered with askama, zh-CN by default.
 
+mod analysis;
 mod check;
+mod events;
 mod grid;
+mod intake;
 mod map;
 mod session;
 mod tree;
@@ -216,6 +219,9 @@ pub fn routes() -> Router<AppState> {
         .merge(grid::routes())
         .merge(check::routes())
         .merge(users::routes())
+        .merge(intake::routes())
+        .merge(events::routes())
+        .merge(analysis::routes())
         .layer(middleware::from_fn(html_errors))
 }
 
