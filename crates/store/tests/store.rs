@@ -175,6 +175,8 @@ fn coarse(t: &str) -> &'static str {
         "real"
     } else if t.contains("bool") {
         "boolean"
+    } else if t.contains("bytea") || t.contains("blob") {
+        "bytes"
     } else {
         "text"
     }
@@ -185,7 +187,11 @@ type Columns = BTreeSet<(String, String, String)>;
 /// The columns the PostgreSQL migration text declares, plus `schema_version` (which `migrate`
 /// creates itself), read with a small parser good enough for our own migrations.
 fn columns_of_pg_migration() -> Columns {
-    let sql = include_str!("../migrations/postgres/0001_foundation.sql");
+    let sql = [
+        include_str!("../migrations/postgres/0001_foundation.sql"),
+        include_str!("../migrations/postgres/0002_events.sql"),
+    ]
+    .join("\n");
     let mut out = Columns::new();
     let mut table: Option<String> = None;
     for line in sql.lines() {
