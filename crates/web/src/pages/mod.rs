@@ -1,6 +1,7 @@
 //! Browser pages: full pages rendered with askama, zh-CN by default.
 
 mod analysis;
+mod calendar;
 mod check;
 mod events;
 mod grid;
@@ -222,6 +223,7 @@ pub fn routes() -> Router<AppState> {
         .merge(intake::routes())
         .merge(events::routes())
         .merge(analysis::routes())
+        .merge(calendar::routes())
         .layer(middleware::from_fn(html_errors))
 }
 
