@@ -114,6 +114,13 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         lon: f64,
     },
+    /// The working-day calendar
+    Calendar {
+        #[command(subcommand)]
+        what: CalendarWhat,
+    },
+    /// Check every event's history chain; exits 1 when a step was changed or removed
+    Verify,
     /// Benchmarks that print figures
     Bench {
         #[command(subcommand)]
@@ -146,6 +153,21 @@ enum UserCommand {
         username: String,
         #[arg(long, default_value = "cli")]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarWhat {
+    /// The due instant of a period that starts at --from (RFC 3339), printed with +08:00
+    Due {
+        #[arg(long)]
+        from: String,
+        /// Working days (weekends and statutory holidays skipped, make-up days counted)
+        #[arg(long, conflicts_with = "days", required_unless_present = "days")]
+        working_days: Option<u32>,
+        /// Calendar days (a last day that is a rest day moves to the next working day)
+        #[arg(long)]
+        days: Option<u32>,
     },
 }
 
@@ -414,6 +436,51 @@ async fn run() -> anyhow::Result<()> {
             match index.locate(lon, lat) {
                 Some(g) => println!("{} {}", g.code, g.name),
                 None => println!("({lat}, {lon}) is outside every grid"),
+            }
+        }
+        Command::Calendar {
+            what:
+                CalendarWhat::Due {
+                    from,
+                    working_days,
+                    days,
+                },
+        } => {
+            use wangge_domain::deadline::{self, Period};
+            let start = deadline::parse_rfc3339(&from).map_err(|e| domain(e.into()))?;
+            let period = match (working_days, days) {
+                (Some(n), _) => Period::WorkingDays(n),
+                (None, Some(n)) => Period::CalendarDays(n),
+                (None, None) => bail!("give --working-days N or --days N"),
+            };
+            let db = open(&url).await?;
+            let mut c = db.conn().await.map_err(domain)?;
+            let cal = wangge_store::events::load_calendar(&mut c.handle())
+                .await
+                .map_err(domain)?;
+            let due = deadline::due(start, period, &cal).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{}",
+                deadline::format_rfc3339(due).map_err(|e| anyhow::anyhow!("{e}"))?
+            );
+        }
+        Command::Verify => {
+            let db = open(&url).await?;
+            let mut c = db.conn().await.map_err(domain)?;
+            let (rows, breaks) = wangge_store::events::verify_history(&mut c.handle())
+                .await
+                .map_err(domain)?;
+            for b in &breaks {
+                println!("event {} step {}: {}", b.event, b.seq, b.reason);
+            }
+            if breaks.is_empty() {
+                println!("event history: {rows} steps checked, every chain intact");
+            } else {
+                println!(
+                    "event history: {rows} steps checked, {} breaks",
+                    breaks.len()
+                );
+                std::process::exit(1);
             }
         }
         Command::Bench {
