@@ -864,7 +864,9 @@ fn validate(state: &EventState, action: &Action, now_ms: i64) -> Result<(), Work
                     if code.trim().is_empty() {
                         return Err(WorkflowError::TargetRequired);
                     }
-                    if state.level < 3 {
+                    // A grid hands a case up, not sideways: departments take assignments from
+                    // the village (community) level upwards.
+                    if state.level < 2 {
                         return Err(WorkflowError::TargetInvalid);
                     }
                 }

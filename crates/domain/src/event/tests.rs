@@ -417,15 +417,14 @@ fn refusals() {
         due_ms: T0 + DAY,
         note: String::new(),
     };
-    assert_eq!(
-        refused(
-            &t,
-            &grid_leader(),
-            assign(Holder::Department { code: "D1".into() }),
-            T0
-        ),
-        WorkflowError::TargetInvalid
+    // A village hands a case to a department; the assignment is allowed at level 2.
+    let to_dept = go(
+        &t,
+        &grid_leader(),
+        assign(Holder::Department { code: "D1".into() }),
+        T0,
     );
+    assert_eq!(to_dept.holder, Holder::Department { code: "D1".into() });
     assert_eq!(
         refused(&t, &grid_leader(), assign(node(2)), T0),
         WorkflowError::TargetInvalid
