@@ -958,7 +958,7 @@ async fn resolve(
             }
         }
         Action::Assign { to, due_ms, note } => {
-            check_target(h, scope, &to).await?;
+            check_target(h, scope, event, &to).await?;
             Action::Assign { to, due_ms, note }
         }
         Action::Transfer { to, reason, due_ms } => {
@@ -968,7 +968,7 @@ async fn resolve(
                     "a transfer goes to a department",
                 ));
             }
-            check_target(h, &Scope::everything(), &to).await?;
+            check_target(h, scope, event, &to).await?;
             Action::Transfer { to, reason, due_ms }
         }
         Action::Cancel {
@@ -1004,7 +1004,14 @@ async fn resolve(
     })
 }
 
-async fn check_target(h: &mut Handle<'_>, scope: &Scope, to: &Holder) -> Result<(), Error> {
+/// A node or person must lie in the caller's area; a department must hang off a node above the
+/// event (its village, township, county or city), wherever the caller sits.
+async fn check_target(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    event: &EventRow,
+    to: &Holder,
+) -> Result<(), Error> {
     let bad = |m: String| Error::invalid("event.target_invalid", m);
     match to {
         Holder::Node { kind, code } => {
@@ -1020,11 +1027,13 @@ async fn check_target(h: &mut Handle<'_>, scope: &Scope, to: &Holder) -> Result<
             }
         }
         Holder::Department { code } => {
-            let n = nodes::by_code(h, scope, code)
+            let n = nodes::by_code(h, &Scope::everything(), code)
                 .await
-                .map_err(|_| bad(format!("no department {code} in your area")))?;
-            if n.kind != NodeKind::Department.as_str() {
-                return Err(bad(format!("{code} is not a department")));
+                .map_err(|_| bad(format!("no department {code}")))?;
+            let parent_path = n.path.strip_suffix(&format!("{code}/")).unwrap_or_default();
+            let above = !parent_path.is_empty() && event.path.starts_with(parent_path);
+            if n.kind != NodeKind::Department.as_str() || !above {
+                return Err(bad(format!("{code} is not a department above this event")));
             }
         }
         Holder::Person { user_id } => {
