@@ -551,7 +551,6 @@ pub async fn report(
     let owner_kind = owner
         .node_kind()
         .ok_or_else(|| Error::internal("owner kind"))?;
-    let number = next_number(h, now).await?;
     let new = NewEvent {
         at: Holder::Node {
             kind: owner_kind,
@@ -562,6 +561,27 @@ pub async fn report(
         photos: Vec::new(),
     };
     let (mut state, mut step) = event::report(actor, &new, now)?;
+    let phone = input
+        .reporter_phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(validate_phone)
+        .transpose()?;
+    let name = input
+        .reporter_name
+        .as_deref()
+        .map(|n| clean_text(n, 40, "event.name_too_long", "the name"))
+        .transpose()?;
+    if let Some(result) = &input.handled_on_spot {
+        let on_spot = Action::HandleOnSpot {
+            result: result.clone(),
+            photos: Vec::new(),
+        };
+        event::allowed(&state, actor, &on_spot, now, ctx.rules)?;
+    }
+    // Numbered only once everything is checked, so a refused report uses up no number.
+    let number = next_number(h, now).await?;
     let seal = |value: Option<&str>, column: &str| -> Result<Option<String>, Error> {
         value
             .map(str::trim)
@@ -578,18 +598,6 @@ pub async fn report(
             })
             .transpose()
     };
-    let phone = input
-        .reporter_phone
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(validate_phone)
-        .transpose()?;
-    let name = input
-        .reporter_name
-        .as_deref()
-        .map(|n| clean_text(n, 40, "event.name_too_long", "the name"))
-        .transpose()?;
     let sealed_name = seal(name.as_deref(), "reporter_name")?;
     let sealed_phone = seal(phone.as_deref(), "reporter_phone")?;
     let phone_index = phone
@@ -1075,17 +1083,18 @@ pub async fn apply_to(
     // Check the action before storing its photos, so a refused action leaves nothing behind.
     event::allowed(&state, actor, &action, now, ctx.rules)?;
     if !photos.is_empty() {
+        if !matches!(
+            action,
+            Action::Feedback { .. } | Action::HandleOnSpot { .. }
+        ) {
+            return Err(Error::invalid(
+                "event.photos_unexpected",
+                "photos go with feedback only",
+            ));
+        }
         let ids = add_photos(h, event.id, photos, now).await?;
-        match &mut action {
-            Action::Feedback { photos, .. } | Action::HandleOnSpot { photos, .. } => {
-                photos.extend(ids)
-            }
-            _ => {
-                return Err(Error::invalid(
-                    "event.photos_unexpected",
-                    "photos go with feedback only",
-                ));
-            }
+        if let Action::Feedback { photos, .. } | Action::HandleOnSpot { photos, .. } = &mut action {
+            photos.extend(ids);
         }
     }
     let (next, step) = event::apply(&state, actor, &action, now, ctx.rules)?;
@@ -1261,6 +1270,20 @@ pub async fn try_lease(
         name, holder, now + ttl_ms, now)
     .map_err(sql_error)?;
     Ok(n == 1)
+}
+
+/// Events accepted at a level below the city whose level limit has passed and whose category
+/// escalates automatically (the scheduler escalates them).
+pub async fn overdue_auto_escalations(
+    h: &mut Handle<'_>,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, Error> {
+    q!(h, fetch_all, EventRow,
+        event_sql!("WHERE e.status = 'accepted' AND e.level < 5 AND c.auto_escalate AND e.due_at IS NOT NULL AND e.due_at < $1 \
+         ORDER BY e.due_at LIMIT $2"),
+        now, limit)
+    .map_err(sql_error)
 }
 
 #[cfg(test)]
