@@ -663,7 +663,8 @@ async fn holder_place(h: &mut Handle<'_>, holder: &Holder) -> Result<(String, St
     }
 }
 
-/// Writes the state's columns; due times restart when the level or the holder's task changes.
+/// Writes the state's columns; due times restart when the level or the holder's task changes,
+/// and a new due time earns its own reminders.
 async fn store_state(
     h: &mut Handle<'_>,
     ctx: &EventCtx<'_>,
@@ -695,7 +696,8 @@ async fn store_state(
     q!(h, execute,
         "UPDATE events SET level = $1, urgency = $2, status = $3, holder_path = $4, holder_label = $5, state = $6, level_started_at = $7, \
          due_at = $8, final_due_at = $9, calendar_missing = $10, rework_count = $11, reminder_count = $12, supervision = $13, rating = $14, \
-         closed_at = $15, updated_at = $16 WHERE id = $17",
+         closed_at = $15, updated_at = $16, \
+         reminded_light = CASE WHEN COALESCE(due_at, -1) = COALESCE($8, -1) THEN reminded_light ELSE '' END WHERE id = $17",
         i64::from(state.level), state.urgency.as_str(), state.status.as_str(), &holder_path, &holder_label, &json, level_start,
         due_at, final_due, missing, i64::from(state.rework_count), i64::from(state.reminder_count),
         state.supervision.map(|m| m.as_str()), state.rating.map(i64::from), state.closed_at_ms, now, id)
@@ -930,7 +932,7 @@ async fn resolve(
                 state.level,
             );
             Action::Accept {
-                due_ms: due,
+                due_ms: due.filter(|d| *d > now),
                 urgency,
                 note,
             }
@@ -959,9 +961,10 @@ async fn resolve(
                 complexity,
                 state.level.saturating_add(1),
             );
+            // Past the whole case's limit the new level has no future due time to set.
             Action::Escalate {
                 to: parent.code,
-                due_ms: due,
+                due_ms: due.filter(|d| *d > now),
                 note,
             }
         }

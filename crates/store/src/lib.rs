@@ -7,6 +7,8 @@ mod db;
 pub mod auth;
 pub mod events;
 pub mod nodes;
+pub mod open311;
+pub mod ratelimit;
 pub mod seal;
 pub mod territory;
 pub mod testdb;

@@ -1,6 +1,7 @@
 //! zh-CN by default, English as a switch. Every string the UI shows comes from this table.
 
 mod analysis;
+mod calendar;
 mod intake;
 mod work;
 
@@ -104,6 +105,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(intake::ENTRIES)
         .chain(work::ENTRIES)
         .chain(analysis::ENTRIES)
+        .chain(calendar::ENTRIES)
 }
 
 /// (key, 中文, English)
@@ -118,6 +120,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("nav.home", "首页", "Home"),
     ("nav.tree", "区划与网格", "Areas & grids"),
     ("nav.map", "网格地图", "Grid map"),
+    ("nav.events", "事件办理", "Events"),
+    ("nav.analysis", "研判分析", "Analysis"),
     ("nav.users", "用户与角色", "Users & roles"),
     ("nav.check", "网格校验", "Grid check"),
     ("nav.api", "接口文档", "API docs"),

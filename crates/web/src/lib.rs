@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(api_events::routes())
         .merge(open311::routes())
+        .merge(scheduler::routes())
         .merge(assets::routes())
         .merge(metrics::routes())
         .merge(openapi::routes())
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
 /// Serves until Ctrl-C, keeping the locate index in step with the database.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     state.spawn_locate_refresher();
+    scheduler::spawn(state.clone());
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

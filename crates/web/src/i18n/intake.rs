@@ -1,3 +1,310 @@
 //! Texts of this area of the UI: (key, 中文, English).
+//!
+//! The labels of statuses, actions, sources, urgencies and lights (`status.*`, `action.*`,
+//! `source.*`, `urgency.*`, `light.*`) live in the work pages' table; this one uses them.
 
-pub const ENTRIES: &[(&str, &str, &str)] = &[];
+pub const ENTRIES: &[(&str, &str, &str)] = &[
+    // the resident's report form
+    ("intake.report_title", "我要反映", "Report a problem"),
+    (
+        "intake.report_hint",
+        "看到身边的问题或有诉求,请在这里反映,网格员会尽快处理。带 * 的为必填项。",
+        "Seen a problem nearby, or need help? Tell us here and the grid worker will act on it. Fields marked * are required.",
+    ),
+    ("intake.category", "问题类别", "Category"),
+    ("intake.choose_category", "请选择类别", "Choose a category"),
+    ("intake.description", "问题描述", "What happened"),
+    (
+        "intake.description_hint",
+        "发生了什么、在哪里、持续多久……",
+        "What, where, since when…",
+    ),
+    ("intake.photos", "现场照片", "Photos"),
+    (
+        "intake.photos_hint",
+        "最多 3 张,JPEG、PNG 或 WebP,每张不超过 5 MB;照片中的位置等信息会被清除。",
+        "Up to 3, JPEG, PNG or WebP, at most 5 MB each; location and other metadata are removed.",
+    ),
+    ("intake.location", "位置", "Location"),
+    ("intake.use_location", "使用我的位置", "Use my location"),
+    ("intake.clear_location", "清除位置", "Clear location"),
+    (
+        "intake.no_location",
+        "未选择位置(将按本网格处理)",
+        "No location chosen (this grid will handle it)",
+    ),
+    ("intake.location_picked", "已选位置:", "Location:"),
+    ("intake.locating", "正在定位……", "Finding your location…"),
+    (
+        "intake.location_failed",
+        "无法获取位置,请在地图上点选",
+        "Could not get your location; tap the map instead",
+    ),
+    (
+        "intake.map_hint",
+        "也可以在地图上点一下问题所在的位置。",
+        "Or tap the spot on the map.",
+    ),
+    ("intake.address", "地址或位置说明", "Address or landmark"),
+    (
+        "intake.address_hint",
+        "如:3号楼东侧路口",
+        "e.g. the crossing east of building 3",
+    ),
+    ("intake.contact", "联系方式(选填)", "Contact (optional)"),
+    (
+        "intake.contact_protected",
+        "姓名和电话加密保存,仅办理人员可见,对外公示时隐去。",
+        "Your name and phone are stored encrypted, seen only by the staff handling the case, and never published.",
+    ),
+    ("intake.name", "姓名", "Name"),
+    ("intake.phone", "手机号码", "Phone"),
+    ("intake.anonymous", "匿名反映", "Report anonymously"),
+    ("intake.submit", "提交", "Send"),
+    ("intake.sending", "正在提交……", "Sending…"),
+    (
+        "intake.photo_bad",
+        "照片“{file}”无法使用:{reason}",
+        "The photo “{file}” cannot be used: {reason}",
+    ),
+    ("intake.photo.empty", "文件是空的", "the file is empty"),
+    (
+        "intake.photo.too_large",
+        "超过 5 MB 的大小限制",
+        "it is larger than the 5 MB limit",
+    ),
+    (
+        "intake.photo.unsupported",
+        "不是 JPEG、PNG 或 WebP 格式的图片",
+        "it is not a JPEG, PNG or WebP image",
+    ),
+    (
+        "intake.photo.corrupt",
+        "图片已损坏或不完整",
+        "the image is damaged or incomplete",
+    ),
+    (
+        "intake.photo_too_many_js",
+        "最多只能上传 3 张照片",
+        "At most 3 photos",
+    ),
+    (
+        "intake.photo_too_big_js",
+        "照片“{file}”超过 5 MB,请换一张",
+        "The photo “{file}” is larger than 5 MB; choose another",
+    ),
+    (
+        "intake.photo_bad_type_js",
+        "“{file}”不是 JPEG、PNG 或 WebP 图片",
+        "“{file}” is not a JPEG, PNG or WebP image",
+    ),
+    // after sending
+    ("intake.done_title", "已收到您的反映", "Your report is in"),
+    (
+        "intake.done_duplicate_title",
+        "这条反映已经收到",
+        "This report was already received",
+    ),
+    (
+        "intake.done_duplicate",
+        "同一份表单只登记一次。请使用第一次提交后得到的查询链接查看进度。",
+        "One form is recorded once. Follow it with the link you got the first time.",
+    ),
+    ("intake.number", "事件编号", "Number"),
+    ("intake.routed_to", "办理网格", "Handled by grid"),
+    (
+        "intake.keep_link",
+        "请保存下面的专属查询链接(可收藏或截图),凭它查看办理进度、评价结果。链接只给您本人,请勿转发。",
+        "Keep this private link (bookmark it or take a screenshot): it shows the progress and lets you rate the result. It is yours alone; do not share it.",
+    ),
+    ("intake.open_tracking", "查看办理进度", "Follow my report"),
+    (
+        "intake.report_another",
+        "再反映一个问题",
+        "Report another problem",
+    ),
+    // the tracking page
+    ("track.title", "办理进度", "Progress of my report"),
+    ("track.grid", "所在网格", "Grid"),
+    ("track.status", "状态", "Status"),
+    ("track.reported_at", "反映时间", "Reported"),
+    ("track.time_limit", "办理时限", "Time limit"),
+    ("track.due", "应于", "due"),
+    ("track.timeline", "办理过程", "What has happened"),
+    ("track.photo", "照片", "Photo"),
+    ("track.your_rating", "您的评价", "Your rating"),
+    ("track.rate_title", "评价办理结果", "Rate the result"),
+    ("track.window_until", "可评价至", "You can rate until"),
+    ("track.comment", "意见(选填)", "Comment (optional)"),
+    ("track.rate_submit", "提交评价", "Send rating"),
+    ("track.reopen_title", "对结果不满意?", "Not solved?"),
+    (
+        "track.reopen_hint",
+        "办结后评价之前,可以申请重新办理一次,请说明原因。",
+        "Before rating you may ask once for the case to be reopened; say why.",
+    ),
+    (
+        "track.window_passed",
+        "评价期限已过。",
+        "The time for rating has passed.",
+    ),
+    ("track.reason", "原因", "Reason"),
+    ("track.reopen_submit", "申请重新办理", "Ask to reopen"),
+    (
+        "track.private",
+        "本页面凭专属链接访问,不显示内部办理意见和个人信息。",
+        "This page is reached by your private link; internal notes and personal data are not shown.",
+    ),
+    // staff report forms
+    ("staff.title", "登记事件", "Report an event"),
+    (
+        "staff.field_hint",
+        "巡查中发现的问题在此登记;能当场解决的可选“就地办结”。",
+        "Record what you found on your rounds; tick “handled on the spot” when you already solved it.",
+    ),
+    (
+        "staff.desk_hint",
+        "登记群众来电或来访反映的问题。",
+        "Record a problem a resident reported by phone or in person.",
+    ),
+    ("staff.source", "来源", "Source"),
+    ("staff.urgency", "紧急程度", "Urgency"),
+    ("staff.grid", "所属网格", "Grid"),
+    (
+        "staff.grid_auto",
+        "按位置自动确定",
+        "Decided by the location",
+    ),
+    (
+        "staff.map_hint",
+        "在地图上点选位置,或在上方选择网格;手动选择的网格与位置不一致时会记录在案。",
+        "Tap the location on the map or choose a grid above; a grid chosen by hand that differs from the location is recorded.",
+    ),
+    (
+        "staff.no_location",
+        "未选择位置(按所选网格处理)",
+        "No location chosen (the chosen grid decides)",
+    ),
+    ("staff.reporter", "反映人", "Reporter"),
+    ("staff.on_spot_title", "就地办结", "Handled on the spot"),
+    (
+        "staff.on_spot",
+        "已当场处理完毕",
+        "Already handled on the spot",
+    ),
+    ("staff.result", "处理结果", "Result"),
+    (
+        "staff.on_spot_hint",
+        "仅限网格层级可处理的事件。",
+        "Only for events within the grid's remit.",
+    ),
+    // errors of this area
+    (
+        "err.intake.rate_limited",
+        "提交过于频繁,请稍后再试",
+        "Too many submissions; try again later",
+    ),
+    (
+        "err.intake.form_invalid",
+        "表单无法读取,请重新填写",
+        "The form could not be read; fill it in again",
+    ),
+    (
+        "err.intake.upload_too_large",
+        "上传内容过大(合计不超过 16 MB)",
+        "The upload is too large (16 MB in all)",
+    ),
+    (
+        "err.intake.too_many_photos",
+        "最多只能上传 3 张照片",
+        "At most 3 photos",
+    ),
+    (
+        "err.event.category_required",
+        "请选择问题类别",
+        "Choose a category",
+    ),
+    (
+        "err.event.category_unknown",
+        "类别不存在",
+        "Unknown category",
+    ),
+    (
+        "err.event.category_not_leaf",
+        "请选择具体的小类",
+        "Choose a kind within the category",
+    ),
+    (
+        "err.event.description_required",
+        "请填写问题描述",
+        "Describe what happened",
+    ),
+    (
+        "err.event.description_too_long",
+        "问题描述过长",
+        "The description is too long",
+    ),
+    (
+        "err.event.address_too_long",
+        "地址过长",
+        "The address is too long",
+    ),
+    ("err.event.too_many_photos", "照片过多", "Too many photos"),
+    ("err.event.location_invalid", "位置无效", "Invalid location"),
+    (
+        "err.event.location_outside",
+        "该位置不在任何网格内",
+        "The location lies outside every grid",
+    ),
+    (
+        "err.event.location_required",
+        "请在地图上选择位置或选择网格",
+        "Give a location or choose a grid",
+    ),
+    ("err.event.not_a_grid", "所选不是网格", "Not a grid"),
+    (
+        "err.event.phone_invalid",
+        "手机号码格式不正确",
+        "The phone number is not valid",
+    ),
+    (
+        "err.event.name_too_long",
+        "姓名过长",
+        "The name is too long",
+    ),
+    (
+        "err.event.urgency_invalid",
+        "紧急程度无效",
+        "Unknown urgency",
+    ),
+    (
+        "err.event.source_invalid",
+        "请选择来电或来访",
+        "Choose a phone call or a visit",
+    ),
+    ("err.event.already_rated", "已经评价过了", "Already rated"),
+    (
+        "err.event.already_reopened",
+        "已经申请过一次重新办理",
+        "Reopening was already asked for once",
+    ),
+    (
+        "err.event.rating_window_closed",
+        "已超过评价期限",
+        "The time for rating has passed",
+    ),
+    (
+        "err.event.stars_invalid",
+        "请选择 1 到 5 星",
+        "Choose 1 to 5 stars",
+    ),
+    ("err.photo.empty", "照片是空文件", "The photo is empty"),
+    ("err.photo.too_large", "照片过大", "The photo is too large"),
+    (
+        "err.photo.unsupported_type",
+        "不支持的图片格式",
+        "Not a JPEG, PNG or WebP image",
+    ),
+    ("err.photo.corrupt", "图片已损坏", "The image is damaged"),
+    ("err.photo.not_found", "照片不存在", "No such photo"),
+];

@@ -15,7 +15,7 @@ use super::{
     Layout, area_text, count_text, grid_color, grid_colors_json, grid_kinds_json, render,
     texts_json, time_text,
 };
-use crate::auth::{MaybeMe, Me};
+use crate::auth::Me;
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
@@ -25,7 +25,6 @@ pub fn routes() -> Router<AppState> {
         .route("/grids/{code}", get(grid_page))
         .route("/grids/{code}/board", get(board_page))
         .route("/grids/{code}/edit", get(edit_page))
-        .route("/r/{code}", get(resident_page))
 }
 
 /// A person on a card: name and work phone only.
@@ -235,27 +234,6 @@ async fn board_page(
         c,
         l,
     }))
-}
-
-#[derive(Template)]
-#[template(path = "resident.html")]
-struct ResidentPage {
-    l: Layout,
-    c: Card,
-}
-
-/// The page a resident's phone opens from the QR code: public facts only, no log-in.
-async fn resident_page(
-    State(s): State<AppState>,
-    lang: Lang,
-    MaybeMe(me): MaybeMe,
-    Path(code): Path<String>,
-) -> AppResult<Response> {
-    let mut conn = s.db.conn().await?;
-    let info = load_grid(&mut conn.handle(), &Scope::everything(), &code).await?;
-    let l = Layout::new(lang, me, "resident.title");
-    let (c, _, _) = card(&l.t, info);
-    Ok(render(ResidentPage { l, c }))
 }
 
 pub struct Sibling {

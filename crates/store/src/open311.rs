@@ -1,0 +1,227 @@
+//! Open311 GeoReport v2: the API keys of client applications, and the public view of events
+//! that `GET requests` answers with. Keys are stored only as SHA-256 hashes; the secret is shown
+//! once, when created. The public view carries no reporter data and no internal notes.
+
+use serde::Serialize;
+use wangge_domain::Error;
+
+use crate::auth::{random_secret, sha256_hex};
+use crate::db::{Handle, sql_error};
+
+/// A client application allowed to post requests.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct ApiKey {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// Creates a key for a named client; returns the key and its secret, which is not stored.
+pub async fn create_key(
+    h: &mut Handle<'_>,
+    name: &str,
+    now: i64,
+) -> Result<(ApiKey, String), Error> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::invalid(
+            "open311.key_name_invalid",
+            "an API key needs a name of 1 to 100 characters",
+        ));
+    }
+    let secret = random_secret()?;
+    let id: i64 = q!(h, scalar fetch_one, i64,
+        "INSERT INTO open311_keys (key_hash, name, created_at, revoked_at) VALUES ($1, $2, $3, NULL) RETURNING id",
+        sha256_hex(&secret), name, now)
+    .map_err(sql_error)?;
+    Ok((
+        ApiKey {
+            id,
+            name: name.to_string(),
+            created_at: now,
+            revoked_at: None,
+        },
+        secret,
+    ))
+}
+
+/// The live key with this secret, if any.
+pub async fn key_by_secret(h: &mut Handle<'_>, secret: &str) -> Result<Option<ApiKey>, Error> {
+    let secret = secret.trim();
+    if secret.is_empty() || secret.len() > 200 {
+        return Ok(None);
+    }
+    q!(h, fetch_optional, ApiKey,
+        "SELECT id, name, created_at, revoked_at FROM open311_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+        sha256_hex(secret))
+    .map_err(sql_error)
+}
+
+pub async fn list_keys(h: &mut Handle<'_>) -> Result<Vec<ApiKey>, Error> {
+    q!(
+        h,
+        fetch_all,
+        ApiKey,
+        "SELECT id, name, created_at, revoked_at FROM open311_keys ORDER BY id"
+    )
+    .map_err(sql_error)
+}
+
+/// Revokes a key; true when a live key was revoked.
+pub async fn revoke_key(h: &mut Handle<'_>, id: i64, now: i64) -> Result<bool, Error> {
+    let n = q!(
+        h,
+        execute,
+        "UPDATE open311_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        now,
+        id
+    )
+    .map_err(sql_error)?;
+    Ok(n == 1)
+}
+
+/// Statuses that Open311 calls "open"; every other status is "closed".
+pub const OPEN_STATUSES: [&str; 4] = ["reported", "accepted", "assigned", "feedback_given"];
+
+/// An event as Open311 shows it to anyone: public facts only.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct PublicRequest {
+    pub id: i64,
+    pub number: String,
+    pub status: String,
+    pub category_code: String,
+    pub category_name: String,
+    pub description: String,
+    /// The node (or department) that holds the event; a person holder shows as their node.
+    pub agency: String,
+    pub address: Option<String>,
+    pub grid_name: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub due_at: Option<i64>,
+    pub final_due_at: Option<i64>,
+    pub calendar_missing: bool,
+    pub reported_at: i64,
+    pub updated_at: i64,
+    pub closed_at: Option<i64>,
+    /// For a finished event: the result (feedback, handled on the spot) or the reason it was
+    /// rejected, cancelled or merged, from the public history.
+    pub status_note: Option<String>,
+}
+
+impl PublicRequest {
+    pub fn is_open(&self) -> bool {
+        OPEN_STATUSES.contains(&self.status.as_str())
+    }
+}
+
+macro_rules! request_sql {
+    ($rest:literal) => {
+        concat!(
+            "SELECT e.id, e.number, e.status, e.category_code, c.name AS category_name, e.description, ",
+            "COALESCE((SELECT n.name FROM nodes n WHERE n.path = e.holder_path), e.holder_label) AS agency, ",
+            "e.address, g.name AS grid_name, e.lat, e.lon, e.due_at, e.final_due_at, e.calendar_missing, ",
+            "e.reported_at, e.updated_at, e.closed_at, ",
+            "CASE WHEN e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') THEN NULL ELSE ",
+            "(SELECT x.note FROM event_history x WHERE x.event_id = e.id AND x.public ",
+            "AND x.action IN ('feedback', 'handle_on_spot', 'reject', 'cancel', 'merge') ORDER BY x.seq DESC LIMIT 1) END AS status_note ",
+            "FROM events e JOIN categories c ON c.code = e.category_code JOIN nodes g ON g.id = e.grid_id ",
+            $rest
+        )
+    };
+}
+
+/// One event by its number.
+pub async fn request(h: &mut Handle<'_>, number: &str) -> Result<Option<PublicRequest>, Error> {
+    q!(
+        h,
+        fetch_optional,
+        PublicRequest,
+        request_sql!("WHERE e.number = $1"),
+        number.trim()
+    )
+    .map_err(sql_error)
+}
+
+/// What `GET requests` asks for (besides explicit ids, which [`request`] answers one by one).
+#[derive(Debug, Clone)]
+pub struct RequestFilter {
+    /// Category codes; empty means all.
+    pub service_codes: Vec<String>,
+    pub want_open: bool,
+    pub want_closed: bool,
+    /// Reported at or after (ms).
+    pub from: i64,
+    /// Reported before (ms).
+    pub to: i64,
+    pub limit: i64,
+}
+
+/// Events reported in the window, newest first.
+pub async fn requests(
+    h: &mut Handle<'_>,
+    filter: &RequestFilter,
+) -> Result<Vec<PublicRequest>, Error> {
+    // The codes travel as one comma-joined text, so the query has a fixed set of parameters.
+    let codes: String = filter
+        .service_codes
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty() && !c.contains(','))
+        .collect::<Vec<_>>()
+        .join(",");
+    q!(
+        h,
+        fetch_all,
+        PublicRequest,
+        request_sql!(
+            "WHERE e.reported_at >= $1 AND e.reported_at < $2 \
+         AND ($3 = '' OR (',' || $3 || ',') LIKE ('%,' || e.category_code || ',%')) \
+         AND (($4 AND e.status IN ('reported', 'accepted', 'assigned', 'feedback_given')) \
+           OR ($5 AND e.status NOT IN ('reported', 'accepted', 'assigned', 'feedback_given'))) \
+         ORDER BY e.reported_at DESC, e.id DESC LIMIT $6"
+        ),
+        filter.from,
+        filter.to,
+        codes,
+        filter.want_open,
+        filter.want_closed,
+        filter.limit.clamp(1, 1000)
+    )
+    .map_err(sql_error)
+}
+
+/// One step of the public timeline: what happened and when, with the public note.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct PublicStep {
+    pub label: String,
+    pub at: i64,
+    pub note: String,
+}
+
+/// The public steps of an event (no reminders, supervision, transfers or returns; no actors).
+pub async fn timeline(h: &mut Handle<'_>, event_id: i64) -> Result<Vec<PublicStep>, Error> {
+    q!(
+        h,
+        fetch_all,
+        PublicStep,
+        "SELECT label, at, note FROM event_history WHERE event_id = $1 AND public ORDER BY seq",
+        event_id
+    )
+    .map_err(sql_error)
+}
+
+/// The baseline of `wangge bench intake`: one plain INSERT into the same database (a rate-limit
+/// hit, the cheapest row the schema has), so the figure for a full request has a yardstick.
+pub async fn bare_insert(h: &mut Handle<'_>, bucket: &str, at: i64) -> Result<(), Error> {
+    q!(
+        h,
+        execute,
+        "INSERT INTO rate_hits (bucket, at) VALUES ($1, $2)",
+        bucket,
+        at
+    )
+    .map_err(sql_error)?;
+    Ok(())
+}

@@ -1,0 +1,948 @@
+//! The work pages and the events API against a real database: inboxes by role and area, the
+//! whole loop through the API, the actions each role sees, refusals that write nothing, lights
+//! and the overdue inbox as the clock moves, printable forms and the public results board.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use wangge_domain::deadline;
+use wangge_domain::geometry::parse_geojson_str;
+use wangge_domain::{GridKind, NodeKind, Role, Scope};
+use wangge_store::testdb::{self, TestDb};
+use wangge_store::{auth, nodes, now_ms, users};
+use wangge_web::{AppState, WebConfig, router};
+
+fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
+    json!({"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]})
+        .to_string()
+}
+
+/// (code, kind, parent, grid kind, boundary [x0, x1] between lat 26.0 and 26.1)
+type TreeRow = (
+    &'static str,
+    NodeKind,
+    Option<&'static str>,
+    Option<GridKind>,
+    Option<(f64, f64)>,
+);
+
+const TREE: &[TreeRow] = &[
+    (
+        "350100000000",
+        NodeKind::City,
+        None,
+        None,
+        Some((119.0, 119.4)),
+    ),
+    (
+        "350102000000",
+        NodeKind::County,
+        Some("350100000000"),
+        None,
+        Some((119.0, 119.4)),
+    ),
+    (
+        "350102001000",
+        NodeKind::Township,
+        Some("350102000000"),
+        None,
+        Some((119.0, 119.2)),
+    ),
+    (
+        "350102002000",
+        NodeKind::Township,
+        Some("350102000000"),
+        None,
+        Some((119.2, 119.4)),
+    ),
+    (
+        "350102001001",
+        NodeKind::Village,
+        Some("350102001000"),
+        None,
+        Some((119.0, 119.2)),
+    ),
+    (
+        "350102002001",
+        NodeKind::Village,
+        Some("350102002000"),
+        None,
+        Some((119.2, 119.4)),
+    ),
+    (
+        "350102001001001",
+        NodeKind::Grid,
+        Some("350102001001"),
+        Some(GridKind::Basic),
+        Some((119.0, 119.1)),
+    ),
+    (
+        "350102001001002",
+        NodeKind::Grid,
+        Some("350102001001"),
+        Some(GridKind::School),
+        Some((119.1, 119.2)),
+    ),
+    (
+        "350102002001001",
+        NodeKind::Grid,
+        Some("350102002001"),
+        Some(GridKind::Basic),
+        Some((119.2, 119.3)),
+    ),
+    (
+        "350102002001002",
+        NodeKind::Grid,
+        Some("350102002001"),
+        Some(GridKind::Basic),
+        Some((119.3, 119.4)),
+    ),
+    (
+        "350102001000D01",
+        NodeKind::Department,
+        Some("350102001000"),
+        None,
+        None,
+    ),
+    (
+        "350102001000D02",
+        NodeKind::Department,
+        Some("350102001000"),
+        None,
+        None,
+    ),
+];
+
+/// (user name, role, node)
+const STAFF: &[(&str, Role, &str)] = &[
+    ("admin_city", Role::Admin, "350100000000"),
+    ("admin_a", Role::Admin, "350102001000"),
+    ("leader", Role::Leader, "350102000000"),
+    ("op_a", Role::Operator, "350102001000"),
+    ("op_b", Role::Operator, "350102002000"),
+    ("cmd_a", Role::Commander, "350102001000"),
+    ("gl_a", Role::GridLeader, "350102001001"),
+    ("gw_a1", Role::Worker, "350102001001001"),
+    ("gw_a2", Role::Worker, "350102001001002"),
+    ("gw_b1", Role::Worker, "350102002001001"),
+    ("dept_a", Role::DeptHandler, "350102001000D01"),
+    ("dept_a2", Role::DeptHandler, "350102001000D02"),
+    ("vol_a", Role::Volunteer, "350102001001"),
+];
+
+struct Fixture {
+    _db: TestDb,
+    app: Router,
+    state: AppState,
+    /// user name → (bearer token, session secret, node path)
+    creds: std::collections::HashMap<&'static str, (String, String, String)>,
+    #[allow(dead_code)]
+    paths: std::collections::HashMap<&'static str, String>,
+}
+
+async fn fixture() -> Fixture {
+    let t = testdb::fresh().await.unwrap();
+    let now = now_ms();
+    let mut tx = t.db.begin().await.unwrap();
+    let mut paths = std::collections::HashMap::new();
+    for (code, kind, parent, gk, xs) in TREE {
+        let boundary = xs.map(|(a, b)| parse_geojson_str(&square(a, 26.0, b, 26.1)).unwrap());
+        let n = nodes::create(
+            &mut tx.handle(),
+            &Scope::everything(),
+            "test",
+            &nodes::NewNode {
+                code: code.to_string(),
+                kind: *kind,
+                name: format!("节点{code}"),
+                parent_code: parent.map(str::to_string),
+                grid_kind: *gk,
+                boundary,
+                phone: None,
+            },
+            1.0,
+            now,
+        )
+        .await
+        .unwrap();
+        paths.insert(*code, n.path);
+    }
+    let mut creds = std::collections::HashMap::new();
+    for (name, role, node) in STAFF {
+        let u = users::create(
+            &mut tx.handle(),
+            &Scope::everything(),
+            &users::NewUser {
+                username: name.to_string(),
+                display_name: format!("用户{name}"),
+                password: "password-123".into(),
+                role: *role,
+                node_code: node.to_string(),
+                phone: Some("13800000000".into()),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let token = auth::create_token(&mut tx.handle(), u.id, "test", now)
+            .await
+            .unwrap();
+        let session = auth::create_session(&mut tx.handle(), u.id, now, 3_600_000)
+            .await
+            .unwrap();
+        creds.insert(*name, (token, session, paths[node].clone()));
+    }
+    tx.commit().await.unwrap();
+    let keys =
+        wangge_store::seal::KeyRing::from_text(&format!("k1 {}", auth::random_secret().unwrap()))
+            .unwrap();
+    let state = AppState::new(t.db.clone(), WebConfig::default(), keys);
+    state.refresh_locate().await.unwrap();
+    // A fixed Monday morning, so due times and lights do not depend on the day the tests run.
+    let monday = deadline::parse_rfc3339("2026-03-02T09:00:00+08:00").unwrap();
+    state.clock.advance(monday - state.now());
+    Fixture {
+        app: router(state.clone()),
+        state,
+        _db: t,
+        creds,
+        paths,
+    }
+}
+
+const DAY: i64 = 86_400_000;
+/// A point inside grid 350102001001001.
+const A1: (f64, f64) = (26.05, 119.05);
+
+impl Fixture {
+    async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = axum::body::to_bytes(resp.into_body(), 10 << 20)
+            .await
+            .unwrap();
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    async fn api(
+        &self,
+        user: &str,
+        method: Method,
+        uri: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut b = Request::builder().method(method).uri(uri).header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", self.creds[user].0),
+        );
+        let body = match body {
+            Some(v) => {
+                b = b.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        let (s, _, text) = self.send(b.body(body).unwrap()).await;
+        (s, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn page(&self, user: &str, uri: &str) -> (StatusCode, String) {
+        let mut b = Request::builder().uri(uri);
+        if !user.is_empty() {
+            b = b.header(
+                header::COOKIE,
+                format!("wangge_session={}", self.creds[user].1),
+            );
+        }
+        let (s, _, body) = self.send(b.body(Body::empty()).unwrap()).await;
+        (s, body)
+    }
+
+    /// A browser form post: session cookie, same origin.
+    async fn form(
+        &self,
+        user: &str,
+        uri: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::HOST, "localhost")
+            .header(header::ORIGIN, "http://localhost")
+            .header(header::CONTENT_TYPE, content_type)
+            .header(
+                header::COOKIE,
+                format!("wangge_session={}", self.creds[user].1),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn create(&self, user: &str, body: Value) -> String {
+        let (s, v) = self
+            .api(user, Method::POST, "/api/v1/events", Some(body))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v["number"].as_str().unwrap().to_string()
+    }
+
+    async fn detail(&self, user: &str, number: &str) -> Value {
+        let (s, v) = self
+            .api(user, Method::GET, &format!("/api/v1/events/{number}"), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{user} reads {number}: {v}");
+        v
+    }
+
+    async fn act(&self, user: &str, number: &str, action: Value) -> (StatusCode, Value) {
+        self.api(
+            user,
+            Method::POST,
+            &format!("/api/v1/events/{number}/actions"),
+            Some(action),
+        )
+        .await
+    }
+
+    async fn inbox(&self, user: &str, inbox: &str) -> Vec<Value> {
+        let (s, v) = self
+            .api(
+                user,
+                Method::GET,
+                &format!("/api/v1/events?inbox={inbox}"),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["items"].as_array().unwrap().clone()
+    }
+
+    async fn history_len(&self, number: &str) -> usize {
+        self.detail("admin_city", number).await["history"]
+            .as_array()
+            .unwrap()
+            .len()
+    }
+}
+
+fn numbers(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i["number"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn rubbish() -> Value {
+    json!({
+        "category_code": "SR01",
+        "description": "小区门口垃圾堆积,联系我 13912345678",
+        "lat": A1.0, "lon": A1.1,
+        "address": "幸福路1号",
+        "urgency": "normal",
+        "reporter_name": "张三丰",
+        "reporter_phone": "13912345678",
+        "source": "operator_phone",
+    })
+}
+
+fn actions_of(v: &Value) -> Vec<String> {
+    v["available_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The action forms an event page shows.
+fn forms_on(page: &str) -> Vec<String> {
+    page.split("data-testid=\"act-")
+        .skip(1)
+        .map(|p| p.split('"').next().unwrap().to_string())
+        .filter(|k| k != "done" && k != "error")
+        .collect()
+}
+
+/// A valid 1×1 grey PNG.
+fn tiny_png() -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend((data.len() as u32).to_be_bytes());
+        let mut c = kind.to_vec();
+        c.extend(data);
+        out.extend(&c);
+        out.extend(wangge_domain::photo::crc32(&c).to_be_bytes());
+    }
+    let mut out = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+    chunk(&mut out, b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
+    chunk(
+        &mut out,
+        b"IDAT",
+        &[
+            0x78, 0x01, 0x01, 0x02, 0x00, 0xfd, 0xff, 0x00, 0x80, 0x00, 0x82, 0x00, 0x81,
+        ],
+    );
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+#[tokio::test]
+async fn a_new_event_is_in_the_holding_nodes_inbox_only() {
+    let f = fixture().await;
+    let n = f.create("op_a", rubbish()).await;
+    let v = f.detail("gw_a1", &n).await;
+    assert_eq!(v["status"], "reported");
+    assert_eq!(v["level"], 1);
+    assert_eq!(v["grid"]["code"], "350102001001001");
+    assert_eq!(v["reporter"]["phone"], "139****5678", "masked");
+    assert!(
+        !v["reporter"].to_string().contains("13912345678"),
+        "no clear phone"
+    );
+    assert!(numbers(&f.inbox("gw_a1", "to_accept").await).contains(&n));
+    assert!(!numbers(&f.inbox("gw_a2", "to_accept").await).contains(&n));
+    assert!(
+        !numbers(&f.inbox("gl_a", "to_accept").await).contains(&n),
+        "held at the grid"
+    );
+    assert!(numbers(&f.inbox("gl_a", "all").await).contains(&n));
+    for other in ["op_b", "gw_b1"] {
+        for inbox in ["to_accept", "all"] {
+            assert!(
+                !numbers(&f.inbox(other, inbox).await).contains(&n),
+                "{other} {inbox}"
+            );
+        }
+        let (s, v) = f
+            .api(other, Method::GET, &format!("/api/v1/events/{n}"), None)
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert_eq!(v["code"], "event.not_found");
+    }
+    // The inbox page lists it for the worker with its light.
+    let (s, page) = f.page("gw_a1", "/events?inbox=to_accept").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains(&format!("data-number=\"{n}\"")));
+    assert!(page.contains("data-light=\"green\""));
+    let (_, page) = f.page("op_b", "/events?inbox=all").await;
+    assert!(!page.contains(&n));
+}
+
+#[tokio::test]
+async fn bad_input_answers_codes_and_writes_nothing() {
+    let f = fixture().await;
+    let mut body = rubbish();
+    body["category_code"] = json!("NOPE");
+    let (s, v) = f
+        .api("op_a", Method::POST, "/api/v1/events", Some(body))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("event.category_unknown"))
+    );
+    let mut body = rubbish();
+    body["lat"] = json!(10.0);
+    body["lon"] = json!(10.0);
+    let (s, v) = f
+        .api("op_a", Method::POST, "/api/v1/events", Some(body))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("event.location_outside"))
+    );
+    let mut body = rubbish();
+    body["source"] = json!("api");
+    let (s, v) = f
+        .api("op_a", Method::POST, "/api/v1/events", Some(body))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("event.source_invalid"))
+    );
+    let (s, v) = f
+        .api("op_a", Method::GET, "/api/v1/events?inbox=mine", None)
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("event.inbox_invalid"))
+    );
+    let (s, v) = f
+        .api("op_a", Method::GET, "/api/v1/events?level=9", None)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        f.inbox("admin_city", "all").await.is_empty(),
+        "nothing was written"
+    );
+    let (s, v) = f.api("op_a", Method::GET, "/api/v1/categories", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(v["items"].as_array().unwrap().len() > 30);
+}
+
+#[tokio::test]
+async fn the_whole_loop_through_the_api() {
+    let f = fixture().await;
+    let n = f.create("op_a", rubbish()).await;
+
+    // The worker accepts, then sends it up to the village.
+    let v = f.detail("gw_a1", &n).await;
+    let acts = actions_of(&v);
+    for k in ["accept", "reject", "handle_on_spot"] {
+        assert!(acts.contains(&k.to_string()), "worker may {k}: {acts:?}");
+    }
+    assert!(!acts.contains(&"verify".to_string()));
+    let (s, v) = f
+        .act(
+            "gw_a1",
+            &n,
+            json!({"action": "accept", "due_ms": null, "urgency": null, "note": "收到"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "accepted");
+    let (s, v) = f
+        .act(
+            "gw_a1",
+            &n,
+            json!({"action": "escalate", "to": "", "due_ms": null, "note": "需社区协调"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["level"], 2);
+    assert_eq!(v["owner"]["code"], "350102001001");
+    assert!(numbers(&f.inbox("gl_a", "to_handle").await).contains(&n));
+
+    // The village's grid leader assigns it to a township department.
+    let due = f.state.now() + 3 * DAY;
+    let (s, v) = f
+        .act("gl_a", &n, json!({"action": "assign", "to": {"type": "department", "code": "350102001000D01"}, "due_ms": due, "note": "请城管科处理"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "assigned");
+    assert!(numbers(&f.inbox("dept_a", "to_handle").await).contains(&n));
+
+    // The department may feed back, return or transfer; not verify.
+    let v = f.detail("dept_a", &n).await;
+    let acts = actions_of(&v);
+    for k in ["feedback", "return", "transfer"] {
+        assert!(
+            acts.contains(&k.to_string()),
+            "department may {k}: {acts:?}"
+        );
+    }
+    assert!(!acts.contains(&"verify".to_string()));
+    let (_, page) = f.page("dept_a", &format!("/events/{n}")).await;
+    let forms = forms_on(&page);
+    assert!(
+        forms.contains(&"feedback".to_string())
+            && forms.contains(&"return".to_string())
+            && forms.contains(&"transfer".to_string()),
+        "{forms:?}"
+    );
+    assert!(!forms.contains(&"verify".to_string()));
+    assert!(
+        page.contains("350102001000D02"),
+        "the other department is a transfer target"
+    );
+
+    // The worker may not feed back for the department: 403, nothing appended.
+    let before = f.history_len(&n).await;
+    let (s, v) = f
+        .act(
+            "gw_a1",
+            &n,
+            json!({"action": "feedback", "result": "x", "photos": []}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("event.role_not_allowed"))
+    );
+    // A feedback pointing at a photo that is not this event's is refused.
+    let (s, v) = f
+        .act(
+            "dept_a",
+            &n,
+            json!({"action": "feedback", "result": "x", "photos": ["999"]}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("event.attachments_invalid"))
+    );
+    assert_eq!(f.history_len(&n).await, before);
+
+    let (s, v) = f
+        .act(
+            "dept_a",
+            &n,
+            json!({"action": "feedback", "result": "已清运完毕", "photos": []}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "feedback_given");
+    assert!(numbers(&f.inbox("gl_a", "to_verify").await).contains(&n));
+
+    // Neither the worker nor the department verifies; the grid leader does.
+    let before = f.history_len(&n).await;
+    for u in ["gw_a1", "dept_a"] {
+        let (s, v) = f
+            .act(u, &n, json!({"action": "verify", "pass": true, "note": ""}))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{u}: {v}");
+        let (_, page) = f.page(u, &format!("/events/{n}")).await;
+        assert!(
+            !forms_on(&page).contains(&"verify".to_string()),
+            "{u} sees no verify form"
+        );
+    }
+    let (_, page) = f.page("gl_a", &format!("/events/{n}")).await;
+    assert!(forms_on(&page).contains(&"verify".to_string()));
+    assert_eq!(f.history_len(&n).await, before);
+    let (s, v) = f
+        .act(
+            "gl_a",
+            &n,
+            json!({"action": "verify", "pass": true, "note": "现场核实"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "closed");
+    let labels: Vec<&str> = v["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "report", "accept", "escalate", "assign", "feedback", "close"
+        ]
+    );
+    assert!(numbers(&f.inbox("gl_a", "closed").await).contains(&n));
+
+    // A closed event is not accepted again: 409, nothing appended.
+    let (s, v) = f
+        .act(
+            "gl_a",
+            &n,
+            json!({"action": "accept", "due_ms": null, "urgency": null, "note": ""}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("event.action_not_allowed"))
+    );
+    assert_eq!(f.history_len(&n).await, 6);
+    let (_, page) = f.page("gl_a", &format!("/events/{n}")).await;
+    assert!(forms_on(&page).is_empty(), "no actions on a closed event");
+    assert!(page.contains("data-testid=\"no-actions\""));
+
+    // Printable forms.
+    for form in ["report", "assign", "remind", "feedback"] {
+        let (s, page) = f.page("gl_a", &format!("/events/{n}/print/{form}")).await;
+        assert_eq!(s, StatusCode::OK, "{form}");
+        assert!(page.contains(&n), "{form} shows the number");
+        assert!(!page.contains("13912345678"), "{form}: no clear phone");
+    }
+    let (_, page) = f.page("gl_a", &format!("/events/{n}/print/assign")).await;
+    assert!(page.contains("请城管科处理"));
+    let (_, page) = f.page("gl_a", &format!("/events/{n}/print/feedback")).await;
+    assert!(page.contains("已清运完毕"));
+    let (s, _) = f.page("gl_a", &format!("/events/{n}/print/other")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = f.page("op_b", &format!("/events/{n}/print/report")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "outside the area");
+
+    // The public board of the village and of the grid: no log-in, no personal data.
+    for code in ["350102001001", "350102001001001"] {
+        let (s, page) = f.page("", &format!("/public/{code}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            page.contains("暴露垃圾") && page.contains("已清运完毕"),
+            "{code}"
+        );
+        assert!(!page.contains("13912345678") && !page.contains("139****5678"));
+        assert!(!page.contains("张三丰") && !page.contains("张**"));
+        assert!(!page.contains("请城管科处理"), "no internal notes");
+    }
+    let (_, page) = f.page("", "/public/350102002001").await;
+    assert!(!page.contains("暴露垃圾"), "another village's board");
+    let (s, _) = f.page("", "/public/999").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn pages_act_through_forms() {
+    let f = fixture().await;
+    let n = f.create("op_a", rubbish()).await;
+    let uri = format!("/events/{n}/act");
+    let (_, page) = f.page("gw_a1", &format!("/events/{n}")).await;
+    let forms = forms_on(&page);
+    assert!(
+        forms.contains(&"accept".to_string())
+            && !forms.contains(&"verify".to_string())
+            && !forms.contains(&"supervise".to_string()),
+        "{forms:?}"
+    );
+    let (_, page) = f.page("op_a", &format!("/events/{n}")).await;
+    assert!(
+        forms_on(&page).contains(&"supervise".to_string()),
+        "the centre operator supervises"
+    );
+
+    // A reject without a reason re-renders the page with the error in Chinese, nothing written.
+    let (s, _, body) = f
+        .form(
+            "gw_a1",
+            &uri,
+            "application/x-www-form-urlencoded",
+            b"action=reject&reason=".to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("data-testid=\"act-error\"") && body.contains("请填写理由"),
+        "{body}"
+    );
+    assert_eq!(f.history_len(&n).await, 1);
+
+    let (s, h, _) = f
+        .form(
+            "gw_a1",
+            &uri,
+            "application/x-www-form-urlencoded",
+            "action=accept&urgency=urgent&note=%E6%94%B6%E5%88%B0"
+                .as_bytes()
+                .to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(
+        h[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with(&format!("/events/{n}?done=accept"))
+    );
+    let v = f.detail("gw_a1", &n).await;
+    assert_eq!(
+        (v["status"].as_str(), v["urgency"].as_str()),
+        (Some("accepted"), Some("urgent"))
+    );
+
+    // The operator supervises and reminds from the page.
+    let (s, _, _) = f
+        .form(
+            "op_a",
+            &uri,
+            "application/x-www-form-urlencoded",
+            b"action=supervise&mark=important&note=".to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, _) = f
+        .form(
+            "op_a",
+            &uri,
+            "application/x-www-form-urlencoded",
+            "action=remind&note=%E5%B0%BD%E5%BF%AB".as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert!(numbers(&f.inbox("op_a", "supervised").await).contains(&n));
+    let (_, page) = f.page("op_a", "/events?inbox=supervised").await;
+    assert!(page.contains("data-supervision=\"important\""));
+    let (_, page) = f.page("op_a", &format!("/events/{n}/print/remind")).await;
+    assert!(page.contains("尽快"));
+
+    // The worker feeds back with a photo (multipart); the photo is served to those in scope.
+    let boundary = "XyZ";
+    let mut body = Vec::new();
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\nfeedback\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"result\"\r\n\r\n已清理\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n").as_bytes());
+    body.extend(tiny_png());
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (s, _, text) = f
+        .form(
+            "gw_a1",
+            &uri,
+            &format!("multipart/form-data; boundary={boundary}"),
+            body,
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{text}");
+    let v = f.detail("gw_a1", &n).await;
+    let last = v["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "feedback");
+    let photo = last["attachments"][0].as_i64().unwrap();
+    let (s, h, _) = f
+        .send(
+            Request::builder()
+                .uri(format!("/api/v1/events/{n}/photos/{photo}"))
+                .header(
+                    header::AUTHORIZATION,
+                    format!("Bearer {}", f.creds["gl_a"].0),
+                )
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_TYPE], "image/png");
+    let (s, _) = f
+        .api(
+            "gw_b1",
+            Method::GET,
+            &format!("/api/v1/events/{n}/photos/{photo}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, page) = f.page("gl_a", &format!("/events/{n}")).await;
+    assert!(
+        page.contains(&format!("/photos/{photo}")),
+        "the timeline shows the thumbnail"
+    );
+
+    // A non-image is refused with nothing written.
+    let before = f.history_len(&n).await;
+    let mut body = Vec::new();
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\nverify\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"pass\"\r\n\r\n1\r\n")
+            .as_bytes(),
+    );
+    body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.txt\"\r\n\r\nhello\r\n--{boundary}--\r\n").as_bytes());
+    let (s, _, _) = f
+        .form(
+            "gl_a",
+            &uri,
+            &format!("multipart/form-data; boundary={boundary}"),
+            body,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(f.history_len(&n).await, before);
+
+    // Cross-site posts are refused.
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(&uri)
+        .header(header::HOST, "localhost")
+        .header(header::ORIGIN, "http://evil.example")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(
+            header::COOKIE,
+            format!("wangge_session={}", f.creds["gl_a"].1),
+        )
+        .body(Body::from("action=verify&pass=1"))
+        .unwrap();
+    let (s, _, _) = f.send(req).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(f.history_len(&n).await, before);
+}
+
+#[tokio::test]
+async fn lights_turn_and_the_overdue_inbox_fills_as_the_clock_moves() {
+    let f = fixture().await;
+    let n = f.create("op_a", rubbish()).await;
+    let v = f.detail("gw_a1", &n).await;
+    let due = deadline::parse_rfc3339(v["due_at"].as_str().unwrap()).unwrap();
+    let start = f.state.now();
+    assert!(due > start);
+    assert_eq!(v["calendar_missing"], false);
+    let light = |items: Vec<Value>| {
+        items
+            .iter()
+            .find(|i| i["number"] == n.as_str())
+            .map(|i| i["light"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(
+        light(f.inbox("gw_a1", "all").await).as_deref(),
+        Some("green")
+    );
+    assert!(!numbers(&f.inbox("gw_a1", "overdue").await).contains(&n));
+
+    f.state.clock.advance((due - start) * 85 / 100);
+    assert_eq!(
+        light(f.inbox("gw_a1", "all").await).as_deref(),
+        Some("yellow")
+    );
+    let (_, page) = f.page("gw_a1", "/events?inbox=all").await;
+    assert!(page.contains("light-yellow"));
+    assert!(!numbers(&f.inbox("gw_a1", "overdue").await).contains(&n));
+
+    f.state.clock.advance(due - f.state.now() + 60_000);
+    assert_eq!(light(f.inbox("gw_a1", "all").await).as_deref(), Some("red"));
+    assert!(numbers(&f.inbox("gw_a1", "overdue").await).contains(&n));
+    assert!(!numbers(&f.inbox("gw_b1", "overdue").await).contains(&n));
+    let (_, page) = f.page("gw_a1", "/events?inbox=overdue").await;
+    assert!(page.contains(&n) && page.contains("light-red"));
+    let (_, page) = f.page("gw_a1", &format!("/events/{n}")).await;
+    assert!(page.contains("data-light=\"red\""));
+}
+
+#[tokio::test]
+async fn inbox_filters_and_pages() {
+    let f = fixture().await;
+    let mut made = Vec::new();
+    for i in 0..23 {
+        let mut b = rubbish();
+        b["description"] = json!(format!("事件{i:02}"));
+        made.push(f.create("op_a", b).await);
+    }
+    let mut b = rubbish();
+    b["category_code"] = json!("JM02");
+    b["description"] = json!("乱停车");
+    let parked = f.create("op_a", b).await;
+    let (s, page) = f.page("op_a", "/events?inbox=all").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(page.matches("class=\"ev-row\"").count(), 20);
+    assert!(page.contains("data-testid=\"page-next\""));
+    let (_, page2) = f.page("op_a", "/events?inbox=all&page=2").await;
+    assert_eq!(page2.matches("class=\"ev-row\"").count(), 4);
+    let (_, page) = f.page("op_a", "/events?inbox=all&category=JM").await;
+    assert_eq!(page.matches("class=\"ev-row\"").count(), 1);
+    assert!(page.contains(&parked));
+    let (_, page) = f
+        .page("op_a", "/events?inbox=all&q=%E4%BA%8B%E4%BB%B605")
+        .await;
+    assert!(page.contains(&made[5]) && page.matches("class=\"ev-row\"").count() == 1);
+    let (s, _) = f.page("op_a", "/events?inbox=bogus").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, v) = f
+        .api(
+            "op_a",
+            Method::GET,
+            "/api/v1/events?inbox=all&status=reported&level=1&limit=5&offset=20",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["items"].as_array().unwrap().len(), 4);
+    let (s, _) = f.page("", "/events").await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "log in first");
+}
