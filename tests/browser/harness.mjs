@@ -25,11 +25,13 @@ async function freePort() {
 export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'wangge-browser-'));
   const url = `sqlite://${join(dir, 'wangge.db')}`;
-  execFileSync(bin, ['--database-url', url, 'demo', '--seed', '1', '--scale', 'small'], { stdio: 'pipe' });
+  const demoOut = execFileSync(bin, ['--database-url', url, '--keys', join(dir, 'keys'), 'demo', '--seed', '1', '--scale', 'small'], { stdio: 'pipe' }).toString();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const proc = spawn(bin, ['--database-url', url, 'serve', '--listen', `127.0.0.1:${port}`], {
+  // The test clock lets a test move the server's time instead of waiting (administrators only).
+  const proc = spawn(bin, ['--database-url', url, '--keys', join(dir, 'keys'), 'serve', '--listen', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WANGGE_TEST_CLOCK: '1', WANGGE_SCHEDULER_INTERVAL_S: '3600' },
   });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });
@@ -49,6 +51,7 @@ export async function startServer() {
   return {
     base,
     dbUrl: url,
+    demoOut,
     log: () => log,
     async stop() {
       proc.kill('SIGINT');
