@@ -22,6 +22,8 @@ pub enum Outcome {
         grids: usize,
         users: usize,
         logins: Vec<Login>,
+        /// The Open311 key of the demo city, shown once.
+        open311_key: String,
     },
     AlreadyPresent {
         nodes: i64,
@@ -111,6 +113,7 @@ pub async fn seed(db: &Db, seed: u64, scale: Scale) -> anyhow::Result<Outcome> {
             }
         }
     }
+    let (_, open311_key) = wangge_store::open311::create_key(&mut tx.handle(), "demo", now).await?;
     tx.commit().await?;
     let grids = layout.iter().filter(|n| n.kind == NodeKind::Grid).count();
     Ok(Outcome::Created {
@@ -118,6 +121,7 @@ pub async fn seed(db: &Db, seed: u64, scale: Scale) -> anyhow::Result<Outcome> {
         grids,
         users: user_count,
         logins,
+        open311_key,
     })
 }
 

@@ -1,6 +1,8 @@
 //! `wangge`: the grid service and governance platform in one binary.
 
 mod bench;
+mod bench_analysis;
+mod bench_intake;
 mod config;
 mod demo;
 
@@ -192,6 +194,15 @@ enum ExportWhat {
 
 #[derive(Subcommand)]
 enum BenchWhat {
+    /// Open311 intake throughput against a bare one-INSERT handler, and the monthly analysis
+    /// over 1,000,000 events
+    Intake {
+        #[arg(long, default_value_t = 2000)]
+        requests: usize,
+        /// Events for the analysis part (0 skips it)
+        #[arg(long, default_value_t = 1_000_000)]
+        analysis_events: usize,
+    },
     /// Locate throughput against a bare R-tree over the city-scale demo grids
     Locate {
         #[arg(long, default_value_t = 1_000_000)]
@@ -241,6 +252,7 @@ fn print_demo(outcome: &demo::Outcome) {
             grids,
             users,
             logins,
+            open311_key,
         } => {
             println!("demo city created: {nodes} nodes, {grids} grids, {users} accounts");
             println!(
@@ -250,6 +262,7 @@ fn print_demo(outcome: &demo::Outcome) {
             for l in logins {
                 println!("  {:<28} {:<12} {}", l.username, l.role.as_str(), l.node);
             }
+            println!("open311 api_key: {open311_key}");
         }
     }
 }
@@ -482,6 +495,22 @@ async fn run() -> anyhow::Result<()> {
                 );
                 std::process::exit(1);
             }
+        }
+        Command::Bench {
+            what:
+                BenchWhat::Intake {
+                    requests,
+                    analysis_events,
+                },
+        } => {
+            if requests == 0 {
+                bail!("--requests must be positive");
+            }
+            // The analysis first: the intake's closing line carries the ratio.
+            if analysis_events > 0 {
+                bench_analysis::analysis(cli.database_url.as_deref(), analysis_events).await?;
+            }
+            bench_intake::intake(cli.database_url.as_deref(), requests).await?;
         }
         Command::Bench {
             what: BenchWhat::Locate { lookups, seed },

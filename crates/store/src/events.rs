@@ -547,7 +547,11 @@ pub async fn report(
     let level = u8::try_from(category.handling_level.clamp(1, 5)).unwrap_or(1);
     let owner_code = ancestor_at_level(&grid.path, level)
         .ok_or_else(|| Error::internal("grid path is shorter than its levels"))?;
-    let owner = nodes::by_code(h, &Scope::everything(), &owner_code).await?;
+    let owner = if owner_code == grid.code {
+        grid.clone()
+    } else {
+        nodes::by_code(h, &Scope::everything(), &owner_code).await?
+    };
     let owner_kind = owner
         .node_kind()
         .ok_or_else(|| Error::internal("owner kind"))?;
@@ -619,7 +623,7 @@ pub async fn report(
     let photo_ids = add_photos(h, id, &input.photos, now).await?;
     step.attachments = photo_ids.clone();
     add_party(h, id, &owner.path).await?;
-    append_step(h, id, &step, actor_name, now).await?;
+    insert_step(h, id, 1, "genesis", &step, actor_name, now).await?;
     if let Some(result) = input.handled_on_spot {
         let action = Action::HandleOnSpot {
             result,
@@ -630,8 +634,50 @@ pub async fn report(
         step = s;
         store_state(h, ctx, id, &state, now).await?;
         append_step(h, id, &step, actor_name, now).await?;
+        let event = get(h, &Scope::everything(), &number).await?;
+        return Ok(Reported {
+            number,
+            tracking_token: Some(tracking),
+            event,
+            duplicate_submission: false,
+        });
     }
-    let event = get(h, &Scope::everything(), &number).await?;
+    // Everything the row holds is at hand; reading it back would only cost a round trip.
+    let event = EventRow {
+        id,
+        number: number.clone(),
+        source: input.source.as_str().to_string(),
+        category_code: category.code.clone(),
+        category_name: category.name.clone(),
+        complexity: complexity.as_str().to_string(),
+        description,
+        lat: input.lat,
+        lon: input.lon,
+        address,
+        grid_code: grid.code.clone(),
+        grid_name: grid.name.clone(),
+        path: grid.path.clone(),
+        route_note,
+        level: i64::from(level),
+        urgency: input.urgency.as_str().to_string(),
+        status: state.status.as_str().to_string(),
+        holder_path: owner.path.clone(),
+        holder_label: owner.name.clone(),
+        state: state_json,
+        level_started_at: now,
+        due_at,
+        final_due_at,
+        calendar_missing,
+        rework_count: 0,
+        reminder_count: 0,
+        reminded_light: String::new(),
+        supervision: None,
+        rating: None,
+        rating_comment: None,
+        reported_at: now,
+        closed_at: None,
+        updated_at: now,
+    };
     Ok(Reported {
         number,
         tracking_token: Some(tracking),
@@ -804,6 +850,19 @@ async fn append_step(
         Some((s, hsh)) => (s + 1, hsh),
         None => (1, "genesis".to_string()),
     };
+    insert_step(h, event_id, seq, &prev, step, actor_name, now).await
+}
+
+/// Writes a step as number `seq` after the step whose hash is `prev`.
+async fn insert_step(
+    h: &mut Handle<'_>,
+    event_id: i64,
+    seq: i64,
+    prev: &str,
+    step: &Step,
+    actor_name: &str,
+    now: i64,
+) -> Result<(), Error> {
     let (actor_type, actor_user_id) = match &step.actor {
         Actor::Reporter { user_id } => ("reporter", *user_id),
         Actor::Staff(s) => ("staff", Some(s.user_id)),
@@ -827,12 +886,12 @@ async fn append_step(
         holder: serde_json::to_string(&step.to_holder).unwrap_or_default(),
         due_at: step.due_ms,
         public: is_public(step.action),
-        prev_hash: prev.clone(),
+        prev_hash: prev.to_string(),
         hash: String::new(),
     };
     let fields = row.hash_fields();
     let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
-    let hash = step_hash(&prev, event_id, seq, &refs);
+    let hash = step_hash(prev, event_id, seq, &refs);
     q!(h, execute,
         "INSERT INTO event_history (event_id, seq, action, label, actor_type, actor_user_id, actor_name, at, note, attachments, from_status, to_status, \
          from_level, to_level, holder, due_at, public, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",

@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod db;
+pub mod analysis;
 pub mod auth;
 pub mod events;
 pub mod nodes;

@@ -50,6 +50,10 @@ pub async fn resolve_principal(
     mut req: Request,
     next: Next,
 ) -> Response {
+    // Anonymous requests (residents, Open311 clients) need no database round trip here.
+    if bearer(req.headers()).is_none() && cookie(req.headers(), SESSION_COOKIE).is_none() {
+        return next.run(req).await;
+    }
     let headers = req.headers().clone();
     let found = async {
         let mut c = state.db.conn().await?;

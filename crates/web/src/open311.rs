@@ -324,12 +324,12 @@ impl Params {
     }
 }
 
-fn query_params(format: Format, raw: Option<String>) -> Result<Params, Response> {
+fn query_params(format: Format, raw: Option<String>) -> Result<Params, Box<Response>> {
     match raw {
         None => Ok(Params(Vec::new())),
         Some(q) => parse_pairs(&q)
             .map(Params)
-            .ok_or_else(|| bad(format, "the query string is not valid UTF-8")),
+            .ok_or_else(|| Box::new(bad(format, "the query string is not valid UTF-8"))),
     }
 }
 
@@ -367,7 +367,7 @@ async fn get_top(
     };
     let params = match query_params(format, raw) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match name {
         "discovery" => discovery(&state, format),
@@ -758,7 +758,7 @@ async fn get_request(
     };
     let params = match query_params(format, raw) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let found = async {
         let mut c = state.db.conn().await?;
@@ -790,7 +790,7 @@ async fn post_top(
     }
     let mut params = match query_params(format, raw) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let content_type = headers
         .get(header::CONTENT_TYPE)

@@ -1,3 +1,43 @@
 //! Texts of this area of the UI: (key, 中文, English).
 
-pub const ENTRIES: &[(&str, &str, &str)] = &[];
+pub const ENTRIES: &[(&str, &str, &str)] = &[
+    ("analysis.title", "研判分析", "Monthly analysis"),
+    ("analysis.month", "月份", "Month"),
+    ("analysis.show", "查看", "Show"),
+    ("analysis.prev_month", "上月", "Previous month"),
+    ("analysis.next_month", "下月", "Next month"),
+    ("analysis.export", "导出 Excel", "Export to Excel"),
+    ("analysis.summary", "概况", "Summary"),
+    ("analysis.total", "事件总数", "Events"),
+    ("analysis.closed", "已结案", "Closed"),
+    ("analysis.on_time_rate", "按期办结率", "Closed on time"),
+    (
+        "analysis.avg_hours",
+        "平均办理时长(小时)",
+        "Average handling time (hours)",
+    ),
+    ("analysis.rework", "返工次数", "Rework rounds"),
+    ("analysis.overdue", "超期未办结", "Open and overdue"),
+    (
+        "analysis.basis",
+        "统计口径:本月上报的事件(按当前状态)。按期办结率 = 在办理时限内结案的事件 ÷ 有办理时限的已结案事件;平均办理时长 = 已结案事件从上报到结案的平均小时数;超期未办结按当前时间计算。",
+        "Counted: events reported in this month, by their current status. On-time rate = events closed by their due time ÷ closed events that had a due time; average handling time = mean hours from report to closing over closed events; overdue is counted at the present time.",
+    ),
+    ("analysis.by_level", "按层级", "By level"),
+    ("analysis.by_status", "按状态", "By status"),
+    ("analysis.by_category", "按类别", "By category"),
+    ("analysis.by_child", "下级", "By subordinate area"),
+    ("analysis.status", "状态", "Status"),
+    ("analysis.category", "类别", "Category"),
+    ("analysis.child", "下级单位", "Area"),
+    ("analysis.count", "事件数", "Events"),
+    ("analysis.share", "占比", "Share"),
+    ("analysis.none", "本月无事件", "No events this month"),
+    ("analysis.no_children", "无下级单位", "No subordinate areas"),
+    ("analysis.retired", "已撤销", "retired"),
+    (
+        "err.analysis.month_invalid",
+        "月份格式应为 YYYY-MM",
+        "the month must be YYYY-MM",
+    ),
+];

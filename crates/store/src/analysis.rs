@@ -1,0 +1,513 @@
+//! Monthly analysis (研判): for one node and one month, the events reported that month under the
+//! node counted by level, category, status and child node, with the on-time rate, the average
+//! handling time, the rework total and what is overdue now.
+//!
+//! Speed: both queries read only the `events_month` index (month, path, level, category_code,
+//! status, due_at, closed_at, reported_at, rework_count), which covers every column they touch.
+//! The first groups by `path` — the index's own order after `month = ?` and `path LIKE 'prefix%'`,
+//! so it streams without sorting and yields one row per grid — and counts levels and statuses
+//! with conditional sums; totals and the per-child figures are added up from those rows here.
+//! The second counts categories. A month of a county of 80,000 events is two passes over
+//! 80,000 index entries and no table reads.
+
+use serde::Serialize;
+use wangge_domain::event::Status;
+use wangge_domain::{Error, Scope};
+
+use crate::db::{Handle, sql_error};
+use crate::events;
+
+/// Per grid path: everything but the categories, in one pass.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct PathRow {
+    path: String,
+    total: i64,
+    l1: i64,
+    l2: i64,
+    l3: i64,
+    l4: i64,
+    l5: i64,
+    s_reported: i64,
+    s_accepted: i64,
+    s_assigned: i64,
+    s_feedback_given: i64,
+    s_closed: i64,
+    s_rejected: i64,
+    s_cancelled: i64,
+    s_merged: i64,
+    closed_with_due: i64,
+    on_time: i64,
+    handling_ms: i64,
+    rework: i64,
+    overdue_open: i64,
+}
+
+/// The statuses in the order of the `s_*` columns.
+const STATUS_COLUMNS: [Status; 8] = [
+    Status::Reported,
+    Status::Accepted,
+    Status::Assigned,
+    Status::FeedbackGiven,
+    Status::Closed,
+    Status::Rejected,
+    Status::Cancelled,
+    Status::Merged,
+];
+
+impl PathRow {
+    fn statuses(&self) -> [i64; 8] {
+        [
+            self.s_reported,
+            self.s_accepted,
+            self.s_assigned,
+            self.s_feedback_given,
+            self.s_closed,
+            self.s_rejected,
+            self.s_cancelled,
+            self.s_merged,
+        ]
+    }
+}
+
+/// The summary figures of a set of events; the whole scope's and each child's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Figures {
+    pub total: i64,
+    /// Closed (结案) now.
+    pub closed: i64,
+    /// Closed events that had a due time (a due time past the loaded calendar is missing).
+    pub closed_with_due: i64,
+    /// Closed on or before their due time.
+    pub on_time: i64,
+    /// Sum of closed_at − reported_at over the closed events, in milliseconds.
+    pub handling_ms: i64,
+    /// Rework (返工) rounds over all events.
+    pub rework: i64,
+    /// Open events whose due time has passed at `now`.
+    pub overdue_open: i64,
+}
+
+impl Figures {
+    /// on_time / closed_with_due; `None` when nothing closed with a due time.
+    pub fn on_time_rate(&self) -> Option<f64> {
+        (self.closed_with_due > 0).then(|| self.on_time as f64 / self.closed_with_due as f64)
+    }
+
+    /// Average of closed_at − reported_at over the closed events, in hours.
+    pub fn avg_handling_hours(&self) -> Option<f64> {
+        (self.closed > 0).then(|| self.handling_ms as f64 / self.closed as f64 / 3_600_000.0)
+    }
+
+    fn add(&mut self, r: &PathRow) {
+        self.total += r.total;
+        self.closed += r.s_closed;
+        self.closed_with_due += r.closed_with_due;
+        self.on_time += r.on_time;
+        self.handling_ms += r.handling_ms;
+        self.rework += r.rework;
+        self.overdue_open += r.overdue_open;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelCount {
+    /// 1 grid … 5 city.
+    pub level: u8,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatusCount {
+    pub status: Status,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryCount {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub count: i64,
+}
+
+/// A top-level category with its leaves that occurred.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryGroup {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub count: i64,
+    pub leaves: Vec<CategoryCount>,
+}
+
+/// A node one level below the analysed node, with the figures of the events under it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChildFigures {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    /// No longer in the tree (a split or merged grid) but events were reported under it.
+    pub retired: bool,
+    pub figures: Figures,
+}
+
+/// The analysis of one node's month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Monthly {
+    /// YYYYMM.
+    pub month: i64,
+    /// The analysed node's path (the scope).
+    pub path: String,
+    pub figures: Figures,
+    /// Levels 1 to 5, every one listed.
+    pub by_level: Vec<LevelCount>,
+    /// Every status, in workflow order.
+    pub by_status: Vec<StatusCount>,
+    /// Leaf categories that occurred, in the categories' order.
+    pub by_category: Vec<CategoryCount>,
+    /// Top-level categories that occurred, with their leaves.
+    pub by_group: Vec<CategoryGroup>,
+    /// The node's children (live ones always, retired ones when events were reported under
+    /// them), in code order; empty for a grid.
+    pub children: Vec<ChildFigures>,
+}
+
+/// Checks a YYYYMM month.
+pub fn check_month(month: i64) -> Result<(), Error> {
+    let (y, m) = (month / 100, month % 100);
+    if (1970..=9999).contains(&y) && (1..=12).contains(&m) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "analysis.month_invalid",
+            format!("{month} is not a month (YYYYMM)"),
+        ))
+    }
+}
+
+const PATH_SQL: &str = "SELECT path, CAST(COUNT(*) AS BIGINT) AS total, \
+     CAST(SUM(CASE WHEN level = 1 THEN 1 ELSE 0 END) AS BIGINT) AS l1, \
+     CAST(SUM(CASE WHEN level = 2 THEN 1 ELSE 0 END) AS BIGINT) AS l2, \
+     CAST(SUM(CASE WHEN level = 3 THEN 1 ELSE 0 END) AS BIGINT) AS l3, \
+     CAST(SUM(CASE WHEN level = 4 THEN 1 ELSE 0 END) AS BIGINT) AS l4, \
+     CAST(SUM(CASE WHEN level = 5 THEN 1 ELSE 0 END) AS BIGINT) AS l5, \
+     CAST(SUM(CASE WHEN status = 'reported' THEN 1 ELSE 0 END) AS BIGINT) AS s_reported, \
+     CAST(SUM(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END) AS BIGINT) AS s_accepted, \
+     CAST(SUM(CASE WHEN status = 'assigned' THEN 1 ELSE 0 END) AS BIGINT) AS s_assigned, \
+     CAST(SUM(CASE WHEN status = 'feedback_given' THEN 1 ELSE 0 END) AS BIGINT) AS s_feedback_given, \
+     CAST(SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS s_closed, \
+     CAST(SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS BIGINT) AS s_rejected, \
+     CAST(SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT) AS s_cancelled, \
+     CAST(SUM(CASE WHEN status = 'merged' THEN 1 ELSE 0 END) AS BIGINT) AS s_merged, \
+     CAST(SUM(CASE WHEN status = 'closed' AND due_at IS NOT NULL AND closed_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS closed_with_due, \
+     CAST(SUM(CASE WHEN status = 'closed' AND closed_at <= due_at THEN 1 ELSE 0 END) AS BIGINT) AS on_time, \
+     CAST(SUM(CASE WHEN status = 'closed' AND closed_at IS NOT NULL THEN closed_at - reported_at ELSE 0 END) AS BIGINT) AS handling_ms, \
+     CAST(SUM(rework_count) AS BIGINT) AS rework, \
+     CAST(SUM(CASE WHEN status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND due_at < $3 THEN 1 ELSE 0 END) AS BIGINT) AS overdue_open \
+     FROM events WHERE month = $1 AND path LIKE $2 GROUP BY path";
+
+const CATEGORY_SQL: &str = "SELECT category_code, CAST(COUNT(*) AS BIGINT) FROM events \
+     WHERE month = $1 AND path LIKE $2 GROUP BY category_code";
+
+/// The code of the child of `scope_path` that an event path lies under, if any.
+fn child_code<'a>(scope_path: &str, event_path: &'a str) -> Option<&'a str> {
+    event_path
+        .strip_prefix(scope_path)?
+        .split('/')
+        .next()
+        .filter(|c| !c.is_empty())
+}
+
+/// The analysis of the events reported in `month` (YYYYMM, local time) under the scope's node.
+/// The scope is the analysed node's own (the caller checks that it may see the node).
+pub async fn monthly(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    month: i64,
+    now: i64,
+) -> Result<Monthly, Error> {
+    check_month(month)?;
+    let pattern = scope.like_pattern();
+    let rows: Vec<PathRow> =
+        q!(h, fetch_all, PathRow, PATH_SQL, month, &pattern, now).map_err(sql_error)?;
+    let cats: Vec<(String, i64)> =
+        q!(h, fetch_all, (String, i64), CATEGORY_SQL, month, &pattern).map_err(sql_error)?;
+
+    let mut figures = Figures::default();
+    let mut levels = [0i64; 5];
+    let mut statuses = [0i64; 8];
+    let mut per_child: std::collections::BTreeMap<String, Figures> = Default::default();
+    for r in &rows {
+        figures.add(r);
+        for (sum, n) in levels.iter_mut().zip([r.l1, r.l2, r.l3, r.l4, r.l5]) {
+            *sum += n;
+        }
+        for (sum, n) in statuses.iter_mut().zip(r.statuses()) {
+            *sum += n;
+        }
+        if let Some(code) = child_code(scope.path(), &r.path) {
+            per_child.entry(code.to_string()).or_default().add(r);
+        }
+    }
+    let by_level = (1u8..=5)
+        .zip(levels)
+        .map(|(level, count)| LevelCount { level, count })
+        .collect();
+    let by_status = STATUS_COLUMNS
+        .into_iter()
+        .zip(statuses)
+        .map(|(status, count)| StatusCount { status, count })
+        .collect();
+
+    let (by_category, by_group) = categories(h, &cats).await?;
+    let children = children(h, scope, per_child).await?;
+    Ok(Monthly {
+        month,
+        path: scope.path().to_string(),
+        figures,
+        by_level,
+        by_status,
+        by_category,
+        by_group,
+        children,
+    })
+}
+
+/// Names the counted categories and groups them under their parents, in the categories' order.
+async fn categories(
+    h: &mut Handle<'_>,
+    counts: &[(String, i64)],
+) -> Result<(Vec<CategoryCount>, Vec<CategoryGroup>), Error> {
+    let all = events::categories(h).await?;
+    let count_of = |code: &str| {
+        counts
+            .iter()
+            .filter(|(c, _)| c == code)
+            .map(|(_, n)| *n)
+            .sum::<i64>()
+    };
+    let mut leaves = Vec::new();
+    let mut groups = Vec::new();
+    for parent in all.iter().filter(|c| c.parent_code.is_none()) {
+        let mine: Vec<CategoryCount> = all
+            .iter()
+            .filter(|c| c.parent_code.as_deref() == Some(parent.code.as_str()))
+            .map(|c| CategoryCount {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                name_en: c.name_en.clone(),
+                count: count_of(&c.code),
+            })
+            .filter(|c| c.count > 0)
+            .collect();
+        // A top-level code is not reportable, but count it if a row carries it.
+        let own = count_of(&parent.code);
+        let count = own + mine.iter().map(|c| c.count).sum::<i64>();
+        if count == 0 {
+            continue;
+        }
+        leaves.extend(mine.iter().cloned());
+        groups.push(CategoryGroup {
+            code: parent.code.clone(),
+            name: parent.name.clone(),
+            name_en: parent.name_en.clone(),
+            count,
+            leaves: mine,
+        });
+    }
+    Ok((leaves, groups))
+}
+
+/// The node's children with their figures: live ones always, retired ones with events.
+async fn children(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    mut per_child: std::collections::BTreeMap<String, Figures>,
+) -> Result<Vec<ChildFigures>, Error> {
+    let nodes: Vec<(String, String, String, Option<i64>)> = if scope.path() == "/" {
+        q!(h, fetch_all, (String, String, String, Option<i64>),
+            "SELECT code, name, kind, retired_at FROM nodes WHERE parent_id IS NULL ORDER BY code")
+    } else {
+        q!(h, fetch_all, (String, String, String, Option<i64>),
+            "SELECT c.code, c.name, c.kind, c.retired_at FROM nodes c JOIN nodes p ON p.id = c.parent_id \
+             WHERE p.path = $1 AND c.kind <> 'department' ORDER BY c.code",
+            scope.path())
+    }
+    .map_err(sql_error)?;
+    let mut out = Vec::with_capacity(nodes.len());
+    for (code, name, kind, retired_at) in nodes {
+        let figures = per_child.remove(&code);
+        if retired_at.is_some() && figures.is_none() {
+            continue;
+        }
+        // Buildings hang off grids but never hold events.
+        if kind == "building" || kind == "unit" {
+            continue;
+        }
+        out.push(ChildFigures {
+            code,
+            name,
+            kind,
+            retired: retired_at.is_some(),
+            figures: figures.unwrap_or_default(),
+        });
+    }
+    // Events under a code the tree does not know (should not happen): shown by code.
+    for (code, figures) in per_child {
+        out.push(ChildFigures {
+            name: code.clone(),
+            code,
+            kind: String::new(),
+            retired: true,
+            figures,
+        });
+    }
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(out)
+}
+
+/// One synthetic event row for `wangge bench analysis`.
+#[derive(Debug, Clone)]
+pub struct SyntheticEvent {
+    pub number: String,
+    pub category_code: String,
+    pub complexity: String,
+    pub grid_id: i64,
+    pub path: String,
+    pub level: i64,
+    pub urgency: String,
+    pub status: String,
+    pub holder_path: String,
+    pub reported_at: i64,
+    pub month: i64,
+    pub due_at: Option<i64>,
+    pub final_due_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub rework_count: i64,
+}
+
+/// Rows per INSERT statement: 17 parameters each stays under SQLite's 32,766.
+pub const SYNTHETIC_BATCH: usize = 1000;
+const SYNTHETIC_PARAMS: usize = 17;
+
+/// The INSERT for `rows` rows, parameters in binding order. SQLite gets anonymous `?`: sqlx
+/// asks SQLite for every parameter's name, a linear scan over the named ones, which makes
+/// thousands of `$N` quadratic; PostgreSQL gets `$N`.
+fn synthetic_sql(rows: usize, postgres: bool) -> String {
+    let mut sql = String::with_capacity(400 + rows * SYNTHETIC_PARAMS * 8);
+    sql.push_str(
+        "INSERT INTO events (number, category_code, complexity, grid_id, path, level, urgency, status, holder_path, \
+         level_started_at, due_at, final_due_at, rework_count, reported_at, month, closed_at, updated_at, \
+         source, description, holder_label, state, calendar_missing, reminder_count, reminded_light) VALUES ",
+    );
+    for i in 0..rows {
+        sql.push_str(if i == 0 { "(" } else { ",(" });
+        for k in 1..=SYNTHETIC_PARAMS {
+            if k > 1 {
+                sql.push_str(", ");
+            }
+            if postgres {
+                sql.push('$');
+                sql.push_str(&(i * SYNTHETIC_PARAMS + k).to_string());
+            } else {
+                sql.push('?');
+            }
+        }
+        sql.push_str(", 'api', '压测事件', '压测', '{}', FALSE, 0, '')");
+    }
+    sql
+}
+
+/// Writes synthetic event rows directly with multi-row INSERTs, for benchmarks only: no
+/// numbering, sealing, history or parties — the rows carry only what lists and the analysis
+/// read. Run it inside a transaction.
+pub async fn insert_synthetic(h: &mut Handle<'_>, rows: &[SyntheticEvent]) -> Result<(), Error> {
+    let postgres = matches!(h, Handle::Postgres(_));
+    let full = synthetic_sql(SYNTHETIC_BATCH, postgres);
+    for chunk in rows.chunks(SYNTHETIC_BATCH) {
+        let sql = if chunk.len() == SYNTHETIC_BATCH {
+            full.clone()
+        } else {
+            synthetic_sql(chunk.len(), postgres)
+        };
+        macro_rules! bind_all {
+            ($q:expr) => {{
+                let mut q = $q;
+                for r in chunk {
+                    q = q
+                        .bind(&r.number)
+                        .bind(&r.category_code)
+                        .bind(&r.complexity)
+                        .bind(r.grid_id)
+                        .bind(&r.path)
+                        .bind(r.level)
+                        .bind(&r.urgency)
+                        .bind(&r.status)
+                        .bind(&r.holder_path)
+                        .bind(r.reported_at)
+                        .bind(r.due_at)
+                        .bind(r.final_due_at)
+                        .bind(r.rework_count)
+                        .bind(r.reported_at)
+                        .bind(r.month)
+                        .bind(r.closed_at)
+                        .bind(r.closed_at.unwrap_or(r.reported_at));
+                }
+                q
+            }};
+        }
+        let sql = sqlx::AssertSqlSafe(sql);
+        match h {
+            Handle::Sqlite(c) => bind_all!(sqlx::query(sql))
+                .execute(&mut **c)
+                .await
+                .map(|_| ()),
+            Handle::Postgres(c) => bind_all!(sqlx::query(sql))
+                .execute(&mut **c)
+                .await
+                .map(|_| ()),
+        }
+        .map_err(sql_error)?;
+    }
+    Ok(())
+}
+
+/// Refreshes the planner's statistics (and on PostgreSQL the visibility map that index-only
+/// scans rely on) after a bulk load. Not inside a transaction.
+pub async fn refresh_statistics(h: &mut Handle<'_>) -> Result<(), Error> {
+    match h {
+        Handle::Sqlite(_) => q!(h, execute, "ANALYZE"),
+        Handle::Postgres(_) => q!(h, execute, "VACUUM ANALYZE events"),
+    }
+    .map_err(sql_error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_and_children() {
+        assert!(check_month(202503).is_ok());
+        assert!(check_month(202513).is_err());
+        assert!(check_month(202500).is_err());
+        assert!(check_month(12).is_err());
+        let p = "/350100000000/350102000000/350102001000/350102001001/350102001001001/";
+        assert_eq!(
+            child_code("/350100000000/350102000000/", p),
+            Some("350102001000")
+        );
+        assert_eq!(
+            child_code("/350100000000/350102000000/350102001000/350102001001/", p),
+            Some("350102001001001")
+        );
+        assert_eq!(child_code(p, p), None);
+        assert_eq!(child_code("/350100000000/350103000000/", p), None);
+        assert_eq!(child_code("/", p), Some("350100000000"));
+        let sql = synthetic_sql(2, false);
+        assert_eq!(sql.matches('?').count(), 34);
+        assert!(sql.contains("(?, ?,") && sql.contains("),(?, "));
+        assert!(synthetic_sql(1, true).contains("$17, 'api'"));
+    }
+}
