@@ -2,13 +2,16 @@
 //! node counted by level, category, status and child node, with the on-time rate, the average
 //! handling time, the rework total and what is overdue now.
 //!
-//! Speed: both queries read only the `events_month` index (month, path, level, category_code,
-//! status, due_at, closed_at, reported_at, rework_count), which covers every column they touch.
-//! The first groups by `path` — the index's own order after `month = ?` and `path LIKE 'prefix%'`,
-//! so it streams without sorting and yields one row per grid — and counts levels and statuses
-//! with conditional sums; totals and the per-child figures are added up from those rows here.
-//! The second counts categories. A month of a county of 80,000 events is two passes over
-//! 80,000 index entries and no table reads.
+//! Speed: a month of a county holds some 80,000 events, and reading each of them — even only
+//! from the covering `events_month` index — costs SQLite about a microsecond per event and
+//! aggregate, far over the page's budget. So migration 3 keeps running totals, maintained by
+//! triggers on `events` whatever writes it: `event_month_stats` per (month, grid path, level,
+//! status) with the count, the closed-with-due-time, on-time, handling-time and rework sums, and
+//! `event_month_categories` per (month, grid path, category). A county's month is then a few
+//! thousand rows of each, read by primary-key range (`month = ?`, `path LIKE 'prefix%'`). What
+//! depends on the present — open events past their due time — comes from `events_open_due`, a
+//! partial index holding open events only. [`monthly_from_events`] computes the same figures
+//! straight from `events`, for tests to check the totals against and for the benchmark.
 
 use serde::Serialize;
 use wangge_domain::event::Status;
@@ -17,56 +20,16 @@ use wangge_domain::{Error, Scope};
 use crate::db::{Handle, sql_error};
 use crate::events;
 
-/// Per grid path: everything but the categories, in one pass.
+/// The figures of one grid path.
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct PathRow {
+struct PathTotals {
     path: String,
-    total: i64,
-    l1: i64,
-    l2: i64,
-    l3: i64,
-    l4: i64,
-    l5: i64,
-    s_reported: i64,
-    s_accepted: i64,
-    s_assigned: i64,
-    s_feedback_given: i64,
-    s_closed: i64,
-    s_rejected: i64,
-    s_cancelled: i64,
-    s_merged: i64,
+    n: i64,
+    closed: i64,
     closed_with_due: i64,
     on_time: i64,
     handling_ms: i64,
     rework: i64,
-    overdue_open: i64,
-}
-
-/// The statuses in the order of the `s_*` columns.
-const STATUS_COLUMNS: [Status; 8] = [
-    Status::Reported,
-    Status::Accepted,
-    Status::Assigned,
-    Status::FeedbackGiven,
-    Status::Closed,
-    Status::Rejected,
-    Status::Cancelled,
-    Status::Merged,
-];
-
-impl PathRow {
-    fn statuses(&self) -> [i64; 8] {
-        [
-            self.s_reported,
-            self.s_accepted,
-            self.s_assigned,
-            self.s_feedback_given,
-            self.s_closed,
-            self.s_rejected,
-            self.s_cancelled,
-            self.s_merged,
-        ]
-    }
 }
 
 /// The summary figures of a set of events; the whole scope's and each child's.
@@ -98,14 +61,13 @@ impl Figures {
         (self.closed > 0).then(|| self.handling_ms as f64 / self.closed as f64 / 3_600_000.0)
     }
 
-    fn add(&mut self, r: &PathRow) {
-        self.total += r.total;
-        self.closed += r.s_closed;
-        self.closed_with_due += r.closed_with_due;
-        self.on_time += r.on_time;
-        self.handling_ms += r.handling_ms;
-        self.rework += r.rework;
-        self.overdue_open += r.overdue_open;
+    fn add(&mut self, c: &PathTotals) {
+        self.total += c.n;
+        self.closed += c.closed;
+        self.closed_with_due += c.closed_with_due;
+        self.on_time += c.on_time;
+        self.handling_ms += c.handling_ms;
+        self.rework += c.rework;
     }
 }
 
@@ -185,29 +147,46 @@ pub fn check_month(month: i64) -> Result<(), Error> {
     }
 }
 
-const PATH_SQL: &str = "SELECT path, CAST(COUNT(*) AS BIGINT) AS total, \
-     CAST(SUM(CASE WHEN level = 1 THEN 1 ELSE 0 END) AS BIGINT) AS l1, \
-     CAST(SUM(CASE WHEN level = 2 THEN 1 ELSE 0 END) AS BIGINT) AS l2, \
-     CAST(SUM(CASE WHEN level = 3 THEN 1 ELSE 0 END) AS BIGINT) AS l3, \
-     CAST(SUM(CASE WHEN level = 4 THEN 1 ELSE 0 END) AS BIGINT) AS l4, \
-     CAST(SUM(CASE WHEN level = 5 THEN 1 ELSE 0 END) AS BIGINT) AS l5, \
-     CAST(SUM(CASE WHEN status = 'reported' THEN 1 ELSE 0 END) AS BIGINT) AS s_reported, \
-     CAST(SUM(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END) AS BIGINT) AS s_accepted, \
-     CAST(SUM(CASE WHEN status = 'assigned' THEN 1 ELSE 0 END) AS BIGINT) AS s_assigned, \
-     CAST(SUM(CASE WHEN status = 'feedback_given' THEN 1 ELSE 0 END) AS BIGINT) AS s_feedback_given, \
-     CAST(SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS s_closed, \
-     CAST(SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS BIGINT) AS s_rejected, \
-     CAST(SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END) AS BIGINT) AS s_cancelled, \
-     CAST(SUM(CASE WHEN status = 'merged' THEN 1 ELSE 0 END) AS BIGINT) AS s_merged, \
-     CAST(SUM(CASE WHEN status = 'closed' AND due_at IS NOT NULL AND closed_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS closed_with_due, \
-     CAST(SUM(CASE WHEN status = 'closed' AND closed_at <= due_at THEN 1 ELSE 0 END) AS BIGINT) AS on_time, \
-     CAST(SUM(CASE WHEN status = 'closed' AND closed_at IS NOT NULL THEN closed_at - reported_at ELSE 0 END) AS BIGINT) AS handling_ms, \
-     CAST(SUM(rework_count) AS BIGINT) AS rework, \
-     CAST(SUM(CASE WHEN status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND due_at < $3 THEN 1 ELSE 0 END) AS BIGINT) AS overdue_open \
-     FROM events WHERE month = $1 AND path LIKE $2 GROUP BY path";
+/// The queries of one source of figures: per grid path, per (level, status), per category.
+struct Source {
+    per_path: &'static str,
+    per_level_status: &'static str,
+    per_category: &'static str,
+}
 
-const CATEGORY_SQL: &str = "SELECT category_code, CAST(COUNT(*) AS BIGINT) FROM events \
-     WHERE month = $1 AND path LIKE $2 GROUP BY category_code";
+/// From the running totals: each query reads the month's range of one table's primary key; the
+/// first streams in key order, the others sort a few thousand rows.
+const TOTALS: Source = Source {
+    per_path: "SELECT path, CAST(SUM(n) AS BIGINT) AS n, \
+         CAST(SUM(CASE WHEN status = 'closed' THEN n ELSE 0 END) AS BIGINT) AS closed, \
+         CAST(SUM(closed_with_due) AS BIGINT) AS closed_with_due, CAST(SUM(on_time) AS BIGINT) AS on_time, \
+         CAST(SUM(handling_ms) AS BIGINT) AS handling_ms, CAST(SUM(rework) AS BIGINT) AS rework \
+         FROM event_month_stats WHERE month = $1 AND path LIKE $2 GROUP BY path HAVING SUM(n) <> 0",
+    per_level_status: "SELECT level, status, CAST(SUM(n) AS BIGINT) FROM event_month_stats \
+         WHERE month = $1 AND path LIKE $2 GROUP BY level, status",
+    per_category: "SELECT category_code, CAST(SUM(n) AS BIGINT) FROM event_month_categories \
+         WHERE month = $1 AND path LIKE $2 GROUP BY category_code",
+};
+
+/// The same straight from the events (through the covering `events_month` index).
+const EVENTS: Source = Source {
+    per_path: "SELECT path, CAST(COUNT(*) AS BIGINT) AS n, \
+         CAST(SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END) AS BIGINT) AS closed, \
+         CAST(SUM(CASE WHEN status = 'closed' AND due_at IS NOT NULL AND closed_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS closed_with_due, \
+         CAST(SUM(CASE WHEN status = 'closed' AND closed_at <= due_at THEN 1 ELSE 0 END) AS BIGINT) AS on_time, \
+         CAST(SUM(CASE WHEN status = 'closed' AND closed_at IS NOT NULL THEN closed_at - reported_at ELSE 0 END) AS BIGINT) AS handling_ms, \
+         CAST(SUM(rework_count) AS BIGINT) AS rework \
+         FROM events WHERE month = $1 AND path LIKE $2 GROUP BY path",
+    per_level_status: "SELECT level, status, CAST(COUNT(*) AS BIGINT) FROM events \
+         WHERE month = $1 AND path LIKE $2 GROUP BY level, status",
+    per_category: "SELECT category_code, CAST(COUNT(*) AS BIGINT) FROM events \
+         WHERE month = $1 AND path LIKE $2 GROUP BY category_code",
+};
+
+/// Open events past their due time, per grid path; the `status IN` list is the partial index's.
+const OVERDUE_SQL: &str = "SELECT path, CAST(COUNT(*) AS BIGINT) FROM events \
+     WHERE status IN ('reported', 'accepted', 'assigned', 'feedback_given') \
+     AND month = $1 AND path LIKE $2 AND due_at < $3 GROUP BY path";
 
 /// The code of the child of `scope_path` that an event path lies under, if any.
 fn child_code<'a>(scope_path: &str, event_path: &'a str) -> Option<&'a str> {
@@ -218,43 +197,104 @@ fn child_code<'a>(scope_path: &str, event_path: &'a str) -> Option<&'a str> {
         .filter(|c| !c.is_empty())
 }
 
-/// The analysis of the events reported in `month` (YYYYMM, local time) under the scope's node.
-/// The scope is the analysed node's own (the caller checks that it may see the node).
+/// The analysis of the events reported in `month` (YYYYMM, local time) under the scope's node,
+/// from the running totals. The scope is the analysed node's own (the caller checks that it may
+/// see the node).
 pub async fn monthly(
     h: &mut Handle<'_>,
     scope: &Scope,
     month: i64,
     now: i64,
 ) -> Result<Monthly, Error> {
+    compute(h, scope, month, now, &TOTALS).await
+}
+
+/// The same as [`monthly`], counted from the events themselves (slow on a large month).
+pub async fn monthly_from_events(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    month: i64,
+    now: i64,
+) -> Result<Monthly, Error> {
+    compute(h, scope, month, now, &EVENTS).await
+}
+
+async fn compute(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    month: i64,
+    now: i64,
+    source: &Source,
+) -> Result<Monthly, Error> {
     check_month(month)?;
     let pattern = scope.like_pattern();
-    let rows: Vec<PathRow> =
-        q!(h, fetch_all, PathRow, PATH_SQL, month, &pattern, now).map_err(sql_error)?;
-    let cats: Vec<(String, i64)> =
-        q!(h, fetch_all, (String, i64), CATEGORY_SQL, month, &pattern).map_err(sql_error)?;
+    let paths: Vec<PathTotals> =
+        q!(h, fetch_all, PathTotals, source.per_path, month, &pattern).map_err(sql_error)?;
+    let cells: Vec<(i64, String, i64)> = q!(
+        h,
+        fetch_all,
+        (i64, String, i64),
+        source.per_level_status,
+        month,
+        &pattern
+    )
+    .map_err(sql_error)?;
+    let cats: Vec<(String, i64)> = q!(
+        h,
+        fetch_all,
+        (String, i64),
+        source.per_category,
+        month,
+        &pattern
+    )
+    .map_err(sql_error)?;
+    let overdue: Vec<(String, i64)> = q!(
+        h,
+        fetch_all,
+        (String, i64),
+        OVERDUE_SQL,
+        month,
+        &pattern,
+        now
+    )
+    .map_err(sql_error)?;
 
     let mut figures = Figures::default();
     let mut levels = [0i64; 5];
-    let mut statuses = [0i64; 8];
+    let mut statuses = vec![0i64; Status::ALL.len()];
     let mut per_child: std::collections::BTreeMap<String, Figures> = Default::default();
-    for r in &rows {
-        figures.add(r);
-        for (sum, n) in levels.iter_mut().zip([r.l1, r.l2, r.l3, r.l4, r.l5]) {
-            *sum += n;
+    for p in &paths {
+        figures.add(p);
+        if let Some(code) = child_code(scope.path(), &p.path) {
+            per_child.entry(code.to_string()).or_default().add(p);
         }
-        for (sum, n) in statuses.iter_mut().zip(r.statuses()) {
-            *sum += n;
+    }
+    for (level, status, n) in &cells {
+        if let Some(slot) = usize::try_from(level - 1)
+            .ok()
+            .and_then(|i| levels.get_mut(i))
+        {
+            *slot += n;
         }
-        if let Some(code) = child_code(scope.path(), &r.path) {
-            per_child.entry(code.to_string()).or_default().add(r);
+        if let Some(i) = Status::ALL.iter().position(|s| s.as_str() == status)
+            && let Some(slot) = statuses.get_mut(i)
+        {
+            *slot += n;
+        }
+    }
+    for (path, n) in &overdue {
+        figures.overdue_open += n;
+        if let Some(code) = child_code(scope.path(), path) {
+            per_child.entry(code.to_string()).or_default().overdue_open += n;
         }
     }
     let by_level = (1u8..=5)
         .zip(levels)
         .map(|(level, count)| LevelCount { level, count })
         .collect();
-    let by_status = STATUS_COLUMNS
-        .into_iter()
+    let by_status = Status::ALL
+        .iter()
+        .copied()
         .zip(statuses)
         .map(|(status, count)| StatusCount { status, count })
         .collect();
@@ -472,12 +512,17 @@ pub async fn insert_synthetic(h: &mut Handle<'_>, rows: &[SyntheticEvent]) -> Re
     Ok(())
 }
 
-/// Refreshes the planner's statistics (and on PostgreSQL the visibility map that index-only
-/// scans rely on) after a bulk load. Not inside a transaction.
+/// Refreshes the planner's statistics after a bulk load; on PostgreSQL it also vacuums, as
+/// autovacuum would in time: the visibility map for index-only scans, and the running totals'
+/// dead row versions (every insert updated one of their rows). Not inside a transaction.
 pub async fn refresh_statistics(h: &mut Handle<'_>) -> Result<(), Error> {
     match h {
         Handle::Sqlite(_) => q!(h, execute, "ANALYZE"),
-        Handle::Postgres(_) => q!(h, execute, "VACUUM ANALYZE events"),
+        Handle::Postgres(_) => q!(
+            h,
+            execute,
+            "VACUUM ANALYZE events, event_month_stats, event_month_categories"
+        ),
     }
     .map_err(sql_error)?;
     Ok(())

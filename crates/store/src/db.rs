@@ -119,6 +119,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_events.sql"),
         postgres: include_str!("../migrations/postgres/0002_events.sql"),
     },
+    Migration {
+        version: 3,
+        sqlite: include_str!("../migrations/sqlite/0003_analysis.sql"),
+        postgres: include_str!("../migrations/postgres/0003_analysis.sql"),
+    },
 ];
 
 pub fn now_ms() -> i64 {

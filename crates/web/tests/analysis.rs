@@ -474,6 +474,23 @@ async fn march_is_counted_exactly() {
         "analysis.month_invalid"
     );
 
+    // The running totals agree with the events everywhere.
+    for code in [CITY, COUNTY, TOWN_A, TOWN_B, VILLAGE_A, G_A1, G_A2, G_B1] {
+        let node = nodes::by_code(&mut c.handle(), &Scope::everything(), code)
+            .await
+            .unwrap();
+        let scope = Scope::of_path(&node.path);
+        for month in [202502, 202503, 202504] {
+            let a = analysis::monthly(&mut c.handle(), &scope, month, now)
+                .await
+                .unwrap();
+            let b = analysis::monthly_from_events(&mut c.handle(), &scope, month, now)
+                .await
+                .unwrap();
+            assert_eq!(a, b, "{code} {month}");
+        }
+    }
+
     // The page shows the same.
     drop(c);
     let (s, body) = f
