@@ -3,13 +3,14 @@
 # in a temporary SQLite database, serves it on a free loopback port, then
 #   1. check.py drives it with independent clients (PyPI's georeport for reading, requests for
 #      posting, the standard library's XML parser), and
-#   2. schemathesis runs the community's Swagger description (../shared/conformance) against it
+#   2. schemathesis runs the Open311 community's Swagger description (kept here beside this
+#      script, CC BY 3.0 as its info.license says) against it
 #      with bounded examples and the not_a_server_error check (skip with OPEN311_SCHEMATHESIS=0).
 # The Python tools live in tests/open311/.venv (created here; versions in requirements.txt).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-swagger=${OPEN311_SWAGGER:-$root/../shared/conformance/open311-georeport-v2.swagger.json}
+swagger=${OPEN311_SWAGGER:-$here/open311-georeport-v2.swagger.json}
 cd "$root"
 
 cargo build -q -p wangge
