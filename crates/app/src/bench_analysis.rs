@@ -10,8 +10,7 @@
 //! checks that both agree), and the `/analysis` page and its XLSX export for the county over
 //! loopback HTTP. Figures are printed, never asserted.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -22,6 +21,8 @@ use wangge_domain::{NodeKind, Scope};
 use wangge_store::analysis::{self, SyntheticEvent};
 use wangge_store::{Db, auth, events, nodes, now_ms, testdb, users};
 use wangge_web::{AppState, WebConfig};
+
+use crate::bench_kit::{Client, sqlite_db};
 
 /// The month every timing analyses.
 const MONTH: i64 = 202506;
@@ -270,59 +271,19 @@ async fn time_monthly(db: &Db, path: &str, direct: bool) -> anyhow::Result<(Timi
     Ok((Timing::of(d), total))
 }
 
-/// GET over one keep-alive loopback connection; returns the status and the body's length.
-struct Client {
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
-}
-
-impl Client {
-    fn connect(addr: SocketAddr) -> anyhow::Result<Client> {
-        let stream = TcpStream::connect(addr)?;
-        stream.set_nodelay(true)?;
-        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-        let reader = BufReader::new(stream.try_clone()?);
-        Ok(Client { stream, reader })
-    }
-
-    fn get(&mut self, path: &str, cookie: &str) -> anyhow::Result<(u16, usize)> {
-        let head = format!(
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: wangge_session={cookie}\r\n\r\n"
-        );
-        self.stream.write_all(head.as_bytes())?;
-        let mut line = String::new();
-        self.reader.read_line(&mut line)?;
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .with_context(|| format!("bad status line {line:?}"))?;
-        let mut length = 0usize;
-        loop {
-            line.clear();
-            self.reader.read_line(&mut line)?;
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':')
-                && k.eq_ignore_ascii_case("content-length")
-            {
-                length = v.trim().parse()?;
-            }
-        }
-        let mut buf = vec![0u8; length];
-        self.reader.read_exact(&mut buf)?;
-        Ok((status, length))
-    }
-}
-
 /// Times GETs of a page over loopback HTTP (the server's work plus a loopback round trip).
 fn time_page(addr: SocketAddr, path: &str, cookie: &str) -> anyhow::Result<(Timing, usize)> {
     let mut client = Client::connect(addr)?;
     let mut size = 0;
     for _ in 0..5 {
-        let (status, n) = client.get(path, cookie)?;
+        let (status, n) = client
+            .request(
+                "GET",
+                path,
+                &format!("Cookie: wangge_session={cookie}\r\n"),
+                b"",
+            )
+            .map(|(st, body)| (st, body.len()))?;
         if status != 200 {
             bail!("{path} answered {status}");
         }
@@ -331,7 +292,14 @@ fn time_page(addr: SocketAddr, path: &str, cookie: &str) -> anyhow::Result<(Timi
     let mut d = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         let t = Instant::now();
-        let (status, _) = client.get(path, cookie)?;
+        let (status, _) = client
+            .request(
+                "GET",
+                path,
+                &format!("Cookie: wangge_session={cookie}\r\n"),
+                b"",
+            )
+            .map(|(st, body)| (st, body.len()))?;
         d.push(t.elapsed());
         if status != 200 {
             bail!("{path} answered {status}");
@@ -446,18 +414,7 @@ pub async fn analysis(database_url: Option<&str>, events: usize) -> anyhow::Resu
         "analysis: {events} events over 12 months of one county; timing month {MONTH_PARAM}, {RUNS} runs each after 5 warm-up runs"
     );
     {
-        let (db, _guard) = match database_url.filter(|u| u.starts_with("sqlite")) {
-            Some(url) => (Db::connect(url).await?, None),
-            None => {
-                let path = std::env::temp_dir().join(format!(
-                    "wangge_bench_analysis_{}_{}.db",
-                    std::process::id(),
-                    now_ms()
-                ));
-                let url = format!("sqlite://{}", path.display());
-                (Db::connect(&url).await?, Some(RemoveOnDrop(path)))
-            }
-        };
+        let (db, _guard) = sqlite_db(database_url, "analysis").await?;
         let r = measure(&db, "sqlite", events).await;
         db.close().await;
         r?;
@@ -486,16 +443,6 @@ pub async fn analysis(database_url: Option<&str>, events: usize) -> anyhow::Resu
         ),
     }
     Ok(())
-}
-
-struct RemoveOnDrop(std::path::PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-        }
-    }
 }
 
 #[cfg(test)]

@@ -5,17 +5,18 @@
 //! connection, one request after another, each one's latency recorded. Figures are printed, never
 //! asserted; the last line is `ratio <full / bare on SQLite>`.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use wangge_domain::demo_layout::Scale;
 use wangge_domain::geometry;
 use wangge_domain::rng::SplitMix64;
 use wangge_domain::{NodeKind, Scope};
 use wangge_store::{Db, events, nodes, now_ms, open311, testdb};
 use wangge_web::{AppState, WebConfig};
+
+use crate::bench_kit::{Client, sqlite_db};
 
 /// Throughput and latency of one run.
 struct Figures {
@@ -41,56 +42,6 @@ impl Figures {
     }
 }
 
-/// A minimal HTTP/1.1 client over one keep-alive connection (the server answers with a length).
-struct Client {
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
-}
-
-impl Client {
-    fn connect(addr: SocketAddr) -> anyhow::Result<Client> {
-        let stream = TcpStream::connect(addr)?;
-        stream.set_nodelay(true)?;
-        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-        let reader = BufReader::new(stream.try_clone()?);
-        Ok(Client { stream, reader })
-    }
-
-    /// Posts a form; returns the status and the body.
-    fn post(&mut self, path: &str, body: &str) -> anyhow::Result<(u16, String)> {
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        );
-        self.stream.write_all(head.as_bytes())?;
-        self.stream.write_all(body.as_bytes())?;
-        let mut line = String::new();
-        self.reader.read_line(&mut line)?;
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .with_context(|| format!("bad status line {line:?}"))?;
-        let mut length = 0usize;
-        loop {
-            line.clear();
-            self.reader.read_line(&mut line)?;
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':')
-                && k.eq_ignore_ascii_case("content-length")
-            {
-                length = v.trim().parse()?;
-            }
-        }
-        let mut buf = vec![0u8; length];
-        self.reader.read_exact(&mut buf)?;
-        Ok((status, String::from_utf8_lossy(&buf).into_owned()))
-    }
-}
-
 /// Sends every body in turn; returns the latencies and the time of the whole run.
 fn drive(
     addr: SocketAddr,
@@ -102,7 +53,13 @@ fn drive(
     let started = Instant::now();
     for b in bodies {
         let t = Instant::now();
-        let (status, answer) = client.post(path, b)?;
+        let (status, answer) = client.request(
+            "POST",
+            path,
+            "Content-Type: application/x-www-form-urlencoded\r\n",
+            b.as_bytes(),
+        )?;
+        let answer = String::from_utf8_lossy(&answer);
         latencies.push(t.elapsed());
         if status != 200 {
             bail!("{path} answered {status}: {answer}");
@@ -263,18 +220,7 @@ pub async fn intake(database_url: Option<&str>, requests: usize) -> anyhow::Resu
     );
     let given_pg = database_url.filter(|u| u.starts_with("postgres"));
     let sqlite_ratio = {
-        let (db, _guard) = match database_url.filter(|u| u.starts_with("sqlite")) {
-            Some(url) => (Db::connect(url).await?, None),
-            None => {
-                let path = std::env::temp_dir().join(format!(
-                    "wangge_bench_intake_{}_{}.db",
-                    std::process::id(),
-                    now_ms()
-                ));
-                let url = format!("sqlite://{}", path.display());
-                (Db::connect(&url).await?, Some(RemoveOnDrop(path)))
-            }
-        };
+        let (db, _guard) = sqlite_db(database_url, "intake").await?;
         let r = measure(&db, "sqlite", requests).await;
         db.close().await;
         r?
@@ -305,14 +251,4 @@ pub async fn intake(database_url: Option<&str>, requests: usize) -> anyhow::Resu
     }
     println!("ratio {sqlite_ratio:.3}");
     Ok(())
-}
-
-struct RemoveOnDrop(std::path::PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-        }
-    }
 }

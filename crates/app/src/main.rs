@@ -3,6 +3,7 @@
 mod bench;
 mod bench_analysis;
 mod bench_intake;
+mod bench_kit;
 mod config;
 mod demo;
 
@@ -317,7 +318,7 @@ async fn run() -> anyhow::Result<()> {
             let addr = listener.local_addr()?;
             println!(
                 "wangge serving on http://{addr}  (database: {})",
-                redact(&url)
+                wangge_store::redact_url(&url)
             );
             wangge_web::serve(state, listener).await?;
         }
@@ -579,15 +580,5 @@ fn print_check(r: &wangge_domain::check::CheckReport) {
     }
     if r.is_clean() {
         println!("clean: no gaps, no overlaps, every grid inside the size guidance");
-    }
-}
-
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s && url[s + 3..at].contains(':') => {
-            let user = url[s + 3..at].split(':').next().unwrap_or("");
-            format!("{}{user}:***{}", &url[..s + 3], &url[at..])
-        }
-        _ => url.to_string(),
     }
 }

@@ -196,7 +196,7 @@ impl Db {
                 .connect_with(opts)
                 .await
                 .map_err(|source| DbError::Unreachable {
-                    url: redact(url),
+                    url: redact_url(url),
                     source,
                 })?;
             Ok(Db::Postgres(pool))
@@ -370,8 +370,8 @@ fn coarse_type(t: &str) -> &'static str {
     }
 }
 
-/// Hides a password in a URL before it goes into a message.
-fn redact(url: &str) -> String {
+/// Hides a password in a URL before it goes into a message or a log.
+pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -389,9 +389,9 @@ mod tests {
     #[test]
     fn redacts_password() {
         assert_eq!(
-            super::redact("postgres://u:secret@h:5432/d"),
+            super::redact_url("postgres://u:secret@h:5432/d"),
             "postgres://u:***@h:5432/d"
         );
-        assert_eq!(super::redact("postgres://u@h/d"), "postgres://u@h/d");
+        assert_eq!(super::redact_url("postgres://u@h/d"), "postgres://u@h/d");
     }
 }

@@ -15,4 +15,4 @@ pub mod territory;
 pub mod testdb;
 pub mod users;
 
-pub use db::{Conn, Db, DbError, Handle, Tx, now_ms};
+pub use db::{Conn, Db, DbError, Handle, Tx, now_ms, redact_url};

@@ -348,11 +348,6 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     ("resident.title", "我的网格", "My grid"),
     ("resident.call", "拨打", "Call"),
-    (
-        "resident.report_soon",
-        "网上反映诉求功能即将在此页面开通,现在请直接联系网格员。",
-        "Online reporting will open on this page soon; for now please contact your grid worker directly.",
-    ),
     ("edit.title", "编辑网格边界", "Edit grid boundary"),
     ("edit.this_grid", "本网格", "This grid"),
     (
