@@ -1,6 +1,7 @@
 //! Pure rules and types of wangge: codes, the admin tree, roles and scope, geometry, locate and
 //! the demo city's layout. No I/O lives here.
 
+pub mod basic;
 pub mod calendar;
 pub mod check;
 pub mod code;
