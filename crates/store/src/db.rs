@@ -124,6 +124,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_analysis.sql"),
         postgres: include_str!("../migrations/postgres/0003_analysis.sql"),
     },
+    Migration {
+        version: 4,
+        sqlite: include_str!("../migrations/sqlite/0004_basic.sql"),
+        postgres: include_str!("../migrations/postgres/0004_basic.sql"),
+    },
 ];
 
 pub fn now_ms() -> i64 {

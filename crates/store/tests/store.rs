@@ -191,6 +191,7 @@ fn columns_of_pg_migration() -> Columns {
         include_str!("../migrations/postgres/0001_foundation.sql"),
         include_str!("../migrations/postgres/0002_events.sql"),
         include_str!("../migrations/postgres/0003_analysis.sql"),
+        include_str!("../migrations/postgres/0004_basic.sql"),
     ]
     .join("\n");
     let mut out = Columns::new();
