@@ -1,0 +1,18 @@
+//! Spreadsheets as streams of text rows.
+//!
+//! Reading: [`sniff`] tells CSV from XLSX from everything else; [`RowReader`] yields
+//! [`Row`]s one at a time (CSV in UTF-8 or GBK, the first sheet of an XLSX), never holding the
+//! file. Writing: [`write_template`] makes an import template with drop-downs;
+//! [`XlsxRowWriter`] and [`CsvRowWriter`] stream exports.
+
+mod csv_read;
+mod error;
+mod format;
+mod progress;
+mod reader;
+mod xlsx_read;
+
+pub use error::SheetError;
+pub use format::{Encoding, Format, UTF8_BOM, sniff};
+pub use progress::Progress;
+pub use reader::{Row, RowReader};
