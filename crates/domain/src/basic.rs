@@ -7,6 +7,7 @@
 //! import files' English headers) and a Chinese label (`label_zh`, used by the UI and templates).
 
 pub mod ident;
+pub mod pinyin;
 pub mod row;
 pub mod tags;
 pub mod validate;
