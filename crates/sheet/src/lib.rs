@@ -10,9 +10,13 @@ mod error;
 mod format;
 mod progress;
 mod reader;
+mod template;
+mod write;
 mod xlsx_read;
 
 pub use error::SheetError;
 pub use format::{Encoding, Format, UTF8_BOM, sniff};
 pub use progress::Progress;
 pub use reader::{Row, RowReader};
+pub use template::{TemplateColumn, write_csv_template, write_template};
+pub use write::{CsvRowWriter, XlsxRowWriter};
