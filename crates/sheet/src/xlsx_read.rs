@@ -21,7 +21,7 @@ type Xml = quick_xml::Reader<BufReader<Box<dyn Read + Send>>>;
 pub(crate) struct XlsxRows {
     xml: Xml,
     buf: Vec<u8>,
-    shared: Vec<String>,
+    shared: SharedStrings,
     styles: DateStyles,
     last_row: usize,
     done: bool,
@@ -63,7 +63,7 @@ impl XlsxRows {
                 let file = zip.by_name(path).map_err(damaged)?;
                 read_shared_strings(BufReader::new(file))?
             }
-            _ => Vec::new(),
+            _ => SharedStrings::default(),
         };
         let mut styles = match &parts.styles {
             Some(path) if zip.index_for_name(path).is_some() => {
@@ -266,7 +266,7 @@ impl Cell {
 
     fn value(
         self,
-        shared: &[String],
+        shared: &SharedStrings,
         styles: &DateStyles,
         row: usize,
     ) -> Result<String, SheetError> {
@@ -278,7 +278,7 @@ impl Cell {
                         "the XLSX file is damaged: bad shared string index",
                     )
                 })?;
-                shared.get(i).cloned().ok_or_else(|| {
+                shared.get(i).map(str::to_string).ok_or_else(|| {
                     SheetError::malformed(
                         Some(row),
                         "the XLSX file is damaged: shared string index out of range",
@@ -494,12 +494,32 @@ fn locate<R: Read + Seek>(zip: &mut ZipArchive<R>) -> Result<Parts, SheetError> 
     Ok(parts)
 }
 
-/// The shared-string table: each `<si>`'s text runs joined, phonetic guides left out.
-fn read_shared_strings(source: impl BufRead) -> Result<Vec<String>, SheetError> {
+/// The shared-string table, packed into one string with end offsets: a million unique names
+/// cost their bytes plus one `usize` each, not a `String` apiece.
+#[derive(Default)]
+struct SharedStrings {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl SharedStrings {
+    fn get(&self, index: usize) -> Option<&str> {
+        let end = *self.ends.get(index)?;
+        let start = if index == 0 {
+            0
+        } else {
+            *self.ends.get(index - 1)?
+        };
+        self.text.get(start..end)
+    }
+}
+
+/// Reads the table: each `<si>`'s text runs joined, phonetic guides left out.
+fn read_shared_strings(source: impl BufRead) -> Result<SharedStrings, SheetError> {
     let mut xml = quick_xml::Reader::from_reader(source);
     let mut buf = Vec::new();
-    let mut strings = Vec::new();
-    let mut current: Option<String> = None;
+    let mut table = SharedStrings::default();
+    let mut in_si = false;
     let mut capture = false;
     let mut in_phonetic = false;
     loop {
@@ -509,38 +529,31 @@ fn read_shared_strings(source: impl BufRead) -> Result<Vec<String>, SheetError> 
             .map_err(|e| xml_error(None, e))?
         {
             Event::Start(e) => match e.local_name().as_ref() {
-                "si" => current = Some(String::new()),
-                "t" => capture = current.is_some(),
+                "si" => in_si = true,
+                "t" => capture = in_si,
                 "rPh" => in_phonetic = true,
                 _ => {}
             },
-            Event::Empty(e) if e.local_name().as_ref() == "si" => strings.push(String::new()),
+            Event::Empty(e) if e.local_name().as_ref() == "si" => table.ends.push(table.text.len()),
             Event::End(e) => match e.local_name().as_ref() {
-                "si" => strings.extend(current.take()),
+                "si" => {
+                    in_si = false;
+                    table.ends.push(table.text.len());
+                }
                 "t" => capture = false,
                 "rPh" => in_phonetic = false,
                 _ => {}
             },
-            Event::Text(t) if capture && !in_phonetic => {
-                if let Some(s) = current.as_mut() {
-                    s.push_str(&t.xml10_content());
-                }
-            }
-            Event::CData(t) if capture && !in_phonetic => {
-                if let Some(s) = current.as_mut() {
-                    s.push_str(&t.xml10_content());
-                }
-            }
-            Event::GeneralRef(r) if capture && !in_phonetic => {
-                if let Some(s) = current.as_mut() {
-                    push_ref(s, &r, None)?;
-                }
-            }
+            Event::Text(t) if capture && !in_phonetic => table.text.push_str(&t.xml10_content()),
+            Event::CData(t) if capture && !in_phonetic => table.text.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) if capture && !in_phonetic => push_ref(&mut table.text, &r, None)?,
             Event::Eof => break,
             _ => {}
         }
     }
-    Ok(strings)
+    table.text.shrink_to_fit();
+    table.ends.shrink_to_fit();
+    Ok(table)
 }
 
 /// Which `cellXfs` entries have a date number format.

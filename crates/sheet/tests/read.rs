@@ -339,3 +339,109 @@ fn progress_reaches_the_total() {
     assert_eq!(reader.bytes_read(), text.len() as u64);
     assert_eq!(reader.progress().percent(), Some(100));
 }
+
+/// An XLSX put together by hand, with the things other producers (Excel, WPS) write that
+/// rust_xlsxwriter does not: rich text, phonetic guides, cells without references, prefixed
+/// elements, error and boolean cells, the 1904 date system, a first sheet that is not sheet1.
+fn hand_made_xlsx(sheet_data: &str) -> Vec<u8> {
+    let ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let parts = [
+        (
+            "xl/workbook.xml".to_string(),
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{ns}" xmlns:r="{rel}"><workbookPr date1904="1"/><sheets><sheet name="数据" sheetId="2" r:id="rId2"/><sheet name="旧" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels".to_string(),
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/worksheet" Target="/xl/worksheets/data.xml"/><Relationship Id="rId3" Type="{rel}/sharedStrings" Target="strings.xml"/><Relationship Id="rId4" Type="{rel}/styles" Target="styles.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/strings.xml".to_string(),
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{ns}" count="4" uniqueCount="4"><si><t>张三</t></si><si><r><t>李</t></r><r><rPr><b/></rPr><t xml:space="preserve">四 </t></r><rPh sb="0" eb="1"><t>リ</t></rPh></si><si/><si><t>&amp;&#20013;</t></si></sst>"#
+            ),
+        ),
+        (
+            "xl/styles.xml".to_string(),
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{ns}"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/></numFmts><cellStyleXfs count="1"><xf numFmtId="14"/></cellStyleXfs><cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="1"/><xf numFmtId="49"/></cellXfs></styleSheet>"#
+            ),
+        ),
+        (
+            "xl/worksheets/sheet1.xml".to_string(),
+            format!(
+                r#"<worksheet xmlns="{ns}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>wrong sheet</t></is></c></row></sheetData></worksheet>"#
+            ),
+        ),
+        (
+            "xl/worksheets/data.xml".to_string(),
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{ns}" xmlns:x="{ns}"><sheetData>{sheet_data}</sheetData></worksheet>"#
+            ),
+        ),
+    ];
+    let mut buf = Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut buf);
+        for (name, text) in parts {
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(&mut zip, text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+#[test]
+fn xlsx_from_other_producers() {
+    let data = concat!(
+        r#"<row r="2"><c t="s"><v>0</v></c><c t="s"><v>1</v></c><c r="E2" t="inlineStr"><is><r><t>内</t></r><r><t>联</t></r></is></c></row>"#,
+        r#"<row><c r="A3" s="1"><v>1</v></c><c r="B3" t="str"><f>"公"&amp;"式"</f><v>公式</v></c><c r="C3" t="e"><v>#N/A</v></c><c r="D3" t="b"><v>0</v></c><c r="E3"><v>1.5E+3</v></c></row>"#,
+        r#"<row r="4"><c r="A4" s="2"/><c r="B4" t="s"><v>2</v></c></row>"#,
+        r#"<row r="5" spans="1:2"><c r="A5" t="s"><v>2</v></c><c r="B5" t="s"><v>3</v></c></row>"#,
+        r#"<x:row r="6"><x:c r="A6" t="inlineStr"><x:is><x:t>前缀</x:t></x:is></x:c></x:row>"#,
+        r#"<row r="7"/>"#,
+    );
+    let bytes = hand_made_xlsx(data);
+    let total = bytes.len() as u64;
+    let mut reader =
+        RowReader::from_seekable(Cursor::new(bytes), None, Encoding::Utf8, Some(total)).unwrap();
+    let rows: Vec<Row> = reader.by_ref().collect::<Result<_, _>>().unwrap();
+    assert_eq!(
+        cells(&rows),
+        vec![
+            (2, owned(&["张三", "李四", "", "", "内联"])),
+            (3, owned(&["1904-01-02", "公式", "#N/A", "FALSE", "1500"])),
+            (5, owned(&["", "&中"])),
+            (6, owned(&["前缀"])),
+        ]
+    );
+    assert_eq!(reader.bytes_read(), total, "the whole file was taken");
+}
+
+#[test]
+fn xlsx_bad_shared_string_names_its_row() {
+    let bytes = hand_made_xlsx(
+        r#"<row r="1"><c t="s"><v>0</v></c></row><row r="9"><c r="B9" t="s"><v>99</v></c></row>"#,
+    );
+    let mut reader = RowReader::xlsx(Cursor::new(bytes), None).unwrap();
+    assert_eq!(reader.next().unwrap().unwrap().cells, owned(&["张三"]));
+    let err = reader.next().unwrap().unwrap_err();
+    assert_eq!(err.code(), "sheet.malformed");
+    assert_eq!(err.row(), Some(9));
+    assert!(err.to_string().starts_with("row 9: "), "{err}");
+    assert!(reader.next().is_none(), "the reader stops after an error");
+}
+
+#[test]
+fn readers_can_move_to_a_worker_thread() {
+    fn send<T: Send>(_: &T) {}
+    let reader = RowReader::csv(Cursor::new(b"a\n".to_vec()), Encoding::Utf8, None).unwrap();
+    send(&reader);
+    send(&reader.progress());
+}
