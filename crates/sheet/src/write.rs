@@ -1,5 +1,6 @@
 //! Streaming exports: rows go out as they come, never gathered in memory.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use rust_xlsxwriter::{Format, Workbook};
@@ -99,14 +100,19 @@ impl<W: Write> CsvRowWriter<W> {
 
     /// Appends one row. In GBK a character GBK lacks is an error naming the row (1-based,
     /// counting every row written) rather than a silent `?`.
+    ///
+    /// A cell Excel would run as a formula (`=…`, `@…`, `+`/`-` not followed by a plain number)
+    /// is written with a leading `'`, so an exported address cannot become a live formula on
+    /// the reader's machine; `+8613800138000` and `-3` are left alone.
     pub fn write_row(&mut self, cells: &[&str]) -> Result<(), SheetError> {
         self.rows += 1;
+        let cells = cells.iter().map(|c| guard_formula(c));
         match self.encoding {
-            Encoding::Utf8 => self.writer.write_record(cells)?,
+            Encoding::Utf8 => self.writer.write_record(cells.map(|c| c.into_owned()))?,
             Encoding::Gbk => {
                 self.encoded.clear();
                 for cell in cells {
-                    let (bytes, _, unmappable) = encoding_rs::GBK.encode(cell);
+                    let (bytes, _, unmappable) = encoding_rs::GBK.encode(&cell);
                     if unmappable {
                         return Err(SheetError::Encoding {
                             row: self.rows,
@@ -136,6 +142,26 @@ impl<W: Write> CsvRowWriter<W> {
     }
 }
 
+/// `'`-prefixes text that a spreadsheet would evaluate as a formula.
+fn guard_formula(cell: &str) -> Cow<'_, str> {
+    let mut chars = cell.chars();
+    let live = match chars.next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => {
+            let rest = chars.as_str();
+            rest.is_empty()
+                || rest.parse::<f64>().is_err()
+                || rest.contains(|c: char| c.is_alphabetic())
+        }
+        _ => false,
+    };
+    if live {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
 /// Excel's rules for a sheet name, checked up front for a clear message.
 pub(crate) fn check_sheet_name(name: &str) -> Result<(), SheetError> {
     let bad = name.trim().is_empty()
@@ -149,4 +175,21 @@ pub(crate) fn check_sheet_name(name: &str) -> Result<(), SheetError> {
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guard_formula;
+
+    #[test]
+    fn formulas_are_defused_and_numbers_are_not() {
+        assert_eq!(guard_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(guard_formula("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(guard_formula("-A1+1"), "'-A1+1");
+        assert_eq!(guard_formula("+inf"), "'+inf");
+        assert_eq!(guard_formula("+8613800138000"), "+8613800138000");
+        assert_eq!(guard_formula("-3.5"), "-3.5");
+        assert_eq!(guard_formula("张三"), "张三");
+        assert_eq!(guard_formula(""), "");
+    }
 }
