@@ -5,7 +5,9 @@
 #[macro_use]
 mod db;
 pub mod analysis;
+pub mod audit;
 pub mod auth;
+pub mod basic;
 pub mod events;
 pub mod nodes;
 pub mod open311;

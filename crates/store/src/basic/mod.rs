@@ -1,0 +1,486 @@
+//! Basic information (人、房、组织、物) in the database: people and their key-group tags, houses
+//! and households, organisations, objects; their change history; revealing a sealed value; the
+//! per-grid counts; bulk imports.
+//!
+//! # Sealing and the row in the associated data
+//!
+//! ID numbers, phones and tags are sealed with `Aad(table, column, id)`, `id` being the row's
+//! primary key in decimal. The id is reserved before the INSERT ([`reserve_ids`]: `MAX(id) + 1`
+//! under SQLite's write lock, `nextval` of the identity sequence on PostgreSQL) and written
+//! explicitly, so sealing needs no extra key column and bulk inserts can seal a whole batch
+//! before one multi-row INSERT. Writes therefore belong inside a transaction ([`crate::Db::begin`]).
+//!
+//! Besides the ciphertext each secret has a blind index (exact look-up, the duplicate check) and
+//! a mask (lists show masks only). Rows handed out ([`people::PersonRow`] …) never carry a
+//! ciphertext; plaintext leaves only through [`reveal`] (one audit row each) and
+//! [`people::tags`].
+//!
+//! # Scope
+//!
+//! Every read and write takes the caller's `Scope`; a record outside it is "not found".
+
+pub mod history;
+pub mod houses;
+pub mod import;
+pub mod objects;
+pub mod orgs;
+pub mod people;
+
+use serde::Serialize;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use wangge_domain::basic::{KeyGroup, Residence};
+use wangge_domain::calendar::Date;
+use wangge_domain::{Error, NodeKind, Scope};
+
+pub use crate::audit::Actor;
+use crate::db::{Handle, sql_error};
+use crate::seal::{Aad, KeyRing};
+
+/// Blind-index column names: one per kind of value, so a phone found on a house owner and on a
+/// person gives the same index.
+pub const INDEX_ID_NUMBER: &str = "id_number";
+pub const INDEX_PHONE: &str = "phone";
+pub const INDEX_TAG: &str = "tag";
+
+/// A bound value of a query built at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Arg {
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Text(Option<String>),
+    Bool(bool),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Arg {
+        Arg::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Arg {
+        Arg::Int(v)
+    }
+}
+impl From<Option<f64>> for Arg {
+    fn from(v: Option<f64>) -> Arg {
+        Arg::Real(v)
+    }
+}
+impl From<f64> for Arg {
+    fn from(v: f64) -> Arg {
+        Arg::Real(Some(v))
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Arg {
+        Arg::Text(Some(v))
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Arg {
+        Arg::Text(Some(v.to_string()))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Arg {
+        Arg::Text(v)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Arg {
+        Arg::Text(v.map(str::to_string))
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Arg {
+        Arg::Bool(v)
+    }
+}
+
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::Int(v) => q.bind(v),
+                Arg::Real(v) => q.bind(v),
+                Arg::Text(v) => q.bind(v),
+                Arg::Bool(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+/// Runs a SELECT built at run time (only from our own fragments; values are bound).
+pub(crate) async fn fetch_all<T>(
+    h: &mut Handle<'_>,
+    sql: String,
+    args: Vec<Arg>,
+) -> Result<Vec<T>, Error>
+where
+    T: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin,
+{
+    match h {
+        Handle::Sqlite(c) => {
+            bind_all!(sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql)), args)
+                .fetch_all(&mut **c)
+                .await
+        }
+        Handle::Postgres(c) => {
+            bind_all!(sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql)), args)
+                .fetch_all(&mut **c)
+                .await
+        }
+    }
+    .map_err(sql_error)
+}
+
+/// Runs a statement built at run time; returns rows affected.
+pub(crate) async fn execute(h: &mut Handle<'_>, sql: String, args: Vec<Arg>) -> Result<u64, Error> {
+    match h {
+        Handle::Sqlite(c) => bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected()),
+        Handle::Postgres(c) => bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected()),
+    }
+    .map_err(sql_error)
+}
+
+/// `(first, first + 1, …)`: `n` ids for `table` that no other writer will use (see the module
+/// documentation). `table` is one of ours, never input.
+pub(crate) async fn reserve_ids(
+    h: &mut Handle<'_>,
+    table: &'static str,
+    n: usize,
+) -> Result<Vec<i64>, Error> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let n_i = i64::try_from(n).map_err(|_| Error::internal("too many ids asked for"))?;
+    match h {
+        Handle::Sqlite(_) => {
+            let sql = format!("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}");
+            let max: i64 =
+                q!(h, scalar fetch_one, i64, sqlx::AssertSqlSafe(sql)).map_err(sql_error)?;
+            Ok((max + 1..=max + n_i).collect())
+        }
+        Handle::Postgres(_) => {
+            let sql = format!(
+                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1::BIGINT)"
+            );
+            q!(h, scalar fetch_all, i64, sqlx::AssertSqlSafe(sql), n_i).map_err(sql_error)
+        }
+    }
+}
+
+/// The grid a record belongs to, as the store needs it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Grid {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub path: String,
+    pub kind: String,
+}
+
+/// Why a grid code cannot take a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GridProblem {
+    Unknown,
+    NotAGrid,
+    OutOfScope,
+}
+
+impl GridProblem {
+    pub fn error(&self, code: &str) -> Error {
+        match self {
+            GridProblem::Unknown | GridProblem::OutOfScope => Error::not_found(
+                "basic.grid_unknown",
+                format!("grid {code} does not exist or is outside your area"),
+            ),
+            GridProblem::NotAGrid => Error::invalid(
+                "basic.not_a_grid",
+                format!("{code} is not a grid: records belong to a grid"),
+            ),
+        }
+    }
+}
+
+/// Looks the grid up anywhere, then judges it against the scope (the import reports the three
+/// cases apart; single writes turn all three into one error via [`resolve_grid`]).
+pub(crate) async fn find_grid(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    code: &str,
+) -> Result<Result<Grid, GridProblem>, Error> {
+    let g: Option<Grid> = q!(
+        h,
+        fetch_optional,
+        Grid,
+        "SELECT id, code, name, path, kind FROM nodes WHERE code = $1 AND retired_at IS NULL",
+        code.trim()
+    )
+    .map_err(sql_error)?;
+    Ok(match g {
+        None => Err(GridProblem::Unknown),
+        Some(g) if !scope.contains(&g.path) => Err(GridProblem::OutOfScope),
+        Some(g) if g.kind != NodeKind::Grid.as_str() => Err(GridProblem::NotAGrid),
+        Some(g) => Ok(g),
+    })
+}
+
+pub(crate) async fn resolve_grid(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    code: &str,
+) -> Result<Grid, Error> {
+    find_grid(h, scope, code)
+        .await?
+        .map_err(|p| p.error(code.trim()))
+}
+
+/// The path prefix a list reads: the narrower of the scope and `under`; `None` when they do not
+/// overlap (the list is empty).
+pub(crate) fn narrow(scope: &Scope, under: Option<&str>) -> Option<String> {
+    let Some(under) = under.map(str::trim).filter(|u| !u.is_empty()) else {
+        return Some(scope.path().to_string());
+    };
+    let mut under = under.to_string();
+    if !under.ends_with('/') {
+        under.push('/');
+    }
+    if under.starts_with(scope.path()) {
+        Some(under)
+    } else if scope.path().starts_with(&under) {
+        Some(scope.path().to_string())
+    } else {
+        None
+    }
+}
+
+/// `LIKE` prefix pattern for text typed by a user: wildcards are dropped.
+pub(crate) fn prefix_pattern(text: &str) -> String {
+    format!("{}%", text.replace(['%', '_', '\\'], ""))
+}
+
+pub(crate) fn contains_pattern(text: &str) -> String {
+    format!("%{}%", text.replace(['%', '_', '\\'], ""))
+}
+
+pub(crate) fn limit(n: i64) -> i64 {
+    n.clamp(1, 500)
+}
+
+/// Today in China (UTC+8), for dates the store sets itself (a tag ended on removal).
+pub(crate) fn local_today(now_ms: i64) -> Result<Date, Error> {
+    Date::from_days((now_ms + 8 * 3_600_000).div_euclid(86_400_000))
+        .ok_or_else(|| Error::internal("the clock is out of range"))
+}
+
+pub(crate) fn seal_opt(
+    keys: &KeyRing,
+    value: Option<&str>,
+    table: &str,
+    column: &str,
+    row: i64,
+) -> Result<Option<String>, Error> {
+    value
+        .map(|v| keys.seal(v, &Aad::new(table, column, &row.to_string())))
+        .transpose()
+}
+
+/// Pinyin initials of a name, lower case (`张三` → `zs`), for the initials search.
+/// Until the domain's pinyin table lands this keeps only the initials of Latin words.
+pub fn name_initials(name: &str) -> String {
+    let mut out = String::new();
+    let mut at_start = true;
+    for c in name.chars() {
+        if c.is_ascii_alphabetic() {
+            if at_start {
+                out.push(c.to_ascii_lowercase());
+            }
+            at_start = false;
+        } else {
+            at_start = true;
+        }
+    }
+    out
+}
+
+/// Which sealed value to reveal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Secret {
+    PersonIdNumber,
+    PersonPhone,
+    HouseOwnerPhone,
+    HouseTenantPhone,
+    OrgContactPhone,
+}
+
+impl Secret {
+    pub const ALL: [Secret; 5] = [
+        Secret::PersonIdNumber,
+        Secret::PersonPhone,
+        Secret::HouseOwnerPhone,
+        Secret::HouseTenantPhone,
+        Secret::OrgContactPhone,
+    ];
+
+    /// (table, column holding the ciphertext, column named in the associated data)
+    pub fn place(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Secret::PersonIdNumber => ("people", "id_sealed", "id_number"),
+            Secret::PersonPhone => ("people", "phone_sealed", "phone"),
+            Secret::HouseOwnerPhone => ("houses", "owner_phone_sealed", "owner_phone"),
+            Secret::HouseTenantPhone => ("houses", "tenant_phone_sealed", "tenant_phone"),
+            Secret::OrgContactPhone => ("orgs", "contact_phone_sealed", "contact_phone"),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Secret::PersonIdNumber => "person_id_number",
+            Secret::PersonPhone => "person_phone",
+            Secret::HouseOwnerPhone => "house_owner_phone",
+            Secret::HouseTenantPhone => "house_tenant_phone",
+            Secret::OrgContactPhone => "org_contact_phone",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Secret> {
+        Secret::ALL.into_iter().find(|v| v.as_str() == s.trim())
+    }
+}
+
+/// The shortest reason a reveal accepts.
+pub const MIN_REASON_CHARS: usize = 4;
+
+/// Opens one sealed value of a record in scope and writes exactly one `reveal` audit row naming
+/// the actor, the record, the column and the reason. The caller decides whether the role may
+/// reveal (`may_reveal`); the reason is required. Run inside a transaction, so the value is
+/// never shown without its audit row. An empty value → `basic.no_value` (404), no audit row.
+#[allow(clippy::too_many_arguments)]
+pub async fn reveal(
+    h: &mut Handle<'_>,
+    keys: &KeyRing,
+    scope: &Scope,
+    actor: &Actor,
+    may_reveal: bool,
+    secret: Secret,
+    id: i64,
+    reason: &str,
+    now: i64,
+) -> Result<String, Error> {
+    if !may_reveal {
+        return Err(Error::forbidden("your role may not see full personal data"));
+    }
+    let reason = reason.trim();
+    if reason.chars().count() < MIN_REASON_CHARS {
+        return Err(Error::invalid(
+            "basic.reason_required",
+            format!(
+                "give a reason of at least {MIN_REASON_CHARS} characters for seeing the full value"
+            ),
+        ));
+    }
+    let (table, sealed_col, aad_col) = secret.place();
+    let sql = format!("SELECT {sealed_col} FROM {table} WHERE id = $1 AND path LIKE $2");
+    let found: Option<Option<String>> = q!(h, scalar fetch_optional, Option<String>,
+        sqlx::AssertSqlSafe(sql), id, scope.like_pattern())
+    .map_err(sql_error)?;
+    let Some(sealed) = found else {
+        return Err(Error::not_found(
+            "basic.not_found",
+            format!("no {table} record {id} in your area"),
+        ));
+    };
+    let Some(sealed) = sealed else {
+        return Err(Error::not_found(
+            "basic.no_value",
+            format!("record {id} has no {aad_col}"),
+        ));
+    };
+    let plain = keys.open(&sealed, &Aad::new(table, aad_col, &id.to_string()))?;
+    crate::audit::append(
+        h,
+        &crate::audit::Entry {
+            actor,
+            action: "reveal",
+            subject_table: table,
+            subject_id: Some(id),
+            column_name: Some(aad_col),
+            reason,
+            detail: "",
+        },
+        now,
+    )
+    .await?;
+    Ok(plain)
+}
+
+/// Counts under a node, from the trigger-kept `basic_counts`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub people: i64,
+    pub households: i64,
+    pub houses: i64,
+    pub orgs: i64,
+    pub objects: i64,
+    pub by_residence: Vec<(Residence, i64)>,
+    /// Open tags per key group (a person with two groups counts in both).
+    pub by_tag: Vec<(KeyGroup, i64)>,
+}
+
+/// Counts of the records under `node_path` (a grid, village, … path), which must lie in scope.
+pub async fn counts(
+    h: &mut Handle<'_>,
+    keys: &KeyRing,
+    scope: &Scope,
+    node_path: &str,
+) -> Result<Counts, Error> {
+    let prefix = narrow(scope, Some(node_path))
+        .filter(|p| p.len() >= scope.path().len())
+        .ok_or_else(|| Error::not_found("basic.not_found", "that area is outside yours"))?;
+    let rows: Vec<(String, i64)> = q!(h, fetch_all, (String, i64),
+        "SELECT metric, CAST(SUM(n) AS BIGINT) FROM basic_counts WHERE path LIKE $1 GROUP BY metric",
+        format!("{prefix}%"))
+    .map_err(sql_error)?;
+    let tag_of: Vec<(String, KeyGroup)> = KeyGroup::ALL
+        .iter()
+        .map(|g| (keys.blind_index(INDEX_TAG, g.as_str()), *g))
+        .collect();
+    let mut c = Counts::default();
+    for (metric, n) in rows {
+        match metric.as_str() {
+            "people" => c.people = n,
+            "households" => c.households = n,
+            "houses" => c.houses = n,
+            "orgs" => c.orgs = n,
+            "objects" => c.objects = n,
+            m => {
+                if let Some(r) = m.strip_prefix("residence:").and_then(Residence::parse) {
+                    if n != 0 {
+                        c.by_residence.push((r, n));
+                    }
+                } else if let Some(idx) = m.strip_prefix("tag:")
+                    && let Some((_, g)) = tag_of.iter().find(|(i, _)| i == idx)
+                    && n != 0
+                {
+                    c.by_tag.push((*g, n));
+                }
+            }
+        }
+    }
+    c.by_residence
+        .sort_by_key(|(r, _)| Residence::ALL.iter().position(|x| x == r));
+    c.by_tag
+        .sort_by_key(|(g, _)| KeyGroup::ALL.iter().position(|x| x == g));
+    Ok(c)
+}

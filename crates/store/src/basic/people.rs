@@ -1,0 +1,625 @@
+//! People (实有人口): insert, update, soft removal, masked reads and lists, key-group tags.
+
+use serde::Serialize;
+use wangge_domain::basic::{KeyGroup, Person, PersonTag, Residence};
+use wangge_domain::calendar::Date;
+use wangge_domain::{Error, Scope};
+
+use super::history::{self, Change, Table};
+use super::{
+    Actor, Arg, Grid, INDEX_ID_NUMBER, INDEX_PHONE, INDEX_TAG, execute, fetch_all, houses, limit,
+    narrow, prefix_pattern, reserve_ids, resolve_grid, seal_opt,
+};
+use crate::db::{Handle, sql_error};
+use crate::seal::{Aad, KeyRing, mask_id, mask_phone};
+
+/// A person as lists and pages show them: masks only, never a ciphertext.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
+pub struct PersonRow {
+    pub id: i64,
+    pub grid_id: i64,
+    pub grid_code: String,
+    pub grid_name: String,
+    pub path: String,
+    pub name: String,
+    pub name_initials: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub id_masked: String,
+    pub phone_masked: Option<String>,
+    pub ethnic: String,
+    pub registered_address: String,
+    pub residence: String,
+    pub arrived_on: Option<String>,
+    pub left_on: Option<String>,
+    pub party_member: bool,
+    pub education: Option<String>,
+    pub occupation: Option<String>,
+    pub house_id: Option<i64>,
+    pub house_address: Option<String>,
+    pub household_id: Option<i64>,
+    pub household_no: Option<String>,
+    pub relation: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub removed_at: Option<i64>,
+}
+
+const ROW_SQL: &str = "SELECT p.id, p.grid_id, n.code AS grid_code, n.name AS grid_name, p.path, p.name, p.name_initials, \
+    p.sex, p.birth_date, p.id_masked, p.phone_masked, p.ethnic, p.registered_address, p.residence, p.arrived_on, p.left_on, \
+    p.party_member, p.education, p.occupation, p.house_id, hs.address AS house_address, p.household_id, hh.household_no, \
+    p.relation, p.created_at, p.updated_at, p.removed_at \
+    FROM people p JOIN nodes n ON n.id = p.grid_id LEFT JOIN houses hs ON hs.id = p.house_id \
+    LEFT JOIN households hh ON hh.id = p.household_id";
+
+/// Every column, sealed values as stored: what the history keeps as "before".
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
+pub(crate) struct PersonRecord {
+    pub id: i64,
+    pub grid_id: i64,
+    pub path: String,
+    pub name: String,
+    pub name_initials: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub id_sealed: String,
+    pub id_index: String,
+    pub id_masked: String,
+    pub phone_sealed: Option<String>,
+    pub phone_index: Option<String>,
+    pub phone_masked: Option<String>,
+    pub ethnic: String,
+    pub registered_address: String,
+    pub residence: String,
+    pub arrived_on: Option<String>,
+    pub left_on: Option<String>,
+    pub party_member: bool,
+    pub education: Option<String>,
+    pub occupation: Option<String>,
+    pub house_id: Option<i64>,
+    pub household_id: Option<i64>,
+    pub relation: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub removed_at: Option<i64>,
+}
+
+/// The columns an INSERT writes, in the order [`insert_values`] gives them.
+pub(crate) const INSERT_COLUMNS: &str = "id, grid_id, path, name, name_initials, sex, birth_date, id_sealed, id_index, id_masked, \
+    phone_sealed, phone_index, phone_masked, ethnic, registered_address, residence, arrived_on, left_on, party_member, \
+    education, occupation, house_id, household_id, relation, created_at, updated_at";
+pub(crate) const INSERT_ARITY: usize = 26;
+
+fn not_found(id: i64) -> Error {
+    Error::not_found("basic.not_found", format!("no person {id} in your area"))
+}
+
+pub(crate) fn id_index(keys: &KeyRing, id_number: &str) -> String {
+    keys.blind_index(INDEX_ID_NUMBER, &id_number.trim().to_uppercase())
+}
+
+/// The bound values of one person's row (sealing under the row's reserved `id`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert_values(
+    keys: &KeyRing,
+    id: i64,
+    grid: &Grid,
+    p: &Person,
+    id_idx: String,
+    house_id: Option<i64>,
+    household_id: Option<i64>,
+    now: i64,
+) -> Result<Vec<Arg>, Error> {
+    let row = id.to_string();
+    let id_sealed = keys.seal(&p.id_number, &Aad::new("people", "id_number", &row))?;
+    let phone_sealed = seal_opt(keys, p.phone.as_deref(), "people", "phone", id)?;
+    Ok(vec![
+        id.into(),
+        grid.id.into(),
+        grid.path.as_str().into(),
+        p.name.as_str().into(),
+        super::name_initials(&p.name).into(),
+        p.sex.as_str().into(),
+        p.birth_date.to_string().into(),
+        id_sealed.into(),
+        id_idx.into(),
+        mask_id(&p.id_number).into(),
+        phone_sealed.into(),
+        p.phone
+            .as_deref()
+            .map(|v| keys.blind_index(INDEX_PHONE, v))
+            .into(),
+        p.phone.as_deref().map(mask_phone).into(),
+        p.ethnic.as_str().into(),
+        p.registered_address.as_str().into(),
+        p.residence.as_str().into(),
+        p.arrived_on.map(|d| d.to_string()).into(),
+        p.left_on.map(|d| d.to_string()).into(),
+        p.party_member.into(),
+        p.education.map(|e| e.as_str()).into(),
+        p.occupation.as_deref().into(),
+        house_id.into(),
+        household_id.into(),
+        p.relation.map(|r| r.as_str()).into(),
+        now.into(),
+        now.into(),
+    ])
+}
+
+/// `($1, …, $26), ($27, …)`: placeholders for `rows` rows of `arity` values.
+pub(crate) fn placeholders(rows: usize, arity: usize) -> String {
+    let mut s = String::with_capacity(rows * arity * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..arity {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(r * arity + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// Who already holds this ID number: `(grid code, grid name)`.
+pub(crate) async fn holder_of(
+    h: &mut Handle<'_>,
+    id_idx: &str,
+    except: Option<i64>,
+) -> Result<Option<(String, String)>, Error> {
+    q!(h, fetch_optional, (String, String),
+        "SELECT n.code, n.name FROM people p JOIN nodes n ON n.id = p.grid_id WHERE p.id_index = $1 AND p.id <> $2",
+        id_idx, except.unwrap_or(0))
+    .map_err(sql_error)
+}
+
+pub(crate) fn duplicate_error(grid_code: &str, grid_name: &str) -> Error {
+    Error::conflict(
+        "basic.duplicate_id",
+        format!("this ID number is already registered in grid {grid_code} ({grid_name})"),
+    )
+    .with_details(serde_json::json!({ "grid_code": grid_code, "grid_name": grid_name }))
+}
+
+/// The house and household a person names, created in the grid when missing.
+async fn place_of(
+    h: &mut Handle<'_>,
+    grid: &Grid,
+    p: &Person,
+    now: i64,
+) -> Result<(Option<i64>, Option<i64>), Error> {
+    let house_id = match &p.house {
+        Some(a) => Some(houses::house_or_create(h, grid, a, now).await?),
+        None => None,
+    };
+    let household_id = match &p.household_no {
+        Some(no) => Some(houses::household_or_create(h, grid, no, house_id, now).await?),
+        None => None,
+    };
+    Ok((house_id, household_id))
+}
+
+/// Registers a person in a grid within scope. Refuses an ID number registered anywhere
+/// (`basic.duplicate_id`, 409, naming the grid). Returns the new id. Run inside a transaction.
+pub async fn insert(
+    h: &mut Handle<'_>,
+    keys: &KeyRing,
+    scope: &Scope,
+    actor: &Actor,
+    p: &Person,
+    now: i64,
+) -> Result<i64, Error> {
+    let grid = resolve_grid(h, scope, &p.grid_code).await?;
+    let idx = id_index(keys, &p.id_number);
+    if let Some((code, name)) = holder_of(h, &idx, None).await? {
+        return Err(duplicate_error(&code, &name));
+    }
+    let (house_id, household_id) = place_of(h, &grid, p, now).await?;
+    let id = reserve_ids(h, "people", 1)
+        .await?
+        .first()
+        .copied()
+        .ok_or_else(|| Error::internal("no id reserved"))?;
+    let args = insert_values(keys, id, &grid, p, idx, house_id, household_id, now)?;
+    let sql = format!(
+        "INSERT INTO people ({INSERT_COLUMNS}) VALUES {}",
+        placeholders(1, INSERT_ARITY)
+    );
+    execute(h, sql, args).await?;
+    history::record(h, Table::People, id, Change::Create, actor, None, now).await?;
+    Ok(id)
+}
+
+async fn record_of(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<PersonRecord, Error> {
+    let r: Option<PersonRecord> = q!(h, fetch_optional, PersonRecord,
+        "SELECT id, grid_id, path, name, name_initials, sex, birth_date, id_sealed, id_index, id_masked, phone_sealed, \
+         phone_index, phone_masked, ethnic, registered_address, residence, arrived_on, left_on, party_member, education, \
+         occupation, house_id, household_id, relation, created_at, updated_at, removed_at FROM people WHERE id = $1 AND path LIKE $2",
+        id, scope.like_pattern())
+    .map_err(sql_error)?;
+    r.ok_or_else(|| not_found(id))
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, Error> {
+    serde_json::to_value(v).map_err(|e| Error::internal(format!("history record: {e}")))
+}
+
+/// Replaces a person's fields (re-sealing ID and phone), keeping the record before in the
+/// history. Moving to another grid needs that grid in scope too.
+pub async fn update(
+    h: &mut Handle<'_>,
+    keys: &KeyRing,
+    scope: &Scope,
+    actor: &Actor,
+    id: i64,
+    p: &Person,
+    now: i64,
+) -> Result<(), Error> {
+    let before = record_of(h, scope, id).await?;
+    if before.removed_at.is_some() {
+        return Err(Error::conflict(
+            "basic.removed",
+            format!("person {id} was removed and cannot be changed"),
+        ));
+    }
+    let grid = resolve_grid(h, scope, &p.grid_code).await?;
+    let idx = id_index(keys, &p.id_number);
+    if idx != before.id_index
+        && let Some((code, name)) = holder_of(h, &idx, Some(id)).await?
+    {
+        return Err(duplicate_error(&code, &name));
+    }
+    let (house_id, household_id) = place_of(h, &grid, p, now).await?;
+    let mut args = insert_values(keys, id, &grid, p, idx, house_id, household_id, now)?;
+    // Same order as INSERT_COLUMNS without id and created_at; id goes last for the WHERE.
+    args.remove(24);
+    args.remove(0);
+    args.push(id.into());
+    let sql = "UPDATE people SET grid_id = $1, path = $2, name = $3, name_initials = $4, sex = $5, birth_date = $6, \
+        id_sealed = $7, id_index = $8, id_masked = $9, phone_sealed = $10, phone_index = $11, phone_masked = $12, \
+        ethnic = $13, registered_address = $14, residence = $15, arrived_on = $16, left_on = $17, party_member = $18, \
+        education = $19, occupation = $20, house_id = $21, household_id = $22, relation = $23, updated_at = $24 \
+        WHERE id = $25";
+    execute(h, sql.to_string(), args).await?;
+    if before.path != grid.path {
+        q!(
+            h,
+            execute,
+            "UPDATE person_tags SET path = $1 WHERE person_id = $2",
+            &grid.path,
+            id
+        )
+        .map_err(sql_error)?;
+    }
+    history::record(
+        h,
+        Table::People,
+        id,
+        Change::Update,
+        actor,
+        Some(&to_json(&before)?),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Marks a person removed (they stay, for the history and the duplicate check); their open
+/// tags end today so the counts drop them.
+pub async fn remove(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    actor: &Actor,
+    id: i64,
+    now: i64,
+) -> Result<(), Error> {
+    let before = record_of(h, scope, id).await?;
+    if before.removed_at.is_some() {
+        return Ok(());
+    }
+    q!(
+        h,
+        execute,
+        "UPDATE people SET removed_at = $1, updated_at = $1 WHERE id = $2",
+        now,
+        id
+    )
+    .map_err(sql_error)?;
+    let today = super::local_today(now)?.to_string();
+    q!(
+        h,
+        execute,
+        "UPDATE person_tags SET until = $1 WHERE person_id = $2 AND until IS NULL",
+        &today,
+        id
+    )
+    .map_err(sql_error)?;
+    history::record(
+        h,
+        Table::People,
+        id,
+        Change::Remove,
+        actor,
+        Some(&to_json(&before)?),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// One person in scope (removed ones too: `removed_at` says so).
+pub async fn get(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<PersonRow, Error> {
+    let sql = format!("{ROW_SQL} WHERE p.id = $1 AND p.path LIKE $2");
+    let rows: Vec<PersonRow> =
+        fetch_all(h, sql, vec![id.into(), scope.like_pattern().into()]).await?;
+    rows.into_iter().next().ok_or_else(|| not_found(id))
+}
+
+/// What a list of people is narrowed to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    /// A node path (`/…/`) inside the scope.
+    pub under: Option<String>,
+    /// A name prefix, a pinyin-initials prefix (Latin letters), an exact ID number or an exact
+    /// mobile number.
+    pub q: Option<String>,
+    pub tag: Option<KeyGroup>,
+    pub residence: Option<Residence>,
+    pub house_id: Option<i64>,
+    pub household_id: Option<i64>,
+    pub include_removed: bool,
+}
+
+/// What a search text is taken to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    IdNumber(String),
+    Phone(String),
+    Initials(String),
+    Name(String),
+}
+
+impl Query {
+    pub fn classify(q: &str) -> Option<Query> {
+        let q = q.trim();
+        if q.is_empty() {
+            return None;
+        }
+        let upper = q.to_uppercase();
+        let b = upper.as_bytes();
+        let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+        if (b.len() == 18 && digits(&b[..17]) && (b[17].is_ascii_digit() || b[17] == b'X'))
+            || (b.len() == 15 && digits(b))
+        {
+            return Some(Query::IdNumber(upper));
+        }
+        if b.len() == 11 && digits(b) {
+            return Some(Query::Phone(upper));
+        }
+        if q.bytes().all(|c| c.is_ascii_alphabetic()) {
+            return Some(Query::Initials(q.to_ascii_lowercase()));
+        }
+        Some(Query::Name(q.to_string()))
+    }
+}
+
+/// People in scope matching `filter`, by id, after `after_id` (keyset pagination: pass the last
+/// id of the previous page). `limit` is clamped to 1–500.
+pub async fn list(
+    h: &mut Handle<'_>,
+    keys: &KeyRing,
+    scope: &Scope,
+    filter: &Filter,
+    after_id: Option<i64>,
+    limit_n: i64,
+) -> Result<Vec<PersonRow>, Error> {
+    let Some(prefix) = narrow(scope, filter.under.as_deref()) else {
+        return Ok(Vec::new());
+    };
+    let live = if filter.include_removed {
+        ""
+    } else {
+        "p.removed_at IS NULL AND "
+    };
+    let mut sql = format!("{ROW_SQL} WHERE {live}p.path LIKE $1");
+    let mut args: Vec<Arg> = vec![format!("{prefix}%").into()];
+    let mut push = |cond: &str, arg: Arg, sql: &mut String| {
+        args.push(arg);
+        sql.push_str(&cond.replace('?', &format!("${}", args.len())));
+    };
+    match filter.q.as_deref().and_then(Query::classify) {
+        Some(Query::IdNumber(v)) => push(
+            " AND p.id_index = ?",
+            keys.blind_index(INDEX_ID_NUMBER, &v).into(),
+            &mut sql,
+        ),
+        Some(Query::Phone(v)) => push(
+            " AND p.phone_index = ?",
+            keys.blind_index(INDEX_PHONE, &v).into(),
+            &mut sql,
+        ),
+        Some(Query::Initials(v)) => push(
+            " AND p.name_initials LIKE ?",
+            prefix_pattern(&v).into(),
+            &mut sql,
+        ),
+        Some(Query::Name(v)) => push(" AND p.name LIKE ?", prefix_pattern(&v).into(), &mut sql),
+        None => {}
+    }
+    if let Some(t) = filter.tag {
+        push(
+            " AND p.id IN (SELECT person_id FROM person_tags WHERE tag_index = ? AND until IS NULL)",
+            keys.blind_index(INDEX_TAG, t.as_str()).into(),
+            &mut sql,
+        );
+    }
+    if let Some(r) = filter.residence {
+        push(" AND p.residence = ?", r.as_str().into(), &mut sql);
+    }
+    if let Some(v) = filter.house_id {
+        push(" AND p.house_id = ?", v.into(), &mut sql);
+    }
+    if let Some(v) = filter.household_id {
+        push(" AND p.household_id = ?", v.into(), &mut sql);
+    }
+    if let Some(a) = after_id {
+        push(" AND p.id > ?", a.into(), &mut sql);
+    }
+    push(" ORDER BY p.id LIMIT ?", limit(limit_n).into(), &mut sql);
+    fetch_all(h, sql, args).await
+}
+
+/// A key-group tag, opened (for roles that may see tags).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TagRow {
+    pub id: i64,
+    pub person_id: i64,
+    /// The key group's code (`KeyGroup::parse` reads it back).
+    pub group: String,
+    pub label_zh: String,
+    pub since: String,
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
+pub(crate) struct TagRecord {
+    pub id: i64,
+    pub person_id: i64,
+    pub path: String,
+    pub tag_sealed: String,
+    pub tag_index: String,
+    pub since: String,
+    pub until: Option<String>,
+    pub created_at: i64,
+}
+
+/// Tags a person in scope with a key group. A second open tag of the same group is refused.
+pub async fn add_tag(
+    h: &mut Handle<'_>,
+    keys: &KeyRing,
+    scope: &Scope,
+    actor: &Actor,
+    person_id: i64,
+    tag: &PersonTag,
+    now: i64,
+) -> Result<i64, Error> {
+    let person = record_of(h, scope, person_id).await?;
+    if person.removed_at.is_some() {
+        return Err(Error::conflict(
+            "basic.removed",
+            format!("person {person_id} was removed"),
+        ));
+    }
+    let idx = keys.blind_index(INDEX_TAG, tag.group.as_str());
+    let open: i64 = q!(h, scalar fetch_one, i64,
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM person_tags WHERE person_id = $1 AND tag_index = $2 AND until IS NULL",
+        person_id, &idx)
+    .map_err(sql_error)?;
+    if open > 0 {
+        return Err(Error::conflict(
+            "basic.duplicate_tag",
+            format!(
+                "person {person_id} already carries the tag {}",
+                tag.group.label_zh()
+            ),
+        ));
+    }
+    let id = reserve_ids(h, "person_tags", 1)
+        .await?
+        .first()
+        .copied()
+        .ok_or_else(|| Error::internal("no id reserved"))?;
+    let sealed = keys.seal(
+        tag.group.as_str(),
+        &Aad::new("person_tags", "tag", &id.to_string()),
+    )?;
+    q!(h, execute,
+        "INSERT INTO person_tags (id, person_id, path, tag_sealed, tag_index, since, until, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        id, person_id, &person.path, &sealed, &idx, tag.since.to_string(), tag.until.map(|d| d.to_string()), now)
+    .map_err(sql_error)?;
+    history::record(h, Table::PersonTags, id, Change::Create, actor, None, now).await?;
+    Ok(id)
+}
+
+/// Ends a tag on `until`.
+pub async fn end_tag(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    actor: &Actor,
+    tag_id: i64,
+    until: Date,
+    now: i64,
+) -> Result<(), Error> {
+    let before: Option<TagRecord> = q!(h, fetch_optional, TagRecord,
+        "SELECT t.id, t.person_id, t.path, t.tag_sealed, t.tag_index, t.since, t.until, t.created_at \
+         FROM person_tags t JOIN people p ON p.id = t.person_id WHERE t.id = $1 AND p.path LIKE $2",
+        tag_id, scope.like_pattern())
+    .map_err(sql_error)?;
+    let before = before.ok_or_else(|| {
+        Error::not_found("basic.not_found", format!("no tag {tag_id} in your area"))
+    })?;
+    let until_s = until.to_string();
+    if until_s < before.since {
+        return Err(Error::invalid(
+            "basic.until_before_since",
+            "a tag cannot end before it began",
+        ));
+    }
+    q!(
+        h,
+        execute,
+        "UPDATE person_tags SET until = $1 WHERE id = $2",
+        &until_s,
+        tag_id
+    )
+    .map_err(sql_error)?;
+    history::record(
+        h,
+        Table::PersonTags,
+        tag_id,
+        Change::Update,
+        actor,
+        Some(&to_json(&before)?),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// A person's tags, opened, oldest first. Tags are secrets: only for roles that may see them.
+pub async fn tags(
+    h: &mut Handle<'_>,
+    keys: &KeyRing,
+    scope: &Scope,
+    person_id: i64,
+) -> Result<Vec<TagRow>, Error> {
+    record_of(h, scope, person_id).await?;
+    let rows: Vec<TagRecord> = q!(h, fetch_all, TagRecord,
+        "SELECT id, person_id, path, tag_sealed, tag_index, since, until, created_at FROM person_tags WHERE person_id = $1 ORDER BY id",
+        person_id)
+    .map_err(sql_error)?;
+    rows.into_iter()
+        .map(|r| {
+            let code = keys.open(
+                &r.tag_sealed,
+                &Aad::new("person_tags", "tag", &r.id.to_string()),
+            )?;
+            let group = KeyGroup::parse(&code).ok_or_else(|| {
+                Error::internal(format!("tag {} holds an unknown key group", r.id))
+            })?;
+            Ok(TagRow {
+                id: r.id,
+                person_id: r.person_id,
+                group: group.as_str().to_string(),
+                label_zh: group.label_zh().to_string(),
+                since: r.since,
+                until: r.until,
+            })
+        })
+        .collect()
+}
