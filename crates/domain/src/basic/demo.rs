@@ -522,8 +522,13 @@ impl Gen<'_> {
             self.local_address()
         };
         let shape = self.household_shape(size);
+        // Most married couples register the husband as head; the spouse is the other sex.
         let head_sex = if size > 1 && shape[1].0 == Relation::Spouse {
-            Sex::Male
+            if self.chance(0.85) {
+                Sex::Male
+            } else {
+                Sex::Female
+            }
         } else {
             self.sex()
         };
@@ -1048,6 +1053,16 @@ mod tests {
                 .filter(|p| p.relation == Some(Relation::Head))
                 .count();
             assert_eq!(heads, 1);
+            let head = members
+                .iter()
+                .find(|p| p.relation == Some(Relation::Head))
+                .unwrap();
+            for p in members
+                .iter()
+                .filter(|p| p.relation == Some(Relation::Spouse))
+            {
+                assert_ne!(p.sex, head.sex);
+            }
             assert!(members.iter().all(|p| p.house == members[0].house));
         }
         let houses: HashSet<_> = d.houses.iter().map(|h| &h.address).collect();
