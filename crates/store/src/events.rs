@@ -18,6 +18,7 @@ use crate::auth::{random_secret, sha256_hex};
 use crate::db::{Handle, sql_error};
 use crate::nodes;
 use crate::seal::{Aad, KeyRing};
+use crate::territory::GridRef;
 
 /// Who acts: the workflow actor, the name the history shows, and what they can see.
 pub struct Caller {
@@ -31,6 +32,27 @@ pub struct EventCtx<'a> {
     pub keys: &'a KeyRing,
     pub calendar: &'a Calendar,
     pub rules: &'a Rules,
+    /// The category tree as loaded at start-up; empty means "ask the database".
+    pub categories: &'a [Category],
+}
+
+impl EventCtx<'_> {
+    /// A category by code, from the loaded tree when there is one (categories change only by
+    /// migration, so a server's copy stays right).
+    pub async fn category(&self, h: &mut Handle<'_>, code: &str) -> Result<Category, Error> {
+        if self.categories.is_empty() {
+            return category(h, code).await;
+        }
+        self.categories
+            .iter()
+            .find(|c| c.code == code)
+            .cloned()
+            .ok_or_else(|| unknown_category(code))
+    }
+}
+
+fn unknown_category(code: &str) -> Error {
+    Error::invalid("event.category_unknown", format!("no category {code:?}"))
 }
 
 /// Where a report came from.
@@ -94,7 +116,7 @@ pub async fn category(h: &mut Handle<'_>, code: &str) -> Result<Category, Error>
         "SELECT code, parent_code, name, name_en, complexity, handling_level, auto_escalate, sort FROM categories WHERE code = $1",
         code)
     .map_err(sql_error)?;
-    c.ok_or_else(|| Error::invalid("event.category_unknown", format!("no category {code:?}")))
+    c.ok_or_else(|| unknown_category(code))
 }
 
 /// The official calendar plus the years administrators entered.
@@ -342,7 +364,7 @@ pub struct ReportInput {
     pub lon: Option<f64>,
     pub address: Option<String>,
     /// The grid the point lies in, found by the caller's locate index.
-    pub located_grid: Option<String>,
+    pub located_grid: Option<GridRef>,
     /// A grid chosen by hand (a staff member routing it, or the QR code's grid when the
     /// resident gives no location).
     pub chosen_grid: Option<String>,
@@ -396,29 +418,255 @@ fn validate_phone(p: &str) -> Result<String, Error> {
     }
 }
 
-/// The code of the node at `level` on a grid's path (1 grid … 5 city).
-fn ancestor_at_level(grid_path: &str, level: u8) -> Option<String> {
+/// The code and path of the node at `level` on a grid's path (1 grid … 5 city).
+fn ancestor_at_level(grid_path: &str, level: u8) -> Option<(String, String)> {
     let codes: Vec<&str> = grid_path.split('/').filter(|s| !s.is_empty()).collect();
     // A grid's path is city / county / township / village / grid.
-    let index = codes.len().checked_sub(usize::from(level))?;
-    codes.get(index).map(|s| s.to_string())
+    let keep = codes.len().checked_sub(usize::from(level))? + 1;
+    let code = codes.get(keep - 1)?.to_string();
+    Some((code, format!("/{}/", codes[..keep].join("/"))))
+}
+
+/// The kind of node that handles an event at `level`.
+fn kind_at_level(level: u8) -> NodeKind {
+    match level {
+        1 => NodeKind::Grid,
+        2 => NodeKind::Village,
+        3 => NodeKind::Township,
+        4 => NodeKind::County,
+        _ => NodeKind::City,
+    }
+}
+
+/// A grid chosen by hand: it must exist, be a grid and lie in the chooser's area.
+async fn chosen_grid(h: &mut Handle<'_>, caller: &Caller, code: &str) -> Result<GridRef, Error> {
+    let n = nodes::by_code(h, &caller.scope, code).await?;
+    if n.kind != NodeKind::Grid.as_str() {
+        return Err(Error::invalid(
+            "event.not_a_grid",
+            format!("{code} is not a grid"),
+        ));
+    }
+    Ok(GridRef {
+        id: n.id,
+        code: n.code,
+        name: n.name,
+        path: n.path,
+    })
+}
+
+/// The event's number and id, taken in the report's transaction, and its owner's current name.
+struct Slot {
+    number: String,
+    id: i64,
+    owner_name: String,
+}
+
+/// One round trip: the day's next number, the next event id (on SQLite the write lock is held
+/// since `BEGIN IMMEDIATE`, so `MAX + 1` is safe), and a check that grid and owner are still live
+/// (the locate index may be a moment old).
+async fn allocate(
+    h: &mut Handle<'_>,
+    now: i64,
+    grid_id: i64,
+    owner_path: &str,
+) -> Result<Slot, Error> {
+    let d = deadline::local_date(now)?;
+    let day = i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day());
+    type Got = (i64, i64, Option<i64>, Option<String>);
+    let rows: Vec<Got> = match h {
+        Handle::Sqlite(c) => sqlx::query_as::<_, Got>(
+            "INSERT INTO event_counters (day, last) VALUES ($1, 1) ON CONFLICT (day) DO UPDATE SET last = event_counters.last + 1; \
+             SELECT last, (SELECT COALESCE(MAX(id), 0) + 1 FROM events), \
+             (SELECT id FROM nodes WHERE id = $2 AND retired_at IS NULL), \
+             (SELECT name FROM nodes WHERE path = $3 AND retired_at IS NULL) FROM event_counters WHERE day = $1")
+            .bind(day).bind(grid_id).bind(owner_path)
+            .fetch_all(&mut **c).await,
+        Handle::Postgres(c) => sqlx::query_as::<_, Got>(
+            "WITH c AS (INSERT INTO event_counters (day, last) VALUES ($1, 1) ON CONFLICT (day) DO UPDATE SET last = event_counters.last + 1 RETURNING last) \
+             SELECT c.last, nextval(pg_get_serial_sequence('events', 'id')), \
+             (SELECT id FROM nodes WHERE id = $2 AND retired_at IS NULL), \
+             (SELECT name FROM nodes WHERE path = $3 AND retired_at IS NULL) FROM c")
+            .bind(day).bind(grid_id).bind(owner_path)
+            .fetch_all(&mut **c).await,
+    }
+    .map_err(sql_error)?;
+    let Some((seq, id, grid, owner_name)) = rows.into_iter().next() else {
+        return Err(Error::internal("the event counter returned nothing"));
+    };
+    let (Some(_), Some(owner_name)) = (grid, owner_name) else {
+        return Err(Error::conflict(
+            "event.grid_changed",
+            "the grid changed a moment ago; send the report again",
+        ));
+    };
+    let day = u32::try_from(day).map_err(|_| Error::internal("day out of range"))?;
+    let seq = u32::try_from(seq).map_err(|_| Error::internal("sequence out of range"))?;
+    Ok(Slot {
+        number: event::event_number(day, seq),
+        id,
+        owner_name,
+    })
+}
+
+/// The columns of a new event row.
+struct NewRow<'a> {
+    id: i64,
+    number: &'a str,
+    source: &'a str,
+    category_code: &'a str,
+    complexity: &'a str,
+    description: &'a str,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    address: &'a Option<String>,
+    grid_id: i64,
+    path: &'a str,
+    route_note: &'a Option<String>,
+    level: i64,
+    urgency: &'a str,
+    status: &'a str,
+    holder_path: &'a str,
+    holder_label: &'a str,
+    state: &'a str,
+    due_at: Option<i64>,
+    final_due_at: Option<i64>,
+    calendar_missing: bool,
+    reporter_name: &'a Option<String>,
+    reporter_phone: &'a Option<String>,
+    reporter_phone_index: &'a Option<String>,
+    reporter_user_id: Option<i64>,
+    tracking_hash: String,
+    submission_key: &'a Option<String>,
+    month: i64,
+    now: i64,
+}
+
+macro_rules! insert_event {
+    () => {
+        "INSERT INTO events (id, number, source, category_code, complexity, description, lat, lon, address, grid_id, path, route_note, level, urgency, status, \
+     holder_path, holder_label, state, level_started_at, due_at, final_due_at, calendar_missing, reporter_name, reporter_phone, reporter_phone_index, \
+     reporter_user_id, tracking_hash, submission_key, rework_count, reminder_count, reminded_light, supervision, rating, rating_comment, reported_at, month, closed_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $28, $19, $20, $21, $22, $23, $24, $25, $26, $27, 0, 0, '', NULL, NULL, NULL, $28, $29, NULL, $28)"
+    };
+}
+macro_rules! insert_party {
+    () => {
+        "INSERT INTO event_parties (event_id, path) VALUES ($1, $16)"
+    };
+}
+macro_rules! insert_first_step {
+    () => {
+        "INSERT INTO event_history (event_id, seq, action, label, actor_type, actor_user_id, actor_name, at, note, attachments, from_status, to_status, \
+     from_level, to_level, holder, due_at, public, prev_hash, hash) VALUES ($1, 1, $30, $31, $32, $33, $34, $28, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45)"
+    };
+}
+
+/// Writes the event, its first party and, when given, its first history step in one round trip:
+/// one script on SQLite, one statement with data-modifying CTEs on PostgreSQL.
+async fn write_event(
+    h: &mut Handle<'_>,
+    r: &NewRow<'_>,
+    first: Option<&HistoryRow>,
+) -> Result<(), Error> {
+    macro_rules! bind_all {
+        ($query:expr) => {{
+            let q = $query
+                .bind(r.id)
+                .bind(r.number)
+                .bind(r.source)
+                .bind(r.category_code)
+                .bind(r.complexity)
+                .bind(r.description)
+                .bind(r.lat)
+                .bind(r.lon)
+                .bind(r.address)
+                .bind(r.grid_id)
+                .bind(r.path)
+                .bind(r.route_note)
+                .bind(r.level)
+                .bind(r.urgency)
+                .bind(r.status)
+                .bind(r.holder_path)
+                .bind(r.holder_label)
+                .bind(r.state)
+                .bind(r.due_at)
+                .bind(r.final_due_at)
+                .bind(r.calendar_missing)
+                .bind(r.reporter_name)
+                .bind(r.reporter_phone)
+                .bind(r.reporter_phone_index)
+                .bind(r.reporter_user_id)
+                .bind(&r.tracking_hash)
+                .bind(r.submission_key)
+                .bind(r.now)
+                .bind(r.month);
+            match first {
+                Some(f) => q
+                    .bind(&f.action)
+                    .bind(&f.label)
+                    .bind(&f.actor_type)
+                    .bind(f.actor_user_id)
+                    .bind(&f.actor_name)
+                    .bind(&f.note)
+                    .bind(&f.attachments)
+                    .bind(&f.from_status)
+                    .bind(&f.to_status)
+                    .bind(f.from_level)
+                    .bind(f.to_level)
+                    .bind(&f.holder)
+                    .bind(f.due_at)
+                    .bind(f.public)
+                    .bind(&f.prev_hash)
+                    .bind(&f.hash),
+                None => q,
+            }
+        }};
+    }
+    let done = match (h, first.is_some()) {
+        (Handle::Sqlite(c), true) => bind_all!(sqlx::query(concat!(
+            insert_event!(),
+            "; ",
+            insert_party!(),
+            "; ",
+            insert_first_step!()
+        )))
+        .execute(&mut **c)
+        .await
+        .map(|_| ()),
+        (Handle::Sqlite(c), false) => {
+            bind_all!(sqlx::query(concat!(insert_event!(), "; ", insert_party!())))
+                .execute(&mut **c)
+                .await
+                .map(|_| ())
+        }
+        (Handle::Postgres(c), true) => bind_all!(sqlx::query(concat!(
+            "WITH e AS (",
+            insert_event!(),
+            " RETURNING id), p AS (",
+            insert_party!(),
+            ") ",
+            insert_first_step!()
+        )))
+        .execute(&mut **c)
+        .await
+        .map(|_| ()),
+        (Handle::Postgres(c), false) => bind_all!(sqlx::query(concat!(
+            "WITH e AS (",
+            insert_event!(),
+            " RETURNING id) ",
+            insert_party!()
+        )))
+        .execute(&mut **c)
+        .await
+        .map(|_| ()),
+    };
+    done.map_err(sql_error)
 }
 
 fn local_month(ms: i64) -> Result<i64, Error> {
     let d = deadline::local_date(ms)?;
     Ok(i64::from(d.year()) * 100 + i64::from(d.month()))
-}
-
-async fn next_number(h: &mut Handle<'_>, now: i64) -> Result<String, Error> {
-    let d = deadline::local_date(now)?;
-    let day = i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day());
-    let seq: i64 = q!(h, scalar fetch_one, i64,
-        "INSERT INTO event_counters (day, last) VALUES ($1, 1) ON CONFLICT (day) DO UPDATE SET last = event_counters.last + 1 RETURNING last",
-        day)
-    .map_err(sql_error)?;
-    let day = u32::try_from(day).map_err(|_| Error::internal("day out of range"))?;
-    let seq = u32::try_from(seq).map_err(|_| Error::internal("sequence out of range"))?;
-    Ok(event::event_number(day, seq))
 }
 
 /// Due times for the event's current level; a period past the loaded calendar is flagged.
@@ -459,7 +707,7 @@ pub async fn report(
             });
         }
     }
-    let category = category(h, input.category_code.trim()).await?;
+    let category = ctx.category(h, input.category_code.trim()).await?;
     if category.parent_code.is_none() {
         return Err(Error::invalid(
             "event.category_not_leaf",
@@ -504,61 +752,44 @@ pub async fn report(
         ));
     }
     // Routing: a point decides, unless someone chose a grid by hand; the choice is recorded.
-    let (grid_code, route_note) =
-        match (&input.located_grid, &input.chosen_grid, input.lat.is_some()) {
-            (Some(l), Some(c), _) if l != c => (
-                c.clone(),
-                Some(format!("routed by hand to {c}; the location lies in {l}")),
-            ),
-            (Some(l), _, _) => (l.clone(), None),
-            (None, Some(c), true) => (
-                c.clone(),
-                Some(format!(
-                    "routed by hand to {c}; the location lies outside every grid"
-                )),
-            ),
-            (None, Some(c), false) => (c.clone(), None),
-            (None, None, true) => {
-                return Err(Error::invalid(
-                    "event.location_outside",
-                    "the location lies outside every grid",
-                ));
-            }
-            (None, None, false) => {
-                return Err(Error::invalid(
-                    "event.location_required",
-                    "give a location or choose a grid",
-                ));
-            }
-        };
-    // A grid chosen by hand must lie in the chooser's area; a located one is wherever the point is.
-    let lookup_scope = if input.chosen_grid.as_deref() == Some(grid_code.as_str()) {
-        caller.scope.clone()
-    } else {
-        Scope::everything()
+    let located = input.located_grid.as_ref();
+    let (grid, route_note) = match (located, &input.chosen_grid, input.lat.is_some()) {
+        (Some(l), Some(c), _) if &l.code != c => (
+            chosen_grid(h, caller, c).await?,
+            Some(format!(
+                "routed by hand to {c}; the location lies in {}",
+                l.code
+            )),
+        ),
+        (Some(l), _, _) => (l.clone(), None),
+        (None, Some(c), true) => (
+            chosen_grid(h, caller, c).await?,
+            Some(format!(
+                "routed by hand to {c}; the location lies outside every grid"
+            )),
+        ),
+        (None, Some(c), false) => (chosen_grid(h, caller, c).await?, None),
+        (None, None, true) => {
+            return Err(Error::invalid(
+                "event.location_outside",
+                "the location lies outside every grid",
+            ));
+        }
+        (None, None, false) => {
+            return Err(Error::invalid(
+                "event.location_required",
+                "give a location or choose a grid",
+            ));
+        }
     };
-    let grid = nodes::by_code(h, &lookup_scope, &grid_code).await?;
-    if grid.kind != NodeKind::Grid.as_str() {
-        return Err(Error::invalid(
-            "event.not_a_grid",
-            format!("{grid_code} is not a grid"),
-        ));
-    }
     let level = u8::try_from(category.handling_level.clamp(1, 5)).unwrap_or(1);
-    let owner_code = ancestor_at_level(&grid.path, level)
+    let (owner_code, owner_path) = ancestor_at_level(&grid.path, level)
         .ok_or_else(|| Error::internal("grid path is shorter than its levels"))?;
-    let owner = if owner_code == grid.code {
-        grid.clone()
-    } else {
-        nodes::by_code(h, &Scope::everything(), &owner_code).await?
-    };
-    let owner_kind = owner
-        .node_kind()
-        .ok_or_else(|| Error::internal("owner kind"))?;
+    let owner_kind = kind_at_level(level);
     let new = NewEvent {
         at: Holder::Node {
             kind: owner_kind,
-            code: owner.code.clone(),
+            code: owner_code.clone(),
         },
         urgency: input.urgency,
         description: description.clone(),
@@ -585,7 +816,9 @@ pub async fn report(
         event::allowed(&state, actor, &on_spot, now, ctx.rules)?;
     }
     // Numbered only once everything is checked, so a refused report uses up no number.
-    let number = next_number(h, now).await?;
+    let slot = allocate(h, now, grid.id, &owner_path).await?;
+    let number = slot.number;
+    let id = slot.id;
     let seal = |value: Option<&str>, column: &str| -> Result<Option<String>, Error> {
         value
             .map(str::trim)
@@ -610,24 +843,52 @@ pub async fn report(
     let tracking = random_secret()?;
     let (due_at, final_due_at, calendar_missing) = dues(ctx, now, now, complexity, level);
     let state_json = serde_json::to_string(&state).map_err(|e| Error::internal(e.to_string()))?;
-    let id: i64 = q!(h, scalar fetch_one, i64,
-        "INSERT INTO events (number, source, category_code, complexity, description, lat, lon, address, grid_id, path, route_note, level, urgency, status, \
-         holder_path, holder_label, state, level_started_at, due_at, final_due_at, calendar_missing, reporter_name, reporter_phone, reporter_phone_index, \
-         reporter_user_id, tracking_hash, submission_key, rework_count, reminder_count, reminded_light, supervision, rating, rating_comment, reported_at, month, closed_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, 0, 0, '', NULL, NULL, NULL, $18, $28, NULL, $18) RETURNING id",
-        &number, input.source.as_str(), &category.code, complexity.as_str(), &description, input.lat, input.lon, &address,
-        grid.id, &grid.path, &route_note, i64::from(level), input.urgency.as_str(), state.status.as_str(),
-        &owner.path, &owner.name, &state_json, now, due_at, final_due_at, calendar_missing, &sealed_name, &sealed_phone, &phone_index,
-        actor.user_id().filter(|_| matches!(actor, Actor::Reporter { .. })), sha256_hex(&tracking), &input.submission_key, local_month(now)?)
-    .map_err(sql_error)?;
-    let photo_ids = add_photos(h, id, &input.photos, now).await?;
-    step.attachments = photo_ids.clone();
-    add_party(h, id, &owner.path).await?;
-    insert_step(h, id, 1, "genesis", &step, actor_name, now).await?;
+    let row = NewRow {
+        id,
+        number: &number,
+        source: input.source.as_str(),
+        category_code: &category.code,
+        complexity: complexity.as_str(),
+        description: &description,
+        lat: input.lat,
+        lon: input.lon,
+        address: &address,
+        grid_id: grid.id,
+        path: &grid.path,
+        route_note: &route_note,
+        level: i64::from(level),
+        urgency: input.urgency.as_str(),
+        status: state.status.as_str(),
+        holder_path: &owner_path,
+        holder_label: &slot.owner_name,
+        state: &state_json,
+        due_at,
+        final_due_at,
+        calendar_missing,
+        reporter_name: &sealed_name,
+        reporter_phone: &sealed_phone,
+        reporter_phone_index: &phone_index,
+        reporter_user_id: actor
+            .user_id()
+            .filter(|_| matches!(actor, Actor::Reporter { .. })),
+        tracking_hash: sha256_hex(&tracking),
+        submission_key: &input.submission_key,
+        month: local_month(now)?,
+        now,
+    };
+    if input.photos.is_empty() {
+        // The usual report: event, party and first step in one round trip.
+        let first = history_row(id, 1, "genesis", &step, actor_name, now);
+        write_event(h, &row, Some(&first)).await?;
+    } else {
+        write_event(h, &row, None).await?;
+        step.attachments = add_photos(h, id, &input.photos, now).await?;
+        insert_step(h, id, 1, "genesis", &step, actor_name, now).await?;
+    }
     if let Some(result) = input.handled_on_spot {
         let action = Action::HandleOnSpot {
             result,
-            photos: photo_ids,
+            photos: step.attachments.clone(),
         };
         let (next, s) = event::apply(&state, actor, &action, now, ctx.rules)?;
         state = next;
@@ -661,8 +922,8 @@ pub async fn report(
         level: i64::from(level),
         urgency: input.urgency.as_str().to_string(),
         status: state.status.as_str().to_string(),
-        holder_path: owner.path.clone(),
-        holder_label: owner.name.clone(),
+        holder_path: owner_path,
+        holder_label: slot.owner_name,
         state: state_json,
         level_started_at: now,
         due_at,
@@ -853,21 +1114,20 @@ async fn append_step(
     insert_step(h, event_id, seq, &prev, step, actor_name, now).await
 }
 
-/// Writes a step as number `seq` after the step whose hash is `prev`.
-async fn insert_step(
-    h: &mut Handle<'_>,
+/// The stored form of a step as number `seq` after the step whose hash is `prev`, hash included.
+fn history_row(
     event_id: i64,
     seq: i64,
     prev: &str,
     step: &Step,
     actor_name: &str,
     now: i64,
-) -> Result<(), Error> {
+) -> HistoryRow {
     let (actor_type, actor_user_id) = match &step.actor {
         Actor::Reporter { user_id } => ("reporter", *user_id),
         Actor::Staff(s) => ("staff", Some(s.user_id)),
     };
-    let row = HistoryRow {
+    let mut row = HistoryRow {
         id: 0,
         event_id,
         seq,
@@ -891,12 +1151,26 @@ async fn insert_step(
     };
     let fields = row.hash_fields();
     let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
-    let hash = step_hash(prev, event_id, seq, &refs);
+    row.hash = step_hash(prev, event_id, seq, &refs);
+    row
+}
+
+/// Writes a step as number `seq` after the step whose hash is `prev`.
+async fn insert_step(
+    h: &mut Handle<'_>,
+    event_id: i64,
+    seq: i64,
+    prev: &str,
+    step: &Step,
+    actor_name: &str,
+    now: i64,
+) -> Result<(), Error> {
+    let row = history_row(event_id, seq, prev, step, actor_name, now);
     q!(h, execute,
         "INSERT INTO event_history (event_id, seq, action, label, actor_type, actor_user_id, actor_name, at, note, attachments, from_status, to_status, \
          from_level, to_level, holder, due_at, public, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
         event_id, seq, &row.action, &row.label, &row.actor_type, row.actor_user_id, &row.actor_name, row.at, &row.note, &row.attachments,
-        &row.from_status, &row.to_status, row.from_level, row.to_level, &row.holder, row.due_at, row.public, &prev, &hash)
+        &row.from_status, &row.to_status, row.from_level, row.to_level, &row.holder, row.due_at, row.public, &row.prev_hash, &row.hash)
     .map_err(|e| match sql_error(e) {
         err if err.code == "db.duplicate" => Error::conflict("event.changed", "the event changed meanwhile; reload and try again"),
         err => err,
@@ -1355,9 +1629,14 @@ mod tests {
     #[test]
     fn ancestors_by_level() {
         let p = "/350100000000/350102000000/350102001000/350102001001/350102001001001/";
-        assert_eq!(ancestor_at_level(p, 1).as_deref(), Some("350102001001001"));
-        assert_eq!(ancestor_at_level(p, 3).as_deref(), Some("350102001000"));
-        assert_eq!(ancestor_at_level(p, 5).as_deref(), Some("350100000000"));
+        let code = |l| ancestor_at_level(p, l).map(|(c, _)| c);
+        assert_eq!(code(1).as_deref(), Some("350102001001001"));
+        assert_eq!(code(3).as_deref(), Some("350102001000"));
+        assert_eq!(code(5).as_deref(), Some("350100000000"));
+        assert_eq!(
+            ancestor_at_level(p, 3).map(|(_, path)| path).as_deref(),
+            Some("/350100000000/350102000000/350102001000/")
+        );
         assert_eq!(ancestor_at_level(p, 6), None);
     }
 }

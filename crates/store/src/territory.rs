@@ -58,6 +58,7 @@ pub async fn check(
 /// What a locate answers about a grid.
 #[derive(Debug, Clone, Serialize)]
 pub struct GridRef {
+    pub id: i64,
     pub code: String,
     pub name: String,
     pub path: String,
@@ -73,6 +74,7 @@ pub async fn locate_index(h: &mut Handle<'_>) -> Result<LocateIndex<GridRef>, Er
                 g.code.clone(),
                 mp,
                 GridRef {
+                    id: g.id,
                     code: g.code,
                     name: g.name,
                     path: g.path,

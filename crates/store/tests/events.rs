@@ -17,6 +17,7 @@ use wangge_store::events::{
     self, Caller, EventCtx, EventRow, Inbox, ListFilter, NewPhoto, ReportInput, Reported, Source,
 };
 use wangge_store::seal::{KeyRing, mask_name, mask_phone};
+use wangge_store::territory::GridRef;
 use wangge_store::testdb::{self, TestDb};
 use wangge_store::{Db, auth, nodes, users};
 
@@ -97,6 +98,8 @@ struct Fx {
     rules: Rules,
     /// node code → path
     paths: HashMap<&'static str, String>,
+    /// node code → id
+    ids: HashMap<&'static str, i64>,
     /// user name → caller
     staff: HashMap<&'static str, (i64, Role, &'static str, NodeKind)>,
 }
@@ -111,6 +114,7 @@ impl Fx {
             keys: &self.keys,
             calendar: &self.calendar,
             rules: &self.rules,
+            categories: &[],
         }
     }
 
@@ -318,6 +322,7 @@ async fn fixture() -> Fx {
         calendar: Calendar::official(),
         rules: Rules::default(),
         paths,
+        ids,
         staff,
     }
 }
@@ -337,23 +342,35 @@ fn resident() -> Caller {
     }
 }
 
-/// A resident's report of `category` at a point located in grid A1.
-fn located(category: &str, description: &str) -> ReportInput {
-    ReportInput {
-        source: Source::ResidentQr,
-        category_code: category.into(),
-        description: description.into(),
-        lat: Some(IN_A1.0),
-        lon: Some(IN_A1.1),
-        address: Some("鼓楼区某路1号".into()),
-        located_grid: Some(GRID_A1.into()),
-        chosen_grid: None,
-        urgency: Urgency::Normal,
-        reporter_name: None,
-        reporter_phone: None,
-        photos: Vec::new(),
-        submission_key: None,
-        handled_on_spot: None,
+impl Fx {
+    /// A grid as the locate index answers it.
+    fn grid(&self, code: &str) -> GridRef {
+        GridRef {
+            id: self.ids[code],
+            code: code.to_string(),
+            name: format!("节点{code}"),
+            path: self.paths[code].clone(),
+        }
+    }
+
+    /// A resident's report of `category` at a point located in grid A1.
+    fn located(&self, category: &str, description: &str) -> ReportInput {
+        ReportInput {
+            source: Source::ResidentQr,
+            category_code: category.into(),
+            description: description.into(),
+            lat: Some(IN_A1.0),
+            lon: Some(IN_A1.1),
+            address: Some("鼓楼区某路1号".into()),
+            located_grid: Some(self.grid(GRID_A1)),
+            chosen_grid: None,
+            urgency: Urgency::Normal,
+            reporter_name: None,
+            reporter_phone: None,
+            photos: Vec::new(),
+            submission_key: None,
+            handled_on_spot: None,
+        }
     }
 }
 
@@ -443,7 +460,7 @@ async fn report_routes_numbers_dues_and_seals_the_reporter() {
     let cal = &fx.calendar;
 
     // MD01 is handled at level 1: the grid owns it.
-    let mut input = located("MD01", "  楼上漏水，邻居协商不成  ");
+    let mut input = fx.located("MD01", "  楼上漏水，邻居协商不成  ");
     input.reporter_name = Some("张三丰".into());
     input.reporter_phone = Some("138-1234-5678".into());
     let r1 = fx.report(&resident(), input, now).await.unwrap();
@@ -481,7 +498,7 @@ async fn report_routes_numbers_dues_and_seals_the_reporter() {
     }
 
     // MD03 (complex) is handled at level 3: the township above the grid owns it.
-    let mut input = located("MD03", "工地拖欠工资");
+    let mut input = fx.located("MD03", "工地拖欠工资");
     input.reporter_name = Some("李四".into());
     input.reporter_phone = Some("13812345678".into());
     let r2 = fx.report(&resident(), input, now + HOUR).await.unwrap();
@@ -507,7 +524,7 @@ async fn report_routes_numbers_dues_and_seals_the_reporter() {
 
     // A new day starts at 1 again; a hand-chosen grid differing from the located one is noted.
     let next_day = at("2025-03-04T08:00:00+08:00");
-    let mut input = located("SR01", "垃圾堆放");
+    let mut input = fx.located("SR01", "垃圾堆放");
     input.chosen_grid = Some(GRID_A2.into());
     input.reporter_phone = Some("139 0000 1111".into());
     let r3 = fx
@@ -519,7 +536,7 @@ async fn report_routes_numbers_dues_and_seals_the_reporter() {
     assert!(r3.event.route_note.as_deref().unwrap().contains(GRID_A1));
     // Anonymous report: no name, no phone.
     let r4 = fx
-        .report(&resident(), located("SR02", "路面脏"), next_day)
+        .report(&resident(), fx.located("SR02", "路面脏"), next_day)
         .await
         .unwrap();
     assert_eq!(r4.number, "SJ20250304-000002");
@@ -578,6 +595,7 @@ async fn report_routes_numbers_dues_and_seals_the_reporter() {
         keys: &other,
         calendar: &fx.calendar,
         rules: &fx.rules,
+        categories: &[],
     };
     assert!(
         events::reporter(&mut c.handle(), &ctx, &r1.event, true)
@@ -623,28 +641,28 @@ async fn refused_reports_write_nothing() {
     };
 
     assert_err(
-        try_report(with_photo(located("XX99", "什么事")), resident()).await,
+        try_report(with_photo(fx.located("XX99", "什么事")), resident()).await,
         "event.category_unknown",
         400,
     );
     assert_err(
-        try_report(with_photo(located("MD", "纠纷")), resident()).await,
+        try_report(with_photo(fx.located("MD", "纠纷")), resident()).await,
         "event.category_not_leaf",
         400,
     );
     assert_err(
-        try_report(with_photo(located("MD01", "   ")), resident()).await,
+        try_report(with_photo(fx.located("MD01", "   ")), resident()).await,
         "event.description_required",
         400,
     );
-    let mut i = with_photo(located("MD01", "纠纷"));
+    let mut i = with_photo(fx.located("MD01", "纠纷"));
     i.lon = None;
     assert_err(
         try_report(i, resident()).await,
         "event.location_invalid",
         400,
     );
-    let mut i = with_photo(located("MD01", "纠纷"));
+    let mut i = with_photo(fx.located("MD01", "纠纷"));
     i.lat = Some(95.0);
     assert_err(
         try_report(i, resident()).await,
@@ -652,7 +670,7 @@ async fn refused_reports_write_nothing() {
         400,
     );
     // A point outside every grid with no grid chosen.
-    let mut i = with_photo(located("MD01", "纠纷"));
+    let mut i = with_photo(fx.located("MD01", "纠纷"));
     i.located_grid = None;
     i.lat = Some(30.0);
     assert_err(
@@ -661,7 +679,7 @@ async fn refused_reports_write_nothing() {
         400,
     );
     // Neither a point nor a grid.
-    let mut i = with_photo(located("MD01", "纠纷"));
+    let mut i = with_photo(fx.located("MD01", "纠纷"));
     (i.lat, i.lon, i.located_grid) = (None, None, None);
     assert_err(
         try_report(i, resident()).await,
@@ -669,7 +687,7 @@ async fn refused_reports_write_nothing() {
         400,
     );
     // A staff member of township B choosing a grid of township A.
-    let mut i = with_photo(located("MD01", "纠纷"));
+    let mut i = with_photo(fx.located("MD01", "纠纷"));
     (i.lat, i.lon, i.located_grid) = (None, None, None);
     i.chosen_grid = Some(GRID_A1.into());
     assert_err(
@@ -678,7 +696,7 @@ async fn refused_reports_write_nothing() {
         404,
     );
     // A chosen code that is not a grid.
-    let mut i = with_photo(located("MD01", "纠纷"));
+    let mut i = with_photo(fx.located("MD01", "纠纷"));
     (i.lat, i.lon, i.located_grid) = (None, None, None);
     i.chosen_grid = Some(VIL_A.into());
     assert_err(
@@ -687,14 +705,14 @@ async fn refused_reports_write_nothing() {
         400,
     );
     // Bad reporter data is refused before anything is numbered or stored.
-    let mut i = with_photo(located("MD01", "纠纷"));
+    let mut i = with_photo(fx.located("MD01", "纠纷"));
     i.reporter_phone = Some("12ab".into());
     assert_err(try_report(i, resident()).await, "event.phone_invalid", 400);
-    let mut i = with_photo(located("MD01", "纠纷"));
+    let mut i = with_photo(fx.located("MD01", "纠纷"));
     i.reporter_name = Some("名".repeat(41));
     assert_err(try_report(i, resident()).await, "event.name_too_long", 400);
     // Too many photos.
-    let mut i = located("MD01", "纠纷");
+    let mut i = fx.located("MD01", "纠纷");
     i.photos = (0..10).map(|_| png_photo()).collect();
     assert_err(
         try_report(i, resident()).await,
@@ -712,25 +730,25 @@ async fn refused_reports_write_nothing() {
         name: "领导".into(),
         scope: fx.scope(COUNTY),
     };
-    let i = located("MD01", "纠纷");
+    let i = fx.located("MD01", "纠纷");
     assert_err(try_report(i, leader).await, "event.role_not_allowed", 403);
 
     // Handled on the spot: only by the grid's worker.
-    let mut i = with_photo(located("SR01", "垃圾"));
+    let mut i = with_photo(fx.located("SR01", "垃圾"));
     i.handled_on_spot = Some("已清理".into());
     assert_err(
         try_report(i, resident()).await,
         "event.role_not_allowed",
         403,
     );
-    let mut i = with_photo(located("SR01", "垃圾"));
+    let mut i = with_photo(fx.located("SR01", "垃圾"));
     i.handled_on_spot = Some("已清理".into());
     assert_err(
         try_report(i, fx.caller("gw_a2")).await,
         "event.role_not_allowed",
         403,
     );
-    let mut i = with_photo(located("MD03", "欠薪"));
+    let mut i = with_photo(fx.located("MD03", "欠薪"));
     i.handled_on_spot = Some("已解决".into());
     // A level-3 event is not the grid's to handle on the spot.
     assert_err(
@@ -747,7 +765,7 @@ async fn refused_reports_write_nothing() {
 
     // The same in a transaction, then a good report: numbering starts at 1.
     let r = fx
-        .report(&resident(), with_photo(located("MD01", "纠纷")), now)
+        .report(&resident(), with_photo(fx.located("MD01", "纠纷")), now)
         .await
         .unwrap();
     assert_eq!(r.number, "SJ20250303-000001");
@@ -756,7 +774,7 @@ async fn refused_reports_write_nothing() {
     assert_eq!(h[0].attachment_ids().len(), 1);
 
     // The grid's worker handles one on the spot: two steps, waiting to be verified.
-    let mut i = with_photo(located("SR01", "垃圾"));
+    let mut i = with_photo(fx.located("SR01", "垃圾"));
     i.source = Source::Worker;
     i.handled_on_spot = Some("已清理".into());
     let r = fx.report(&fx.caller("gw_a1"), i, now).await.unwrap();
@@ -780,13 +798,13 @@ async fn refused_reports_write_nothing() {
 async fn double_submission_returns_the_first_event() {
     let fx = fixture().await;
     let now = at("2025-03-03T09:00:00+08:00");
-    let mut input = located("MD01", "邻里纠纷");
+    let mut input = fx.located("MD01", "邻里纠纷");
     input.submission_key = Some("client-key-1".into());
     let first = fx.report(&resident(), input, now).await.unwrap();
     assert!(!first.duplicate_submission);
     assert!(first.tracking_token.is_some());
 
-    let mut again = located("MD01", "邻里纠纷（重复点击）");
+    let mut again = fx.located("MD01", "邻里纠纷（重复点击）");
     again.submission_key = Some("client-key-1".into());
     again.photos = vec![png_photo()];
     let second = fx.report(&resident(), again, now + 1000).await.unwrap();
@@ -801,7 +819,7 @@ async fn double_submission_returns_the_first_event() {
     assert_eq!(fx.counts().await, [1, 1, 0, 1, 1]);
 
     // Another key is another event.
-    let mut other = located("MD01", "另一件事");
+    let mut other = fx.located("MD01", "另一件事");
     other.submission_key = Some("client-key-2".into());
     let third = fx.report(&resident(), other, now + 2000).await.unwrap();
     assert!(!third.duplicate_submission);
@@ -816,7 +834,7 @@ async fn full_loop_from_report_to_rating() {
     let fx = fixture().await;
     let cal = &fx.calendar;
     let t0 = at("2025-03-03T09:00:00+08:00");
-    let mut input = located("MD01", "邻居装修噪声纠纷");
+    let mut input = fx.located("MD01", "邻居装修噪声纠纷");
     input.reporter_name = Some("赵六".into());
     input.reporter_phone = Some("13700001111".into());
     let r = fx.report(&resident(), input, t0).await.unwrap();
@@ -980,7 +998,7 @@ async fn full_loop_from_report_to_rating() {
     assert_eq!(bytes, png_photo().bytes);
     // Not through another event.
     let other = fx
-        .report(&resident(), located("SR01", "垃圾"), t7)
+        .report(&resident(), fx.located("SR01", "垃圾"), t7)
         .await
         .unwrap();
     assert_err(
@@ -1020,7 +1038,7 @@ async fn wrong_role_or_state_is_refused_and_appends_nothing() {
     let fx = fixture().await;
     let t0 = at("2025-03-03T09:00:00+08:00");
     let r = fx
-        .report(&resident(), located("MD01", "邻里纠纷"), t0)
+        .report(&resident(), fx.located("MD01", "邻里纠纷"), t0)
         .await
         .unwrap();
     let (n, token) = (r.number.clone(), r.tracking_token.clone().unwrap());
@@ -1271,11 +1289,11 @@ async fn history_is_append_only_and_tampering_is_found() {
     let fx = fixture().await;
     let t0 = at("2025-03-03T09:00:00+08:00");
     let a = fx
-        .report(&resident(), located("MD01", "一"), t0)
+        .report(&resident(), fx.located("MD01", "一"), t0)
         .await
         .unwrap();
     let b = fx
-        .report(&resident(), located("MD01", "二"), t0 + 1)
+        .report(&resident(), fx.located("MD01", "二"), t0 + 1)
         .await
         .unwrap();
     fx.act("gw_a1", &b.number, accept(), &[], t0 + HOUR)
@@ -1341,24 +1359,24 @@ async fn inboxes_search_and_public_results() {
 
     // e1: reported at grid A1. e2: level 3, held by township A. e3: in township B.
     // e4: closed. e5: feedback given, waiting to be verified.
-    let mut i1 = located("MD01", "邻居吵架");
+    let mut i1 = fx.located("MD01", "邻居吵架");
     i1.reporter_name = Some("钱七".into());
     i1.reporter_phone = Some("13911112222".into());
     let e1 = fx.report(&resident(), i1, t0).await.unwrap().number;
     let e2 = fx
-        .report(&resident(), located("MD03", "欠薪"), t0 + 1)
+        .report(&resident(), fx.located("MD03", "欠薪"), t0 + 1)
         .await
         .unwrap()
         .number;
-    let mut i3 = located("SR01", "垃圾");
-    (i3.lat, i3.lon, i3.located_grid) = (Some(26.05), Some(119.25), Some(GRID_B1.into()));
+    let mut i3 = fx.located("SR01", "垃圾");
+    (i3.lat, i3.lon, i3.located_grid) = (Some(26.05), Some(119.25), Some(fx.grid(GRID_B1)));
     let e3 = fx.report(&resident(), i3, t0 + 2).await.unwrap().number;
-    let mut i4 = located("SR02", "道路脏");
+    let mut i4 = fx.located("SR02", "道路脏");
     i4.reporter_name = Some("孙八".into());
     i4.reporter_phone = Some("13633334444".into());
     let e4 = fx.report(&resident(), i4, t0 + 3).await.unwrap().number;
     let e5 = fx
-        .report(&resident(), located("JM02", "乱停车"), t0 + 4)
+        .report(&resident(), fx.located("JM02", "乱停车"), t0 + 4)
         .await
         .unwrap()
         .number;
@@ -1521,11 +1539,11 @@ async fn reminders_follow_the_light_and_leases_have_one_holder() {
     let fx = fixture().await;
     let t0 = at("2025-03-03T09:00:00+08:00");
     let r = fx
-        .report(&resident(), located("MD01", "纠纷"), t0)
+        .report(&resident(), fx.located("MD01", "纠纷"), t0)
         .await
         .unwrap();
     let closed = fx
-        .report(&resident(), located("SR01", "垃圾"), t0)
+        .report(&resident(), fx.located("SR01", "垃圾"), t0)
         .await
         .unwrap()
         .number;
@@ -1580,7 +1598,7 @@ async fn reminders_follow_the_light_and_leases_have_one_holder() {
     assert!(needing(due + DAY).await.is_empty());
     // A late first look goes straight to red.
     let r2 = fx
-        .report(&resident(), located("MD01", "又一件"), t0 + 1)
+        .report(&resident(), fx.located("MD01", "又一件"), t0 + 1)
         .await
         .unwrap();
     assert_eq!(needing(due + DAY).await, [(r2.number.clone(), Some("red"))]);
@@ -1617,7 +1635,7 @@ async fn calendar_years_are_saved_and_a_missing_year_is_flagged() {
 
     // Without 2027 the due time cannot be counted: flagged, not guessed.
     let r = fx
-        .report(&resident(), located("MD01", "年末纠纷"), late_dec)
+        .report(&resident(), fx.located("MD01", "年末纠纷"), late_dec)
         .await
         .unwrap();
     assert!(r.event.calendar_missing);
@@ -1667,7 +1685,7 @@ async fn calendar_years_are_saved_and_a_missing_year_is_flagged() {
     // With 2027 loaded a new report has its due times.
     fx.calendar = loaded;
     let r2 = fx
-        .report(&resident(), located("MD01", "年末纠纷二"), late_dec)
+        .report(&resident(), fx.located("MD01", "年末纠纷二"), late_dec)
         .await
         .unwrap();
     assert!(!r2.event.calendar_missing);

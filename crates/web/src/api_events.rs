@@ -284,7 +284,7 @@ async fn create(
         return Err(Error::invalid("event.location_invalid", "lat and lon are numbers").into());
     }
     let located_grid = match (r.lat, r.lon) {
-        (Some(lat), Some(lon)) => s.locate_index().locate(lon, lat).map(|g| g.code.clone()),
+        (Some(lat), Some(lon)) => s.locate_index().locate(lon, lat).cloned(),
         _ => None,
     };
     let key = r

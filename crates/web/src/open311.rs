@@ -860,8 +860,7 @@ async fn create_request(
         return refuse(403, "api_key is required to submit a request");
     };
     // The key first: a client without a valid one learns nothing else.
-    let mut c = state.db.conn().await?;
-    let Some(key) = store::key_by_secret(&mut c.handle(), secret).await? else {
+    let Some(key) = state.open311_key(secret).await? else {
         return refuse(403, "api_key is unknown or revoked");
     };
     let Some(service_code) = params.get("service_code") else {
@@ -869,15 +868,19 @@ async fn create_request(
     };
     // The service (category) itself is checked by the store inside the transaction, once;
     // its name is needed here only for a request without a description.
+    let cal = state.calendar();
+    let ctx = state.event_ctx(&cal);
     let description = match params.get("description") {
         Some(d) => d.to_string(),
-        None => match events::category(&mut c.handle(), service_code).await {
-            Ok(cat) => cat.name,
-            Err(e) if e.status == 400 => return refuse(400, &unknown_service(service_code)),
-            Err(e) => return Err(e),
-        },
+        None => {
+            let mut c = state.db.conn().await?;
+            match ctx.category(&mut c.handle(), service_code).await {
+                Ok(cat) => cat.name,
+                Err(e) if e.status == 400 => return refuse(400, &unknown_service(service_code)),
+                Err(e) => return Err(e),
+            }
+        }
     };
-    drop(c);
     let point = match (params.get("lat"), params.get("long")) {
         (None, None) => None,
         (Some(lat), Some(lon)) => match (
@@ -892,7 +895,7 @@ async fn create_request(
     let address = params.get("address_string").map(str::to_string);
     let (located_grid, chosen_grid) = match point {
         Some((lat, lon)) => match state.locate_index().locate(lon, lat) {
-            Some(g) => (Some(g.code.clone()), None),
+            Some(g) => (Some(g.clone()), None),
             None => {
                 return refuse(
                     400,
@@ -961,8 +964,6 @@ async fn create_request(
         name: format!("Open311: {}", key.name),
         scope: Scope::everything(),
     };
-    let cal = state.calendar();
-    let ctx = state.event_ctx(&cal);
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let reported = match events::report(&mut tx.handle(), &ctx, &caller, input, now).await {

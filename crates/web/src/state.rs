@@ -1,7 +1,8 @@
 //! Shared state of a server instance.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use wangge_domain::calendar::Calendar;
@@ -11,6 +12,8 @@ use wangge_domain::locate::LocateIndex;
 use wangge_store::events::{self, EventCtx};
 use wangge_store::seal::KeyRing;
 use wangge_store::territory::{self, GridRef};
+use wangge_store::auth::sha256_hex;
+use wangge_store::open311::{self, ApiKey};
 use wangge_store::{Db, nodes, now_ms};
 
 use crate::metrics::Metrics;
@@ -73,7 +76,15 @@ pub struct AppState {
     pub rules: Arc<Rules>,
     pub clock: Arc<Clock>,
     calendar: Arc<RwLock<Arc<Calendar>>>,
+    /// The category tree, loaded once with the first locate refresh (it changes only by migration).
+    categories: Arc<OnceLock<Vec<events::Category>>>,
+    /// Open311 keys seen lately, by the hash of their secret, with when they were read.
+    open311_keys: Arc<Mutex<HashMap<String, (ApiKey, i64)>>>,
 }
+
+/// How long a known Open311 key is trusted without asking the database again: a revoked key
+/// stops working within this time on every instance.
+const OPEN311_KEY_TTL_MS: i64 = 10_000;
 
 impl AppState {
     pub fn new(db: Db, config: WebConfig, keys: KeyRing) -> AppState {
@@ -89,6 +100,8 @@ impl AppState {
             rules: Arc::new(Rules::default()),
             clock: Arc::new(Clock::default()),
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::official()))),
+            categories: Arc::new(OnceLock::new()),
+            open311_keys: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -122,7 +135,35 @@ impl AppState {
             keys: &self.keys,
             calendar,
             rules: &self.rules,
+            categories: self.categories.get().map(Vec::as_slice).unwrap_or_default(),
         }
+    }
+
+    /// The live Open311 key with this secret. Only keys found are remembered, so guessing
+    /// secrets neither fills the memory nor skips the database.
+    pub async fn open311_key(&self, secret: &str) -> Result<Option<ApiKey>, wangge_domain::Error> {
+        let hash = sha256_hex(secret.trim());
+        let now = now_ms();
+        let cached = match self.open311_keys.lock() {
+            Ok(m) => m.get(&hash).cloned(),
+            Err(poisoned) => poisoned.into_inner().get(&hash).cloned(),
+        };
+        if let Some((key, read_at)) = cached
+            && now - read_at < OPEN311_KEY_TTL_MS
+        {
+            return Ok(Some(key));
+        }
+        let mut c = self.db.conn().await?;
+        let key = open311::key_by_secret(&mut c.handle(), secret).await?;
+        let mut m = match self.open311_keys.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        match &key {
+            Some(k) => m.insert(hash, (k.clone(), now)),
+            None => m.remove(&hash),
+        };
+        Ok(key)
     }
 
     /// The current index; cheap (an `Arc` clone).
@@ -138,6 +179,9 @@ impl AppState {
     pub async fn refresh_locate(&self) -> Result<(), wangge_domain::Error> {
         let mut c = self.db.conn().await?;
         let h = &mut c.handle();
+        if self.categories.get().is_none() {
+            let _ = self.categories.set(events::categories(h).await?);
+        }
         let current = nodes::generation(h).await?;
         if current == self.locate.generation.load(Ordering::Acquire) {
             return Ok(());
