@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use wangge_domain::basic::{House, HouseAddress, Org, Person};
+use wangge_domain::basic::{House, HouseAddress, HouseUse, Org, Person};
 use wangge_domain::{Error, Scope};
 
 use super::{Actor, Arg, Grid, GridProblem, execute, fetch_all, find_grid, houses, orgs, people};
@@ -174,6 +174,17 @@ impl<'k> Common<'k> {
     }
 }
 
+fn trimmed(a: &HouseAddress) -> HouseAddress {
+    HouseAddress {
+        building: a.building.trim().to_string(),
+        unit: a.unit.trim().to_string(),
+        room: a.room.trim().to_string(),
+    }
+}
+
+/// A row with its (house, household) and its reserved id.
+type Placed<'a> = (&'a PendingPerson, (Option<i64>, Option<i64>), i64);
+
 struct PendingPerson {
     row: u64,
     grid: Grid,
@@ -245,31 +256,177 @@ impl<'k> PeopleImport<'k> {
         Ok(Ok(()))
     }
 
-    async fn house_id(&mut self, grid: &Grid, a: &HouseAddress) -> Result<i64, Error> {
-        let key = (grid.id, a.clone());
-        if let Some(id) = self.houses.get(&key) {
-            return Ok(*id);
+    /// Finds or creates, in a few statements, the houses and households a batch names that the
+    /// caches do not hold yet.
+    async fn resolve_places(&mut self, batch: &[PendingPerson]) -> Result<(), Error> {
+        let mut want_houses: Vec<(&Grid, HouseAddress)> = Vec::new();
+        let mut seen_h = std::collections::HashSet::new();
+        for p in batch {
+            if let Some(a) = &p.person.house {
+                let a = trimmed(a);
+                let key = (p.grid.id, a.clone());
+                if !self.houses.contains_key(&key) && seen_h.insert(key) {
+                    want_houses.push((&p.grid, a));
+                }
+            }
         }
-        let id = houses::house_or_create(&mut self.c.tx.handle(), grid, a, self.c.now).await?;
-        self.houses.insert(key, id);
-        Ok(id)
-    }
+        if !want_houses.is_empty() {
+            let mut args = Vec::with_capacity(want_houses.len() * 4);
+            let mut tuples = Vec::with_capacity(want_houses.len());
+            for (g, a) in &want_houses {
+                let b = args.len();
+                tuples.push(format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4));
+                args.extend([
+                    Arg::from(g.id),
+                    a.building.as_str().into(),
+                    a.unit.as_str().into(),
+                    a.room.as_str().into(),
+                ]);
+            }
+            let sql = format!(
+                "SELECT id, grid_id, building, unit, room FROM houses WHERE (grid_id, building, unit, room) IN ({})",
+                tuples.join(", ")
+            );
+            let found: Vec<(i64, i64, String, String, String)> =
+                fetch_all(&mut self.c.tx.handle(), sql, args).await?;
+            for (id, grid_id, building, unit, room) in found {
+                self.houses.insert(
+                    (
+                        grid_id,
+                        HouseAddress {
+                            building,
+                            unit,
+                            room,
+                        },
+                    ),
+                    id,
+                );
+            }
+            let missing: Vec<&(&Grid, HouseAddress)> = want_houses
+                .iter()
+                .filter(|(g, a)| !self.houses.contains_key(&(g.id, a.clone())))
+                .collect();
+            if !missing.is_empty() {
+                let mut args = Vec::with_capacity(missing.len() * 8);
+                let mut rows = Vec::with_capacity(missing.len());
+                for (g, a) in &missing {
+                    let b = args.len();
+                    rows.push(format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, '', ${}, ${})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6,
+                        b + 7,
+                        b + 8,
+                        b + 8
+                    ));
+                    args.extend([
+                        Arg::from(g.id),
+                        g.path.as_str().into(),
+                        a.building.as_str().into(),
+                        a.unit.as_str().into(),
+                        a.room.as_str().into(),
+                        houses::address_text(a).into(),
+                        HouseUse::SelfOccupied.as_str().into(),
+                        self.c.now.into(),
+                    ]);
+                }
+                let sql = format!(
+                    "INSERT INTO houses (grid_id, path, building, unit, room, address, use_kind, owner_name, created_at, updated_at) \
+                     VALUES {} RETURNING id, grid_id, building, unit, room",
+                    rows.join(", ")
+                );
+                let made: Vec<(i64, i64, String, String, String)> =
+                    fetch_all(&mut self.c.tx.handle(), sql, args).await?;
+                for (id, grid_id, building, unit, room) in made {
+                    self.houses.insert(
+                        (
+                            grid_id,
+                            HouseAddress {
+                                building,
+                                unit,
+                                room,
+                            },
+                        ),
+                        id,
+                    );
+                }
+            }
+        }
 
-    async fn household_id(
-        &mut self,
-        grid: &Grid,
-        no: &str,
-        house_id: Option<i64>,
-    ) -> Result<i64, Error> {
-        let key = (grid.id, no.trim().to_string());
-        if let Some(id) = self.households.get(&key) {
-            return Ok(*id);
+        let mut want: Vec<(&Grid, String, Option<i64>)> = Vec::new();
+        let mut seen_hh = std::collections::HashSet::new();
+        for p in batch {
+            if let Some(no) = &p.person.household_no {
+                let key = (p.grid.id, no.trim().to_string());
+                if !self.households.contains_key(&key) && seen_hh.insert(key.clone()) {
+                    let house = p
+                        .person
+                        .house
+                        .as_ref()
+                        .and_then(|a| self.houses.get(&(p.grid.id, trimmed(a))).copied());
+                    want.push((&p.grid, key.1, house));
+                }
+            }
         }
-        let id =
-            houses::household_or_create(&mut self.c.tx.handle(), grid, no, house_id, self.c.now)
-                .await?;
-        self.households.insert(key, id);
-        Ok(id)
+        if want.is_empty() {
+            return Ok(());
+        }
+        let mut args = Vec::with_capacity(want.len() * 2);
+        let mut tuples = Vec::with_capacity(want.len());
+        for (g, no, _) in &want {
+            let b = args.len();
+            tuples.push(format!("(${}, ${})", b + 1, b + 2));
+            args.extend([Arg::from(g.id), no.as_str().into()]);
+        }
+        let sql = format!(
+            "SELECT id, grid_id, household_no FROM households WHERE (grid_id, household_no) IN ({})",
+            tuples.join(", ")
+        );
+        let found: Vec<(i64, i64, String)> = fetch_all(&mut self.c.tx.handle(), sql, args).await?;
+        for (id, grid_id, no) in found {
+            self.households.insert((grid_id, no), id);
+        }
+        let missing: Vec<&(&Grid, String, Option<i64>)> = want
+            .iter()
+            .filter(|(g, no, _)| !self.households.contains_key(&(g.id, no.clone())))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut args = Vec::with_capacity(missing.len() * 5);
+        let mut rows = Vec::with_capacity(missing.len());
+        for (g, no, house) in &missing {
+            let b = args.len();
+            rows.push(format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5
+            ));
+            args.extend([
+                Arg::from(g.id),
+                g.path.as_str().into(),
+                no.as_str().into(),
+                (*house).into(),
+                self.c.now.into(),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO households (grid_id, path, household_no, house_id, created_at) VALUES {} \
+             RETURNING id, grid_id, household_no",
+            rows.join(", ")
+        );
+        let made: Vec<(i64, i64, String)> = fetch_all(&mut self.c.tx.handle(), sql, args).await?;
+        for (id, grid_id, no) in made {
+            self.households.insert((grid_id, no), id);
+        }
+        Ok(())
     }
 
     async fn flush(&mut self) -> Result<(), Error> {
@@ -311,32 +468,68 @@ impl<'k> PeopleImport<'k> {
         if good.is_empty() {
             return Ok(());
         }
+        self.resolve_places(&good).await?;
         let mut places = Vec::with_capacity(good.len());
         for p in &good {
             let house_id = match &p.person.house {
-                Some(a) => Some(self.house_id(&p.grid, a).await?),
+                Some(a) => Some(
+                    self.houses
+                        .get(&(p.grid.id, trimmed(a)))
+                        .copied()
+                        .ok_or_else(|| Error::internal("a house was not resolved"))?,
+                ),
                 None => None,
             };
             let household_id = match &p.person.household_no {
-                Some(no) => Some(self.household_id(&p.grid, no, house_id).await?),
+                Some(no) => Some(
+                    self.households
+                        .get(&(p.grid.id, no.trim().to_string()))
+                        .copied()
+                        .ok_or_else(|| Error::internal("a household was not resolved"))?,
+                ),
                 None => None,
             };
             places.push((house_id, household_id));
         }
         let ids = super::reserve_ids(&mut self.c.tx.handle(), "people", good.len()).await?;
-        let mut args = Vec::with_capacity(good.len() * people::INSERT_ARITY);
-        for ((p, (house_id, household_id)), id) in good.iter().zip(places).zip(&ids) {
-            args.extend(people::insert_values(
-                self.c.keys,
-                *id,
-                &p.grid,
-                &p.person,
-                p.id_index.clone(),
-                house_id,
-                household_id,
-                self.c.now,
-            )?);
-        }
+        let rows: Vec<Placed<'_>> = good
+            .iter()
+            .zip(places)
+            .zip(ids)
+            .map(|((p, place), id)| (p, place, id))
+            .collect();
+        let (keys, now) = (self.c.keys, self.c.now);
+        let values_of = |part: &[Placed<'_>]| {
+            let mut out = Vec::with_capacity(part.len() * people::INSERT_ARITY);
+            for (p, (house_id, household_id), id) in part {
+                out.extend(people::insert_values(
+                    keys,
+                    *id,
+                    &p.grid,
+                    &p.person,
+                    p.id_index.clone(),
+                    *house_id,
+                    *household_id,
+                    now,
+                )?);
+            }
+            Ok::<_, Error>(out)
+        };
+        // Sealing is most of the CPU an import spends: a large batch is sealed in two halves
+        // on two threads (a few milliseconds; the import is a batch job).
+        let args = if rows.len() >= 200 {
+            let (a, b) = rows.split_at(rows.len() / 2);
+            let (ra, rb) = std::thread::scope(|s| {
+                let hb = s.spawn(|| values_of(b));
+                let ra = values_of(a);
+                (ra, hb.join())
+            });
+            let mut args = ra?;
+            args.extend(rb.map_err(|_| Error::internal("sealing a batch failed"))??);
+            args
+        } else {
+            values_of(&rows)?
+        };
         let sql = format!(
             "INSERT INTO people ({}) VALUES {}",
             people::INSERT_COLUMNS,

@@ -25,6 +25,7 @@ pub mod import;
 pub mod objects;
 pub mod orgs;
 pub mod people;
+pub mod web_support;
 
 use serde::Serialize;
 use sqlx::postgres::PgRow;
@@ -113,6 +114,49 @@ macro_rules! bind_all {
     }};
 }
 
+/// SQLite placeholders for run-time SQL. SQLite keeps numbered or named parameters in a list it
+/// scans on every look-up (also per bind), which makes a multi-row INSERT of thousands of
+/// values quadratic; plain `?` is bound by position. So `$1 … $n` used once each and in order
+/// become `?`; anything else keeps its number as `?N`. Our run-time SQL has no `$` in literals
+/// (values are always bound).
+fn sqlite_numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut in_order = true;
+    let mut expected = 1u64;
+    let bytes = sql.as_bytes();
+    let mut i = 0;
+    let mut numbers = Vec::new();
+    while i < bytes.len() {
+        if bytes[i] == b'$' {
+            let start = i + 1;
+            let mut end = start;
+            while end < bytes.len() && bytes[end].is_ascii_digit() {
+                end += 1;
+            }
+            let n: u64 = sql[start..end].parse().unwrap_or(0);
+            if n != expected {
+                in_order = false;
+            }
+            expected += 1;
+            numbers.push((i, end));
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    let mut last = 0;
+    for (dollar, end) in numbers {
+        out.push_str(&sql[last..dollar]);
+        out.push('?');
+        if !in_order {
+            out.push_str(&sql[dollar + 1..end]);
+        }
+        last = end;
+    }
+    out.push_str(&sql[last..]);
+    out
+}
+
 /// Runs a SELECT built at run time (only from our own fragments; values are bound).
 pub(crate) async fn fetch_all<T>(
     h: &mut Handle<'_>,
@@ -124,9 +168,12 @@ where
 {
     match h {
         Handle::Sqlite(c) => {
-            bind_all!(sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql)), args)
-                .fetch_all(&mut **c)
-                .await
+            bind_all!(
+                sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sqlite_numbered(&sql))),
+                args
+            )
+            .fetch_all(&mut **c)
+            .await
         }
         Handle::Postgres(c) => {
             bind_all!(sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql)), args)
@@ -140,10 +187,13 @@ where
 /// Runs a statement built at run time; returns rows affected.
 pub(crate) async fn execute(h: &mut Handle<'_>, sql: String, args: Vec<Arg>) -> Result<u64, Error> {
     match h {
-        Handle::Sqlite(c) => bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
-            .execute(&mut **c)
-            .await
-            .map(|r| r.rows_affected()),
+        Handle::Sqlite(c) => bind_all!(
+            sqlx::query(sqlx::AssertSqlSafe(sqlite_numbered(&sql))),
+            args
+        )
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()),
         Handle::Postgres(c) => bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
             .execute(&mut **c)
             .await
@@ -483,4 +533,20 @@ pub async fn counts(
     c.by_tag
         .sort_by_key(|(g, _)| KeyGroup::ALL.iter().position(|x| x == g));
     Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_numbered;
+
+    #[test]
+    fn placeholders_for_sqlite() {
+        assert_eq!(
+            sqlite_numbered("a = $1 AND b IN ($2, $3)"),
+            "a = ? AND b IN (?, ?)"
+        );
+        assert_eq!(sqlite_numbered("($1, $2, $2)"), "(?1, ?2, ?2)");
+        assert_eq!(sqlite_numbered("x = $2 OR y = $1"), "x = ?2 OR y = ?1");
+        assert_eq!(sqlite_numbered("no params"), "no params");
+    }
 }

@@ -1,0 +1,33 @@
+//! What the edit forms need beside the masked reads: the current plaintext of a secret, so a
+//! form left blank keeps the stored value. The value goes straight back into the update and is
+//! never shown, so no audit row is written (showing a value is [`super::reveal`]'s job).
+
+use wangge_domain::{Error, Scope};
+
+use super::Secret;
+use crate::db::{Handle, sql_error};
+use crate::seal::{Aad, KeyRing};
+
+/// The plaintext of one secret of a record in scope (`None` when the record has none).
+pub async fn current_secret(
+    h: &mut Handle<'_>,
+    keys: &KeyRing,
+    scope: &Scope,
+    secret: Secret,
+    id: i64,
+) -> Result<Option<String>, Error> {
+    let (table, sealed_col, aad_col) = secret.place();
+    let sql = format!("SELECT {sealed_col} FROM {table} WHERE id = $1 AND path LIKE $2");
+    let found: Option<Option<String>> = q!(h, scalar fetch_optional, Option<String>,
+        sqlx::AssertSqlSafe(sql), id, scope.like_pattern())
+    .map_err(sql_error)?;
+    let Some(sealed) = found else {
+        return Err(Error::not_found(
+            "basic.not_found",
+            format!("no {table} record {id} in your area"),
+        ));
+    };
+    sealed
+        .map(|s| keys.open(&s, &Aad::new(table, aad_col, &id.to_string())))
+        .transpose()
+}
