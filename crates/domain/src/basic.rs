@@ -6,6 +6,7 @@
 //! Each enum has one stable English code (`as_str`/`parse`, used in the database, the API and the
 //! import files' English headers) and a Chinese label (`label_zh`, used by the UI and templates).
 
+pub mod access;
 pub mod demo;
 pub mod ident;
 pub mod pinyin;

@@ -1,6 +1,7 @@
 //! zh-CN by default, English as a switch. Every string the UI shows comes from this table.
 
 mod analysis;
+mod basic;
 mod calendar;
 mod intake;
 mod work;
@@ -106,6 +107,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(work::ENTRIES)
         .chain(analysis::ENTRIES)
         .chain(calendar::ENTRIES)
+        .chain(basic::ENTRIES)
 }
 
 /// (key, 中文, English)

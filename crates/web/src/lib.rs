@@ -1,6 +1,7 @@
 //! The HTTP server: browser pages, the JSON API under `/api/v1`, assets, health and metrics.
 
 pub mod api;
+pub mod api_basic;
 pub mod api_events;
 pub mod assets;
 pub mod auth;
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(api::routes())
         .merge(api_events::routes())
+        .merge(api_basic::routes())
         .merge(open311::routes())
         .merge(scheduler::routes())
         .merge(assets::routes())

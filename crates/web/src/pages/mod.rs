@@ -1,6 +1,7 @@
 //! Browser pages: full pages rendered with askama, zh-CN by default.
 
 mod analysis;
+pub mod basic;
 mod calendar;
 mod check;
 mod events;
@@ -46,6 +47,21 @@ impl Layout {
 
     pub fn can_manage_users(&self) -> bool {
         self.me.as_ref().is_some_and(Principal::can_manage_users)
+    }
+
+    /// Whether the nav shows the basic information register.
+    pub fn may_read_basic(&self) -> bool {
+        self.me
+            .as_ref()
+            .and_then(Principal::role)
+            .is_some_and(wangge_domain::basic::access::may_read)
+    }
+
+    pub fn may_audit(&self) -> bool {
+        self.me
+            .as_ref()
+            .and_then(Principal::role)
+            .is_some_and(wangge_domain::basic::access::may_audit)
     }
 
     /// The `err.*` texts of the table as JSON (`{code: text}`), for scripts that show API errors.
@@ -224,6 +240,7 @@ pub fn routes() -> Router<AppState> {
         .merge(events::routes())
         .merge(analysis::routes())
         .merge(calendar::routes())
+        .merge(basic::routes())
         .layer(middleware::from_fn(html_errors))
 }
 
