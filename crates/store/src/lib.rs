@@ -12,6 +12,7 @@ pub mod events;
 pub mod nodes;
 pub mod open311;
 pub mod ratelimit;
+pub mod reseal;
 pub mod seal;
 pub mod territory;
 pub mod testdb;
