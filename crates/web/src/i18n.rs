@@ -3,6 +3,7 @@
 mod analysis;
 mod basic;
 mod calendar;
+mod imports;
 mod intake;
 mod work;
 
@@ -107,6 +108,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(work::ENTRIES)
         .chain(analysis::ENTRIES)
         .chain(calendar::ENTRIES)
+        .chain(imports::ENTRIES)
         .chain(basic::ENTRIES)
 }
 

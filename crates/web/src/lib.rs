@@ -6,7 +6,9 @@ pub mod api_events;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod export;
 pub mod i18n;
+pub mod import;
 pub mod metrics;
 pub mod open311;
 pub mod openapi;
@@ -27,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(api_events::routes())
         .merge(api_basic::routes())
+        .merge(pages::imports::api_routes())
         .merge(open311::routes())
         .merge(scheduler::routes())
         .merge(assets::routes())

@@ -6,6 +6,7 @@ mod calendar;
 mod check;
 mod events;
 mod grid;
+pub mod imports;
 mod intake;
 mod map;
 mod session;
@@ -240,6 +241,7 @@ pub fn routes() -> Router<AppState> {
         .merge(events::routes())
         .merge(analysis::routes())
         .merge(calendar::routes())
+        .merge(imports::routes())
         .merge(basic::routes())
         .layer(middleware::from_fn(html_errors))
 }
