@@ -84,7 +84,7 @@ pub fn page_json(items: Vec<Value>, last_id: Option<i64>, full: bool) -> Value {
     })
 }
 
-fn history_json(rows: &[history::HistoryRow]) -> Vec<Value> {
+pub fn history_json(rows: &[history::HistoryRow]) -> Vec<Value> {
     rows.iter()
         .map(|r| json!({"action": r.action, "actor": r.actor_name, "at": rfc3339(r.at)}))
         .collect()

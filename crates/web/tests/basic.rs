@@ -402,12 +402,7 @@ async fn edit_keeps_secrets_and_tags_are_for_keepers() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (_, v) = f
-        .api(
-            "gw_a1",
-            Method::GET,
-            &format!("/api/v1/people?tag=disabled"),
-            None,
-        )
+        .api("gw_a1", Method::GET, "/api/v1/people?tag=disabled", None)
         .await;
     assert_eq!(v["items"].as_array().unwrap().len(), 1);
 
@@ -442,4 +437,111 @@ async fn edit_keeps_secrets_and_tags_are_for_keepers() {
     assert_eq!(v["items"].as_array().unwrap().len(), 0);
     let (_, page) = f.page("gw_a1", &format!("/people/{pid}")).await;
     assert!(page.contains("data-testid=\"person-removed\""));
+}
+
+#[tokio::test]
+async fn houses_orgs_and_objects() {
+    let f = fixture().await;
+    // A point in the sibling grid is refused on the point's field.
+    let house = json!({"grid_code": A1, "building": "3", "unit": "2", "room": "501",
+        "use_kind": "rented", "owner_name": "房东甲", "owner_phone": "13511112222",
+        "lon": 119.15, "lat": 26.05, "tenant_name": "租客乙", "rental_start": "2025-01-01"});
+    let (s, v) = f
+        .api("gw_a1", Method::POST, "/api/v1/houses", Some(house.clone()))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["details"]["fields"][0]["field"], "lon", "{v}");
+    let mut inside = house.clone();
+    inside["lon"] = json!(119.05);
+    let (s, v) = f
+        .api("gw_a1", Method::POST, "/api/v1/houses", Some(inside))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let hid = v["id"].as_i64().unwrap();
+    let (s, page) = f.page("gw_a1", &format!("/houses/{hid}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("租客乙") && !page.contains("13511112222"));
+    let (_, page) = f.page("gw_a1", "/houses?q=501").await;
+    assert!(page.contains(&format!("/houses/{hid}")), "{page}");
+    let (s, _) = f.page("gw_a2", &format!("/houses/{hid}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = f
+        .api(
+            "gw_a1",
+            Method::POST,
+            &format!("/api/v1/houses/{hid}/reveal"),
+            Some(json!({"secret": "house_owner_phone", "reason": "联系房东核实"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["value"], "13511112222");
+
+    // Organisations filter by kind and key supervision.
+    for (name, kind, key) in [("甲公司", "enterprise", true), ("乙小学", "school", false)] {
+        let (s, v) = f
+            .api(
+                "gw_a1",
+                Method::POST,
+                "/api/v1/orgs",
+                Some(
+                    json!({"grid_code": A1, "name": name, "kind": kind, "contact_name": "联系人",
+                    "address": "某路1号", "key_supervised": key, "safety_grade": "B"}),
+                ),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let (_, v) = f
+        .api(
+            "gw_a1",
+            Method::GET,
+            "/api/v1/orgs?key_supervised=true",
+            None,
+        )
+        .await;
+    let names: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["甲公司"]);
+    let (_, page) = f.page("gw_a1", "/orgs?kind=school").await;
+    assert!(page.contains("乙小学") && !page.contains("甲公司"));
+
+    // Objects: the point must lie in the grid; filters by condition.
+    let (s, _, page) = f
+        .form(
+            "gw_a1",
+            "/objects/new",
+            FORM,
+            form_body(&[
+                ("grid_code", A1),
+                ("code", "HY-001"),
+                ("kind", "hydrant"),
+                ("lon", "119.35"),
+                ("lat", "26.05"),
+            ]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(page.contains("data-testid=\"field-error\" data-field=\"lon\""));
+    let (s, v) = f
+        .api(
+            "gw_a1",
+            Method::POST,
+            "/api/v1/objects",
+            Some(json!({"grid_code": A1, "code": "HY-001", "kind": "hydrant",
+                "lon": 119.05, "lat": 26.05, "condition": "damaged"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, page) = f.page("gw_a1", "/objects?condition=damaged").await;
+    assert!(page.contains("HY-001"));
+    let (_, page) = f.page("gw_a1", "/objects?condition=good").await;
+    assert!(!page.contains("HY-001"));
+    let (_, v) = f.api("gw_a1", Method::GET, "/api/v1/counts", None).await;
+    assert_eq!(v["houses"], 1, "{v}");
+    assert_eq!(v["orgs"], 2);
+    assert_eq!(v["objects"], 1);
 }

@@ -21,7 +21,9 @@ use super::{
     next_href, no_store, node_options, num_text, opt_text, parse_after, parse_id, read_form,
     reveal_secret, status_of, under_path,
 };
-use crate::api_basic::{RevealReq, fields_of, limit_of, page_json, revealed_json, saved};
+use crate::api_basic::{
+    RevealReq, fields_of, history_json, limit_of, page_json, revealed_json, saved,
+};
 use crate::auth::Me;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Tr};
@@ -558,9 +560,11 @@ async fn api_get(
     let h = &mut c.handle();
     let r = houses::get(h, &scope, id).await?;
     let occupants = houses::occupants(h, &s.keys, &scope, id).await?;
+    let hist = history::of(h, &scope, history::Table::Houses, id).await?;
     let mut v = json!(r);
     if let Some(o) = v.as_object_mut() {
         o.insert("occupants".into(), json!(occupants));
+        o.insert("history".into(), json!(history_json(&hist)));
     }
     Ok(Json(v))
 }
