@@ -3,7 +3,8 @@
 //!
 //! # Sealed values
 //!
-//! A sealed value is the text `v1:<key_id>:<base64(nonce ‖ ciphertext ‖ tag)>`: AES-256-GCM under
+//! A sealed value is the text `v1:<key_id>:<base64(nonce ‖ ciphertext ‖ tag)>`: AES-256-GCM (or
+//! SM4-GCM, for a key marked `sm4`: the key id names the key and so the cipher) under
 //! the ring's active key with a fresh random 12-byte nonce (from the OS, never a counter), and as
 //! associated data the value's place — table, column and row — so a value copied to another row
 //! or column no longer opens. The associated data is `"wangge.seal.v1\0"` followed by table,
@@ -21,6 +22,7 @@
 //! index 00112233…(64 hex)   # optional: the blind-index key
 //! k1 0123456789abcdef…(64 hex characters = 32 bytes)
 //! k2 fedcba9876543210…
+//! k3 sm4 0123456789abcdef…(32 hex characters = 16 bytes: an SM4-GCM key)
 //! active k2                 # optional: default is the last key listed
 //! ```
 //!
@@ -94,14 +96,84 @@ fn push_prefixed(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
+/// The authenticated cipher a key is used with. The key id inside a sealed value names the key,
+/// and so the cipher: rings may mix both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CipherKind {
+    /// AES-256-GCM, 32-byte keys: the default.
+    Aes256Gcm,
+    /// SM4-GCM (GB/T 32907 block cipher in GCM, 12-byte nonce, 16-byte tag), 16-byte keys:
+    /// key lines `<key_id> sm4 <32 hex>`.
+    Sm4Gcm,
+}
+
+impl CipherKind {
+    fn key_len(self) -> usize {
+        match self {
+            CipherKind::Aes256Gcm => 32,
+            CipherKind::Sm4Gcm => 16,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CipherKind::Aes256Gcm => "aes",
+            CipherKind::Sm4Gcm => "sm4",
+        }
+    }
+}
+
+type Sm4Gcm = aes_gcm::AesGcm<sm4::Sm4, aes_gcm::aead::consts::U12>;
+
+#[derive(Clone)]
+enum Cipher {
+    Aes(Box<Aes256Gcm>),
+    Sm4(Box<Sm4Gcm>),
+}
+
+impl Cipher {
+    fn new(kind: CipherKind, key: &[u8]) -> Result<Cipher, Error> {
+        let bad = |_| Error::internal("a key has the wrong length for its cipher");
+        Ok(match kind {
+            CipherKind::Aes256Gcm => {
+                Cipher::Aes(Box::new(Aes256Gcm::new_from_slice(key).map_err(bad)?))
+            }
+            CipherKind::Sm4Gcm => Cipher::Sm4(Box::new(Sm4Gcm::new_from_slice(key).map_err(bad)?)),
+        })
+    }
+
+    fn encrypt(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        payload: Payload<'_, '_>,
+    ) -> Result<Vec<u8>, aes_gcm::aead::Error> {
+        match self {
+            Cipher::Aes(c) => c.encrypt(nonce.into(), payload),
+            Cipher::Sm4(c) => c.encrypt(nonce.into(), payload),
+        }
+    }
+
+    fn decrypt(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        payload: Payload<'_, '_>,
+    ) -> Result<Vec<u8>, aes_gcm::aead::Error> {
+        match self {
+            Cipher::Aes(c) => c.decrypt(nonce.into(), payload),
+            Cipher::Sm4(c) => c.decrypt(nonce.into(), payload),
+        }
+    }
+}
+
 #[derive(Clone)]
 struct RingKey {
     id: String,
-    cipher: Aes256Gcm,
+    kind: CipherKind,
+    cipher: Cipher,
 }
 
-/// A set of 32-byte AES keys, each named by a short key id, exactly one of them active, plus the
-/// blind-index key. `Debug` shows the key ids only.
+/// A set of keys (32-byte AES or 16-byte SM4), each named by a short key id, exactly one of them
+/// active, plus the blind-index key. `Debug` shows the key ids only.
 #[derive(Clone)]
 pub struct KeyRing {
     keys: Vec<RingKey>,
@@ -134,6 +206,19 @@ fn valid_key_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         && id != "active"
         && id != "index"
+}
+
+/// Parses `2 × len` hex characters into `len` bytes; the error never repeats the text.
+fn parse_hex_len(hex_text: &str, len: usize) -> Result<Vec<u8>, String> {
+    if hex_text.chars().count() != 2 * len {
+        return Err(format!(
+            "must be {} hex characters ({len} bytes), found {} characters",
+            2 * len,
+            hex_text.chars().count()
+        ));
+    }
+    hex::decode(hex_text)
+        .map_err(|_| "contains characters that are not hex digits (0-9, a-f)".to_string())
 }
 
 /// Parses 64 hex characters into 32 bytes; the error never repeats the text.
@@ -170,7 +255,7 @@ impl KeyRing {
     }
 
     fn parse(text: &str, source: &str) -> Result<KeyRing, Error> {
-        let mut raw: Vec<(String, [u8; 32])> = Vec::new();
+        let mut raw: Vec<(String, CipherKind, Vec<u8>)> = Vec::new();
         let mut active: Option<(usize, String)> = None;
         let mut index_key: Option<[u8; 32]> = None;
 
@@ -196,28 +281,33 @@ impl KeyRing {
                             .map_err(|m| err(format!("the index key {m}")))?;
                         index_key = Some(key);
                     }
-                    [id, hex_text] => {
+                    [id, hex_text] | [id, "aes" | "sm4", hex_text] => {
+                        let kind = if tokens.get(1) == Some(&"sm4") {
+                            CipherKind::Sm4Gcm
+                        } else {
+                            CipherKind::Aes256Gcm
+                        };
                         if !valid_key_id(id) {
                             return Err(err(format!(
                                 "{id:?} is not a key id (1-{MAX_KEY_ID_LEN} characters of A-Z a-z 0-9 _ -)"
                             )));
                         }
-                        if raw.iter().any(|(k, _)| k == id) {
+                        if raw.iter().any(|(k, _, _)| k == id) {
                             return Err(err(format!("key id {id} is listed twice")));
                         }
-                        let key =
-                            parse_key_hex(hex_text).map_err(|m| err(format!("key {id} {m}")))?;
-                        if let Some((other, _)) = raw.iter().find(|(_, k)| *k == key) {
+                        let key = parse_hex_len(hex_text, kind.key_len())
+                            .map_err(|m| err(format!("key {id} {m}")))?;
+                        if let Some((other, _, _)) = raw.iter().find(|(_, _, k)| *k == key) {
                             return Err(err(format!(
                                 "key {id} is the same key as {other}; generate a new one"
                             )));
                         }
-                        raw.push(((*id).to_string(), key));
+                        raw.push(((*id).to_string(), kind, key));
                     }
                     _ => {
                         return Err(err(
-                            "expected `<key_id> <64 hex characters>`, `active <key_id>` or \
-                             `index <64 hex characters>`"
+                            "expected `<key_id> <64 hex characters>`, `<key_id> sm4 <32 hex \
+                             characters>`, `active <key_id>` or `index <64 hex characters>`"
                                 .into(),
                         ));
                     }
@@ -225,7 +315,7 @@ impl KeyRing {
             }
         }
 
-        let Some((_, first_key)) = raw.first() else {
+        let Some((_, _, first_key)) = raw.first() else {
             return Err(keys_invalid(
                 source,
                 "no keys: expected at least one line `<key_id> <64 hex characters>`",
@@ -240,7 +330,7 @@ impl KeyRing {
             }
         };
         let active = match active {
-            Some((n, id)) => raw.iter().position(|(k, _)| *k == id).ok_or_else(|| {
+            Some((n, id)) => raw.iter().position(|(k, _, _)| *k == id).ok_or_else(|| {
                 keys_invalid(
                     source,
                     format!("line {n}: the active key {id:?} is not in the ring"),
@@ -250,11 +340,14 @@ impl KeyRing {
         };
         let keys = raw
             .into_iter()
-            .map(|(id, key)| RingKey {
-                id,
-                cipher: Aes256Gcm::new(&key.into()),
+            .map(|(id, kind, key)| {
+                Ok(RingKey {
+                    id,
+                    kind,
+                    cipher: Cipher::new(kind, &key)?,
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, Error>>()?;
         Ok(KeyRing {
             keys,
             active,
@@ -367,6 +460,11 @@ impl KeyRing {
         self.keys.get(self.active).map_or("", |k| k.id.as_str())
     }
 
+    /// The cipher of a key in the ring.
+    pub fn cipher_of(&self, key_id: &str) -> Option<CipherKind> {
+        self.keys.iter().find(|k| k.id == key_id).map(|k| k.kind)
+    }
+
     /// All key ids, in the order listed.
     pub fn key_ids(&self) -> impl Iterator<Item = &str> {
         self.keys.iter().map(|k| k.id.as_str())
@@ -384,7 +482,7 @@ impl KeyRing {
         let ciphertext = key
             .cipher
             .encrypt(
-                &nonce.into(),
+                &nonce,
                 Payload {
                     msg: plaintext.as_bytes(),
                     aad: &aad_bytes,
@@ -422,7 +520,7 @@ impl KeyRing {
         let plain = key
             .cipher
             .decrypt(
-                &nonce.into(),
+                &nonce,
                 Payload {
                     msg: ciphertext,
                     aad: &aad_bytes,
@@ -834,6 +932,78 @@ mod tests {
         let other = KeyRing::generate_file(&path.with_file_name("other.txt")).unwrap();
         assert!(other.open(&sealed, &place("r1")).is_err());
         std::fs::remove_dir_all(path.parent().unwrap().parent().unwrap()).unwrap();
+    }
+
+    const S3: &str = "0123456789abcdeffedcba9876543210";
+
+    #[test]
+    fn sm4_gcm_known_answer() {
+        // RFC 8998, appendix A.1 (SM4-GCM).
+        let key = hex::decode(S3).unwrap();
+        let c = Cipher::new(CipherKind::Sm4Gcm, &key).unwrap();
+        let nonce: [u8; NONCE_LEN] = hex::decode("00001234567800000000ABCD")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let aad = hex::decode("FEEDFACEDEADBEEFFEEDFACEDEADBEEFABADDAD2").unwrap();
+        let plain = hex::decode(
+            "AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBCCCCCCCCCCCCCCCCDDDDDDDDDDDDDDDD\
+             EEEEEEEEEEEEEEEEFFFFFFFFFFFFFFFFEEEEEEEEEEEEEEEEAAAAAAAAAAAAAAAA",
+        )
+        .unwrap();
+        let out = c
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: &plain,
+                    aad: &aad,
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            hex::encode_upper(&out),
+            "17F399F08C67D5EE19D0DC9969C4BB7D5FD46FD3756489069157B282BB200735\
+             D82710CA5C22F0CCFA7CBF93D496AC15A56834CBCF98C397B4024A2691233B8D\
+             83DE3541E4C2B58177E065A9BF7B62EC"
+        );
+    }
+
+    #[test]
+    fn sm4_keys() {
+        let ring = KeyRing::from_text(&format!("k1 {K1}\nk3 sm4 {S3}")).unwrap();
+        assert_eq!(ring.active_key_id(), "k3");
+        assert_eq!(ring.cipher_of("k3"), Some(CipherKind::Sm4Gcm));
+        assert_eq!(ring.cipher_of("k1"), Some(CipherKind::Aes256Gcm));
+        let sealed = ring.seal("350102199001011234", &place("r1")).unwrap();
+        assert!(sealed.starts_with("v1:k3:"));
+        assert_eq!(
+            ring.open(&sealed, &place("r1")).unwrap(),
+            "350102199001011234"
+        );
+        assert_eq!(
+            ring.open(&sealed, &place("r2")).unwrap_err().code,
+            "seal.open_failed"
+        );
+        // The key id picks the cipher: an AES value in the same ring still opens.
+        let aes = ring1().seal("x", &place("r1")).unwrap();
+        assert_eq!(ring.open(&aes, &place("r1")).unwrap(), "x");
+        // An AES key with the SM4 key's id does not open it.
+        let impostor = KeyRing::from_text(&format!("k3 {K2}")).unwrap();
+        assert!(impostor.open(&sealed, &place("r1")).is_err());
+        // Explicit `aes`, wrong lengths, unknown ciphers.
+        assert!(KeyRing::from_text(&format!("k1 aes {K1}")).is_ok());
+        for (text, want) in [
+            (
+                format!("k3 sm4 {K1}"),
+                "line 1: key k3 must be 32 hex characters (16 bytes)",
+            ),
+            (format!("k1 aes {S3}"), "line 1: key k1 must be 64 hex"),
+            (format!("k1 des {S3}"), "line 1: expected"),
+        ] {
+            let e = KeyRing::from_text(&text).unwrap_err();
+            assert!(e.message.contains(want), "{text}: {}", e.message);
+            assert!(!e.message.contains(&S3[..16]));
+        }
     }
 
     #[test]

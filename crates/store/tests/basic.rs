@@ -1434,3 +1434,68 @@ async fn reseal_moves_everything_to_the_active_key() {
     assert_eq!(rotates.len(), 2);
     assert_eq!(audit::verify(h).await.unwrap().1, vec![]);
 }
+
+#[tokio::test]
+async fn rotate_to_an_sm4_key() {
+    let t = setup().await;
+    let all = Scope::everything();
+    let s3 = "0123456789abcdeffedcba9876543210";
+    let p = person(GRID_1, "郑一", 91);
+    let id = insert(&t.db, &ring1(), &all, &p).await.unwrap();
+    let both = KeyRing::from_text(&format!("index {IDX}\nk1 {K1}\nk3 sm4 {s3}")).unwrap();
+    let counts =
+        wangge_store::reseal::reseal_all(&t.db, &both, &Actor::system("cli"), 100, &mut |_, _| {})
+            .await
+            .unwrap();
+    assert_eq!(counts.resealed, 2);
+    let sm4_only = KeyRing::from_text(&format!("index {IDX}\nk3 sm4 {s3}")).unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    let v = basic::reveal(
+        &mut tx.handle(),
+        &sm4_only,
+        &all,
+        &actor(),
+        true,
+        Secret::PersonIdNumber,
+        id,
+        "sm4 check",
+        now_ms(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(v, p.id_number);
+    // New records under the SM4 key.
+    let id2 = people::insert(
+        &mut tx.handle(),
+        &sm4_only,
+        &all,
+        &actor(),
+        &person(GRID_1, "郑二", 92),
+        now_ms(),
+    )
+    .await
+    .unwrap();
+    let v = basic::reveal(
+        &mut tx.handle(),
+        &sm4_only,
+        &all,
+        &actor(),
+        true,
+        Secret::PersonPhone,
+        id2,
+        "sm4 check",
+        now_ms(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(Some(v), person(GRID_1, "", 92).phone);
+    tx.commit().await.unwrap();
+    assert_eq!(
+        count(
+            &t.db,
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM people WHERE id_sealed LIKE 'v1:k3:%'"
+        )
+        .await,
+        2
+    );
+}
