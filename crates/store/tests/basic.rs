@@ -245,9 +245,11 @@ async fn people_crud_scope_and_counts() {
             .len(),
         1
     );
-    // Search: name prefix, exact ID number, exact phone, initials (Latin names here).
+    // Search: name prefix, pinyin initials, exact ID number, exact phone.
     for q in [
         "张",
+        "zs",
+        "ZS",
         p1.id_number.as_str(),
         &p1.id_number.to_lowercase(),
         "13912340011",

@@ -346,21 +346,8 @@ pub(crate) fn seal_opt(
 }
 
 /// Pinyin initials of a name, lower case (`张三` → `zs`), for the initials search.
-/// Until the domain's pinyin table lands this keeps only the initials of Latin words.
 pub fn name_initials(name: &str) -> String {
-    let mut out = String::new();
-    let mut at_start = true;
-    for c in name.chars() {
-        if c.is_ascii_alphabetic() {
-            if at_start {
-                out.push(c.to_ascii_lowercase());
-            }
-            at_start = false;
-        } else {
-            at_start = true;
-        }
-    }
-    out
+    wangge_domain::basic::pinyin::initials(name)
 }
 
 /// Which sealed value to reveal.
