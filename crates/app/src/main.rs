@@ -6,6 +6,7 @@ mod bench_intake;
 mod bench_kit;
 mod config;
 mod demo;
+mod demo_basic;
 
 use std::path::PathBuf;
 
@@ -302,13 +303,16 @@ async fn run() -> anyhow::Result<()> {
                 .or_else(|| file.listen.clone())
                 .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
             let db = open(&url).await?;
+            let keys = key_ring(cli.keys.as_deref(), &file)?;
             if with_demo {
-                print_demo(&demo::seed(&db, 1, Scale::Small).await?);
+                let city = demo::seed(&db, 1, Scale::Small).await?;
+                print_demo(&city);
+                demo_basic::fill_new_city(&db, &keys, 1, Scale::Small, &city).await?;
             }
             let state = AppState::new(
                 db,
                 file.web_config(&listen, public_url.as_deref(), tile_url.as_deref()),
-                key_ring(cli.keys.as_deref(), &file)?,
+                keys,
             );
             state.refresh_locate().await.map_err(domain)?;
             state.reload_calendar().await.map_err(domain)?;
@@ -328,7 +332,10 @@ async fn run() -> anyhow::Result<()> {
                 ScaleArg::Small => Scale::Small,
                 ScaleArg::City => Scale::City,
             };
-            print_demo(&demo::seed(&db, seed, scale).await?);
+            let keys = key_ring(cli.keys.as_deref(), &file)?;
+            let city = demo::seed(&db, seed, scale).await?;
+            print_demo(&city);
+            demo_basic::fill_new_city(&db, &keys, seed, scale, &city).await?;
         }
         Command::Migrate => {
             let db = Db::connect(&url).await?;
