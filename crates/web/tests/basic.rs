@@ -545,3 +545,36 @@ async fn houses_orgs_and_objects() {
     assert_eq!(v["orgs"], 2);
     assert_eq!(v["objects"], 1);
 }
+
+#[tokio::test]
+async fn counts_on_grid_village_and_board() {
+    let f = fixture().await;
+    let pid = f.add_person("gw_a1", A1, "孙八", &id_number(81), "").await;
+    f.add_person("gw_a1", A1, "孙九", &id_number(83), "").await;
+    let (s, _) = f
+        .api(
+            "gw_a1",
+            Method::POST,
+            &format!("/api/v1/people/{pid}/tags"),
+            Some(json!({"group": "alone_elderly"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    let (s, page) = f.page("gw_a1", &format!("/grids/{A1}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("data-testid=\"basic-counts\""), "{page}");
+    assert!(page.contains("独居老人"), "tags missing for a worker");
+    let (_, page) = f.page("leader", &format!("/grids/{A1}")).await;
+    assert!(page.contains("data-testid=\"basic-counts\"") && !page.contains("独居老人"));
+    let (_, page) = f.page("gl_a", "/tree/350102001001").await;
+    assert!(page.contains("data-testid=\"basic-counts\""), "{page}");
+    // The public board: households and people, never tags.
+    let (s, page) = f.page("gw_a1", &format!("/grids/{A1}/board")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("data-testid=\"board-people\">2<"), "{page}");
+    assert!(!page.contains("独居老人"));
+    // A department handler's tree page has no register card.
+    let (_, page) = f.page("dept_a", "/tree/350102001000D01").await;
+    assert!(!page.contains("data-testid=\"basic-counts\""));
+}

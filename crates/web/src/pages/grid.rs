@@ -141,6 +141,7 @@ struct GridPage {
     color: String,
     tile_url: String,
     versions: Vec<VersionRow>,
+    basic: Option<super::basic::CountsCard>,
 }
 
 async fn grid_page(
@@ -157,6 +158,7 @@ async fn grid_page(
     let l = Layout::new(lang, Some(me.0.clone()), "grid.title");
     let t = l.t;
     let (c, node, chain) = card(&t, info);
+    let basic = super::basic::counts_card(&s, h, &me.0, &t, &node.code, &node.path).await?;
     let versions = versions
         .into_iter()
         .map(|v| VersionRow {
@@ -179,6 +181,7 @@ async fn grid_page(
         color: grid_color(&c.kind).to_string(),
         tile_url: s.config.tile_url.clone().unwrap_or_default(),
         versions,
+        basic,
         c,
         l,
     }))
@@ -189,6 +192,8 @@ async fn grid_page(
 struct BoardPage {
     l: Layout,
     c: Card,
+    /// Households and people from the register (public: no tags).
+    register: Option<(String, String)>,
     qr_svg: String,
     resident_url: String,
 }
@@ -224,11 +229,15 @@ async fn board_page(
     Path(code): Path<String>,
 ) -> AppResult<Response> {
     let mut conn = s.db.conn().await?;
-    let info = load_grid(&mut conn.handle(), &me.0.scope(), &code).await?;
+    let h = &mut conn.handle();
+    let info = load_grid(h, &me.0.scope(), &code).await?;
+    let (households, people) = super::basic::public_counts(&s, h, &info.node.path).await?;
     let l = Layout::new(lang, Some(me.0.clone()), "board.title");
     let (c, _, _) = card(&l.t, info);
     let url = resident_url(&s, &c.code);
     Ok(render(BoardPage {
+        register: (people > 0)
+            .then(|| (super::group_digits(households), super::group_digits(people))),
         qr_svg: qr_svg(&url),
         resident_url: url,
         c,

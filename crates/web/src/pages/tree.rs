@@ -114,6 +114,7 @@ struct TreePage {
     child_kinds: Vec<ChildKind>,
     grid_kinds: Vec<(String, String)>,
     offers_grid: bool,
+    basic: Option<super::basic::CountsCard>,
 }
 
 #[derive(Deserialize)]
@@ -167,6 +168,11 @@ async fn tree_page(
         }
     }
     let offers_grid = child_kinds.iter().any(|k| k.kind == "grid");
+    let basic = if matches!(node.kind.as_str(), "grid" | "village" | "township") {
+        super::basic::counts_card(&s, h, &me.0, &t, &node.code, &node.path).await?
+    } else {
+        None
+    };
     let grid_kinds = wangge_domain::GridKind::ALL
         .iter()
         .map(|k| (k.as_str().to_string(), t.grid_kind(k.as_str())))
@@ -203,6 +209,7 @@ async fn tree_page(
         child_kinds,
         grid_kinds,
         offers_grid,
+        basic,
         l,
     };
     Ok(render(page))

@@ -560,3 +560,43 @@ pub fn form_page(
     *r.status_mut() = status;
     no_store(r)
 }
+
+/// The basic-information counts a grid, village or township page shows.
+pub struct CountsCard {
+    pub code: String,
+    pub main: Vec<people::CountView>,
+    pub by_residence: Vec<people::CountView>,
+    pub by_tag: Vec<people::CountView>,
+}
+
+/// The counts card of a node, or `None` for roles that do not read the register.
+pub async fn counts_card(
+    s: &AppState,
+    h: &mut Handle<'_>,
+    p: &Principal,
+    t: &Tr,
+    code: &str,
+    path: &str,
+) -> Result<Option<CountsCard>, Error> {
+    let Ok(a) = access_of(p) else {
+        return Ok(None);
+    };
+    let (main, by_residence, by_tag) =
+        people::count_views(s, h, t, &p.scope(), path, a.tags).await?;
+    Ok(Some(CountsCard {
+        code: code.to_string(),
+        main,
+        by_residence,
+        by_tag,
+    }))
+}
+
+/// Households and people of a grid from the register, for the public notice board (no tags).
+pub async fn public_counts(
+    s: &AppState,
+    h: &mut Handle<'_>,
+    path: &str,
+) -> Result<(i64, i64), Error> {
+    let c = wangge_store::basic::counts(h, &s.keys, &Scope::of_path(path), path).await?;
+    Ok((c.households, c.people))
+}
