@@ -14,13 +14,13 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use wangge_domain::demo_layout::Scale;
 use wangge_domain::basic::row::Kind;
+use wangge_domain::demo_layout::Scale;
 use wangge_domain::{Error, Role, Scope};
-use wangge_web::export::ExportKind;
 use wangge_store::seal::KeyRing;
 use wangge_store::{Db, auth, now_ms, territory, users};
 use wangge_web::AppState;
+use wangge_web::export::ExportKind;
 
 use crate::config::{DEFAULT_LISTEN, FileConfig};
 
