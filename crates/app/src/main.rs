@@ -9,6 +9,7 @@ mod cli_basic;
 mod config;
 mod demo;
 mod demo_basic;
+mod keys;
 
 use std::path::PathBuf;
 
@@ -131,6 +132,11 @@ enum Command {
     Verify,
     /// Write an empty import template: people, households, houses or orgs, as FILE.xlsx or FILE.csv
     Template { kind: String, file: PathBuf },
+    /// The key ring that seals personal data: add a key, re-seal, rotate, status
+    Keys {
+        #[command(subcommand)]
+        what: keys::KeysWhat,
+    },
     /// Benchmarks that print figures
     Bench {
         #[command(subcommand)]
@@ -538,6 +544,9 @@ async fn run() -> anyhow::Result<()> {
                 "{}",
                 deadline::format_rfc3339(due).map_err(|e| anyhow::anyhow!("{e}"))?
             );
+        }
+        Command::Keys { what } => {
+            keys::run(what, &keys::key_file_path(cli.keys.as_deref(), &file), &url).await?;
         }
         Command::Verify => {
             let db = open(&url).await?;
