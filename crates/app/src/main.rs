@@ -10,6 +10,7 @@ mod config;
 mod demo;
 mod demo_basic;
 mod keys;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -128,7 +129,7 @@ enum Command {
         #[command(subcommand)]
         what: CalendarWhat,
     },
-    /// Check every event's history chain; exits 1 when a step was changed or removed
+    /// Check every hash chain (event history, audit log); exits 1 naming each changed or removed row
     Verify,
     /// Write an empty import template: people, households, houses or orgs, as FILE.xlsx or FILE.csv
     Template { kind: String, file: PathBuf },
@@ -550,20 +551,7 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Verify => {
             let db = open(&url).await?;
-            let mut c = db.conn().await.map_err(domain)?;
-            let (rows, breaks) = wangge_store::events::verify_history(&mut c.handle())
-                .await
-                .map_err(domain)?;
-            for b in &breaks {
-                println!("event {} step {}: {}", b.event, b.seq, b.reason);
-            }
-            if breaks.is_empty() {
-                println!("event history: {rows} steps checked, every chain intact");
-            } else {
-                println!(
-                    "event history: {rows} steps checked, {} breaks",
-                    breaks.len()
-                );
+            if !verify::run(&db).await? {
                 std::process::exit(1);
             }
         }
