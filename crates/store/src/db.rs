@@ -182,7 +182,10 @@ impl Db {
                 .busy_timeout(Duration::from_secs(10))
                 // Scoped queries use `path LIKE 'prefix%'`; case-sensitive LIKE lets SQLite use the index.
                 .pragma("case_sensitive_like", "ON")
-                .pragma("synchronous", "NORMAL");
+                .pragma("synchronous", "NORMAL")
+                // Reads through a shared memory map: a pooled connection whose page cache another
+                // connection's write made stale re-reads pages without copying them.
+                .pragma("mmap_size", "1073741824");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(opts)

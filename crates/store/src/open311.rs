@@ -212,16 +212,30 @@ pub async fn timeline(h: &mut Handle<'_>, event_id: i64) -> Result<Vec<PublicSte
     .map_err(sql_error)
 }
 
-/// The baseline of `wangge bench intake`: one plain INSERT into the same database (a rate-limit
-/// hit, the cheapest row the schema has), so the figure for a full request has a yardstick.
-pub async fn bare_insert(h: &mut Handle<'_>, bucket: &str, at: i64) -> Result<(), Error> {
-    q!(
-        h,
-        execute,
-        "INSERT INTO rate_hits (bucket, at) VALUES ($1, $2)",
-        bucket,
-        at
-    )
+/// A yardstick of `wangge bench intake`: one plain INSERT into the same database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bare {
+    /// An event row as a bare system would store it: the same table, indexes and triggers as a
+    /// real report, with no routing, validation, sealing, numbering, party or history.
+    EventRow,
+    /// The cheapest row the schema has (a rate-limit hit).
+    TinyRow,
+}
+
+pub async fn bare_insert(h: &mut Handle<'_>, bare: Bare, seq: i64, at: i64) -> Result<(), Error> {
+    match bare {
+        Bare::EventRow => q!(h, execute,
+            "INSERT INTO events (number, source, category_code, complexity, description, lat, lon, address, grid_id, path, route_note, level, urgency, status, \
+             holder_path, holder_label, state, level_started_at, due_at, final_due_at, calendar_missing, reporter_name, reporter_phone, reporter_phone_index, \
+             reporter_user_id, tracking_hash, submission_key, rework_count, reminder_count, reminded_light, supervision, rating, rating_comment, reported_at, month, closed_at, updated_at) \
+             SELECT 'BARE' || $1, 'api', c.code, 'ordinary', 'bare', 26.08, 119.3, NULL, g.id, g.path, NULL, 1, 'normal', 'reported', \
+             g.path, g.name, '{}', $2, $2, $2, FALSE, NULL, NULL, NULL, NULL, 'bare' || $1, NULL, 0, 0, '', NULL, NULL, NULL, $2, 202611, NULL, $2 \
+             FROM (SELECT id, path, name FROM nodes WHERE kind = 'grid' ORDER BY id LIMIT 1) g, \
+             (SELECT code FROM categories WHERE parent_code IS NOT NULL ORDER BY sort LIMIT 1) c",
+            seq.to_string(), at),
+        Bare::TinyRow => q!(h, execute,
+            "INSERT INTO rate_hits (bucket, at) VALUES ($1, $2)", "bench", at),
+    }
     .map_err(sql_error)?;
     Ok(())
 }

@@ -1005,18 +1005,33 @@ async fn create_request(
 // ---------------------------------------------------------------------------------------------
 // For `wangge bench intake`: the yardstick and a plain server for both.
 
-/// A router with one bare handler, `POST /bare`, that does one INSERT into the same database
-/// and answers 200: what the full Open311 intake is measured against.
+/// A router with the bare handlers that the full Open311 intake is measured against, each one
+/// INSERT into the same database answering 200: `POST /bare/event` (an event row into the
+/// events table, the ratio's yardstick) and `POST /bare/tiny` (a rate-limit row, for scale).
+/// Both read the body, as the full handler does, so keep-alive behaves alike.
 pub fn bare_insert_router(state: AppState) -> Router {
     Router::new()
-        .route("/bare", axum::routing::post(bare_insert))
+        .route(
+            "/bare/event",
+            axum::routing::post(|s: State<AppState>, _body: Bytes| {
+                bare_insert(s, store::Bare::EventRow)
+            }),
+        )
+        .route(
+            "/bare/tiny",
+            axum::routing::post(|s: State<AppState>, _body: Bytes| {
+                bare_insert(s, store::Bare::TinyRow)
+            }),
+        )
         .with_state(state)
 }
 
-async fn bare_insert(State(state): State<AppState>, _body: Bytes) -> Response {
+async fn bare_insert(State(state): State<AppState>, bare: store::Bare) -> Response {
+    static SEQ: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let done = async {
         let mut c = state.db.conn().await?;
-        store::bare_insert(&mut c.handle(), "bench", state.now()).await
+        store::bare_insert(&mut c.handle(), bare, seq, state.now()).await
     }
     .await;
     match done {

@@ -1,7 +1,7 @@
 //! Shared state of a server instance.
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -9,11 +9,11 @@ use wangge_domain::calendar::Calendar;
 use wangge_domain::event::Rules;
 use wangge_domain::guidance::SizeGuidance;
 use wangge_domain::locate::LocateIndex;
+use wangge_store::auth::sha256_hex;
 use wangge_store::events::{self, EventCtx};
+use wangge_store::open311::{self, ApiKey};
 use wangge_store::seal::KeyRing;
 use wangge_store::territory::{self, GridRef};
-use wangge_store::auth::sha256_hex;
-use wangge_store::open311::{self, ApiKey};
 use wangge_store::{Db, nodes, now_ms};
 
 use crate::metrics::Metrics;

@@ -589,8 +589,7 @@ async fn resident_submit(
     };
     // Routing: the grid the point lies in; without a point, the QR code's grid; a point outside
     // every grid goes to the QR code's grid and the store records why.
-    let located =
-        point.and_then(|(lat, lon)| s.locate_index().locate(lon, lat).cloned());
+    let located = point.and_then(|(lat, lon)| s.locate_index().locate(lon, lat).cloned());
     let chosen = if located.is_some() {
         None
     } else {
@@ -1141,8 +1140,7 @@ async fn staff_submit(
         Ok(p) => p,
         Err(p) => return staff_view(&s, &me, lang, f, Some(p)).await,
     };
-    let located =
-        point.and_then(|(lat, lon)| s.locate_index().locate(lon, lat).cloned());
+    let located = point.and_then(|(lat, lon)| s.locate_index().locate(lon, lat).cloned());
     let (name, phone) = match kind {
         StaffKind::Desk => (opt(&f.name), opt(&f.phone)),
         StaffKind::Field => (None, None),
