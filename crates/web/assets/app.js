@@ -159,6 +159,7 @@
       h('div', {}, (texts['field.code'] || 'Code') + ': ', h('code', {}, p.code)),
       h('div', {}, (texts['field.kind'] || 'Kind') + ': ' + (kinds[p.kind] || p.kind || '')),
       h('div', {}, (texts['field.area'] || 'Area') + ': ' + areaText(p.area_m2)),
+      p.people == null ? null : h('div', { 'data-testid': 'popup-people' }, (texts['basic.households'] || 'Households') + ' ' + p.households + ' · ' + (texts['basic.people'] || 'People') + ' ' + p.people),
       h('a', { href: '/grids/' + encodeURIComponent(p.code), 'class': 'popup-link' }, texts['map.open_grid'] || 'Open'));
   }
 

@@ -284,9 +284,32 @@ async fn grids_geojson(
 ) -> AppResult<Json<Value>> {
     let scope = within_scope(&s, &me, q.within.as_deref()).await?;
     let mut c = s.db.conn().await?;
-    Ok(Json(
-        territory::export_grids(&mut c.handle(), &scope).await?,
-    ))
+    let h = &mut c.handle();
+    let mut doc = territory::export_grids(h, &scope).await?;
+    // Register counts for the popups, for roles that read the register.
+    if me
+        .0
+        .role()
+        .is_some_and(wangge_domain::basic::access::may_read)
+    {
+        let counts = wangge_store::basic::web_support::people_per_grid(h, &scope).await?;
+        let by_code: std::collections::HashMap<&str, (i64, i64)> = counts
+            .iter()
+            .filter_map(|(path, hh, n)| {
+                let code = path.trim_end_matches('/').rsplit('/').next()?;
+                Some((code, (*hh, *n)))
+            })
+            .collect();
+        for f in doc["features"].as_array_mut().into_iter().flatten() {
+            let code = f["properties"]["code"].as_str().unwrap_or("").to_string();
+            let (hh, n) = by_code.get(code.as_str()).copied().unwrap_or((0, 0));
+            if let Some(p) = f["properties"].as_object_mut() {
+                p.insert("households".into(), json!(hh));
+                p.insert("people".into(), json!(n));
+            }
+        }
+    }
+    Ok(Json(doc))
 }
 
 async fn import_grids(State(s): State<AppState>, me: Me, body: String) -> AppResult<Json<Value>> {

@@ -574,6 +574,23 @@ async fn counts_on_grid_village_and_board() {
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("data-testid=\"board-people\">2<"), "{page}");
     assert!(!page.contains("独居老人"));
+    // The map's popups: households and people per grid.
+    let (s, v) = f
+        .api("gl_a", Method::GET, "/api/v1/grids.geojson", None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let people: Vec<(String, i64)> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["properties"]["code"].as_str().unwrap().to_string(),
+                g["properties"]["people"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(people, vec![(A1.to_string(), 2), (A2.to_string(), 0)]);
     // A department handler's tree page has no register card.
     let (_, page) = f.page("dept_a", "/tree/350102001000D01").await;
     assert!(!page.contains("data-testid=\"basic-counts\""));

@@ -31,3 +31,29 @@ pub async fn current_secret(
         .map(|s| keys.open(&s, &Aad::new(table, aad_col, &id.to_string())))
         .transpose()
 }
+
+/// Households and people per grid path under the scope, for the map's popups (one grouped read
+/// of the trigger-kept counts).
+pub async fn people_per_grid(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+) -> Result<Vec<(String, i64, i64)>, Error> {
+    let rows: Vec<(String, String, i64)> = q!(h, fetch_all, (String, String, i64),
+        "SELECT path, metric, CAST(SUM(n) AS BIGINT) FROM basic_counts \
+         WHERE path LIKE $1 AND metric IN ('people', 'households') GROUP BY path, metric ORDER BY path",
+        scope.like_pattern())
+    .map_err(sql_error)?;
+    let mut out: Vec<(String, i64, i64)> = Vec::new();
+    for (path, metric, n) in rows {
+        if out.last().is_none_or(|l| l.0 != path) {
+            out.push((path.clone(), 0, 0));
+        }
+        if let Some(last) = out.last_mut() {
+            match metric.as_str() {
+                "households" => last.1 = n,
+                _ => last.2 = n,
+            }
+        }
+    }
+    Ok(out)
+}

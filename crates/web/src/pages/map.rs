@@ -56,6 +56,8 @@ pub const MAP_TEXTS: &[&str] = &[
     "field.code",
     "field.kind",
     "field.area",
+    "basic.households",
+    "basic.people",
     "map.open_grid",
     "map.no_grids",
     "map.load_failed",
