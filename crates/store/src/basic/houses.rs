@@ -9,8 +9,8 @@ use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
 use super::{
-    Actor, Arg, Grid, INDEX_PHONE, contains_pattern, execute, fetch_all, limit, narrow,
-    prefix_pattern, reserve_ids, resolve_grid, seal_opt,
+    Actor, Arg, Grid, INDEX_PHONE, contains_pattern, execute, fetch_all, narrow, prefix_pattern,
+    reserve_ids, resolve_grid, seal_opt,
 };
 use crate::db::{Handle, sql_error};
 use crate::seal::{KeyRing, mask_phone};
@@ -412,11 +412,20 @@ pub async fn list(
     let live = if filter.include_removed {
         ""
     } else {
-        "h.removed_at IS NULL AND "
+        " AND h.removed_at IS NULL"
     };
-    let mut sql = format!("{ROW_SQL} WHERE {live}h.path LIKE $1");
-    let mut args: Vec<Arg> = vec![format!("{prefix}%").into()];
-    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    let mut sql = format!("{ROW_SQL} WHERE TRUE{live}");
+    let mut args: Vec<Arg> = Vec::new();
+    let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let page = super::Page {
+        alias: "h",
+        table: "houses",
+        prefix: &prefix,
+        browse: q.is_none(),
+        after_id,
+    };
+    page.conditions(matches!(h, Handle::Postgres(_)), &mut sql, &mut args);
+    if let Some(q) = q {
         args.push(contains_pattern(q).into());
         args.push(prefix_pattern(q).into());
         sql.push_str(&format!(
@@ -429,12 +438,7 @@ pub async fn list(
         args.push(u.as_str().into());
         sql.push_str(&format!(" AND h.use_kind = ${}", args.len()));
     }
-    if let Some(a) = after_id {
-        args.push(a.into());
-        sql.push_str(&format!(" AND h.id > ${}", args.len()));
-    }
-    args.push(limit(limit_n).into());
-    sql.push_str(&format!(" ORDER BY h.id LIMIT ${}", args.len()));
+    page.order(limit_n, &mut sql, &mut args);
     fetch_all(h, sql, args).await
 }
 

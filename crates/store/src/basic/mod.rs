@@ -314,6 +314,110 @@ pub(crate) fn narrow(scope: &Scope, under: Option<&str>) -> Option<String> {
     }
 }
 
+/// How a list pages. Browsing (no search text) goes grid by grid, `ORDER BY path, id`, which
+/// the `(path, id)` index serves without sorting however wide the scope; the page after a row
+/// starts at that row's path (an index seek, not a skip). A search orders by id: its matches
+/// come from a narrower index and are few.
+pub(crate) struct Page<'a> {
+    pub alias: &'static str,
+    pub table: &'static str,
+    /// The path prefix (`/…/`), from [`narrow`].
+    pub prefix: &'a str,
+    pub browse: bool,
+    pub after_id: Option<i64>,
+}
+
+impl Page<'_> {
+    /// The scope and keyset conditions, to follow a `WHERE …` (they start with ` AND`).
+    pub(crate) fn conditions(&self, postgres: bool, sql: &mut String, args: &mut Vec<Arg>) {
+        let a = self.alias;
+        let t = self.table;
+        let mut push = |text: &str, arg: Arg, sql: &mut String| {
+            args.push(arg);
+            sql.push_str(&text.replace('?', &format!("${}", args.len())));
+        };
+        match (self.browse, self.after_id) {
+            (true, Some(after)) if postgres => {
+                // `~>=~` is the operator the `text_pattern_ops` path index serves.
+                push(
+                    &format!(" AND {a}.path LIKE ?"),
+                    format!("{}%", self.prefix).into(),
+                    sql,
+                );
+                push(
+                    &format!(" AND {a}.path ~>=~ (SELECT path FROM {t} WHERE id = ?)"),
+                    after.into(),
+                    sql,
+                );
+                push(
+                    &format!(" AND NOT ({a}.path = (SELECT path FROM {t} WHERE id = ?)"),
+                    after.into(),
+                    sql,
+                );
+                push(&format!(" AND {a}.id <= ?)"), after.into(), sql);
+            }
+            (true, Some(after)) => {
+                // SQLite takes the LIKE's bound over a `>=` beside it: spell the range out.
+                push(
+                    &format!(" AND {a}.path >= (SELECT path FROM {t} WHERE id = ?)"),
+                    after.into(),
+                    sql,
+                );
+                push(
+                    &format!(" AND {a}.path < ?"),
+                    prefix_upper(self.prefix).into(),
+                    sql,
+                );
+                push(
+                    &format!(" AND {a}.path LIKE ?"),
+                    format!("{}%", self.prefix).into(),
+                    sql,
+                );
+                push(
+                    &format!(" AND NOT ({a}.path = (SELECT path FROM {t} WHERE id = ?)"),
+                    after.into(),
+                    sql,
+                );
+                push(&format!(" AND {a}.id <= ?)"), after.into(), sql);
+            }
+            (_, after) => {
+                push(
+                    &format!(" AND {a}.path LIKE ?"),
+                    format!("{}%", self.prefix).into(),
+                    sql,
+                );
+                if let Some(after) = after {
+                    push(&format!(" AND {a}.id > ?"), after.into(), sql);
+                }
+            }
+        }
+    }
+
+    /// ` ORDER BY … LIMIT n`, to end the query.
+    pub(crate) fn order(&self, limit_n: i64, sql: &mut String, args: &mut Vec<Arg>) {
+        let a = self.alias;
+        args.push(limit(limit_n).into());
+        if self.browse {
+            sql.push_str(&format!(" ORDER BY {a}.path, {a}.id LIMIT ${}", args.len()));
+        } else {
+            sql.push_str(&format!(" ORDER BY {a}.id LIMIT ${}", args.len()));
+        }
+    }
+}
+
+/// The least string above every string starting with `prefix` (paths end in `/`; `0` follows).
+fn prefix_upper(prefix: &str) -> String {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    match chars.pop() {
+        Some(c) => {
+            let next = char::from_u32(u32::from(c) + 1).unwrap_or(char::MAX);
+            chars.push(next);
+            chars.into_iter().collect()
+        }
+        None => "\u{10FFFF}".to_string(),
+    }
+}
+
 /// `LIKE` prefix pattern for text typed by a user: wildcards are dropped.
 pub(crate) fn prefix_pattern(text: &str) -> String {
     format!("{}%", text.replace(['%', '_', '\\'], ""))

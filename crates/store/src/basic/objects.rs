@@ -5,7 +5,7 @@ use wangge_domain::basic::{Condition, Object, ObjectKind};
 use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
-use super::{Actor, Arg, Grid, execute, fetch_all, limit, narrow, prefix_pattern, resolve_grid};
+use super::{Actor, Arg, Grid, execute, fetch_all, narrow, prefix_pattern, resolve_grid};
 use crate::db::{Handle, sql_error};
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
@@ -220,11 +220,20 @@ pub async fn list(
     let live = if filter.include_removed {
         ""
     } else {
-        "o.removed_at IS NULL AND "
+        " AND o.removed_at IS NULL"
     };
-    let mut sql = format!("{ROW_SQL} WHERE {live}o.path LIKE $1");
-    let mut args: Vec<Arg> = vec![format!("{prefix}%").into()];
-    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    let mut sql = format!("{ROW_SQL} WHERE TRUE{live}");
+    let mut args: Vec<Arg> = Vec::new();
+    let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let page = super::Page {
+        alias: "o",
+        table: "objects",
+        prefix: &prefix,
+        browse: q.is_none(),
+        after_id,
+    };
+    page.conditions(matches!(h, Handle::Postgres(_)), &mut sql, &mut args);
+    if let Some(q) = q {
         args.push(prefix_pattern(q).into());
         sql.push_str(&format!(" AND o.code LIKE ${}", args.len()));
     }
@@ -236,11 +245,6 @@ pub async fn list(
         args.push(c.as_str().into());
         sql.push_str(&format!(" AND o.condition = ${}", args.len()));
     }
-    if let Some(a) = after_id {
-        args.push(a.into());
-        sql.push_str(&format!(" AND o.id > ${}", args.len()));
-    }
-    args.push(limit(limit_n).into());
-    sql.push_str(&format!(" ORDER BY o.id LIMIT ${}", args.len()));
+    page.order(limit_n, &mut sql, &mut args);
     fetch_all(h, sql, args).await
 }

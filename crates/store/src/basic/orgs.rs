@@ -6,7 +6,7 @@ use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
 use super::{
-    Actor, Arg, Grid, INDEX_PHONE, execute, fetch_all, limit, narrow, prefix_pattern, reserve_ids,
+    Actor, Arg, Grid, INDEX_PHONE, execute, fetch_all, narrow, prefix_pattern, reserve_ids,
     resolve_grid, seal_opt,
 };
 use crate::db::{Handle, sql_error};
@@ -287,11 +287,20 @@ pub async fn list(
     let live = if filter.include_removed {
         ""
     } else {
-        "o.removed_at IS NULL AND "
+        " AND o.removed_at IS NULL"
     };
-    let mut sql = format!("{ROW_SQL} WHERE {live}o.path LIKE $1");
-    let mut args: Vec<Arg> = vec![format!("{prefix}%").into()];
-    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    let mut sql = format!("{ROW_SQL} WHERE TRUE{live}");
+    let mut args: Vec<Arg> = Vec::new();
+    let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let page = super::Page {
+        alias: "o",
+        table: "orgs",
+        prefix: &prefix,
+        browse: q.is_none(),
+        after_id,
+    };
+    page.conditions(matches!(h, Handle::Postgres(_)), &mut sql, &mut args);
+    if let Some(q) = q {
         if q.len() == 18 && q.bytes().all(|b| b.is_ascii_alphanumeric()) {
             args.push(q.to_uppercase().into());
             sql.push_str(&format!(" AND o.credit_code = ${}", args.len()));
@@ -308,11 +317,6 @@ pub async fn list(
         args.push(k.into());
         sql.push_str(&format!(" AND o.key_supervised = ${}", args.len()));
     }
-    if let Some(a) = after_id {
-        args.push(a.into());
-        sql.push_str(&format!(" AND o.id > ${}", args.len()));
-    }
-    args.push(limit(limit_n).into());
-    sql.push_str(&format!(" ORDER BY o.id LIMIT ${}", args.len()));
+    page.order(limit_n, &mut sql, &mut args);
     fetch_all(h, sql, args).await
 }

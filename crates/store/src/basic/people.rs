@@ -7,8 +7,8 @@ use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
 use super::{
-    Actor, Arg, Grid, INDEX_ID_NUMBER, INDEX_PHONE, INDEX_TAG, execute, fetch_all, houses, limit,
-    narrow, prefix_pattern, reserve_ids, resolve_grid, seal_opt,
+    Actor, Arg, Grid, INDEX_ID_NUMBER, INDEX_PHONE, INDEX_TAG, execute, fetch_all, houses, narrow,
+    prefix_pattern, reserve_ids, resolve_grid, seal_opt,
 };
 use crate::db::{Handle, sql_error};
 use crate::seal::{Aad, KeyRing, mask_id, mask_phone};
@@ -408,8 +408,9 @@ impl Query {
     }
 }
 
-/// People in scope matching `filter`, by id, after `after_id` (keyset pagination: pass the last
-/// id of the previous page). `limit` is clamped to 1–500.
+/// People in scope matching `filter`, after `after_id` (keyset pagination: pass the last id of
+/// the previous page). Browsing goes grid by grid (by path, then id); a search (or a house or
+/// household) by id. `limit` is clamped to 1–500.
 pub async fn list(
     h: &mut Handle<'_>,
     keys: &KeyRing,
@@ -424,15 +425,24 @@ pub async fn list(
     let live = if filter.include_removed {
         ""
     } else {
-        "p.removed_at IS NULL AND "
+        " AND p.removed_at IS NULL"
     };
-    let mut sql = format!("{ROW_SQL} WHERE {live}p.path LIKE $1");
-    let mut args: Vec<Arg> = vec![format!("{prefix}%").into()];
+    let mut sql = format!("{ROW_SQL} WHERE TRUE{live}");
+    let mut args: Vec<Arg> = Vec::new();
+    let query = filter.q.as_deref().and_then(Query::classify);
+    let page = super::Page {
+        alias: "p",
+        table: "people",
+        prefix: &prefix,
+        browse: query.is_none() && filter.house_id.is_none() && filter.household_id.is_none(),
+        after_id,
+    };
+    page.conditions(matches!(h, Handle::Postgres(_)), &mut sql, &mut args);
     let mut push = |cond: &str, arg: Arg, sql: &mut String| {
         args.push(arg);
         sql.push_str(&cond.replace('?', &format!("${}", args.len())));
     };
-    match filter.q.as_deref().and_then(Query::classify) {
+    match query {
         Some(Query::IdNumber(v)) => push(
             " AND p.id_index = ?",
             keys.blind_index(INDEX_ID_NUMBER, &v).into(),
@@ -467,10 +477,7 @@ pub async fn list(
     if let Some(v) = filter.household_id {
         push(" AND p.household_id = ?", v.into(), &mut sql);
     }
-    if let Some(a) = after_id {
-        push(" AND p.id > ?", a.into(), &mut sql);
-    }
-    push(" ORDER BY p.id LIMIT ?", limit(limit_n).into(), &mut sql);
+    page.order(limit_n, &mut sql, &mut args);
     fetch_all(h, sql, args).await
 }
 
