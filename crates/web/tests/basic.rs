@@ -292,6 +292,39 @@ async fn reveal_needs_a_reason_and_writes_one_audit_row() {
     assert!(page.contains("data-ok=\"true\""), "{page}");
     let (s, _) = f.page("gw_a1", "/audit").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = f.api("gw_a1", Method::GET, "/api/v1/audit", None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Searching by actor, subject and dates.
+    let (_, page) = f.page("admin_city", "/audit?actor=gw_a1").await;
+    assert_eq!(page.matches("class=\"audit-row\"").count(), 2, "{page}");
+    let (_, page) = f.page("admin_city", "/audit?actor=gl_a").await;
+    assert_eq!(page.matches("class=\"audit-row\"").count(), 0);
+    let (_, page) = f.page("admin_city", "/audit?actor=nobody").await;
+    assert!(page.contains("form-msg error"));
+    let (_, v) = f
+        .api(
+            "admin_city",
+            Method::GET,
+            &format!("/api/v1/audit?table=people&subject={pid}&from=2000-01-01"),
+            None,
+        )
+        .await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 2, "{v}");
+    let (_, v) = f
+        .api(
+            "admin_city",
+            Method::GET,
+            "/api/v1/audit?to=2000-01-01",
+            None,
+        )
+        .await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 0, "{v}");
+    let (s, v) = f
+        .api("admin_city", Method::POST, "/api/v1/audit/verify", None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["checked"], 2);
 }
 
 #[tokio::test]

@@ -164,16 +164,27 @@ pub async fn under_path(
     Ok(Some(nodes::by_code(h, scope, code).await?.path))
 }
 
-/// Nodes in scope to narrow a list by: townships, villages and grids (at most a few hundred).
+/// Nodes in scope to narrow a list by: townships, villages and grids; in a large area the grids
+/// are left out (the list's `under` still takes any code), so the select stays short.
 pub async fn node_options(
     h: &mut Handle<'_>,
     scope: &Scope,
     selected: &str,
 ) -> Result<Vec<Opt>, Error> {
-    let list = nodes::search(h, scope, "", 400).await?;
-    Ok(list
+    const MAX: usize = 400;
+    let mut list: Vec<_> = nodes::search(h, scope, "", 5000)
+        .await?
         .into_iter()
         .filter(|n| matches!(n.kind.as_str(), "township" | "village" | "grid"))
+        .collect();
+    if list.len() > MAX {
+        list.retain(|n| n.kind != "grid" || n.code == selected);
+    }
+    if list.len() > MAX {
+        list.retain(|n| n.kind == "township" || n.code == selected);
+    }
+    Ok(list
+        .into_iter()
         .map(|n| Opt {
             selected: n.code == selected,
             label: format!(
