@@ -5,6 +5,7 @@ mod bench_analysis;
 mod bench_import;
 mod bench_intake;
 mod bench_kit;
+mod bench_people;
 mod cli_basic;
 mod config;
 mod demo;
@@ -236,6 +237,11 @@ enum BenchWhat {
         /// Events for the analysis part (0 skips it)
         #[arg(long, default_value_t = 1_000_000)]
         analysis_events: usize,
+    },
+    /// People list and search server time (p50/p95) over the city-scale demo's people
+    People {
+        #[arg(long, default_value_t = 3_000_000)]
+        people: usize,
     },
     /// Locate throughput against a bare R-tree over the city-scale demo grids
     Locate {
@@ -570,6 +576,14 @@ async fn run() -> anyhow::Result<()> {
                 bench_analysis::analysis(cli.database_url.as_deref(), analysis_events).await?;
             }
             bench_intake::intake(cli.database_url.as_deref(), requests).await?;
+        }
+        Command::Bench {
+            what: BenchWhat::People { people },
+        } => {
+            if people == 0 {
+                bail!("--people must be positive");
+            }
+            bench_people::people(cli.database_url.as_deref(), people).await?;
         }
         Command::Bench {
             what: BenchWhat::Locate { lookups, seed },
