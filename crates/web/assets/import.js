@@ -52,6 +52,12 @@
     return p.field;
   }
 
+  // The code's short text in Chinese, then the message (which names the values).
+  function reason(p) {
+    var short = T['imports.code.' + p.code];
+    return !english && short ? short + ':' + p.message : p.message;
+  }
+
   function outcome(r) {
     if (r.stopped) return ['done_stopped', t('imports.done_stopped')];
     if (r.mode === 'dry_run') return ['done_dry_run', t('imports.done_dry_run')];
@@ -78,7 +84,7 @@
       body.appendChild(h('tr', { 'data-row': p.row === null ? '' : p.row, 'data-field': p.field, 'data-code': p.code },
         h('td', { class: 'row' }, p.row === null ? t('imports.whole_file') : p.row),
         h('td', null, column(p)),
-        h('td', null, p.message)));
+        h('td', null, reason(p))));
     });
     result.appendChild(h('h3', null, t('imports.problems') + ' (' + r.problem_count + ')'));
     result.appendChild(h('div', { class: 'table-wrap' }, h('table', { class: 'imp-problems', 'data-testid': 'import-problems' },

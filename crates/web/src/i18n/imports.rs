@@ -134,4 +134,228 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "行数超过 XLSX 上限,请导出 CSV 或缩小范围",
         "More rows than XLSX holds; export CSV or a smaller area",
     ),
+    // Short texts of the problem codes of an import report.
+    (
+        "imports.code.required",
+        "必填项为空",
+        "required value missing",
+    ),
+    ("imports.code.area.invalid", "面积无效", "invalid area"),
+    (
+        "imports.code.bool.invalid",
+        "应填“是”或“否”",
+        "not yes or no",
+    ),
+    (
+        "imports.code.choice.invalid",
+        "不在可选值之内",
+        "not one of the choices",
+    ),
+    (
+        "imports.code.coordinate.invalid",
+        "坐标无效",
+        "invalid coordinate",
+    ),
+    (
+        "imports.code.credit.chars",
+        "统一社会信用代码含非法字符",
+        "bad characters in the credit code",
+    ),
+    (
+        "imports.code.credit.checksum",
+        "统一社会信用代码校验位错误",
+        "wrong credit code check character",
+    ),
+    (
+        "imports.code.credit.length",
+        "统一社会信用代码应为18位",
+        "the credit code has 18 characters",
+    ),
+    (
+        "imports.code.date.future",
+        "日期不能晚于今天",
+        "a date in the future",
+    ),
+    (
+        "imports.code.date.impossible",
+        "日期不存在",
+        "a date that does not exist",
+    ),
+    (
+        "imports.code.date.invalid",
+        "日期格式错误(应为YYYY-MM-DD)",
+        "not a date",
+    ),
+    (
+        "imports.code.date.order",
+        "日期先后顺序不对",
+        "dates in the wrong order",
+    ),
+    (
+        "imports.code.grid_code.invalid",
+        "网格编码格式错误",
+        "invalid grid code",
+    ),
+    (
+        "imports.code.id.birth_date",
+        "身份证号中的出生日期不存在",
+        "the ID number's birth date does not exist",
+    ),
+    (
+        "imports.code.id.birth_future",
+        "身份证号中的出生日期晚于今天",
+        "the ID number's birth date is in the future",
+    ),
+    (
+        "imports.code.id.birth_mismatch",
+        "出生日期与身份证号不符",
+        "the birth date disagrees with the ID number",
+    ),
+    (
+        "imports.code.id.chars",
+        "身份证号含非法字符",
+        "bad characters in the ID number",
+    ),
+    (
+        "imports.code.id.checksum",
+        "身份证号校验位错误",
+        "wrong ID number check character",
+    ),
+    (
+        "imports.code.id.length",
+        "身份证号应为18位",
+        "the ID number has 18 characters",
+    ),
+    (
+        "imports.code.id.region",
+        "身份证号地区码无效",
+        "unknown region in the ID number",
+    ),
+    (
+        "imports.code.id.sex_mismatch",
+        "性别与身份证号不符",
+        "the sex disagrees with the ID number",
+    ),
+    (
+        "imports.code.phone.chars",
+        "电话含非法字符",
+        "bad characters in the phone",
+    ),
+    (
+        "imports.code.phone.length",
+        "手机号应为11位",
+        "a mobile number has 11 digits",
+    ),
+    (
+        "imports.code.phone.prefix",
+        "手机号号段无效",
+        "not a mobile number prefix",
+    ),
+    (
+        "imports.code.record.invalid",
+        "记录不完整",
+        "incomplete record",
+    ),
+    (
+        "imports.code.text.control",
+        "含有控制字符",
+        "contains a control character",
+    ),
+    ("imports.code.text.too_long", "内容过长", "too long"),
+    (
+        "imports.code.floating_only",
+        "仅流动人口填写",
+        "only for floating population",
+    ),
+    (
+        "imports.code.rented_only",
+        "仅出租房屋填写",
+        "only for rented houses",
+    ),
+    (
+        "imports.code.header.missing",
+        "缺少必填列",
+        "a required column is missing",
+    ),
+    (
+        "imports.code.header.unknown",
+        "无法识别的列",
+        "a column that is not known",
+    ),
+    (
+        "imports.code.header.duplicate",
+        "列重复",
+        "a column given twice",
+    ),
+    (
+        "imports.code.household.no_head",
+        "该户没有户主",
+        "the household has no head",
+    ),
+    (
+        "imports.code.household.two_heads",
+        "该户有两名户主",
+        "the household has two heads",
+    ),
+    (
+        "imports.code.house.point_outside_grid",
+        "坐标不在该网格内",
+        "the point lies outside the grid",
+    ),
+    (
+        "imports.code.basic.grid_unknown",
+        "网格不存在",
+        "no such grid",
+    ),
+    (
+        "imports.code.basic.not_a_grid",
+        "不是网格编码",
+        "not a grid",
+    ),
+    (
+        "imports.code.basic.out_of_scope",
+        "网格不在您的管辖范围内",
+        "the grid is outside your area",
+    ),
+    (
+        "imports.code.basic.duplicate_in_file",
+        "与文件中前面的行重复",
+        "repeats an earlier row",
+    ),
+    (
+        "imports.code.basic.duplicate_id",
+        "身份证号已在其他网格登记",
+        "the ID number is already registered",
+    ),
+    (
+        "imports.code.basic.duplicate_house",
+        "该房屋已登记",
+        "the house is already entered",
+    ),
+    (
+        "imports.code.basic.duplicate_credit_code",
+        "统一社会信用代码已登记",
+        "the credit code is already registered",
+    ),
+    (
+        "imports.code.sheet.not_spreadsheet",
+        "不是表格文件(应为 XLSX 或 CSV)",
+        "not a spreadsheet",
+    ),
+    (
+        "imports.code.sheet.encoding",
+        "编码不对(请选择 GBK 或另存为 UTF-8)",
+        "wrong encoding",
+    ),
+    (
+        "imports.code.sheet.malformed",
+        "文件已损坏或格式错误",
+        "a broken file",
+    ),
+    (
+        "imports.code.sheet.limit",
+        "超出表格行列上限",
+        "beyond the sheet's limits",
+    ),
+    ("imports.code.import.empty", "文件为空", "an empty file"),
 ];

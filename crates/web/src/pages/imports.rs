@@ -8,7 +8,7 @@
 //!   temporary file (at most [`UPLOAD_LIMIT`] bytes), starts a job and answers
 //!   `{"job": ID}` (or redirects to `/import?job=ID` for a plain form post).
 //! - `GET /import/jobs/{id}` — the job as JSON: state, progress, and the report when done. Only
-//!   the user who started it sees it. Jobs live in this process's memory for an hour.
+//!   the user who started it sees it. Jobs live in the server's memory for an hour.
 //! - `GET /export/{kind}.xlsx|.csv[?encoding=gbk][&under=CODE]` — the caller's scope, masked,
 //!   streamed from a temporary file; one `export` audit row each.
 //!
@@ -20,14 +20,14 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Extension, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -65,12 +65,14 @@ pub fn routes() -> Router<AppState> {
 
 /// Routes answering JSON (errors too), outside the HTML error layer.
 pub fn api_routes() -> Router<AppState> {
+    let jobs: Arc<Jobs> = Arc::default();
     Router::new()
         .route(
             "/import",
             axum::routing::post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT + 64 * 1024)),
         )
         .route("/import/jobs/{id}", get(job))
+        .layer(Extension(jobs))
 }
 
 // ---- jobs ----
@@ -103,17 +105,18 @@ struct JobView {
     error: Option<String>,
 }
 
-static JOBS: LazyLock<Mutex<HashMap<String, Job>>> = LazyLock::new(Default::default);
+/// The jobs of one router (one server), by id.
+type Jobs = Mutex<HashMap<String, Job>>;
 
-fn jobs() -> std::sync::MutexGuard<'static, HashMap<String, Job>> {
-    match JOBS.lock() {
+fn lock(jobs: &Jobs) -> std::sync::MutexGuard<'_, HashMap<String, Job>> {
+    match jobs.lock() {
         Ok(g) => g,
         Err(poisoned) => poisoned.into_inner(),
     }
 }
 
-fn update(id: &str, f: impl FnOnce(&mut Job)) {
-    if let Some(j) = jobs().get_mut(id) {
+fn update(jobs: &Jobs, id: &str, f: impl FnOnce(&mut Job)) {
+    if let Some(j) = lock(jobs).get_mut(id) {
         f(j);
     }
 }
@@ -268,8 +271,14 @@ async fn page(lang: Lang, Me(me): Me, Query(q): Query<PageQuery>) -> AppResult<R
         .filter(|j| j.len() <= 64 && j.bytes().all(|b| b.is_ascii_alphanumeric()))
         .unwrap_or_default();
     let may = may_import(&me).is_ok();
+    let mut keys: Vec<&str> = JS_TEXTS.to_vec();
+    keys.extend(
+        crate::i18n::all_entries()
+            .map(|(k, _, _)| *k)
+            .filter(|k| k.starts_with("imports.code.")),
+    );
     Ok(render(ImportPage {
-        texts: texts_json(&t, JS_TEXTS),
+        texts: texts_json(&t, &keys),
         l,
         kinds,
         export_kinds,
@@ -350,6 +359,7 @@ fn extension_of(name: &str) -> String {
 
 async fn upload(
     State(s): State<AppState>,
+    Extension(jobs): Extension<Arc<Jobs>>,
     lang: Lang,
     Me(me): Me,
     headers: HeaderMap,
@@ -422,7 +432,7 @@ async fn upload(
     };
     let id = wangge_store::auth::random_secret()?[..24].to_string();
     {
-        let mut all = jobs();
+        let mut all = lock(&jobs);
         all.retain(|_, j| j.finished.is_none_or(|f| f.elapsed() < KEEP_FINISHED));
         if all
             .values()
@@ -461,11 +471,11 @@ async fn upload(
         let locate = s.locate_index();
         let progress_id = job_id.clone();
         let result = import::import_file(&s.db, &s.keys, &spec, &temp.0, encoding, &locate, |p| {
-            update(&progress_id, |j| j.view.progress = p)
+            update(&jobs, &progress_id, |j| j.view.progress = p)
         })
         .await;
         drop(temp);
-        update(&job_id, |j| {
+        update(&jobs, &job_id, |j| {
             j.finished = Some(Instant::now());
             match result {
                 Ok(r) => {
@@ -487,8 +497,12 @@ async fn upload(
     }
 }
 
-async fn job(Me(me): Me, Path(id): Path<String>) -> AppResult<Response> {
-    let view = jobs()
+async fn job(
+    Extension(jobs): Extension<Arc<Jobs>>,
+    Me(me): Me,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let view = lock(&jobs)
         .get(&id)
         .filter(|j| j.owner == me.user_id)
         .map(|j| j.view.clone());
