@@ -102,9 +102,18 @@ async fn a_worker_sees_only_their_grid() {
     let (s, _) = f.page("gw_a1", &format!("/people/{mine}")).await;
     assert_eq!(s, StatusCode::OK);
 
-    // The grid leader of the village sees both.
+    // The grid leader of the village sees both, can narrow to one grid, and picks from its grids.
     let (_, page) = f.page("gl_a", "/people").await;
     assert!(page.contains("张三") && page.contains("李四"));
+    assert!(page.contains(&format!("<option value=\"{A1}\"")), "{page}");
+    assert!(page.contains(&format!("<option value=\"{A2}\"")));
+    let (_, page) = f.page("gl_a", &format!("/people?under={A2}")).await;
+    assert!(!page.contains("张三") && page.contains("李四"));
+    // A node outside the caller's area is not found; a search skips the area's counts.
+    let (s, _) = f.page("gw_a1", &format!("/people?under={A2}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, page) = f.page("gl_a", "/people?q=%E6%9D%8E").await;
+    assert!(page.contains("李四") && !page.contains("data-testid=\"basic-counts\""));
 
     // The API answers alike.
     let (s, v) = f.api("gw_a1", Method::GET, "/api/v1/people", None).await;

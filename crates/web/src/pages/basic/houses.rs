@@ -129,7 +129,7 @@ async fn list_page(
         new_label: t.s("basic.house_new").into(),
         placeholder: t.s("basic.houses_search").into(),
         q: val(&q.q).into(),
-        nodes: node_options(h, &scope, val(&q.under)).await?,
+        nodes: node_options(h, &p, val(&q.under)).await?,
         selects: vec![SelectView {
             name: "use".into(),
             all_label: t.s("basic.all_uses").into(),

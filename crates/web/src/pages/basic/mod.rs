@@ -164,39 +164,61 @@ pub async fn under_path(
     Ok(Some(nodes::by_code(h, scope, code).await?.path))
 }
 
-/// Nodes in scope to narrow a list by: townships, villages and grids; in a large area the grids
-/// are left out (the list's `under` still takes any code), so the select stays short.
+/// Nodes to narrow a list by: two levels below the caller's node (a township's villages and
+/// grids, a county's townships and villages), read child list by child list so that a large
+/// area costs a few small reads; a deeper `under` the caller typed is kept as an option.
 pub async fn node_options(
     h: &mut Handle<'_>,
-    scope: &Scope,
+    p: &Principal,
     selected: &str,
 ) -> Result<Vec<Opt>, Error> {
-    const MAX: usize = 400;
-    let mut list: Vec<_> = nodes::search(h, scope, "", 5000)
-        .await?
-        .into_iter()
-        .filter(|n| matches!(n.kind.as_str(), "township" | "village" | "grid"))
-        .collect();
-    if list.len() > MAX {
-        list.retain(|n| n.kind != "grid" || n.code == selected);
+    const AREAS: [&str; 4] = ["county", "township", "village", "grid"];
+    let scope = p.scope();
+    let mut list = Vec::new();
+    let kids = nodes::children(h, &scope, p.node_id).await?;
+    for k in kids
+        .iter()
+        .filter(|k| AREAS.contains(&k.kind.as_str()))
+        .take(60)
+    {
+        list.push((0, k.clone()));
+        if k.kind != "grid" {
+            for g in nodes::children(h, &scope, k.id).await? {
+                if AREAS.contains(&g.kind.as_str()) {
+                    list.push((1, g));
+                }
+            }
+        }
     }
-    if list.len() > MAX {
-        list.retain(|n| n.kind == "township" || n.code == selected);
+    if !selected.is_empty()
+        && !list.iter().any(|(_, n)| n.code == selected)
+        && let Ok(n) = nodes::by_code(h, &scope, selected).await
+    {
+        list.insert(
+            0,
+            (
+                0,
+                nodes::NodeSummary {
+                    id: n.id,
+                    code: n.code,
+                    kind: n.kind,
+                    name: n.name,
+                    parent_id: n.parent_id,
+                    path: n.path,
+                    grid_kind: n.grid_kind,
+                    area_m2: None,
+                    households: None,
+                    population: None,
+                    phone: None,
+                },
+            ),
+        );
     }
     Ok(list
         .into_iter()
-        .map(|n| Opt {
+        .map(|(depth, n)| Opt {
             selected: n.code == selected,
-            label: format!(
-                "{}{} {}",
-                match n.kind.as_str() {
-                    "grid" => "　　",
-                    "village" => "　",
-                    _ => "",
-                },
-                n.name,
-                n.code
-            ),
+            label: format!("{}{} {}", if depth > 0 { "　" } else { "" }, n.name, n.code),
             value: n.code,
         })
         .collect())

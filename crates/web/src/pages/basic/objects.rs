@@ -140,7 +140,7 @@ async fn list_page(
         new_label: t.s("basic.object_new").into(),
         placeholder: t.s("basic.objects_search").into(),
         q: val(&q.q).into(),
-        nodes: node_options(h, &scope, val(&q.under)).await?,
+        nodes: node_options(h, &p, val(&q.under)).await?,
         selects: vec![
             SelectView {
                 name: "kind".into(),

@@ -238,7 +238,13 @@ async fn list_page(
         .under
         .clone()
         .unwrap_or_else(|| scope.path().to_string());
-    let (counts, by_residence, by_tag) = count_views(&s, h, &t, &scope, &path, a.tags).await?;
+    // The area's counts head a browse; a search or a later page skips them (they answer
+    // nothing the searcher asked and cost a read over the whole area).
+    let (counts, by_residence, by_tag) = if filter.q.is_none() && after.is_none() {
+        count_views(&s, h, &t, &scope, &path, a.tags).await?
+    } else {
+        Default::default()
+    };
     let more = rows.len() as i64 > PAGE;
     let rows: Vec<PersonRow> = rows.into_iter().take(PAGE as usize).collect();
     let params = [
@@ -259,7 +265,7 @@ async fn list_page(
     let mut first = next_href("/people", &params, Some(0));
     first = first.replace("after=0", "");
     Ok(render(ListPage {
-        nodes: node_options(h, &scope, non_empty(&q.under)).await?,
+        nodes: node_options(h, &p, non_empty(&q.under)).await?,
         tags: if a.tags {
             coded_options(&t, "tag", &pairs!(KeyGroup), non_empty(&q.tag))
         } else {
