@@ -517,3 +517,101 @@ async fn only_keepers_import_and_jobs_are_private() {
     assert_eq!(status, StatusCode::OK);
     assert!(!page.contains("id=\"import-form\""));
 }
+
+#[tokio::test]
+async fn a_house_point_must_lie_in_its_grid() {
+    let f = fixture().await;
+    let file = format!(
+        "网格编码,楼栋,室,房屋用途,房主姓名,经度,纬度\n\
+         {GRID_A1},1,101,自住,韩梅梅,119.15,26.05\n\
+         {GRID_A1},1,102,自住,韩梅梅,119.05,26.05\n"
+    );
+    let report = import(
+        &f,
+        "gw_a1",
+        "houses",
+        "good_rows",
+        "",
+        "h.csv",
+        file.as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        problems(&report),
+        vec![(
+            Some(2),
+            "lon".to_string(),
+            "house.point_outside_grid".to_string()
+        )],
+        "{report}"
+    );
+    let message = report["problems"][0]["message"].as_str().unwrap();
+    assert!(message.contains(GRID_A2), "{message}");
+    assert_eq!(report["inserted"], 1);
+    assert_eq!(report["committed"], true);
+}
+
+#[tokio::test]
+async fn a_household_without_a_head_stops_even_a_good_rows_import() {
+    let f = fixture().await;
+    let header = "网格编码,姓名,身份证号,人口类型,户号,与户主关系\n";
+    let rows = |second_head: &str| {
+        format!(
+            "{header}{GRID_A1},孙一,{},户籍,H1,户主\n{GRID_A1},孙二,{},户籍,H1,配偶\n{GRID_A1},孙三,{},户籍,H2,{second_head}\n",
+            id(61),
+            id(62),
+            id(63)
+        )
+    };
+    let report = import(
+        &f,
+        "gw_a1",
+        "households",
+        "good_rows",
+        "",
+        "f.csv",
+        rows("子女").as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        problems(&report),
+        vec![(
+            Some(4),
+            "relation".to_string(),
+            "household.no_head".to_string()
+        )],
+        "{report}"
+    );
+    assert_eq!(report["committed"], false);
+    assert!(people_in(&f).await.is_empty());
+    // A household number is required in a household file.
+    let blank = format!("{header}{GRID_A1},孙四,{},户籍,,\n", id(64));
+    let report = import(
+        &f,
+        "gw_a1",
+        "households",
+        "dry_run",
+        "",
+        "f.csv",
+        blank.as_bytes(),
+    )
+    .await;
+    let fields: Vec<String> = problems(&report).into_iter().map(|p| p.1).collect();
+    assert_eq!(fields, vec!["household_no", "relation"], "{report}");
+
+    let report = import(
+        &f,
+        "gw_a1",
+        "households",
+        "all",
+        "",
+        "f.csv",
+        rows("户主").as_bytes(),
+    )
+    .await;
+    assert_eq!(report["inserted"], 3, "{report}");
+    let people = people_in(&f).await;
+    assert_eq!(people.len(), 3);
+    assert_eq!(people[0].household_id, people[1].household_id);
+    assert_ne!(people[0].household_id, people[2].household_id);
+}

@@ -57,16 +57,16 @@ pub const UPLOAD_LIMIT: usize = 256 * 1024 * 1024;
 const KEEP_FINISHED: Duration = Duration::from_secs(3600);
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/import", get(page))
-        .route("/import/template/{file}", get(template))
-        .route("/export/{file}", get(export_file))
+    Router::new().route("/import", get(page))
 }
 
-/// Routes answering JSON (errors too), outside the HTML error layer.
+/// Routes answering JSON errors, outside the HTML error layer: the upload and its job, and the
+/// downloads (a script or a client sees why one is refused).
 pub fn api_routes() -> Router<AppState> {
     let jobs: Arc<Jobs> = Arc::default();
     Router::new()
+        .route("/import/template/{file}", get(template))
+        .route("/export/{file}", get(export_file))
         .route(
             "/import",
             axum::routing::post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT + 64 * 1024)),
