@@ -256,7 +256,25 @@ async fn detail_view(
         reveal_error,
         occupants: occupants.iter().map(|m| row_view(&t, m)).collect(),
         show_occupants: true,
-        history: history_view(&t, &hist),
+        history: history_view(
+            &t,
+            &hist,
+            &serde_json::json!(r),
+            &[
+                ("address", "bf.address"),
+                ("use_kind", "bf.use_kind"),
+                ("owner_name", "bf.owner_name"),
+                ("owner_phone_masked", "bf.owner_phone"),
+                ("area_m2", "bf.area_m2"),
+                ("lon", "bf.lon"),
+                ("lat", "bf.lat"),
+                ("tenant_name", "bf.tenant_name"),
+                ("tenant_phone_masked", "bf.tenant_phone"),
+                ("rent_start", "bf.rental_start"),
+                ("rent_end", "bf.rental_end"),
+            ],
+            |col, v| (col == "use_kind").then(|| use_label(&t, v)),
+        ),
         l,
     })))
 }

@@ -384,22 +384,79 @@ pub fn field_error_text(t: &Tr, e: &FieldError) -> String {
     }
 }
 
-/// A line of a record's change history.
+/// A line of a record's change history: who, when, and for a change what each field was.
 pub struct HistoryView {
     pub at: String,
     pub action: String,
     pub actor: String,
+    /// `label: before → after` for each shown field that changed.
+    pub changes: Vec<String>,
 }
 
-pub fn history_view(t: &Tr, rows: &[HistoryRow]) -> Vec<HistoryView> {
-    rows.iter()
-        .rev()
-        .map(|r| HistoryView {
-            at: time_text(r.at),
-            action: t.s(&format!("basic.change.{}", r.action)).to_string(),
-            actor: r.actor_name.clone(),
+/// The record's history, newest first. Each row keeps the record as it was before; the state
+/// after is the next row's "before", or `current` for the latest. Only `fields` (plain columns
+/// and masks, never ciphertexts) are compared: `(column, label key)`.
+pub fn history_view(
+    t: &Tr,
+    rows: &[HistoryRow],
+    current: &serde_json::Value,
+    fields: &[(&str, &str)],
+    label: impl Fn(&str, &str) -> Option<String>,
+) -> Vec<HistoryView> {
+    let parsed: Vec<Option<serde_json::Value>> = rows
+        .iter()
+        .map(|r| {
+            r.before_json
+                .as_deref()
+                .and_then(|j| serde_json::from_str(j).ok())
         })
-        .collect()
+        .collect();
+    let text = |col: &str, v: Option<&serde_json::Value>| match v {
+        None | Some(serde_json::Value::Null) => "—".to_string(),
+        Some(serde_json::Value::String(s)) if s.is_empty() => "—".to_string(),
+        Some(serde_json::Value::String(s)) => label(col, s).unwrap_or_else(|| s.clone()),
+        Some(serde_json::Value::Bool(b)) => t.s(if *b { "common.yes" } else { "common.no" }).into(),
+        Some(v) => v.to_string(),
+    };
+    let mut out: Vec<HistoryView> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let after = parsed
+                .iter()
+                .skip(i + 1)
+                .find_map(|x| x.as_ref())
+                .unwrap_or(current);
+            let changes = match (&parsed[i], r.action.as_str()) {
+                (Some(before), "update") => fields
+                    .iter()
+                    .filter_map(|(col, key)| {
+                        let (b, a) = (before.get(*col)?, after.get(*col)?);
+                        // Booleans may be stored as 0/1.
+                        let same = b == a
+                            || (b.as_i64().is_some() && a.as_bool().map(i64::from) == b.as_i64());
+                        (!same).then(|| {
+                            format!(
+                                "{}:{} → {}",
+                                t.s(key),
+                                text(col, Some(b)),
+                                text(col, Some(a))
+                            )
+                        })
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            HistoryView {
+                at: time_text(r.at),
+                action: t.s(&format!("basic.change.{}", r.action)).to_string(),
+                actor: r.actor_name.clone(),
+                changes,
+            }
+        })
+        .collect();
+    out.reverse();
+    out
 }
 
 /// A label and a value of a detail page.

@@ -230,7 +230,24 @@ async fn detail_view(
         reveal_error: String::new(),
         occupants: Vec::new(),
         show_occupants: false,
-        history: history_view(&t, &hist),
+        history: history_view(
+            &t,
+            &hist,
+            &serde_json::json!(r),
+            &[
+                ("code", "bf.code"),
+                ("kind", "bf.kind"),
+                ("lon", "bf.lon"),
+                ("lat", "bf.lat"),
+                ("condition", "bf.condition"),
+                ("note", "bf.note"),
+            ],
+            |col, v| match col {
+                "kind" => Some(kind_label(&t, v)),
+                "condition" => Some(condition_label(&t, v)),
+                _ => None,
+            },
+        ),
         l,
     })))
 }

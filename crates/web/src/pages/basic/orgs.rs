@@ -275,7 +275,23 @@ async fn detail_view(
         reveal_error,
         occupants: Vec::new(),
         show_occupants: false,
-        history: history_view(&t, &hist),
+        history: history_view(
+            &t,
+            &hist,
+            &serde_json::json!(r),
+            &[
+                ("name", "bf.name"),
+                ("kind", "bf.kind"),
+                ("credit_code", "bf.credit_code"),
+                ("contact_name", "bf.contact_name"),
+                ("contact_phone_masked", "bf.contact_phone"),
+                ("address", "bf.address"),
+                ("safety_grade", "bf.safety_grade"),
+                ("env_grade", "bf.env_grade"),
+                ("key_supervised", "bf.key_supervised"),
+            ],
+            |col, v| (col == "kind").then(|| kind_label(&t, v)),
+        ),
         l,
     })))
 }

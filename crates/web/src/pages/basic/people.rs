@@ -455,7 +455,31 @@ async fn detail_view(
         tag_options: coded_options(&t, "tag", &pairs!(KeyGroup), ""),
         tag_error: extra.tag_error,
         today: today(s.now())?.to_string(),
-        history: history_view(&t, &hist),
+        history: history_view(
+            &t,
+            &hist,
+            &serde_json::json!(person),
+            &[
+                ("name", "bf.name"),
+                ("sex", "bf.sex"),
+                ("birth_date", "bf.birth_date"),
+                ("id_masked", "bf.id_number"),
+                ("phone_masked", "bf.phone"),
+                ("ethnic", "bf.ethnic"),
+                ("registered_address", "bf.registered_address"),
+                ("residence", "bf.residence"),
+                ("arrived_on", "bf.arrived_on"),
+                ("left_on", "bf.left_on"),
+                ("party_member", "bf.party_member"),
+                ("education", "bf.education"),
+                ("occupation", "bf.occupation"),
+                ("relation", "bf.relation"),
+            ],
+            |col, v| {
+                matches!(col, "sex" | "residence" | "relation" | "education")
+                    .then(|| label_of(&t, col, v))
+            },
+        ),
         done: extra.done,
         a,
         l,
