@@ -256,11 +256,12 @@ struct EndReq {
 async fn end_tag(
     State(s): State<AppState>,
     Me(p): Me,
-    Path((_id, tag)): Path<(String, String)>,
+    Path((id, tag)): Path<(String, String)>,
     ApiJson(r): ApiJson<EndReq>,
 ) -> AppResult<StatusCode> {
+    let id = parse_id(&id)?;
     let tag = parse_id(&tag)?;
-    people_page::end_tag_for(&s, &p, tag, &r.until).await?;
+    people_page::end_tag_for(&s, &p, id, tag, &r.until).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -487,6 +487,17 @@ async fn edit_keeps_secrets_and_tags_are_for_keepers() {
         )
         .await;
     let tag_id = v["items"][0]["id"].as_i64().unwrap();
+    // Not through another person's path.
+    let other = f.add_person("gw_a1", A1, "吴十", &id_number(73), "").await;
+    let (s, _) = f
+        .api(
+            "gw_a1",
+            Method::POST,
+            &format!("/api/v1/people/{other}/tags/{tag_id}/end"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _, _) = f
         .form(
             "gw_a1",
@@ -506,7 +517,8 @@ async fn edit_keeps_secrets_and_tags_are_for_keepers() {
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let (_, v) = f.api("gw_a1", Method::GET, "/api/v1/people", None).await;
-    assert_eq!(v["items"].as_array().unwrap().len(), 0);
+    assert_eq!(v["items"].as_array().unwrap().len(), 1);
+    assert_eq!(v["items"][0]["id"], other);
     let (_, page) = f.page("gw_a1", &format!("/people/{pid}")).await;
     assert!(page.contains("data-testid=\"person-removed\""));
 }

@@ -662,9 +662,11 @@ async fn add_tag(
     }
 }
 
+/// Ends one of the person's tags (a tag of someone else is "not found").
 pub async fn end_tag_for(
     s: &AppState,
     p: &Principal,
+    person_id: i64,
     tag_id: i64,
     until: &str,
 ) -> Result<(), Error> {
@@ -675,15 +677,18 @@ pub async fn end_tag_for(
         v => validate::parse_date("until", v).map_err(|e| fields_error(&[e]))?,
     };
     let mut tx = s.db.begin().await?;
-    people::end_tag(
-        &mut tx.handle(),
-        &p.scope(),
-        &actor(p),
-        tag_id,
-        until,
-        s.now(),
-    )
-    .await?;
+    let h = &mut tx.handle();
+    if !people::tags(h, &s.keys, &p.scope(), person_id)
+        .await?
+        .iter()
+        .any(|t| t.id == tag_id)
+    {
+        return Err(Error::not_found(
+            "basic.not_found",
+            format!("person {person_id} has no tag {tag_id}"),
+        ));
+    }
+    people::end_tag(h, &p.scope(), &actor(p), tag_id, until, s.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -698,7 +703,7 @@ async fn end_tag(
     let id = parse_id(&id)?;
     let tag = parse_id(&tag)?;
     let form = read_form(req).await?;
-    match end_tag_for(&s, &p, tag, f(&form, "until")).await {
+    match end_tag_for(&s, &p, id, tag, f(&form, "until")).await {
         Ok(()) => Ok(Redirect::to(&format!("/people/{id}?done=tag_end#tags")).into_response()),
         Err(e) if e.status == 404 || e.status == 403 => Err(AppError(e)),
         Err(e) => {
