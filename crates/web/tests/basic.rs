@@ -182,10 +182,8 @@ async fn search_by_id_number_and_initials() {
     assert!(page.contains("王小明") && !page.contains("赵六"), "{page}");
 }
 
-/// Pinyin initials of Chinese names, any case. Needs the store's `name_initials` to use the
-/// domain's pinyin table (in the store's working copy, not yet committed).
+/// Pinyin initials of Chinese names, any case.
 #[tokio::test]
-#[ignore = "waits for the store's pinyin initials"]
 async fn search_by_pinyin_initials() {
     let f = fixture().await;
     f.add_person("gw_a1", A1, "王小明", &id_number(31), "")
