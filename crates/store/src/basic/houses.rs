@@ -424,7 +424,7 @@ pub async fn list(
         browse: q.is_none(),
         after_id,
     };
-    page.conditions(matches!(h, Handle::Postgres(_)), &mut sql, &mut args);
+    page.conditions(&mut sql, &mut args);
     if let Some(q) = q {
         args.push(contains_pattern(q).into());
         args.push(prefix_pattern(q).into());

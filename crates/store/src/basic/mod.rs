@@ -329,7 +329,7 @@ pub(crate) struct Page<'a> {
 
 impl Page<'_> {
     /// The scope and keyset conditions, to follow a `WHERE …` (they start with ` AND`).
-    pub(crate) fn conditions(&self, postgres: bool, sql: &mut String, args: &mut Vec<Arg>) {
+    pub(crate) fn conditions(&self, sql: &mut String, args: &mut Vec<Arg>) {
         let a = self.alias;
         let t = self.table;
         let mut push = |text: &str, arg: Arg, sql: &mut String| {
@@ -337,27 +337,9 @@ impl Page<'_> {
             sql.push_str(&text.replace('?', &format!("${}", args.len())));
         };
         match (self.browse, self.after_id) {
-            (true, Some(after)) if postgres => {
-                // `~>=~` is the operator the `text_pattern_ops` path index serves.
-                push(
-                    &format!(" AND {a}.path LIKE ?"),
-                    format!("{}%", self.prefix).into(),
-                    sql,
-                );
-                push(
-                    &format!(" AND {a}.path ~>=~ (SELECT path FROM {t} WHERE id = ?)"),
-                    after.into(),
-                    sql,
-                );
-                push(
-                    &format!(" AND NOT ({a}.path = (SELECT path FROM {t} WHERE id = ?)"),
-                    after.into(),
-                    sql,
-                );
-                push(&format!(" AND {a}.id <= ?)"), after.into(), sql);
-            }
             (true, Some(after)) => {
-                // SQLite takes the LIKE's bound over a `>=` beside it: spell the range out.
+                // SQLite takes the LIKE's bound over a `>=` beside it: spell the range out. (On
+                // PostgreSQL paths are in the C collation, so the same range fits the index.)
                 push(
                     &format!(" AND {a}.path >= (SELECT path FROM {t} WHERE id = ?)"),
                     after.into(),

@@ -232,7 +232,7 @@ pub async fn list(
         browse: q.is_none(),
         after_id,
     };
-    page.conditions(matches!(h, Handle::Postgres(_)), &mut sql, &mut args);
+    page.conditions(&mut sql, &mut args);
     if let Some(q) = q {
         args.push(prefix_pattern(q).into());
         sql.push_str(&format!(" AND o.code LIKE ${}", args.len()));

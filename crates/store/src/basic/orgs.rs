@@ -299,7 +299,7 @@ pub async fn list(
         browse: q.is_none(),
         after_id,
     };
-    page.conditions(matches!(h, Handle::Postgres(_)), &mut sql, &mut args);
+    page.conditions(&mut sql, &mut args);
     if let Some(q) = q {
         if q.len() == 18 && q.bytes().all(|b| b.is_ascii_alphanumeric()) {
             args.push(q.to_uppercase().into());

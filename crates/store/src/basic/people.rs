@@ -437,7 +437,7 @@ pub async fn list(
         browse: query.is_none() && filter.house_id.is_none() && filter.household_id.is_none(),
         after_id,
     };
-    page.conditions(matches!(h, Handle::Postgres(_)), &mut sql, &mut args);
+    page.conditions(&mut sql, &mut args);
     let mut push = |cond: &str, arg: Arg, sql: &mut String| {
         args.push(arg);
         sql.push_str(&cond.replace('?', &format!("${}", args.len())));
