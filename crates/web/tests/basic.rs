@@ -647,6 +647,8 @@ async fn counts_on_grid_village_and_board() {
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("data-testid=\"basic-counts\""), "{page}");
     assert!(page.contains("独居老人"), "tags missing for a worker");
+    // The card's figures come from the register.
+    assert!(page.contains("<dd>2</dd>"), "{page}");
     let (_, page) = f.page("leader", &format!("/grids/{A1}")).await;
     assert!(page.contains("data-testid=\"basic-counts\"") && !page.contains("独居老人"));
     let (_, page) = f.page("gl_a", "/tree/350102001001").await;

@@ -157,7 +157,13 @@ async fn grid_page(
     let versions = nodes::versions(h, &scope, &code).await?;
     let l = Layout::new(lang, Some(me.0.clone()), "grid.title");
     let t = l.t;
-    let (c, node, chain) = card(&t, info);
+    let (mut c, node, chain) = card(&t, info);
+    // Once the register holds people, its counts replace the figures typed in by hand.
+    let (households, people) = super::basic::public_counts(&s, h, &node.path).await?;
+    if people > 0 {
+        c.households = super::group_digits(households);
+        c.population = super::group_digits(people);
+    }
     let basic = super::basic::counts_card(&s, h, &me.0, &t, &node.code, &node.path).await?;
     let versions = versions
         .into_iter()

@@ -173,6 +173,18 @@ async fn tree_page(
     } else {
         None
     };
+    // Once the register holds people, its counts replace the figures typed in by hand.
+    let (mut households, mut population) = (
+        count_text(&t, node.households),
+        count_text(&t, node.population),
+    );
+    if node.kind != "department" {
+        let (hh, n) = super::basic::public_counts(&s, h, &node.path).await?;
+        if n > 0 {
+            households = super::group_digits(hh);
+            population = super::group_digits(n);
+        }
+    }
     let grid_kinds = wangge_domain::GridKind::ALL
         .iter()
         .map(|k| (k.as_str().to_string(), t.grid_kind(k.as_str())))
@@ -189,8 +201,8 @@ async fn tree_page(
             .map(|g| t.grid_kind(g))
             .unwrap_or_default(),
         area: area_text(node.area_m2),
-        households: count_text(&t, node.households),
-        population: count_text(&t, node.population),
+        households,
+        population,
         phone: node.phone.clone().unwrap_or_default(),
         crumbs: crumbs(&me, &chain),
         children: kids.iter().map(|n| row(&t, n)).collect(),
