@@ -238,16 +238,17 @@ async fn reveal_needs_a_reason_and_writes_one_audit_row() {
     assert!(!page.contains(&id_no));
     assert!(f.audit_rows().await.is_empty());
 
-    // With a reason: the value, once, and exactly one audit row naming the reason.
-    let (s, v) = f
-        .api(
+    // With a reason: the value, not cached, and exactly one audit row naming the reason.
+    let (s, h, v) = f
+        .api_with_headers(
             "gw_a1",
             Method::POST,
             &uri,
-            Some(json!({"secret": "person_id_number", "reason": "办理低保核实身份"})),
+            json!({"secret": "person_id_number", "reason": "办理低保核实身份"}),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(h[header::CACHE_CONTROL], "no-store");
     assert_eq!(v["value"], id_no.as_str());
     let rows = f.audit_rows().await;
     assert_eq!(rows.len(), 1, "{rows:?}");

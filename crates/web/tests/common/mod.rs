@@ -277,3 +277,27 @@ impl Fixture {
         self.send(req).await
     }
 }
+
+impl Fixture {
+    /// An API call with its response headers (bearer token, JSON body).
+    pub async fn api_with_headers(
+        &self,
+        user: &str,
+        method: Method,
+        uri: &str,
+        body: Value,
+    ) -> (StatusCode, axum::http::HeaderMap, Value) {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", self.creds[user].0),
+            )
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let (s, h, text) = self.send(req).await;
+        (s, h, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+}
