@@ -180,6 +180,10 @@ async fn search_by_id_number_and_initials() {
 
     let (_, page) = f.page("gw_a1", "/people?q=%E7%8E%8B").await; // 王, a name prefix
     assert!(page.contains("王小明") && !page.contains("赵六"), "{page}");
+    // An address finds nobody by name but offers the house (1栋1单元101室 from add_person).
+    let (_, page) = f.page("gw_a1", "/people?q=1%E6%A0%8B").await; // 1栋
+    assert!(page.contains("data-testid=\"houses-matching\""), "{page}");
+    assert!(page.contains("1栋1单元101室"));
 }
 
 /// Pinyin initials of Chinese names, any case.

@@ -73,6 +73,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("basic.revealed_once", "仅本次显示", "Shown this once"),
     ("basic.household_members", "同户成员", "Household members"),
     ("basic.occupants", "居住人员", "Occupants"),
+    (
+        "basic.houses_matching",
+        "地址相符的房屋",
+        "Houses at that address",
+    ),
     ("basic.rental", "出租信息", "Rental"),
     ("basic.tags", "重点人群标签", "Key-group tags"),
     ("basic.tag_add", "添加标签", "Add tag"),

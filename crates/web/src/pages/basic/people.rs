@@ -167,6 +167,8 @@ struct ListPage {
     next_href: String,
     first_href: String,
     paged: bool,
+    /// Houses whose address matches a search that found nobody by name: (link, address, occupants).
+    houses: Vec<(String, String, i64)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -232,6 +234,22 @@ async fn list_page(
     let h = &mut c.handle();
     let (filter, after) = parse_list(h, &scope, &a, &q).await?;
     let rows = people::list(h, &s.keys, &scope, &filter, after, PAGE + 1).await?;
+    // A text that names nobody may be an address: offer the houses it matches.
+    let houses = match filter.q.as_deref().and_then(people::Query::classify) {
+        Some(people::Query::Name(text)) if rows.is_empty() && after.is_none() => {
+            let hf = houses::Filter {
+                under: filter.under.clone(),
+                q: Some(text),
+                ..Default::default()
+            };
+            houses::list(h, &scope, &hf, None, 20)
+                .await?
+                .into_iter()
+                .map(|r| (format!("/houses/{}", r.id), r.address, r.occupants))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     let l = Layout::new(lang, Some(p.clone()), "basic.people_title");
     let t = l.t;
     let path = filter
@@ -279,6 +297,7 @@ async fn list_page(
         next_href: next,
         first_href: first,
         paged: after.is_some(),
+        houses,
         q: non_empty(&q.q).to_string(),
         a,
         l,
