@@ -621,7 +621,6 @@ pub fn status_of(e: &Error) -> axum::http::StatusCode {
 }
 
 /// Renders the shared form page.
-#[allow(clippy::too_many_arguments)]
 pub fn form_page(
     l: super::Layout,
     action: String,

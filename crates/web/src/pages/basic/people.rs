@@ -820,7 +820,6 @@ async fn values_of(h: &mut Handle<'_>, scope: &Scope, p: &PersonRow) -> Result<F
     Ok(m)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn form_view(
     s: &AppState,
     lang: Lang,
@@ -886,33 +885,11 @@ async fn form_view(
         false,
         coded_options(&t, "relation", &pairs!(Relation), ""),
     );
-    let mut loose = b.loose_errors();
-    if let Some(e) = &general {
-        loose.insert(0, t.error(e));
-    }
-    let fields = b.fields;
-    let status = if errors.is_empty() && general.is_none() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::from_u16(general.as_ref().map(|e| e.status).unwrap_or(400))
-            .unwrap_or(axum::http::StatusCode::BAD_REQUEST)
+    let (action, back) = match id {
+        Some(i) => (format!("/people/{i}/edit"), format!("/people/{i}")),
+        None => ("/people/new".to_string(), "/people".to_string()),
     };
-    let mut r = render(FormPage {
-        heading: l.title.clone(),
-        action: match id {
-            Some(i) => format!("/people/{i}/edit"),
-            None => "/people/new".to_string(),
-        },
-        back: match id {
-            Some(i) => format!("/people/{i}"),
-            None => "/people".to_string(),
-        },
-        fields,
-        errors: loose,
-        l,
-    });
-    *r.status_mut() = status;
-    Ok(no_store(r))
+    Ok(super::form_page(l, action, back, b, general.as_ref()))
 }
 
 async fn new_page(State(s): State<AppState>, lang: Lang, Me(p): Me) -> AppResult<Response> {
