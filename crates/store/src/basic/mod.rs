@@ -25,6 +25,7 @@ pub mod import;
 pub mod objects;
 pub mod orgs;
 pub mod people;
+mod record;
 pub mod web_support;
 
 use serde::Serialize;
@@ -157,15 +158,22 @@ fn sqlite_numbered(sql: &str) -> String {
     out
 }
 
+/// A row type both databases can read.
+pub(crate) trait FromRows:
+    for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> FromRows for T where
+    T: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
 /// Runs a SELECT built at run time (only from our own fragments; values are bound).
-pub(crate) async fn fetch_all<T>(
+pub(crate) async fn fetch_all<T: FromRows>(
     h: &mut Handle<'_>,
     sql: String,
     args: Vec<Arg>,
-) -> Result<Vec<T>, Error>
-where
-    T: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin,
-{
+) -> Result<Vec<T>, Error> {
     match h {
         Handle::Sqlite(c) => {
             bind_all!(
@@ -227,6 +235,15 @@ pub(crate) async fn reserve_ids(
             q!(h, scalar fetch_all, i64, sqlx::AssertSqlSafe(sql), n_i).map_err(sql_error)
         }
     }
+}
+
+/// One id for `table`, as [`reserve_ids`].
+pub(crate) async fn reserve_id(h: &mut Handle<'_>, table: &'static str) -> Result<i64, Error> {
+    reserve_ids(h, table, 1)
+        .await?
+        .first()
+        .copied()
+        .ok_or_else(|| Error::internal("no id reserved"))
 }
 
 /// The grid a record belongs to, as the store needs it.
@@ -332,10 +349,7 @@ impl Page<'_> {
     pub(crate) fn conditions(&self, sql: &mut String, args: &mut Vec<Arg>) {
         let a = self.alias;
         let t = self.table;
-        let mut push = |text: &str, arg: Arg, sql: &mut String| {
-            args.push(arg);
-            sql.push_str(&text.replace('?', &format!("${}", args.len())));
-        };
+        let mut push = |text: &str, arg: Arg, sql: &mut String| push_cond(sql, args, text, [arg]);
         match (self.browse, self.after_id) {
             (true, Some(after)) => {
                 // SQLite takes the LIKE's bound over a `>=` beside it: spell the range out. (On
@@ -384,6 +398,28 @@ impl Page<'_> {
         } else {
             sql.push_str(&format!(" ORDER BY {a}.id LIMIT ${}", args.len()));
         }
+    }
+}
+
+/// Appends `cond`, each `?` in it numbered as the next of `values` is pushed onto `args` (our
+/// fragments hold no other `?`).
+pub(crate) fn push_cond(
+    sql: &mut String,
+    args: &mut Vec<Arg>,
+    cond: &str,
+    values: impl IntoIterator<Item = Arg>,
+) {
+    let mut values = values.into_iter();
+    let mut parts = cond.split('?');
+    if let Some(first) = parts.next() {
+        sql.push_str(first);
+    }
+    for part in parts {
+        if let Some(v) = values.next() {
+            args.push(v);
+        }
+        sql.push_str(&format!("${}", args.len()));
+        sql.push_str(part);
     }
 }
 

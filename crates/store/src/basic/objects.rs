@@ -5,7 +5,8 @@ use wangge_domain::basic::{Condition, Object, ObjectKind};
 use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
-use super::{Actor, Arg, Grid, execute, fetch_all, narrow, prefix_pattern, resolve_grid};
+use super::record::{self, Listing, Removable, Spec};
+use super::{Actor, Arg, Grid, fetch_all, prefix_pattern, resolve_grid};
 use crate::db::{Handle, sql_error};
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
@@ -45,13 +46,34 @@ pub(crate) struct ObjectRecord {
     pub removed_at: Option<i64>,
 }
 
-fn not_found(id: i64) -> Error {
-    Error::not_found("basic.not_found", format!("no object {id} in your area"))
+const SPEC: Spec = Spec {
+    table: Table::Objects,
+    alias: "o",
+    row_sql: ROW_SQL,
+    noun: "object",
+};
+
+impl Removable for ObjectRecord {
+    fn removed_at(&self) -> Option<i64> {
+        self.removed_at
+    }
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, Error> {
-    serde_json::to_value(v).map_err(|e| Error::internal(format!("history record: {e}")))
-}
+const RECORD_COLUMNS: &str =
+    "id, grid_id, path, code, kind, lon, lat, condition, note, created_at, updated_at, removed_at";
+
+/// The columns [`values`] gives, then `updated_at`.
+const UPDATE_COLUMNS: [&str; 9] = [
+    "grid_id",
+    "path",
+    "code",
+    "kind",
+    "lon",
+    "lat",
+    "condition",
+    "note",
+    "updated_at",
+];
 
 fn values(grid: &Grid, o: &Object) -> Vec<Arg> {
     vec![
@@ -109,14 +131,6 @@ pub async fn insert(
     Ok(id)
 }
 
-async fn record_of(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<ObjectRecord, Error> {
-    let r: Option<ObjectRecord> = q!(h, fetch_optional, ObjectRecord,
-        "SELECT id, grid_id, path, code, kind, lon, lat, condition, note, created_at, updated_at, removed_at FROM objects WHERE id = $1 AND path LIKE $2",
-        id, scope.like_pattern())
-    .map_err(sql_error)?;
-    r.ok_or_else(|| not_found(id))
-}
-
 pub async fn update(
     h: &mut Handle<'_>,
     scope: &Scope,
@@ -125,35 +139,21 @@ pub async fn update(
     o: &Object,
     now: i64,
 ) -> Result<(), Error> {
-    let before = record_of(h, scope, id).await?;
-    if before.removed_at.is_some() {
-        return Err(Error::conflict(
-            "basic.removed",
-            format!("object {id} was removed"),
-        ));
-    }
+    let before: ObjectRecord = SPEC.live_record(h, scope, RECORD_COLUMNS, id).await?;
     let grid = resolve_grid(h, scope, &o.grid_code).await?;
     if let Some(g) = code_taken(h, &o.code, id).await? {
         return Err(duplicate_error(o.code.trim(), &g));
     }
     let mut args = values(&grid, o);
     args.push(now.into());
-    args.push(id.into());
-    execute(
-        h,
-        "UPDATE objects SET grid_id = $1, path = $2, code = $3, kind = $4, lon = $5, lat = $6, condition = $7, note = $8, \
-         updated_at = $9 WHERE id = $10"
-            .to_string(),
-        args,
-    )
-    .await?;
-    history::record(
+    SPEC.overwrite(h, &UPDATE_COLUMNS, args, id).await?;
+    record::log(
         h,
         Table::Objects,
         id,
         Change::Update,
         actor,
-        Some(&to_json(&before)?),
+        Some(&before),
         now,
     )
     .await
@@ -166,35 +166,13 @@ pub async fn remove(
     id: i64,
     now: i64,
 ) -> Result<(), Error> {
-    let before = record_of(h, scope, id).await?;
-    if before.removed_at.is_some() {
-        return Ok(());
-    }
-    q!(
-        h,
-        execute,
-        "UPDATE objects SET removed_at = $1, updated_at = $1 WHERE id = $2",
-        now,
-        id
-    )
-    .map_err(sql_error)?;
-    history::record(
-        h,
-        Table::Objects,
-        id,
-        Change::Remove,
-        actor,
-        Some(&to_json(&before)?),
-        now,
-    )
-    .await
+    SPEC.remove::<ObjectRecord>(h, scope, RECORD_COLUMNS, actor, id, now)
+        .await
+        .map(drop)
 }
 
 pub async fn get(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<ObjectRow, Error> {
-    let sql = format!("{ROW_SQL} WHERE o.id = $1 AND o.path LIKE $2");
-    let rows: Vec<ObjectRow> =
-        fetch_all(h, sql, vec![id.into(), scope.like_pattern().into()]).await?;
-    rows.into_iter().next().ok_or_else(|| not_found(id))
+    SPEC.get(h, scope, id).await
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -214,37 +192,24 @@ pub async fn list(
     after_id: Option<i64>,
     limit_n: i64,
 ) -> Result<Vec<ObjectRow>, Error> {
-    let Some(prefix) = narrow(scope, filter.under.as_deref()) else {
-        return Ok(Vec::new());
-    };
-    let live = if filter.include_removed {
-        ""
-    } else {
-        " AND o.removed_at IS NULL"
-    };
-    let mut sql = format!("{ROW_SQL} WHERE TRUE{live}");
-    let mut args: Vec<Arg> = Vec::new();
     let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let page = super::Page {
-        alias: "o",
-        table: "objects",
-        prefix: &prefix,
+    let listing = Listing {
+        under: filter.under.as_deref(),
+        include_removed: filter.include_removed,
         browse: q.is_none(),
         after_id,
+        limit: limit_n,
     };
-    page.conditions(&mut sql, &mut args);
-    if let Some(q) = q {
-        args.push(prefix_pattern(q).into());
-        sql.push_str(&format!(" AND o.code LIKE ${}", args.len()));
-    }
-    if let Some(k) = filter.kind {
-        args.push(k.as_str().into());
-        sql.push_str(&format!(" AND o.kind = ${}", args.len()));
-    }
-    if let Some(c) = filter.condition {
-        args.push(c.as_str().into());
-        sql.push_str(&format!(" AND o.condition = ${}", args.len()));
-    }
-    page.order(limit_n, &mut sql, &mut args);
-    fetch_all(h, sql, args).await
+    SPEC.list(h, scope, listing, |c| {
+        if let Some(q) = q {
+            c.and(" AND o.code LIKE ?", [prefix_pattern(q).into()]);
+        }
+        if let Some(k) = filter.kind {
+            c.and(" AND o.kind = ?", [k.as_str().into()]);
+        }
+        if let Some(v) = filter.condition {
+            c.and(" AND o.condition = ?", [v.as_str().into()]);
+        }
+    })
+    .await
 }

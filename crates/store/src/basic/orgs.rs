@@ -5,9 +5,9 @@ use wangge_domain::basic::{Org, OrgKind};
 use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
+use super::record::{self, Listing, Removable, Spec};
 use super::{
-    Actor, Arg, Grid, INDEX_PHONE, execute, fetch_all, narrow, prefix_pattern, reserve_ids,
-    resolve_grid, seal_opt,
+    Actor, Arg, Grid, INDEX_PHONE, execute, prefix_pattern, reserve_id, resolve_grid, seal_opt,
 };
 use crate::db::{Handle, sql_error};
 use crate::seal::{KeyRing, mask_phone};
@@ -77,11 +77,21 @@ pub(crate) const COLUMNS: [&str; 16] = [
     "updated_at",
 ];
 
-fn not_found(id: i64) -> Error {
-    Error::not_found(
-        "basic.not_found",
-        format!("no organisation {id} in your area"),
-    )
+const SPEC: Spec = Spec {
+    table: Table::Orgs,
+    alias: "o",
+    row_sql: ROW_SQL,
+    noun: "organisation",
+};
+
+impl Removable for OrgRecord {
+    fn removed_at(&self) -> Option<i64> {
+        self.removed_at
+    }
+}
+
+fn record_columns() -> String {
+    format!("{}, removed_at", COLUMNS.join(", "))
 }
 
 pub(crate) fn values(
@@ -139,20 +149,6 @@ pub(crate) fn duplicate_error(code: &str, name: &str, grid: &str) -> Error {
     )
 }
 
-async fn record_of(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<OrgRecord, Error> {
-    let sql = format!(
-        "SELECT {}, removed_at FROM orgs WHERE id = $1 AND path LIKE $2",
-        COLUMNS.join(", ")
-    );
-    let rows: Vec<OrgRecord> =
-        fetch_all(h, sql, vec![id.into(), scope.like_pattern().into()]).await?;
-    rows.into_iter().next().ok_or_else(|| not_found(id))
-}
-
-fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, Error> {
-    serde_json::to_value(v).map_err(|e| Error::internal(format!("history record: {e}")))
-}
-
 pub async fn insert(
     h: &mut Handle<'_>,
     keys: &KeyRing,
@@ -167,11 +163,7 @@ pub async fn insert(
     {
         return Err(duplicate_error(code, &name, &g));
     }
-    let id = reserve_ids(h, "orgs", 1)
-        .await?
-        .first()
-        .copied()
-        .ok_or_else(|| Error::internal("no id reserved"))?;
+    let id = reserve_id(h, "orgs").await?;
     execute(h, insert_sql(1), values(keys, id, &grid, org, now)?).await?;
     history::record(h, Table::Orgs, id, Change::Create, actor, None, now).await?;
     Ok(id)
@@ -186,42 +178,22 @@ pub async fn update(
     org: &Org,
     now: i64,
 ) -> Result<(), Error> {
-    let before = record_of(h, scope, id).await?;
-    if before.removed_at.is_some() {
-        return Err(Error::conflict(
-            "basic.removed",
-            format!("organisation {id} was removed"),
-        ));
-    }
+    let before: OrgRecord = SPEC.live_record(h, scope, &record_columns(), id).await?;
     let grid = resolve_grid(h, scope, &org.grid_code).await?;
     if let Some(code) = &org.credit_code
         && let Some((name, g)) = credit_code_holder(h, code, id).await?
     {
         return Err(duplicate_error(code, &name, &g));
     }
-    let mut args = values(keys, id, &grid, org, now)?;
-    args.remove(14);
-    args.remove(0);
-    let set: Vec<String> = COLUMNS
-        .iter()
-        .filter(|c| !matches!(**c, "id" | "created_at"))
-        .enumerate()
-        .map(|(i, c)| format!("{c} = ${}", i + 1))
-        .collect();
-    args.push(id.into());
-    let sql = format!(
-        "UPDATE orgs SET {} WHERE id = ${}",
-        set.join(", "),
-        args.len()
-    );
-    execute(h, sql, args).await?;
-    history::record(
+    SPEC.overwrite(h, &COLUMNS, values(keys, id, &grid, org, now)?, id)
+        .await?;
+    record::log(
         h,
         Table::Orgs,
         id,
         Change::Update,
         actor,
-        Some(&to_json(&before)?),
+        Some(&before),
         now,
     )
     .await
@@ -234,34 +206,13 @@ pub async fn remove(
     id: i64,
     now: i64,
 ) -> Result<(), Error> {
-    let before = record_of(h, scope, id).await?;
-    if before.removed_at.is_some() {
-        return Ok(());
-    }
-    q!(
-        h,
-        execute,
-        "UPDATE orgs SET removed_at = $1, updated_at = $1 WHERE id = $2",
-        now,
-        id
-    )
-    .map_err(sql_error)?;
-    history::record(
-        h,
-        Table::Orgs,
-        id,
-        Change::Remove,
-        actor,
-        Some(&to_json(&before)?),
-        now,
-    )
-    .await
+    SPEC.remove::<OrgRecord>(h, scope, &record_columns(), actor, id, now)
+        .await
+        .map(drop)
 }
 
 pub async fn get(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<OrgRow, Error> {
-    let sql = format!("{ROW_SQL} WHERE o.id = $1 AND o.path LIKE $2");
-    let rows: Vec<OrgRow> = fetch_all(h, sql, vec![id.into(), scope.like_pattern().into()]).await?;
-    rows.into_iter().next().ok_or_else(|| not_found(id))
+    SPEC.get(h, scope, id).await
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -281,42 +232,28 @@ pub async fn list(
     after_id: Option<i64>,
     limit_n: i64,
 ) -> Result<Vec<OrgRow>, Error> {
-    let Some(prefix) = narrow(scope, filter.under.as_deref()) else {
-        return Ok(Vec::new());
-    };
-    let live = if filter.include_removed {
-        ""
-    } else {
-        " AND o.removed_at IS NULL"
-    };
-    let mut sql = format!("{ROW_SQL} WHERE TRUE{live}");
-    let mut args: Vec<Arg> = Vec::new();
     let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let page = super::Page {
-        alias: "o",
-        table: "orgs",
-        prefix: &prefix,
+    let listing = Listing {
+        under: filter.under.as_deref(),
+        include_removed: filter.include_removed,
         browse: q.is_none(),
         after_id,
+        limit: limit_n,
     };
-    page.conditions(&mut sql, &mut args);
-    if let Some(q) = q {
-        if q.len() == 18 && q.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            args.push(q.to_uppercase().into());
-            sql.push_str(&format!(" AND o.credit_code = ${}", args.len()));
-        } else {
-            args.push(prefix_pattern(q).into());
-            sql.push_str(&format!(" AND o.name LIKE ${}", args.len()));
+    SPEC.list(h, scope, listing, |c| {
+        if let Some(q) = q {
+            if q.len() == 18 && q.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                c.and(" AND o.credit_code = ?", [q.to_uppercase().into()]);
+            } else {
+                c.and(" AND o.name LIKE ?", [prefix_pattern(q).into()]);
+            }
         }
-    }
-    if let Some(k) = filter.kind {
-        args.push(k.as_str().into());
-        sql.push_str(&format!(" AND o.kind = ${}", args.len()));
-    }
-    if let Some(k) = filter.key_supervised {
-        args.push(k.into());
-        sql.push_str(&format!(" AND o.key_supervised = ${}", args.len()));
-    }
-    page.order(limit_n, &mut sql, &mut args);
-    fetch_all(h, sql, args).await
+        if let Some(k) = filter.kind {
+            c.and(" AND o.kind = ?", [k.as_str().into()]);
+        }
+        if let Some(k) = filter.key_supervised {
+            c.and(" AND o.key_supervised = ?", [k.into()]);
+        }
+    })
+    .await
 }
