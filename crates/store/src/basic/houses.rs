@@ -8,9 +8,10 @@ use wangge_domain::basic::{House, HouseAddress, HouseUse};
 use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
+use super::record::{self, Listing, Removable, Spec};
 use super::{
-    Actor, Arg, Grid, INDEX_PHONE, contains_pattern, execute, fetch_all, narrow, prefix_pattern,
-    reserve_ids, resolve_grid, seal_opt,
+    Actor, Arg, Grid, INDEX_PHONE, contains_pattern, execute, prefix_pattern, reserve_id,
+    resolve_grid, seal_opt,
 };
 use crate::db::{Handle, sql_error};
 use crate::seal::{KeyRing, mask_phone};
@@ -119,8 +120,21 @@ pub fn address_text(a: &HouseAddress) -> String {
     )
 }
 
-fn not_found(id: i64) -> Error {
-    Error::not_found("basic.not_found", format!("no house {id} in your area"))
+const SPEC: Spec = Spec {
+    table: Table::Houses,
+    alias: "h",
+    row_sql: ROW_SQL,
+    noun: "house",
+};
+
+impl Removable for HouseRecord {
+    fn removed_at(&self) -> Option<i64> {
+        self.removed_at
+    }
+}
+
+fn record_columns() -> String {
+    format!("{}, removed_at", COLUMNS.join(", "))
 }
 
 /// The values of [`COLUMNS`] for a house.
@@ -175,6 +189,14 @@ pub(crate) fn insert_sql(rows: usize) -> String {
     )
 }
 
+/// The house at this address in the grid, removed or not (the address stays taken).
+async fn house_at(h: &mut Handle<'_>, grid: &Grid, a: &HouseAddress) -> Result<Option<i64>, Error> {
+    q!(h, scalar fetch_optional, i64,
+        "SELECT id FROM houses WHERE grid_id = $1 AND building = $2 AND unit = $3 AND room = $4",
+        grid.id, a.building.trim(), a.unit.trim(), a.room.trim())
+    .map_err(sql_error)
+}
+
 /// The id of the house at this address in the grid, or of a new placeholder.
 pub(crate) async fn house_or_create(
     h: &mut Handle<'_>,
@@ -182,11 +204,7 @@ pub(crate) async fn house_or_create(
     a: &HouseAddress,
     now: i64,
 ) -> Result<i64, Error> {
-    let found: Option<i64> = q!(h, scalar fetch_optional, i64,
-        "SELECT id FROM houses WHERE grid_id = $1 AND building = $2 AND unit = $3 AND room = $4",
-        grid.id, a.building.trim(), a.unit.trim(), a.room.trim())
-    .map_err(sql_error)?;
-    if let Some(id) = found {
+    if let Some(id) = house_at(h, grid, a).await? {
         return Ok(id);
     }
     let id: i64 = q!(h, scalar fetch_one, i64,
@@ -230,22 +248,8 @@ pub(crate) async fn household_or_create(
     }
 }
 
-async fn record_of(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<HouseRecord, Error> {
-    let sql = format!(
-        "SELECT {}, removed_at FROM houses WHERE id = $1 AND path LIKE $2",
-        COLUMNS.join(", ")
-    );
-    let rows: Vec<HouseRecord> =
-        fetch_all(h, sql, vec![id.into(), scope.like_pattern().into()]).await?;
-    rows.into_iter().next().ok_or_else(|| not_found(id))
-}
-
 fn is_placeholder(r: &HouseRecord) -> bool {
     r.owner_name.is_empty() && r.owner_phone_sealed.is_none() && r.tenant_name.is_none()
-}
-
-fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, Error> {
-    serde_json::to_value(v).map_err(|e| Error::internal(format!("history record: {e}")))
 }
 
 /// Enters a house in a grid within scope; fills in a placeholder at the same address, refuses
@@ -260,12 +264,8 @@ pub async fn insert(
 ) -> Result<i64, Error> {
     let grid = resolve_grid(h, scope, &house.grid_code).await?;
     let a = &house.address;
-    let found: Option<i64> = q!(h, scalar fetch_optional, i64,
-        "SELECT id FROM houses WHERE grid_id = $1 AND building = $2 AND unit = $3 AND room = $4",
-        grid.id, a.building.trim(), a.unit.trim(), a.room.trim())
-    .map_err(sql_error)?;
-    if let Some(id) = found {
-        let before = record_of(h, scope, id).await?;
+    if let Some(id) = house_at(h, &grid, a).await? {
+        let before: HouseRecord = SPEC.record(h, scope, &record_columns(), id).await?;
         if !is_placeholder(&before) {
             return Err(Error::conflict(
                 "basic.duplicate_house",
@@ -279,11 +279,7 @@ pub async fn insert(
         write_update(h, keys, &grid, id, house, &before, actor, now).await?;
         return Ok(id);
     }
-    let id = reserve_ids(h, "houses", 1)
-        .await?
-        .first()
-        .copied()
-        .ok_or_else(|| Error::internal("no id reserved"))?;
+    let id = reserve_id(h, "houses").await?;
     execute(h, insert_sql(1), values(keys, id, &grid, house, now)?).await?;
     history::record(h, Table::Houses, id, Change::Create, actor, None, now).await?;
     Ok(id)
@@ -300,30 +296,15 @@ async fn write_update(
     actor: &Actor,
     now: i64,
 ) -> Result<(), Error> {
-    let mut args = values(keys, id, grid, house, now)?;
-    // Drop id and created_at; the id goes last for the WHERE.
-    args.remove(20);
-    args.remove(0);
-    let set: Vec<String> = COLUMNS
-        .iter()
-        .filter(|c| !matches!(**c, "id" | "created_at"))
-        .enumerate()
-        .map(|(i, c)| format!("{c} = ${}", i + 1))
-        .collect();
-    args.push(id.into());
-    let sql = format!(
-        "UPDATE houses SET {} WHERE id = ${}",
-        set.join(", "),
-        args.len()
-    );
-    execute(h, sql, args).await?;
-    history::record(
+    SPEC.overwrite(h, &COLUMNS, values(keys, id, grid, house, now)?, id)
+        .await?;
+    record::log(
         h,
         Table::Houses,
         id,
         Change::Update,
         actor,
-        Some(&to_json(before)?),
+        Some(before),
         now,
     )
     .await
@@ -339,13 +320,7 @@ pub async fn update(
     house: &House,
     now: i64,
 ) -> Result<(), Error> {
-    let before = record_of(h, scope, id).await?;
-    if before.removed_at.is_some() {
-        return Err(Error::conflict(
-            "basic.removed",
-            format!("house {id} was removed"),
-        ));
-    }
+    let before: HouseRecord = SPEC.live_record(h, scope, &record_columns(), id).await?;
     let grid = resolve_grid(h, scope, &house.grid_code).await?;
     write_update(h, keys, &grid, id, house, &before, actor, now).await
 }
@@ -358,35 +333,13 @@ pub async fn remove(
     id: i64,
     now: i64,
 ) -> Result<(), Error> {
-    let before = record_of(h, scope, id).await?;
-    if before.removed_at.is_some() {
-        return Ok(());
-    }
-    q!(
-        h,
-        execute,
-        "UPDATE houses SET removed_at = $1, updated_at = $1 WHERE id = $2",
-        now,
-        id
-    )
-    .map_err(sql_error)?;
-    history::record(
-        h,
-        Table::Houses,
-        id,
-        Change::Remove,
-        actor,
-        Some(&to_json(&before)?),
-        now,
-    )
-    .await
+    SPEC.remove::<HouseRecord>(h, scope, &record_columns(), actor, id, now)
+        .await
+        .map(drop)
 }
 
 pub async fn get(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<HouseRow, Error> {
-    let sql = format!("{ROW_SQL} WHERE h.id = $1 AND h.path LIKE $2");
-    let rows: Vec<HouseRow> =
-        fetch_all(h, sql, vec![id.into(), scope.like_pattern().into()]).await?;
-    rows.into_iter().next().ok_or_else(|| not_found(id))
+    SPEC.get(h, scope, id).await
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -406,40 +359,26 @@ pub async fn list(
     after_id: Option<i64>,
     limit_n: i64,
 ) -> Result<Vec<HouseRow>, Error> {
-    let Some(prefix) = narrow(scope, filter.under.as_deref()) else {
-        return Ok(Vec::new());
-    };
-    let live = if filter.include_removed {
-        ""
-    } else {
-        " AND h.removed_at IS NULL"
-    };
-    let mut sql = format!("{ROW_SQL} WHERE TRUE{live}");
-    let mut args: Vec<Arg> = Vec::new();
     let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let page = super::Page {
-        alias: "h",
-        table: "houses",
-        prefix: &prefix,
+    let listing = Listing {
+        under: filter.under.as_deref(),
+        include_removed: filter.include_removed,
         browse: q.is_none(),
         after_id,
+        limit: limit_n,
     };
-    page.conditions(&mut sql, &mut args);
-    if let Some(q) = q {
-        args.push(contains_pattern(q).into());
-        args.push(prefix_pattern(q).into());
-        sql.push_str(&format!(
-            " AND (h.address LIKE ${} OR h.owner_name LIKE ${})",
-            args.len() - 1,
-            args.len()
-        ));
-    }
-    if let Some(u) = filter.use_kind {
-        args.push(u.as_str().into());
-        sql.push_str(&format!(" AND h.use_kind = ${}", args.len()));
-    }
-    page.order(limit_n, &mut sql, &mut args);
-    fetch_all(h, sql, args).await
+    SPEC.list(h, scope, listing, |c| {
+        if let Some(q) = q {
+            c.and(
+                " AND (h.address LIKE ? OR h.owner_name LIKE ?)",
+                [contains_pattern(q).into(), prefix_pattern(q).into()],
+            );
+        }
+        if let Some(u) = filter.use_kind {
+            c.and(" AND h.use_kind = ?", [u.as_str().into()]);
+        }
+    })
+    .await
 }
 
 /// The people (not removed) living in a house in scope.

@@ -6,9 +6,10 @@ use wangge_domain::calendar::Date;
 use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
+use super::record::{self, Listing, Removable, Spec};
 use super::{
-    Actor, Arg, Grid, INDEX_ID_NUMBER, INDEX_PHONE, INDEX_TAG, execute, fetch_all, houses, narrow,
-    prefix_pattern, reserve_ids, resolve_grid, seal_opt,
+    Actor, Arg, Grid, INDEX_ID_NUMBER, INDEX_PHONE, INDEX_TAG, execute, houses, prefix_pattern,
+    reserve_id, resolve_grid, seal_opt,
 };
 use crate::db::{Handle, sql_error};
 use crate::seal::{Aad, KeyRing, mask_id, mask_phone};
@@ -90,8 +91,25 @@ pub(crate) const INSERT_COLUMNS: &str = "id, grid_id, path, name, name_initials,
     education, occupation, house_id, household_id, relation, created_at, updated_at";
 pub(crate) const INSERT_ARITY: usize = 26;
 
-fn not_found(id: i64) -> Error {
-    Error::not_found("basic.not_found", format!("no person {id} in your area"))
+const SPEC: Spec = Spec {
+    table: Table::People,
+    alias: "p",
+    row_sql: ROW_SQL,
+    noun: "person",
+};
+
+impl Removable for PersonRecord {
+    fn removed_at(&self) -> Option<i64> {
+        self.removed_at
+    }
+}
+
+fn record_columns() -> String {
+    format!("{INSERT_COLUMNS}, removed_at")
+}
+
+async fn record_of(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<PersonRecord, Error> {
+    SPEC.record(h, scope, &record_columns(), id).await
 }
 
 pub(crate) fn id_index(keys: &KeyRing, id_number: &str) -> String {
@@ -220,11 +238,7 @@ pub async fn insert(
         return Err(duplicate_error(&code, &name));
     }
     let (house_id, household_id) = place_of(h, &grid, p, now).await?;
-    let id = reserve_ids(h, "people", 1)
-        .await?
-        .first()
-        .copied()
-        .ok_or_else(|| Error::internal("no id reserved"))?;
+    let id = reserve_id(h, "people").await?;
     let args = insert_values(keys, id, &grid, p, idx, house_id, household_id, now)?;
     let sql = format!(
         "INSERT INTO people ({INSERT_COLUMNS}) VALUES {}",
@@ -233,20 +247,6 @@ pub async fn insert(
     execute(h, sql, args).await?;
     history::record(h, Table::People, id, Change::Create, actor, None, now).await?;
     Ok(id)
-}
-
-async fn record_of(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<PersonRecord, Error> {
-    let r: Option<PersonRecord> = q!(h, fetch_optional, PersonRecord,
-        "SELECT id, grid_id, path, name, name_initials, sex, birth_date, id_sealed, id_index, id_masked, phone_sealed, \
-         phone_index, phone_masked, ethnic, registered_address, residence, arrived_on, left_on, party_member, education, \
-         occupation, house_id, household_id, relation, created_at, updated_at, removed_at FROM people WHERE id = $1 AND path LIKE $2",
-        id, scope.like_pattern())
-    .map_err(sql_error)?;
-    r.ok_or_else(|| not_found(id))
-}
-
-fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, Error> {
-    serde_json::to_value(v).map_err(|e| Error::internal(format!("history record: {e}")))
 }
 
 /// Replaces a person's fields (re-sealing ID and phone), keeping the record before in the
@@ -275,17 +275,9 @@ pub async fn update(
         return Err(duplicate_error(&code, &name));
     }
     let (house_id, household_id) = place_of(h, &grid, p, now).await?;
-    let mut args = insert_values(keys, id, &grid, p, idx, house_id, household_id, now)?;
-    // Same order as INSERT_COLUMNS without id and created_at; id goes last for the WHERE.
-    args.remove(24);
-    args.remove(0);
-    args.push(id.into());
-    let sql = "UPDATE people SET grid_id = $1, path = $2, name = $3, name_initials = $4, sex = $5, birth_date = $6, \
-        id_sealed = $7, id_index = $8, id_masked = $9, phone_sealed = $10, phone_index = $11, phone_masked = $12, \
-        ethnic = $13, registered_address = $14, residence = $15, arrived_on = $16, left_on = $17, party_member = $18, \
-        education = $19, occupation = $20, house_id = $21, household_id = $22, relation = $23, updated_at = $24 \
-        WHERE id = $25";
-    execute(h, sql.to_string(), args).await?;
+    let args = insert_values(keys, id, &grid, p, idx, house_id, household_id, now)?;
+    let columns: Vec<&str> = INSERT_COLUMNS.split(',').map(str::trim).collect();
+    SPEC.overwrite(h, &columns, args, id).await?;
     if before.path != grid.path {
         q!(
             h,
@@ -296,17 +288,16 @@ pub async fn update(
         )
         .map_err(sql_error)?;
     }
-    history::record(
+    record::log(
         h,
         Table::People,
         id,
         Change::Update,
         actor,
-        Some(&to_json(&before)?),
+        Some(&before),
         now,
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Marks a person removed (they stay, for the history and the duplicate check); their open
@@ -318,18 +309,12 @@ pub async fn remove(
     id: i64,
     now: i64,
 ) -> Result<(), Error> {
-    let before = record_of(h, scope, id).await?;
-    if before.removed_at.is_some() {
+    if !SPEC
+        .remove::<PersonRecord>(h, scope, &record_columns(), actor, id, now)
+        .await?
+    {
         return Ok(());
     }
-    q!(
-        h,
-        execute,
-        "UPDATE people SET removed_at = $1, updated_at = $1 WHERE id = $2",
-        now,
-        id
-    )
-    .map_err(sql_error)?;
     let today = super::local_today(now)?.to_string();
     q!(
         h,
@@ -339,25 +324,12 @@ pub async fn remove(
         id
     )
     .map_err(sql_error)?;
-    history::record(
-        h,
-        Table::People,
-        id,
-        Change::Remove,
-        actor,
-        Some(&to_json(&before)?),
-        now,
-    )
-    .await?;
     Ok(())
 }
 
 /// One person in scope (removed ones too: `removed_at` says so).
 pub async fn get(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<PersonRow, Error> {
-    let sql = format!("{ROW_SQL} WHERE p.id = $1 AND p.path LIKE $2");
-    let rows: Vec<PersonRow> =
-        fetch_all(h, sql, vec![id.into(), scope.like_pattern().into()]).await?;
-    rows.into_iter().next().ok_or_else(|| not_found(id))
+    SPEC.get(h, scope, id).await
 }
 
 /// What a list of people is narrowed to.
@@ -419,66 +391,47 @@ pub async fn list(
     after_id: Option<i64>,
     limit_n: i64,
 ) -> Result<Vec<PersonRow>, Error> {
-    let Some(prefix) = narrow(scope, filter.under.as_deref()) else {
-        return Ok(Vec::new());
-    };
-    let live = if filter.include_removed {
-        ""
-    } else {
-        " AND p.removed_at IS NULL"
-    };
-    let mut sql = format!("{ROW_SQL} WHERE TRUE{live}");
-    let mut args: Vec<Arg> = Vec::new();
     let query = filter.q.as_deref().and_then(Query::classify);
-    let page = super::Page {
-        alias: "p",
-        table: "people",
-        prefix: &prefix,
+    let listing = Listing {
+        under: filter.under.as_deref(),
+        include_removed: filter.include_removed,
         browse: query.is_none() && filter.house_id.is_none() && filter.household_id.is_none(),
         after_id,
+        limit: limit_n,
     };
-    page.conditions(&mut sql, &mut args);
-    let mut push = |cond: &str, arg: Arg, sql: &mut String| {
-        args.push(arg);
-        sql.push_str(&cond.replace('?', &format!("${}", args.len())));
-    };
-    match query {
-        Some(Query::IdNumber(v)) => push(
-            " AND p.id_index = ?",
-            keys.blind_index(INDEX_ID_NUMBER, &v).into(),
-            &mut sql,
-        ),
-        Some(Query::Phone(v)) => push(
-            " AND p.phone_index = ?",
-            keys.blind_index(INDEX_PHONE, &v).into(),
-            &mut sql,
-        ),
-        Some(Query::Initials(v)) => push(
-            " AND p.name_initials LIKE ?",
-            prefix_pattern(&v).into(),
-            &mut sql,
-        ),
-        Some(Query::Name(v)) => push(" AND p.name LIKE ?", prefix_pattern(&v).into(), &mut sql),
-        None => {}
-    }
-    if let Some(t) = filter.tag {
-        push(
-            " AND p.id IN (SELECT person_id FROM person_tags WHERE tag_index = ? AND until IS NULL)",
-            keys.blind_index(INDEX_TAG, t.as_str()).into(),
-            &mut sql,
-        );
-    }
-    if let Some(r) = filter.residence {
-        push(" AND p.residence = ?", r.as_str().into(), &mut sql);
-    }
-    if let Some(v) = filter.house_id {
-        push(" AND p.house_id = ?", v.into(), &mut sql);
-    }
-    if let Some(v) = filter.household_id {
-        push(" AND p.household_id = ?", v.into(), &mut sql);
-    }
-    page.order(limit_n, &mut sql, &mut args);
-    fetch_all(h, sql, args).await
+    SPEC.list(h, scope, listing, |c| {
+        match query {
+            Some(Query::IdNumber(v)) => c.and(
+                " AND p.id_index = ?",
+                [keys.blind_index(INDEX_ID_NUMBER, &v).into()],
+            ),
+            Some(Query::Phone(v)) => c.and(
+                " AND p.phone_index = ?",
+                [keys.blind_index(INDEX_PHONE, &v).into()],
+            ),
+            Some(Query::Initials(v)) => {
+                c.and(" AND p.name_initials LIKE ?", [prefix_pattern(&v).into()])
+            }
+            Some(Query::Name(v)) => c.and(" AND p.name LIKE ?", [prefix_pattern(&v).into()]),
+            None => {}
+        }
+        if let Some(t) = filter.tag {
+            c.and(
+                " AND p.id IN (SELECT person_id FROM person_tags WHERE tag_index = ? AND until IS NULL)",
+                [keys.blind_index(INDEX_TAG, t.as_str()).into()],
+            );
+        }
+        if let Some(r) = filter.residence {
+            c.and(" AND p.residence = ?", [r.as_str().into()]);
+        }
+        if let Some(v) = filter.house_id {
+            c.and(" AND p.house_id = ?", [v.into()]);
+        }
+        if let Some(v) = filter.household_id {
+            c.and(" AND p.household_id = ?", [v.into()]);
+        }
+    })
+    .await
 }
 
 /// A key-group tag, opened (for roles that may see tags).
@@ -536,11 +489,7 @@ pub async fn add_tag(
             ),
         ));
     }
-    let id = reserve_ids(h, "person_tags", 1)
-        .await?
-        .first()
-        .copied()
-        .ok_or_else(|| Error::internal("no id reserved"))?;
+    let id = reserve_id(h, "person_tags").await?;
     let sealed = keys.seal(
         tag.group.as_str(),
         &Aad::new("person_tags", "tag", &id.to_string()),
@@ -585,17 +534,16 @@ pub async fn end_tag(
         tag_id
     )
     .map_err(sql_error)?;
-    history::record(
+    record::log(
         h,
         Table::PersonTags,
         tag_id,
         Change::Update,
         actor,
-        Some(&to_json(&before)?),
+        Some(&before),
         now,
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// A person's tags, opened, oldest first. Tags are secrets: only for roles that may see them.
