@@ -14,7 +14,18 @@ use wangge_store::basic::{self, Actor, Secret, houses, objects, orgs, people};
 use wangge_store::nodes::{self, NewNode};
 use wangge_store::seal::KeyRing;
 use wangge_store::testdb::{self, TestDb};
-use wangge_store::{Db, audit, now_ms};
+use wangge_store::{Db, Handle, audit, now_ms};
+
+/// Runs `$body` with `$c` bound to whichever database's connection the handle holds (the two
+/// arms differ only in type).
+macro_rules! on_both {
+    ($h:expr, $c:ident => $body:expr) => {
+        match $h {
+            wangge_store::Handle::Sqlite($c) => $body,
+            wangge_store::Handle::Postgres($c) => $body,
+        }
+    };
+}
 
 const CITY: &str = "350100000000";
 const COUNTY: &str = "350102000000";
@@ -138,39 +149,63 @@ fn assert_code<T: std::fmt::Debug>(
 
 async fn count(db: &Db, sql: &str) -> i64 {
     let mut c = db.conn().await.unwrap();
-    let h = &mut c.handle();
-    match h {
-        wangge_store::Handle::Sqlite(c) => {
-            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_string()))
-                .fetch_one(&mut **c)
-                .await
-                .unwrap()
-        }
-        wangge_store::Handle::Postgres(c) => {
-            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_string()))
-                .fetch_one(&mut **c)
-                .await
-                .unwrap()
-        }
-    }
+    on_both!(&mut c.handle(), c => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(&mut **c)
+        .await
+        .unwrap())
 }
 
 async fn exec(db: &Db, sql: &str) {
     let mut c = db.conn().await.unwrap();
-    let h = &mut c.handle();
-    match h {
-        wangge_store::Handle::Sqlite(c) => {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-                .execute(&mut **c)
-                .await
-                .unwrap();
-        }
-        wangge_store::Handle::Postgres(c) => {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
-                .execute(&mut **c)
-                .await
-                .unwrap();
-        }
+    on_both!(&mut c.handle(), c => {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&mut **c)
+            .await
+            .unwrap();
+    })
+}
+
+/// Reveals as the test actor, who may.
+async fn reveal_as_actor(
+    h: &mut Handle<'_>,
+    keys: &KeyRing,
+    scope: &Scope,
+    secret: Secret,
+    id: i64,
+    reason: &str,
+) -> Result<String, wangge_domain::Error> {
+    basic::reveal(h, keys, scope, &actor(), true, secret, id, reason, now_ms()).await
+}
+
+/// The newest audit rows of one action.
+async fn audit_rows(h: &mut Handle<'_>, action: &str, n: i64) -> Vec<audit::AuditRow> {
+    let f = audit::Filter {
+        action: Some(action.into()),
+        ..Default::default()
+    };
+    audit::search(h, &f, None, n).await.unwrap()
+}
+
+/// A rented house with an owner's and a tenant's phone.
+fn rented_house(grid: &str, building: &str, room: &str, owner: &str, tenant: &str) -> House {
+    House {
+        grid_code: grid.into(),
+        address: HouseAddress {
+            building: building.into(),
+            unit: "1".into(),
+            room: room.into(),
+        },
+        use_kind: HouseUse::Rented,
+        owner_name: "业主".into(),
+        owner_phone: Some(owner.into()),
+        area_m2: None,
+        point: None,
+        rental: Some(wangge_domain::basic::Rental {
+            tenant_name: "租客".into(),
+            tenant_phone: Some(tenant.into()),
+            start: date("2024-01-01"),
+            end: None,
+        }),
     }
 }
 
@@ -433,16 +468,10 @@ async fn people_crud_scope_and_counts() {
     // The history cannot be rewritten.
     drop(c);
     let mut c = t.db.conn().await.unwrap();
-    let r = match &mut c.handle() {
-        wangge_store::Handle::Sqlite(c) => sqlx::query("DELETE FROM record_history")
-            .execute(&mut **c)
-            .await
-            .map(|_| ()),
-        wangge_store::Handle::Postgres(c) => sqlx::query("DELETE FROM record_history")
-            .execute(&mut **c)
-            .await
-            .map(|_| ()),
-    };
+    let r = on_both!(&mut c.handle(), c => sqlx::query("DELETE FROM record_history")
+        .execute(&mut **c)
+        .await
+        .map(|_| ()));
     assert!(r.is_err());
 }
 
@@ -543,17 +572,7 @@ async fn reveal_writes_one_audit_row_and_the_chain_detects_edits() {
 
     let mut c = t.db.conn().await.unwrap();
     let h = &mut c.handle();
-    let rows = audit::search(
-        h,
-        &audit::Filter {
-            action: Some("reveal".into()),
-            ..Default::default()
-        },
-        None,
-        10,
-    )
-    .await
-    .unwrap();
+    let rows = audit_rows(h, "reveal", 10).await;
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].column_name.as_deref(), Some("phone"));
     assert_eq!(rows[1].reason, "上门核实身份");
@@ -616,25 +635,7 @@ async fn no_id_number_or_phone_in_clear_on_disk() {
         insert(&t.db, &keys, &all, &p).await.unwrap();
     }
     let mut tx = t.db.begin().await.unwrap();
-    let house = House {
-        grid_code: GRID_1.into(),
-        address: HouseAddress {
-            building: "9".into(),
-            unit: "1".into(),
-            room: "101".into(),
-        },
-        use_kind: HouseUse::Rented,
-        owner_name: "房东".into(),
-        owner_phone: Some("13700001111".into()),
-        area_m2: Some(80.0),
-        point: None,
-        rental: Some(wangge_domain::basic::Rental {
-            tenant_name: "租客".into(),
-            tenant_phone: Some("13700002222".into()),
-            start: date("2024-01-01"),
-            end: None,
-        }),
-    };
+    let house = rented_house(GRID_1, "9", "101", "13700001111", "13700002222");
     let hid = houses::insert(&mut tx.handle(), &keys, &all, &actor(), &house, now_ms())
         .await
         .unwrap();
@@ -782,16 +783,13 @@ async fn houses_orgs_objects() {
     drop(c);
 
     let mut tx = t.db.begin().await.unwrap();
-    let revealed = basic::reveal(
+    let revealed = reveal_as_actor(
         &mut tx.handle(),
         &keys,
         &g1,
-        &actor(),
-        true,
         Secret::HouseOwnerPhone,
         hid,
         "call the owner",
-        now_ms(),
     )
     .await
     .unwrap();
@@ -966,16 +964,13 @@ async fn import_modes() {
     assert_eq!(found[0].household_no.as_deref(), Some("HH333"));
     drop(c);
     let mut tx = t.db.begin().await.unwrap();
-    let v = basic::reveal(
+    let v = reveal_as_actor(
         &mut tx.handle(),
         &keys,
         &all,
-        &actor(),
-        true,
         Secret::PersonPhone,
         found[0].id,
         "check import",
-        now_ms(),
     )
     .await
     .unwrap();
@@ -986,17 +981,7 @@ async fn import_modes() {
     let counts = basic::counts(h, &keys, &all, vil_a.path()).await.unwrap();
     assert_eq!(counts.people, 995);
     assert_eq!(counts.households, 334);
-    let imports = audit::search(
-        h,
-        &audit::Filter {
-            action: Some("import".into()),
-            ..Default::default()
-        },
-        None,
-        10,
-    )
-    .await
-    .unwrap();
+    let imports = audit_rows(h, "import", 10).await;
     assert_eq!(imports.len(), 1);
     assert_eq!(audit::verify(h).await.unwrap().1, vec![]);
     drop(c);
@@ -1212,10 +1197,7 @@ async fn import_speed() {
                 q.execute(&mut **$c).await.unwrap();
             }};
         }
-        match &mut tx.handle() {
-            wangge_store::Handle::Sqlite(c) => run!(c),
-            wangge_store::Handle::Postgres(c) => run!(c),
-        }
+        on_both!(&mut tx.handle(), c => run!(c))
     }
     tx.commit().await.unwrap();
     let bare = started.elapsed();
@@ -1281,25 +1263,7 @@ async fn reseal_moves_everything_to_the_active_key() {
     )
     .await
     .unwrap();
-    let house = House {
-        grid_code: GRID_1.into(),
-        address: HouseAddress {
-            building: "8".into(),
-            unit: "1".into(),
-            room: "1".into(),
-        },
-        use_kind: HouseUse::Rented,
-        owner_name: "业主".into(),
-        owner_phone: Some("13600001111".into()),
-        area_m2: None,
-        point: None,
-        rental: Some(wangge_domain::basic::Rental {
-            tenant_name: "租客".into(),
-            tenant_phone: Some("13600002222".into()),
-            start: date("2024-01-01"),
-            end: None,
-        }),
-    };
+    let house = rented_house(GRID_1, "8", "1", "13600001111", "13600002222");
     let hid = houses::insert(&mut tx.handle(), &old, &all, &actor(), &house, now_ms())
         .await
         .unwrap();
@@ -1357,31 +1321,25 @@ async fn reseal_moves_everything_to_the_active_key() {
     let only_k2 = KeyRing::from_text(&format!("index {IDX}\nk2 {K2}")).unwrap();
     let mut tx = t.db.begin().await.unwrap();
     for (i, id) in ids.iter().enumerate() {
-        let v = basic::reveal(
+        let v = reveal_as_actor(
             &mut tx.handle(),
             &only_k2,
             &all,
-            &actor(),
-            true,
             Secret::PersonIdNumber,
             *id,
             "after rotation",
-            now_ms(),
         )
         .await
         .unwrap();
         assert_eq!(v, person(GRID_1, "", 60 + i as u32).id_number);
     }
-    let v = basic::reveal(
+    let v = reveal_as_actor(
         &mut tx.handle(),
         &only_k2,
         &all,
-        &actor(),
-        true,
         Secret::HouseTenantPhone,
         hid,
         "after rotation",
-        now_ms(),
     )
     .await
     .unwrap();
@@ -1405,16 +1363,10 @@ async fn reseal_moves_everything_to_the_active_key() {
     tx.commit().await.unwrap();
     let mut c = t.db.conn().await.unwrap();
     let h = &mut c.handle();
-    let (sealed_phone,): (String,) = match h {
-        wangge_store::Handle::Sqlite(c) => sqlx::query_as("SELECT reporter_phone FROM events")
-            .fetch_one(&mut **c)
-            .await
-            .unwrap(),
-        wangge_store::Handle::Postgres(c) => sqlx::query_as("SELECT reporter_phone FROM events")
-            .fetch_one(&mut **c)
-            .await
-            .unwrap(),
-    };
+    let (sealed_phone,): (String,) = on_both!(h, c => sqlx::query_as("SELECT reporter_phone FROM events")
+        .fetch_one(&mut **c)
+        .await
+        .unwrap());
     assert_eq!(sealed_key_id(&sealed_phone), Some("k2"));
     assert_eq!(
         only_k2
@@ -1422,17 +1374,7 @@ async fn reseal_moves_everything_to_the_active_key() {
             .unwrap(),
         "13300001111"
     );
-    let rotates = audit::search(
-        h,
-        &audit::Filter {
-            action: Some("rotate".into()),
-            ..Default::default()
-        },
-        None,
-        5,
-    )
-    .await
-    .unwrap();
+    let rotates = audit_rows(h, "rotate", 5).await;
     assert_eq!(rotates.len(), 2);
     assert_eq!(audit::verify(h).await.unwrap().1, vec![]);
 }
@@ -1452,16 +1394,13 @@ async fn rotate_to_an_sm4_key() {
     assert_eq!(counts.resealed, 2);
     let sm4_only = KeyRing::from_text(&format!("index {IDX}\nk3 sm4 {s3}")).unwrap();
     let mut tx = t.db.begin().await.unwrap();
-    let v = basic::reveal(
+    let v = reveal_as_actor(
         &mut tx.handle(),
         &sm4_only,
         &all,
-        &actor(),
-        true,
         Secret::PersonIdNumber,
         id,
         "sm4 check",
-        now_ms(),
     )
     .await
     .unwrap();
@@ -1477,16 +1416,13 @@ async fn rotate_to_an_sm4_key() {
     )
     .await
     .unwrap();
-    let v = basic::reveal(
+    let v = reveal_as_actor(
         &mut tx.handle(),
         &sm4_only,
         &all,
-        &actor(),
-        true,
         Secret::PersonPhone,
         id2,
         "sm4 check",
-        now_ms(),
     )
     .await
     .unwrap();
