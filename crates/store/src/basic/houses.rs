@@ -8,7 +8,7 @@ use wangge_domain::basic::{House, HouseAddress, HouseUse};
 use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
-use super::record::{self, Listing, Removable, Spec};
+use super::record::{Listing, Removable, Spec};
 use super::{
     Actor, Arg, Grid, INDEX_PHONE, contains_pattern, execute, prefix_pattern, reserve_id,
     resolve_grid, seal_opt,
@@ -298,16 +298,7 @@ async fn write_update(
 ) -> Result<(), Error> {
     SPEC.overwrite(h, &COLUMNS, values(keys, id, grid, house, now)?, id)
         .await?;
-    record::log(
-        h,
-        Table::Houses,
-        id,
-        Change::Update,
-        actor,
-        Some(before),
-        now,
-    )
-    .await
+    SPEC.log_update(h, id, actor, before, now).await
 }
 
 /// Replaces a house's fields; the record before goes into the history.

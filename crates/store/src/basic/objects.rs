@@ -5,7 +5,7 @@ use wangge_domain::basic::{Condition, Object, ObjectKind};
 use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
-use super::record::{self, Listing, Removable, Spec};
+use super::record::{Listing, Removable, Spec};
 use super::{Actor, Arg, Grid, fetch_all, prefix_pattern, resolve_grid};
 use crate::db::{Handle, sql_error};
 
@@ -147,16 +147,7 @@ pub async fn update(
     let mut args = values(&grid, o);
     args.push(now.into());
     SPEC.overwrite(h, &UPDATE_COLUMNS, args, id).await?;
-    record::log(
-        h,
-        Table::Objects,
-        id,
-        Change::Update,
-        actor,
-        Some(&before),
-        now,
-    )
-    .await
+    SPEC.log_update(h, id, actor, &before, now).await
 }
 
 pub async fn remove(

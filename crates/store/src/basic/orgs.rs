@@ -5,7 +5,7 @@ use wangge_domain::basic::{Org, OrgKind};
 use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
-use super::record::{self, Listing, Removable, Spec};
+use super::record::{Listing, Removable, Spec};
 use super::{
     Actor, Arg, Grid, INDEX_PHONE, execute, prefix_pattern, reserve_id, resolve_grid, seal_opt,
 };
@@ -187,16 +187,7 @@ pub async fn update(
     }
     SPEC.overwrite(h, &COLUMNS, values(keys, id, &grid, org, now)?, id)
         .await?;
-    record::log(
-        h,
-        Table::Orgs,
-        id,
-        Change::Update,
-        actor,
-        Some(&before),
-        now,
-    )
-    .await
+    SPEC.log_update(h, id, actor, &before, now).await
 }
 
 pub async fn remove(

@@ -288,16 +288,7 @@ pub async fn update(
         )
         .map_err(sql_error)?;
     }
-    record::log(
-        h,
-        Table::People,
-        id,
-        Change::Update,
-        actor,
-        Some(&before),
-        now,
-    )
-    .await
+    SPEC.log_update(h, id, actor, &before, now).await
 }
 
 /// Marks a person removed (they stay, for the history and the duplicate check); their open
@@ -540,7 +531,7 @@ pub async fn end_tag(
         tag_id,
         Change::Update,
         actor,
-        Some(&before),
+        &before,
         now,
     )
     .await

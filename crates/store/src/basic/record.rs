@@ -142,6 +142,18 @@ impl Spec {
         Ok(())
     }
 
+    /// The history row of an update, keeping the record as it was.
+    pub(crate) async fn log_update<T: Serialize>(
+        &self,
+        h: &mut Handle<'_>,
+        id: i64,
+        actor: &Actor,
+        before: &T,
+        now: i64,
+    ) -> Result<(), Error> {
+        log(h, self.table, id, Change::Update, actor, before, now).await
+    }
+
     /// Marks a record in scope removed, with its history row; `false` when it already was (a
     /// second removal changes nothing).
     pub(crate) async fn remove<T: Removable>(
@@ -162,7 +174,7 @@ impl Spec {
             self.table_name()
         );
         q!(h, execute, sqlx::AssertSqlSafe(sql), now, id).map_err(sql_error)?;
-        log(h, self.table, id, Change::Remove, actor, Some(&before), now).await?;
+        log(h, self.table, id, Change::Remove, actor, &before, now).await?;
         Ok(true)
     }
 
@@ -209,12 +221,10 @@ pub(crate) async fn log<T: Serialize>(
     id: i64,
     change: Change,
     actor: &Actor,
-    before: Option<&T>,
+    before: &T,
     now: i64,
 ) -> Result<(), Error> {
-    let before = before
-        .map(serde_json::to_value)
-        .transpose()
+    let before = serde_json::to_value(before)
         .map_err(|e| Error::internal(format!("history record: {e}")))?;
-    history::record(h, table, id, change, actor, before.as_ref(), now).await
+    history::record(h, table, id, change, actor, Some(&before), now).await
 }
