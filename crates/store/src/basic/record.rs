@@ -52,11 +52,21 @@ impl Spec {
         self.table.as_str()
     }
 
-    pub(crate) fn not_found(&self, id: i64) -> Error {
-        Error::not_found(
-            "basic.not_found",
-            format!("no {} {id} in your area", self.noun),
-        )
+    /// The row `sql` reads, given `$1` the id and `$2` the scope's pattern.
+    async fn one<T: FromRows>(
+        &self,
+        h: &mut Handle<'_>,
+        sql: String,
+        scope: &Scope,
+        id: i64,
+    ) -> Result<T, Error> {
+        let rows: Vec<T> = fetch_all(h, sql, vec![id.into(), scope.like_pattern().into()]).await?;
+        rows.into_iter().next().ok_or_else(|| {
+            Error::not_found(
+                "basic.not_found",
+                format!("no {} {id} in your area", self.noun),
+            )
+        })
     }
 
     /// The masked row of one record in scope (removed ones too).
@@ -68,8 +78,7 @@ impl Spec {
     ) -> Result<T, Error> {
         let (sql, a) = (self.row_sql, self.alias);
         let sql = format!("{sql} WHERE {a}.id = $1 AND {a}.path LIKE $2");
-        let rows: Vec<T> = fetch_all(h, sql, vec![id.into(), scope.like_pattern().into()]).await?;
-        rows.into_iter().next().ok_or_else(|| self.not_found(id))
+        self.one(h, sql, scope, id).await
     }
 
     /// The raw record in scope; `columns` lists what `T` reads, `removed_at` included.
@@ -84,8 +93,7 @@ impl Spec {
             "SELECT {columns} FROM {} WHERE id = $1 AND path LIKE $2",
             self.table_name()
         );
-        let rows: Vec<T> = fetch_all(h, sql, vec![id.into(), scope.like_pattern().into()]).await?;
-        rows.into_iter().next().ok_or_else(|| self.not_found(id))
+        self.one(h, sql, scope, id).await
     }
 
     /// The raw record in scope, refused when removed: what an update starts from.
