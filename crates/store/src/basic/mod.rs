@@ -646,7 +646,25 @@ pub async fn counts(
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite_numbered;
+    use super::{Arg, push_cond, sqlite_numbered};
+
+    #[test]
+    fn conditions_number_their_placeholders_after_the_args_so_far() {
+        let mut sql = String::from("WHERE TRUE");
+        let mut args: Vec<Arg> = vec![1i64.into()];
+        push_cond(
+            &mut sql,
+            &mut args,
+            " AND (a LIKE ? OR b LIKE ?)",
+            ["x%".into(), "y%".into()],
+        );
+        push_cond(&mut sql, &mut args, " AND c = ?", [true.into()]);
+        assert_eq!(sql, "WHERE TRUE AND (a LIKE $2 OR b LIKE $3) AND c = $4");
+        assert_eq!(
+            args,
+            vec![1i64.into(), "x%".into(), "y%".into(), true.into()]
+        );
+    }
 
     #[test]
     fn placeholders_for_sqlite() {
