@@ -10,7 +10,7 @@
 //!   phone stored in the clear, no houses or households) while the writer runs multi-row
 //!   INSERTs of the store's batch size into `people`, all in one transaction — the same reading
 //!   overlap, statement shape, batch and transaction style as the import; its rows are then
-//!   deleted (not timed);
+//!   deleted and their space given back (not timed);
 //! - **full**: `import::import_file` in all-or-nothing mode, which also creates the houses and
 //!   households the rows name.
 //!
@@ -206,7 +206,10 @@ fn generate(path: &Path, rows: usize, grids: &[GridBox]) -> anyhow::Result<usize
 enum V {
     I(i64),
     S(String),
+    /// A NULL integer (PostgreSQL checks a parameter's type even when it is NULL).
     N,
+    /// A NULL text.
+    NS,
     B(bool),
 }
 
@@ -215,12 +218,12 @@ fn bare_row(cells: &[String], id: i64, grid: &(i64, String), now: i64) -> Vec<V>
     let c = |i: usize| cells.get(i).cloned().unwrap_or_default();
     let opt = |i: usize| {
         let v = c(i);
-        if v.is_empty() { V::N } else { V::S(v) }
+        if v.is_empty() { V::NS } else { V::S(v) }
     };
     let coded = |i: usize, f: fn(&str) -> Option<&'static str>| {
         let v = c(i);
         if v.is_empty() {
-            V::N
+            V::NS
         } else {
             V::S(f(&v).map_or(v, str::to_string))
         }
@@ -295,6 +298,7 @@ async fn insert_batch(h: &mut Handle<'_>, sql: &str, rows: &[Vec<V>]) -> anyhow:
                         V::I(x) => q.bind(*x),
                         V::S(x) => q.bind(x.as_str()),
                         V::N => q.bind(None::<i64>),
+                        V::NS => q.bind(None::<String>),
                         V::B(b) => q.bind(*b),
                     };
                 }
@@ -392,6 +396,19 @@ async fn bare(db: &Db, path: &Path) -> anyhow::Result<(u64, i64, i64)> {
     Ok((rows, first, first + rows as i64))
 }
 
+/// Writes the WAL back into the database file, so each run starts without the other's log.
+async fn settle(db: &Db) -> anyhow::Result<()> {
+    let mut c = db.conn().await?;
+    if let Handle::Sqlite(c) = &mut c.handle() {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut **c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Removes the bare run's rows and gives their space back, so the import starts from the same
+/// table the bare run found.
 async fn delete_range(db: &Db, from: i64, to: i64) -> anyhow::Result<()> {
     let mut c = db.conn().await?;
     match &mut c.handle() {
@@ -401,6 +418,10 @@ async fn delete_range(db: &Db, from: i64, to: i64) -> anyhow::Result<()> {
                 .bind(to)
                 .execute(&mut **c)
                 .await?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&mut **c)
+                .await?;
+            sqlx::query("VACUUM").execute(&mut **c).await?;
         }
         Handle::Postgres(c) => {
             sqlx::query("DELETE FROM people WHERE id >= $1 AND id < $2")
@@ -458,6 +479,7 @@ async fn measure(db: &Db, label: &str, rows: usize) -> anyhow::Result<f64> {
         t.elapsed().as_secs_f64()
     );
 
+    settle(db).await?;
     let t = Instant::now();
     let (bare_rows, from, to) = bare(db, &path).await?;
     let bare_s = t.elapsed().as_secs_f64();
@@ -466,6 +488,7 @@ async fn measure(db: &Db, label: &str, rows: usize) -> anyhow::Result<f64> {
         "{label}: bare bulk insert        {bare_rows:>9} rows in {bare_s:>7.1} s  {bare_rate:>9.0} rows/s"
     );
     delete_range(db, from, to).await?;
+    settle(db).await?;
 
     let keys = wangge_store::seal::KeyRing::from_text(&format!(
         "k1 {}",
