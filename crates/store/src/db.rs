@@ -129,6 +129,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_basic.sql"),
         postgres: include_str!("../migrations/postgres/0004_basic.sql"),
     },
+    Migration {
+        version: 5,
+        sqlite: include_str!("../migrations/sqlite/0005_basic_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0005_basic_indexes.sql"),
+    },
 ];
 
 pub fn now_ms() -> i64 {
