@@ -179,7 +179,7 @@ async fn probes(db: &Db, keys: &KeyRing) -> anyhow::Result<Vec<Probe>> {
                 &Scope::everything(),
                 &filter,
                 after,
-                500,
+                (skip - seen).min(500) as i64,
             )
             .await?;
             let Some(last) = page.last() else { break };
