@@ -350,16 +350,19 @@ async fn person_ids(
     Ok(ids)
 }
 
-/// After [`crate::demo::seed`]: a city just created gets its basic information, with progress
-/// and a summary on the terminal; a city already there is left alone.
+/// After [`crate::demo::seed`]: a city just created gets its basic information (the override
+/// people a grid when given, else [`people_per_grid`]; 0: none), with progress and a summary on
+/// the terminal; a city already there is left alone.
 pub async fn fill_new_city(
     db: &Db,
     keys: &KeyRing,
     seed_no: u64,
     scale: Scale,
+    people_per_grid_override: Option<usize>,
     city: &crate::demo::Outcome,
 ) -> anyhow::Result<()> {
-    if !matches!(city, crate::demo::Outcome::Created { .. }) {
+    let per_grid = people_per_grid_override.unwrap_or_else(|| people_per_grid(scale));
+    if !matches!(city, crate::demo::Outcome::Created { .. }) || per_grid == 0 {
         return Ok(());
     }
     let layout = wangge_domain::demo_layout::demo_layout(seed_no, scale);
@@ -369,7 +372,7 @@ pub async fn fill_new_city(
         keys,
         seed_no,
         grid_plans(&layout)?,
-        people_per_grid(scale),
+        per_grid,
         print_progress(started),
     )
     .await?;

@@ -91,6 +91,9 @@ enum Command {
         seed: u64,
         #[arg(long, value_enum, default_value = "small")]
         scale: ScaleArg,
+        /// People in each grid [default: 1000 small, 300 city]; 0 writes no basic information
+        #[arg(long)]
+        people_per_grid: Option<usize>,
     },
     /// Apply database migrations and exit
     Migrate,
@@ -345,7 +348,7 @@ async fn run() -> anyhow::Result<()> {
             if with_demo {
                 let city = demo::seed(&db, 1, Scale::Small).await?;
                 print_demo(&city);
-                demo_basic::fill_new_city(&db, &keys, 1, Scale::Small, &city).await?;
+                demo_basic::fill_new_city(&db, &keys, 1, Scale::Small, None, &city).await?;
             }
             let state = AppState::new(
                 db,
@@ -364,7 +367,11 @@ async fn run() -> anyhow::Result<()> {
             );
             wangge_web::serve(state, listener).await?;
         }
-        Command::Demo { seed, scale } => {
+        Command::Demo {
+            seed,
+            scale,
+            people_per_grid,
+        } => {
             let db = open(&url).await?;
             let scale = match scale {
                 ScaleArg::Small => Scale::Small,
@@ -373,7 +380,7 @@ async fn run() -> anyhow::Result<()> {
             let keys = key_ring(cli.keys.as_deref(), &file)?;
             let city = demo::seed(&db, seed, scale).await?;
             print_demo(&city);
-            demo_basic::fill_new_city(&db, &keys, seed, scale, &city).await?;
+            demo_basic::fill_new_city(&db, &keys, seed, scale, people_per_grid, &city).await?;
         }
         Command::Migrate => {
             let db = Db::connect(&url).await?;
