@@ -190,7 +190,9 @@ impl Db {
                 .pragma("synchronous", "NORMAL")
                 // Reads through a shared memory map: a pooled connection whose page cache another
                 // connection's write made stale re-reads pages without copying them.
-                .pragma("mmap_size", "1073741824");
+                .pragma("mmap_size", "1073741824")
+                // Statement journals of large multi-row INSERTs stay in memory, not in temp files.
+                .pragma("temp_store", "MEMORY");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(opts)

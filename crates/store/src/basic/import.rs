@@ -100,8 +100,17 @@ impl<'k> Common<'k> {
         mode: Mode,
         now: i64,
     ) -> Result<Common<'k>, Error> {
+        let mut tx = db.begin().await?;
+        if let crate::db::Tx::Postgres(t) = &mut tx {
+            // The batch look-ups (`IN (…400 values…)`) are prepared once; a generic plan chosen
+            // while the table was small would scan it whole for every later batch.
+            sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
+                .execute(&mut **t)
+                .await
+                .map_err(sql_error)?;
+        }
         Ok(Common {
-            tx: db.begin().await?,
+            tx,
             keys,
             scope: scope.clone(),
             actor: actor.clone(),

@@ -58,6 +58,14 @@ impl Layout {
             .is_some_and(wangge_domain::basic::access::may_read)
     }
 
+    /// Whether the nav shows imports (roles that keep the register).
+    pub fn may_write_basic(&self) -> bool {
+        self.me
+            .as_ref()
+            .and_then(Principal::role)
+            .is_some_and(wangge_domain::basic::access::may_write)
+    }
+
     pub fn may_audit(&self) -> bool {
         self.me
             .as_ref()
