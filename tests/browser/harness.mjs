@@ -1,4 +1,5 @@
-// Starts a real wangge server on a fresh SQLite file with the small demo city, and a headless
+// Starts a real wangge server on a fresh SQLite file with the small demo city (20 people a grid,
+// enough for the pages and quick to write), and a headless
 // Chromium (Debian's) driven by playwright-core.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +10,7 @@ import net from 'node:net';
 import { chromium } from 'playwright-core';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const bin = process.env.WANGGE_BIN || join(root, 'target', 'debug', 'wangge');
+export const bin = process.env.WANGGE_BIN || join(process.env.CARGO_TARGET_DIR || join(root, 'target'), 'debug', 'wangge');
 
 async function freePort() {
   return new Promise((ok, fail) => {
@@ -25,7 +26,7 @@ async function freePort() {
 export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'wangge-browser-'));
   const url = `sqlite://${join(dir, 'wangge.db')}`;
-  const demoOut = execFileSync(bin, ['--database-url', url, '--keys', join(dir, 'keys'), 'demo', '--seed', '1', '--scale', 'small'], { stdio: 'pipe' }).toString();
+  const demoOut = execFileSync(bin, ['--database-url', url, '--keys', join(dir, 'keys'), 'demo', '--seed', '1', '--scale', 'small', '--people-per-grid', '20'], { stdio: 'pipe' }).toString();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // The test clock lets a test move the server's time instead of waiting (administrators only).

@@ -14,7 +14,7 @@ swagger=${OPEN311_SWAGGER:-$here/open311-georeport-v2.swagger.json}
 cd "$root"
 
 cargo build -q -p wangge
-bin=$root/target/debug/wangge
+bin=${CARGO_TARGET_DIR:-$root/target}/debug/wangge
 
 tmp=$(mktemp -d)
 pid=
@@ -26,7 +26,7 @@ trap cleanup EXIT
 export WANGGE_KEY_FILE=$tmp/wangge.keys
 db=sqlite://$tmp/wangge.db
 
-"$bin" --database-url "$db" demo --seed 1 > "$tmp/demo.txt"
+"$bin" --database-url "$db" demo --seed 1 --people-per-grid 20 > "$tmp/demo.txt"
 # `wangge demo` prints "open311 api_key: KEY"; older builds do not, so make one the server's way.
 key=$(sed -n 's/.*open311 api_key: *\([^ ]*\).*/\1/p' "$tmp/demo.txt" | head -n1)
 if [ -z "$key" ]; then
