@@ -283,7 +283,7 @@ async fn counts(
     let path = under_path(h, &scope, q.under.as_deref().unwrap_or(""))
         .await?
         .unwrap_or_else(|| scope.path().to_string());
-    let n = basic::counts(h, &s.keys, &scope, &path).await?;
+    let n = s.basic_counts(h, &scope, &path).await?;
     let by_residence: Map<String, Value> = n
         .by_residence
         .iter()

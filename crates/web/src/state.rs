@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
+use wangge_domain::Scope;
 use wangge_domain::calendar::Calendar;
 use wangge_domain::event::Rules;
 use wangge_domain::guidance::SizeGuidance;
@@ -14,7 +15,7 @@ use wangge_store::events::{self, EventCtx};
 use wangge_store::open311::{self, ApiKey};
 use wangge_store::seal::KeyRing;
 use wangge_store::territory::{self, GridRef};
-use wangge_store::{Db, nodes, now_ms};
+use wangge_store::{Db, Handle, basic, nodes, now_ms};
 
 use crate::metrics::Metrics;
 
@@ -80,7 +81,14 @@ pub struct AppState {
     categories: Arc<OnceLock<Vec<events::Category>>>,
     /// Open311 keys seen lately, by the hash of their secret, with when they were read.
     open311_keys: Arc<Mutex<HashMap<String, (ApiKey, i64)>>>,
+    /// Register counts of wide areas (township and up) with when they were read.
+    wide_counts: Arc<Mutex<HashMap<String, (basic::Counts, i64)>>>,
 }
+
+/// How long the register counts of a township or a wider area are shown without reading them
+/// again: such an area sums thousands of per-grid rows, and a count a minute old is still right
+/// for a list header or a dashboard. Grids and villages are always read fresh.
+const WIDE_COUNTS_TTL_MS: i64 = 60_000;
 
 /// How long a known Open311 key is trusted without asking the database again: a revoked key
 /// stops working within this time on every instance.
@@ -102,6 +110,7 @@ impl AppState {
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::official()))),
             categories: Arc::new(OnceLock::new()),
             open311_keys: Arc::new(Mutex::new(HashMap::new())),
+            wide_counts: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -164,6 +173,38 @@ impl AppState {
             None => m.remove(&hash),
         };
         Ok(key)
+    }
+
+    /// The register counts under `path`, which must lie in `scope` (else 404 as the store says).
+    pub async fn basic_counts(
+        &self,
+        h: &mut Handle<'_>,
+        scope: &Scope,
+        path: &str,
+    ) -> Result<basic::Counts, wangge_domain::Error> {
+        // "/city/county/township/" has four slashes; deeper areas are cheap to count.
+        let wide = path.matches('/').count() <= 4;
+        if !wide || !scope.contains(path) {
+            return basic::counts(h, &self.keys, scope, path).await;
+        }
+        let now = now_ms();
+        let cached = match self.wide_counts.lock() {
+            Ok(m) => m.get(path).cloned(),
+            Err(poisoned) => poisoned.into_inner().get(path).cloned(),
+        };
+        if let Some((c, read_at)) = cached
+            && now - read_at < WIDE_COUNTS_TTL_MS
+        {
+            return Ok(c);
+        }
+        let c = basic::counts(h, &self.keys, scope, path).await?;
+        match self.wide_counts.lock() {
+            Ok(mut m) => m.insert(path.to_string(), (c.clone(), now)),
+            Err(poisoned) => poisoned
+                .into_inner()
+                .insert(path.to_string(), (c.clone(), now)),
+        };
+        Ok(c)
     }
 
     /// The current index; cheap (an `Arc` clone).

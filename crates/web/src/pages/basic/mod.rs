@@ -686,6 +686,6 @@ pub async fn public_counts(
     h: &mut Handle<'_>,
     path: &str,
 ) -> Result<(i64, i64), Error> {
-    let c = wangge_store::basic::counts(h, &s.keys, &Scope::of_path(path), path).await?;
+    let c = s.basic_counts(h, &Scope::of_path(path), path).await?;
     Ok((c.households, c.people))
 }

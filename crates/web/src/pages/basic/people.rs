@@ -104,7 +104,7 @@ pub async fn count_views(
     path: &str,
     with_tags: bool,
 ) -> Result<(Vec<CountView>, Vec<CountView>, Vec<CountView>), Error> {
-    let c = basic::counts(h, &s.keys, scope, path).await?;
+    let c = s.basic_counts(h, scope, path).await?;
     let main = vec![
         CountView {
             label: t.s("basic.households").to_string(),
