@@ -1507,3 +1507,204 @@ async fn browsing_pages_grid_by_grid() {
     sorted.sort();
     assert_eq!((ids.len(), ids == sorted), (9, true));
 }
+
+/// Every page of `filter` in turn, `size` at a time: what each row gives by `key`.
+async fn every_page<K>(
+    h: &mut Handle<'_>,
+    keys: &KeyRing,
+    scope: &Scope,
+    filter: &people::Filter,
+    size: i64,
+    key: impl Fn(&people::PersonRow) -> K,
+) -> Vec<K> {
+    let mut got = Vec::new();
+    let mut after = None;
+    loop {
+        let page = people::list(h, keys, scope, filter, after, size)
+            .await
+            .unwrap();
+        assert!(page.len() as i64 <= size);
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        got.extend(page.iter().map(&key));
+    }
+    got
+}
+
+#[tokio::test]
+async fn name_search_pages_by_name_then_id() {
+    let t = setup().await;
+    let keys = ring1();
+    let all = Scope::everything();
+    let vil_a = scope_of(&t.db, VIL_A).await;
+    // Names repeat and come in no order, so (name, id) order differs from id order; another
+    // village's and a removed person's matches must not show, nor a name that only contains 林.
+    let names = [
+        "林芳",
+        "林伟",
+        "林芳",
+        "林",
+        "林伟",
+        "林小明",
+        "林芳",
+        "林伟",
+        "林林",
+        "林芳",
+    ];
+    let mut want = Vec::new();
+    let mut initials_want = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let g = [GRID_1, GRID_2][i % 2];
+        let id = insert(&t.db, &keys, &all, &person(g, name, 300 + i as u32))
+            .await
+            .unwrap();
+        want.push((name.to_string(), id));
+        let ini = basic::name_initials(name);
+        if ini.starts_with("lf") {
+            initials_want.push((ini, id));
+        }
+    }
+    insert(&t.db, &keys, &all, &person(GRID_B1, "林芳", 320))
+        .await
+        .unwrap();
+    insert(&t.db, &keys, &all, &person(GRID_1, "王林", 321))
+        .await
+        .unwrap();
+    let gone = insert(&t.db, &keys, &all, &person(GRID_2, "林芳", 322))
+        .await
+        .unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    people::remove(&mut tx.handle(), &all, &actor(), gone, now_ms())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    want.sort();
+    initials_want.sort();
+    assert!(initials_want.len() >= 4);
+    let mut c = t.db.conn().await.unwrap();
+    let h = &mut c.handle();
+    let by_name = people::Filter {
+        q: Some("林".into()),
+        ..Default::default()
+    };
+    let by_initials = people::Filter {
+        q: Some("LF".into()),
+        ..Default::default()
+    };
+    for size in [1, 2, 3, 50] {
+        let got = every_page(h, &keys, &vil_a, &by_name, size, |r| (r.name.clone(), r.id)).await;
+        assert_eq!(got, want, "name, page size {size}");
+        let got = every_page(h, &keys, &vil_a, &by_initials, size, |r| {
+            (r.name_initials.clone(), r.id)
+        })
+        .await;
+        assert_eq!(got, initials_want, "initials, page size {size}");
+    }
+    // A longer prefix narrows; with removed people included the removed match shows.
+    let longer = people::Filter {
+        q: Some("林芳".into()),
+        include_removed: true,
+        ..Default::default()
+    };
+    let got = every_page(h, &keys, &vil_a, &longer, 2, |r| r.id).await;
+    let mut fang: Vec<i64> = want
+        .iter()
+        .filter(|(n, _)| n == "林芳")
+        .map(|(_, id)| *id)
+        .collect();
+    fang.push(gone);
+    assert_eq!(got, fang);
+}
+
+#[tokio::test]
+async fn tag_filter_pages_grid_by_grid() {
+    let t = setup().await;
+    let keys = ring1();
+    let all = Scope::everything();
+    let tag = |group| PersonTag {
+        group,
+        since: date("2024-01-01"),
+        until: None,
+    };
+    let mut want = Vec::new();
+    let mut ended = None;
+    let mut tx = t.db.begin().await.unwrap();
+    for i in 0..12u32 {
+        // Interleave grids so that id order and grid order differ.
+        let g = [GRID_B1, GRID_2, GRID_1][i as usize % 3];
+        let id = people::insert(
+            &mut tx.handle(),
+            &keys,
+            &all,
+            &actor(),
+            &person(g, &format!("郑{i}"), 400 + i),
+            now_ms(),
+        )
+        .await
+        .unwrap();
+        // Every other person is in the group; the rest carry another group.
+        let group = if i % 2 == 0 {
+            KeyGroup::Disabled
+        } else {
+            KeyGroup::Floating
+        };
+        let tag_id = people::add_tag(
+            &mut tx.handle(),
+            &keys,
+            &all,
+            &actor(),
+            id,
+            &tag(group),
+            now_ms(),
+        )
+        .await
+        .unwrap();
+        if i == 4 {
+            // An ended tag no longer counts.
+            ended = Some(tag_id);
+        } else if group == KeyGroup::Disabled {
+            let path = scope_of_tx(&mut tx.handle(), g).await;
+            want.push((path, id));
+        }
+    }
+    people::end_tag(
+        &mut tx.handle(),
+        &all,
+        &actor(),
+        ended.unwrap(),
+        date("2024-06-01"),
+        now_ms(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    want.sort();
+    assert_eq!(want.len(), 5);
+    let mut c = t.db.conn().await.unwrap();
+    let h = &mut c.handle();
+    let f = people::Filter {
+        tag: Some(KeyGroup::Disabled),
+        ..Default::default()
+    };
+    for size in [1, 2, 3, 50] {
+        let got = every_page(h, &keys, &all, &f, size, |r| (r.path.clone(), r.id)).await;
+        assert_eq!(got, want, "page size {size}");
+    }
+    // Narrowed to one village, the other village's people drop out.
+    let vil_a = scope_of(&t.db, VIL_A).await;
+    let got = every_page(h, &keys, &vil_a, &f, 2, |r| (r.path.clone(), r.id)).await;
+    let inside: Vec<_> = want
+        .iter()
+        .filter(|(p, _)| p.starts_with(vil_a.path()))
+        .cloned()
+        .collect();
+    assert!(!inside.is_empty() && inside.len() < want.len());
+    assert_eq!(got, inside);
+}
+
+async fn scope_of_tx(h: &mut Handle<'_>, code: &str) -> String {
+    nodes::by_code(h, &Scope::everything(), code)
+        .await
+        .unwrap()
+        .path
+}

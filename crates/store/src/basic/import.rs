@@ -141,7 +141,9 @@ impl<'k> Common<'k> {
         p
     }
 
-    async fn finish(mut self, table: &str) -> Result<Summary, Error> {
+    /// `analyze`: tables PostgreSQL should re-sample before the commit (after a bulk load its
+    /// planner otherwise has no statistics and picks scans over the list indexes).
+    async fn finish(mut self, table: &str, analyze: Option<&str>) -> Result<Summary, Error> {
         self.problems.sort_by_key(|p| p.row);
         let commit = match self.mode {
             Mode::DryRun => false,
@@ -170,6 +172,10 @@ impl<'k> Common<'k> {
                 self.now,
             )
             .await?;
+            if let (Some(tables), Tx::Postgres(_)) = (analyze, &self.tx) {
+                let sql = format!("ANALYZE {tables}");
+                q!(&mut self.tx.handle(), execute, sqlx::AssertSqlSafe(sql)).map_err(sql_error)?;
+            }
             self.tx.commit().await?;
         }
         // Without commit the transaction rolls back when dropped.
@@ -558,7 +564,9 @@ impl<'k> PeopleImport<'k> {
     /// only: always) or rolls back (dry run).
     pub async fn finish(mut self) -> Result<Summary, Error> {
         self.flush().await?;
-        self.c.finish("people").await
+        self.c
+            .finish("people", Some("people, households, houses, person_tags"))
+            .await
     }
 }
 
@@ -681,7 +689,7 @@ impl<'k> HousesImport<'k> {
 
     pub async fn finish(mut self) -> Result<Summary, Error> {
         self.flush().await?;
-        self.c.finish("houses").await
+        self.c.finish("houses", None).await
     }
 }
 
@@ -786,6 +794,6 @@ impl<'k> OrgsImport<'k> {
 
     pub async fn finish(mut self) -> Result<Summary, Error> {
         self.flush().await?;
-        self.c.finish("orgs").await
+        self.c.finish("orgs", None).await
     }
 }

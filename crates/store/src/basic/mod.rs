@@ -424,7 +424,7 @@ pub(crate) fn push_cond(
 }
 
 /// The least string above every string starting with `prefix` (paths end in `/`; `0` follows).
-fn prefix_upper(prefix: &str) -> String {
+pub(crate) fn prefix_upper(prefix: &str) -> String {
     let mut chars: Vec<char> = prefix.chars().collect();
     match chars.pop() {
         Some(c) => {

@@ -8,8 +8,8 @@ use wangge_domain::{Error, Scope};
 use super::history::{self, Change, Table};
 use super::record::{self, Listing, Removable, Spec};
 use super::{
-    Actor, Arg, Grid, INDEX_ID_NUMBER, INDEX_PHONE, INDEX_TAG, execute, houses, prefix_pattern,
-    reserve_id, resolve_grid, seal_opt,
+    Actor, Arg, Grid, INDEX_ID_NUMBER, INDEX_PHONE, INDEX_TAG, execute, fetch_all, houses, limit,
+    narrow, prefix_pattern, prefix_upper, push_cond, reserve_id, resolve_grid, seal_opt,
 };
 use crate::db::{Handle, sql_error};
 use crate::seal::{Aad, KeyRing, mask_id, mask_phone};
@@ -372,8 +372,9 @@ impl Query {
 }
 
 /// People in scope matching `filter`, after `after_id` (keyset pagination: pass the last id of
-/// the previous page). Browsing goes grid by grid (by path, then id); a search (or a house or
-/// household) by id. `limit` is clamped to 1–500.
+/// the previous page). Browsing goes grid by grid (by path, then id); a name or initials search
+/// by (name, id) resp. (initials, id); browsing one key group by the tag's (path, person); an ID
+/// number, phone, house or household by id. `limit` is clamped to 1–500.
 pub async fn list(
     h: &mut Handle<'_>,
     keys: &KeyRing,
@@ -383,10 +384,21 @@ pub async fn list(
     limit_n: i64,
 ) -> Result<Vec<PersonRow>, Error> {
     let query = filter.q.as_deref().and_then(Query::classify);
+    let by_place = filter.house_id.is_some() || filter.household_id.is_some();
+    let seek = match (&query, filter.tag) {
+        _ if by_place => None,
+        (Some(Query::Name(v)), _) => Some(Seek::Text("name", v.clone())),
+        (Some(Query::Initials(v)), _) => Some(Seek::Text("name_initials", v.clone())),
+        (None, Some(t)) => Some(Seek::Tag(keys.blind_index(INDEX_TAG, t.as_str()))),
+        _ => None,
+    };
+    if let Some(seek) = seek {
+        return list_seeking(h, keys, scope, filter, seek, after_id, limit_n).await;
+    }
     let listing = Listing {
         under: filter.under.as_deref(),
         include_removed: filter.include_removed,
-        browse: query.is_none() && filter.house_id.is_none() && filter.household_id.is_none(),
+        browse: query.is_none() && !by_place,
         after_id,
         limit: limit_n,
     };
@@ -423,6 +435,140 @@ pub async fn list(
         }
     })
     .await
+}
+
+/// A list that walks one index in its own order from the previous page's last row, so a page
+/// reads about `limit` entries however common the prefix or the group (3,000,000 people: a
+/// city-wide surname from 288 ms to under 1 ms, a key group from 178 ms to under 1 ms).
+enum Seek {
+    /// A prefix of this column (`people_name_scope` / `people_initials_scope`, migration 5),
+    /// ordered by (column, id).
+    Text(&'static str, String),
+    /// One key group's open tags (`person_tags_open`), ordered by (tag path, person id).
+    Tag(String),
+}
+
+async fn list_seeking(
+    h: &mut Handle<'_>,
+    keys: &KeyRing,
+    scope: &Scope,
+    filter: &Filter,
+    seek: Seek,
+    after_id: Option<i64>,
+    limit_n: i64,
+) -> Result<Vec<PersonRow>, Error> {
+    let Some(prefix) = narrow(scope, filter.under.as_deref()) else {
+        return Ok(Vec::new());
+    };
+    let pg = matches!(h, Handle::Postgres(_));
+    let mut sql = String::from(ROW_SQL);
+    let mut args: Vec<Arg> = Vec::new();
+    let order = match seek {
+        Seek::Text(col, text) => {
+            let text = text.replace(['%', '_', '\\'], "");
+            // The last row's value: the page starts at it (one look-up by primary key).
+            let anchor = match after_id {
+                Some(id) => match anchor_of(h, col, id).await? {
+                    Some(v) => Some((v, id)),
+                    None => return Ok(Vec::new()),
+                },
+                None => None,
+            };
+            let lo = match &anchor {
+                Some((v, _)) if *v > text => v.clone(),
+                _ => text.clone(),
+            };
+            // PostgreSQL: the name columns are in the database's collation and their indexes
+            // are `text_pattern_ops`, so range and order use its byte-wise operators; SQLite
+            // compares bytes already. Either way a range, not a LIKE, bounds the index.
+            let (ge, lt, by) = if pg {
+                ("~>=~", "~<~", format!("p.{col} USING ~<~, p.id"))
+            } else {
+                (">=", "<", format!("p.{col}, p.id"))
+            };
+            sql.push_str(" WHERE TRUE");
+            push_cond(
+                &mut sql,
+                &mut args,
+                &format!(" AND p.{col} {ge} ? AND p.{col} {lt} ?"),
+                [lo.into(), prefix_upper(&text).into()],
+            );
+            if let Some((v, id)) = anchor {
+                push_cond(
+                    &mut sql,
+                    &mut args,
+                    &format!(" AND NOT (p.{col} = ? AND p.id <= ?)"),
+                    [v.into(), id.into()],
+                );
+            }
+            push_cond(
+                &mut sql,
+                &mut args,
+                " AND p.path LIKE ?",
+                [format!("{prefix}%").into()],
+            );
+            if let Some(t) = filter.tag {
+                push_cond(
+                    &mut sql,
+                    &mut args,
+                    " AND p.id IN (SELECT person_id FROM person_tags WHERE tag_index = ? AND until IS NULL)",
+                    [keys.blind_index(INDEX_TAG, t.as_str()).into()],
+                );
+            }
+            by
+        }
+        Seek::Tag(tag_index) => {
+            let anchor = match after_id {
+                Some(id) => match anchor_of(h, "path", id).await? {
+                    Some(v) => Some((v, id)),
+                    None => return Ok(Vec::new()),
+                },
+                None => None,
+            };
+            let lo = match &anchor {
+                Some((v, _)) if *v > prefix => v.clone(),
+                _ => prefix.clone(),
+            };
+            // Paths compare byte-wise on both databases (C collation on PostgreSQL, 0004).
+            sql.push_str(" JOIN person_tags t ON t.person_id = p.id WHERE t.until IS NULL");
+            push_cond(
+                &mut sql,
+                &mut args,
+                " AND t.tag_index = ? AND t.path >= ? AND t.path < ?",
+                [tag_index.into(), lo.into(), prefix_upper(&prefix).into()],
+            );
+            if let Some((v, id)) = anchor {
+                push_cond(
+                    &mut sql,
+                    &mut args,
+                    " AND NOT (t.path = ? AND t.person_id <= ?)",
+                    [v.into(), id.into()],
+                );
+            }
+            "t.path, t.person_id".to_string()
+        }
+    };
+    if !filter.include_removed {
+        sql.push_str(" AND p.removed_at IS NULL");
+    }
+    if let Some(r) = filter.residence {
+        push_cond(
+            &mut sql,
+            &mut args,
+            " AND p.residence = ?",
+            [r.as_str().into()],
+        );
+    }
+    args.push(limit(limit_n).into());
+    sql.push_str(&format!(" ORDER BY {order} LIMIT ${}", args.len()));
+    fetch_all(h, sql, args).await
+}
+
+/// A person's `column` (name, initials or path), to seek the next page from; `None` when no
+/// such person.
+async fn anchor_of(h: &mut Handle<'_>, column: &str, id: i64) -> Result<Option<String>, Error> {
+    let sql = format!("SELECT {column} FROM people WHERE id = $1");
+    q!(h, scalar fetch_optional, String, sqlx::AssertSqlSafe(sql), id).map_err(sql_error)
 }
 
 /// A key-group tag, opened (for roles that may see tags).
