@@ -187,7 +187,7 @@ impl AppState {
         if !wide || !scope.contains(path) {
             return basic::counts(h, &self.keys, scope, path).await;
         }
-        let now = now_ms();
+        let now = self.now();
         let cached = match self.wide_counts.lock() {
             Ok(m) => m.get(path).cloned(),
             Err(poisoned) => poisoned.into_inner().get(path).cloned(),

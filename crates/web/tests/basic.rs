@@ -684,3 +684,35 @@ async fn counts_on_grid_village_and_board() {
     let (_, page) = f.page("dept_a", "/tree/350102001000D01").await;
     assert!(!page.contains("data-testid=\"basic-counts\""));
 }
+
+#[tokio::test]
+async fn wide_counts_are_kept_for_a_minute_and_grids_counted_fresh() {
+    let f = fixture().await;
+    let count = |under: &'static str| {
+        let f = &f;
+        async move {
+            let (s, v) = f
+                .api(
+                    "admin_city",
+                    Method::GET,
+                    &format!("/api/v1/counts?under={under}"),
+                    None,
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            v["people"].as_i64().unwrap()
+        }
+    };
+    let township = "350102001000";
+    let (before_twp, before_grid) = (count(township).await, count(A1).await);
+    f.add_person("gw_a1", A1, "王五", &id_number(77), "13700001111")
+        .await;
+    assert_eq!(count(A1).await, before_grid + 1, "a grid is counted fresh");
+    assert_eq!(count(township).await, before_twp, "a township is kept");
+    f.state.clock.advance(61_000);
+    assert_eq!(
+        count(township).await,
+        before_twp + 1,
+        "and read again after a minute"
+    );
+}
