@@ -84,6 +84,19 @@ pub fn page_json(items: Vec<Value>, last_id: Option<i64>, full: bool) -> Value {
     })
 }
 
+/// A page of serialisable rows; a full page names the id to continue after.
+pub fn rows_page_json<T: serde::Serialize>(
+    rows: &[T],
+    limit: i64,
+    id: impl Fn(&T) -> i64,
+) -> Value {
+    page_json(
+        rows.iter().map(|r| json!(r)).collect(),
+        rows.last().map(id),
+        rows.len() as i64 == limit,
+    )
+}
+
 pub fn history_json(rows: &[history::HistoryRow]) -> Vec<Value> {
     rows.iter()
         .map(|r| json!({"action": r.action, "actor": r.actor_name, "at": rfc3339(r.at)}))
@@ -106,13 +119,7 @@ async fn list_people(
     let h = &mut c.handle();
     let (filter, after) = people_page::parse_list(h, &scope, &a, &q).await?;
     let rows = people::list(h, &s.keys, &scope, &filter, after, limit).await?;
-    let full = rows.len() as i64 == limit;
-    let last = rows.last().map(|r| r.id);
-    Ok(Json(page_json(
-        rows.iter().map(|r| json!(r)).collect(),
-        last,
-        full,
-    )))
+    Ok(Json(rows_page_json(&rows, limit, |r| r.id)))
 }
 
 async fn get_person(

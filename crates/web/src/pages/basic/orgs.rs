@@ -22,7 +22,7 @@ use super::{
     status_of, under_path,
 };
 use crate::api_basic::{
-    RevealReq, fields_of, history_json, limit_of, page_json, revealed_json, saved,
+    RevealReq, fields_of, history_json, limit_of, revealed_json, rows_page_json, saved,
 };
 use crate::auth::Me;
 use crate::error::{AppError, AppResult};
@@ -519,16 +519,11 @@ async fn save_form(
     req: Request,
 ) -> AppResult<Response> {
     let values = read_form(req).await?;
-    match save_org(&s, &p, id, &values).await {
-        Ok(id) => Ok(Redirect::to(&format!("/orgs/{id}?done=saved")).into_response()),
-        Err(SaveError::Fields(errs)) => {
-            Ok(form_view(&s, lang, &p, id, &values, &errs, None).await?)
-        }
-        Err(SaveError::Other(e)) if e.status == 403 || e.code == "basic.not_found" => {
-            Err(AppError(e))
-        }
-        Err(SaveError::Other(e)) => Ok(form_view(&s, lang, &p, id, &values, &[], Some(&e)).await?),
-    }
+    let (errs, general) = match save_org(&s, &p, id, &values).await {
+        Ok(id) => return Ok(Redirect::to(&format!("/orgs/{id}?done=saved")).into_response()),
+        Err(e) => e.into_form()?,
+    };
+    Ok(form_view(&s, lang, &p, id, &values, &errs, general.as_ref()).await?)
 }
 
 async fn create(
@@ -564,13 +559,7 @@ async fn api_list(
     let h = &mut c.handle();
     let (filter, after) = parse_list(h, &p, &q).await?;
     let rows = orgs::list(h, &p.scope(), &filter, after, limit).await?;
-    let last = rows.last().map(|r| r.id);
-    let full = rows.len() as i64 == limit;
-    Ok(Json(page_json(
-        rows.iter().map(|r| json!(r)).collect(),
-        last,
-        full,
-    )))
+    Ok(Json(rows_page_json(&rows, limit, |r| r.id)))
 }
 
 async fn api_get(

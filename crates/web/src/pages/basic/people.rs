@@ -933,6 +933,16 @@ impl From<Error> for SaveError {
 }
 
 impl SaveError {
+    /// What a form submit shows when saving failed: the form again with the field errors or a
+    /// message; a refusal (403) or a record outside the area (404) is an error page instead.
+    pub fn into_form(self) -> Result<(Vec<FieldError>, Option<Error>), AppError> {
+        match self {
+            SaveError::Fields(errs) => Ok((errs, None)),
+            SaveError::Other(e) if e.status == 403 || e.status == 404 => Err(AppError(e)),
+            SaveError::Other(e) => Ok((Vec::new(), Some(e))),
+        }
+    }
+
     pub fn into_error(self) -> Error {
         match self {
             SaveError::Fields(v) => fields_error(&v),
@@ -989,18 +999,12 @@ async fn save_form(
     req: Request,
 ) -> AppResult<Response> {
     let values = read_form(req).await?;
-    match save_person(&s, &p, id, &values).await {
-        Ok(id) => Ok(Redirect::to(&format!("/people/{id}?done=saved")).into_response()),
-        Err(SaveError::Fields(errs)) => {
-            // What the user typed goes back to them (no-store); stored values never do.
-            Ok(form_view(&s, lang, &p, id, &values, &errs, None).await?)
-        }
-        Err(SaveError::Other(e)) if e.status == 404 && e.code == "basic.not_found" => {
-            Err(AppError(e))
-        }
-        Err(SaveError::Other(e)) if e.status == 403 => Err(AppError(e)),
-        Err(SaveError::Other(e)) => Ok(form_view(&s, lang, &p, id, &values, &[], Some(e)).await?),
-    }
+    // What the user typed goes back to them (no-store); stored values never do.
+    let (errs, general) = match save_person(&s, &p, id, &values).await {
+        Ok(id) => return Ok(Redirect::to(&format!("/people/{id}?done=saved")).into_response()),
+        Err(e) => e.into_form()?,
+    };
+    Ok(form_view(&s, lang, &p, id, &values, &errs, general).await?)
 }
 
 async fn create(
