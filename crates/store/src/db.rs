@@ -191,6 +191,9 @@ impl Db {
                 // Reads through a shared memory map: a pooled connection whose page cache another
                 // connection's write made stale re-reads pages without copying them.
                 .pragma("mmap_size", "1073741824")
+                // A write transaction reads the pages it changes through the page cache, not the
+                // map; SQLite's default 2 MB makes a bulk write re-read index pages from the file.
+                .pragma("cache_size", "-65536")
                 // Statement journals of large multi-row INSERTs stay in memory, not in temp files.
                 .pragma("temp_store", "MEMORY");
             let pool = SqlitePoolOptions::new()

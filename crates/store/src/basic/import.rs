@@ -290,7 +290,13 @@ impl<'k> PeopleImport<'k> {
             let mut tuples = Vec::with_capacity(want_houses.len());
             for (g, a) in &want_houses {
                 let b = args.len();
-                tuples.push(format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4));
+                tuples.push(format!(
+                    "(CAST(${} AS BIGINT), ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4
+                ));
                 args.extend([
                     Arg::from(g.id),
                     a.building.as_str().into(),
@@ -299,7 +305,10 @@ impl<'k> PeopleImport<'k> {
                 ]);
             }
             let sql = format!(
-                "SELECT id, grid_id, building, unit, room FROM houses WHERE (grid_id, building, unit, room) IN ({})",
+                "WITH want (grid_id, building, unit, room) AS (VALUES {}) \
+                 SELECT h.id, h.grid_id, h.building, h.unit, h.room FROM want \
+                 JOIN houses h ON h.grid_id = want.grid_id AND h.building = want.building \
+                 AND h.unit = want.unit AND h.room = want.room",
                 tuples.join(", ")
             );
             let found: Vec<(i64, i64, String, String, String)> =
@@ -322,7 +331,7 @@ impl<'k> PeopleImport<'k> {
                 .filter(|(g, a)| !self.houses.contains_key(&(g.id, a.clone())))
                 .collect();
             if !missing.is_empty() {
-                let mut args = Vec::with_capacity(missing.len() * 8);
+                let mut args = Vec::with_capacity(missing.len() * 9);
                 let mut rows = Vec::with_capacity(missing.len());
                 for (g, a) in &missing {
                     let b = args.len();
@@ -336,7 +345,7 @@ impl<'k> PeopleImport<'k> {
                         b + 6,
                         b + 7,
                         b + 8,
-                        b + 8
+                        b + 9
                     ));
                     args.extend([
                         Arg::from(g.id),
@@ -346,6 +355,9 @@ impl<'k> PeopleImport<'k> {
                         a.room.as_str().into(),
                         houses::address_text(a).into(),
                         HouseUse::SelfOccupied.as_str().into(),
+                        // Twice rather than `$8, $8`: SQLite binds in-order `?`s without a
+                        // look-up per parameter (see `sqlite_numbered`).
+                        self.c.now.into(),
                         self.c.now.into(),
                     ]);
                 }
@@ -394,11 +406,13 @@ impl<'k> PeopleImport<'k> {
         let mut tuples = Vec::with_capacity(want.len());
         for (g, no, _) in &want {
             let b = args.len();
-            tuples.push(format!("(${}, ${})", b + 1, b + 2));
+            tuples.push(format!("(CAST(${} AS BIGINT), ${})", b + 1, b + 2));
             args.extend([Arg::from(g.id), no.as_str().into()]);
         }
         let sql = format!(
-            "SELECT id, grid_id, household_no FROM households WHERE (grid_id, household_no) IN ({})",
+            "WITH want (grid_id, household_no) AS (VALUES {}) \
+             SELECT h.id, h.grid_id, h.household_no FROM want \
+             JOIN households h ON h.grid_id = want.grid_id AND h.household_no = want.household_no",
             tuples.join(", ")
         );
         let found: Vec<(i64, i64, String)> = fetch_all(&mut self.c.tx.handle(), sql, args).await?;
