@@ -134,6 +134,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_basic_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0005_basic_indexes.sql"),
     },
+    Migration {
+        version: 6,
+        sqlite: include_str!("../migrations/sqlite/0006_short_blind_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0006_short_blind_indexes.sql"),
+    },
 ];
 
 pub fn now_ms() -> i64 {

@@ -1708,3 +1708,88 @@ async fn scope_of_tx(h: &mut Handle<'_>, code: &str) -> String {
         .unwrap()
         .path
 }
+
+/// Migration 0006 cut stored blind indexes to 128 bits: a database written with full-length
+/// indexes (made here by lengthening today's, since the first 32 hex digits of an old index are
+/// the new one) is found again by ID number and phone, and its tag counts move to the new metrics.
+#[tokio::test]
+async fn short_blind_index_migration() {
+    let t = setup().await;
+    let keys = ring1();
+    let all = Scope::everything();
+    let p = person(GRID_1, "陈迁移", 41);
+    let id = insert(&t.db, &keys, &all, &p).await.unwrap();
+    let mut tx = t.db.begin().await.unwrap();
+    let tag = PersonTag {
+        group: KeyGroup::Disabled,
+        since: date("2024-01-01"),
+        until: None,
+    };
+    people::add_tag(&mut tx.handle(), &keys, &all, &actor(), id, &tag, now_ms())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let tail = "0123456789abcdef0123456789abcdef";
+    exec(
+        &t.db,
+        &format!(
+            "UPDATE people SET id_index = id_index || '{tail}', phone_index = phone_index || '{tail}'; \
+             UPDATE person_tags SET tag_index = tag_index || '{tail}'"
+        ),
+    )
+    .await;
+    let long = "SELECT CAST(COUNT(*) AS BIGINT) FROM basic_counts WHERE metric LIKE 'tag:%' AND length(metric) > 36 AND n > 0";
+    assert_eq!(
+        count(&t.db, long).await,
+        1,
+        "the old-length metric holds the count"
+    );
+    let find = |q: String| {
+        let (db, keys, all) = (&t.db, &keys, &all);
+        async move {
+            let mut c = db.conn().await.unwrap();
+            let f = people::Filter {
+                q: Some(q),
+                ..Default::default()
+            };
+            people::list(&mut c.handle(), keys, all, &f, None, 10)
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(
+        find(p.id_number.clone()).await,
+        0,
+        "long indexes no longer match"
+    );
+
+    let sql = if t.db.is_postgres() {
+        include_str!("../migrations/postgres/0006_short_blind_indexes.sql")
+    } else {
+        include_str!("../migrations/sqlite/0006_short_blind_indexes.sql")
+    };
+    exec(&t.db, sql).await;
+
+    assert_eq!(find(p.id_number.clone()).await, 1, "found by ID number");
+    assert_eq!(find(p.phone.clone().unwrap()).await, 1, "found by phone");
+    assert_eq!(
+        count(&t.db, long.replace(" AND n > 0", "").as_str()).await,
+        0
+    );
+    let mut c = t.db.conn().await.unwrap();
+    let counts = basic::counts(&mut c.handle(), &keys, &all, "/")
+        .await
+        .unwrap();
+    assert!(
+        counts.by_tag.contains(&(KeyGroup::Disabled, 1)),
+        "{:?}",
+        counts.by_tag
+    );
+    // A duplicate is still refused against the migrated index.
+    drop(c);
+    assert_code(
+        insert(&t.db, &keys, &all, &person(GRID_2, "陈迁移", 41)).await,
+        "basic.duplicate_id",
+    );
+}
