@@ -197,9 +197,6 @@ fn trimmed(a: &HouseAddress) -> HouseAddress {
     }
 }
 
-/// A row with its (house, household) and its reserved id.
-type Placed<'a> = (&'a PendingPerson, (Option<i64>, Option<i64>), i64);
-
 struct PendingPerson {
     row: u64,
     grid: Grid,
@@ -212,9 +209,14 @@ pub struct PeopleImport<'k> {
     c: Common<'k>,
     houses: HashMap<(i64, HouseAddress), i64>,
     households: HashMap<(i64, String), i64>,
-    /// Blind indexes seen in this file → the row that had it first.
-    seen: HashMap<String, u64>,
+    /// Blind indexes seen in this file (as the 128-bit numbers their hex spells, a third of the
+    /// memory of the strings at a million rows) → the row that had it first.
+    seen: HashMap<u128, u64>,
     pending: Vec<PendingPerson>,
+    /// The key ring for the sealing thread.
+    sealer: std::sync::Arc<KeyRing>,
+    /// SQLite: the next free id (see `take_ids`).
+    next_id: Option<i64>,
 }
 
 impl<'k> PeopleImport<'k> {
@@ -234,6 +236,8 @@ impl<'k> PeopleImport<'k> {
             households: HashMap::new(),
             seen: HashMap::new(),
             pending: Vec::with_capacity(BATCH),
+            sealer: std::sync::Arc::new(keys.clone()),
+            next_id: None,
         })
     }
 
@@ -249,7 +253,9 @@ impl<'k> PeopleImport<'k> {
             Err(p) => return Ok(Err(self.c.problem(p))),
         };
         let id_index = people::id_index(self.c.keys, &person.id_number);
-        if let Some(first) = self.seen.get(&id_index) {
+        let key = u128::from_str_radix(&id_index, 16)
+            .map_err(|_| Error::internal("a blind index is not 128 bits of hex"))?;
+        if let Some(first) = self.seen.get(&key) {
             let p = RowProblem {
                 row,
                 field: "id_number",
@@ -258,7 +264,7 @@ impl<'k> PeopleImport<'k> {
             };
             return Ok(Err(self.c.problem(p)));
         }
-        self.seen.insert(id_index.clone(), row);
+        self.seen.insert(key, row);
         self.pending.push(PendingPerson {
             row,
             grid,
@@ -272,8 +278,9 @@ impl<'k> PeopleImport<'k> {
     }
 
     /// Finds or creates, in a few statements, the houses and households a batch names that the
-    /// caches do not hold yet.
-    async fn resolve_places(&mut self, batch: &[PendingPerson]) -> Result<(), Error> {
+    /// caches do not hold yet: each is inserted unless it exists (the usual case in a first
+    /// import), and only those that existed are then looked up.
+    async fn resolve_places(&mut self, batch: &[&PendingPerson]) -> Result<(), Error> {
         let mut want_houses: Vec<(&Grid, HouseAddress)> = Vec::new();
         let mut seen_h = std::collections::HashSet::new();
         for p in batch {
@@ -286,101 +293,80 @@ impl<'k> PeopleImport<'k> {
             }
         }
         if !want_houses.is_empty() {
-            let mut args = Vec::with_capacity(want_houses.len() * 4);
-            let mut tuples = Vec::with_capacity(want_houses.len());
+            let mut args = Vec::with_capacity(want_houses.len() * 9);
+            let mut rows = Vec::with_capacity(want_houses.len());
             for (g, a) in &want_houses {
                 let b = args.len();
-                tuples.push(format!(
-                    "(CAST(${} AS BIGINT), ${}, ${}, ${})",
+                rows.push(format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, '', ${}, ${})",
                     b + 1,
                     b + 2,
                     b + 3,
-                    b + 4
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9
                 ));
                 args.extend([
                     Arg::from(g.id),
+                    g.path.as_str().into(),
                     a.building.as_str().into(),
                     a.unit.as_str().into(),
                     a.room.as_str().into(),
+                    houses::address_text(a).into(),
+                    HouseUse::SelfOccupied.as_str().into(),
+                    // Twice rather than `$8, $8`: SQLite binds in-order `?`s without a
+                    // look-up per parameter (see `sqlite_numbered`).
+                    self.c.now.into(),
+                    self.c.now.into(),
                 ]);
             }
             let sql = format!(
-                "WITH want (grid_id, building, unit, room) AS (VALUES {}) \
-                 SELECT h.id, h.grid_id, h.building, h.unit, h.room FROM want \
-                 JOIN houses h ON h.grid_id = want.grid_id AND h.building = want.building \
-                 AND h.unit = want.unit AND h.room = want.room",
-                tuples.join(", ")
+                "INSERT INTO houses (grid_id, path, building, unit, room, address, use_kind, owner_name, created_at, updated_at) \
+                 VALUES {} ON CONFLICT (grid_id, building, unit, room) DO NOTHING \
+                 RETURNING id, grid_id, building, unit, room",
+                rows.join(", ")
             );
-            let found: Vec<(i64, i64, String, String, String)> =
+            let made: Vec<(i64, i64, String, String, String)> =
                 fetch_all(&mut self.c.tx.handle(), sql, args).await?;
-            for (id, grid_id, building, unit, room) in found {
-                self.houses.insert(
-                    (
-                        grid_id,
-                        HouseAddress {
-                            building,
-                            unit,
-                            room,
-                        },
-                    ),
-                    id,
-                );
-            }
-            let missing: Vec<&(&Grid, HouseAddress)> = want_houses
+            self.cache_houses(made);
+            let existing: Vec<&(&Grid, HouseAddress)> = want_houses
                 .iter()
                 .filter(|(g, a)| !self.houses.contains_key(&(g.id, a.clone())))
                 .collect();
-            if !missing.is_empty() {
-                let mut args = Vec::with_capacity(missing.len() * 9);
-                let mut rows = Vec::with_capacity(missing.len());
-                for (g, a) in &missing {
+            if !existing.is_empty() {
+                let mut args = Vec::with_capacity(existing.len() * 4);
+                let mut tuples = Vec::with_capacity(existing.len());
+                for (g, a) in &existing {
                     let b = args.len();
-                    rows.push(format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, '', ${}, ${})",
+                    tuples.push(format!(
+                        "(CAST(${} AS BIGINT), ${}, ${}, ${})",
                         b + 1,
                         b + 2,
                         b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6,
-                        b + 7,
-                        b + 8,
-                        b + 9
+                        b + 4
                     ));
                     args.extend([
                         Arg::from(g.id),
-                        g.path.as_str().into(),
                         a.building.as_str().into(),
                         a.unit.as_str().into(),
                         a.room.as_str().into(),
-                        houses::address_text(a).into(),
-                        HouseUse::SelfOccupied.as_str().into(),
-                        // Twice rather than `$8, $8`: SQLite binds in-order `?`s without a
-                        // look-up per parameter (see `sqlite_numbered`).
-                        self.c.now.into(),
-                        self.c.now.into(),
                     ]);
                 }
+                // A VALUES list joined, which both databases seek by the unique index (SQLite
+                // scans the whole index for a row-value `IN` list).
                 let sql = format!(
-                    "INSERT INTO houses (grid_id, path, building, unit, room, address, use_kind, owner_name, created_at, updated_at) \
-                     VALUES {} RETURNING id, grid_id, building, unit, room",
-                    rows.join(", ")
+                    "WITH want (grid_id, building, unit, room) AS (VALUES {}) \
+                     SELECT h.id, h.grid_id, h.building, h.unit, h.room FROM want \
+                     JOIN houses h ON h.grid_id = want.grid_id AND h.building = want.building \
+                     AND h.unit = want.unit AND h.room = want.room",
+                    tuples.join(", ")
                 );
-                let made: Vec<(i64, i64, String, String, String)> =
+                let found: Vec<(i64, i64, String, String, String)> =
                     fetch_all(&mut self.c.tx.handle(), sql, args).await?;
-                for (id, grid_id, building, unit, room) in made {
-                    self.houses.insert(
-                        (
-                            grid_id,
-                            HouseAddress {
-                                building,
-                                unit,
-                                room,
-                            },
-                        ),
-                        id,
-                    );
-                }
+                self.cache_houses(found);
             }
         }
 
@@ -402,33 +388,9 @@ impl<'k> PeopleImport<'k> {
         if want.is_empty() {
             return Ok(());
         }
-        let mut args = Vec::with_capacity(want.len() * 2);
-        let mut tuples = Vec::with_capacity(want.len());
-        for (g, no, _) in &want {
-            let b = args.len();
-            tuples.push(format!("(CAST(${} AS BIGINT), ${})", b + 1, b + 2));
-            args.extend([Arg::from(g.id), no.as_str().into()]);
-        }
-        let sql = format!(
-            "WITH want (grid_id, household_no) AS (VALUES {}) \
-             SELECT h.id, h.grid_id, h.household_no FROM want \
-             JOIN households h ON h.grid_id = want.grid_id AND h.household_no = want.household_no",
-            tuples.join(", ")
-        );
-        let found: Vec<(i64, i64, String)> = fetch_all(&mut self.c.tx.handle(), sql, args).await?;
-        for (id, grid_id, no) in found {
-            self.households.insert((grid_id, no), id);
-        }
-        let missing: Vec<&(&Grid, String, Option<i64>)> = want
-            .iter()
-            .filter(|(g, no, _)| !self.households.contains_key(&(g.id, no.clone())))
-            .collect();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let mut args = Vec::with_capacity(missing.len() * 5);
-        let mut rows = Vec::with_capacity(missing.len());
-        for (g, no, house) in &missing {
+        let mut args = Vec::with_capacity(want.len() * 5);
+        let mut rows = Vec::with_capacity(want.len());
+        for (g, no, house) in &want {
             let b = args.len();
             rows.push(format!(
                 "(${}, ${}, ${}, ${}, ${})",
@@ -448,21 +410,90 @@ impl<'k> PeopleImport<'k> {
         }
         let sql = format!(
             "INSERT INTO households (grid_id, path, household_no, house_id, created_at) VALUES {} \
-             RETURNING id, grid_id, household_no",
+             ON CONFLICT (grid_id, household_no) DO NOTHING RETURNING id, grid_id, household_no",
             rows.join(", ")
         );
         let made: Vec<(i64, i64, String)> = fetch_all(&mut self.c.tx.handle(), sql, args).await?;
         for (id, grid_id, no) in made {
             self.households.insert((grid_id, no), id);
         }
+        let existing: Vec<&(&Grid, String, Option<i64>)> = want
+            .iter()
+            .filter(|(g, no, _)| !self.households.contains_key(&(g.id, no.clone())))
+            .collect();
+        if existing.is_empty() {
+            return Ok(());
+        }
+        let mut args = Vec::with_capacity(existing.len() * 2);
+        let mut tuples = Vec::with_capacity(existing.len());
+        for (g, no, _) in &existing {
+            let b = args.len();
+            tuples.push(format!("(CAST(${} AS BIGINT), ${})", b + 1, b + 2));
+            args.extend([Arg::from(g.id), no.as_str().into()]);
+        }
+        let sql = format!(
+            "WITH want (grid_id, household_no) AS (VALUES {}) \
+             SELECT h.id, h.grid_id, h.household_no FROM want \
+             JOIN households h ON h.grid_id = want.grid_id AND h.household_no = want.household_no",
+            tuples.join(", ")
+        );
+        let found: Vec<(i64, i64, String)> = fetch_all(&mut self.c.tx.handle(), sql, args).await?;
+        for (id, grid_id, no) in found {
+            self.households.insert((grid_id, no), id);
+        }
         Ok(())
     }
 
+    fn cache_houses(&mut self, rows: Vec<(i64, i64, String, String, String)>) {
+        for (id, grid_id, building, unit, room) in rows {
+            let address = HouseAddress {
+                building,
+                unit,
+                room,
+            };
+            self.houses.insert((grid_id, address), id);
+        }
+    }
+
+    /// Ids for `n` people. On SQLite the import's transaction (`BEGIN IMMEDIATE`) holds the
+    /// only write lock, so after one look-up the next ids are counted here; PostgreSQL draws
+    /// them from the sequence, which other writers share.
+    async fn take_ids(&mut self, n: usize) -> Result<Vec<i64>, Error> {
+        let mut h = self.c.tx.handle();
+        match (&h, self.next_id) {
+            (crate::db::Handle::Sqlite(_), Some(next)) => {
+                let n = i64::try_from(n).map_err(|_| Error::internal("too many ids asked for"))?;
+                self.next_id = Some(next + n);
+                Ok((next..next + n).collect())
+            }
+            (crate::db::Handle::Sqlite(_), None) => {
+                let ids = super::reserve_ids(&mut h, "people", n).await?;
+                self.next_id = ids.last().map(|l| l + 1);
+                Ok(ids)
+            }
+            (crate::db::Handle::Postgres(_), _) => super::reserve_ids(&mut h, "people", n).await,
+        }
+    }
+
+    /// Writes the buffered rows. Sealing (most of the CPU an import spends) runs on a blocking
+    /// thread while the database checks for people already registered and finds the places;
+    /// rows found registered are then left out (their ids stay unused).
     async fn flush(&mut self) -> Result<(), Error> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::take(&mut self.pending);
+        let batch = std::sync::Arc::new(std::mem::take(&mut self.pending));
+        let ids = self.take_ids(batch.len()).await?;
+        let sealing = {
+            let (keys, batch, ids) = (self.sealer.clone(), batch.clone(), ids.clone());
+            tokio::task::spawn_blocking(move || {
+                batch
+                    .iter()
+                    .zip(ids)
+                    .map(|(p, id)| people::seal(&keys, id, &p.person, p.id_index.clone()))
+                    .collect::<Result<Vec<_>, Error>>()
+            })
+        };
         // Who is already registered, in one query for the batch.
         let sql = format!(
             "SELECT p.id_index, n.code, n.name FROM people p JOIN nodes n ON n.id = p.grid_id WHERE p.id_index IN ({})",
@@ -482,7 +513,7 @@ impl<'k> PeopleImport<'k> {
             .map(|(i, code, name)| (i, (code, name)))
             .collect();
         let mut good = Vec::with_capacity(batch.len());
-        for p in batch {
+        for (i, p) in batch.iter().enumerate() {
             if let Some((code, name)) = registered.get(&p.id_index) {
                 self.c.problems.push(RowProblem {
                     row: p.row,
@@ -491,15 +522,23 @@ impl<'k> PeopleImport<'k> {
                     message: format!("already registered in grid {code} ({name})"),
                 });
             } else {
-                good.push(p);
+                good.push(i);
             }
         }
+        let good_rows: Vec<&PendingPerson> = good.iter().map(|&i| &batch[i]).collect();
+        if !good_rows.is_empty() {
+            self.resolve_places(&good_rows).await?;
+        }
+        let sealed = sealing
+            .await
+            .map_err(|_| Error::internal("sealing a batch failed"))??;
         if good.is_empty() {
             return Ok(());
         }
-        self.resolve_places(&good).await?;
-        let mut places = Vec::with_capacity(good.len());
-        for p in &good {
+        let mut sealed: Vec<Option<people::Sealed>> = sealed.into_iter().map(Some).collect();
+        let mut args = Vec::with_capacity(good.len() * people::INSERT_ARITY);
+        for &i in &good {
+            let p = &batch[i];
             let house_id = match &p.person.house {
                 Some(a) => Some(
                     self.houses
@@ -518,47 +557,19 @@ impl<'k> PeopleImport<'k> {
                 ),
                 None => None,
             };
-            places.push((house_id, household_id));
+            let s = sealed
+                .get_mut(i)
+                .and_then(Option::take)
+                .ok_or_else(|| Error::internal("a row was not sealed"))?;
+            args.extend(people::insert_values(
+                ids[i],
+                &p.grid,
+                &p.person,
+                s,
+                (house_id, household_id),
+                self.c.now,
+            ));
         }
-        let ids = super::reserve_ids(&mut self.c.tx.handle(), "people", good.len()).await?;
-        let rows: Vec<Placed<'_>> = good
-            .iter()
-            .zip(places)
-            .zip(ids)
-            .map(|((p, place), id)| (p, place, id))
-            .collect();
-        let (keys, now) = (self.c.keys, self.c.now);
-        let values_of = |part: &[Placed<'_>]| {
-            let mut out = Vec::with_capacity(part.len() * people::INSERT_ARITY);
-            for (p, (house_id, household_id), id) in part {
-                out.extend(people::insert_values(
-                    keys,
-                    *id,
-                    &p.grid,
-                    &p.person,
-                    p.id_index.clone(),
-                    *house_id,
-                    *household_id,
-                    now,
-                )?);
-            }
-            Ok::<_, Error>(out)
-        };
-        // Sealing is most of the CPU an import spends: a large batch is sealed in two halves
-        // on two threads (a few milliseconds; the import is a batch job).
-        let args = if rows.len() >= 200 {
-            let (a, b) = rows.split_at(rows.len() / 2);
-            let (ra, rb) = std::thread::scope(|s| {
-                let hb = s.spawn(|| values_of(b));
-                let ra = values_of(a);
-                (ra, hb.join())
-            });
-            let mut args = ra?;
-            args.extend(rb.map_err(|_| Error::internal("sealing a batch failed"))??);
-            args
-        } else {
-            values_of(&rows)?
-        };
         let sql = format!(
             "INSERT INTO people ({}) VALUES {}",
             people::INSERT_COLUMNS,

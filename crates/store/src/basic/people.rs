@@ -116,37 +116,51 @@ pub(crate) fn id_index(keys: &KeyRing, id_number: &str) -> String {
     keys.blind_index(INDEX_ID_NUMBER, &id_number.trim().to_uppercase())
 }
 
-/// The bound values of one person's row (sealing under the row's reserved `id`).
-#[allow(clippy::too_many_arguments)]
+/// The values of a person's row that cost CPU to make: sealed under the row's `id`, the
+/// blind indexes and the pinyin initials. Made apart from the row's place, so a bulk import can
+/// make them on another thread while the database finds the places.
+pub(crate) struct Sealed {
+    id_sealed: String,
+    id_index: String,
+    phone_sealed: Option<String>,
+    phone_index: Option<String>,
+    initials: String,
+}
+
+pub(crate) fn seal(keys: &KeyRing, id: i64, p: &Person, id_idx: String) -> Result<Sealed, Error> {
+    let row = id.to_string();
+    Ok(Sealed {
+        id_sealed: keys.seal(&p.id_number, &Aad::new("people", "id_number", &row))?,
+        id_index: id_idx,
+        phone_sealed: seal_opt(keys, p.phone.as_deref(), "people", "phone", id)?,
+        phone_index: p.phone.as_deref().map(|v| keys.blind_index(INDEX_PHONE, v)),
+        initials: super::name_initials(&p.name),
+    })
+}
+
+/// The bound values of one person's row, in [`INSERT_COLUMNS`] order; `sealed` was made for
+/// the same `id` and person.
 pub(crate) fn insert_values(
-    keys: &KeyRing,
     id: i64,
     grid: &Grid,
     p: &Person,
-    id_idx: String,
-    house_id: Option<i64>,
-    household_id: Option<i64>,
+    sealed: Sealed,
+    (house_id, household_id): (Option<i64>, Option<i64>),
     now: i64,
-) -> Result<Vec<Arg>, Error> {
-    let row = id.to_string();
-    let id_sealed = keys.seal(&p.id_number, &Aad::new("people", "id_number", &row))?;
-    let phone_sealed = seal_opt(keys, p.phone.as_deref(), "people", "phone", id)?;
-    Ok(vec![
+) -> Vec<Arg> {
+    vec![
         id.into(),
         grid.id.into(),
         grid.path.as_str().into(),
         p.name.as_str().into(),
-        super::name_initials(&p.name).into(),
+        sealed.initials.into(),
         p.sex.as_str().into(),
         p.birth_date.to_string().into(),
-        id_sealed.into(),
-        id_idx.into(),
+        sealed.id_sealed.into(),
+        sealed.id_index.into(),
         mask_id(&p.id_number).into(),
-        phone_sealed.into(),
-        p.phone
-            .as_deref()
-            .map(|v| keys.blind_index(INDEX_PHONE, v))
-            .into(),
+        sealed.phone_sealed.into(),
+        sealed.phone_index.into(),
         p.phone.as_deref().map(mask_phone).into(),
         p.ethnic.as_str().into(),
         p.registered_address.as_str().into(),
@@ -161,7 +175,7 @@ pub(crate) fn insert_values(
         p.relation.map(|r| r.as_str()).into(),
         now.into(),
         now.into(),
-    ])
+    ]
 }
 
 /// `($1, …, $26), ($27, …)`: placeholders for `rows` rows of `arity` values.
@@ -239,7 +253,8 @@ pub async fn insert(
     }
     let (house_id, household_id) = place_of(h, &grid, p, now).await?;
     let id = reserve_id(h, "people").await?;
-    let args = insert_values(keys, id, &grid, p, idx, house_id, household_id, now)?;
+    let sealed = seal(keys, id, p, idx)?;
+    let args = insert_values(id, &grid, p, sealed, (house_id, household_id), now);
     let sql = format!(
         "INSERT INTO people ({INSERT_COLUMNS}) VALUES {}",
         placeholders(1, INSERT_ARITY)
@@ -275,7 +290,8 @@ pub async fn update(
         return Err(duplicate_error(&code, &name));
     }
     let (house_id, household_id) = place_of(h, &grid, p, now).await?;
-    let args = insert_values(keys, id, &grid, p, idx, house_id, household_id, now)?;
+    let sealed = seal(keys, id, p, idx)?;
+    let args = insert_values(id, &grid, p, sealed, (house_id, household_id), now);
     let columns: Vec<&str> = INSERT_COLUMNS.split(',').map(str::trim).collect();
     SPEC.overwrite(h, &columns, args, id).await?;
     if before.path != grid.path {
