@@ -462,36 +462,85 @@ struct Slot {
     owner_name: String,
 }
 
+/// What the allocation found: a fresh slot, or the number of the event an earlier copy of this
+/// submission made.
+enum Allocated {
+    Slot(Slot),
+    Seen(String),
+}
+
+/// SQLite's allocation script. A submission key already stored takes no number: the counter is
+/// bumped only when no event has the key, and the key's event is read in the same trip.
+macro_rules! allocate_sqlite {
+    () => {
+        "INSERT INTO event_counters (day, last) SELECT $1, 1 WHERE NOT EXISTS (SELECT 1 FROM events WHERE submission_key = $4) \
+         ON CONFLICT (day) DO UPDATE SET last = event_counters.last + 1; \
+         SELECT (SELECT last FROM event_counters WHERE day = $1), (SELECT COALESCE(MAX(id), 0) + 1 FROM events), \
+         (SELECT id FROM nodes WHERE id = $2 AND retired_at IS NULL), \
+         (SELECT name FROM nodes WHERE path = $3 AND retired_at IS NULL), \
+         (SELECT number FROM events WHERE submission_key = $4)"
+    };
+}
+
 /// One round trip: the day's next number, the next event id (on SQLite the write lock is held
 /// since `BEGIN IMMEDIATE`, so `MAX + 1` is safe), and a check that grid and owner are still live
-/// (the locate index may be a moment old).
+/// (the locate index may be a moment old). On SQLite the submission key is checked again under
+/// the write lock, so two copies sent at once make one event; with `begin` the script itself
+/// opens the hand-run transaction (see `submit`), saving the trip a separate BEGIN costs.
 async fn allocate(
     h: &mut Handle<'_>,
     now: i64,
     grid_id: i64,
     owner_path: &str,
-) -> Result<Slot, Error> {
+    key: Option<&str>,
+    begin: bool,
+) -> Result<Allocated, Error> {
     let d = deadline::local_date(now)?;
     let day = i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day());
-    type Got = (i64, i64, Option<i64>, Option<String>);
+    type Got = (
+        Option<i64>,
+        i64,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+    );
     let rows: Vec<Got> = match h {
-        Handle::Sqlite(c) => sqlx::query_as::<_, Got>(
-            "INSERT INTO event_counters (day, last) VALUES ($1, 1) ON CONFLICT (day) DO UPDATE SET last = event_counters.last + 1; \
-             SELECT last, (SELECT COALESCE(MAX(id), 0) + 1 FROM events), \
-             (SELECT id FROM nodes WHERE id = $2 AND retired_at IS NULL), \
-             (SELECT name FROM nodes WHERE path = $3 AND retired_at IS NULL) FROM event_counters WHERE day = $1")
-            .bind(day).bind(grid_id).bind(owner_path)
-            .fetch_all(&mut **c).await,
+        Handle::Sqlite(c) => {
+            let sql = if begin {
+                concat!("BEGIN IMMEDIATE; ", allocate_sqlite!())
+            } else {
+                allocate_sqlite!()
+            };
+            sqlx::query_as::<_, Got>(sql)
+                .bind(day)
+                .bind(grid_id)
+                .bind(owner_path)
+                .bind(key)
+                .fetch_all(&mut **c)
+                .await
+        }
+        // PostgreSQL reports run in a sqlx transaction after `report`'s own key check.
+        Handle::Postgres(_) if begin => {
+            return Err(Error::internal(
+                "a hand-run transaction is for SQLite only",
+            ));
+        }
         Handle::Postgres(c) => sqlx::query_as::<_, Got>(
             "WITH c AS (INSERT INTO event_counters (day, last) VALUES ($1, 1) ON CONFLICT (day) DO UPDATE SET last = event_counters.last + 1 RETURNING last) \
              SELECT c.last, nextval(pg_get_serial_sequence('events', 'id')), \
              (SELECT id FROM nodes WHERE id = $2 AND retired_at IS NULL), \
-             (SELECT name FROM nodes WHERE path = $3 AND retired_at IS NULL) FROM c")
+             (SELECT name FROM nodes WHERE path = $3 AND retired_at IS NULL), CAST(NULL AS TEXT) FROM c")
             .bind(day).bind(grid_id).bind(owner_path)
             .fetch_all(&mut **c).await,
     }
     .map_err(sql_error)?;
-    let Some((seq, id, grid, owner_name)) = rows.into_iter().next() else {
+    let Some((seq, id, grid, owner_name, seen)) = rows.into_iter().next() else {
+        return Err(Error::internal("the event counter returned nothing"));
+    };
+    if let Some(number) = seen {
+        return Ok(Allocated::Seen(number));
+    }
+    let Some(seq) = seq else {
         return Err(Error::internal("the event counter returned nothing"));
     };
     let (Some(_), Some(owner_name)) = (grid, owner_name) else {
@@ -502,11 +551,11 @@ async fn allocate(
     };
     let day = u32::try_from(day).map_err(|_| Error::internal("day out of range"))?;
     let seq = u32::try_from(seq).map_err(|_| Error::internal("sequence out of range"))?;
-    Ok(Slot {
+    Ok(Allocated::Slot(Slot {
         number: event::event_number(day, seq),
         id,
         owner_name,
-    })
+    }))
 }
 
 /// The columns of a new event row.
@@ -563,12 +612,19 @@ macro_rules! insert_first_step {
 }
 
 /// Writes the event, its first party and, when given, its first history step in one round trip:
-/// one script on SQLite, one statement with data-modifying CTEs on PostgreSQL.
+/// one script on SQLite, one statement with data-modifying CTEs on PostgreSQL. With `commit`
+/// (SQLite, first step given) the script ends the hand-run transaction too.
 async fn write_event(
     h: &mut Handle<'_>,
     r: &NewRow<'_>,
     first: Option<&HistoryRow>,
+    commit: bool,
 ) -> Result<(), Error> {
+    if commit && (first.is_none() || matches!(h, Handle::Postgres(_))) {
+        return Err(Error::internal(
+            "only SQLite's whole first write ends a hand-run transaction",
+        ));
+    }
     macro_rules! bind_all {
         ($query:expr) => {{
             let q = $query
@@ -624,6 +680,17 @@ async fn write_event(
         }};
     }
     let done = match (h, first.is_some()) {
+        (Handle::Sqlite(c), true) if commit => bind_all!(sqlx::query(concat!(
+            insert_event!(),
+            "; ",
+            insert_party!(),
+            "; ",
+            insert_first_step!(),
+            "; COMMIT"
+        )))
+        .execute(&mut **c)
+        .await
+        .map(|_| ()),
         (Handle::Sqlite(c), true) => bind_all!(sqlx::query(concat!(
             insert_event!(),
             "; ",
@@ -683,8 +750,53 @@ fn dues(
     }
 }
 
+/// A report that passed every check, routed and ready to be numbered and written.
+struct Checked {
+    source: Source,
+    category: Category,
+    complexity: Complexity,
+    description: String,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    address: Option<String>,
+    grid: GridRef,
+    route_note: Option<String>,
+    level: u8,
+    owner_path: String,
+    urgency: Urgency,
+    state: EventState,
+    step: Step,
+    phone: Option<String>,
+    name: Option<String>,
+    photos: Vec<NewPhoto>,
+    submission_key: Option<String>,
+    handled_on_spot: Option<String>,
+}
+
+/// The event an earlier copy of this submission made, when there is one.
+async fn seen_submission(h: &mut Handle<'_>, key: &str) -> Result<Option<Reported>, Error> {
+    let seen: Option<String> = q!(h, scalar fetch_optional, String,
+        "SELECT number FROM events WHERE submission_key = $1", key)
+    .map_err(sql_error)?;
+    match seen {
+        Some(number) => duplicate(h, number).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+async fn duplicate(h: &mut Handle<'_>, number: String) -> Result<Reported, Error> {
+    let event = get(h, &Scope::everything(), &number).await?;
+    Ok(Reported {
+        number,
+        tracking_token: None,
+        event,
+        duplicate_submission: true,
+    })
+}
+
 /// Reports an event: validates, routes it to a grid, seals the reporter's data, writes the event
-/// and its first history step. Nothing is written when anything is wrong.
+/// and its first history step. Nothing is written when anything is wrong. Runs in the caller's
+/// transaction; `submit` runs one of its own.
 pub async fn report(
     h: &mut Handle<'_>,
     ctx: &EventCtx<'_>,
@@ -692,21 +804,142 @@ pub async fn report(
     input: ReportInput,
     now: i64,
 ) -> Result<Reported, Error> {
-    let (actor, actor_name) = (&caller.actor, caller.name.as_str());
-    if let Some(key) = &input.submission_key {
-        let seen: Option<String> = q!(h, scalar fetch_optional, String,
-            "SELECT number FROM events WHERE submission_key = $1", key)
-        .map_err(sql_error)?;
-        if let Some(number) = seen {
-            let event = get(h, &Scope::everything(), &number).await?;
-            return Ok(Reported {
-                number,
-                tracking_token: None,
-                event,
-                duplicate_submission: true,
-            });
+    if let Some(key) = &input.submission_key
+        && let Some(first) = seen_submission(h, key).await?
+    {
+        return Ok(first);
+    }
+    let c = check(h, ctx, caller, input, now).await?;
+    match allocate(h, now, c.grid.id, &c.owner_path, None, false).await? {
+        Allocated::Seen(number) => duplicate(h, number).await,
+        Allocated::Slot(slot) => write_report(h, ctx, caller, c, slot, now, false).await,
+    }
+}
+
+/// A pooled SQLite connection inside a transaction begun and ended by the report's own scripts,
+/// which sqlx does not know of: its pool would take the connection back with the write lock
+/// still held. Until the transaction is known to be over, dropping this (a cancelled request, a
+/// panic, an error whose ROLLBACK failed) closes the connection instead, and SQLite rolls back
+/// what a closed connection left open.
+struct HandTx {
+    conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    open: bool,
+}
+
+impl HandTx {
+    fn handle(&mut self) -> Handle<'_> {
+        Handle::Sqlite(&mut self.conn)
+    }
+
+    /// Ends the transaction; when that fails the connection stays marked and is closed on drop
+    /// (also when no transaction had begun, as after a BEGIN that timed out: rare and harmless).
+    async fn rollback(&mut self) {
+        match sqlx::raw_sql("ROLLBACK").execute(&mut *self.conn).await {
+            Ok(_) => self.open = false,
+            Err(e) => {
+                tracing::warn!(error = %e, "rollback of a report failed; closing its connection")
+            }
         }
     }
+}
+
+impl Drop for HandTx {
+    fn drop(&mut self) {
+        if self.open {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+/// Reports an event in a transaction of its own. On SQLite that takes two round trips to the
+/// connection's thread, where a sqlx transaction takes four: `BEGIN IMMEDIATE` heads the
+/// allocation script and `COMMIT` ends the write script (the checks before run outside the
+/// transaction: they only read, and the allocation re-checks grid, owner and submission key
+/// under the write lock). Photos and on-the-spot handling take more trips in the same transaction.
+pub async fn submit(
+    db: &crate::Db,
+    ctx: &EventCtx<'_>,
+    caller: &Caller,
+    input: ReportInput,
+    now: i64,
+) -> Result<Reported, Error> {
+    let pool = match db {
+        crate::Db::Sqlite(p) => p,
+        crate::Db::Postgres(_) => {
+            let key = input.submission_key.clone();
+            let mut tx = db.begin().await?;
+            return match report(&mut tx.handle(), ctx, caller, input, now).await {
+                Ok(r) => tx.commit().await.map(|()| r),
+                // A copy sent at the same time got in first: its key's unique index refused this
+                // one's row. Answered, like any copy, with the first event once it is committed.
+                Err(e) if e.code == "db.duplicate" && key.is_some() => {
+                    drop(tx);
+                    let mut c = db.conn().await?;
+                    match seen_submission(&mut c.handle(), key.as_deref().unwrap_or("")).await? {
+                        Some(first) => Ok(first),
+                        None => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+        }
+    };
+    let mut tx = HandTx {
+        conn: pool.acquire().await.map_err(sql_error)?,
+        open: false,
+    };
+    let key = input.submission_key.clone();
+    let c = match check(&mut tx.handle(), ctx, caller, input, now).await {
+        Ok(c) => c,
+        Err(e) => {
+            // A copy of a submission already stored is answered with its event, as `report`
+            // does, even when this copy would be refused.
+            if let Some(key) = &key
+                && let Some(first) = seen_submission(&mut tx.handle(), key).await?
+            {
+                return Ok(first);
+            }
+            return Err(e);
+        }
+    };
+    // Marked before the trip: dropped half-way, it cannot tell whether BEGIN ran.
+    tx.open = true;
+    let written = async {
+        let h = &mut tx.handle();
+        match allocate(h, now, c.grid.id, &c.owner_path, key.as_deref(), true).await? {
+            Allocated::Seen(number) => Ok(Err(number)),
+            Allocated::Slot(slot) => write_report(h, ctx, caller, c, slot, now, true)
+                .await
+                .map(Ok),
+        }
+    }
+    .await;
+    match written {
+        Ok(Ok(reported)) => {
+            tx.open = false;
+            Ok(reported)
+        }
+        Ok(Err(number)) => {
+            tx.rollback().await;
+            duplicate(&mut tx.handle(), number).await
+        }
+        Err(e) => {
+            tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// Everything a report is checked against before anything is numbered or written: the category,
+/// the texts, the location and routing, the reporter's data and the workflow's own rules.
+async fn check(
+    h: &mut Handle<'_>,
+    ctx: &EventCtx<'_>,
+    caller: &Caller,
+    input: ReportInput,
+    now: i64,
+) -> Result<Checked, Error> {
+    let actor = &caller.actor;
     let category = ctx.category(h, input.category_code.trim()).await?;
     if category.parent_code.is_none() {
         return Err(Error::invalid(
@@ -789,13 +1022,13 @@ pub async fn report(
     let new = NewEvent {
         at: Holder::Node {
             kind: owner_kind,
-            code: owner_code.clone(),
+            code: owner_code,
         },
         urgency: input.urgency,
         description: description.clone(),
         photos: Vec::new(),
     };
-    let (mut state, mut step) = event::report(actor, &new, now)?;
+    let (state, step) = event::report(actor, &new, now)?;
     let phone = input
         .reporter_phone
         .as_deref()
@@ -815,8 +1048,55 @@ pub async fn report(
         };
         event::allowed(&state, actor, &on_spot, now, ctx.rules)?;
     }
-    // Numbered only once everything is checked, so a refused report uses up no number.
-    let slot = allocate(h, now, grid.id, &owner_path).await?;
+    Ok(Checked {
+        source: input.source,
+        category,
+        complexity,
+        description,
+        lat: input.lat,
+        lon: input.lon,
+        address,
+        grid,
+        route_note,
+        level,
+        owner_path,
+        urgency: input.urgency,
+        state,
+        step,
+        phone,
+        name,
+        photos: input.photos,
+        submission_key: input.submission_key,
+        handled_on_spot: input.handled_on_spot,
+    })
+}
+
+/// Seals the reporter's data and writes the numbered event, its party and first step (and the
+/// photos and on-the-spot handling when given). With `commit` it ends `submit`'s hand-run
+/// transaction: inside the write script when nothing else follows, else by a COMMIT of its own.
+async fn write_report(
+    h: &mut Handle<'_>,
+    ctx: &EventCtx<'_>,
+    caller: &Caller,
+    c: Checked,
+    slot: Slot,
+    now: i64,
+    commit: bool,
+) -> Result<Reported, Error> {
+    let (actor, actor_name) = (&caller.actor, caller.name.as_str());
+    let Checked {
+        category,
+        complexity,
+        description,
+        address,
+        grid,
+        route_note,
+        level,
+        owner_path,
+        mut state,
+        mut step,
+        ..
+    } = c;
     let number = slot.number;
     let id = slot.id;
     let seal = |value: Option<&str>, column: &str| -> Result<Option<String>, Error> {
@@ -835,9 +1115,10 @@ pub async fn report(
             })
             .transpose()
     };
-    let sealed_name = seal(name.as_deref(), "reporter_name")?;
-    let sealed_phone = seal(phone.as_deref(), "reporter_phone")?;
-    let phone_index = phone
+    let sealed_name = seal(c.name.as_deref(), "reporter_name")?;
+    let sealed_phone = seal(c.phone.as_deref(), "reporter_phone")?;
+    let phone_index = c
+        .phone
         .as_deref()
         .map(|p| ctx.keys.blind_index("reporter_phone", p));
     let tracking = random_secret()?;
@@ -846,18 +1127,18 @@ pub async fn report(
     let row = NewRow {
         id,
         number: &number,
-        source: input.source.as_str(),
+        source: c.source.as_str(),
         category_code: &category.code,
         complexity: complexity.as_str(),
         description: &description,
-        lat: input.lat,
-        lon: input.lon,
+        lat: c.lat,
+        lon: c.lon,
         address: &address,
         grid_id: grid.id,
         path: &grid.path,
         route_note: &route_note,
         level: i64::from(level),
-        urgency: input.urgency.as_str(),
+        urgency: c.urgency.as_str(),
         status: state.status.as_str(),
         holder_path: &owner_path,
         holder_label: &slot.owner_name,
@@ -872,20 +1153,21 @@ pub async fn report(
             .user_id()
             .filter(|_| matches!(actor, Actor::Reporter { .. })),
         tracking_hash: sha256_hex(&tracking),
-        submission_key: &input.submission_key,
+        submission_key: &c.submission_key,
         month: local_month(now)?,
         now,
     };
-    if input.photos.is_empty() {
+    let simple = c.photos.is_empty() && c.handled_on_spot.is_none();
+    if c.photos.is_empty() {
         // The usual report: event, party and first step in one round trip.
         let first = history_row(id, 1, "genesis", &step, actor_name, now);
-        write_event(h, &row, Some(&first)).await?;
+        write_event(h, &row, Some(&first), commit && simple).await?;
     } else {
-        write_event(h, &row, None).await?;
-        step.attachments = add_photos(h, id, &input.photos, now).await?;
+        write_event(h, &row, None, false).await?;
+        step.attachments = add_photos(h, id, &c.photos, now).await?;
         insert_step(h, id, 1, "genesis", &step, actor_name, now).await?;
     }
-    if let Some(result) = input.handled_on_spot {
+    if let Some(result) = c.handled_on_spot {
         let action = Action::HandleOnSpot {
             result,
             photos: step.attachments.clone(),
@@ -896,6 +1178,9 @@ pub async fn report(
         store_state(h, ctx, id, &state, now).await?;
         append_step(h, id, &step, actor_name, now).await?;
         let event = get(h, &Scope::everything(), &number).await?;
+        if commit {
+            end_hand_tx(h).await?;
+        }
         return Ok(Reported {
             number,
             tracking_token: Some(tracking),
@@ -903,24 +1188,27 @@ pub async fn report(
             duplicate_submission: false,
         });
     }
+    if commit && !simple {
+        end_hand_tx(h).await?;
+    }
     // Everything the row holds is at hand; reading it back would only cost a round trip.
     let event = EventRow {
         id,
         number: number.clone(),
-        source: input.source.as_str().to_string(),
+        source: c.source.as_str().to_string(),
         category_code: category.code.clone(),
         category_name: category.name.clone(),
         complexity: complexity.as_str().to_string(),
         description,
-        lat: input.lat,
-        lon: input.lon,
+        lat: c.lat,
+        lon: c.lon,
         address,
         grid_code: grid.code.clone(),
         grid_name: grid.name.clone(),
         path: grid.path.clone(),
         route_note,
         level: i64::from(level),
-        urgency: input.urgency.as_str().to_string(),
+        urgency: c.urgency.as_str().to_string(),
         status: state.status.as_str().to_string(),
         holder_path: owner_path,
         holder_label: slot.owner_name,
@@ -945,6 +1233,18 @@ pub async fn report(
         event,
         duplicate_submission: false,
     })
+}
+
+/// The COMMIT of a hand-run transaction whose last write could not carry it.
+async fn end_hand_tx(h: &mut Handle<'_>) -> Result<(), Error> {
+    match h {
+        Handle::Sqlite(c) => sqlx::raw_sql("COMMIT")
+            .execute(&mut **c)
+            .await
+            .map(|_| ())
+            .map_err(sql_error),
+        Handle::Postgres(_) => Err(Error::internal("a hand-run transaction is for SQLite only")),
+    }
 }
 
 async fn add_party(h: &mut Handle<'_>, event_id: i64, path: &str) -> Result<(), Error> {

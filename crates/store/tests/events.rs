@@ -144,16 +144,14 @@ impl Fx {
         self.staff[user].0
     }
 
+    /// A report in a transaction of its own, as the server makes one.
     async fn report(
         &self,
         caller: &Caller,
         input: ReportInput,
         now: i64,
     ) -> Result<Reported, Error> {
-        let mut tx = self.db().begin().await.unwrap();
-        let r = events::report(&mut tx.handle(), &self.ctx(), caller, input, now).await?;
-        tx.commit().await.unwrap();
-        Ok(r)
+        events::submit(self.db(), &self.ctx(), caller, input, now).await
     }
 
     async fn act(
@@ -824,6 +822,141 @@ async fn double_submission_returns_the_first_event() {
     let third = fx.report(&resident(), other, now + 2000).await.unwrap();
     assert!(!third.duplicate_submission);
     assert_eq!(third.number, "SJ20250303-000002");
+}
+
+// ---------------------------------------------------------------------------------------------
+// (3b) A report that fails or is dropped half-way leaves no transaction open
+
+/// The name of a caller whose history step the test trigger refuses.
+const FAILING_NAME: &str = "故障注入";
+
+/// A trigger refusing the first history step of `FAILING_NAME`'s reports: it fires after the
+/// number is taken and the event row written, as late as a report can fail.
+async fn force_history_failure(fx: &Fx) {
+    if fx.db().is_postgres() {
+        fx.exec(&format!(
+            "CREATE FUNCTION force_report_failure() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN IF NEW.actor_name = '{FAILING_NAME}' THEN RAISE EXCEPTION 'forced failure'; END IF; RETURN NEW; END $$"
+        ))
+        .await
+        .unwrap();
+        fx.exec(
+            "CREATE TRIGGER force_report_failure BEFORE INSERT ON event_history \
+             FOR EACH ROW EXECUTE FUNCTION force_report_failure()",
+        )
+        .await
+        .unwrap();
+    } else {
+        fx.exec(&format!(
+            "CREATE TRIGGER force_report_failure BEFORE INSERT ON event_history \
+             WHEN NEW.actor_name = '{FAILING_NAME}' BEGIN SELECT RAISE(ABORT, 'forced failure'); END"
+        ))
+        .await
+        .unwrap();
+    }
+}
+
+/// Every pooled connection can begin a write transaction, one after another: none was left
+/// inside one (on SQLite such a connection would refuse BEGIN, or hold the write lock so that
+/// the others' BEGIN IMMEDIATE times out).
+async fn assert_no_open_transaction(fx: &Fx) {
+    // More than the pool holds (8 on SQLite), so each idle connection is handed out.
+    for _ in 0..10 {
+        let tx = fx
+            .db()
+            .begin()
+            .await
+            .expect("a pooled connection was left inside a transaction");
+        tx.commit().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_failed_report_rolls_back_and_leaves_no_open_transaction() {
+    let fx = fixture().await;
+    let now = at("2025-03-03T09:00:00+08:00");
+    force_history_failure(&fx).await;
+    let failing = |actor: Actor| Caller {
+        actor,
+        name: FAILING_NAME.into(),
+        scope: Scope::everything(),
+    };
+    let worker = fx.caller("gw_a1").actor;
+
+    // The plain report (one write script), with a photo and handled on the spot (more trips).
+    let plain = fx.located("MD01", "纠纷");
+    let mut photo = fx.located("MD01", "纠纷");
+    photo.photos = vec![png_photo()];
+    photo.submission_key = Some("failing-key".into());
+    let mut on_spot = fx.located("SR01", "垃圾");
+    on_spot.source = Source::Worker;
+    on_spot.handled_on_spot = Some("已清理".into());
+    let tries = [
+        (failing(Actor::Reporter { user_id: None }), plain),
+        (failing(Actor::Reporter { user_id: None }), photo),
+        (failing(worker), on_spot),
+    ];
+    for (caller, input) in tries {
+        let r = fx.report(&caller, input, now).await;
+        assert!(r.is_err(), "the trigger should refuse the report: {r:?}");
+        assert_eq!(
+            fx.counts().await,
+            [0; 5],
+            "a failed report left rows (its number included)"
+        );
+        assert_no_open_transaction(&fx).await;
+    }
+
+    // The next report on the same pool is written and takes the day's first number.
+    let mut again = fx.located("MD01", "纠纷");
+    again.submission_key = Some("failing-key".into());
+    let r = fx.report(&resident(), again, now).await.unwrap();
+    assert!(!r.duplicate_submission);
+    assert_eq!(r.number, "SJ20250303-000001");
+    assert_eq!(fx.counts().await, [1, 1, 0, 1, 1]);
+}
+
+#[tokio::test]
+async fn a_dropped_report_leaves_no_open_transaction() {
+    let fx = fixture().await;
+    let now = at("2025-03-03T09:00:00+08:00");
+    // Each report is dropped after one more poll than the last, so the drops land before,
+    // between and after its round trips, until one runs to the end.
+    let mut finished = 0;
+    for polls in 1..=40 {
+        let caller = resident();
+        let mut fut =
+            Box::pin(fx.report(&caller, fx.located("MD01", &format!("纠纷 {polls}")), now));
+        let mut left = polls;
+        let done = std::future::poll_fn(|cx| {
+            if left == 0 {
+                return std::task::Poll::Ready(None);
+            }
+            left -= 1;
+            fut.as_mut().poll(cx).map(Some)
+        })
+        .await;
+        drop(fut);
+        assert_no_open_transaction(&fx).await;
+        // Whatever was written is whole: each event has its party and its first step.
+        let [events, history, _, parties, _] = fx.counts().await;
+        assert_eq!(events, history, "after {polls} polls");
+        assert_eq!(events, parties, "after {polls} polls");
+        if let Some(r) = done {
+            r.unwrap();
+            finished += 1;
+            if finished == 3 {
+                break;
+            }
+        }
+    }
+    assert_eq!(finished, 3, "the reports never ran to the end");
+    let r = fx
+        .report(&resident(), fx.located("MD01", "纠纷"), now)
+        .await
+        .unwrap();
+    let events = fx.count("events").await;
+    assert_eq!(r.number, format!("SJ20250303-{events:06}"));
 }
 
 // ---------------------------------------------------------------------------------------------

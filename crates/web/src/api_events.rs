@@ -323,9 +323,7 @@ async fn create(
     let now = s.now();
     let cal = s.calendar();
     let ctx = s.event_ctx(&cal);
-    let mut tx = s.db.begin().await?;
-    let rep = events::report(&mut tx.handle(), &ctx, &who, input, now).await?;
-    tx.commit().await?;
+    let rep = events::submit(&s.db, &ctx, &who, input, now).await?;
     let status = if rep.duplicate_submission {
         StatusCode::OK
     } else {

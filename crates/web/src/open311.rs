@@ -866,7 +866,7 @@ async fn create_request(
     let Some(service_code) = params.get("service_code") else {
         return refuse(400, "service_code is required");
     };
-    // The service (category) itself is checked by the store inside the transaction, once;
+    // The service (category) itself is checked by the store when it reports, once;
     // its name is needed here only for a request without a description.
     let cal = state.calendar();
     let ctx = state.event_ctx(&cal);
@@ -965,15 +965,13 @@ async fn create_request(
         scope: Scope::everything(),
     };
     let now = state.now();
-    let mut tx = state.db.begin().await?;
-    let reported = match events::report(&mut tx.handle(), &ctx, &caller, input, now).await {
+    let reported = match events::submit(&state.db, &ctx, &caller, input, now).await {
         Ok(r) => r,
         Err(e) if matches!(e.code, "event.category_unknown" | "event.category_not_leaf") => {
             return refuse(400, &unknown_service(service_code));
         }
         Err(e) => return Err(e),
     };
-    tx.commit().await?;
     let e = &reported.event;
     let expected = e
         .final_due_at

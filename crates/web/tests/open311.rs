@@ -825,3 +825,36 @@ async fn double_submissions_create_one_request() {
     assert_eq!(s, StatusCode::OK, "{q}");
     assert_eq!(f.event_count().await, 3);
 }
+
+#[tokio::test]
+async fn copies_of_one_submission_sent_at_once_make_one_request() {
+    let f = fixture().await;
+    let pairs = [
+        ("api_key", f.key.as_str()),
+        ("service_code", "SR02"),
+        ("lat", "26.05"),
+        ("long", "119.15"),
+        ("description", "道路不洁"),
+        ("attribute[submission_key]", "client-at-once"),
+    ];
+    // Sent together, the copies are all checked before any is written; the key is checked
+    // again where the number is taken, so one event is made and every copy is answered with it.
+    let (a, b, c, d) = tokio::join!(
+        f.post_json(&pairs),
+        f.post_json(&pairs),
+        f.post_json(&pairs),
+        f.post_json(&pairs)
+    );
+    for (s, v) in [&a, &b, &c, &d] {
+        assert_eq!(*s, StatusCode::OK, "{v}");
+        assert_eq!(v[0]["service_request_id"], a.1[0]["service_request_id"]);
+    }
+    assert_eq!(f.event_count().await, 1);
+    // The next request is numbered right after it: the copies took no number.
+    let (s, next) = f.post_json(&pairs[..5]).await;
+    assert_eq!(s, StatusCode::OK, "{next}");
+    let first = a.1[0]["service_request_id"].as_str().unwrap().to_string();
+    let second = next[0]["service_request_id"].as_str().unwrap().to_string();
+    let seq = |n: &str| n.rsplit('-').next().unwrap().parse::<u32>().unwrap();
+    assert_eq!(seq(&second), seq(&first) + 1, "{first} then {second}");
+}

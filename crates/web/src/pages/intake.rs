@@ -329,11 +329,7 @@ async fn write_report(
 ) -> Result<Reported, Error> {
     let cal = s.calendar();
     let ctx = s.event_ctx(&cal);
-    let now = s.now();
-    let mut tx = s.db.begin().await?;
-    let rep = events::report(&mut tx.handle(), &ctx, caller, input, now).await?;
-    tx.commit().await?;
-    Ok(rep)
+    events::submit(&s.db, &ctx, caller, input, s.now()).await
 }
 
 async fn rate_hit(s: &AppState, ip: &str) -> Result<(), Error> {
