@@ -305,8 +305,8 @@ fn read_rows(reader: RowReader, kind: Kind, today: Date, tx: mpsc::Sender<Msg>) 
 /// The store's importer for a kind.
 enum Sink<'k> {
     People(PeopleImport<'k>),
-    Houses(HousesImport<'k>),
-    Orgs(OrgsImport<'k>),
+    Houses(HousesImport),
+    Orgs(OrgsImport),
 }
 
 impl<'k> Sink<'k> {

@@ -12,6 +12,10 @@
 //! when the batch is written and appears in the summary's problems.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use serde::Serialize;
 use wangge_domain::basic::{House, HouseAddress, HouseUse, Org, Person};
@@ -77,29 +81,53 @@ fn grid_problem(row: u64, code: &str, p: &GridProblem) -> RowProblem {
     }
 }
 
+/// Grids by code as a file names them, with why a code is refused.
+#[derive(Default)]
+struct Grids(HashMap<String, Result<Grid, GridProblem>>);
+
+impl Grids {
+    /// The grid of `code`, looked up through `h` the first time.
+    async fn get(
+        &mut self,
+        h: impl AsyncFnOnce() -> Result<Result<Grid, GridProblem>, Error>,
+        row: u64,
+        code: &str,
+    ) -> Result<Result<Grid, RowProblem>, Error> {
+        if !self.0.contains_key(code) {
+            let found = h().await?;
+            self.0.insert(code.to_string(), found);
+        }
+        Ok(match self.0.get(code) {
+            Some(Ok(g)) => Ok(g.clone()),
+            Some(Err(p)) => Err(grid_problem(row, code, p)),
+            None => Err(grid_problem(row, code, &GridProblem::Unknown)),
+        })
+    }
+}
+
 /// What every import keeps: the transaction, the grid cache, the tallies.
-struct Common<'k> {
+struct Common {
     tx: Tx,
-    keys: &'k KeyRing,
+    keys: Arc<KeyRing>,
     scope: Scope,
     actor: Actor,
     mode: Mode,
     now: i64,
-    grids: HashMap<String, Result<Grid, GridProblem>>,
+    grids: Grids,
     inserted: u64,
     updated: u64,
     problems: Vec<RowProblem>,
 }
 
-impl<'k> Common<'k> {
+impl Common {
     async fn begin(
         db: &Db,
-        keys: &'k KeyRing,
+        keys: &KeyRing,
         scope: &Scope,
         actor: &Actor,
         mode: Mode,
         now: i64,
-    ) -> Result<Common<'k>, Error> {
+    ) -> Result<Common, Error> {
         let mut tx = db.begin().await?;
         if let crate::db::Tx::Postgres(t) = &mut tx {
             // The batch look-ups (`IN (…400 values…)`) are prepared once; a generic plan chosen
@@ -111,12 +139,12 @@ impl<'k> Common<'k> {
         }
         Ok(Common {
             tx,
-            keys,
+            keys: Arc::new(keys.clone()),
             scope: scope.clone(),
             actor: actor.clone(),
             mode,
             now,
-            grids: HashMap::new(),
+            grids: Grids::default(),
             inserted: 0,
             updated: 0,
             problems: Vec::new(),
@@ -125,15 +153,14 @@ impl<'k> Common<'k> {
 
     async fn grid(&mut self, row: u64, code: &str) -> Result<Result<Grid, RowProblem>, Error> {
         let code = code.trim();
-        if !self.grids.contains_key(code) {
-            let found = find_grid(&mut self.tx.handle(), &self.scope, code).await?;
-            self.grids.insert(code.to_string(), found);
-        }
-        Ok(match self.grids.get(code) {
-            Some(Ok(g)) => Ok(g.clone()),
-            Some(Err(p)) => Err(grid_problem(row, code, p)),
-            None => Err(grid_problem(row, code, &GridProblem::Unknown)),
-        })
+        let (tx, scope) = (&mut self.tx, &self.scope);
+        self.grids
+            .get(
+                async || find_grid(&mut tx.handle(), scope, code).await,
+                row,
+                code,
+            )
+            .await
     }
 
     fn problem(&mut self, p: RowProblem) -> RowProblem {
@@ -204,19 +231,23 @@ struct PendingPerson {
     id_index: String,
 }
 
-/// Imports people. `begin`, `push` each row, `finish`.
+/// Imports people. `begin`, `push` each row, `finish`. Full batches go to a task of their own
+/// that writes them in the import's transaction, so that reading, checking and hashing the
+/// next batch here overlaps the database's work on the last one.
 pub struct PeopleImport<'k> {
-    c: Common<'k>,
-    houses: HashMap<(i64, HouseAddress), i64>,
-    households: HashMap<(i64, String), i64>,
+    keys: &'k KeyRing,
+    /// For grid look-ups, outside the import's transaction (which the writer task holds).
+    db: Db,
+    scope: Scope,
+    grids: Grids,
     /// Blind indexes seen in this file (as the 128-bit numbers their hex spells, a third of the
     /// memory of the strings at a million rows) → the row that had it first.
     seen: HashMap<u128, u64>,
     pending: Vec<PendingPerson>,
-    /// The key ring for the sealing thread.
-    sealer: std::sync::Arc<KeyRing>,
-    /// SQLite: the next free id (see `take_ids`).
-    next_id: Option<i64>,
+    /// Problems found at `push`.
+    problems: Vec<RowProblem>,
+    batches: Option<mpsc::Sender<Vec<PendingPerson>>>,
+    writer: Option<JoinHandle<Result<PeopleWriter, Error>>>,
 }
 
 impl<'k> PeopleImport<'k> {
@@ -230,15 +261,41 @@ impl<'k> PeopleImport<'k> {
         mode: Mode,
         now: i64,
     ) -> Result<PeopleImport<'k>, Error> {
-        Ok(PeopleImport {
+        let writer = PeopleWriter {
             c: Common::begin(db, keys, scope, actor, mode, now).await?,
             houses: HashMap::new(),
             households: HashMap::new(),
+            next_id: None,
+        };
+        // One batch queued while another is written; dropping the import closes the channel,
+        // and the task then ends and rolls its transaction back.
+        let (batches, rx) = mpsc::channel(1);
+        Ok(PeopleImport {
+            keys,
+            db: db.clone(),
+            scope: scope.clone(),
+            grids: Grids::default(),
             seen: HashMap::new(),
             pending: Vec::with_capacity(BATCH),
-            sealer: std::sync::Arc::new(keys.clone()),
-            next_id: None,
+            problems: Vec::new(),
+            batches: Some(batches),
+            writer: Some(tokio::spawn(writer.run(rx))),
         })
+    }
+
+    async fn grid(&mut self, row: u64, code: &str) -> Result<Result<Grid, RowProblem>, Error> {
+        let code = code.trim();
+        let (db, scope) = (&self.db, &self.scope);
+        self.grids
+            .get(
+                async || {
+                    let mut c = db.conn().await?;
+                    find_grid(&mut c.handle(), scope, code).await
+                },
+                row,
+                code,
+            )
+            .await
     }
 
     /// Takes one validated row. `Ok(Err(problem))` when the row is refused now; database
@@ -248,11 +305,14 @@ impl<'k> PeopleImport<'k> {
         row: u64,
         person: Person,
     ) -> Result<Result<(), RowProblem>, Error> {
-        let grid = match self.c.grid(row, &person.grid_code).await? {
+        let grid = match self.grid(row, &person.grid_code).await? {
             Ok(g) => g,
-            Err(p) => return Ok(Err(self.c.problem(p))),
+            Err(p) => {
+                self.problems.push(p.clone());
+                return Ok(Err(p));
+            }
         };
-        let id_index = people::id_index(self.c.keys, &person.id_number);
+        let id_index = people::id_index(self.keys, &person.id_number);
         let key = u128::from_str_radix(&id_index, 16)
             .map_err(|_| Error::internal("a blind index is not 128 bits of hex"))?;
         if let Some(first) = self.seen.get(&key) {
@@ -262,7 +322,8 @@ impl<'k> PeopleImport<'k> {
                 code: "basic.duplicate_in_file",
                 message: format!("the same ID number as row {first}"),
             };
-            return Ok(Err(self.c.problem(p)));
+            self.problems.push(p.clone());
+            return Ok(Err(p));
         }
         self.seen.insert(key, row);
         self.pending.push(PendingPerson {
@@ -272,9 +333,76 @@ impl<'k> PeopleImport<'k> {
             id_index,
         });
         if self.pending.len() >= BATCH {
-            self.flush().await?;
+            self.send().await?;
         }
         Ok(Ok(()))
+    }
+
+    /// Hands the buffered rows to the writer; its error, when it has stopped on one.
+    async fn send(&mut self) -> Result<(), Error> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
+        let sent = match &self.batches {
+            Some(b) => b.send(batch).await.is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        // The writer only stops early on an error: fetch it.
+        self.batches = None;
+        match self.writer.take() {
+            Some(w) => match w.await {
+                Ok(Err(e)) => Err(e),
+                Ok(Ok(_)) => Err(Error::internal("the import writer stopped early")),
+                Err(_) => Err(Error::internal("the import writer failed")),
+            },
+            None => Err(Error::internal("the import writer is gone")),
+        }
+    }
+
+    /// Problems found so far while reading (grids, duplicates within the file); those the
+    /// database finds are in the summary [`PeopleImport::finish`] gives.
+    pub fn problems(&self) -> &[RowProblem] {
+        &self.problems
+    }
+
+    /// Writes what is buffered, then commits (all-or-nothing: only without problems; good rows
+    /// only: always) or rolls back (dry run).
+    pub async fn finish(mut self) -> Result<Summary, Error> {
+        self.send().await?;
+        self.batches = None;
+        let mut w = match self.writer.take() {
+            Some(w) => w
+                .await
+                .map_err(|_| Error::internal("the import writer failed"))??,
+            None => return Err(Error::internal("the import writer is gone")),
+        };
+        w.c.problems.append(&mut self.problems);
+        w.c.finish("people", Some("people, households, houses, person_tags"))
+            .await
+    }
+}
+
+/// The writing half of a people import, on a task of its own: the transaction and the
+/// caches of houses and households.
+struct PeopleWriter {
+    c: Common,
+    houses: HashMap<(i64, HouseAddress), i64>,
+    households: HashMap<(i64, String), i64>,
+    /// SQLite: the next free id (see `take_ids`).
+    next_id: Option<i64>,
+}
+
+impl PeopleWriter {
+    /// Writes batches until the channel closes, then hands itself back for the commit.
+    async fn run(mut self, mut batches: mpsc::Receiver<Vec<PendingPerson>>) -> Result<Self, Error> {
+        while let Some(batch) = batches.recv().await {
+            self.flush(batch).await?;
+        }
+        Ok(self)
     }
 
     /// Finds or creates, in a few statements, the houses and households a batch names that the
@@ -478,14 +606,14 @@ impl<'k> PeopleImport<'k> {
     /// Writes the buffered rows. Sealing (most of the CPU an import spends) runs on a blocking
     /// thread while the database checks for people already registered and finds the places;
     /// rows found registered are then left out (their ids stay unused).
-    async fn flush(&mut self) -> Result<(), Error> {
-        if self.pending.is_empty() {
+    async fn flush(&mut self, batch: Vec<PendingPerson>) -> Result<(), Error> {
+        if batch.is_empty() {
             return Ok(());
         }
-        let batch = std::sync::Arc::new(std::mem::take(&mut self.pending));
+        let batch = Arc::new(batch);
         let ids = self.take_ids(batch.len()).await?;
         let sealing = {
-            let (keys, batch, ids) = (self.sealer.clone(), batch.clone(), ids.clone());
+            let (keys, batch, ids) = (self.c.keys.clone(), batch.clone(), ids.clone());
             tokio::task::spawn_blocking(move || {
                 batch
                     .iter()
@@ -579,39 +707,25 @@ impl<'k> PeopleImport<'k> {
         self.c.inserted += good.len() as u64;
         Ok(())
     }
-
-    /// Problems so far (database duplicates of rows not yet written are not among them).
-    pub fn problems(&self) -> &[RowProblem] {
-        &self.c.problems
-    }
-
-    /// Writes what is buffered, then commits (all-or-nothing: only without problems; good rows
-    /// only: always) or rolls back (dry run).
-    pub async fn finish(mut self) -> Result<Summary, Error> {
-        self.flush().await?;
-        self.c
-            .finish("people", Some("people, households, houses, person_tags"))
-            .await
-    }
 }
 
 /// Imports houses: a placeholder at the same address is filled in, an entered house is a
 /// problem, as is the same address twice in the file.
-pub struct HousesImport<'k> {
-    c: Common<'k>,
+pub struct HousesImport {
+    c: Common,
     seen: HashMap<(i64, HouseAddress), u64>,
     pending: Vec<(Grid, House)>,
 }
 
-impl<'k> HousesImport<'k> {
+impl HousesImport {
     pub async fn begin(
         db: &Db,
-        keys: &'k KeyRing,
+        keys: &KeyRing,
         scope: &Scope,
         actor: &Actor,
         mode: Mode,
         now: i64,
-    ) -> Result<HousesImport<'k>, Error> {
+    ) -> Result<HousesImport, Error> {
         Ok(HousesImport {
             c: Common::begin(db, keys, scope, actor, mode, now).await?,
             seen: HashMap::new(),
@@ -655,7 +769,7 @@ impl<'k> HousesImport<'k> {
                 let (scope, actor) = (self.c.scope.clone(), self.c.actor.clone());
                 houses::insert(
                     &mut self.c.tx.handle(),
-                    self.c.keys,
+                    &self.c.keys,
                     &scope,
                     &actor,
                     &house,
@@ -696,7 +810,7 @@ impl<'k> HousesImport<'k> {
         let ids = super::reserve_ids(&mut self.c.tx.handle(), "houses", batch.len()).await?;
         let mut args = Vec::with_capacity(batch.len() * houses::COLUMNS.len());
         for ((grid, house), id) in batch.iter().zip(&ids) {
-            args.extend(houses::values(self.c.keys, *id, grid, house, self.c.now)?);
+            args.extend(houses::values(&self.c.keys, *id, grid, house, self.c.now)?);
         }
         execute(
             &mut self.c.tx.handle(),
@@ -719,21 +833,21 @@ impl<'k> HousesImport<'k> {
 }
 
 /// Imports organisations; a credit code already registered, or twice in the file, is a problem.
-pub struct OrgsImport<'k> {
-    c: Common<'k>,
+pub struct OrgsImport {
+    c: Common,
     seen: HashMap<String, u64>,
     pending: Vec<(u64, Grid, Org)>,
 }
 
-impl<'k> OrgsImport<'k> {
+impl OrgsImport {
     pub async fn begin(
         db: &Db,
-        keys: &'k KeyRing,
+        keys: &KeyRing,
         scope: &Scope,
         actor: &Actor,
         mode: Mode,
         now: i64,
-    ) -> Result<OrgsImport<'k>, Error> {
+    ) -> Result<OrgsImport, Error> {
         Ok(OrgsImport {
             c: Common::begin(db, keys, scope, actor, mode, now).await?,
             seen: HashMap::new(),
@@ -806,7 +920,7 @@ impl<'k> OrgsImport<'k> {
         let ids = super::reserve_ids(&mut self.c.tx.handle(), "orgs", good.len()).await?;
         let mut args = Vec::with_capacity(good.len() * orgs::COLUMNS.len());
         for ((grid, org), id) in good.iter().zip(&ids) {
-            args.extend(orgs::values(self.c.keys, *id, grid, org, self.c.now)?);
+            args.extend(orgs::values(&self.c.keys, *id, grid, org, self.c.now)?);
         }
         execute(&mut self.c.tx.handle(), orgs::insert_sql(good.len()), args).await?;
         self.c.inserted += good.len() as u64;
