@@ -478,7 +478,7 @@ impl PeopleWriter {
     /// Finds or creates, in a few statements, the houses and households a batch names that the
     /// caches do not hold yet: each is inserted unless it exists (the usual case in a first
     /// import), and only those that existed are then looked up.
-    async fn resolve_places(&mut self, batch: &[&PendingPerson]) -> Result<(), Error> {
+    async fn resolve_places(&mut self, batch: &[PendingPerson]) -> Result<(), Error> {
         let mut want_houses: Vec<(&Grid, HouseAddress)> = Vec::new();
         let mut seen_h = std::collections::HashSet::new();
         for p in batch {
@@ -691,8 +691,7 @@ impl PeopleWriter {
                     .collect::<Result<Vec<_>, Error>>()
             })
         };
-        let rows: Vec<&PendingPerson> = batch.iter().collect();
-        self.resolve_places(&rows).await?;
+        self.resolve_places(&batch).await?;
         let sealed = sealing
             .await
             .map_err(|_| Error::internal("sealing a batch failed"))??;
