@@ -11,6 +11,7 @@ mod config;
 mod demo;
 mod demo_basic;
 mod keys;
+mod open311_keys;
 mod verify;
 
 use std::path::PathBuf;
@@ -141,6 +142,11 @@ enum Command {
     Keys {
         #[command(subcommand)]
         what: keys::KeysWhat,
+    },
+    /// The API keys of Open311 client applications: add, list, revoke
+    Open311 {
+        #[command(subcommand)]
+        what: open311_keys::Open311What,
     },
     /// Benchmarks that print figures
     Bench {
@@ -561,6 +567,10 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Keys { what } => {
             keys::run(what, &keys::key_file_path(cli.keys.as_deref(), &file), &url).await?;
+        }
+        Command::Open311 { what } => {
+            let db = open(&url).await?;
+            open311_keys::run(what, &db).await?;
         }
         Command::Verify => {
             let db = open(&url).await?;

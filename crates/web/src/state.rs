@@ -152,7 +152,7 @@ impl AppState {
     /// secrets neither fills the memory nor skips the database.
     pub async fn open311_key(&self, secret: &str) -> Result<Option<ApiKey>, wangge_domain::Error> {
         let hash = sha256_hex(secret.trim());
-        let now = now_ms();
+        let now = self.now();
         let cached = match self.open311_keys.lock() {
             Ok(m) => m.get(&hash).cloned(),
             Err(poisoned) => poisoned.into_inner().get(&hash).cloned(),

@@ -858,3 +858,67 @@ async fn copies_of_one_submission_sent_at_once_make_one_request() {
     let seq = |n: &str| n.rsplit('-').next().unwrap().parse::<u32>().unwrap();
     assert_eq!(seq(&second), seq(&first) + 1, "{first} then {second}");
 }
+
+/// A revoked key is refused once the server's memory of it lapses (10 s), and at once by a
+/// server that had not seen it; `wangge open311 revoke` is the operator's way to revoke.
+#[tokio::test]
+async fn a_revoked_key_stops_within_ten_seconds() {
+    let f = fixture().await;
+    let key = f.key.as_str();
+    let pairs = [
+        ("api_key", key),
+        ("service_code", "SR02"),
+        ("lat", "26.05"),
+        ("long", "119.15"),
+        ("description", "井盖缺失"),
+    ];
+    let (s, a) = f.post_json(&pairs).await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    let id = {
+        let mut c = f.db.conn().await.unwrap();
+        let keys = open311::list_keys(&mut c.handle()).await.unwrap();
+        let k = keys.iter().find(|k| k.name == "test client").unwrap();
+        assert!(
+            open311::revoke_key(&mut c.handle(), k.id, f.state.now())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !open311::revoke_key(&mut c.handle(), k.id, f.state.now())
+                .await
+                .unwrap(),
+            "a revoked key is not revoked twice"
+        );
+        k.id
+    };
+    // Within the ten seconds this server still trusts the key it checked.
+    let (s, b) = f.post_json(&pairs).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    f.state.clock.advance(10_001);
+    let (s, c) = f.post_json(&pairs).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{c}");
+    assert_eq!(c[0]["code"], 403, "{c}");
+    assert_eq!(f.event_count().await, 2);
+    // Another server (a fresh state on the same database) refuses it at once.
+    let other = router(AppState::new(
+        f.db.clone(),
+        WebConfig::default(),
+        wangge_store::seal::KeyRing::from_text(&format!(
+            "k1 {}",
+            wangge_store::auth::random_secret().unwrap()
+        ))
+        .unwrap(),
+    ));
+    let res = other
+        .oneshot(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/open311/v2/requests.json")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(form(&pairs)))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "key {id}");
+}
