@@ -682,21 +682,26 @@ impl PeopleWriter {
         let batch = Arc::new(batch);
         let ids = self.take_ids(batch.len()).await?;
         let sealing = {
-            let (keys, batch, ids) = (self.c.keys.clone(), batch.clone(), ids.clone());
+            let (keys, batch) = (self.c.keys.clone(), batch.clone());
+            let now = self.c.now;
             tokio::task::spawn_blocking(move || {
                 batch
                     .iter()
                     .zip(ids)
-                    .map(|(p, id)| people::seal(&keys, id, &p.person, p.id_index.clone()))
+                    .map(|(p, id)| {
+                        let sealed = people::seal(&keys, id, &p.person, p.id_index.clone())?;
+                        Ok(people::row_values(id, &p.grid, &p.person, sealed, now))
+                    })
                     .collect::<Result<Vec<_>, Error>>()
             })
         };
         self.resolve_places(&batch).await?;
+        // Each row's values but its place, sealed.
         let sealed = sealing
             .await
             .map_err(|_| Error::internal("sealing a batch failed"))??;
         let mut args = Vec::with_capacity(batch.len() * people::INSERT_ARITY);
-        for ((p, s), id) in batch.iter().zip(sealed).zip(&ids) {
+        for (p, values) in batch.iter().zip(sealed) {
             let house_id = match &p.person.house {
                 Some(a) => Some(
                     self.houses
@@ -715,14 +720,8 @@ impl PeopleWriter {
                 ),
                 None => None,
             };
-            args.extend(people::insert_values(
-                *id,
-                &p.grid,
-                &p.person,
-                s,
-                (house_id, household_id),
-                self.c.now,
-            ));
+            args.extend(values);
+            args.extend(people::place_values((house_id, household_id)));
         }
         let sql = self.insert_sql(batch.len());
         execute(&mut self.c.tx.handle(), sql, args).await?;

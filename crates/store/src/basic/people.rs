@@ -88,7 +88,7 @@ pub(crate) struct PersonRecord {
 /// The columns an INSERT writes, in the order [`insert_values`] gives them.
 pub(crate) const INSERT_COLUMNS: &str = "id, grid_id, path, name, name_initials, sex, birth_date, id_sealed, id_index, id_masked, \
     phone_sealed, phone_index, phone_masked, ethnic, registered_address, residence, arrived_on, left_on, party_member, \
-    education, occupation, house_id, household_id, relation, created_at, updated_at";
+    education, occupation, relation, created_at, updated_at, house_id, household_id";
 pub(crate) const INSERT_ARITY: usize = 26;
 
 const SPEC: Spec = Spec {
@@ -145,10 +145,19 @@ pub(crate) fn insert_values(
     grid: &Grid,
     p: &Person,
     sealed: Sealed,
-    (house_id, household_id): (Option<i64>, Option<i64>),
+    place: (Option<i64>, Option<i64>),
     now: i64,
 ) -> Vec<Arg> {
-    vec![
+    let mut v = row_values(id, grid, p, sealed, now);
+    v.extend(place_values(place));
+    v
+}
+
+/// The values of [`INSERT_COLUMNS`] but the last two, which [`place_values`] gives: a bulk
+/// import makes these on its sealing thread before it knows the person's house and household.
+pub(crate) fn row_values(id: i64, grid: &Grid, p: &Person, sealed: Sealed, now: i64) -> Vec<Arg> {
+    let mut v = Vec::with_capacity(INSERT_ARITY);
+    v.extend([
         id.into(),
         grid.id.into(),
         grid.path.as_str().into(),
@@ -170,12 +179,16 @@ pub(crate) fn insert_values(
         p.party_member.into(),
         p.education.map(|e| e.as_str()).into(),
         p.occupation.as_deref().into(),
-        house_id.into(),
-        household_id.into(),
         p.relation.map(|r| r.as_str()).into(),
         now.into(),
         now.into(),
-    ]
+    ]);
+    v
+}
+
+/// `house_id, household_id`: the last two values of [`INSERT_COLUMNS`].
+pub(crate) fn place_values((house_id, household_id): (Option<i64>, Option<i64>)) -> [Arg; 2] {
+    [house_id.into(), household_id.into()]
 }
 
 /// `($1, …, $26), ($27, …)`: placeholders for `rows` rows of `arity` values.
