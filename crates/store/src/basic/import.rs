@@ -109,6 +109,19 @@ impl Grids {
     }
 }
 
+/// On PostgreSQL, plans made for each execution in this transaction: the batch look-ups
+/// (`IN (…400 values…)`) are prepared once, and a generic plan chosen while the table was small
+/// would scan it whole for every later batch.
+async fn custom_plans(tx: &mut Tx) -> Result<(), Error> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
+            .execute(&mut **t)
+            .await
+            .map_err(sql_error)?;
+    }
+    Ok(())
+}
+
 /// What every import keeps: the transaction, the grid cache, the tallies.
 struct Common {
     tx: Tx,
@@ -133,14 +146,7 @@ impl Common {
         now: i64,
     ) -> Result<Common, Error> {
         let mut tx = db.begin().await?;
-        if let crate::db::Tx::Postgres(t) = &mut tx {
-            // The batch look-ups (`IN (…400 values…)`) are prepared once; a generic plan chosen
-            // while the table was small would scan it whole for every later batch.
-            sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
-                .execute(&mut **t)
-                .await
-                .map_err(sql_error)?;
-        }
+        custom_plans(&mut tx).await?;
         Ok(Common {
             tx,
             keys: Arc::new(keys.clone()),
@@ -391,7 +397,12 @@ impl<'k> PeopleImport<'k> {
             .iter()
             .map(|p| Arg::from(p.id_index.as_str()))
             .collect();
-        let found: Vec<(String, String, String)> = {
+        let found: Vec<(String, String, String)> = if self.db.is_postgres() {
+            // A read-only transaction of its own, for the custom plans `custom_plans` explains.
+            let mut tx = self.db.begin().await?;
+            custom_plans(&mut tx).await?;
+            fetch_all(&mut tx.handle(), sql, args).await?
+        } else {
             let mut c = self.db.conn().await?;
             fetch_all(&mut c.handle(), sql, args).await?
         };
