@@ -41,7 +41,12 @@ pub async fn run(what: Open311What, db: &Db) -> anyhow::Result<()> {
                     Some(at) => format!("revoked {}", when(at)),
                     None => "live".to_string(),
                 };
-                println!("{:>5}  {}  made {}  {state}", k.id, k.name, when(k.created_at));
+                println!(
+                    "{:>5}  {}  made {}  {state}",
+                    k.id,
+                    k.name,
+                    when(k.created_at)
+                );
             }
         }
         Open311What::Revoke { id } => {

@@ -145,8 +145,7 @@ impl Common {
         mode: Mode,
         now: i64,
     ) -> Result<Common, Error> {
-        let mut tx = db.begin().await?;
-        custom_plans(&mut tx).await?;
+        let tx = db.begin().await?;
         Ok(Common {
             tx,
             keys: Arc::new(keys.clone()),
@@ -271,6 +270,9 @@ impl<'k> PeopleImport<'k> {
         mode: Mode,
         now: i64,
     ) -> Result<PeopleImport<'k>, Error> {
+        // No custom plans here (see `custom_plans`): planning the 10,400-value INSERT anew for
+        // every batch cut PostgreSQL's rate by 40% (200,000 rows: 8,780 against 14,540 rows/s).
+        // The writer's only look-ups are joins on the unique indexes of houses and households.
         let writer = PeopleWriter {
             c: Common::begin(db, keys, scope, actor, mode, now).await?,
             houses: HashMap::new(),
@@ -758,8 +760,10 @@ impl HousesImport {
         mode: Mode,
         now: i64,
     ) -> Result<HousesImport, Error> {
+        let mut c = Common::begin(db, keys, scope, actor, mode, now).await?;
+        custom_plans(&mut c.tx).await?;
         Ok(HousesImport {
-            c: Common::begin(db, keys, scope, actor, mode, now).await?,
+            c,
             seen: HashMap::new(),
             pending: Vec::with_capacity(BATCH),
         })
@@ -880,8 +884,10 @@ impl OrgsImport {
         mode: Mode,
         now: i64,
     ) -> Result<OrgsImport, Error> {
+        let mut c = Common::begin(db, keys, scope, actor, mode, now).await?;
+        custom_plans(&mut c.tx).await?;
         Ok(OrgsImport {
-            c: Common::begin(db, keys, scope, actor, mode, now).await?,
+            c,
             seen: HashMap::new(),
             pending: Vec::with_capacity(BATCH),
         })
