@@ -109,6 +109,14 @@ impl Grids {
     }
 }
 
+/// `$1, $2, …, $n`: the list of an `IN (…)` look-up.
+fn params(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// On PostgreSQL, plans made for each execution in this transaction: the batch look-ups
 /// (`IN (…400 values…)`) are prepared once, and a generic plan chosen while the table was small
 /// would scan it whole for every later batch.
@@ -390,10 +398,7 @@ impl<'k> PeopleImport<'k> {
     ) -> Result<Vec<PendingPerson>, Error> {
         let sql = format!(
             "SELECT p.id_index, n.code, n.name FROM people p JOIN nodes n ON n.id = p.grid_id WHERE p.id_index IN ({})",
-            (1..=batch.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            params(batch.len())
         );
         let args = batch
             .iter()
@@ -930,10 +935,7 @@ impl OrgsImport {
         if !codes.is_empty() {
             let sql = format!(
                 "SELECT o.credit_code, o.name, n.code FROM orgs o JOIN nodes n ON n.id = o.grid_id WHERE o.credit_code IN ({})",
-                (1..=codes.len())
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                params(codes.len())
             );
             let args = codes.iter().map(|c| Arg::from(*c)).collect();
             let rows: Vec<(String, String, String)> =
