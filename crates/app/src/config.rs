@@ -25,6 +25,8 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     pub session_hours: Option<i64>,
     pub key_file: Option<PathBuf>,
+    /// Minutes within which an emergency must be accepted (1 to 1,440).
+    pub emergency_accept_minutes: Option<u32>,
     #[serde(default)]
     pub guidance: Option<SizeGuidance>,
 }
@@ -56,7 +58,7 @@ impl FileConfig {
         listen: &str,
         public_url: Option<&str>,
         tile_url: Option<&str>,
-    ) -> WebConfig {
+    ) -> anyhow::Result<WebConfig> {
         let mut c = WebConfig::default();
         c.public_url = public_url
             .map(str::to_string)
@@ -75,11 +77,19 @@ impl FileConfig {
         if let Some(g) = &self.guidance {
             c.guidance = g.clone();
         }
-        c
+        if let Some(m) = self.emergency_accept_minutes {
+            anyhow::ensure!(
+                (1..=24 * 60).contains(&m),
+                "emergency_accept_minutes must be between 1 and 1440, not {m}"
+            );
+            c.rules.emergency_accept_minutes = m;
+        }
+        Ok(c)
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -88,14 +98,20 @@ mod tests {
         let f: FileConfig = toml::from_str(
             "database_url = \"sqlite://x.db\"\npublic_url = \"https://g.example/\"\n[guidance]\nmax_households = 600\n",
         )
-        .unwrap_or_default();
+        .unwrap();
         assert_eq!(f.database_url(None), "sqlite://x.db");
         assert_eq!(f.database_url(Some("postgres://h/db")), "postgres://h/db");
-        let w = f.web_config("127.0.0.1:9", None, None);
+        let w = f.web_config("127.0.0.1:9", None, None).unwrap();
         assert_eq!(w.public_url, "https://g.example");
         assert_eq!(w.guidance.max_households, 600);
         assert_eq!(w.guidance.min_households, 300);
         assert!(toml::from_str::<FileConfig>("nonsense = 1").is_err());
+        assert_eq!(w.rules.emergency_accept_minutes, 30);
+        let quick: FileConfig = toml::from_str("emergency_accept_minutes = 15").unwrap();
+        let w = quick.web_config("127.0.0.1:9", None, None).unwrap();
+        assert_eq!(w.rules.emergency_accept_minutes, 15);
+        let never: FileConfig = toml::from_str("emergency_accept_minutes = 0").unwrap();
+        assert!(never.web_config("127.0.0.1:9", None, None).is_err());
         assert_eq!(
             FileConfig::default().database_url(None),
             DEFAULT_DATABASE_URL

@@ -349,6 +349,7 @@ async fn run() -> anyhow::Result<()> {
             let listen = listen
                 .or_else(|| file.listen.clone())
                 .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+            let config = file.web_config(&listen, public_url.as_deref(), tile_url.as_deref())?;
             let db = open(&url).await?;
             let keys = key_ring(cli.keys.as_deref(), &file)?;
             if with_demo {
@@ -356,11 +357,7 @@ async fn run() -> anyhow::Result<()> {
                 print_demo(&city);
                 demo_basic::fill_new_city(&db, &keys, 1, Scale::Small, None, &city).await?;
             }
-            let state = AppState::new(
-                db,
-                file.web_config(&listen, public_url.as_deref(), tile_url.as_deref()),
-                keys,
-            );
+            let state = AppState::new(db, config, keys);
             state.refresh_locate().await.map_err(domain)?;
             state.reload_calendar().await.map_err(domain)?;
             let listener = tokio::net::TcpListener::bind(&listen)
@@ -440,7 +437,7 @@ async fn run() -> anyhow::Result<()> {
             let db = open(&url).await?;
             let mut c = db.conn().await.map_err(domain)?;
             let scope = within_scope(&mut c, within.as_deref()).await?;
-            let guidance = file.web_config(DEFAULT_LISTEN, None, None).guidance;
+            let guidance = file.web_config(DEFAULT_LISTEN, None, None)?.guidance;
             let report = territory::check(&mut c.handle(), &scope, &guidance)
                 .await
                 .map_err(domain)?;
@@ -460,7 +457,7 @@ async fn run() -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
             let mut tx = db.begin().await.map_err(domain)?;
-            let guidance = file.web_config(DEFAULT_LISTEN, None, None).guidance;
+            let guidance = file.web_config(DEFAULT_LISTEN, None, None)?.guidance;
             let summary = territory::import_grids(
                 &mut tx.handle(),
                 &Scope::everything(),

@@ -77,6 +77,8 @@ pub const MAX_TEXT_CHARS: usize = 2000;
 pub const MAX_ATTACHMENTS: usize = 9;
 /// Seven days, the default rating (and reopening) window.
 pub const DEFAULT_RATING_WINDOW_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+/// How soon an emergency must be accepted unless configured otherwise.
+pub const DEFAULT_EMERGENCY_ACCEPT_MINUTES: u32 = 30;
 
 /// The event level of a node kind: grid 1, village 2, township 3, county 4, city 5; other kinds
 /// (building, unit, department) have none.
@@ -353,13 +355,37 @@ impl Action {
 pub struct Rules {
     /// How long after closing the reporter may rate or reopen.
     pub rating_window_ms: i64,
+    /// Minutes within which an emergency must be accepted.
+    pub emergency_accept_minutes: u32,
 }
 
 impl Default for Rules {
     fn default() -> Rules {
         Rules {
             rating_window_ms: DEFAULT_RATING_WINDOW_MS,
+            emergency_accept_minutes: DEFAULT_EMERGENCY_ACCEPT_MINUTES,
         }
+    }
+}
+
+/// The instant the holder must act by, which lights, lists and reminders watch: an assignment's
+/// own due time while assigned; for an emergency not yet accepted, the configured minutes from
+/// the report (or the level's limit, if sooner); otherwise the level's limit. Minutes need no
+/// calendar, so an emergency has a due time even when the level's limit is unknown.
+pub fn acting_due(
+    state: &EventState,
+    level_start_ms: i64,
+    level_due_ms: Option<i64>,
+    rules: &Rules,
+) -> Option<i64> {
+    match (state.status, state.urgency, state.assignment_due_ms) {
+        (Status::Assigned, _, Some(d)) => Some(d),
+        (Status::Reported, Urgency::Emergency, _) => {
+            let minutes = i64::from(rules.emergency_accept_minutes) * 60_000;
+            let accept_by = level_start_ms.saturating_add(minutes);
+            Some(level_due_ms.map_or(accept_by, |d| d.min(accept_by)))
+        }
+        _ => level_due_ms,
     }
 }
 

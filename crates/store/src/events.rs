@@ -1122,7 +1122,8 @@ async fn write_report(
         .as_deref()
         .map(|p| ctx.keys.blind_index("reporter_phone", p));
     let tracking = random_secret()?;
-    let (due_at, final_due_at, calendar_missing) = dues(ctx, now, now, complexity, level);
+    let (level_due, final_due_at, calendar_missing) = dues(ctx, now, now, complexity, level);
+    let due_at = event::acting_due(&state, now, level_due, ctx.rules);
     let state_json = serde_json::to_string(&state).map_err(|e| Error::internal(e.to_string()))?;
     let row = NewRow {
         id,
@@ -1294,10 +1295,7 @@ async fn store_state(
         old_start
     };
     let (level_due, final_due, missing) = dues(ctx, reported, level_start, complexity, state.level);
-    let due_at = match (state.status, state.assignment_due_ms) {
-        (Status::Assigned, Some(d)) => Some(d),
-        _ => level_due,
-    };
+    let due_at = event::acting_due(state, level_start, level_due, ctx.rules);
     let (holder_path, holder_label) = holder_place(h, &state.holder).await?;
     let json = serde_json::to_string(state).map_err(|e| Error::internal(e.to_string()))?;
     q!(h, execute,

@@ -1758,6 +1758,48 @@ async fn reminders_follow_the_light_and_leases_have_one_holder() {
     assert!(lease("B", t0 + 83_000).await);
 }
 
+#[tokio::test]
+async fn an_emergency_must_be_accepted_within_the_configured_minutes() {
+    let mut fx = fixture().await;
+    fx.rules.emergency_accept_minutes = 20;
+    let t0 = at("2025-03-03T09:00:00+08:00");
+    let ordinary = fx
+        .report(&resident(), fx.located("MD01", "纠纷"), t0)
+        .await
+        .unwrap();
+    let mut input = fx.located("MD01", "燃气泄漏");
+    input.urgency = Urgency::Emergency;
+    let r = fx.report(&resident(), input, t0).await.unwrap();
+    assert_eq!(r.event.due_at, Some(t0 + 20 * 60_000));
+    assert!(ordinary.event.due_at.unwrap() > t0 + DAY, "{ordinary:?}");
+    assert_eq!(
+        r.event.light(t0 + 15 * 60_000).map(Light::code),
+        Some("green")
+    );
+    assert_eq!(
+        r.event.light(t0 + 17 * 60_000).map(Light::code),
+        Some("yellow")
+    );
+    assert_eq!(
+        r.event.light(t0 + 21 * 60_000).map(Light::code),
+        Some("red")
+    );
+    let mut c = fx.db().conn().await.unwrap();
+    let late = events::needing_reminders(&mut c.handle(), t0 + 21 * 60_000, 100)
+        .await
+        .unwrap();
+    drop(c);
+    let late: Vec<_> = late.iter().map(|e| e.number.as_str()).collect();
+    assert_eq!(late, [r.number.as_str()], "only the emergency is late");
+    // Once accepted, the emergency works to its level's limit like the ordinary report.
+    let accepted = fx
+        .act("gw_a1", &r.number, accept(), &[], t0 + 25 * 60_000)
+        .await
+        .unwrap();
+    assert_eq!(accepted.urgency, "emergency");
+    assert_eq!(accepted.due_at, ordinary.event.due_at);
+}
+
 // ---------------------------------------------------------------------------------------------
 // (9) Calendar years entered by administrators
 

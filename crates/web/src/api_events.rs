@@ -171,7 +171,7 @@ async fn detail_json(
     let cal = s.calendar();
     let ctx = s.event_ctx(&cal);
     let state = e.state()?;
-    let available: Vec<&str> = event::available_actions(&state, &c.actor, now, &s.rules)
+    let available: Vec<&str> = event::available_actions(&state, &c.actor, now, &s.config.rules)
         .into_iter()
         .map(|k| k.as_str())
         .collect();

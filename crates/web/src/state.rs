@@ -30,6 +30,8 @@ pub struct WebConfig {
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
     pub guidance: SizeGuidance,
+    /// Settings of the event workflow (rating window, emergency acceptance).
+    pub rules: Rules,
 }
 
 impl Default for WebConfig {
@@ -40,6 +42,7 @@ impl Default for WebConfig {
             session_ttl_ms: 12 * 3600 * 1000,
             secure_cookies: false,
             guidance: SizeGuidance::default(),
+            rules: Rules::default(),
         }
     }
 }
@@ -74,7 +77,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Keys that seal personal data; never stored in the database.
     pub keys: Arc<KeyRing>,
-    pub rules: Arc<Rules>,
     pub clock: Arc<Clock>,
     calendar: Arc<RwLock<Arc<Calendar>>>,
     /// The category tree, loaded once with the first locate refresh (it changes only by migration).
@@ -105,7 +107,6 @@ impl AppState {
             }),
             metrics: Arc::new(Metrics::default()),
             keys: Arc::new(keys),
-            rules: Arc::new(Rules::default()),
             clock: Arc::new(Clock::default()),
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::official()))),
             categories: Arc::new(OnceLock::new()),
@@ -143,7 +144,7 @@ impl AppState {
         EventCtx {
             keys: &self.keys,
             calendar,
-            rules: &self.rules,
+            rules: &self.config.rules,
             categories: self.categories.get().map(Vec::as_slice).unwrap_or_default(),
         }
     }

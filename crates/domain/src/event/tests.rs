@@ -1184,3 +1184,34 @@ fn random_walks_keep_the_invariants() {
         "{closed_and_rated} {reopened_closed}"
     );
 }
+
+#[test]
+fn an_emergency_waiting_to_be_accepted_is_due_within_the_configured_minutes() {
+    let rules = Rules {
+        emergency_accept_minutes: 20,
+        ..Rules::default()
+    };
+    let minutes = 20 * 60_000;
+    let level_due = Some(T0 + 3 * 86_400_000);
+    let mut s = reported(1);
+    // An ordinary report waits on its level's limit.
+    assert_eq!(acting_due(&s, T0, level_due, &rules), level_due);
+    s.urgency = Urgency::Urgent;
+    assert_eq!(acting_due(&s, T0, level_due, &rules), level_due);
+    s.urgency = Urgency::Emergency;
+    assert_eq!(acting_due(&s, T0, level_due, &rules), Some(T0 + minutes));
+    // The minutes need no calendar; a level limit sooner than them still binds.
+    assert_eq!(acting_due(&s, T0, None, &rules), Some(T0 + minutes));
+    assert_eq!(
+        acting_due(&s, T0, Some(T0 + 60_000), &rules),
+        Some(T0 + 60_000)
+    );
+    // Once accepted, the emergency works to its level's limit like any other event.
+    let accepted = go(&s, &worker(), accept(), T0 + 5);
+    assert_eq!(acting_due(&accepted, T0, level_due, &rules), level_due);
+    // An assignment's own due time binds while it is assigned.
+    let mut assigned = accepted.clone();
+    assigned.status = Status::Assigned;
+    assigned.assignment_due_ms = Some(T0 + 7);
+    assert_eq!(acting_due(&assigned, T0, level_due, &rules), Some(T0 + 7));
+}

@@ -591,7 +591,7 @@ async fn event_view(
     let h = &mut c.handle();
     let e = events::get(h, &who.scope, number).await?;
     let state = e.state()?;
-    let kinds = event::available_actions(&state, &who.actor, now, &s.rules);
+    let kinds = event::available_actions(&state, &who.actor, now, &s.config.rules);
     let a = Allowed::from_kinds(&kinds);
     let history = events::history(h, e.id, false).await?;
     let reporter = events::reporter(h, &ctx, &e, false).await?;

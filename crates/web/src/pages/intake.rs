@@ -718,7 +718,7 @@ async fn track_view(
     let closed = e.status() == Some(Status::Closed);
     let window_end = e
         .closed_at
-        .map(|c| c.saturating_add(s.rules.rating_window_ms));
+        .map(|c| c.saturating_add(s.config.rules.rating_window_ms));
     let in_window = closed && window_end.is_some_and(|w| now <= w);
     let light = e.light(now).map(|x| x.code()).unwrap_or_default();
     let status = e.status.clone();
