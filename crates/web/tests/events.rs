@@ -657,6 +657,42 @@ async fn lights_turn_and_the_overdue_inbox_fills_as_the_clock_moves() {
 }
 
 #[tokio::test]
+async fn a_due_time_past_the_loaded_calendar_is_flagged_not_guessed() {
+    let f = fixture().await;
+    // Three working days from the last days of the last loaded year reach into a year no one
+    // has entered yet.
+    let late_december = deadline::parse_rfc3339("2026-12-30T09:00:00+08:00").unwrap();
+    f.state.clock.advance(late_december - f.state.now());
+    let n = f.create("op_a", rubbish()).await;
+    let v = f.detail("gw_a1", &n).await;
+    assert_eq!(v["calendar_missing"], true, "{v}");
+    assert_eq!(v["due_at"], Value::Null, "{v}");
+    let flagged = |page: &str, number: &str| {
+        page.split("<tr class=\"ev-row\"")
+            .find(|row| row.contains(&format!("data-number=\"{number}\"")))
+            .is_some_and(|row| row.contains("data-testid=\"calendar-missing\""))
+    };
+    let (_, page) = f.page("gw_a1", "/events?inbox=all").await;
+    assert!(flagged(&page, &n), "the inbox row shows the flag");
+    let (_, page) = f.page("gw_a1", &format!("/events/{n}")).await;
+    assert!(page.contains("data-testid=\"calendar-missing\""));
+
+    // An emergency's acceptance limit is in minutes and needs no calendar.
+    let mut urgent = rubbish();
+    urgent["urgency"] = json!("emergency");
+    urgent["description"] = json!("燃气管道泄漏");
+    let e = f.create("op_a", urgent).await;
+    let v = f.detail("gw_a1", &e).await;
+    let due = deadline::parse_rfc3339(v["due_at"].as_str().unwrap()).unwrap();
+    let reported = deadline::parse_rfc3339(v["reported_at"].as_str().unwrap()).unwrap();
+    // RFC 3339 keeps whole seconds; the due time is 30 minutes after the report.
+    assert_eq!(due / 1000, (reported + 30 * 60_000) / 1000, "{v}");
+    let (_, page) = f.page("gw_a1", "/events?inbox=all").await;
+    assert!(flagged(&page, &e), "its case limit is still unknown");
+    assert!(!flagged(&page, "no-such-number"));
+}
+
+#[tokio::test]
 async fn inbox_filters_and_pages() {
     let f = fixture().await;
     let mut made = Vec::new();

@@ -50,6 +50,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "日历缺失:时限超出已载入的工作日历,请管理员录入该年度日历",
         "Calendar missing: the due time falls past the loaded working-day calendar",
     ),
+    ("ev.calendar_missing_short", "日历缺失", "Calendar missing"),
     ("ev.source", "来源", "Source"),
     ("ev.address", "地址", "Address"),
     ("ev.route_note", "分派说明", "Routing note"),
