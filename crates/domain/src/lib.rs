@@ -3,6 +3,7 @@
 
 pub mod basic;
 pub mod calendar;
+pub mod category;
 pub mod check;
 pub mod code;
 pub mod deadline;

@@ -38,6 +38,12 @@ impl Principal {
     pub fn can_manage_users(&self) -> bool {
         self.role().is_some_and(Role::can_manage_users)
     }
+
+    /// An administrator at the root of the tree: keeps what serves the whole deployment (the
+    /// working-day calendar, the category tree).
+    pub fn administers_deployment(&self) -> bool {
+        self.can_edit_tree() && self.node_path.split('/').filter(|s| !s.is_empty()).count() == 1
+    }
 }
 
 /// The columns of a `Principal`, followed by the query's own FROM and WHERE.

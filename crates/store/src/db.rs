@@ -139,6 +139,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_short_blind_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0006_short_blind_indexes.sql"),
     },
+    Migration {
+        version: 7,
+        sqlite: include_str!("../migrations/sqlite/0007_personal_inbox.sql"),
+        postgres: include_str!("../migrations/postgres/0007_personal_inbox.sql"),
+    },
+    Migration {
+        version: 8,
+        sqlite: include_str!("../migrations/sqlite/0008_category_admin.sql"),
+        postgres: include_str!("../migrations/postgres/0008_category_admin.sql"),
+    },
 ];
 
 pub fn now_ms() -> i64 {

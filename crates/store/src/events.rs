@@ -4,6 +4,8 @@
 //! Visibility: an event is in a caller's scope when its grid lies under the caller's node, or
 //! when anyone under the caller's node has held it (a department keeps seeing what it handled).
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use wangge_domain::calendar::Calendar;
@@ -12,7 +14,7 @@ use wangge_domain::event::{
     self, Action, ActionKind, Actor, EventState, Holder, NewEvent, Rules, Status, Step, Urgency,
 };
 use wangge_domain::photo::PhotoKind;
-use wangge_domain::{Error, NodeKind, Scope};
+use wangge_domain::{Error, NodeKind, Role, Scope};
 
 use crate::auth::{random_secret, sha256_hex};
 use crate::db::{Handle, sql_error};
@@ -32,13 +34,13 @@ pub struct EventCtx<'a> {
     pub keys: &'a KeyRing,
     pub calendar: &'a Calendar,
     pub rules: &'a Rules,
-    /// The category tree as loaded at start-up; empty means "ask the database".
-    pub categories: &'a [Category],
+    /// The category tree as last loaded; empty means "ask the database".
+    pub categories: Arc<Vec<Category>>,
 }
 
 impl EventCtx<'_> {
-    /// A category by code, from the loaded tree when there is one (categories change only by
-    /// migration, so a server's copy stays right).
+    /// A category by code, from the loaded tree when there is one (servers read the tree again
+    /// within seconds of an administrator's change).
     pub async fn category(&self, h: &mut Handle<'_>, code: &str) -> Result<Category, Error> {
         if self.categories.is_empty() {
             return category(h, code).await;
@@ -91,6 +93,25 @@ impl Source {
     pub fn parse(s: &str) -> Option<Source> {
         Source::ALL.into_iter().find(|x| x.as_str() == s)
     }
+
+    /// The sources staff enter by hand: desks take calls and visits, workers report from the
+    /// field, and the desk of a township or higher also hands work down to a grid (上级交办).
+    pub fn staff_may_use(self, actor: &Actor) -> bool {
+        let Actor::Staff(s) = actor else {
+            return false;
+        };
+        match self {
+            Source::Worker => true,
+            Source::OperatorPhone | Source::OperatorVisit => s.role != Role::Worker,
+            Source::Assignment => {
+                matches!(
+                    s.role,
+                    Role::Operator | Role::Commander | Role::Leader | Role::Admin
+                ) && event::level_of_kind(s.node_kind).is_some_and(|l| l >= 3)
+            }
+            Source::ResidentQr | Source::Api => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -103,17 +124,30 @@ pub struct Category {
     pub handling_level: i64,
     pub auto_escalate: bool,
     pub sort: i64,
+    /// A retired category stays for the events that used it but takes no new reports.
+    pub active: bool,
 }
 
 pub async fn categories(h: &mut Handle<'_>) -> Result<Vec<Category>, Error> {
     q!(h, fetch_all, Category,
-        "SELECT code, parent_code, name, name_en, complexity, handling_level, auto_escalate, sort FROM categories ORDER BY sort")
+        "SELECT code, parent_code, name, name_en, complexity, handling_level, auto_escalate, sort, active FROM categories ORDER BY sort")
     .map_err(sql_error)
+}
+
+/// The categories that take new reports: classes in use and their kinds in use, in order.
+pub async fn open_categories(h: &mut Handle<'_>) -> Result<Vec<Category>, Error> {
+    let all = categories(h).await?;
+    let open_class = |code: &str| all.iter().any(|c| c.code == code && c.active);
+    Ok(all
+        .iter()
+        .filter(|c| c.active && c.parent_code.as_deref().is_none_or(open_class))
+        .cloned()
+        .collect())
 }
 
 pub async fn category(h: &mut Handle<'_>, code: &str) -> Result<Category, Error> {
     let c: Option<Category> = q!(h, fetch_optional, Category,
-        "SELECT code, parent_code, name, name_en, complexity, handling_level, auto_escalate, sort FROM categories WHERE code = $1",
+        "SELECT code, parent_code, name, name_en, complexity, handling_level, auto_escalate, sort, active FROM categories WHERE code = $1",
         code)
     .map_err(sql_error)?;
     c.ok_or_else(|| unknown_category(code))
@@ -940,7 +974,18 @@ async fn check(
     now: i64,
 ) -> Result<Checked, Error> {
     let actor = &caller.actor;
+    if input.source == Source::Assignment && !Source::Assignment.staff_may_use(actor) {
+        return Err(Error::forbidden(
+            "only the desk of a township or higher hands work down",
+        ));
+    }
     let category = ctx.category(h, input.category_code.trim()).await?;
+    if !category.active {
+        return Err(Error::invalid(
+            "event.category_retired",
+            format!("{} is no longer used; choose another kind", category.name),
+        ));
+    }
     if category.parent_code.is_none() {
         return Err(Error::invalid(
             "event.category_not_leaf",
@@ -1297,15 +1342,19 @@ async fn store_state(
     let (level_due, final_due, missing) = dues(ctx, reported, level_start, complexity, state.level);
     let due_at = event::acting_due(state, level_start, level_due, ctx.rules);
     let (holder_path, holder_label) = holder_place(h, &state.holder).await?;
+    let holder_user = match state.holder {
+        Holder::Person { user_id } => Some(user_id),
+        Holder::Node { .. } | Holder::Department { .. } => None,
+    };
     let json = serde_json::to_string(state).map_err(|e| Error::internal(e.to_string()))?;
     q!(h, execute,
         "UPDATE events SET level = $1, urgency = $2, status = $3, holder_path = $4, holder_label = $5, state = $6, level_started_at = $7, \
          due_at = $8, final_due_at = $9, calendar_missing = $10, rework_count = $11, reminder_count = $12, supervision = $13, rating = $14, \
-         closed_at = $15, updated_at = $16, \
+         closed_at = $15, updated_at = $16, holder_user_id = $18, \
          reminded_light = CASE WHEN COALESCE(due_at, -1) = COALESCE($8, -1) THEN reminded_light ELSE '' END WHERE id = $17",
         i64::from(state.level), state.urgency.as_str(), state.status.as_str(), &holder_path, &holder_label, &json, level_start,
         due_at, final_due, missing, i64::from(state.rework_count), i64::from(state.reminder_count),
-        state.supervision.map(|m| m.as_str()), state.rating.map(i64::from), state.closed_at_ms, now, id)
+        state.supervision.map(|m| m.as_str()), state.rating.map(i64::from), state.closed_at_ms, now, id, holder_user)
     .map_err(sql_error)?;
     add_party(h, id, &holder_path).await
 }
@@ -1752,6 +1801,8 @@ pub async fn apply_to(
 #[serde(rename_all = "snake_case")]
 pub enum Inbox {
     All,
+    /// Open events held by the caller in person or that the caller has acted on (我经办的).
+    Mine,
     ToAccept,
     ToHandle,
     ToVerify,
@@ -1761,8 +1812,9 @@ pub enum Inbox {
 }
 
 impl Inbox {
-    pub const ALL: [Inbox; 7] = [
+    pub const ALL: [Inbox; 8] = [
         Inbox::All,
+        Inbox::Mine,
         Inbox::ToAccept,
         Inbox::ToHandle,
         Inbox::ToVerify,
@@ -1774,6 +1826,7 @@ impl Inbox {
     pub fn as_str(self) -> &'static str {
         match self {
             Inbox::All => "all",
+            Inbox::Mine => "mine",
             Inbox::ToAccept => "to_accept",
             Inbox::ToHandle => "to_handle",
             Inbox::ToVerify => "to_verify",
@@ -1796,6 +1849,8 @@ pub struct ListFilter {
     pub level: Option<i64>,
     pub limit: i64,
     pub offset: i64,
+    /// The caller's user, whose events the personal inbox lists.
+    pub me: Option<i64>,
 }
 
 /// Events in the caller's scope for one inbox. "To accept" and "to handle" are those held at the
@@ -1822,12 +1877,14 @@ pub async fn list(
          AND ($2 <> 'overdue' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND e.due_at < $4)) \
          AND ($2 <> 'supervised' OR (e.supervision IS NOT NULL AND e.status IN ('reported', 'accepted', 'assigned', 'feedback_given'))) \
          AND ($2 <> 'closed' OR e.status = 'closed') \
+         AND ($2 <> 'mine' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND (e.holder_user_id = $11 \
+           OR EXISTS (SELECT 1 FROM event_history x WHERE x.actor_user_id = $11 AND x.event_id = e.id)))) \
          AND ($5 IS NULL OR e.number LIKE $5 OR e.description LIKE $5 OR e.address LIKE $5) \
          AND ($6 IS NULL OR e.category_code = $6 OR c.parent_code = $6) \
          AND ($7 IS NULL OR e.status = $7) \
          AND ($8 IS NULL OR e.level = $8) \
          ORDER BY e.reported_at DESC, e.id DESC LIMIT $9 OFFSET $10"),
-        scope.like_pattern(), inbox.as_str(), scope.path(), now, text, &filter.category, &filter.status, filter.level, limit, filter.offset.max(0))
+        scope.like_pattern(), inbox.as_str(), scope.path(), now, text, &filter.category, &filter.status, filter.level, limit, filter.offset.max(0), filter.me)
     .map_err(sql_error)
 }
 

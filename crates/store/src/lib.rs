@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod audit;
 pub mod auth;
 pub mod basic;
+pub mod categories;
 pub mod events;
 pub mod nodes;
 pub mod open311;

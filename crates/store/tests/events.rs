@@ -13,6 +13,7 @@ use wangge_domain::event::{Action, Actor, Holder, Rules, Staff, Urgency};
 use wangge_domain::geometry::parse_geojson_str;
 use wangge_domain::photo::{self, PhotoKind};
 use wangge_domain::{Error, GridKind, NodeKind, Role, Scope};
+use wangge_store::categories;
 use wangge_store::events::{
     self, Caller, EventCtx, EventRow, Inbox, ListFilter, NewPhoto, ReportInput, Reported, Source,
 };
@@ -114,7 +115,7 @@ impl Fx {
             keys: &self.keys,
             calendar: &self.calendar,
             rules: &self.rules,
-            categories: &[],
+            categories: Default::default(),
         }
     }
 
@@ -593,7 +594,7 @@ async fn report_routes_numbers_dues_and_seals_the_reporter() {
         keys: &other,
         calendar: &fx.calendar,
         rules: &fx.rules,
-        categories: &[],
+        categories: Default::default(),
     };
     assert!(
         events::reporter(&mut c.handle(), &ctx, &r1.event, true)
@@ -1756,6 +1757,263 @@ async fn reminders_follow_the_light_and_leases_have_one_holder() {
     assert!(lease("B", t0 + 81_000).await, "an expired lease passes on");
     assert!(!lease("A", t0 + 82_000).await);
     assert!(lease("B", t0 + 83_000).await);
+}
+
+#[tokio::test]
+async fn the_personal_inbox_holds_what_one_has_acted_on_or_holds_in_person() {
+    let fx = fixture().await;
+    let t0 = at("2025-03-03T09:00:00+08:00");
+    let mine = |user: &'static str, now: i64| {
+        let fx = &fx;
+        async move {
+            let (_, _, node, _) = fx.staff[user];
+            let filter = ListFilter {
+                me: Some(fx.user_id(user)),
+                ..ListFilter::default()
+            };
+            fx.list(node, Inbox::Mine, &filter, now).await
+        }
+    };
+    let r1 = fx
+        .report(&resident(), fx.located("MD01", "楼道堆物"), t0)
+        .await
+        .unwrap()
+        .number;
+    let untouched = fx
+        .report(&resident(), fx.located("MD01", "无人处理"), t0)
+        .await
+        .unwrap()
+        .number;
+    let done = fx
+        .report(&resident(), fx.located("SR01", "垃圾"), t0)
+        .await
+        .unwrap()
+        .number;
+    assert!(mine("gw_a1", t0).await.is_empty(), "nothing acted on yet");
+
+    fx.act("gw_a1", &r1, accept(), &[], t0 + 1).await.unwrap();
+    fx.act("gw_a1", &r1, escalate(VIL_A), &[], t0 + 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        mine("gw_a1", t0 + 3).await,
+        std::slice::from_ref(&r1),
+        "still open"
+    );
+    assert!(mine("gw_a2", t0 + 3).await.is_empty());
+
+    // The village gives it to one worker in person: it is theirs though they never acted on it.
+    let to_person = Action::Assign {
+        to: Holder::Person {
+            user_id: fx.user_id("gw_a2"),
+        },
+        due_ms: t0 + DAY,
+        note: "请张师傅处理".into(),
+    };
+    fx.act("gl_a", &r1, to_person, &[], t0 + 4).await.unwrap();
+    assert_eq!(mine("gw_a2", t0 + 5).await, std::slice::from_ref(&r1));
+    assert_eq!(mine("gl_a", t0 + 5).await, std::slice::from_ref(&r1));
+    assert!(mine("gw_b1", t0 + 5).await.is_empty());
+
+    // Closed events leave it.
+    fx.act("gw_a1", &done, accept(), &[], t0 + 6).await.unwrap();
+    fx.act("gw_a1", &done, feedback("已清运"), &[], t0 + 7)
+        .await
+        .unwrap();
+    assert_eq!(mine("gw_a1", t0 + 8).await.len(), 2);
+    fx.act("gl_a", &done, verify(true), &[], t0 + 9)
+        .await
+        .unwrap();
+    assert_eq!(mine("gw_a1", t0 + 10).await, std::slice::from_ref(&r1));
+    assert!(!mine("gl_a", t0 + 10).await.contains(&untouched));
+    assert!(!mine("gl_a", t0 + 10).await.contains(&done));
+}
+
+#[tokio::test]
+async fn a_township_hands_work_down_to_a_grid_and_lower_desks_may_not() {
+    let fx = fixture().await;
+    let t0 = at("2025-03-03T09:00:00+08:00");
+    let handed_down = || {
+        let mut input = fx.located("MD01", "上级交办:排查违建");
+        input.source = Source::Assignment;
+        input
+    };
+    let r = fx
+        .report(&fx.caller("op_a"), handed_down(), t0)
+        .await
+        .unwrap();
+    assert_eq!(r.event.source, "assignment");
+    assert_eq!(r.event.grid_code, GRID_A1);
+    assert_eq!(r.event.status, "reported");
+    assert_eq!(
+        fx.list(GRID_A1, Inbox::ToAccept, &ListFilter::default(), t0 + 1)
+            .await,
+        std::slice::from_ref(&r.number)
+    );
+    let before = fx.counts().await;
+    for user in ["gl_a", "gw_a1", "dept_a"] {
+        let refused = fx.report(&fx.caller(user), handed_down(), t0 + 2).await;
+        assert_err(refused, "auth.forbidden", 403);
+    }
+    assert_err(
+        fx.report(&resident(), handed_down(), t0 + 2).await,
+        "auth.forbidden",
+        403,
+    );
+    assert_eq!(fx.counts().await, before, "nothing written");
+}
+
+#[tokio::test]
+async fn administrators_keep_the_category_tree() {
+    use wangge_domain::category::Draft;
+    let fx = fixture().await;
+    let t0 = at("2025-03-03T09:00:00+08:00");
+    let save = |d: Draft, now: i64| {
+        let fx = &fx;
+        async move {
+            let mut tx = fx.db().begin().await.unwrap();
+            let r = categories::save(&mut tx.handle(), &d, now).await;
+            if r.is_ok() {
+                tx.commit().await.unwrap();
+            }
+            r
+        }
+    };
+    let stamp = || {
+        let fx = &fx;
+        async move {
+            let mut c = fx.db().conn().await.unwrap();
+            categories::stamp(&mut c.handle()).await.unwrap()
+        }
+    };
+    let noise = || Draft {
+        code: "MD90".into(),
+        parent_code: Some("MD".into()),
+        name: "噪声扰民".into(),
+        name_en: Some("Noise".into()),
+        complexity: "complex".into(),
+        handling_level: 2,
+        auto_escalate: true,
+        ..Draft::default()
+    };
+    let before = stamp().await;
+    let (c, created) = save(noise(), t0).await.unwrap();
+    assert!(created && c.active);
+    assert_eq!((c.complexity.as_str(), c.handling_level), ("complex", 2));
+    let after = stamp().await;
+    assert_eq!(after.0, before.0 + 1);
+    assert!(c.sort > 0, "placed after the class's other kinds");
+
+    // A report of the new kind takes its complexity: 15 days for a complex case.
+    let r = fx
+        .report(&resident(), fx.located("MD90", "夜间施工噪声"), t0)
+        .await
+        .unwrap();
+    assert_eq!(r.event.complexity, "complex");
+
+    // Changing it keeps its place in the tree; moving it to another class is refused.
+    let (c, created) = save(
+        Draft {
+            complexity: "major".into(),
+            ..noise()
+        },
+        t0 + 1,
+    )
+    .await
+    .unwrap();
+    assert!(!created);
+    assert_eq!(c.complexity, "major");
+    let moved = save(
+        Draft {
+            parent_code: Some("SR".into()),
+            code: "MD90".into(),
+            ..noise()
+        },
+        t0 + 2,
+    )
+    .await;
+    assert_err(moved, "category.parent_fixed", 409);
+    let under_a_kind = save(
+        Draft {
+            code: "MD0101".into(),
+            parent_code: Some("MD01".into()),
+            ..noise()
+        },
+        t0 + 2,
+    )
+    .await;
+    assert_err(under_a_kind, "category.parent_invalid", 400);
+    assert_err(
+        save(
+            Draft {
+                code: "md91".into(),
+                ..noise()
+            },
+            t0 + 2,
+        )
+        .await,
+        "category.code_invalid",
+        400,
+    );
+    assert_eq!(stamp().await.0, after.0, "refusals add nothing");
+
+    // Retiring the class retires its kinds: old events keep them, new reports may not use them.
+    let class = {
+        let mut c = fx.db().conn().await.unwrap();
+        events::category(&mut c.handle(), "MD").await.unwrap()
+    };
+    let retire_class = Draft {
+        code: "MD".into(),
+        parent_code: None,
+        name: class.name.clone(),
+        name_en: Some(class.name_en.clone()),
+        complexity: class.complexity.clone(),
+        handling_level: class.handling_level,
+        auto_escalate: class.auto_escalate,
+        sort: None,
+        active: Some(false),
+    };
+    save(retire_class.clone(), t0 + 3).await.unwrap();
+    assert!(stamp().await.1 >= t0 + 3);
+    let before_reports = fx.counts().await;
+    for code in ["MD90", "MD01"] {
+        assert_err(
+            fx.report(&resident(), fx.located(code, "又吵了"), t0 + 4)
+                .await,
+            "event.category_retired",
+            400,
+        );
+    }
+    assert_eq!(fx.counts().await, before_reports);
+    assert_eq!(
+        fx.get(&Scope::everything(), &r.number)
+            .await
+            .unwrap()
+            .category_code,
+        "MD90"
+    );
+    let back = save(
+        Draft {
+            active: Some(true),
+            ..noise()
+        },
+        t0 + 5,
+    )
+    .await;
+    assert_err(back, "category.parent_retired", 409);
+    save(
+        Draft {
+            active: Some(true),
+            ..retire_class
+        },
+        t0 + 6,
+    )
+    .await
+    .unwrap();
+    save(noise(), t0 + 7).await.unwrap();
+    fx.report(&resident(), fx.located("MD90", "又吵了"), t0 + 8)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -192,12 +192,25 @@ fn columns_of_pg_migration() -> Columns {
         include_str!("../migrations/postgres/0002_events.sql"),
         include_str!("../migrations/postgres/0003_analysis.sql"),
         include_str!("../migrations/postgres/0004_basic.sql"),
+        include_str!("../migrations/postgres/0005_basic_indexes.sql"),
+        include_str!("../migrations/postgres/0006_short_blind_indexes.sql"),
+        include_str!("../migrations/postgres/0007_personal_inbox.sql"),
+        include_str!("../migrations/postgres/0008_category_admin.sql"),
     ]
     .join("\n");
     let mut out = Columns::new();
     let mut table: Option<String> = None;
     for line in sql.lines() {
         let line = line.trim();
+        // ALTER TABLE t ADD COLUMN c TYPE;
+        if let Some(rest) = line.strip_prefix("ALTER TABLE ") {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            if let [t, "ADD", "COLUMN", col, ty, ..] = words.as_slice() {
+                let ty = ty.trim_end_matches(';');
+                out.insert((t.to_string(), col.to_string(), coarse(ty).to_string()));
+            }
+            continue;
+        }
         if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
             table = rest.split_whitespace().next().map(str::to_string);
             continue;

@@ -5,7 +5,7 @@
 //! details}` with the domain's stable codes: 400 bad input, 403 the role may not, 409 the state
 //! does not allow it.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,16 +17,24 @@ use wangge_domain::event::{self, Action, Status, Urgency};
 use wangge_domain::{Error, Role};
 use wangge_store::events::{self, EventRow, HistoryRow, Inbox, ListFilter, ReportInput, Source};
 
-use crate::api::ApiJson;
+use crate::api_upload::{self, ActionBody, ReportBody};
 use crate::auth::{Me, caller};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/events", get(list).post(create))
+        .route(
+            "/api/v1/events",
+            get(list)
+                .post(create)
+                .layer(DefaultBodyLimit::max(api_upload::REPORT_BODY_BYTES)),
+        )
         .route("/api/v1/events/{number}", get(detail))
-        .route("/api/v1/events/{number}/actions", post(act))
+        .route(
+            "/api/v1/events/{number}/actions",
+            post(act).layer(DefaultBodyLimit::max(api_upload::ACTION_BODY_BYTES)),
+        )
         .route("/api/v1/events/{number}/photos/{id}", get(photo))
         .route("/api/v1/categories", get(categories))
 }
@@ -63,7 +71,7 @@ pub fn parse_list(q: &ListQuery) -> Result<(Inbox, ListFilter), Error> {
         Some(s) => Inbox::parse(s).ok_or_else(|| {
             Error::invalid(
                 "event.inbox_invalid",
-                "inbox is one of all, to_accept, to_handle, to_verify, overdue, supervised, closed",
+                "inbox is one of all, mine, to_accept, to_handle, to_verify, overdue, supervised, closed",
             )
         })?,
     };
@@ -114,6 +122,7 @@ pub fn parse_list(q: &ListQuery) -> Result<(Inbox, ListFilter), Error> {
             level,
             limit,
             offset,
+            me: None,
         },
     ))
 }
@@ -216,7 +225,8 @@ async fn list(
     Me(p): Me,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Json<Value>> {
-    let (inbox, filter) = parse_list(&q)?;
+    let (inbox, mut filter) = parse_list(&q)?;
+    filter.me = Some(p.user_id);
     let now = s.now();
     let mut c = s.db.conn().await?;
     let rows = events::list(&mut c.handle(), &p.scope(), inbox, &filter, now).await?;
@@ -249,18 +259,18 @@ struct CreateReq {
 async fn create(
     State(s): State<AppState>,
     Me(p): Me,
-    ApiJson(r): ApiJson<CreateReq>,
+    ReportBody(r, photos): ReportBody<CreateReq>,
 ) -> AppResult<Response> {
     let who = caller(&p)?;
     let source = match r.source.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
         None if p.role() == Some(Role::Worker) => Source::Worker,
         None => Source::OperatorPhone,
         Some(x) => match Source::parse(x) {
-            Some(src @ (Source::OperatorPhone | Source::OperatorVisit | Source::Worker)) => src,
+            Some(src) if src.staff_may_use(&who.actor) => src,
             _ => {
                 return Err(Error::invalid(
                     "event.source_invalid",
-                    "source is operator_phone, operator_visit or worker",
+                    "source is operator_phone, operator_visit, worker or, from a township or higher, assignment",
                 )
                 .into());
             }
@@ -313,7 +323,7 @@ async fn create(
         urgency,
         reporter_name: r.reporter_name,
         reporter_phone: r.reporter_phone,
-        photos: Vec::new(),
+        photos,
         submission_key: key,
         handled_on_spot: r
             .handled_on_spot
@@ -381,7 +391,7 @@ async fn act(
     State(s): State<AppState>,
     Me(p): Me,
     Path(number): Path<String>,
-    ApiJson(action): ApiJson<Action>,
+    ActionBody(action, photos): ActionBody<Action>,
 ) -> AppResult<Json<Value>> {
     let who = caller(&p)?;
     let now = s.now();
@@ -391,7 +401,7 @@ async fn act(
     let h = &mut tx.handle();
     let e = events::get(h, &who.scope, &number).await?;
     check_photo_refs(h, &e, &action).await?;
-    let after = events::apply_to(h, &ctx, &who, &e, action, &[], now).await?;
+    let after = events::apply_to(h, &ctx, &who, &e, action, &photos, now).await?;
     let v = detail_json(&s, h, &who, &after).await?;
     tx.commit().await?;
     Ok(Json(v))

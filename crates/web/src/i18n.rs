@@ -3,6 +3,7 @@
 mod analysis;
 mod basic;
 mod calendar;
+mod categories;
 mod imports;
 mod intake;
 mod work;
@@ -108,6 +109,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(work::ENTRIES)
         .chain(analysis::ENTRIES)
         .chain(calendar::ENTRIES)
+        .chain(categories::ENTRIES)
         .chain(imports::ENTRIES)
         .chain(basic::ENTRIES)
 }

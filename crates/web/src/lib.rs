@@ -1,8 +1,14 @@
 //! The HTTP server: browser pages, the JSON API under `/api/v1`, assets, health and metrics.
 
 pub mod api;
+pub mod api_analysis;
 pub mod api_basic;
+pub mod api_calendar;
+pub mod api_categories;
 pub mod api_events;
+pub mod api_forms;
+pub mod api_track;
+pub mod api_upload;
 pub mod assets;
 pub mod auth;
 pub mod error;
@@ -28,6 +34,11 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(api::routes())
         .merge(api_events::routes())
+        .merge(api_categories::routes())
+        .merge(api_forms::routes())
+        .merge(api_track::routes())
+        .merge(api_analysis::routes())
+        .merge(api_calendar::routes())
         .merge(api_basic::routes())
         .merge(pages::imports::api_routes())
         .merge(open311::routes())

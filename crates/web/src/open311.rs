@@ -409,9 +409,10 @@ fn discovery(state: &AppState, format: Format) -> Response {
     reply(format, StatusCode::OK, "discovery", &v)
 }
 
+/// The services: categories that take new reports.
 async fn categories(state: &AppState) -> Result<Vec<events::Category>, Error> {
     let mut c = state.db.conn().await?;
-    events::categories(&mut c.handle()).await
+    events::open_categories(&mut c.handle()).await
 }
 
 fn service_value(c: &events::Category, group: &str) -> V {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use wangge_domain::Scope;
@@ -15,7 +15,7 @@ use wangge_store::events::{self, EventCtx};
 use wangge_store::open311::{self, ApiKey};
 use wangge_store::seal::KeyRing;
 use wangge_store::territory::{self, GridRef};
-use wangge_store::{Db, Handle, basic, nodes, now_ms};
+use wangge_store::{Db, Handle, basic, categories, nodes, now_ms};
 
 use crate::metrics::Metrics;
 
@@ -45,6 +45,13 @@ impl Default for WebConfig {
             rules: Rules::default(),
         }
     }
+}
+
+/// The category tree and the stamp of the table it was read at (`None`: not read yet).
+#[derive(Clone, Default)]
+struct Categories {
+    stamp: Option<(i64, i64)>,
+    list: Arc<Vec<events::Category>>,
 }
 
 /// The in-memory grid index and the territory generation it was built from.
@@ -79,8 +86,8 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     pub clock: Arc<Clock>,
     calendar: Arc<RwLock<Arc<Calendar>>>,
-    /// The category tree, loaded once with the first locate refresh (it changes only by migration).
-    categories: Arc<OnceLock<Vec<events::Category>>>,
+    /// The category tree with the stamp it was read at; read again when the stamp moves.
+    categories: Arc<RwLock<Categories>>,
     /// Open311 keys seen lately, by the hash of their secret, with when they were read.
     open311_keys: Arc<Mutex<HashMap<String, (ApiKey, i64)>>>,
     /// Register counts of wide areas (township and up) with when they were read.
@@ -109,7 +116,7 @@ impl AppState {
             keys: Arc::new(keys),
             clock: Arc::new(Clock::default()),
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::official()))),
-            categories: Arc::new(OnceLock::new()),
+            categories: Arc::new(RwLock::new(Categories::default())),
             open311_keys: Arc::new(Mutex::new(HashMap::new())),
             wide_counts: Arc::new(Mutex::new(HashMap::new())),
         }
@@ -145,7 +152,7 @@ impl AppState {
             keys: &self.keys,
             calendar,
             rules: &self.config.rules,
-            categories: self.categories.get().map(Vec::as_slice).unwrap_or_default(),
+            categories: self.categories().list,
         }
     }
 
@@ -208,6 +215,31 @@ impl AppState {
         Ok(c)
     }
 
+    /// The category tree as last read.
+    fn categories(&self) -> Categories {
+        match self.categories.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Reads the category tree again when it changed (here or on another instance).
+    pub async fn refresh_categories(&self, h: &mut Handle<'_>) -> Result<(), wangge_domain::Error> {
+        let stamp = categories::stamp(h).await?;
+        if self.categories().stamp == Some(stamp) {
+            return Ok(());
+        }
+        let fresh = Categories {
+            stamp: Some(stamp),
+            list: Arc::new(events::categories(h).await?),
+        };
+        match self.categories.write() {
+            Ok(mut g) => *g = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        Ok(())
+    }
+
     /// The current index; cheap (an `Arc` clone).
     pub fn locate_index(&self) -> Arc<LocateIndex<GridRef>> {
         match self.locate.index.read() {
@@ -221,9 +253,7 @@ impl AppState {
     pub async fn refresh_locate(&self) -> Result<(), wangge_domain::Error> {
         let mut c = self.db.conn().await?;
         let h = &mut c.handle();
-        if self.categories.get().is_none() {
-            let _ = self.categories.set(events::categories(h).await?);
-        }
+        self.refresh_categories(h).await?;
         let current = nodes::generation(h).await?;
         if current == self.locate.generation.load(Ordering::Acquire) {
             return Ok(());

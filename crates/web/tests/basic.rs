@@ -7,7 +7,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode, header};
-use common::{Fixture, fixture};
+use common::{Fixture, fixture, form_body};
 use serde_json::{Value, json};
 use wangge_domain::basic::ident::make_id_number;
 use wangge_domain::calendar::Date;
@@ -17,27 +17,6 @@ const A2: &str = "350102001001002";
 
 fn id_number(seq: u32) -> String {
     make_id_number("350102", Date::new(1980, 5, 17).unwrap(), seq)
-}
-
-fn form_body(pairs: &[(&str, &str)]) -> Vec<u8> {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", urlencode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-        .into_bytes()
-}
-
-fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 const FORM: &str = "application/x-www-form-urlencoded";

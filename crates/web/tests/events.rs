@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Fixture, STAFF, StaffRow, TREE, TreeRow, build};
+use common::{Fixture, STAFF, StaffRow, TREE, TreeRow, build, tiny_png};
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -121,28 +121,6 @@ fn forms_on(page: &str) -> Vec<String> {
         .collect()
 }
 
-/// A valid 1×1 grey PNG.
-fn tiny_png() -> Vec<u8> {
-    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
-        out.extend((data.len() as u32).to_be_bytes());
-        let mut c = kind.to_vec();
-        c.extend(data);
-        out.extend(&c);
-        out.extend(wangge_domain::photo::crc32(&c).to_be_bytes());
-    }
-    let mut out = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
-    chunk(&mut out, b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
-    chunk(
-        &mut out,
-        b"IDAT",
-        &[
-            0x78, 0x01, 0x01, 0x02, 0x00, 0xfd, 0xff, 0x00, 0x80, 0x00, 0x82, 0x00, 0x81,
-        ],
-    );
-    chunk(&mut out, b"IEND", &[]);
-    out
-}
-
 #[tokio::test]
 async fn a_new_event_is_in_the_holding_nodes_inbox_only() {
     let f = fixture().await;
@@ -183,6 +161,25 @@ async fn a_new_event_is_in_the_holding_nodes_inbox_only() {
     assert!(page.contains("data-light=\"green\""));
     let (_, page) = f.page("op_b", "/events?inbox=all").await;
     assert!(!page.contains(&n));
+
+    // The personal inbox: empty until the worker acts, then it holds the event.
+    assert!(f.inbox("gw_a1", "mine").await.is_empty());
+    let (s, v) = f
+        .act(
+            "gw_a1",
+            &n,
+            json!({"action": "accept", "due_ms": null, "urgency": null, "note": "收到"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        numbers(&f.inbox("gw_a1", "mine").await),
+        std::slice::from_ref(&n)
+    );
+    assert!(f.inbox("gw_a2", "mine").await.is_empty());
+    let (_, page) = f.page("gw_a1", "/events?inbox=mine").await;
+    assert!(page.contains("data-inbox=\"mine\" class=\"active\""));
+    assert!(page.contains(&format!("data-number=\"{n}\"")));
 }
 
 #[tokio::test]
@@ -217,7 +214,7 @@ async fn bad_input_answers_codes_and_writes_nothing() {
         (StatusCode::BAD_REQUEST, Some("event.source_invalid"))
     );
     let (s, v) = f
-        .api("op_a", Method::GET, "/api/v1/events?inbox=mine", None)
+        .api("op_a", Method::GET, "/api/v1/events?inbox=everything", None)
         .await;
     assert_eq!(
         (s, v["code"].as_str()),

@@ -4,6 +4,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("ev.inbox_title", "事件办理", "Events"),
     ("ev.event_title", "事件详情", "Event"),
     ("ev.inbox.all", "全部", "All"),
+    ("ev.inbox.mine", "我经办的", "Mine"),
     ("ev.inbox.to_accept", "待受理", "To accept"),
     ("ev.inbox.to_handle", "待办理", "To handle"),
     ("ev.inbox.to_verify", "待核查", "To verify"),

@@ -34,8 +34,8 @@ pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.sprea
 
 #[derive(Deserialize)]
 pub struct AnalysisQuery {
-    node: Option<String>,
-    month: Option<String>,
+    pub node: Option<String>,
+    pub month: Option<String>,
 }
 
 /// `YYYY-MM` (or `YYYYMM`) to YYYYMM.
@@ -80,7 +80,11 @@ fn current_month(now: i64) -> Result<i64, Error> {
 }
 
 /// The node (in the caller's scope) and the month a request asks for, and its analysis.
-async fn load(state: &AppState, me: &Me, q: &AnalysisQuery) -> Result<(Node, Monthly), Error> {
+pub(crate) async fn load(
+    state: &AppState,
+    me: &Me,
+    q: &AnalysisQuery,
+) -> Result<(Node, Monthly), Error> {
     let now = state.now();
     let month = match q.month.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
         Some(m) => parse_month(m)?,

@@ -36,7 +36,7 @@ const MAX_BODY_CHARS: usize = 20_000;
 /// Who may enter a year: an administrator at the root of the tree, since the calendar applies
 /// to every event of the deployment.
 pub fn can_edit_calendar(p: &Principal) -> bool {
-    p.can_edit_tree() && p.node_path.split('/').filter(|s| !s.is_empty()).count() == 1
+    p.administers_deployment()
 }
 
 pub struct YearLink {
@@ -88,14 +88,14 @@ struct CalendarQuery {
 }
 
 #[derive(Deserialize, Default)]
-struct YearForm {
+pub(crate) struct YearForm {
     #[serde(default)]
-    year: String,
+    pub year: String,
     #[serde(default)]
-    body: String,
+    pub body: String,
 }
 
-fn parse_year(s: Option<&str>) -> Option<i32> {
+pub(crate) fn parse_year(s: Option<&str>) -> Option<i32> {
     s.map(str::trim)
         .filter(|s| s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|s| s.parse().ok())
@@ -134,7 +134,7 @@ fn template(year: i32) -> String {
 }
 
 /// One loaded year in the text format, to correct it.
-fn year_text(cal: &Calendar, year: i32) -> Option<String> {
+pub(crate) fn year_text(cal: &Calendar, year: i32) -> Option<String> {
     let mut one = Calendar::new();
     one.add_year(year, cal.holidays(year)?, cal.workdays(year)?)
         .ok()?;
@@ -309,7 +309,7 @@ pub fn error_text(t: &Tr, e: &Error) -> String {
 }
 
 /// Checks a year's text and stores it; nothing is stored on any error.
-async fn store_year(state: &AppState, me: &Me, form: &YearForm) -> Result<i32, Error> {
+pub(crate) async fn store_year(state: &AppState, me: &Me, form: &YearForm) -> Result<i32, Error> {
     let year = parse_year(Some(&form.year)).ok_or_else(|| {
         Error::invalid("calendar.year_invalid", "the year has four digits, as 2027")
     })?;

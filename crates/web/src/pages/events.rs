@@ -29,7 +29,7 @@ use crate::state::AppState;
 /// Events per page of an inbox.
 const PAGE_SIZE: i64 = 20;
 /// The most bytes one action form may carry (nine photos of up to 5 MB and the fields).
-const MAX_FORM_BYTES: usize = 48 * 1024 * 1024;
+pub(crate) const MAX_FORM_BYTES: usize = 48 * 1024 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -144,7 +144,7 @@ fn row_view(t: &Tr, e: &EventRow, now: i64) -> RowView {
 
 /// Masks runs of seven or more digits (phone or ID numbers a resident may have typed) for
 /// public display.
-fn scrub_digits(s: &str) -> String {
+pub(crate) fn scrub_digits(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
@@ -167,7 +167,7 @@ fn scrub_digits(s: &str) -> String {
     out
 }
 
-fn truncate(s: &str, n: usize) -> String {
+pub(crate) fn truncate(s: &str, n: usize) -> String {
     let s = s.trim();
     if s.chars().count() <= n {
         s.to_string()
@@ -214,7 +214,8 @@ fn default_inbox(p: &Principal) -> Inbox {
     }
 }
 
-const TABS: [Inbox; 7] = [
+const TABS: [Inbox; 8] = [
+    Inbox::Mine,
     Inbox::ToAccept,
     Inbox::ToHandle,
     Inbox::ToVerify,
@@ -250,7 +251,8 @@ async fn inbox_page(
         limit: Some((PAGE_SIZE + 1).to_string()),
         offset: Some(((page - 1) * PAGE_SIZE).to_string()),
     };
-    let (inbox, filter) = parse_list(&lq)?;
+    let (inbox, mut filter) = parse_list(&lq)?;
+    filter.me = Some(p.user_id);
     let now = s.now();
     let mut c = s.db.conn().await?;
     let h = &mut c.handle();
@@ -519,7 +521,7 @@ impl Names<'_> {
     }
 }
 
-async fn steps_view(h: &mut Handle<'_>, t: &Tr, rows: &[HistoryRow]) -> Vec<StepView> {
+pub(crate) async fn steps_view(h: &mut Handle<'_>, t: &Tr, rows: &[HistoryRow]) -> Vec<StepView> {
     let mut names = Names {
         t,
         cache: HashMap::new(),
@@ -1021,24 +1023,27 @@ struct PrintPage {
     printed_at: String,
 }
 
+/// The history steps a printable form lists; an unknown form is not found. Shared with the API.
+pub(crate) fn form_actions(form: &str) -> Result<&'static [&'static str], Error> {
+    match form {
+        "report" => Ok(&["report"]),
+        "assign" => Ok(&["assign", "transfer"]),
+        "remind" => Ok(&["remind"]),
+        "feedback" => Ok(&["feedback", "handle_on_spot", "verify"]),
+        _ => Err(Error::not_found(
+            "event.form_unknown",
+            "the forms are report, assign, remind and feedback",
+        )),
+    }
+}
+
 async fn print_page(
     State(s): State<AppState>,
     lang: Lang,
     Me(p): Me,
     Path((number, form)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let wanted: &[&str] = match form.as_str() {
-        "report" => &["report"],
-        "assign" => &["assign", "transfer"],
-        "remind" => &["remind"],
-        "feedback" => &["feedback", "handle_on_spot", "verify"],
-        _ => {
-            return Err(AppError(Error::not_found(
-                "event.form_unknown",
-                "the forms are report, assign, remind and feedback",
-            )));
-        }
-    };
+    let wanted = form_actions(&form)?;
     let who = caller(&p)?;
     let now = s.now();
     let cal = s.calendar();

@@ -283,7 +283,7 @@ pub struct CatItem {
 }
 
 async fn category_groups(h: &mut Handle<'_>, t: &Tr) -> Result<Vec<CatGroup>, Error> {
-    let all = events::categories(h).await?;
+    let all = events::open_categories(h).await?;
     let en = t.lang == Lang::En;
     let label = |c: &events::Category| {
         if en {
@@ -332,7 +332,7 @@ async fn write_report(
     events::submit(&s.db, &ctx, caller, input, s.now()).await
 }
 
-async fn rate_hit(s: &AppState, ip: &str) -> Result<(), Error> {
+pub(crate) async fn rate_hit(s: &AppState, ip: &str) -> Result<(), Error> {
     let mut c = s.db.conn().await?;
     ratelimit::hit(
         &mut c.handle(),
@@ -656,7 +656,7 @@ struct TrackPage {
 
 /// The steps whose note the resident sees: the report, results, the closing and rejecting
 /// notes, and the resident's own rating and reopening reason.
-fn note_is_public(label: &str) -> bool {
+pub(crate) fn note_is_public(label: &str) -> bool {
     matches!(
         label,
         "report" | "feedback" | "close" | "reject" | "rate" | "handle_on_spot" | "reopen"
@@ -813,7 +813,7 @@ struct ReopenForm {
 }
 
 /// Applies the resident's action through the tracking link, in one transaction.
-async fn track_apply(s: &AppState, token: &str, action: Action) -> Result<(), Error> {
+pub(crate) async fn track_apply(s: &AppState, token: &str, action: Action) -> Result<(), Error> {
     let cal = s.calendar();
     let ctx = s.event_ctx(&cal);
     let now = s.now();
@@ -1019,13 +1019,19 @@ async fn staff_view(
             label: label_text(&t, "urgency", u.as_str()),
         })
         .collect();
-    let sources = [Source::OperatorPhone, Source::OperatorVisit]
-        .iter()
-        .map(|x| Choice {
-            value: x.as_str().to_string(),
-            label: label_text(&t, "source", x.as_str()),
-        })
-        .collect();
+    let actor = crate::auth::caller(&me.0)?.actor;
+    let sources = [
+        Source::OperatorPhone,
+        Source::OperatorVisit,
+        Source::Assignment,
+    ]
+    .iter()
+    .filter(|x| x.staff_may_use(&actor))
+    .map(|x| Choice {
+        value: x.as_str().to_string(),
+        label: label_text(&t, "source", x.as_str()),
+    })
+    .collect();
     let status = problem.as_ref().map(|p| p.status);
     let page = render(StaffPage {
         desk: kind == StaffKind::Desk,
@@ -1099,7 +1105,7 @@ async fn staff_submit(
         let source = match kind {
             StaffKind::Field => Source::Worker,
             StaffKind::Desk => match Source::parse(&f.source) {
-                Some(x @ (Source::OperatorPhone | Source::OperatorVisit)) => x,
+                Some(x @ (Source::OperatorPhone | Source::OperatorVisit | Source::Assignment)) => x,
                 _ => {
                     return Err(Error::invalid(
                         "event.source_invalid",

@@ -1,13 +1,14 @@
 //! Browser pages: full pages rendered with askama, zh-CN by default.
 
-mod analysis;
+pub(crate) mod analysis;
 pub mod basic;
-mod calendar;
+pub(crate) mod calendar;
+mod categories;
 mod check;
-mod events;
+pub(crate) mod events;
 mod grid;
 pub mod imports;
-mod intake;
+pub(crate) mod intake;
 mod map;
 mod session;
 mod tree;
@@ -48,6 +49,12 @@ impl Layout {
 
     pub fn can_manage_users(&self) -> bool {
         self.me.as_ref().is_some_and(Principal::can_manage_users)
+    }
+
+    pub fn administers_deployment(&self) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(Principal::administers_deployment)
     }
 
     /// Whether the nav shows the basic information register.
@@ -249,6 +256,7 @@ pub fn routes() -> Router<AppState> {
         .merge(events::routes())
         .merge(analysis::routes())
         .merge(calendar::routes())
+        .merge(categories::routes())
         .merge(imports::routes())
         .merge(basic::routes())
         .layer(middleware::from_fn(html_errors))
