@@ -730,3 +730,52 @@ async fn inbox_filters_and_pages() {
     let (s, _) = f.page("", "/events").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "log in first");
 }
+
+#[tokio::test]
+async fn the_village_gives_a_case_to_one_worker_in_person_from_the_page() {
+    let f = fixture().await;
+    let n = f.create("op_a", rubbish()).await;
+    let accept = json!({"action": "accept", "due_ms": null, "urgency": null, "note": ""});
+    assert_eq!(f.act("gw_a1", &n, accept).await.0, StatusCode::OK);
+    let up = json!({"action": "escalate", "to": "", "due_ms": null, "note": "需社区协调"});
+    assert_eq!(f.act("gw_a1", &n, up).await.0, StatusCode::OK);
+    let worker = f.api("gw_a2", Method::GET, "/api/v1/me", None).await.1["user_id"]
+        .as_i64()
+        .unwrap();
+    let (_, page) = f.page("gl_a", &format!("/events/{n}")).await;
+    let option = format!("value=\"person:{worker}\"");
+    assert!(page.contains("data-testid=\"assign-persons\"") && page.contains(&option));
+    let outsider = f.api("gw_b1", Method::GET, "/api/v1/me", None).await.1["user_id"]
+        .as_i64()
+        .unwrap();
+    assert!(!page.contains(&format!("value=\"person:{outsider}\"")));
+
+    let due = deadline::format_rfc3339(f.state.now() + 2 * DAY).unwrap();
+    let body = format!(
+        "action=assign&to=person%3A{worker}&due={}&note=",
+        &due[..10]
+    );
+    let (s, _, text) = f
+        .form(
+            "gl_a",
+            &format!("/events/{n}/act"),
+            "application/x-www-form-urlencoded",
+            body.into_bytes(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{text}");
+    let v = f.detail("gl_a", &n).await;
+    assert_eq!(v["status"], "assigned");
+    assert!(v["holder"].to_string().contains("用户gw_a2"), "{v}");
+    assert_eq!(numbers(&f.inbox("gw_a2", "mine").await), [n.clone()]);
+    // A person's id that is not a number is a clear error, and nothing changes.
+    let (s, _, _) = f
+        .form(
+            "gl_a",
+            &format!("/events/{n}/act"),
+            "application/x-www-form-urlencoded",
+            b"action=assign&to=person%3Aabc&due=2030-01-01&note=".to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}

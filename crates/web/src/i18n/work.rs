@@ -65,6 +65,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("ev.phone", "联系电话", "Phone"),
     ("ev.anonymous", "匿名", "Anonymous"),
     ("ev.person", "人员", "Person"),
+    ("ev.persons", "指定人员", "A person"),
     ("ev.description", "事件描述", "Description"),
     ("ev.photo", "照片", "Photo"),
     ("ev.photos", "照片", "Photos"),

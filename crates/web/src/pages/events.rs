@@ -13,11 +13,11 @@ use wangge_domain::calendar::Date;
 use wangge_domain::deadline;
 use wangge_domain::event::{self, Action, ActionKind, Holder, Mark, Status, Urgency};
 use wangge_domain::photo;
-use wangge_domain::{Error, NodeKind, Scope};
+use wangge_domain::{Error, NodeKind, Role, Scope};
 use wangge_store::Handle;
 use wangge_store::auth::Principal;
 use wangge_store::events::{self, EventRow, HistoryRow, Inbox, NewPhoto};
-use wangge_store::nodes;
+use wangge_store::{nodes, users};
 
 use super::{Layout, render, time_text, urlencode};
 use crate::api_events::{ListQuery, parse_list};
@@ -460,6 +460,8 @@ struct EventPage {
     departments: Vec<Opt>,
     transfer_departments: Vec<Opt>,
     lower_nodes: Vec<Opt>,
+    /// Workers and grid leaders under the owning node, to give the case to one of them.
+    persons: Vec<Opt>,
     due_default: String,
     urgencies: Vec<Opt>,
     marks: Vec<Opt>,
@@ -627,6 +629,25 @@ async fn event_view(
     } else {
         (Vec::new(), Vec::new())
     };
+    let persons = match (&state.owner, a.assign) {
+        (Holder::Node { code, .. }, true) => match nodes::by_code(h, &who.scope, code).await {
+            Ok(owner) => users::list(h, &Scope::of_path(&owner.path), "", 200, 0)
+                .await?
+                .into_iter()
+                .filter(|u| {
+                    u.active
+                        && matches!(Role::parse(&u.role), Some(Role::Worker | Role::GridLeader))
+                })
+                .map(|u| Opt {
+                    value: holder_option_value(&Holder::Person { user_id: u.id }),
+                    label: format!("{}({})", u.display_name, u.node_name),
+                    selected: false,
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
     let lower_nodes = match (&state.owner, a.assign) {
         (Holder::Node { code, .. }, true) => match nodes::by_code(h, &who.scope, code).await {
             Ok(owner) => nodes::children(h, &who.scope, owner.id)
@@ -745,6 +766,7 @@ async fn event_view(
         departments,
         transfer_departments,
         lower_nodes,
+        persons,
         due_default,
         urgencies,
         marks,
@@ -842,6 +864,10 @@ fn parse_holder(v: &str) -> Result<Holder, Error> {
         return Ok(Holder::Department {
             code: code.trim().to_string(),
         });
+    }
+    if kind == "person" {
+        let user_id = code.trim().parse().map_err(|_| bad())?;
+        return Ok(Holder::Person { user_id });
     }
     let kind = NodeKind::parse(kind).ok_or_else(bad)?;
     Ok(Holder::Node {
