@@ -995,8 +995,23 @@ fn trimmed_holder(h: &Holder) -> Holder {
     }
 }
 
+/// Whether an event in `target` status may stand at the other end of a link: a duplicate is
+/// cancelled pointing at an original (open or closed, not itself cancelled, merged or rejected);
+/// an event merges only into one still being worked on, which carries its work on.
+pub fn check_link_target(kind: ActionKind, target: Status) -> Result<(), WorkflowError> {
+    let fine = match kind {
+        ActionKind::Merge => target.is_open(),
+        _ => !target.is_terminal(),
+    };
+    if fine {
+        Ok(())
+    } else {
+        Err(WorkflowError::LinkDeadEnd { status: target })
+    }
+}
+
 /// The canonical form of an event number already validated by [`parse_event_number`].
-fn canonical_number(s: &str) -> String {
+pub fn canonical_number(s: &str) -> String {
     match parse_event_number(s) {
         Ok(n) => n.to_string(),
         Err(_) => s.trim().to_string(),

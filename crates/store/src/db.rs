@@ -149,6 +149,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_category_admin.sql"),
         postgres: include_str!("../migrations/postgres/0008_category_admin.sql"),
     },
+    Migration {
+        version: 9,
+        sqlite: include_str!("../migrations/sqlite/0009_history_link.sql"),
+        postgres: include_str!("../migrations/postgres/0009_history_link.sql"),
+    },
 ];
 
 pub fn now_ms() -> i64 {

@@ -1399,6 +1399,8 @@ pub struct HistoryRow {
     pub holder: String,
     pub due_at: Option<i64>,
     pub public: bool,
+    /// The event a cancelled duplicate points to, or the one it was merged into.
+    pub link: Option<String>,
     #[serde(skip)]
     pub prev_hash: String,
     #[serde(skip)]
@@ -1406,8 +1408,10 @@ pub struct HistoryRow {
 }
 
 impl HistoryRow {
-    fn hash_fields(&self) -> [String; 15] {
-        [
+    /// What the hash covers; the link only where there is one, so steps written before it was
+    /// kept hash as they did.
+    fn hash_fields(&self) -> Vec<String> {
+        let mut fields = vec![
             self.action.clone(),
             self.label.clone(),
             self.actor_type.clone(),
@@ -1425,7 +1429,9 @@ impl HistoryRow {
             self.holder.clone(),
             self.due_at.map(|d| d.to_string()).unwrap_or_default(),
             self.public.to_string(),
-        ]
+        ];
+        fields.extend(self.link.clone());
+        fields
     }
 
     pub fn attachment_ids(&self) -> Vec<i64> {
@@ -1493,6 +1499,7 @@ fn history_row(
         holder: serde_json::to_string(&step.to_holder).unwrap_or_default(),
         due_at: step.due_ms,
         public: is_public(step.action),
+        link: step.link.clone(),
         prev_hash: prev.to_string(),
         hash: String::new(),
     };
@@ -1515,9 +1522,9 @@ async fn insert_step(
     let row = history_row(event_id, seq, prev, step, actor_name, now);
     q!(h, execute,
         "INSERT INTO event_history (event_id, seq, action, label, actor_type, actor_user_id, actor_name, at, note, attachments, from_status, to_status, \
-         from_level, to_level, holder, due_at, public, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+         from_level, to_level, holder, due_at, public, link, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
         event_id, seq, &row.action, &row.label, &row.actor_type, row.actor_user_id, &row.actor_name, row.at, &row.note, &row.attachments,
-        &row.from_status, &row.to_status, row.from_level, row.to_level, &row.holder, row.due_at, row.public, &row.prev_hash, &row.hash)
+        &row.from_status, &row.to_status, row.from_level, row.to_level, &row.holder, row.due_at, row.public, &row.link, &row.prev_hash, &row.hash)
     .map_err(|e| match sql_error(e) {
         err if err.code == "db.duplicate" => Error::conflict("event.changed", "the event changed meanwhile; reload and try again"),
         err => err,
@@ -1532,7 +1539,7 @@ pub async fn history(
 ) -> Result<Vec<HistoryRow>, Error> {
     q!(h, fetch_all, HistoryRow,
         "SELECT id, event_id, seq, action, label, actor_type, actor_user_id, actor_name, at, note, attachments, from_status, to_status, \
-         from_level, to_level, holder, due_at, public, prev_hash, hash FROM event_history WHERE event_id = $1 AND (public OR NOT $2) ORDER BY seq",
+         from_level, to_level, holder, due_at, public, link, prev_hash, hash FROM event_history WHERE event_id = $1 AND (public OR NOT $2) ORDER BY seq",
         event_id, public_only)
     .map_err(sql_error)
 }
@@ -1666,26 +1673,28 @@ async fn resolve(
             reason,
             duplicate_of: Some(other),
         } => {
-            let o = get(h, scope, &other).await?;
+            let o = linked(h, scope, &other).await?;
             if o.id == event.id {
                 return Err(Error::invalid(
                     "event.link_invalid",
                     "an event is not a duplicate of itself",
                 ));
             }
+            event::check_link_target(ActionKind::Cancel, linked_status(&o)?)?;
             Action::Cancel {
                 reason,
                 duplicate_of: Some(o.number),
             }
         }
         Action::Merge { into, note } => {
-            let o = get(h, scope, &into).await?;
+            let o = linked(h, scope, &into).await?;
             if o.id == event.id {
                 return Err(Error::invalid(
                     "event.link_invalid",
                     "an event does not merge into itself",
                 ));
             }
+            event::check_link_target(ActionKind::Merge, linked_status(&o)?)?;
             Action::Merge {
                 into: o.number,
                 note,
@@ -1693,6 +1702,23 @@ async fn resolve(
         }
         other => other,
     })
+}
+
+/// The event at the other end of a link, by its number in any accepted spelling; a text that is
+/// no event number is bad input, not a missing event.
+async fn linked(h: &mut Handle<'_>, scope: &Scope, number: &str) -> Result<EventRow, Error> {
+    event::parse_event_number(number).map_err(|_| {
+        Error::invalid(
+            "event.link_invalid",
+            format!("{:?} is not an event number", number.trim()),
+        )
+    })?;
+    get(h, scope, &event::canonical_number(number)).await
+}
+
+fn linked_status(e: &EventRow) -> Result<Status, Error> {
+    e.status()
+        .ok_or_else(|| Error::internal(format!("event {} has an unknown status", e.number)))
 }
 
 /// A node or person must lie in the caller's area; a department must hang off a node above the

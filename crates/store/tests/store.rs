@@ -196,6 +196,7 @@ fn columns_of_pg_migration() -> Columns {
         include_str!("../migrations/postgres/0006_short_blind_indexes.sql"),
         include_str!("../migrations/postgres/0007_personal_inbox.sql"),
         include_str!("../migrations/postgres/0008_category_admin.sql"),
+        include_str!("../migrations/postgres/0009_history_link.sql"),
     ]
     .join("\n");
     let mut out = Columns::new();

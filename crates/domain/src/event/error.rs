@@ -40,6 +40,8 @@ pub enum WorkflowError {
     AttachmentsInvalid,
     #[error("The linked event number is not valid.")]
     LinkInvalid,
+    #[error("The linked event is {status}: link to the event that carries on the work.")]
+    LinkDeadEnd { status: Status },
     #[error("Not an event number; they look like SJ20251124-000123.")]
     NumberInvalid,
 }
@@ -66,6 +68,7 @@ impl WorkflowError {
             WorkflowError::TextTooLong => "event.text_too_long",
             WorkflowError::AttachmentsInvalid => "event.attachments_invalid",
             WorkflowError::LinkInvalid => "event.link_invalid",
+            WorkflowError::LinkDeadEnd { .. } => "event.link_dead_end",
             WorkflowError::NumberInvalid => "event.number_invalid",
         }
     }
@@ -78,7 +81,8 @@ impl WorkflowError {
             | WorkflowError::LevelMax
             | WorkflowError::AlreadyRated
             | WorkflowError::AlreadyReopened
-            | WorkflowError::RatingWindowClosed => 409,
+            | WorkflowError::RatingWindowClosed
+            | WorkflowError::LinkDeadEnd { .. } => 409,
             WorkflowError::RoleNotAllowed { .. } | WorkflowError::SelfVerify => 403,
             WorkflowError::LevelInvalid
             | WorkflowError::ReasonRequired

@@ -1215,3 +1215,33 @@ fn an_emergency_waiting_to_be_accepted_is_due_within_the_configured_minutes() {
     assigned.assignment_due_ms = Some(T0 + 7);
     assert_eq!(acting_due(&assigned, T0, level_due, &rules), Some(T0 + 7));
 }
+
+#[test]
+fn links_point_at_the_event_that_carries_on() {
+    for status in [
+        Status::Reported,
+        Status::Accepted,
+        Status::Assigned,
+        Status::FeedbackGiven,
+    ] {
+        assert_eq!(check_link_target(ActionKind::Merge, status), Ok(()));
+        assert_eq!(check_link_target(ActionKind::Cancel, status), Ok(()));
+    }
+    // A closed case is a fine original of a duplicate, but nothing merges into it.
+    assert_eq!(
+        check_link_target(ActionKind::Cancel, Status::Closed),
+        Ok(())
+    );
+    assert_eq!(
+        check_link_target(ActionKind::Merge, Status::Closed),
+        Err(WorkflowError::LinkDeadEnd {
+            status: Status::Closed
+        })
+    );
+    for dead in [Status::Rejected, Status::Cancelled, Status::Merged] {
+        for kind in [ActionKind::Merge, ActionKind::Cancel] {
+            let e = check_link_target(kind, dead).unwrap_err();
+            assert_eq!((e.code(), e.status()), ("event.link_dead_end", 409));
+        }
+    }
+}
