@@ -1685,6 +1685,30 @@ async fn administrators_keep_the_category_tree() {
     );
     assert_eq!(stamp().await.0, after.0, "refusals add nothing");
 
+    // A new class goes after every other class.
+    let (class, created) = save(
+        Draft {
+            code: "ZX".into(),
+            parent_code: None,
+            name: "智慧消防".into(),
+            ..noise()
+        },
+        t0 + 2,
+    )
+    .await
+    .unwrap();
+    assert!(created && class.parent_code.is_none());
+    let all = {
+        let mut c = fx.db().conn().await.unwrap();
+        events::categories(&mut c.handle()).await.unwrap()
+    };
+    let last_class = all
+        .iter()
+        .filter(|c| c.parent_code.is_none())
+        .map(|c| c.sort)
+        .max();
+    assert_eq!(last_class, Some(class.sort));
+
     // Retiring the class retires its kinds: old events keep them, new reports may not use them.
     let class = {
         let mut c = fx.db().conn().await.unwrap();
