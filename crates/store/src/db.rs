@@ -216,14 +216,25 @@ impl Db {
                 .pragma("cache_size", "-65536")
                 // Statement journals of large multi-row INSERTs stay in memory, not in temp files.
                 .pragma("temp_store", "MEMORY");
+            let file = path != ":memory:" && !path.contains("mode=memory");
+            let pool_opts = if file {
+                // The checkpointer below keeps the log short; this is its backstop.
+                opts.clone()
+                    .pragma("wal_autocheckpoint", crate::wal::BACKSTOP_PAGES)
+            } else {
+                opts.clone()
+            };
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
-                .connect_with(opts)
+                .connect_with(pool_opts)
                 .await
                 .map_err(|source| DbError::Unreachable {
                     url: url.to_string(),
                     source,
                 })?;
+            if file {
+                crate::wal::spawn_checkpointer(pool.clone(), opts);
+            }
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts =

@@ -18,5 +18,6 @@ pub mod seal;
 pub mod territory;
 pub mod testdb;
 pub mod users;
+mod wal;
 
 pub use db::{Conn, Db, DbError, Handle, Tx, now_ms, redact_url};
