@@ -10,6 +10,7 @@ mod cli_basic;
 mod config;
 mod demo;
 mod demo_basic;
+mod demo_events;
 mod keys;
 mod open311_keys;
 mod verify;
@@ -95,6 +96,9 @@ enum Command {
         /// People in each grid [default: 1000 small, 300 city]; 0 writes no basic information
         #[arg(long)]
         people_per_grid: Option<usize>,
+        /// Events reported in each grid over the last two months (at most 3,000 in all); 0 writes none
+        #[arg(long, default_value_t = 2)]
+        events_per_grid: usize,
     },
     /// Apply database migrations and exit
     Migrate,
@@ -356,6 +360,7 @@ async fn run() -> anyhow::Result<()> {
                 let city = demo::seed(&db, 1, Scale::Small).await?;
                 print_demo(&city);
                 demo_basic::fill_new_city(&db, &keys, 1, Scale::Small, None, &city).await?;
+                demo_events::fill_new_city(&db, &keys, 1, 2, &city, now_ms()).await?;
             }
             let state = AppState::new(db, config, keys);
             state.refresh_locate().await.map_err(domain)?;
@@ -374,6 +379,7 @@ async fn run() -> anyhow::Result<()> {
             seed,
             scale,
             people_per_grid,
+            events_per_grid,
         } => {
             let db = open(&url).await?;
             let scale = match scale {
@@ -384,6 +390,7 @@ async fn run() -> anyhow::Result<()> {
             let city = demo::seed(&db, seed, scale).await?;
             print_demo(&city);
             demo_basic::fill_new_city(&db, &keys, seed, scale, people_per_grid, &city).await?;
+            demo_events::fill_new_city(&db, &keys, seed, events_per_grid, &city, now_ms()).await?;
         }
         Command::Migrate => {
             let db = Db::connect(&url).await?;

@@ -321,7 +321,10 @@ async fn verify_passes_on_a_fresh_city_and_names_a_tampered_event() {
     let dir = TempDir::new("verify");
 
     // The demo city (no people: only the tree and its staff are needed).
-    let o = wangge(&dir, &["demo", "--people-per-grid", "0"]);
+    let o = wangge(
+        &dir,
+        &["demo", "--people-per-grid", "0", "--events-per-grid", "0"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("demo city created"), "{}", stdout(&o));
 
@@ -386,4 +389,66 @@ async fn verify_passes_on_a_fresh_city_and_names_a_tampered_event() {
     for other in [&numbers[0], &numbers[2]] {
         assert!(!out.contains(other.as_str()), "{other} named: {out}");
     }
+}
+
+#[tokio::test]
+async fn the_demo_city_comes_with_events_in_every_state_and_intact_history() {
+    let dir = TempDir::new("demo-events");
+    let o = wangge(&dir, &["demo", "--people-per-grid", "0"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("events: "), "{}", stdout(&o));
+
+    let db = Db::connect(&dir.db_url()).await.unwrap();
+    let Db::Sqlite(p) = &db else {
+        panic!("this test keeps its database in a SQLite file")
+    };
+    let by_status: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, COUNT(*) FROM events GROUP BY status ORDER BY status")
+            .fetch_all(p)
+            .await
+            .unwrap();
+    let statuses: Vec<&str> = by_status.iter().map(|(s, _)| s.as_str()).collect();
+    for wanted in [
+        "accepted",
+        "assigned",
+        "closed",
+        "feedback_given",
+        "rejected",
+        "reported",
+    ] {
+        assert!(
+            statuses.contains(&wanted),
+            "{wanted} missing: {by_status:?}"
+        );
+    }
+    let total: i64 = by_status.iter().map(|(_, n)| n).sum();
+    let (rated, escalated, on_spot): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM events WHERE rating IS NOT NULL), \
+         (SELECT COUNT(*) FROM event_history WHERE action = 'escalate'), \
+         (SELECT COUNT(*) FROM event_history WHERE action = 'handle_on_spot')",
+    )
+    .fetch_one(p)
+    .await
+    .unwrap();
+    assert!(
+        rated > 0 && escalated > 0 && on_spot > 0,
+        "{rated} {escalated} {on_spot}"
+    );
+    db.close().await;
+
+    let o = wangge(&dir, &["verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("every chain intact"), "{}", stdout(&o));
+
+    // A second run leaves the city and its events as they are.
+    let o = wangge(&dir, &["demo", "--people-per-grid", "0"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let db = Db::connect(&dir.db_url()).await.unwrap();
+    let Db::Sqlite(p) = &db else { unreachable!() };
+    let again: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events")
+        .fetch_one(p)
+        .await
+        .unwrap();
+    assert_eq!(again, total);
+    db.close().await;
 }
