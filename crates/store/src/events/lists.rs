@@ -1,0 +1,124 @@
+//! Lists of events: the inboxes of a node or a person with search and filters, and the public
+//! results of a grid or village.
+
+use super::*;
+
+/// Which list to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Inbox {
+    All,
+    /// Open events held by the caller in person or that the caller has acted on (我经办的).
+    Mine,
+    ToAccept,
+    ToHandle,
+    ToVerify,
+    Overdue,
+    Supervised,
+    Closed,
+}
+
+impl Inbox {
+    pub const ALL: [Inbox; 8] = [
+        Inbox::All,
+        Inbox::Mine,
+        Inbox::ToAccept,
+        Inbox::ToHandle,
+        Inbox::ToVerify,
+        Inbox::Overdue,
+        Inbox::Supervised,
+        Inbox::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Inbox::All => "all",
+            Inbox::Mine => "mine",
+            Inbox::ToAccept => "to_accept",
+            Inbox::ToHandle => "to_handle",
+            Inbox::ToVerify => "to_verify",
+            Inbox::Overdue => "overdue",
+            Inbox::Supervised => "supervised",
+            Inbox::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Inbox> {
+        Inbox::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub text: Option<String>,
+    pub category: Option<String>,
+    pub status: Option<String>,
+    pub level: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+    /// The caller's user, whose events the personal inbox lists.
+    pub me: Option<i64>,
+}
+
+/// Events in the caller's scope for one inbox. "To accept" and "to handle" are those held at the
+/// caller's own node; the others cover the whole scope.
+pub async fn list(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    inbox: Inbox,
+    filter: &ListFilter,
+    now: i64,
+) -> Result<Vec<EventRow>, Error> {
+    let text = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| format!("%{}%", t.replace(['%', '_'], "")));
+    let limit = filter.limit.clamp(1, 500);
+    q!(h, fetch_all, EventRow,
+        event_sql!("WHERE (e.path LIKE $1 OR EXISTS (SELECT 1 FROM event_parties p WHERE p.event_id = e.id AND p.path LIKE $1)) \
+         AND ($2 <> 'to_accept' OR (e.status = 'reported' AND e.holder_path = $3)) \
+         AND ($2 <> 'to_handle' OR (e.status IN ('accepted', 'assigned') AND e.holder_path = $3)) \
+         AND ($2 <> 'to_verify' OR e.status = 'feedback_given') \
+         AND ($2 <> 'overdue' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND e.due_at < $4)) \
+         AND ($2 <> 'supervised' OR (e.supervision IS NOT NULL AND e.status IN ('reported', 'accepted', 'assigned', 'feedback_given'))) \
+         AND ($2 <> 'closed' OR e.status = 'closed') \
+         AND ($2 <> 'mine' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND (e.holder_user_id = $11 \
+           OR EXISTS (SELECT 1 FROM event_history x WHERE x.actor_user_id = $11 AND x.event_id = e.id)))) \
+         AND ($5 IS NULL OR e.number LIKE $5 OR e.description LIKE $5 OR e.address LIKE $5) \
+         AND ($6 IS NULL OR e.category_code = $6 OR c.parent_code = $6) \
+         AND ($7 IS NULL OR e.status = $7) \
+         AND ($8 IS NULL OR e.level = $8) \
+         ORDER BY e.reported_at DESC, e.id DESC LIMIT $9 OFFSET $10"),
+        scope.like_pattern(), inbox.as_str(), scope.path(), now, text, &filter.category, &filter.status, filter.level, limit, filter.offset.max(0), filter.me)
+    .map_err(sql_error)
+}
+
+/// A closed event as the public board shows it: no names, no phones, no internal notes.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct PublicResult {
+    pub number: String,
+    pub category_name: String,
+    pub grid_name: String,
+    pub description: String,
+    pub result: String,
+    pub reported_at: i64,
+    pub closed_at: Option<i64>,
+    pub rating: Option<i64>,
+}
+
+/// Closed events under a grid or village (by path), newest first.
+pub async fn public_results(
+    h: &mut Handle<'_>,
+    path: &str,
+    limit: i64,
+) -> Result<Vec<PublicResult>, Error> {
+    q!(h, fetch_all, PublicResult,
+        "SELECT e.number, c.name AS category_name, g.name AS grid_name, e.description, \
+         COALESCE((SELECT x.note FROM event_history x WHERE x.event_id = e.id AND x.action IN ('feedback', 'handle_on_spot') ORDER BY x.seq DESC LIMIT 1), '') AS result, \
+         e.reported_at, e.closed_at, e.rating FROM events e JOIN categories c ON c.code = e.category_code JOIN nodes g ON g.id = e.grid_id \
+         WHERE e.path LIKE $1 AND e.status = 'closed' ORDER BY e.closed_at DESC LIMIT $2",
+        format!("{path}%"), limit.clamp(1, 200))
+    .map_err(sql_error)
+}
