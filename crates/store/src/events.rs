@@ -255,14 +255,14 @@ impl EventRow {
 }
 
 macro_rules! event_sql {
-    ($rest:literal) => {
+    ($($rest:tt)+) => {
         concat!(
             "SELECT e.id, e.number, e.source, e.category_code, c.name AS category_name, e.complexity, e.description, ",
             "e.lat, e.lon, e.address, g.code AS grid_code, g.name AS grid_name, e.path, e.route_note, e.level, e.urgency, ",
             "e.status, e.holder_path, e.holder_label, e.state, e.level_started_at, e.due_at, e.final_due_at, e.calendar_missing, ",
             "e.rework_count, e.reminder_count, e.reminded_light, e.supervision, e.rating, e.rating_comment, e.reported_at, ",
             "e.closed_at, e.updated_at FROM events e JOIN categories c ON c.code = e.category_code JOIN nodes g ON g.id = e.grid_id ",
-            $rest
+            $($rest)+
         )
     };
 }

@@ -1553,6 +1553,25 @@ async fn the_personal_inbox_holds_what_one_has_acted_on_or_holds_in_person() {
         .await
         .unwrap();
     assert_eq!(mine("gw_a1", t0 + 10).await, std::slice::from_ref(&r1));
+    // The home page's counts agree with the lists, inbox by inbox.
+    for user in ["gw_a1", "gw_a2", "gl_a", "op_a"] {
+        let (_, _, node, _) = fx.staff[user];
+        let me = fx.user_id(user);
+        let mut c = fx.db().conn().await.unwrap();
+        let counts = events::inbox_counts(&mut c.handle(), &fx.scope(node), me, t0 + 10 * DAY)
+            .await
+            .unwrap();
+        drop(c);
+        assert_eq!(counts.len(), Inbox::WORK.len());
+        for (inbox, n) in counts {
+            let filter = ListFilter {
+                me: Some(me),
+                ..ListFilter::default()
+            };
+            let listed = fx.list(node, inbox, &filter, t0 + 10 * DAY).await;
+            assert_eq!(n, listed.len() as i64, "{user} {}", inbox.as_str());
+        }
+    }
     assert!(!mine("gl_a", t0 + 10).await.contains(&untouched));
     assert!(!mine("gl_a", t0 + 10).await.contains(&done));
 }

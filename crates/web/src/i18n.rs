@@ -139,6 +139,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("home.welcome", "欢迎", "Welcome"),
     ("home.your_area", "您的管辖范围", "Your area"),
     ("home.counts", "辖区概况", "Overview"),
+    ("home.work", "我的工作", "My work"),
     ("kind.city", "市", "City"),
     ("kind.county", "县(市、区)", "County / district"),
     ("kind.township", "乡镇(街道)", "Township / street"),

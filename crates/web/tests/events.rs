@@ -162,6 +162,12 @@ async fn a_new_event_is_in_the_holding_nodes_inbox_only() {
     let (_, page) = f.page("op_b", "/events?inbox=all").await;
     assert!(!page.contains(&n));
 
+    // The home page counts what waits: one to accept for the worker, none for the neighbour.
+    let (_, home) = f.page("gw_a1", "/").await;
+    assert!(home.contains("data-inbox=\"to_accept\"><b>1</b>"), "{home}");
+    let (_, home) = f.page("gw_a2", "/").await;
+    assert!(home.contains("data-inbox=\"to_accept\"><b>0</b>"));
+
     // The personal inbox: empty until the worker acts, then it holds the event.
     assert!(f.inbox("gw_a1", "mine").await.is_empty());
     let (s, v) = f

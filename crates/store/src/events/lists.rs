@@ -30,6 +30,16 @@ impl Inbox {
         Inbox::Closed,
     ];
 
+    /// The inboxes that hold work still to do.
+    pub const WORK: [Inbox; 6] = [
+        Inbox::Mine,
+        Inbox::ToAccept,
+        Inbox::ToHandle,
+        Inbox::ToVerify,
+        Inbox::Overdue,
+        Inbox::Supervised,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Inbox::All => "all",
@@ -60,6 +70,22 @@ pub struct ListFilter {
     pub me: Option<i64>,
 }
 
+/// Which events are in an inbox: $1 the scope's path pattern, $2 the inbox, $3 the caller's node
+/// path, $4 now, $5 the caller's user. Lists and counts use the same words.
+macro_rules! inbox_where {
+    () => {
+        "WHERE (e.path LIKE $1 OR EXISTS (SELECT 1 FROM event_parties p WHERE p.event_id = e.id AND p.path LIKE $1)) \
+         AND ($2 <> 'to_accept' OR (e.status = 'reported' AND e.holder_path = $3)) \
+         AND ($2 <> 'to_handle' OR (e.status IN ('accepted', 'assigned') AND e.holder_path = $3)) \
+         AND ($2 <> 'to_verify' OR e.status = 'feedback_given') \
+         AND ($2 <> 'overdue' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND e.due_at < $4)) \
+         AND ($2 <> 'supervised' OR (e.supervision IS NOT NULL AND e.status IN ('reported', 'accepted', 'assigned', 'feedback_given'))) \
+         AND ($2 <> 'closed' OR e.status = 'closed') \
+         AND ($2 <> 'mine' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND (e.holder_user_id = $5 \
+           OR EXISTS (SELECT 1 FROM event_history x WHERE x.actor_user_id = $5 AND x.event_id = e.id))))"
+    };
+}
+
 /// Events in the caller's scope for one inbox. "To accept" and "to handle" are those held at the
 /// caller's own node; the others cover the whole scope.
 pub async fn list(
@@ -76,22 +102,31 @@ pub async fn list(
         .filter(|t| !t.is_empty())
         .map(|t| format!("%{}%", t.replace(['%', '_'], "")));
     let limit = filter.limit.clamp(1, 500);
-    q!(h, fetch_all, EventRow,
-        event_sql!("WHERE (e.path LIKE $1 OR EXISTS (SELECT 1 FROM event_parties p WHERE p.event_id = e.id AND p.path LIKE $1)) \
-         AND ($2 <> 'to_accept' OR (e.status = 'reported' AND e.holder_path = $3)) \
-         AND ($2 <> 'to_handle' OR (e.status IN ('accepted', 'assigned') AND e.holder_path = $3)) \
-         AND ($2 <> 'to_verify' OR e.status = 'feedback_given') \
-         AND ($2 <> 'overdue' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND e.due_at < $4)) \
-         AND ($2 <> 'supervised' OR (e.supervision IS NOT NULL AND e.status IN ('reported', 'accepted', 'assigned', 'feedback_given'))) \
-         AND ($2 <> 'closed' OR e.status = 'closed') \
-         AND ($2 <> 'mine' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND (e.holder_user_id = $11 \
-           OR EXISTS (SELECT 1 FROM event_history x WHERE x.actor_user_id = $11 AND x.event_id = e.id)))) \
-         AND ($5 IS NULL OR e.number LIKE $5 OR e.description LIKE $5 OR e.address LIKE $5) \
-         AND ($6 IS NULL OR e.category_code = $6 OR c.parent_code = $6) \
-         AND ($7 IS NULL OR e.status = $7) \
-         AND ($8 IS NULL OR e.level = $8) \
-         ORDER BY e.reported_at DESC, e.id DESC LIMIT $9 OFFSET $10"),
-        scope.like_pattern(), inbox.as_str(), scope.path(), now, text, &filter.category, &filter.status, filter.level, limit, filter.offset.max(0), filter.me)
+    q!(
+        h,
+        fetch_all,
+        EventRow,
+        event_sql!(
+            inbox_where!(),
+            " \
+         AND ($6 IS NULL OR e.number LIKE $6 OR e.description LIKE $6 OR e.address LIKE $6) \
+         AND ($7 IS NULL OR e.category_code = $7 OR c.parent_code = $7) \
+         AND ($8 IS NULL OR e.status = $8) \
+         AND ($9 IS NULL OR e.level = $9) \
+         ORDER BY e.reported_at DESC, e.id DESC LIMIT $10 OFFSET $11"
+        ),
+        scope.like_pattern(),
+        inbox.as_str(),
+        scope.path(),
+        now,
+        filter.me,
+        text,
+        &filter.category,
+        &filter.status,
+        filter.level,
+        limit,
+        filter.offset.max(0)
+    )
     .map_err(sql_error)
 }
 
@@ -121,4 +156,22 @@ pub async fn public_results(
          WHERE e.path LIKE $1 AND e.status = 'closed' ORDER BY e.closed_at DESC LIMIT $2",
         format!("{path}%"), limit.clamp(1, 200))
     .map_err(sql_error)
+}
+
+/// How many events wait in each work inbox of a caller, for the home page.
+pub async fn inbox_counts(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    me: i64,
+    now: i64,
+) -> Result<Vec<(Inbox, i64)>, Error> {
+    let mut out = Vec::with_capacity(Inbox::WORK.len());
+    for inbox in Inbox::WORK {
+        let n: i64 = q!(h, scalar fetch_one, i64,
+            concat!("SELECT CAST(COUNT(*) AS BIGINT) FROM events e ", inbox_where!()),
+            scope.like_pattern(), inbox.as_str(), scope.path(), now, Some(me))
+        .map_err(sql_error)?;
+        out.push((inbox, n));
+    }
+    Ok(out)
 }

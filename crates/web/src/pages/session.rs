@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use wangge_store::{auth as store_auth, nodes};
+use wangge_store::{auth as store_auth, events, nodes};
 
 use super::{Layout, render};
 use crate::auth::{self, MaybeMe, Me};
@@ -132,6 +132,14 @@ async fn switch_lang(Query(q): Query<LangQuery>) -> Response {
 struct HomePage {
     l: Layout,
     counts: Vec<(String, i64)>,
+    /// The caller's work inboxes with how many events wait in each.
+    work: Vec<WorkCount>,
+}
+
+pub struct WorkCount {
+    pub inbox: &'static str,
+    pub label: String,
+    pub n: i64,
 }
 
 async fn home(State(s): State<AppState>, lang: Lang, me: Me) -> AppResult<Response> {
@@ -144,8 +152,15 @@ async fn home(State(s): State<AppState>, lang: Lang, me: Me) -> AppResult<Respon
             .unwrap_or(99)
     };
     counts.sort_by_key(|(k, _)| order(k));
-    Ok(render(HomePage {
-        l: Layout::new(lang, Some(me.0), "nav.home"),
-        counts,
-    }))
+    let l = Layout::new(lang, Some(me.0.clone()), "nav.home");
+    let work = events::inbox_counts(&mut c.handle(), &me.0.scope(), me.0.user_id, s.now())
+        .await?
+        .into_iter()
+        .map(|(inbox, n)| WorkCount {
+            inbox: inbox.as_str(),
+            label: l.t.s(&format!("ev.inbox.{}", inbox.as_str())).to_string(),
+            n,
+        })
+        .collect();
+    Ok(render(HomePage { l, counts, work }))
 }
