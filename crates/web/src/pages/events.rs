@@ -214,17 +214,6 @@ fn default_inbox(p: &Principal) -> Inbox {
     }
 }
 
-const TABS: [Inbox; 8] = [
-    Inbox::Mine,
-    Inbox::ToAccept,
-    Inbox::ToHandle,
-    Inbox::ToVerify,
-    Inbox::Overdue,
-    Inbox::Supervised,
-    Inbox::All,
-    Inbox::Closed,
-];
-
 async fn inbox_page(
     State(s): State<AppState>,
     lang: Lang,
@@ -282,8 +271,10 @@ async fn inbox_page(
         }
         out
     };
-    let tabs = TABS
+    // The work inboxes, then everything and what is closed.
+    let tabs = Inbox::WORK
         .iter()
+        .chain(&[Inbox::All, Inbox::Closed])
         .map(|i| Tab {
             key: i.as_str(),
             label: t.s(&format!("ev.inbox.{}", i.as_str())).to_string(),
