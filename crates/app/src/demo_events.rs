@@ -279,6 +279,14 @@ async fn story(
 ) -> anyhow::Result<()> {
     let (category, level) = rng.pick(&town.categories).clone();
     let mut fate = Fate::pick(rng);
+    // Most cases older than a working week are done by now; a few are left overdue.
+    let open = matches!(
+        fate,
+        Fate::Waiting | Fate::InHandling | Fate::FeedbackGiven | Fate::AssignedToDepartment
+    );
+    if open && now - reported > 6 * DAY_MS && !rng.next_u64().is_multiple_of(8) {
+        fate = Fate::ClosedAtGrid;
+    }
     if level > 1 && matches!(fate, Fate::OnTheSpot | Fate::ClosedAtGrid) {
         fate = Fate::ClosedByDepartment;
     }
