@@ -777,6 +777,16 @@ async fn the_village_gives_a_case_to_one_worker_in_person_from_the_page() {
         numbers(&f.inbox("gw_a2", "mine").await),
         std::slice::from_ref(&n)
     );
+    // The worker it was given to feeds back in person; the village verifies it.
+    let (s, v) = f
+        .act(
+            "gw_a2",
+            &n,
+            json!({"action": "feedback", "result": "已上门处理", "photos": []}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(f.detail("gl_a", &n).await["status"], "feedback_given");
     // A person's id that is not a number is a clear error, and nothing changes.
     let (s, _, _) = f
         .form(
