@@ -787,6 +787,15 @@ async fn the_village_gives_a_case_to_one_worker_in_person_from_the_page() {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(f.detail("gl_a", &n).await["status"], "feedback_given");
+    let (s, v) = f
+        .act(
+            "gl_a",
+            &n,
+            json!({"action": "verify", "pass": true, "note": ""}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(f.detail("gl_a", &n).await["status"], "closed");
     // A person's id that is not a number is a clear error, and nothing changes.
     let (s, _, _) = f
         .form(
