@@ -444,3 +444,105 @@ mod tests {
         assert_eq!(super::redact_url("postgres://u@h/d"), "postgres://u@h/d");
     }
 }
+
+// ---- What differs by backend for event reports (kept here so feature modules hold no arms) ----
+
+/// Runs one statement whose text differs by backend, with the same parameters: a script of
+/// several statements on SQLite, one statement with data-modifying CTEs on PostgreSQL.
+/// `q_split!(h, execute, sqlite: SQL, postgres: SQL, binder)` where `binder!(query)` adds the
+/// binds; or `q_split!(h, fetch_all, Row, sqlite: SQL, postgres: SQL, args…)`.
+macro_rules! q_split {
+    ($h:expr, execute, sqlite: $s:expr, postgres: $p:expr, $bind:ident) => {
+        match $h {
+            $crate::db::Handle::Sqlite(c) => $bind!(sqlx::query($s)).execute(&mut **c).await.map(|r| r.rows_affected()),
+            $crate::db::Handle::Postgres(c) => $bind!(sqlx::query($p)).execute(&mut **c).await.map(|r| r.rows_affected()),
+        }
+    };
+    ($h:expr, $method:ident, $ty:ty, sqlite: $s:expr, postgres: $p:expr $(, $arg:expr)* $(,)?) => {
+        match $h {
+            $crate::db::Handle::Sqlite(c) => sqlx::query_as::<_, $ty>($s)$(.bind($arg))*.$method(&mut **c).await,
+            $crate::db::Handle::Postgres(c) => sqlx::query_as::<_, $ty>($p)$(.bind($arg))*.$method(&mut **c).await,
+        }
+    };
+}
+
+impl Handle<'_> {
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Handle::Postgres(_))
+    }
+
+    /// The COMMIT of a transaction a script began by hand (see [`HandTx`]); SQLite only.
+    pub(crate) async fn commit_by_hand(&mut self) -> Result<(), Error> {
+        match self {
+            Handle::Sqlite(c) => sqlx::raw_sql("COMMIT")
+                .execute(&mut **c)
+                .await
+                .map(|_| ())
+                .map_err(sql_error),
+            Handle::Postgres(_) => {
+                Err(Error::internal("a hand-run transaction is for SQLite only"))
+            }
+        }
+    }
+}
+
+/// A pooled SQLite connection inside a transaction begun and ended by the caller's own scripts,
+/// which sqlx does not know of: its pool would take the connection back with the write lock
+/// still held. Until the transaction is known to be over, dropping this (a cancelled request, a
+/// panic, an error whose ROLLBACK failed) closes the connection instead, and SQLite rolls back
+/// what a closed connection left open. It saves round trips: `BEGIN IMMEDIATE` heads the first
+/// script and `COMMIT` ends the last one.
+pub(crate) struct HandTx {
+    conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    open: bool,
+}
+
+impl HandTx {
+    pub(crate) fn handle(&mut self) -> Handle<'_> {
+        Handle::Sqlite(&mut self.conn)
+    }
+
+    /// Marks the transaction as (possibly) begun: set before the trip that begins it, since a
+    /// drop half-way cannot tell whether BEGIN ran.
+    pub(crate) fn begun(&mut self) {
+        self.open = true;
+    }
+
+    /// Marks the transaction as ended by a script's own COMMIT.
+    pub(crate) fn ended(&mut self) {
+        self.open = false;
+    }
+
+    /// Ends the transaction; when that fails the connection stays marked and is closed on drop
+    /// (also when no transaction had begun, as after a BEGIN that timed out: rare and harmless).
+    pub(crate) async fn rollback(&mut self) {
+        match sqlx::raw_sql("ROLLBACK").execute(&mut *self.conn).await {
+            Ok(_) => self.open = false,
+            Err(e) => {
+                tracing::warn!(error = %e, "rollback of a hand-run transaction failed; closing its connection")
+            }
+        }
+    }
+}
+
+impl Drop for HandTx {
+    fn drop(&mut self) {
+        if self.open {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+impl Db {
+    /// A connection for a hand-run transaction on SQLite; `None` on PostgreSQL, where sqlx's own
+    /// transactions are used.
+    pub(crate) async fn hand_tx(&self) -> Result<Option<HandTx>, Error> {
+        match self {
+            Db::Sqlite(p) => Ok(Some(HandTx {
+                conn: p.acquire().await.map_err(sql_error)?,
+                open: false,
+            })),
+            Db::Postgres(_) => Ok(None),
+        }
+    }
+}

@@ -29,6 +29,21 @@ pub struct Caller {
     pub scope: Scope,
 }
 
+/// A path no node has (codes hold only digits and `D`): the area of someone who sees none.
+const NO_AREA: &str = "/-/";
+
+impl Caller {
+    /// A member of the public as the history names them (a resident, an Open311 client): they
+    /// report, and act on their own event through its tracking link; they see no area.
+    pub fn public(name: impl Into<String>) -> Caller {
+        Caller {
+            actor: Actor::Reporter { user_id: None },
+            name: name.into(),
+            scope: Scope::of_path(NO_AREA),
+        }
+    }
+}
+
 /// What every event operation needs besides the database.
 pub struct EventCtx<'a> {
     pub keys: &'a KeyRing,
@@ -267,13 +282,28 @@ macro_rules! event_sql {
     };
 }
 
+/// The one INSERT of a history row: every writer (a step appended, a report's first step
+/// written with its event) names the columns in this order; `$values` are their placeholders.
+macro_rules! insert_history {
+    ($values:literal) => {
+        concat!(
+            "INSERT INTO event_history (event_id, seq, action, label, actor_type, actor_user_id, actor_name, at, note, attachments, ",
+            "from_status, to_status, from_level, to_level, holder, due_at, public, link, prev_hash, hash) VALUES (",
+            $values,
+            ")"
+        )
+    };
+}
+
 mod history;
 mod lists;
+mod places;
 mod report;
 mod schedule;
 
 pub use history::*;
 pub use lists::*;
+pub use places::*;
 pub use report::*;
 pub use schedule::*;
 

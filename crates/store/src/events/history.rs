@@ -165,8 +165,7 @@ pub(super) async fn insert_step(
 ) -> Result<(), Error> {
     let row = history_row(event_id, seq, prev, step, actor_name, now);
     q!(h, execute,
-        "INSERT INTO event_history (event_id, seq, action, label, actor_type, actor_user_id, actor_name, at, note, attachments, from_status, to_status, \
-         from_level, to_level, holder, due_at, public, link, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+        insert_history!("$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20"),
         event_id, seq, &row.action, &row.label, &row.actor_type, row.actor_user_id, &row.actor_name, row.at, &row.note, &row.attachments,
         &row.from_status, &row.to_status, row.from_level, row.to_level, &row.holder, row.due_at, row.public, &row.link, &row.prev_hash, &row.hash)
     .map_err(|e| match sql_error(e) {

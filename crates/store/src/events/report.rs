@@ -86,9 +86,15 @@ fn kind_at_level(level: u8) -> NodeKind {
     }
 }
 
-/// A grid chosen by hand: it must exist, be a grid and lie in the chooser's area.
+/// A grid chosen by hand: it must exist, be a grid and lie in the chooser's area. A member of
+/// the public names a grid they cannot see (the QR code they scanned, an Open311 grid code):
+/// any live grid.
 async fn chosen_grid(h: &mut Handle<'_>, caller: &Caller, code: &str) -> Result<GridRef, Error> {
-    let n = nodes::by_code(h, &caller.scope, code).await?;
+    let area = match caller.actor {
+        Actor::Reporter { .. } => Scope::everything(),
+        Actor::Staff(_) => caller.scope.clone(),
+    };
+    let n = nodes::by_code(h, &area, code).await?;
     if n.kind != NodeKind::Grid.as_str() {
         return Err(Error::invalid(
             "event.not_a_grid",
@@ -152,35 +158,23 @@ async fn allocate(
         Option<String>,
         Option<String>,
     );
-    let rows: Vec<Got> = match h {
-        Handle::Sqlite(c) => {
-            let sql = if begin {
-                concat!("BEGIN IMMEDIATE; ", allocate_sqlite!())
-            } else {
-                allocate_sqlite!()
-            };
-            sqlx::query_as::<_, Got>(sql)
-                .bind(day)
-                .bind(grid_id)
-                .bind(owner_path)
-                .bind(key)
-                .fetch_all(&mut **c)
-                .await
-        }
+    if begin && h.is_postgres() {
         // PostgreSQL reports run in a sqlx transaction after `report`'s own key check.
-        Handle::Postgres(_) if begin => {
-            return Err(Error::internal(
-                "a hand-run transaction is for SQLite only",
-            ));
-        }
-        Handle::Postgres(c) => sqlx::query_as::<_, Got>(
-            "WITH c AS (INSERT INTO event_counters (day, last) VALUES ($1, 1) ON CONFLICT (day) DO UPDATE SET last = event_counters.last + 1 RETURNING last) \
+        return Err(Error::internal("a hand-run transaction is for SQLite only"));
+    }
+    let sqlite = if begin {
+        concat!("BEGIN IMMEDIATE; ", allocate_sqlite!())
+    } else {
+        allocate_sqlite!()
+    };
+    let rows: Vec<Got> = q_split!(h, fetch_all, Got,
+        sqlite: sqlite,
+        postgres: "WITH c AS (INSERT INTO event_counters (day, last) VALUES ($1, 1) ON CONFLICT (day) DO UPDATE SET last = event_counters.last + 1 RETURNING last) \
              SELECT c.last, nextval(pg_get_serial_sequence('events', 'id')), \
              (SELECT id FROM nodes WHERE id = $2 AND retired_at IS NULL), \
-             (SELECT name FROM nodes WHERE path = $3 AND retired_at IS NULL), CAST(NULL AS TEXT) FROM c")
-            .bind(day).bind(grid_id).bind(owner_path)
-            .fetch_all(&mut **c).await,
-    }
+             (SELECT name FROM nodes WHERE path = $3 AND retired_at IS NULL), \
+             (SELECT number FROM events WHERE submission_key = $4) FROM c",
+        day, grid_id, owner_path, key)
     .map_err(sql_error)?;
     let Some((seq, id, grid, owner_name, seen)) = rows.into_iter().next() else {
         return Err(Error::internal("the event counter returned nothing"));
@@ -252,10 +246,10 @@ macro_rules! insert_party {
         "INSERT INTO event_parties (event_id, path) VALUES ($1, $16)"
     };
 }
+/// The first step through the one history INSERT: event id, seq 1, the step's fields, the time.
 macro_rules! insert_first_step {
     () => {
-        "INSERT INTO event_history (event_id, seq, action, label, actor_type, actor_user_id, actor_name, at, note, attachments, from_status, to_status, \
-     from_level, to_level, holder, due_at, public, prev_hash, hash) VALUES ($1, 1, $30, $31, $32, $33, $34, $28, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45)"
+        insert_history!("$1, 1, $30, $31, $32, $33, $34, $28, $35, $36, $37, $38, $39, $40, $41, $42, $43, $46, $44, $45")
     };
 }
 
@@ -268,7 +262,7 @@ async fn write_event(
     first: Option<&HistoryRow>,
     commit: bool,
 ) -> Result<(), Error> {
-    if commit && (first.is_none() || matches!(h, Handle::Postgres(_))) {
+    if commit && (first.is_none() || h.is_postgres()) {
         return Err(Error::internal(
             "only SQLite's whole first write ends a hand-run transaction",
         ));
@@ -322,61 +316,27 @@ async fn write_event(
                     .bind(f.due_at)
                     .bind(f.public)
                     .bind(&f.prev_hash)
-                    .bind(&f.hash),
+                    .bind(&f.hash)
+                    .bind(&f.link),
                 None => q,
             }
         }};
     }
-    let done = match (h, first.is_some()) {
-        (Handle::Sqlite(c), true) if commit => bind_all!(sqlx::query(concat!(
-            insert_event!(),
-            "; ",
-            insert_party!(),
-            "; ",
-            insert_first_step!(),
-            "; COMMIT"
-        )))
-        .execute(&mut **c)
-        .await
-        .map(|_| ()),
-        (Handle::Sqlite(c), true) => bind_all!(sqlx::query(concat!(
-            insert_event!(),
-            "; ",
-            insert_party!(),
-            "; ",
-            insert_first_step!()
-        )))
-        .execute(&mut **c)
-        .await
-        .map(|_| ()),
-        (Handle::Sqlite(c), false) => {
-            bind_all!(sqlx::query(concat!(insert_event!(), "; ", insert_party!())))
-                .execute(&mut **c)
-                .await
-                .map(|_| ())
-        }
-        (Handle::Postgres(c), true) => bind_all!(sqlx::query(concat!(
-            "WITH e AS (",
-            insert_event!(),
-            " RETURNING id), p AS (",
-            insert_party!(),
-            ") ",
-            insert_first_step!()
-        )))
-        .execute(&mut **c)
-        .await
-        .map(|_| ()),
-        (Handle::Postgres(c), false) => bind_all!(sqlx::query(concat!(
-            "WITH e AS (",
-            insert_event!(),
-            " RETURNING id) ",
-            insert_party!()
-        )))
-        .execute(&mut **c)
-        .await
-        .map(|_| ()),
+    let done = match (first.is_some(), commit) {
+        (true, true) => q_split!(h, execute,
+            sqlite: concat!(insert_event!(), "; ", insert_party!(), "; ", insert_first_step!(), "; COMMIT"),
+            postgres: concat!("WITH e AS (", insert_event!(), " RETURNING id), p AS (", insert_party!(), ") ", insert_first_step!()),
+            bind_all),
+        (true, false) => q_split!(h, execute,
+            sqlite: concat!(insert_event!(), "; ", insert_party!(), "; ", insert_first_step!()),
+            postgres: concat!("WITH e AS (", insert_event!(), " RETURNING id), p AS (", insert_party!(), ") ", insert_first_step!()),
+            bind_all),
+        (false, _) => q_split!(h, execute,
+            sqlite: concat!(insert_event!(), "; ", insert_party!()),
+            postgres: concat!("WITH e AS (", insert_event!(), " RETURNING id) ", insert_party!()),
+            bind_all),
     };
-    done.map_err(sql_error)
+    done.map(|_| ()).map_err(sql_error)
 }
 
 fn local_month(ms: i64) -> Result<i64, Error> {
@@ -464,41 +424,6 @@ pub async fn report(
     }
 }
 
-/// A pooled SQLite connection inside a transaction begun and ended by the report's own scripts,
-/// which sqlx does not know of: its pool would take the connection back with the write lock
-/// still held. Until the transaction is known to be over, dropping this (a cancelled request, a
-/// panic, an error whose ROLLBACK failed) closes the connection instead, and SQLite rolls back
-/// what a closed connection left open.
-struct HandTx {
-    conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
-    open: bool,
-}
-
-impl HandTx {
-    fn handle(&mut self) -> Handle<'_> {
-        Handle::Sqlite(&mut self.conn)
-    }
-
-    /// Ends the transaction; when that fails the connection stays marked and is closed on drop
-    /// (also when no transaction had begun, as after a BEGIN that timed out: rare and harmless).
-    async fn rollback(&mut self) {
-        match sqlx::raw_sql("ROLLBACK").execute(&mut *self.conn).await {
-            Ok(_) => self.open = false,
-            Err(e) => {
-                tracing::warn!(error = %e, "rollback of a report failed; closing its connection")
-            }
-        }
-    }
-}
-
-impl Drop for HandTx {
-    fn drop(&mut self) {
-        if self.open {
-            self.conn.close_on_drop();
-        }
-    }
-}
-
 /// Reports an event in a transaction of its own. On SQLite that takes two round trips to the
 /// connection's thread, where a sqlx transaction takes four: `BEGIN IMMEDIATE` heads the
 /// allocation script and `COMMIT` ends the write script (the checks before run outside the
@@ -511,30 +436,23 @@ pub async fn submit(
     input: ReportInput,
     now: i64,
 ) -> Result<Reported, Error> {
-    let pool = match db {
-        crate::Db::Sqlite(p) => p,
-        crate::Db::Postgres(_) => {
-            let key = input.submission_key.clone();
-            let mut tx = db.begin().await?;
-            return match report(&mut tx.handle(), ctx, caller, input, now).await {
-                Ok(r) => tx.commit().await.map(|()| r),
-                // A copy sent at the same time got in first: its key's unique index refused this
-                // one's row. Answered, like any copy, with the first event once it is committed.
-                Err(e) if e.code == "db.duplicate" && key.is_some() => {
-                    drop(tx);
-                    let mut c = db.conn().await?;
-                    match seen_submission(&mut c.handle(), key.as_deref().unwrap_or("")).await? {
-                        Some(first) => Ok(first),
-                        None => Err(e),
-                    }
+    let Some(mut tx) = db.hand_tx().await? else {
+        let key = input.submission_key.clone();
+        let mut tx = db.begin().await?;
+        return match report(&mut tx.handle(), ctx, caller, input, now).await {
+            Ok(r) => tx.commit().await.map(|()| r),
+            // A copy sent at the same time got in first: its key's unique index refused this
+            // one's row. Answered, like any copy, with the first event once it is committed.
+            Err(e) if e.code == "db.duplicate" && key.is_some() => {
+                drop(tx);
+                let mut c = db.conn().await?;
+                match seen_submission(&mut c.handle(), key.as_deref().unwrap_or("")).await? {
+                    Some(first) => Ok(first),
+                    None => Err(e),
                 }
-                Err(e) => Err(e),
-            };
-        }
-    };
-    let mut tx = HandTx {
-        conn: pool.acquire().await.map_err(sql_error)?,
-        open: false,
+            }
+            Err(e) => Err(e),
+        };
     };
     let key = input.submission_key.clone();
     let c = match check(&mut tx.handle(), ctx, caller, input, now).await {
@@ -550,8 +468,7 @@ pub async fn submit(
             return Err(e);
         }
     };
-    // Marked before the trip: dropped half-way, it cannot tell whether BEGIN ran.
-    tx.open = true;
+    tx.begun();
     let written = async {
         let h = &mut tx.handle();
         match allocate(h, now, c.grid.id, &c.owner_path, key.as_deref(), true).await? {
@@ -564,7 +481,7 @@ pub async fn submit(
     .await;
     match written {
         Ok(Ok(reported)) => {
-            tx.open = false;
+            tx.ended();
             Ok(reported)
         }
         Ok(Err(number)) => {
@@ -839,7 +756,7 @@ async fn write_report(
         append_step(h, id, &step, actor_name, now).await?;
         let event = get(h, &Scope::everything(), &number).await?;
         if commit {
-            end_hand_tx(h).await?;
+            h.commit_by_hand().await?;
         }
         return Ok(Reported {
             number,
@@ -849,7 +766,7 @@ async fn write_report(
         });
     }
     if commit && !simple {
-        end_hand_tx(h).await?;
+        h.commit_by_hand().await?;
     }
     // Everything the row holds is at hand; reading it back would only cost a round trip.
     let event = EventRow {
@@ -893,16 +810,4 @@ async fn write_report(
         event,
         duplicate_submission: false,
     })
-}
-
-/// The COMMIT of a hand-run transaction whose last write could not carry it.
-async fn end_hand_tx(h: &mut Handle<'_>) -> Result<(), Error> {
-    match h {
-        Handle::Sqlite(c) => sqlx::raw_sql("COMMIT")
-            .execute(&mut **c)
-            .await
-            .map(|_| ())
-            .map_err(sql_error),
-        Handle::Postgres(_) => Err(Error::internal("a hand-run transaction is for SQLite only")),
-    }
 }
