@@ -433,18 +433,6 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn redacts_password() {
-        assert_eq!(
-            super::redact_url("postgres://u:secret@h:5432/d"),
-            "postgres://u:***@h:5432/d"
-        );
-        assert_eq!(super::redact_url("postgres://u@h/d"), "postgres://u@h/d");
-    }
-}
-
 // ---- What differs by backend for event reports (kept here so feature modules hold no arms) ----
 
 /// Runs one statement whose text differs by backend, with the same parameters: a script of
@@ -544,5 +532,17 @@ impl Db {
             })),
             Db::Postgres(_) => Ok(None),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_password() {
+        assert_eq!(
+            super::redact_url("postgres://u:secret@h:5432/d"),
+            "postgres://u:***@h:5432/d"
+        );
+        assert_eq!(super::redact_url("postgres://u@h/d"), "postgres://u@h/d");
     }
 }
