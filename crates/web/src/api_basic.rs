@@ -15,7 +15,6 @@ use wangge_store::audit;
 use wangge_store::basic::{self, history, people};
 
 use crate::api::ApiJson;
-use crate::api_events::rfc3339;
 use crate::auth::Me;
 use crate::error::AppResult;
 use crate::pages::basic::people::{ListQuery, SaveError};
@@ -23,6 +22,7 @@ use crate::pages::basic::{
     Fields, access_of, audit as audit_page, houses, objects, orgs, parse_id, people as people_page,
     under_path,
 };
+use crate::pages::rfc3339;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -601,15 +601,18 @@ mod tests {
             unreachable!("templates dir exists")
         };
         let mut checked = 0;
-        for e in entries.flatten() {
-            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+        // Templates sit in one folder per feature (events/, intake/…) and at the top.
+        let mut files: Vec<std::path::PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                let inner = std::fs::read_dir(&path).into_iter().flatten().flatten();
+                files.extend(inner.map(|e| e.path()));
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
             for part in text.split("t.s(\"").skip(1) {
                 let key = part.split('"').next().unwrap_or_default();
-                assert!(
-                    Tr::has(key),
-                    "{} uses unknown key {key}",
-                    e.path().display()
-                );
+                assert!(Tr::has(key), "{} uses unknown key {key}", path.display());
                 checked += 1;
             }
         }

@@ -5,16 +5,14 @@ pub mod api_analysis;
 pub mod api_basic;
 pub mod api_calendar;
 pub mod api_categories;
-pub mod api_events;
-pub mod api_forms;
-pub mod api_track;
-pub mod api_upload;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod i18n;
 pub mod import;
+pub mod intake;
 pub mod metrics;
 pub mod open311;
 pub mod openapi;
@@ -33,10 +31,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(api::routes())
-        .merge(api_events::routes())
+        .merge(events::routes())
+        .merge(intake::routes())
         .merge(api_categories::routes())
-        .merge(api_forms::routes())
-        .merge(api_track::routes())
         .merge(api_analysis::routes())
         .merge(api_calendar::routes())
         .merge(api_basic::routes())

@@ -5,10 +5,8 @@ pub mod basic;
 pub(crate) mod calendar;
 mod categories;
 mod check;
-pub(crate) mod events;
 mod grid;
 pub mod imports;
-pub(crate) mod intake;
 mod map;
 mod session;
 mod tree;
@@ -150,6 +148,11 @@ pub fn time_text(ms: i64) -> String {
     )
 }
 
+/// An instant as RFC 3339 at +08:00 for JSON (empty if out of range, which real instants never are).
+pub fn rfc3339(ms: i64) -> String {
+    wangge_domain::deadline::format_rfc3339(ms).unwrap_or_default()
+}
+
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
 fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
@@ -252,8 +255,6 @@ pub fn routes() -> Router<AppState> {
         .merge(grid::routes())
         .merge(check::routes())
         .merge(users::routes())
-        .merge(intake::routes())
-        .merge(events::routes())
         .merge(analysis::routes())
         .merge(calendar::routes())
         .merge(categories::routes())
@@ -289,7 +290,7 @@ struct ErrorPage {
 
 /// Turns API-shaped errors on page routes into pages: 401 sends the browser to log in, others
 /// show the message in the user's language.
-async fn html_errors(req: Request, next: Next) -> Response {
+pub(crate) async fn html_errors(req: Request, next: Next) -> Response {
     let lang = match crate::auth::cookie(req.headers(), "lang").as_deref() {
         Some("en") => Lang::En,
         _ => Lang::Zh,

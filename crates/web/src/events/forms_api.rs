@@ -9,11 +9,12 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 use wangge_store::events;
 
-use crate::api_events::rfc3339;
+use super::page::steps_view;
+use super::{form_actions, scrub_digits};
 use crate::auth::{Me, caller};
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
-use crate::pages::events::{form_actions, scrub_digits, steps_view};
+use crate::pages::rfc3339;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -8,16 +8,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use wangge_domain::Error;
 use wangge_domain::event::{self, Action, ActionKind, Actor, Status};
-use wangge_domain::{Error, Scope};
 use wangge_store::events;
-use wangge_store::nodes;
 
+use super::{scrub_digits, truncate};
 use crate::api::ApiJson;
-use crate::api_events::rfc3339;
 use crate::error::AppResult;
-use crate::pages::events::{scrub_digits, truncate};
-use crate::pages::intake::{ClientIp, note_is_public, rate_hit, track_apply};
+use crate::intake::{ClientIp, note_is_public, rate_hit, track_apply};
+use crate::pages::rfc3339;
 use crate::state::AppState;
 
 /// Closed events a board lists, as on the page.
@@ -150,7 +149,7 @@ async fn reopen(
 async fn board(State(s): State<AppState>, Path(code): Path<String>) -> AppResult<Json<Value>> {
     let mut c = s.db.conn().await?;
     let h = &mut c.handle();
-    let node = nodes::by_code(h, &Scope::everything(), code.trim()).await?;
+    let node = events::public_node(h, &code).await?;
     let list = events::public_results(h, &node.path, BOARD_SIZE).await?;
     let items: Vec<Value> = list
         .into_iter()

@@ -17,14 +17,14 @@ use wangge_store::events::NewPhoto;
 
 use crate::api::ApiJson;
 use crate::error::AppError;
-use crate::pages::{events as event_pages, intake};
+use crate::intake;
 
 /// A report's photos and body size: the resident's and staff report forms' limits.
 pub const REPORT_PHOTOS: usize = intake::MAX_PHOTOS;
 pub const REPORT_BODY_BYTES: usize = intake::UPLOAD_LIMIT;
 /// An action's photos and body size: the event page's action form limits.
 pub const ACTION_PHOTOS: usize = event::MAX_ATTACHMENTS;
-pub const ACTION_BODY_BYTES: usize = event_pages::MAX_FORM_BYTES;
+pub const ACTION_BODY_BYTES: usize = super::MAX_FORM_BYTES;
 
 /// A report body: `T` from JSON or from the multipart part `event`, with the cleaned photos.
 pub struct ReportBody<T>(pub T, pub Vec<NewPhoto>);

@@ -12,14 +12,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wangge_domain::deadline;
 use wangge_domain::event::{self, Action, Status, Urgency};
 use wangge_domain::{Error, Role};
-use wangge_store::events::{self, EventRow, HistoryRow, Inbox, ListFilter, ReportInput, Source};
+use wangge_store::events::{self, EventRow, HistoryRow, Inbox, ListFilter, Source};
 
-use crate::api_upload::{self, ActionBody, ReportBody};
+use super::upload::{self, ActionBody, ReportBody};
 use crate::auth::{Me, caller};
 use crate::error::{AppError, AppResult};
+use crate::intake::{self, GridHint, ReportRequest};
+use crate::pages::rfc3339;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -28,20 +29,15 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/events",
             get(list)
                 .post(create)
-                .layer(DefaultBodyLimit::max(api_upload::REPORT_BODY_BYTES)),
+                .layer(DefaultBodyLimit::max(upload::REPORT_BODY_BYTES)),
         )
         .route("/api/v1/events/{number}", get(detail))
         .route(
             "/api/v1/events/{number}/actions",
-            post(act).layer(DefaultBodyLimit::max(api_upload::ACTION_BODY_BYTES)),
+            post(act).layer(DefaultBodyLimit::max(upload::ACTION_BODY_BYTES)),
         )
         .route("/api/v1/events/{number}/photos/{id}", get(photo))
         .route("/api/v1/categories", get(categories))
-}
-
-/// An instant as RFC 3339 at +08:00 (empty if out of range, which real instants never are).
-pub fn rfc3339(ms: i64) -> String {
-    deadline::format_rfc3339(ms).unwrap_or_default()
 }
 
 fn opt_time(ms: Option<i64>) -> Value {
@@ -293,10 +289,6 @@ async fn create(
     if r.lat.is_some_and(|x| !x.is_finite()) || r.lon.is_some_and(|x| !x.is_finite()) {
         return Err(Error::invalid("event.location_invalid", "lat and lon are numbers").into());
     }
-    let located_grid = match (r.lat, r.lon) {
-        (Some(lat), Some(lon)) => s.locate_index().locate(lon, lat).cloned(),
-        _ => None,
-    };
     let key = r
         .submission_key
         .map(|k| k.trim().to_string())
@@ -308,18 +300,18 @@ async fn create(
         )
         .into());
     }
-    let input = ReportInput {
+    let grid = r
+        .grid_code
+        .map(|g| g.trim().to_string())
+        .filter(|g| !g.is_empty());
+    let request = ReportRequest {
         source,
-        category_code: r.category_code,
+        category: r.category_code,
         description: r.description,
         lat: r.lat,
         lon: r.lon,
+        grid: grid.map_or(GridHint::None, GridHint::Chosen),
         address: r.address,
-        located_grid,
-        chosen_grid: r
-            .grid_code
-            .map(|g| g.trim().to_string())
-            .filter(|g| !g.is_empty()),
         urgency,
         reporter_name: r.reporter_name,
         reporter_phone: r.reporter_phone,
@@ -331,9 +323,7 @@ async fn create(
             .filter(|x| !x.is_empty()),
     };
     let now = s.now();
-    let cal = s.calendar();
-    let ctx = s.event_ctx(&cal);
-    let rep = events::submit(&s.db, &ctx, &who, input, now).await?;
+    let rep = intake::submit(&s, &who, request).await?;
     let status = if rep.duplicate_submission {
         StatusCode::OK
     } else {

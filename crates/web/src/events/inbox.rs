@@ -1,0 +1,238 @@
+//! The inboxes: the work tabs of a node or a person, with search, filters and paging.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use wangge_store::events::{self, EventRow};
+
+use serde::Deserialize;
+use wangge_domain::event::Status;
+use wangge_store::auth::Principal;
+use wangge_store::events::Inbox;
+
+use super::api::{ListQuery, parse_list};
+use super::*;
+
+/// Events per page of an inbox.
+const PAGE_SIZE: i64 = 20;
+use crate::auth::Me;
+use crate::error::AppResult;
+use crate::i18n::{Lang, Tr};
+use crate::pages::{Layout, render, urlencode};
+use crate::state::AppState;
+
+// ---------- the inbox ----------
+
+pub struct Tab {
+    pub key: &'static str,
+    pub label: String,
+    pub href: String,
+    pub active: bool,
+}
+
+pub struct RowView {
+    pub number: String,
+    pub category: String,
+    pub grid: String,
+    pub level: i64,
+    pub level_label: String,
+    pub status: String,
+    pub status_label: String,
+    pub urgency: String,
+    pub urgency_label: String,
+    pub holder: String,
+    pub due: String,
+    /// A limit fell past the loaded calendar: the due time is unknown, not guessed.
+    pub calendar_missing: bool,
+    pub light: String,
+    pub light_label: String,
+    pub supervision: String,
+    pub supervision_label: String,
+    pub summary: String,
+}
+
+pub(super) fn row_view(t: &Tr, e: &EventRow, now: i64) -> RowView {
+    let light = e.light(now).map(|l| l.code()).unwrap_or_default();
+    let supervision = e.supervision.clone().unwrap_or_default();
+    RowView {
+        number: e.number.clone(),
+        category: e.category_name.clone(),
+        grid: e.grid_name.clone(),
+        level: e.level,
+        level_label: label(t, "ev.level", &e.level.to_string()),
+        status_label: label(t, "status", &e.status),
+        status: e.status.clone(),
+        urgency_label: label(t, "urgency", &e.urgency),
+        urgency: e.urgency.clone(),
+        holder: e.holder_label.clone(),
+        due: e.due_at.map(due_text).unwrap_or_default(),
+        calendar_missing: e.calendar_missing,
+        light_label: if light.is_empty() {
+            String::new()
+        } else {
+            label(t, "light", light)
+        },
+        light: light.to_string(),
+        supervision_label: if supervision.is_empty() {
+            String::new()
+        } else {
+            label(t, "ev.mark", &supervision)
+        },
+        supervision,
+        summary: truncate(&e.description, 40),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "events/inbox.html")]
+pub(super) struct InboxPage {
+    l: Layout,
+    tabs: Vec<Tab>,
+    inbox: String,
+    rows: Vec<RowView>,
+    q: String,
+    categories: Vec<Opt>,
+    statuses: Vec<Opt>,
+    levels: Vec<Opt>,
+    page: i64,
+    prev_href: String,
+    next_href: String,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct InboxQuery {
+    inbox: Option<String>,
+    q: Option<String>,
+    category: Option<String>,
+    status: Option<String>,
+    level: Option<String>,
+    page: Option<String>,
+}
+
+/// Which tab a user lands on: the one their role works from.
+pub(super) fn default_inbox(p: &Principal) -> Inbox {
+    match p.role() {
+        Some(wangge_domain::Role::Operator | wangge_domain::Role::Commander) => Inbox::ToAccept,
+        Some(wangge_domain::Role::Leader) => Inbox::All,
+        Some(wangge_domain::Role::DeptHandler) => Inbox::ToHandle,
+        _ => Inbox::ToAccept,
+    }
+}
+
+pub(super) async fn inbox_page(
+    State(s): State<AppState>,
+    lang: Lang,
+    Me(p): Me,
+    Query(q): Query<InboxQuery>,
+) -> AppResult<Response> {
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|x| x.trim().parse::<i64>().ok())
+        .filter(|x| (1..=100_000).contains(x))
+        .unwrap_or(1);
+    let inbox_text = q
+        .inbox
+        .clone()
+        .filter(|x| !x.trim().is_empty())
+        .unwrap_or_else(|| default_inbox(&p).as_str().to_string());
+    let lq = ListQuery {
+        inbox: Some(inbox_text),
+        q: q.q.clone(),
+        category: q.category.clone(),
+        status: q.status.clone(),
+        level: q.level.clone(),
+        limit: Some((PAGE_SIZE + 1).to_string()),
+        offset: Some(((page - 1) * PAGE_SIZE).to_string()),
+    };
+    let (inbox, mut filter) = parse_list(&lq)?;
+    filter.me = Some(p.user_id);
+    let now = s.now();
+    let mut c = s.db.conn().await?;
+    let h = &mut c.handle();
+    let mut rows = events::list(h, &p.scope(), inbox, &filter, now).await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let cats = events::categories(h).await?;
+    let l = Layout::new(lang, Some(p.clone()), "ev.inbox_title");
+    let t = l.t;
+    let text = filter.text.clone().unwrap_or_default();
+    let href = |inbox: &str, page: i64| {
+        let mut out = format!("/events?inbox={inbox}");
+        for (k, v) in [
+            ("q", text.as_str()),
+            ("category", filter.category.as_deref().unwrap_or("")),
+            ("status", filter.status.as_deref().unwrap_or("")),
+        ] {
+            if !v.is_empty() {
+                out.push_str(&format!("&{k}={}", urlencode(v)));
+            }
+        }
+        if let Some(lv) = filter.level {
+            out.push_str(&format!("&level={lv}"));
+        }
+        if page > 1 {
+            out.push_str(&format!("&page={page}"));
+        }
+        out
+    };
+    // The work inboxes, then everything and what is closed.
+    let tabs = Inbox::WORK
+        .iter()
+        .chain(&[Inbox::All, Inbox::Closed])
+        .map(|i| Tab {
+            key: i.as_str(),
+            label: t.s(&format!("ev.inbox.{}", i.as_str())).to_string(),
+            href: href(i.as_str(), 1),
+            active: *i == inbox,
+        })
+        .collect();
+    let categories = cats
+        .iter()
+        .map(|c| Opt {
+            value: c.code.clone(),
+            label: if c.parent_code.is_some() {
+                format!("\u{a0}\u{a0}{}", c.name)
+            } else {
+                c.name.clone()
+            },
+            selected: filter.category.as_deref() == Some(c.code.as_str()),
+        })
+        .collect();
+    let statuses = Status::ALL
+        .iter()
+        .map(|st| Opt {
+            value: st.as_str().to_string(),
+            label: label(&t, "status", st.as_str()),
+            selected: filter.status.as_deref() == Some(st.as_str()),
+        })
+        .collect();
+    let levels = (1..=5)
+        .map(|lv: i64| Opt {
+            value: lv.to_string(),
+            label: label(&t, "ev.level", &lv.to_string()),
+            selected: filter.level == Some(lv),
+        })
+        .collect();
+    Ok(render(InboxPage {
+        tabs,
+        inbox: inbox.as_str().to_string(),
+        rows: rows.iter().map(|e| row_view(&t, e, now)).collect(),
+        q: text.clone(),
+        categories,
+        statuses,
+        levels,
+        page,
+        prev_href: if page > 1 {
+            href(inbox.as_str(), page - 1)
+        } else {
+            String::new()
+        },
+        next_href: if more {
+            href(inbox.as_str(), page + 1)
+        } else {
+            String::new()
+        },
+        l,
+    }))
+}

@@ -1,0 +1,132 @@
+//! Events (事件): the work pages (inboxes, the event page with its timeline and the actions the
+//! role and state allow, the printable forms, the public results board), their JSON API, and the
+//! resident's tracking API. Reports come in through [`crate::intake`].
+
+mod act;
+mod api;
+mod forms_api;
+mod inbox;
+mod page;
+mod print;
+mod public;
+mod track_api;
+mod upload;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::{get, post};
+use wangge_domain::Error;
+
+use crate::i18n::Tr;
+use crate::pages::time_text;
+use crate::state::AppState;
+
+/// The most bytes one action form may carry (nine photos of up to 5 MB and the fields).
+pub(crate) const MAX_FORM_BYTES: usize = 48 * 1024 * 1024;
+
+/// The pages (their errors shown as pages) and the JSON API of events.
+pub fn routes() -> Router<AppState> {
+    let pages = Router::new()
+        .route("/events", get(inbox::inbox_page))
+        .route("/events/{number}", get(page::event_page))
+        .route(
+            "/events/{number}/act",
+            post(act::act).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route("/events/{number}/print/{form}", get(print::print_page))
+        .route("/public/{code}", get(public::public_page))
+        .layer(middleware::from_fn(crate::pages::html_errors));
+    Router::new()
+        .merge(pages)
+        .merge(api::routes())
+        .merge(forms_api::routes())
+        .merge(track_api::routes())
+}
+
+// ---------- labels ----------
+
+fn label(t: &Tr, prefix: &str, code: &str) -> String {
+    let key = format!("{prefix}.{code}");
+    if Tr::has(&key) {
+        t.s(&key).to_string()
+    } else {
+        code.to_string()
+    }
+}
+
+/// A due instant for people: a period ending at 00:00 shows as 24:00 of the day before.
+pub fn due_text(ms: i64) -> String {
+    let t = time_text(ms);
+    match t.strip_suffix(" 00:00") {
+        Some(_) => {
+            let prev = time_text(ms - 60_000);
+            format!("{} 24:00", prev.split(' ').next().unwrap_or_default())
+        }
+        None => t,
+    }
+}
+
+fn date_text(ms: i64) -> String {
+    time_text(ms)
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Masks runs of seven or more digits (phone or ID numbers a resident may have typed) for
+/// public display.
+pub(crate) fn scrub_digits(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().count() >= 7 {
+            out.push_str(&"*".repeat(run.chars().count()));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+pub(crate) fn truncate(s: &str, n: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(n).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// The history steps a printable form lists; an unknown form is not found. Shared with the API.
+pub(crate) fn form_actions(form: &str) -> Result<&'static [&'static str], Error> {
+    match form {
+        "report" => Ok(&["report"]),
+        "assign" => Ok(&["assign", "transfer"]),
+        "remind" => Ok(&["remind"]),
+        "feedback" => Ok(&["feedback", "handle_on_spot", "verify"]),
+        _ => Err(Error::not_found(
+            "event.form_unknown",
+            "the forms are report, assign, remind and feedback",
+        )),
+    }
+}

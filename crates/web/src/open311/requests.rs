@@ -1,0 +1,236 @@
+//! `GET requests` and `GET requests/{id}`: events as public requests, with their public history on request.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use wangge_domain::Error;
+
+use super::*;
+use axum::extract::{Path, RawQuery, State};
+use wangge_domain::deadline::format_rfc3339;
+use wangge_store::open311::{self as store, PublicRequest, RequestFilter};
+
+use crate::state::AppState;
+
+pub(super) fn open_or_closed(r: &PublicRequest) -> &'static str {
+    if r.is_open() { "open" } else { "closed" }
+}
+
+pub(super) fn notice(r: &PublicRequest) -> Option<String> {
+    let expected = r
+        .final_due_at
+        .or(r.due_at)
+        .and_then(|d| format_rfc3339(d).ok());
+    match r.status.as_str() {
+        "closed" => Some("已办结 (closed)".to_string()),
+        "rejected" => Some("不予受理 (not accepted)".to_string()),
+        "cancelled" => Some("已作废 (cancelled)".to_string()),
+        "merged" => Some("已合并到另一事件 (merged into another request)".to_string()),
+        _ => match (expected, r.calendar_missing) {
+            (Some(t), _) => Some(format!(
+                "按规定时限办理，预计 {t} 前办结 (expected to be resolved by {t})"
+            )),
+            (None, true) => Some(
+                "办理期限待定：节假日日历尚未录入 (the due time awaits the holiday calendar)"
+                    .to_string(),
+            ),
+            (None, false) => None,
+        },
+    }
+}
+
+pub(super) fn request_value(r: &PublicRequest, history: Option<Vec<store::PublicStep>>) -> V {
+    let mut fields = vec![
+        ("service_request_id", s(&r.number)),
+        ("status", s(open_or_closed(r))),
+        ("status_notes", opt_s(r.status_note.clone())),
+        ("service_name", s(&r.category_name)),
+        ("service_code", s(&r.category_code)),
+        ("description", s(&r.description)),
+        ("agency_responsible", s(&r.agency)),
+        ("service_notice", opt_s(notice(r))),
+        ("requested_datetime", time(Some(r.reported_at))),
+        ("updated_datetime", time(Some(r.updated_at))),
+        ("expected_datetime", time(r.final_due_at.or(r.due_at))),
+        (
+            "address",
+            s(r.address.clone().unwrap_or_else(|| r.grid_name.clone())),
+        ),
+        ("lat", opt_num(r.lat)),
+        ("long", opt_num(r.lon)),
+        ("media_url", V::Null),
+    ];
+    if let Some(steps) = history {
+        let steps = steps
+            .into_iter()
+            .map(|st| {
+                V::Obj(vec![
+                    ("label", s(st.label)),
+                    ("at", time(Some(st.at))),
+                    ("note", s(st.note)),
+                ])
+            })
+            .collect();
+        fields.push((
+            "extended_attributes",
+            V::Obj(vec![("history", V::List("step", steps))]),
+        ));
+    }
+    V::Obj(fields)
+}
+
+pub(super) async fn render_requests(
+    state: &AppState,
+    rows: Vec<PublicRequest>,
+    extensions: bool,
+) -> Result<V, Error> {
+    let mut items = Vec::with_capacity(rows.len());
+    if extensions {
+        let mut c = state.db.conn().await?;
+        for r in rows {
+            let steps = store::timeline(&mut c.handle(), r.id).await?;
+            items.push(request_value(&r, Some(steps)));
+        }
+    } else {
+        items.extend(rows.iter().map(|r| request_value(r, None)));
+    }
+    Ok(V::List("request", items))
+}
+
+pub(super) fn wants_extensions(params: &Params) -> bool {
+    params
+        .get("extensions")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+pub(super) async fn list_requests(state: &AppState, format: Format, params: &Params) -> Response {
+    let extensions = wants_extensions(params);
+    let rows = match find_requests(state, params).await {
+        Ok(Ok(rows)) => rows,
+        Ok(Err(message)) => return bad(format, &message),
+        Err(e) => return domain_error(format, &e, false),
+    };
+    match render_requests(state, rows, extensions).await {
+        Ok(v) => reply(format, StatusCode::OK, "service_requests", &v),
+        Err(e) => domain_error(format, &e, false),
+    }
+}
+
+/// The requests a query asks for; the inner error is a message for a 400.
+pub(super) async fn find_requests(
+    state: &AppState,
+    params: &Params,
+) -> Result<Result<Vec<PublicRequest>, String>, Error> {
+    let mut c = state.db.conn().await?;
+    // Explicit ids override every other argument.
+    if let Some(ids) = params.get("service_request_id") {
+        let mut seen: Vec<&str> = Vec::new();
+        for id in ids.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            if !seen.contains(&id) {
+                seen.push(id);
+            }
+        }
+        if seen.len() > MAX_REQUESTS as usize {
+            return Ok(Err(format!(
+                "at most {MAX_REQUESTS} service_request_id values at once"
+            )));
+        }
+        let mut rows = Vec::with_capacity(seen.len());
+        for id in seen {
+            if let Some(r) = store::request(&mut c.handle(), id).await? {
+                rows.push(r);
+            }
+        }
+        return Ok(Ok(rows));
+    }
+    let (mut want_open, mut want_closed) = (false, false);
+    match params.get("status") {
+        None => (want_open, want_closed) = (true, true),
+        Some(list) => {
+            for st in list.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+                match st.to_ascii_lowercase().as_str() {
+                    "open" => want_open = true,
+                    "closed" => want_closed = true,
+                    _ => return Ok(Err(format!("status is open or closed, not {st:?}"))),
+                }
+            }
+        }
+    }
+    let date = |name: &str| -> Result<Option<i64>, String> {
+        params
+            .get(name)
+            .map(|t| {
+                parse_instant(t).ok_or_else(|| {
+                    format!("{name} must be an ISO 8601 date-time, e.g. 2026-03-01T00:00:00+08:00")
+                })
+            })
+            .transpose()
+    };
+    let (start, end) = match (date("start_date"), date("end_date")) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(m), _) | (_, Err(m)) => return Ok(Err(m)),
+    };
+    // The window is [from, to); an end_date given is inclusive.
+    let (from, to) = match (start, end) {
+        (Some(s), Some(e)) => {
+            if e < s {
+                return Ok(Err("end_date is before start_date".to_string()));
+            }
+            if e - s > WINDOW_MS {
+                return Ok(Err(
+                    "start_date and end_date may not span more than 90 days".to_string(),
+                ));
+            }
+            (s, e.saturating_add(1))
+        }
+        (Some(s), None) => (s, s.saturating_add(WINDOW_MS)),
+        (None, Some(e)) => (e.saturating_sub(WINDOW_MS), e.saturating_add(1)),
+        (None, None) => {
+            let now = state.now();
+            (now - WINDOW_MS, now.saturating_add(1))
+        }
+    };
+    let service_codes = params
+        .get("service_code")
+        .map(|c| c.split(',').map(|x| x.trim().to_string()).collect())
+        .unwrap_or_default();
+    let filter = RequestFilter {
+        service_codes,
+        want_open,
+        want_closed,
+        from,
+        to: if end.is_some() {
+            to.saturating_add(1)
+        } else {
+            to
+        },
+        limit: MAX_REQUESTS,
+    };
+    Ok(Ok(store::requests(&mut c.handle(), &filter).await?))
+}
+
+pub(super) async fn get_request(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let Some((id, format)) = split_format(&file) else {
+        return unknown_format(&file);
+    };
+    let params = match query_params(format, raw) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let found = async {
+        let mut c = state.db.conn().await?;
+        store::request(&mut c.handle(), id).await
+    }
+    .await;
+    match found {
+        Ok(Some(r)) => match render_requests(&state, vec![r], wants_extensions(&params)).await {
+            Ok(v) => reply(format, StatusCode::OK, "service_requests", &v),
+            Err(e) => domain_error(format, &e, false),
+        },
+        Ok(None) => error_reply(format, 404, &format!("no service request {id}")),
+        Err(e) => domain_error(format, &e, false),
+    }
+}
