@@ -139,7 +139,7 @@ pub(super) fn clean_photos(t: &Tr, files: &[(String, Vec<u8>)]) -> Result<Vec<Ne
     Ok(out)
 }
 
-/// Latitude and longitude from the hidden fields: both or neither.
+/// Latitude and longitude from the hidden fields as numbers: both or neither.
 pub(super) fn parse_point(lat: &str, lon: &str) -> Result<Option<(f64, f64)>, Error> {
     let (lat, lon) = (lat.trim(), lon.trim());
     if lat.is_empty() && lon.is_empty() {
@@ -153,11 +153,9 @@ pub(super) fn parse_point(lat: &str, lon: &str) -> Result<Option<(f64, f64)>, Er
     };
     let la: f64 = lat.parse().map_err(|_| bad())?;
     let lo: f64 = lon.parse().map_err(|_| bad())?;
-    if !la.is_finite()
-        || !lo.is_finite()
-        || !(-90.0..=90.0).contains(&la)
-        || !(-180.0..=180.0).contains(&lo)
-    {
+    // Numbers only: whether they are degrees on the globe is the report's rule, checked by the
+    // store with the rest.
+    if !la.is_finite() || !lo.is_finite() {
         return Err(bad());
     }
     Ok(Some((la, lo)))
