@@ -23,8 +23,6 @@ use crate::i18n::Lang;
 use crate::pages::urlencode;
 use crate::state::AppState;
 
-// ---------- actions from the forms ----------
-
 /// The fields of a posted form and its photos.
 pub(super) struct Posted {
     fields: HashMap<String, String>,

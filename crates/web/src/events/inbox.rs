@@ -21,8 +21,6 @@ use crate::i18n::{Lang, Tr};
 use crate::pages::{Layout, render, urlencode};
 use crate::state::AppState;
 
-// ---------- the inbox ----------
-
 pub struct Tab {
     pub key: &'static str,
     pub label: String,

@@ -44,7 +44,7 @@ pub fn routes() -> Router<AppState> {
         .merge(track_api::routes())
 }
 
-// ---------- labels ----------
+// Labels and texts the pages and the API share.
 
 fn label(t: &Tr, prefix: &str, code: &str) -> String {
     let key = format!("{prefix}.{code}");

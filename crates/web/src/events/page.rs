@@ -23,8 +23,6 @@ use crate::i18n::{Lang, Tr};
 use crate::pages::{Layout, render, time_text};
 use crate::state::AppState;
 
-// ---------- the event page ----------
-
 /// Which action forms the page shows: exactly the kinds the domain allows this user now.
 #[derive(Default)]
 pub struct Allowed {

@@ -13,8 +13,6 @@ use crate::i18n::Lang;
 use crate::pages::{Layout, render, time_text};
 use crate::state::AppState;
 
-// ---------- printable forms ----------
-
 pub struct PrintItem {
     pub at: String,
     pub actor: String,

@@ -12,8 +12,6 @@ use crate::i18n::Lang;
 use crate::pages::{Layout, render};
 use crate::state::AppState;
 
-// ---------- public results ----------
-
 pub struct PublicRow {
     pub category: String,
     pub grid: String,

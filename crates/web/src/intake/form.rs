@@ -12,8 +12,6 @@ use wangge_store::events::{self, NewPhoto};
 use super::*;
 use crate::i18n::{Lang, Tr};
 
-// ---- reading the forms ----
-
 /// A multipart form read into its text fields (last value wins) and its files.
 #[derive(Default)]
 pub(super) struct Fields {

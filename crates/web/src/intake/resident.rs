@@ -19,8 +19,6 @@ use crate::i18n::{Lang, Tr};
 use crate::pages::{Layout, render};
 use crate::state::AppState;
 
-// ---- the resident's page ----
-
 /// The public facts of the grid the QR code names, as the page shows them.
 pub struct PublicGrid {
     pub code: String,

@@ -19,8 +19,6 @@ use crate::i18n::{Lang, Tr};
 use crate::pages::{Layout, render};
 use crate::state::AppState;
 
-// ---- staff report forms ----
-
 /// Which form a staff member gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum StaffKind {

@@ -18,8 +18,6 @@ use crate::i18n::Lang;
 use crate::pages::{Layout, render, time_text};
 use crate::state::AppState;
 
-// ---- the tracking page ----
-
 pub struct StepView {
     pub label: String,
     pub at: String,
