@@ -1,20 +1,16 @@
 //! Actions taken from the event page's forms, with their photos.
 
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
-use wangge_domain::Error;
-use wangge_store::events::{self};
-
 use std::collections::HashMap;
 
-use axum::extract::{FromRequest, Multipart, Request};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header;
-use axum::response::Redirect;
+use axum::response::{IntoResponse, Redirect, Response};
+use wangge_domain::Error;
 use wangge_domain::calendar::Date;
 use wangge_domain::event::{self, Action, ActionKind, Holder, Mark, Urgency};
 use wangge_domain::{NodeKind, deadline, photo};
 use wangge_store::auth::Principal;
-use wangge_store::events::NewPhoto;
+use wangge_store::events::{self, NewPhoto};
 
 use super::page::event_view;
 use crate::auth::{Me, caller};

@@ -3,12 +3,10 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use wangge_store::events::{self, EventRow};
-
 use serde::Deserialize;
 use wangge_domain::event::Status;
 use wangge_store::auth::Principal;
-use wangge_store::events::Inbox;
+use wangge_store::events::{self, EventRow, Inbox};
 
 use super::api::{ListQuery, parse_list};
 use super::*;

@@ -1,19 +1,17 @@
 //! The event page: facts, map, timeline and exactly the action forms the role and state allow.
 
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::response::Response;
-use wangge_domain::Error;
-use wangge_store::events::{self};
-
 use std::collections::HashMap;
 
+use askama::Template;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
+use wangge_domain::Error;
 use wangge_domain::event::{self, ActionKind, Holder, Mark, Urgency};
 use wangge_domain::{NodeKind, Role, Scope};
 use wangge_store::auth::Principal;
-use wangge_store::events::HistoryRow;
+use wangge_store::events::{self, HistoryRow};
 use wangge_store::{Handle, nodes, users};
 
 use super::*;

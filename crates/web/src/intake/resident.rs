@@ -1,15 +1,13 @@
 //! The resident's page: the grid's public facts and the report form a QR code opens; no log-in.
 
 use askama::Template;
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use wangge_domain::Error;
-use wangge_store::events::{self, Reported};
-
-use axum::extract::multipart::{Multipart, MultipartRejection};
 use wangge_domain::event::Urgency;
 use wangge_store::Handle;
-use wangge_store::events::{Contact, Source};
+use wangge_store::events::{self, Contact, Reported, Source};
 
 use super::form::*;
 use super::*;

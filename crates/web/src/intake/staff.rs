@@ -2,10 +2,9 @@
 
 use askama::Template;
 use axum::extract::State;
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::response::{IntoResponse, Redirect, Response};
 use wangge_domain::Error;
-
-use axum::extract::multipart::{Multipart, MultipartRejection};
 use wangge_domain::event::Urgency;
 use wangge_domain::{NodeKind, Role};
 use wangge_store::events::Source;

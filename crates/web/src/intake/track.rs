@@ -1,15 +1,13 @@
 //! The resident's private tracking page: the public timeline, rating and reopening.
 
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use wangge_domain::Error;
-use wangge_store::events::{self};
-
-use axum::extract::Form;
+use axum::extract::{Form, Path, State};
 use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use wangge_domain::Error;
 use wangge_domain::event::{Action, Status};
+use wangge_store::events::{self};
 
 use super::*;
 use crate::auth::MaybeMe;

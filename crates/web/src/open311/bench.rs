@@ -1,14 +1,13 @@
 //! For `wangge bench intake`: the yardstick and a plain server for both.
 
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-
-use super::*;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use wangge_store::open311 as store;
 
+use super::*;
 use crate::state::AppState;
 
 /// A router with the bare handlers that the full Open311 intake is measured against, each one

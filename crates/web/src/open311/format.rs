@@ -4,7 +4,6 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use wangge_domain::Error;
-
 use wangge_domain::deadline::format_rfc3339;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

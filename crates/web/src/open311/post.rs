@@ -1,17 +1,15 @@
 //! `POST requests`: a client with an api_key reports an event through the one report path.
 
-use axum::http::StatusCode;
-use axum::response::Response;
-use wangge_domain::Error;
-
-use super::*;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use wangge_domain::Error;
 use wangge_domain::deadline::format_rfc3339;
 use wangge_domain::event::Urgency;
 use wangge_store::events::{Caller, Source};
 
+use super::*;
 use crate::intake::{self, GridHint, ReportRequest};
 use crate::state::AppState;
 

@@ -1,14 +1,13 @@
 //! `GET requests` and `GET requests/{id}`: events as public requests, with their public history on request.
 
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use wangge_domain::Error;
-
-use super::*;
-use axum::extract::{Path, RawQuery, State};
 use wangge_domain::deadline::format_rfc3339;
 use wangge_store::open311::{self as store, PublicRequest, RequestFilter};
 
+use super::*;
 use crate::state::AppState;
 
 pub(super) fn open_or_closed(r: &PublicRequest) -> &'static str {

@@ -1,14 +1,13 @@
 //! Discovery, the services (categories that take new reports) and their definitions.
 
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use wangge_domain::Error;
+use wangge_store::events;
 
 use super::requests::list_requests;
 use super::*;
-use axum::extract::{Path, RawQuery, State};
-use wangge_store::events;
-
 use crate::state::AppState;
 
 pub(super) async fn get_top(
