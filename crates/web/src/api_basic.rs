@@ -14,16 +14,16 @@ use wangge_domain::Error;
 use wangge_store::audit;
 use wangge_store::basic::{self, history, people};
 
-use crate::api::ApiJson;
 use crate::auth::Me;
 use crate::error::AppResult;
+use crate::form::ApiJson;
 use crate::pages::basic::people::{ListQuery, SaveError};
 use crate::pages::basic::{
     Fields, access_of, audit as audit_page, houses, objects, orgs, parse_id, people as people_page,
     under_path,
 };
-use crate::pages::rfc3339;
 use crate::state::AppState;
+use crate::ui::rfc3339;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -16,8 +16,8 @@ use super::page::event_view;
 use crate::auth::{Me, caller};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
-use crate::pages::urlencode;
 use crate::state::AppState;
+use crate::ui::urlencode;
 
 /// The fields of a posted form and its photos.
 pub(super) struct Posted {

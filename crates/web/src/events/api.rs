@@ -20,8 +20,8 @@ use super::upload::{self, ActionBody, ReportBody};
 use crate::auth::{Me, caller};
 use crate::error::{AppError, AppResult};
 use crate::intake::{self, GridHint, ReportRequest};
-use crate::pages::rfc3339;
 use crate::state::AppState;
+use crate::ui::rfc3339;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -14,8 +14,8 @@ use super::{form_actions, scrub_digits};
 use crate::auth::{Me, caller};
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
-use crate::pages::rfc3339;
 use crate::state::AppState;
+use crate::ui::rfc3339;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/events/{number}/forms/{form}", get(form))

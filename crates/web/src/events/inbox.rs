@@ -16,8 +16,8 @@ const PAGE_SIZE: i64 = 20;
 use crate::auth::Me;
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
-use crate::pages::{Layout, render, urlencode};
 use crate::state::AppState;
+use crate::ui::{Layout, render, urlencode};
 
 pub struct Tab {
     pub key: &'static str,

@@ -14,20 +14,19 @@ mod upload;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware;
 use axum::routing::{get, post};
 use wangge_domain::Error;
 
 use crate::i18n::Tr;
-use crate::pages::time_text;
 use crate::state::AppState;
+use crate::ui::time_text;
 
 /// The most bytes one action form may carry (nine photos of up to 5 MB and the fields).
 pub(crate) const MAX_FORM_BYTES: usize = 48 * 1024 * 1024;
 
-/// The pages (their errors shown as pages) and the JSON API of events.
-pub fn routes() -> Router<AppState> {
-    let pages = Router::new()
+/// The pages of events (the router shows their errors as pages).
+pub fn pages() -> Router<AppState> {
+    Router::new()
         .route("/events", get(inbox::inbox_page))
         .route("/events/{number}", get(page::event_page))
         .route(
@@ -36,9 +35,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/events/{number}/print/{form}", get(print::print_page))
         .route("/public/{code}", get(public::public_page))
-        .layer(middleware::from_fn(crate::pages::html_errors));
+}
+
+/// The JSON API of events: the events themselves, their printable forms, and tracking.
+pub fn api() -> Router<AppState> {
     Router::new()
-        .merge(pages)
         .merge(api::routes())
         .merge(forms_api::routes())
         .merge(track_api::routes())

@@ -18,8 +18,8 @@ use super::*;
 use crate::auth::{Me, caller};
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
-use crate::pages::{Layout, render, time_text};
 use crate::state::AppState;
+use crate::ui::{Layout, render, time_text};
 
 /// Which action forms the page shows: exactly the kinds the domain allows this user now.
 #[derive(Default)]

@@ -10,8 +10,8 @@ use super::*;
 use crate::auth::{Me, caller};
 use crate::error::AppResult;
 use crate::i18n::Lang;
-use crate::pages::{Layout, render, time_text};
 use crate::state::AppState;
+use crate::ui::{Layout, render, time_text};
 
 pub struct PrintItem {
     pub at: String,

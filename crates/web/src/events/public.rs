@@ -9,8 +9,8 @@ use super::*;
 use crate::auth::MaybeMe;
 use crate::error::AppResult;
 use crate::i18n::Lang;
-use crate::pages::{Layout, render};
 use crate::state::AppState;
+use crate::ui::{Layout, render};
 
 pub struct PublicRow {
     pub category: String,

@@ -12,7 +12,6 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use axum::middleware;
 use axum::response::Response;
 use axum::routing::{get, post};
 use wangge_domain::Error;
@@ -33,8 +32,8 @@ pub const INTAKE_LIMIT: Limit = Limit {
 /// The name the history shows for a resident.
 const RESIDENT_NAME: &str = "群众";
 
-/// The pages of intake; their errors show as pages.
-pub fn routes() -> Router<AppState> {
+/// The pages of intake (the router shows their errors as pages).
+pub fn pages() -> Router<AppState> {
     Router::new()
         .route(
             "/r/{code}",
@@ -52,7 +51,6 @@ pub fn routes() -> Router<AppState> {
                 .post(staff::staff_submit)
                 .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
-        .layer(middleware::from_fn(crate::pages::html_errors))
 }
 
 /// The client's address, for the rate limit.

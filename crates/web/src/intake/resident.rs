@@ -14,8 +14,8 @@ use super::*;
 use crate::auth::MaybeMe;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Tr};
-use crate::pages::{Layout, render};
 use crate::state::AppState;
+use crate::ui::{Layout, render};
 
 /// The public facts of the grid the QR code names, as the page shows them.
 pub struct PublicGrid {

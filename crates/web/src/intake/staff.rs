@@ -15,8 +15,8 @@ use super::*;
 use crate::auth::Me;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Tr};
-use crate::pages::{Layout, render};
 use crate::state::AppState;
+use crate::ui::{Layout, render};
 
 /// Which form a staff member gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

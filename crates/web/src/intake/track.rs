@@ -13,8 +13,8 @@ use super::*;
 use crate::auth::MaybeMe;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
-use crate::pages::{Layout, render, time_text};
 use crate::state::AppState;
+use crate::ui::{Layout, render, time_text};
 
 pub struct StepView {
     pub label: String,
