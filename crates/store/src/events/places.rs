@@ -27,9 +27,9 @@ pub struct PublicGrid {
     pub boundary: String,
 }
 
-fn contacts(list: &[users::User], role: Role) -> Vec<Contact> {
+fn contacts(list: &[users::BoardStaff], role: Role) -> Vec<Contact> {
     list.iter()
-        .filter(|u| u.active && u.role == role.as_str())
+        .filter(|u| u.role == role.as_str())
         .map(|u| Contact {
             name: u.display_name.clone(),
             phone: u.phone.clone().unwrap_or_default(),
@@ -39,8 +39,7 @@ fn contacts(list: &[users::User], role: Role) -> Vec<Contact> {
 
 /// The live grid with this code, as the public sees it; anything else is not found.
 pub async fn public_grid(h: &mut Handle<'_>, code: &str) -> Result<PublicGrid, Error> {
-    let all = Scope::everything();
-    let node = nodes::by_code(h, &all, code.trim()).await?;
+    let node = nodes::by_code(h, &Scope::everything(), code.trim()).await?;
     if node.kind != NodeKind::Grid.as_str() {
         return Err(Error::not_found(
             "node.not_found",
@@ -50,9 +49,9 @@ pub async fn public_grid(h: &mut Handle<'_>, code: &str) -> Result<PublicGrid, E
     let chain = nodes::ancestors(h, &node).await?;
     let village = chain.iter().find(|n| n.kind == "village").cloned();
     let township = chain.iter().find(|n| n.kind == "township").cloned();
-    let workers = contacts(&users::at_node(h, &all, node.id).await?, Role::Worker);
+    let workers = contacts(&users::on_board(h, node.id).await?, Role::Worker);
     let leaders = match &village {
-        Some(v) => contacts(&users::at_node(h, &all, v.id).await?, Role::GridLeader),
+        Some(v) => contacts(&users::on_board(h, v.id).await?, Role::GridLeader),
         None => Vec::new(),
     };
     Ok(PublicGrid {
