@@ -12,8 +12,12 @@ macro_rules! pairs {
     };
 }
 
+pub mod api;
 pub mod audit;
+pub mod export;
 pub mod houses;
+pub mod import;
+pub mod imports;
 pub mod objects;
 pub mod orgs;
 pub mod people;
@@ -33,17 +37,26 @@ use wangge_store::auth::Principal;
 use wangge_store::basic::history::HistoryRow;
 use wangge_store::nodes;
 
-use super::time_text;
 use crate::i18n::Tr;
 use crate::state::AppState;
+use crate::ui::time_text;
 
-pub fn routes() -> Router<AppState> {
+/// Browser pages (wrapped by the page error layer in `crate::router`).
+pub fn pages() -> Router<AppState> {
     Router::new()
         .merge(people::routes())
         .merge(houses::routes())
         .merge(orgs::routes())
         .merge(objects::routes())
         .merge(audit::routes())
+        .merge(imports::routes())
+}
+
+/// The JSON API, and the import and export routes that answer errors as JSON.
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .merge(api::routes())
+        .merge(imports::api_routes())
 }
 
 /// What the caller's role may do with basic information (inside their scope).
@@ -498,7 +511,7 @@ pub fn next_href(base: &str, params: &[(&str, &str)], last_id: Option<i64>) -> S
     let mut q: Vec<String> = params
         .iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", super::urlencode(v)))
+        .map(|(k, v)| format!("{k}={}", crate::ui::urlencode(v)))
         .collect();
     q.push(format!("after={last}"));
     format!("{base}?{}", q.join("&"))
@@ -547,9 +560,9 @@ pub struct ListRow {
 
 /// The list page of houses, organisations and objects.
 #[derive(askama::Template)]
-#[template(path = "basic_list.html")]
+#[template(path = "basic/list.html")]
 pub struct ListPage {
-    pub l: super::Layout,
+    pub l: crate::ui::Layout,
     pub base: String,
     pub new_href: String,
     pub new_label: String,
@@ -566,9 +579,9 @@ pub struct ListPage {
 
 /// The detail page of a house, an organisation or an object.
 #[derive(askama::Template)]
-#[template(path = "basic_record.html")]
+#[template(path = "basic/record.html")]
 pub struct RecordPage {
-    pub l: super::Layout,
+    pub l: crate::ui::Layout,
     pub heading: String,
     pub back_href: String,
     pub back_label: String,
@@ -622,7 +635,7 @@ pub fn status_of(e: &Error) -> axum::http::StatusCode {
 
 /// Renders the shared form page.
 pub fn form_page(
-    l: super::Layout,
+    l: crate::ui::Layout,
     action: String,
     back: String,
     b: FormBuilder<'_>,
@@ -638,7 +651,7 @@ pub fn form_page(
         None if failed => axum::http::StatusCode::BAD_REQUEST,
         None => axum::http::StatusCode::OK,
     };
-    let mut r = super::render(people::FormPage {
+    let mut r = crate::ui::render(people::FormPage {
         heading: l.title.clone(),
         action,
         back,

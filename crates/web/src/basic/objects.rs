@@ -15,18 +15,18 @@ use wangge_store::auth::Principal;
 use wangge_store::basic::history;
 use wangge_store::basic::objects::{self, Filter, ObjectRow};
 
+use super::api::{fields_of, history_json, limit_of, rows_page_json, saved};
 use super::people::SaveError;
 use super::{
     Fact, Fields, FormBuilder, ListPage, ListRow, RecordPage, SelectView, access_of, actor,
     check_point, coded_label, coded_options, f, fact, form_page, grid_options, history_view,
     next_href, no_store, node_options, opt_text, parse_after, parse_id, read_form, under_path,
 };
-use crate::api_basic::{fields_of, history_json, limit_of, rows_page_json, saved};
 use crate::auth::Me;
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
-use crate::pages::{Layout, render, time_text};
 use crate::state::AppState;
+use crate::ui::{Layout, render, time_text};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

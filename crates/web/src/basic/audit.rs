@@ -17,8 +17,8 @@ use super::{access_of, next_href, no_store, parse_after};
 use crate::auth::Me;
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
-use crate::pages::{Layout, render, time_text};
 use crate::state::AppState;
+use crate::ui::{Layout, render, time_text};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/audit", get(page))
@@ -157,7 +157,7 @@ pub struct VerifyView {
 }
 
 #[derive(Template)]
-#[template(path = "audit.html")]
+#[template(path = "basic/audit.html")]
 struct AuditPage {
     l: Layout,
     actor: String,

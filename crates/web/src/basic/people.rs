@@ -26,8 +26,8 @@ use super::{
 use crate::auth::Me;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Tr};
-use crate::pages::{Layout, group_digits, render, time_text};
 use crate::state::AppState;
+use crate::ui::{Layout, group_digits, render, time_text};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -152,7 +152,7 @@ pub async fn count_views(
 const PAGE: i64 = 50;
 
 #[derive(Template)]
-#[template(path = "basic_people.html")]
+#[template(path = "basic/people.html")]
 struct ListPage {
     l: Layout,
     a: Access,
@@ -315,7 +315,7 @@ pub struct TagView {
 }
 
 #[derive(Template)]
-#[template(path = "basic_person.html")]
+#[template(path = "basic/person.html")]
 struct DetailPage {
     l: Layout,
     a: Access,
@@ -757,7 +757,7 @@ pub async fn remove_person(s: &AppState, p: &Principal, id: i64) -> Result<(), E
 // ---------- the form ----------
 
 #[derive(Template)]
-#[template(path = "basic_form.html")]
+#[template(path = "basic/form.html")]
 pub struct FormPage {
     pub l: Layout,
     pub heading: String,

@@ -14,15 +14,15 @@ use wangge_domain::Error;
 use wangge_store::audit;
 use wangge_store::basic::{self, history, people};
 
+use super::people::{ListQuery, SaveError};
+use super::{
+    Fields, access_of, audit as audit_page, houses, objects, orgs, parse_id, people as people_page,
+    under_path,
+};
 use crate::api_events::rfc3339;
 use crate::auth::Me;
 use crate::error::AppResult;
 use crate::form::ApiJson;
-use crate::pages::basic::people::{ListQuery, SaveError};
-use crate::pages::basic::{
-    Fields, access_of, audit as audit_page, houses, objects, orgs, parse_id, people as people_page,
-    under_path,
-};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -192,9 +192,7 @@ pub struct RevealReq {
 
 /// The value, with `Cache-Control: no-store`.
 pub fn revealed_json(secret: basic::Secret, value: String) -> Response {
-    crate::pages::basic::no_store(
-        Json(json!({"secret": secret.as_str(), "value": value})).into_response(),
-    )
+    super::no_store(Json(json!({"secret": secret.as_str(), "value": value})).into_response())
 }
 
 async fn reveal_person(
@@ -244,12 +242,7 @@ async fn add_tag(
     ApiJson(r): ApiJson<TagReq>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let tag = people_page::parse_tag(
-        &r.group,
-        &r.since,
-        &r.until,
-        crate::pages::basic::today(s.now())?,
-    )?;
+    let tag = people_page::parse_tag(&r.group, &r.since, &r.until, super::today(s.now())?)?;
     let tag_id = people_page::add_tag_for(&s, &p, id, &tag).await?;
     Ok(saved(StatusCode::CREATED, tag_id))
 }
@@ -328,7 +321,7 @@ async fn audit_search(
     let mut c = s.db.conn().await?;
     let h = &mut c.handle();
     let filter = audit_page::parse_query(h, &p, &q).await?;
-    let before = crate::pages::basic::parse_after(q.before.as_deref())?;
+    let before = super::parse_after(q.before.as_deref())?;
     let rows = audit::search(h, &filter, before, limit).await?;
     let full = rows.len() as i64 == limit;
     let last = rows.last().map(|r| r.id);

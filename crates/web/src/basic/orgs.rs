@@ -14,6 +14,9 @@ use wangge_store::auth::Principal;
 use wangge_store::basic::orgs::{self, Filter, OrgRow};
 use wangge_store::basic::{Secret, history, web_support};
 
+use super::api::{
+    RevealReq, fields_of, history_json, limit_of, revealed_json, rows_page_json, saved,
+};
 use super::people::SaveError;
 use super::{
     Fact, Fields, FormBuilder, ListPage, ListRow, Opt, RecordPage, SecretView, SelectView,
@@ -21,14 +24,11 @@ use super::{
     next_href, no_store, node_options, opt_text, parse_after, parse_id, read_form, reveal_secret,
     status_of, under_path,
 };
-use crate::api_basic::{
-    RevealReq, fields_of, history_json, limit_of, revealed_json, rows_page_json, saved,
-};
 use crate::auth::Me;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Tr};
-use crate::pages::{Layout, render, time_text};
 use crate::state::AppState;
+use crate::ui::{Layout, render, time_text};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
