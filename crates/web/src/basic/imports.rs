@@ -42,14 +42,14 @@ use wangge_store::auth::Principal;
 use wangge_store::basic::import::Mode;
 use wangge_store::nodes;
 
-use super::{Layout, render, texts_json};
+use super::export::{self, ExportFormat, ExportKind, ExportSpec};
+use super::import::{self, ImportProgress, ImportSpec, Report};
 use crate::auth::Me;
 use crate::error::{AppError, AppResult};
-use crate::export::{self, ExportFormat, ExportKind, ExportSpec};
 use crate::i18n::{Lang, Tr};
-use crate::import::{self, ImportProgress, ImportSpec, Report};
 use crate::state::AppState;
 use crate::ui::rfc5987;
+use crate::ui::{Layout, render, texts_json};
 
 /// The largest upload accepted: about 1.5 million people rows as CSV.
 pub const UPLOAD_LIMIT: usize = 256 * 1024 * 1024;
@@ -200,7 +200,7 @@ pub struct KindView {
 }
 
 #[derive(Template)]
-#[template(path = "import.html")]
+#[template(path = "basic/import.html")]
 struct ImportPage {
     l: Layout,
     kinds: Vec<KindView>,

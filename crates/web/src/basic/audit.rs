@@ -1,27 +1,38 @@
-//! The audit log page for administrators: who revealed, exported or imported what and why,
-//! searchable by actor, action, subject and dates, and the hash chain checked on demand.
+//! The audit log for administrators: who revealed, exported or imported what and why,
+//! searchable by actor, action, subject and dates, and the hash chain checked on demand; as a
+//! page and as JSON.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde::Deserialize;
+use serde_json::{Value, json};
 use wangge_domain::Error;
 use wangge_domain::calendar::Date;
 use wangge_store::audit::{self, AuditRow, Filter};
 use wangge_store::auth::Principal;
 use wangge_store::{Handle, users};
 
-use super::{access_of, next_href, no_store, parse_after};
+use super::access::access_of;
+use super::api::{limit_of, rfc3339};
+use super::form::{no_store, parse_after};
+use super::views::next_href;
 use crate::auth::Me;
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
-use crate::pages::{Layout, render, time_text};
 use crate::state::AppState;
+use crate::ui::{Layout, render, time_text};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/audit", get(page))
+}
+
+pub fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/audit", get(api_search))
+        .route("/api/v1/audit/verify", post(api_verify))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -157,7 +168,7 @@ pub struct VerifyView {
 }
 
 #[derive(Template)]
-#[template(path = "audit.html")]
+#[template(path = "basic/audit.html")]
 struct AuditPage {
     l: Layout,
     actor: String,
@@ -238,5 +249,47 @@ async fn page(
         from: val(&q.from).to_string(),
         to: val(&q.to).to_string(),
         l,
+    })))
+}
+
+async fn api_search(
+    State(s): State<AppState>,
+    Me(p): Me,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<Json<Value>> {
+    require_auditor(&p)?;
+    let limit = limit_of(q.limit.as_deref())?;
+    let mut c = s.db.conn().await?;
+    let h = &mut c.handle();
+    let filter = parse_query(h, &p, &q).await?;
+    let before = parse_after(q.before.as_deref())?;
+    let rows = audit::search(h, &filter, before, limit).await?;
+    let full = rows.len() as i64 == limit;
+    let last = rows.last().map(|r| r.id);
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id, "at": rfc3339(r.at), "actor_user_id": r.actor_user_id,
+                "actor_name": r.actor_name, "action": r.action, "subject_table": r.subject_table,
+                "subject_id": r.subject_id, "column_name": r.column_name, "reason": r.reason,
+                "detail": r.detail,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "items": items,
+        "next_before": if full { last.map(Value::from).unwrap_or(Value::Null) } else { Value::Null },
+    })))
+}
+
+async fn api_verify(State(s): State<AppState>, Me(p): Me) -> AppResult<Json<Value>> {
+    require_auditor(&p)?;
+    let mut c = s.db.conn().await?;
+    let (checked, breaks) = audit::verify(&mut c.handle()).await?;
+    Ok(Json(json!({
+        "checked": checked,
+        "ok": breaks.is_empty(),
+        "breaks": breaks,
     })))
 }
