@@ -1,10 +1,7 @@
 //! The web layer against a real database: every role across two sibling grids and two sibling
 //! townships, through the page routes and the API; log-in, CSRF, headers and the OpenAPI routes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::{STAFF, TREE, fixture, square};
+use crate::common::{STAFF, TREE, fixture, square};
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
