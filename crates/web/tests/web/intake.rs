@@ -2,65 +2,23 @@
 //! submission, rate limit), the private tracking page (public steps only, photos, rating once)
 //! and the staff report forms.
 
-use crate::common::{
-    Fixture, Kit, Part, StaffRow, TreeRow, multipart, multipart_type, text, tiny_png,
-};
+use crate::common::{Fixture, Kit, Part, StaffRow, multipart, multipart_type, text, tiny_png};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use wangge_domain::Role;
 use wangge_domain::event::{Action, Mark};
-use wangge_domain::{GridKind, NodeKind, Role};
 use wangge_store::events::{self, NewPhoto};
 
-const CITY: &str = "350100000000";
 const TOWNSHIP: &str = "350102001000";
 const VILLAGE: &str = "350102001001";
-/// Grid 1 spans lon 119.0–119.1, grid 2 lon 119.1–119.2, both lat 26.0–26.1.
+/// Grid 1 spans lon 119.0–119.1, grid 2 lon 119.1–119.2, both lat 26.0–26.1 (the standard tree).
 const G1: &str = "350102001001001";
 const G2: &str = "350102001001002";
 
 /// The public limit of the intake pages (`pages::intake::INTAKE_LIMIT`).
 const LIMIT: usize = 30;
 
-/// One township, one village, two grids side by side.
-const TREE: &[TreeRow] = &[
-    (CITY, NodeKind::City, None, None, Some((119.0, 119.2))),
-    (
-        "350102000000",
-        NodeKind::County,
-        Some(CITY),
-        None,
-        Some((119.0, 119.2)),
-    ),
-    (
-        TOWNSHIP,
-        NodeKind::Township,
-        Some("350102000000"),
-        None,
-        Some((119.0, 119.2)),
-    ),
-    (
-        VILLAGE,
-        NodeKind::Village,
-        Some(TOWNSHIP),
-        None,
-        Some((119.0, 119.2)),
-    ),
-    (
-        G1,
-        NodeKind::Grid,
-        Some(VILLAGE),
-        Some(GridKind::Basic),
-        Some((119.0, 119.1)),
-    ),
-    (
-        G2,
-        NodeKind::Grid,
-        Some(VILLAGE),
-        Some(GridKind::Basic),
-        Some((119.1, 119.2)),
-    ),
-];
-
+/// The staff of these stories, on the standard tree.
 const STAFF: &[StaffRow] = &[
     ("op_a", Role::Operator, TOWNSHIP),
     ("gl_a", Role::GridLeader, VILLAGE),
@@ -70,7 +28,7 @@ const STAFF: &[StaffRow] = &[
 ];
 
 async fn fixture() -> Fixture {
-    Kit::new().tree(TREE).staff(STAFF).build().await
+    Kit::new().staff(STAFF).build().await
 }
 
 /// An action by `user` through the store, now.

@@ -2,75 +2,24 @@
 //! definitions, posting and reading requests in JSON and XML, the specification's errors, the
 //! public history, idempotency, and that nothing personal or internal is ever shown.
 
-use crate::common::{Fixture, Kit, StaffRow, TreeRow, call, form_string, key_ring, urlencode};
+use crate::common::{Fixture, call, fixture as fixture_standard, form_string, key_ring, urlencode};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 use wangge_domain::event::{Action, Actor, Mark, Staff};
-use wangge_domain::{GridKind, NodeKind, Role, Scope};
+use wangge_domain::{NodeKind, Role, Scope};
 use wangge_store::events::{self, Caller};
 use wangge_store::{now_ms, open311};
 use wangge_web::{AppState, WebConfig, router};
-
-/// One township, one village, two grids side by side.
-const TREE: &[TreeRow] = &[
-    (
-        "350100000000",
-        NodeKind::City,
-        None,
-        None,
-        Some((119.0, 119.2)),
-    ),
-    (
-        "350102000000",
-        NodeKind::County,
-        Some("350100000000"),
-        None,
-        Some((119.0, 119.2)),
-    ),
-    (
-        "350102001000",
-        NodeKind::Township,
-        Some("350102000000"),
-        None,
-        Some((119.0, 119.2)),
-    ),
-    (
-        "350102001001",
-        NodeKind::Village,
-        Some("350102001000"),
-        None,
-        Some((119.0, 119.2)),
-    ),
-    (
-        "350102001001001",
-        NodeKind::Grid,
-        Some("350102001001"),
-        Some(GridKind::Basic),
-        Some((119.0, 119.1)),
-    ),
-    (
-        "350102001001002",
-        NodeKind::Grid,
-        Some("350102001001"),
-        Some(GridKind::Basic),
-        Some((119.1, 119.2)),
-    ),
-];
 
 const PHONE: &str = "13912345678";
 const FIRST: &str = "小明";
 const LAST: &str = "王";
 const EMAIL: &str = "wang.xm@example.com";
 
-const STAFF: &[StaffRow] = &[
-    ("gw_a1", Role::Worker, "350102001001001"),
-    ("op_a", Role::Operator, "350102001000"),
-];
-
-/// The fixture and the API key of an Open311 client.
+/// The standard tree and the API key of an Open311 client.
 async fn fixture() -> (Fixture, String) {
-    let f = Kit::new().tree(TREE).staff(STAFF).build().await;
+    let f = fixture_standard().await;
     let key = f.open311_key("test client").await;
     (f, key)
 }
