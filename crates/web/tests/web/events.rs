@@ -520,16 +520,7 @@ async fn pages_act_through_forms() {
     assert_eq!(last["action"], "feedback");
     let photo = last["attachments"][0].as_i64().unwrap();
     let (s, h, _) = f
-        .send(
-            Request::builder()
-                .uri(format!("/api/v1/events/{n}/photos/{photo}"))
-                .header(
-                    header::AUTHORIZATION,
-                    format!("Bearer {}", f.creds["gl_a"].0),
-                )
-                .body(Body::empty())
-                .unwrap(),
-        )
+        .api_bytes("gl_a", &format!("/api/v1/events/{n}/photos/{photo}"))
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(h[header::CONTENT_TYPE], "image/png");

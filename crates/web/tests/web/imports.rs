@@ -379,18 +379,7 @@ async fn a_workers_export_holds_only_their_grid_masked() {
     let report = import(&f, "admin_city", "people", "all", "", "p.csv", &file(&rows)).await;
     assert_eq!(report["inserted"], 4, "{report}");
 
-    let (status, headers, body) = f
-        .send(
-            axum::http::Request::builder()
-                .uri("/export/people.csv")
-                .header(
-                    header::COOKIE,
-                    format!("wangge_session={}", f.creds["gw_a1"].1),
-                )
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (status, headers, body) = f.get("gw_a1", "/export/people.csv").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(
         headers[header::CONTENT_TYPE]
@@ -411,18 +400,7 @@ async fn a_workers_export_holds_only_their_grid_masked() {
     assert!(lines[0].contains("重点人群"));
 
     // A leader (no tags) exports the county as XLSX; an export audit row each.
-    let (status, _, _) = f
-        .send(
-            axum::http::Request::builder()
-                .uri("/export/people.xlsx")
-                .header(
-                    header::COOKIE,
-                    format!("wangge_session={}", f.creds["leader"].1),
-                )
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (status, _, _) = f.get("leader", "/export/people.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     let mut c = f.state.db.conn().await.unwrap();
     let exports: Vec<wangge_store::audit::AuditRow> = wangge_store::audit::search(
@@ -448,18 +426,7 @@ async fn a_workers_export_holds_only_their_grid_masked() {
 #[tokio::test]
 async fn the_template_has_drop_downs_and_imports_as_is() {
     let f = fixture().await;
-    let (status, headers, _) = f
-        .send(
-            axum::http::Request::builder()
-                .uri("/import/template/people.xlsx")
-                .header(
-                    header::COOKIE,
-                    format!("wangge_session={}", f.creds["gw_a1"].1),
-                )
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (status, headers, _) = f.get("gw_a1", "/import/template/people.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         headers[header::CONTENT_DISPOSITION]

@@ -354,12 +354,7 @@ async fn the_tracking_page_shows_public_steps_and_rating_goes_once() {
         "the report's and the feedback's photos"
     );
     let (s, h, _) = f
-        .send(
-            Request::builder()
-                .uri(format!("/t/{token}/photos/{}", photo_ids[0]))
-                .body(Body::empty())
-                .unwrap(),
-        )
+        .get("", &format!("/t/{token}/photos/{}", photo_ids[0]))
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(h[header::CONTENT_TYPE], "image/png");
@@ -450,27 +445,10 @@ async fn a_reopening_is_asked_once_with_a_reason() {
 async fn staff_report_forms() {
     let f = fixture().await;
     // Log-in required.
-    let (s, h, _) = f
-        .send(
-            Request::builder()
-                .uri("/events/new")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (s, h, _) = f.get("", "/events/new").await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert!(h[header::LOCATION].to_str().unwrap().starts_with("/login"));
-    let page = |user: &'static str| {
-        let req = Request::builder()
-            .uri("/events/new")
-            .header(
-                header::COOKIE,
-                format!("wangge_session={}", f.creds[user].1),
-            )
-            .body(Body::empty())
-            .unwrap();
-        f.send(req)
-    };
+    let page = |user: &'static str| f.get(user, "/events/new");
     let (s, _, body) = page("gw_1").await;
     assert_eq!(s, StatusCode::OK);
     assert!(body.contains("name=\"handled_on_spot\""));

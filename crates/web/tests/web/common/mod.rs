@@ -330,6 +330,12 @@ impl Fixture {
         call(&self.app, req).await
     }
 
+    /// A GET as `user`'s browser session (none when `user` is empty), with the headers.
+    pub async fn get(&self, user: &str, uri: &str) -> (StatusCode, HeaderMap, String) {
+        let (s, h, b) = self.get_bytes(user, uri).await;
+        (s, h, String::from_utf8_lossy(&b).into_owned())
+    }
+
     /// A page as `user` reads it (no log-in when `user` is empty).
     pub async fn page(&self, user: &str, uri: &str) -> (StatusCode, String) {
         let (s, _, b) = self.get_bytes(user, uri).await;
