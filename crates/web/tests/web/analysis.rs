@@ -3,11 +3,10 @@
 //! page and the XLSX export (read back with the zip crate), the default node and
 //! month, refusals of bad months and of nodes outside the caller's area.
 
-use crate::common::{Fixture, Kit, TreeRow, at, testid, unzip, worker_report};
+use crate::common::{Fixture, at, fixture, testid, unzip, worker_report};
 use axum::http::{StatusCode, header};
 use wangge_domain::Scope;
 use wangge_domain::event::{Action, Status};
-use wangge_domain::{GridKind, NodeKind};
 use wangge_store::analysis;
 use wangge_store::nodes;
 
@@ -19,78 +18,6 @@ const VILLAGE_A: &str = "350102001001";
 const G_A1: &str = "350102001001001";
 const G_A2: &str = "350102001001002";
 const G_B1: &str = "350102002001001";
-
-/// The tree of these figures: grid A2 is basic and grid B1 spans the whole of village B.
-const TREE: &[TreeRow] = &[
-    (CITY, NodeKind::City, None, None, Some((119.0, 119.4))),
-    (
-        COUNTY,
-        NodeKind::County,
-        Some(CITY),
-        None,
-        Some((119.0, 119.4)),
-    ),
-    (
-        TOWN_A,
-        NodeKind::Township,
-        Some(COUNTY),
-        None,
-        Some((119.0, 119.2)),
-    ),
-    (
-        TOWN_B,
-        NodeKind::Township,
-        Some(COUNTY),
-        None,
-        Some((119.2, 119.4)),
-    ),
-    (
-        VILLAGE_A,
-        NodeKind::Village,
-        Some(TOWN_A),
-        None,
-        Some((119.0, 119.2)),
-    ),
-    (
-        "350102002001",
-        NodeKind::Village,
-        Some(TOWN_B),
-        None,
-        Some((119.2, 119.4)),
-    ),
-    (
-        G_A1,
-        NodeKind::Grid,
-        Some(VILLAGE_A),
-        Some(GridKind::Basic),
-        Some((119.0, 119.1)),
-    ),
-    (
-        G_A2,
-        NodeKind::Grid,
-        Some(VILLAGE_A),
-        Some(GridKind::Basic),
-        Some((119.1, 119.2)),
-    ),
-    (
-        G_B1,
-        NodeKind::Grid,
-        Some("350102002001"),
-        Some(GridKind::Basic),
-        Some((119.2, 119.4)),
-    ),
-    (
-        "350102001000D01",
-        NodeKind::Department,
-        Some(TOWN_A),
-        None,
-        None,
-    ),
-];
-
-async fn fixture() -> Fixture {
-    Kit::new().tree(TREE).build().await
-}
 
 /// A worker's report on their own grid at `when`, handled on the spot when `on_spot`.
 async fn report(
