@@ -343,6 +343,25 @@ async fn send(
 
 const FORM: Option<&str> = Some(crate::common::FORM);
 
+/// A page through `app` with `token` (none when not given), in Chinese.
+async fn get_page(
+    app: &Router,
+    token: Option<&str>,
+    uri: &str,
+) -> (StatusCode, String, Option<String>) {
+    send(app, Method::GET, uri, token, None, String::new(), false).await
+}
+
+/// A form post through `app` with `token`, in Chinese.
+async fn post_form(
+    app: &Router,
+    token: Option<&str>,
+    uri: &str,
+    body: String,
+) -> (StatusCode, String, Option<String>) {
+    send(app, Method::POST, uri, token, FORM, body, false).await
+}
+
 #[tokio::test]
 async fn calendar_page_enters_a_year() {
     let f = fixture().await;
@@ -351,71 +370,38 @@ async fn calendar_page_enters_a_year() {
     assert!(!f.state.calendar().is_loaded(2027));
 
     // Everyone signed in sees the loaded years; only the root administrator gets the form.
-    let (s, html, _) = send(
-        &app,
-        Method::GET,
-        "/calendar?year=2025",
-        Some(&f.creds["gw_a1"].0),
-        None,
-        String::new(),
-        false,
-    )
-    .await;
+    let (s, html, _) = get_page(&app, Some(&f.creds["gw_a1"].0), "/calendar?year=2025").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("data-year=\"2026\""));
     assert!(html.contains("2025-01-28"), "the Spring Festival of 2025");
     assert!(!html.contains("calendar-form"));
-    let (s, html, _) = send(
-        &app,
-        Method::GET,
-        "/calendar",
-        Some(admin),
-        None,
-        String::new(),
-        false,
-    )
-    .await;
+    let (s, html, _) = get_page(&app, Some(admin), "/calendar").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("calendar-form"));
     // The template for the first missing year (the clock stands in 2025; 2024–2026 are loaded).
     assert!(html.contains("value=\"2027\""));
     assert!(html.contains("year 2027"));
-    let (s, _, loc) = send(
-        &app,
-        Method::GET,
-        "/calendar",
-        None,
-        None,
-        String::new(),
-        false,
-    )
-    .await;
+    let (s, _, loc) = get_page(&app, None, "/calendar").await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert!(loc.unwrap().starts_with("/login"));
 
     let body = "year 2027\n# 元旦\nholiday 2027-01-01\n# 春节\nholiday 2027-02-06..2027-02-12\nworkday 2027-02-14\n";
     // A township administrator may not change the calendar of the whole deployment.
-    let (s, _, _) = send(
+    let (s, _, _) = post_form(
         &app,
-        Method::POST,
-        "/calendar",
         Some(&f.creds["admin_a"].0),
-        FORM,
+        "/calendar",
         form_string(&[("year", "2027"), ("body", body)]),
-        false,
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert!(!f.state.calendar().is_loaded(2027));
 
-    let (s, _, loc) = send(
+    let (s, _, loc) = post_form(
         &app,
-        Method::POST,
-        "/calendar",
         Some(admin),
-        FORM,
+        "/calendar",
         form_string(&[("year", "2027"), ("body", body)]),
-        false,
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
@@ -439,32 +425,14 @@ async fn calendar_page_enters_a_year() {
             .unwrap()
             .is_loaded(2027)
     );
-    let (s, html, _) = send(
-        &app,
-        Method::GET,
-        "/calendar?year=2027&saved=1",
-        Some(admin),
-        None,
-        String::new(),
-        false,
-    )
-    .await;
+    let (s, html, _) = get_page(&app, Some(admin), "/calendar?year=2027&saved=1").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("calendar-saved"));
     assert!(html.contains("2027-02-06"));
     assert!(html.contains("2027-02-14"));
     // The form now offers 2028, and a loaded year can be opened for correction.
     assert!(html.contains("year 2028"));
-    let (_, html, _) = send(
-        &app,
-        Method::GET,
-        "/calendar?year=2027&edit=2027",
-        Some(admin),
-        None,
-        String::new(),
-        false,
-    )
-    .await;
+    let (_, html, _) = get_page(&app, Some(admin), "/calendar?year=2027&edit=2027").await;
     assert!(html.contains("holiday 2027-02-06..2027-02-12"));
 }
 
@@ -474,14 +442,11 @@ async fn bad_calendar_text_names_the_line_and_saves_nothing() {
     let app = router(f.state.clone());
     let admin = f.creds["admin_city"].0.as_str();
     let body = "year 2028\nholiday 2028-01-01\nholdiay 2028-02-01\n";
-    let (s, html, _) = send(
+    let (s, html, _) = post_form(
         &app,
-        Method::POST,
-        "/calendar",
         Some(admin),
-        FORM,
+        "/calendar",
         form_string(&[("year", "2028"), ("body", body)]),
-        false,
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
@@ -501,14 +466,11 @@ async fn bad_calendar_text_names_the_line_and_saves_nothing() {
     assert!(html.contains("Line 3 is wrong"));
     // A make-up working day must be a weekend day.
     let body = "year 2028\nholiday 2028-01-01\nworkday 2028-01-05\n";
-    let (s, html, _) = send(
+    let (s, html, _) = post_form(
         &app,
-        Method::POST,
-        "/calendar",
         Some(admin),
-        FORM,
+        "/calendar",
         form_string(&[("year", "2028"), ("body", body)]),
-        false,
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
@@ -519,14 +481,11 @@ async fn bad_calendar_text_names_the_line_and_saves_nothing() {
         ("2028", "year 2028\n# nothing yet\n"),
         ("20x8", "year 2028\nholiday 2028-01-01\n"),
     ] {
-        let (s, _, _) = send(
+        let (s, _, _) = post_form(
             &app,
-            Method::POST,
-            "/calendar",
             Some(admin),
-            FORM,
+            "/calendar",
             form_string(&[("year", year), ("body", body)]),
-            false,
         )
         .await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{year} {body}");
