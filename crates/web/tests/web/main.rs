@@ -1,5 +1,6 @@
 //! The web crate's integration tests, one binary: the kit in `common`, one module a topic.
-//! Each test gets a fresh database (SQLite, or PostgreSQL with TEST_DATABASE_URL).
+//! Each test gets a fresh database (SQLite, or PostgreSQL with TEST_DATABASE_URL). One topic:
+//! `cargo test -p wangge-web --test web basic::`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
