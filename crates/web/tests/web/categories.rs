@@ -1,12 +1,9 @@
 //! The category tree kept at run time: only an administrator at the top of the tree may change
 //! it (API and page); a new kind is offered to residents and Open311 clients and takes reports
 //! at once; a retired one is offered to no one and refuses reports, and old events keep it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
+use crate::common::{Fixture, fixture, form_body};
 use axum::http::{Method, StatusCode, header};
-use common::{Fixture, fixture, form_body};
 use serde_json::{Value, json};
 
 /// A point inside grid 350102001001001.
@@ -54,14 +51,7 @@ impl Fixture {
     }
 
     async fn services(&self) -> String {
-        let (s, _, body) = self
-            .send(
-                axum::http::Request::builder()
-                    .uri("/open311/v2/services.json")
-                    .body(axum::body::Body::empty())
-                    .unwrap(),
-            )
-            .await;
+        let (s, body) = self.page("", "/open311/v2/services.json").await;
         assert_eq!(s, StatusCode::OK);
         body
     }

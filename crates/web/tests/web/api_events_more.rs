@@ -1,18 +1,13 @@
 //! The rest of the events API against a real database: reports and feedback with photos as
 //! multipart bodies, the resident's tracking API (public timeline, rating once, reopening once),
 //! the public board, the monthly analysis, the calendar and the printable forms as JSON.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common::{DAY, Fixture, Kit, Part, tiny_png};
 
-use common::{Fixture, fixture, tiny_png};
-
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use serde_json::{Value, json};
 use wangge_domain::deadline;
 
-const DAY: i64 = 86_400_000;
 /// A point inside grid 350102001001001, one inside its neighbour 350102001001002, and one in
 /// township B's grid 350102002001001.
 const A1: (f64, f64) = (26.05, 119.05);
@@ -21,39 +16,6 @@ const B1: (f64, f64) = (26.05, 119.25);
 const VILLAGE_A: &str = "350102001001";
 const GRID_A1: &str = "350102001001001";
 const GRID_A2: &str = "350102001001002";
-
-const BOUNDARY: &str = "----wangge-api-boundary-51c2";
-
-enum Part<'a> {
-    Json(&'a str, Value),
-    File(&'a str, &'a str, Vec<u8>),
-}
-
-fn multipart(parts: &[Part]) -> Vec<u8> {
-    let mut b = Vec::new();
-    for p in parts {
-        b.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        match p {
-            Part::Json(name, v) => {
-                b.extend_from_slice(
-                    format!("Content-Disposition: form-data; name=\"{name}\"\r\nContent-Type: application/json\r\n\r\n")
-                        .as_bytes(),
-                );
-                b.extend_from_slice(v.to_string().as_bytes());
-            }
-            Part::File(name, file, bytes) => {
-                b.extend_from_slice(
-                    format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-                        .as_bytes(),
-                );
-                b.extend_from_slice(bytes);
-            }
-        }
-        b.extend_from_slice(b"\r\n");
-    }
-    b.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    b
-}
 
 fn report(point: (f64, f64), category: &str, description: &str) -> Value {
     json!({
@@ -67,111 +29,21 @@ fn report(point: (f64, f64), category: &str, description: &str) -> Value {
     })
 }
 
+/// A fixed Monday morning, so months and due times do not depend on the day the tests run.
 async fn at_monday() -> Fixture {
-    let f = fixture().await;
-    // A fixed Monday morning, so months and due times do not depend on the day the tests run.
-    let monday = deadline::parse_rfc3339("2026-03-02T09:00:00+08:00").unwrap();
-    f.state.clock.advance(monday - f.state.now());
-    f
+    Kit::new().clock("2026-03-02T09:00:00+08:00").build().await
 }
 
-fn json_of(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or(Value::Null)
+/// Creates an event by JSON; its number and tracking token.
+async fn create(f: &Fixture, user: &str, body: Value) -> (String, String) {
+    let (number, token) = f.report_by_api(user, body).await;
+    (number, token.unwrap())
 }
 
 impl Fixture {
-    async fn multipart_as(&self, user: &str, uri: &str, parts: &[Part<'_>]) -> (StatusCode, Value) {
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri(uri)
-            .header(
-                header::AUTHORIZATION,
-                format!("Bearer {}", self.creds[user].0),
-            )
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={BOUNDARY}"),
-            )
-            .body(Body::from(multipart(parts)))
-            .unwrap();
-        let (s, _, text) = self.send(req).await;
-        (s, json_of(&text))
-    }
-
-    /// A request with no log-in, as a resident's phone makes it.
-    async fn anonymous(
-        &self,
-        method: Method,
-        uri: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut b = Request::builder().method(method).uri(uri);
-        let body = match body {
-            Some(v) => {
-                b = b.header(header::CONTENT_TYPE, "application/json");
-                Body::from(v.to_string())
-            }
-            None => Body::empty(),
-        };
-        let (s, _, text) = self.send(b.body(body).unwrap()).await;
-        (s, json_of(&text))
-    }
-
-    /// Creates an event by JSON; its number and tracking token.
-    async fn create(&self, user: &str, body: Value) -> (String, String) {
-        let (s, v) = self
-            .api(user, Method::POST, "/api/v1/events", Some(body))
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        (
-            v["number"].as_str().unwrap().to_string(),
-            v["tracking_token"].as_str().unwrap().to_string(),
-        )
-    }
-
-    async fn act_ok(&self, user: &str, number: &str, action: Value) -> Value {
-        let (s, v) = self
-            .api(
-                user,
-                Method::POST,
-                &format!("/api/v1/events/{number}/actions"),
-                Some(action.clone()),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{user} {action}: {v}");
-        v
-    }
-
-    async fn detail(&self, number: &str) -> Value {
-        let (s, v) = self
-            .api(
-                "admin_city",
-                Method::GET,
-                &format!("/api/v1/events/{number}"),
-                None,
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        v
-    }
-
-    /// Every event in the database, through the widest scope.
-    async fn event_count(&self) -> usize {
-        let (s, v) = self
-            .api(
-                "admin_city",
-                Method::GET,
-                "/api/v1/events?inbox=all&limit=500",
-                None,
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        v["items"].as_array().unwrap().len()
-    }
-
     /// The grid worker feeds back and the grid leader closes it.
     async fn handle_and_close(&self, number: &str, result: &str) {
-        let status = self.detail(number).await["status"].clone();
+        let status = self.detail("admin_city", number).await["status"].clone();
         if status == "reported" {
             self.act_ok(
                 "gw_a1",
@@ -222,29 +94,25 @@ async fn a_multipart_report_and_feedback_carry_their_photos() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let n = v["number"].as_str().unwrap().to_string();
-    let d = f.detail(&n).await;
+    let d = f.detail("admin_city", &n).await;
     let photos = d["photos"].as_array().unwrap();
     assert_eq!(photos.len(), 1, "{d}");
     assert_eq!(d["history"][0]["attachments"], d["photos"]);
     let (s, h, body) = f
-        .send(
-            Request::builder()
-                .uri(format!("/api/v1/events/{n}/photos/{}", photos[0]))
-                .header(
-                    header::AUTHORIZATION,
-                    format!("Bearer {}", f.creds["op_a"].0),
-                )
-                .body(Body::empty())
-                .unwrap(),
-        )
+        .api_bytes("op_a", &format!("/api/v1/events/{n}/photos/{}", photos[0]))
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(h[header::CONTENT_TYPE], "image/png");
     assert!(body.len() >= 8, "the stored image");
 
     // A JSON body keeps working, with no photos.
-    let (n2, _) = f.create("op_a", report(A1, "SR01", "另一处垃圾")).await;
-    assert!(f.detail(&n2).await["photos"].as_array().unwrap().is_empty());
+    let (n2, _) = create(&f, "op_a", report(A1, "SR01", "另一处垃圾")).await;
+    assert!(
+        f.detail("admin_city", &n2).await["photos"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     // Feedback with a photo as a multipart action.
     f.act_ok(
@@ -342,14 +210,17 @@ async fn bad_photos_are_refused_and_nothing_is_written() {
     assert_eq!(f.event_count().await, before, "nothing was written");
 
     // A refused photo on feedback leaves the event as it was.
-    let (n, _) = f.create("op_a", event).await;
+    let (n, _) = create(&f, "op_a", event).await;
     f.act_ok(
         "gw_a1",
         &n,
         json!({"action": "accept", "due_ms": null, "urgency": null, "note": ""}),
     )
     .await;
-    let steps = f.detail(&n).await["history"].as_array().unwrap().len();
+    let steps = f.detail("admin_city", &n).await["history"]
+        .as_array()
+        .unwrap()
+        .len();
     let (s, v) = f
         .multipart_as(
             "gw_a1",
@@ -388,7 +259,7 @@ async fn bad_photos_are_refused_and_nothing_is_written() {
         (s, v["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("event.photos_unexpected"))
     );
-    let d = f.detail(&n).await;
+    let d = f.detail("admin_city", &n).await;
     assert_eq!(d["status"], "accepted");
     assert_eq!(d["level"], 1);
     assert_eq!(d["history"].as_array().unwrap().len(), steps);
@@ -397,9 +268,7 @@ async fn bad_photos_are_refused_and_nothing_is_written() {
 #[tokio::test]
 async fn tracking_shows_the_public_timeline_without_internal_notes_or_names() {
     let f = at_monday().await;
-    let (n, token) = f
-        .create("op_a", report(A1, "SR01", "门口垃圾没人清运"))
-        .await;
+    let (n, token) = create(&f, "op_a", report(A1, "SR01", "门口垃圾没人清运")).await;
     let (s, v) = f
         .anonymous(Method::GET, &format!("/api/v1/track/{token}"), None)
         .await;
@@ -461,7 +330,7 @@ async fn tracking_shows_the_public_timeline_without_internal_notes_or_names() {
         assert!(!text.contains(secret), "{secret} leaked: {text}");
     }
     // The staff view of the same event does hold them: the filter is what hides them.
-    let staff = f.detail(&n).await.to_string();
+    let staff = f.detail("admin_city", &n).await.to_string();
     assert!(staff.contains("REMIND-INTERNAL") && staff.contains("用户gw_a1"));
 
     let (s, v) = f
@@ -476,7 +345,7 @@ async fn tracking_shows_the_public_timeline_without_internal_notes_or_names() {
 #[tokio::test]
 async fn a_rating_is_given_once() {
     let f = at_monday().await;
-    let (n, token) = f.create("op_a", report(A1, "SR01", "垃圾堆积")).await;
+    let (n, token) = create(&f, "op_a", report(A1, "SR01", "垃圾堆积")).await;
     let uri = format!("/api/v1/track/{token}/rate");
     // Not before it is closed.
     let (s, v) = f
@@ -531,13 +400,13 @@ async fn a_rating_is_given_once() {
         (StatusCode::CONFLICT, Some("event.already_rated")),
         "no reopening after rating"
     );
-    assert_eq!(f.detail(&n).await["rating"], 4);
+    assert_eq!(f.detail("admin_city", &n).await["rating"], 4);
 }
 
 #[tokio::test]
 async fn a_reopening_is_asked_once() {
     let f = at_monday().await;
-    let (n, token) = f.create("op_a", report(A1, "SR01", "垃圾堆积")).await;
+    let (n, token) = create(&f, "op_a", report(A1, "SR01", "垃圾堆积")).await;
     f.handle_and_close(&n, "已清运").await;
     let uri = format!("/api/v1/track/{token}/reopen");
     let (s, v) = f
@@ -563,17 +432,15 @@ async fn a_reopening_is_asked_once() {
         (s, v["code"].as_str()),
         (StatusCode::CONFLICT, Some("event.already_reopened"))
     );
-    assert_eq!(f.detail(&n).await["status"], "closed");
+    assert_eq!(f.detail("admin_city", &n).await["status"], "closed");
 }
 
 #[tokio::test]
 async fn the_public_board_shows_closed_events_without_personal_data() {
     let f = at_monday().await;
-    let (closed, _) = f
-        .create("op_a", report(A1, "SR01", "垃圾堆积,联系 13912345678"))
-        .await;
+    let (closed, _) = create(&f, "op_a", report(A1, "SR01", "垃圾堆积,联系 13912345678")).await;
     f.handle_and_close(&closed, "已清运完毕").await;
-    let (open, _) = f.create("op_a", report(A1, "MD01", "邻居吵架")).await;
+    let (open, _) = create(&f, "op_a", report(A1, "MD01", "邻居吵架")).await;
     for code in [VILLAGE_A, GRID_A1] {
         let (s, v) = f
             .anonymous(Method::GET, &format!("/api/v1/public/{code}"), None)
@@ -630,7 +497,7 @@ async fn the_analysis_counts_the_events_made() {
     ];
     let mut numbers = Vec::new();
     for (user, point, category) in made {
-        numbers.push(f.create(user, report(point, category, "事件")).await.0);
+        numbers.push(create(&f, user, report(point, category, "事件")).await.0);
     }
     f.handle_and_close(&numbers[0], "已处理").await;
     let in_village = |grid: Option<&str>, category: Option<&str>| {
@@ -700,18 +567,7 @@ async fn the_analysis_counts_the_events_made() {
         xlsx.starts_with("/analysis.xlsx?") && xlsx.contains(VILLAGE_A),
         "{xlsx}"
     );
-    let (s, h, _) = f
-        .send(
-            Request::builder()
-                .uri(&xlsx)
-                .header(
-                    header::AUTHORIZATION,
-                    format!("Bearer {}", f.creds["gl_a"].0),
-                )
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (s, h, _) = f.api_bytes("gl_a", &xlsx).await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         h[header::CONTENT_TYPE]
@@ -832,9 +688,7 @@ async fn the_calendar_is_read_by_all_and_entered_by_the_top_administrator() {
 #[tokio::test]
 async fn the_printable_forms_as_json() {
     let f = at_monday().await;
-    let (n, _) = f
-        .create("op_a", report(A1, "SR01", "垃圾堆积,联系 13912345678"))
-        .await;
+    let (n, _) = create(&f, "op_a", report(A1, "SR01", "垃圾堆积,联系 13912345678")).await;
     f.act_ok(
         "gw_a1",
         &n,

@@ -1,10 +1,7 @@
 //! The web layer against a real database: every role across two sibling grids and two sibling
 //! townships, through the page routes and the API; log-in, CSRF, headers and the OpenAPI routes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::{STAFF, TREE, fixture, square};
+use crate::common::{STAFF, TREE, fixture, square};
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -163,14 +160,7 @@ async fn locate_answers_inside_on_an_edge_and_outside() {
     let get = |q: &'static str| {
         let f = &f;
         async move {
-            let (s, _, body) = f
-                .send(
-                    Request::builder()
-                        .uri(format!("/api/v1/locate?{q}"))
-                        .body(Body::empty())
-                        .unwrap(),
-                )
-                .await;
+            let (s, _, body) = f.get("", &format!("/api/v1/locate?{q}")).await;
             (s, serde_json::from_str::<Value>(&body).unwrap())
         }
     };
@@ -250,9 +240,7 @@ async fn login_sessions_csrf_and_headers() {
     );
 
     // Without a session a page redirects to log-in and the API answers 401.
-    let (s, h, _) = f
-        .send(Request::builder().uri("/map").body(Body::empty()).unwrap())
-        .await;
+    let (s, h, _) = f.get("", "/map").await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert!(
         h[header::LOCATION]
@@ -260,14 +248,7 @@ async fn login_sessions_csrf_and_headers() {
             .unwrap()
             .starts_with("/login?next=/map")
     );
-    let (s, _, body) = f
-        .send(
-            Request::builder()
-                .uri("/api/v1/me")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (s, _, body) = f.get("", "/api/v1/me").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert!(body.contains("auth.required"));
 
@@ -290,14 +271,7 @@ async fn login_sessions_csrf_and_headers() {
     let (s, _, _) = f.send(write("http://localhost")).await;
     assert_eq!(s, StatusCode::OK);
 
-    let (_, h, _) = f
-        .send(
-            Request::builder()
-                .uri("/login")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (_, h, _) = f.get("", "/login").await;
     for name in [
         "content-security-policy",
         "x-frame-options",
@@ -407,14 +381,7 @@ async fn every_documented_operation_is_routed() {
             }
         }
     }
-    let (s, _, body) = f
-        .send(
-            Request::builder()
-                .uri("/metrics")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (s, _, body) = f.get("", "/metrics").await;
     assert_eq!(s, StatusCode::OK);
     assert!(body.contains(
         "wangge_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"200\"}"

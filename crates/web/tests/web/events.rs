@@ -1,11 +1,8 @@
 //! The work pages and the events API against a real database: inboxes by role and area, the
 //! whole loop through the API, the actions each role sees, refusals that write nothing, lights
 //! and the overdue inbox as the clock moves, printable forms and the public results board.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::{Fixture, STAFF, StaffRow, TREE, TreeRow, build, tiny_png};
+use crate::common::{DAY, Fixture, Kit, StaffRow, TreeRow, tiny_png};
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -23,45 +20,20 @@ const MORE_TREE: &[TreeRow] = &[(
 )];
 const MORE_STAFF: &[StaffRow] = &[("dept_a2", Role::DeptHandler, "350102001000D02")];
 
+/// A fixed Monday morning, so due times and lights do not depend on the day the tests run.
 async fn fixture() -> Fixture {
-    let f = build(&[TREE, MORE_TREE].concat(), &[STAFF, MORE_STAFF].concat()).await;
-    // A fixed Monday morning, so due times and lights do not depend on the day the tests run.
-    let monday = deadline::parse_rfc3339("2026-03-02T09:00:00+08:00").unwrap();
-    f.state.clock.advance(monday - f.state.now());
-    f
+    Kit::new()
+        .more_tree(MORE_TREE)
+        .more_staff(MORE_STAFF)
+        .clock("2026-03-02T09:00:00+08:00")
+        .build()
+        .await
 }
 
-const DAY: i64 = 86_400_000;
 /// A point inside grid 350102001001001.
 const A1: (f64, f64) = (26.05, 119.05);
 
 impl Fixture {
-    async fn create(&self, user: &str, body: Value) -> String {
-        let (s, v) = self
-            .api(user, Method::POST, "/api/v1/events", Some(body))
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        v["number"].as_str().unwrap().to_string()
-    }
-
-    async fn detail(&self, user: &str, number: &str) -> Value {
-        let (s, v) = self
-            .api(user, Method::GET, &format!("/api/v1/events/{number}"), None)
-            .await;
-        assert_eq!(s, StatusCode::OK, "{user} reads {number}: {v}");
-        v
-    }
-
-    async fn act(&self, user: &str, number: &str, action: Value) -> (StatusCode, Value) {
-        self.api(
-            user,
-            Method::POST,
-            &format!("/api/v1/events/{number}/actions"),
-            Some(action),
-        )
-        .await
-    }
-
     async fn inbox(&self, user: &str, inbox: &str) -> Vec<Value> {
         let (s, v) = self
             .api(
@@ -124,7 +96,7 @@ fn forms_on(page: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_new_event_is_in_the_holding_nodes_inbox_only() {
     let f = fixture().await;
-    let n = f.create("op_a", rubbish()).await;
+    let n = f.report_by_api("op_a", rubbish()).await.0;
     let v = f.detail("gw_a1", &n).await;
     assert_eq!(v["status"], "reported");
     assert_eq!(v["level"], 1);
@@ -171,7 +143,7 @@ async fn a_new_event_is_in_the_holding_nodes_inbox_only() {
     // The personal inbox: empty until the worker acts, then it holds the event.
     assert!(f.inbox("gw_a1", "mine").await.is_empty());
     let (s, v) = f
-        .act(
+        .act_by_api(
             "gw_a1",
             &n,
             json!({"action": "accept", "due_ms": null, "urgency": null, "note": "收到"}),
@@ -242,7 +214,7 @@ async fn bad_input_answers_codes_and_writes_nothing() {
 #[tokio::test]
 async fn the_whole_loop_through_the_api() {
     let f = fixture().await;
-    let n = f.create("op_a", rubbish()).await;
+    let n = f.report_by_api("op_a", rubbish()).await.0;
 
     // The worker accepts, then sends it up to the village.
     let v = f.detail("gw_a1", &n).await;
@@ -252,7 +224,7 @@ async fn the_whole_loop_through_the_api() {
     }
     assert!(!acts.contains(&"verify".to_string()));
     let (s, v) = f
-        .act(
+        .act_by_api(
             "gw_a1",
             &n,
             json!({"action": "accept", "due_ms": null, "urgency": null, "note": "收到"}),
@@ -261,7 +233,7 @@ async fn the_whole_loop_through_the_api() {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["status"], "accepted");
     let (s, v) = f
-        .act(
+        .act_by_api(
             "gw_a1",
             &n,
             json!({"action": "escalate", "to": "", "due_ms": null, "note": "需社区协调"}),
@@ -275,7 +247,7 @@ async fn the_whole_loop_through_the_api() {
     // The village's grid leader assigns it to a township department.
     let due = f.state.now() + 3 * DAY;
     let (s, v) = f
-        .act("gl_a", &n, json!({"action": "assign", "to": {"type": "department", "code": "350102001000D01"}, "due_ms": due, "note": "请城管科处理"}))
+        .act_by_api("gl_a", &n, json!({"action": "assign", "to": {"type": "department", "code": "350102001000D01"}, "due_ms": due, "note": "请城管科处理"}))
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["status"], "assigned");
@@ -308,7 +280,7 @@ async fn the_whole_loop_through_the_api() {
     // The worker may not feed back for the department: 403, nothing appended.
     let before = f.history_len(&n).await;
     let (s, v) = f
-        .act(
+        .act_by_api(
             "gw_a1",
             &n,
             json!({"action": "feedback", "result": "x", "photos": []}),
@@ -320,7 +292,7 @@ async fn the_whole_loop_through_the_api() {
     );
     // A feedback pointing at a photo that is not this event's is refused.
     let (s, v) = f
-        .act(
+        .act_by_api(
             "dept_a",
             &n,
             json!({"action": "feedback", "result": "x", "photos": ["999"]}),
@@ -333,7 +305,7 @@ async fn the_whole_loop_through_the_api() {
     assert_eq!(f.history_len(&n).await, before);
 
     let (s, v) = f
-        .act(
+        .act_by_api(
             "dept_a",
             &n,
             json!({"action": "feedback", "result": "已清运完毕", "photos": []}),
@@ -347,7 +319,7 @@ async fn the_whole_loop_through_the_api() {
     let before = f.history_len(&n).await;
     for u in ["gw_a1", "dept_a"] {
         let (s, v) = f
-            .act(u, &n, json!({"action": "verify", "pass": true, "note": ""}))
+            .act_by_api(u, &n, json!({"action": "verify", "pass": true, "note": ""}))
             .await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{u}: {v}");
         let (_, page) = f.page(u, &format!("/events/{n}")).await;
@@ -360,7 +332,7 @@ async fn the_whole_loop_through_the_api() {
     assert!(forms_on(&page).contains(&"verify".to_string()));
     assert_eq!(f.history_len(&n).await, before);
     let (s, v) = f
-        .act(
+        .act_by_api(
             "gl_a",
             &n,
             json!({"action": "verify", "pass": true, "note": "现场核实"}),
@@ -384,7 +356,7 @@ async fn the_whole_loop_through_the_api() {
 
     // A closed event is not accepted again: 409, nothing appended.
     let (s, v) = f
-        .act(
+        .act_by_api(
             "gl_a",
             &n,
             json!({"action": "accept", "due_ms": null, "urgency": null, "note": ""}),
@@ -436,7 +408,7 @@ async fn the_whole_loop_through_the_api() {
 #[tokio::test]
 async fn pages_act_through_forms() {
     let f = fixture().await;
-    let n = f.create("op_a", rubbish()).await;
+    let n = f.report_by_api("op_a", rubbish()).await.0;
     let uri = format!("/events/{n}/act");
     let (_, page) = f.page("gw_a1", &format!("/events/{n}")).await;
     let forms = forms_on(&page);
@@ -548,16 +520,7 @@ async fn pages_act_through_forms() {
     assert_eq!(last["action"], "feedback");
     let photo = last["attachments"][0].as_i64().unwrap();
     let (s, h, _) = f
-        .send(
-            Request::builder()
-                .uri(format!("/api/v1/events/{n}/photos/{photo}"))
-                .header(
-                    header::AUTHORIZATION,
-                    format!("Bearer {}", f.creds["gl_a"].0),
-                )
-                .body(Body::empty())
-                .unwrap(),
-        )
+        .api_bytes("gl_a", &format!("/api/v1/events/{n}/photos/{photo}"))
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(h[header::CONTENT_TYPE], "image/png");
@@ -622,7 +585,7 @@ async fn pages_act_through_forms() {
 #[tokio::test]
 async fn lights_turn_and_the_overdue_inbox_fills_as_the_clock_moves() {
     let f = fixture().await;
-    let n = f.create("op_a", rubbish()).await;
+    let n = f.report_by_api("op_a", rubbish()).await.0;
     let v = f.detail("gw_a1", &n).await;
     let due = deadline::parse_rfc3339(v["due_at"].as_str().unwrap()).unwrap();
     let start = f.state.now();
@@ -666,7 +629,7 @@ async fn a_due_time_past_the_loaded_calendar_is_flagged_not_guessed() {
     // has entered yet.
     let late_december = deadline::parse_rfc3339("2026-12-30T09:00:00+08:00").unwrap();
     f.state.clock.advance(late_december - f.state.now());
-    let n = f.create("op_a", rubbish()).await;
+    let n = f.report_by_api("op_a", rubbish()).await.0;
     let v = f.detail("gw_a1", &n).await;
     assert_eq!(v["calendar_missing"], true, "{v}");
     assert_eq!(v["due_at"], Value::Null, "{v}");
@@ -684,7 +647,7 @@ async fn a_due_time_past_the_loaded_calendar_is_flagged_not_guessed() {
     let mut urgent = rubbish();
     urgent["urgency"] = json!("emergency");
     urgent["description"] = json!("燃气管道泄漏");
-    let e = f.create("op_a", urgent).await;
+    let e = f.report_by_api("op_a", urgent).await.0;
     let v = f.detail("gw_a1", &e).await;
     let due = deadline::parse_rfc3339(v["due_at"].as_str().unwrap()).unwrap();
     let reported = deadline::parse_rfc3339(v["reported_at"].as_str().unwrap()).unwrap();
@@ -702,12 +665,12 @@ async fn inbox_filters_and_pages() {
     for i in 0..23 {
         let mut b = rubbish();
         b["description"] = json!(format!("事件{i:02}"));
-        made.push(f.create("op_a", b).await);
+        made.push(f.report_by_api("op_a", b).await.0);
     }
     let mut b = rubbish();
     b["category_code"] = json!("JM02");
     b["description"] = json!("乱停车");
-    let parked = f.create("op_a", b).await;
+    let parked = f.report_by_api("op_a", b).await.0;
     let (s, page) = f.page("op_a", "/events?inbox=all").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(page.matches("class=\"ev-row\"").count(), 20);
@@ -740,11 +703,11 @@ async fn inbox_filters_and_pages() {
 #[tokio::test]
 async fn the_village_gives_a_case_to_one_worker_in_person_from_the_page() {
     let f = fixture().await;
-    let n = f.create("op_a", rubbish()).await;
+    let n = f.report_by_api("op_a", rubbish()).await.0;
     let accept = json!({"action": "accept", "due_ms": null, "urgency": null, "note": ""});
-    assert_eq!(f.act("gw_a1", &n, accept).await.0, StatusCode::OK);
+    assert_eq!(f.act_by_api("gw_a1", &n, accept).await.0, StatusCode::OK);
     let up = json!({"action": "escalate", "to": "", "due_ms": null, "note": "需社区协调"});
-    assert_eq!(f.act("gw_a1", &n, up).await.0, StatusCode::OK);
+    assert_eq!(f.act_by_api("gw_a1", &n, up).await.0, StatusCode::OK);
     let worker = f.api("gw_a2", Method::GET, "/api/v1/me", None).await.1["user_id"]
         .as_i64()
         .unwrap();
@@ -779,7 +742,7 @@ async fn the_village_gives_a_case_to_one_worker_in_person_from_the_page() {
     );
     // The worker it was given to feeds back in person; the village verifies it.
     let (s, v) = f
-        .act(
+        .act_by_api(
             "gw_a2",
             &n,
             json!({"action": "feedback", "result": "已上门处理", "photos": []}),
@@ -788,7 +751,7 @@ async fn the_village_gives_a_case_to_one_worker_in_person_from_the_page() {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(f.detail("gl_a", &n).await["status"], "feedback_given");
     let (s, v) = f
-        .act(
+        .act_by_api(
             "gl_a",
             &n,
             json!({"action": "verify", "pass": true, "note": ""}),

@@ -2,12 +2,9 @@
 //! grid, a sibling grid's person is a 404), search by the blind index and by pinyin initials,
 //! the audited reveal (reason required, one audit row, roles that may not), masked pages and
 //! per-field form errors.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
+use crate::common::{FORM, Fixture, fixture, form_body};
 use axum::http::{Method, StatusCode, header};
-use common::{Fixture, fixture, form_body};
 use serde_json::{Value, json};
 use wangge_domain::basic::ident::make_id_number;
 use wangge_domain::calendar::Date;
@@ -18,8 +15,6 @@ const A2: &str = "350102001001002";
 fn id_number(seq: u32) -> String {
     make_id_number("350102", Date::new(1980, 5, 17).unwrap(), seq)
 }
-
-const FORM: &str = "application/x-www-form-urlencoded";
 
 impl Fixture {
     /// Registers a person through the form; returns the new id.

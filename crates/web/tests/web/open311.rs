@@ -1,95 +1,30 @@
 //! Open311 GeoReport v2 through the router against a real database: discovery, services, service
 //! definitions, posting and reading requests in JSON and XML, the specification's errors, the
 //! public history, idempotency, and that nothing personal or internal is ever shown.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use axum::Router;
+use crate::common::{Fixture, call, fixture as fixture_standard, form_string, key_ring, urlencode};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use wangge_domain::event::{Action, Actor, Mark, Staff};
-use wangge_domain::geometry::parse_geojson_str;
-use wangge_domain::{GridKind, NodeKind, Role, Scope};
+use wangge_domain::{NodeKind, Role, Scope};
 use wangge_store::events::{self, Caller};
-use wangge_store::testdb::{self, TestDb};
-use wangge_store::{Db, nodes, now_ms, open311, users};
+use wangge_store::{now_ms, open311};
 use wangge_web::{AppState, WebConfig, router};
-
-fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
-    json!({"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]})
-        .to_string()
-}
-
-/// (code, kind, parent, grid kind, boundary [x0, x1] between lat 26.0 and 26.1)
-type TreeRow = (
-    &'static str,
-    NodeKind,
-    Option<&'static str>,
-    Option<GridKind>,
-    Option<(f64, f64)>,
-);
-
-const TREE: &[TreeRow] = &[
-    (
-        "350100000000",
-        NodeKind::City,
-        None,
-        None,
-        Some((119.0, 119.2)),
-    ),
-    (
-        "350102000000",
-        NodeKind::County,
-        Some("350100000000"),
-        None,
-        Some((119.0, 119.2)),
-    ),
-    (
-        "350102001000",
-        NodeKind::Township,
-        Some("350102000000"),
-        None,
-        Some((119.0, 119.2)),
-    ),
-    (
-        "350102001001",
-        NodeKind::Village,
-        Some("350102001000"),
-        None,
-        Some((119.0, 119.2)),
-    ),
-    (
-        "350102001001001",
-        NodeKind::Grid,
-        Some("350102001001"),
-        Some(GridKind::Basic),
-        Some((119.0, 119.1)),
-    ),
-    (
-        "350102001001002",
-        NodeKind::Grid,
-        Some("350102001001"),
-        Some(GridKind::Basic),
-        Some((119.1, 119.2)),
-    ),
-];
 
 const PHONE: &str = "13912345678";
 const FIRST: &str = "小明";
 const LAST: &str = "王";
 const EMAIL: &str = "wang.xm@example.com";
 
-struct Fixture {
-    _db: TestDb,
-    db: Db,
-    app: Router,
-    state: AppState,
-    key: String,
-    worker: Caller,
-    operator: Caller,
+/// The standard tree and the API key of an Open311 client.
+async fn fixture() -> (Fixture, String) {
+    let f = fixture_standard().await;
+    let key = f.open311_key("test client").await;
+    (f, key)
 }
 
+/// A caller over the whole tree whose name shows if it ever leaks.
 fn staff(user_id: i64, role: Role, kind: NodeKind, code: &str) -> Caller {
     Caller {
         actor: Actor::Staff(Staff {
@@ -103,156 +38,61 @@ fn staff(user_id: i64, role: Role, kind: NodeKind, code: &str) -> Caller {
     }
 }
 
-async fn fixture() -> Fixture {
-    let t = testdb::fresh().await.unwrap();
-    let now = now_ms();
-    let mut tx = t.db.begin().await.unwrap();
-    for (code, kind, parent, gk, xs) in TREE {
-        let boundary = xs.map(|(a, b)| parse_geojson_str(&square(a, 26.0, b, 26.1)).unwrap());
-        nodes::create(
-            &mut tx.handle(),
-            &Scope::everything(),
-            "test",
-            &nodes::NewNode {
-                code: code.to_string(),
-                kind: *kind,
-                name: format!("节点{code}"),
-                parent_code: parent.map(str::to_string),
-                grid_kind: *gk,
-                boundary,
-                phone: None,
-            },
-            1.0,
-            now,
-        )
-        .await
-        .unwrap();
-    }
-    let mut ids = Vec::new();
-    for (name, role, node) in [
-        ("gw_a1", Role::Worker, "350102001001001"),
-        ("op_a", Role::Operator, "350102001000"),
-    ] {
-        let u = users::create(
-            &mut tx.handle(),
-            &Scope::everything(),
-            &users::NewUser {
-                username: name.to_string(),
-                display_name: format!("用户{name}"),
-                password: "password-123".into(),
-                role,
-                node_code: node.to_string(),
-                phone: Some("13800000000".into()),
-            },
-            now,
-        )
-        .await
-        .unwrap();
-        ids.push(u.id);
-    }
-    let (_, key) = open311::create_key(&mut tx.handle(), "test client", now)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    let keys = wangge_store::seal::KeyRing::from_text(&format!(
-        "k1 {}",
-        wangge_store::auth::random_secret().unwrap()
-    ))
-    .unwrap();
-    let state = AppState::new(t.db.clone(), WebConfig::default(), keys);
-    state.refresh_locate().await.unwrap();
-    Fixture {
-        db: t.db.clone(),
-        _db: t,
-        app: router(state.clone()),
-        state,
-        key,
-        worker: staff(ids[0], Role::Worker, NodeKind::Grid, "350102001001001"),
-        operator: staff(ids[1], Role::Operator, NodeKind::Township, "350102001000"),
-    }
+fn worker(f: &Fixture) -> Caller {
+    staff(
+        f.ids["gw_a1"],
+        Role::Worker,
+        NodeKind::Grid,
+        "350102001001001",
+    )
 }
 
-fn enc(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+fn operator(f: &Fixture) -> Caller {
+    staff(
+        f.ids["op_a"],
+        Role::Operator,
+        NodeKind::Township,
+        "350102001000",
+    )
 }
 
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+/// One request: status, content type and body.
+async fn fetch(f: &Fixture, req: Request<Body>) -> (StatusCode, String, String) {
+    let (status, headers, body) = call(&f.app, req).await;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, ct, String::from_utf8(body).unwrap())
 }
 
-impl Fixture {
-    async fn send(&self, req: Request<Body>) -> (StatusCode, String, String) {
-        let resp = self.app.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let ct = resp
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        let body = axum::body::to_bytes(resp.into_body(), 10 << 20)
-            .await
-            .unwrap();
-        (status, ct, String::from_utf8(body.to_vec()).unwrap())
-    }
+async fn get(f: &Fixture, uri: &str) -> (StatusCode, String, String) {
+    fetch(f, Request::builder().uri(uri).body(Body::empty()).unwrap()).await
+}
 
-    async fn get(&self, uri: &str) -> (StatusCode, String, String) {
-        self.send(Request::builder().uri(uri).body(Body::empty()).unwrap())
-            .await
-    }
+async fn get_json(f: &Fixture, uri: &str) -> (StatusCode, Value) {
+    let (s, ct, body) = get(f, uri).await;
+    assert!(ct.starts_with("application/json"), "{uri}: {ct}");
+    (s, serde_json::from_str(&body).unwrap())
+}
 
-    async fn get_json(&self, uri: &str) -> (StatusCode, Value) {
-        let (s, ct, body) = self.get(uri).await;
-        assert!(ct.starts_with("application/json"), "{uri}: {ct}");
-        (s, serde_json::from_str(&body).unwrap())
-    }
+async fn post(f: &Fixture, uri: &str, pairs: &[(&str, &str)]) -> (StatusCode, String, String) {
+    fetch(
+        f,
+        Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form_string(pairs)))
+            .unwrap(),
+    )
+    .await
+}
 
-    async fn post(&self, uri: &str, pairs: &[(&str, &str)]) -> (StatusCode, String, String) {
-        self.send(
-            Request::builder()
-                .method(Method::POST)
-                .uri(uri)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(form(pairs)))
-                .unwrap(),
-        )
-        .await
-    }
-
-    async fn post_json(&self, pairs: &[(&str, &str)]) -> (StatusCode, Value) {
-        let (s, _, body) = self.post("/open311/v2/requests.json", pairs).await;
-        (s, serde_json::from_str(&body).unwrap())
-    }
-
-    async fn event_count(&self) -> i64 {
-        let mut c = self.db.conn().await.unwrap();
-        let all = events::list(
-            &mut c.handle(),
-            &Scope::everything(),
-            events::Inbox::All,
-            &events::ListFilter {
-                limit: 500,
-                ..Default::default()
-            },
-            now_ms(),
-        )
-        .await
-        .unwrap();
-        all.len() as i64
-    }
+async fn post_json(f: &Fixture, pairs: &[(&str, &str)]) -> (StatusCode, Value) {
+    let (s, _, body) = post(f, "/open311/v2/requests.json", pairs).await;
+    (s, serde_json::from_str(&body).unwrap())
 }
 
 fn assert_error(status: StatusCode, body: &Value, want: u16) {
@@ -278,8 +118,8 @@ fn assert_xml_error(status: StatusCode, ct: &str, body: &str, want: u16) {
 
 #[tokio::test]
 async fn discovery_and_services_in_both_formats() {
-    let f = fixture().await;
-    let (s, d) = f.get_json("/open311/v2/discovery.json").await;
+    let (f, _) = fixture().await;
+    let (s, d) = get_json(&f, "/open311/v2/discovery.json").await;
     assert_eq!(s, StatusCode::OK);
     let ep = &d["endpoints"][0];
     assert_eq!(ep["specification"], "http://wiki.open311.org/GeoReport_v2");
@@ -291,7 +131,7 @@ async fn discovery_and_services_in_both_formats() {
             .contains(&json!("text/xml"))
     );
     assert!(d["changeset"].is_string() && d["contact"].is_string() && d["key_service"].is_string());
-    let (s, ct, x) = f.get("/open311/v2/discovery.xml").await;
+    let (s, ct, x) = get(&f, "/open311/v2/discovery.xml").await;
     assert_eq!(s, StatusCode::OK);
     assert!(ct.starts_with("text/xml"));
     assert!(x.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<discovery><changeset>"));
@@ -302,7 +142,7 @@ async fn discovery_and_services_in_both_formats() {
         x.contains("<formats><format>application/json</format><format>text/xml</format></formats>")
     );
 
-    let (s, list) = f.get_json("/open311/v2/services.json").await;
+    let (s, list) = get_json(&f, "/open311/v2/services.json").await;
     assert_eq!(s, StatusCode::OK);
     let list = list.as_array().unwrap();
     assert!(list.len() > 20);
@@ -322,14 +162,14 @@ async fn discovery_and_services_in_both_formats() {
             .unwrap()
             .contains("Exposed rubbish")
     );
-    let (s, _, x) = f.get("/open311/v2/services.xml").await;
+    let (s, _, x) = get(&f, "/open311/v2/services.xml").await;
     assert_eq!(s, StatusCode::OK);
     assert!(x.contains("<services><service><service_code>"));
     assert!(x.contains("<service_code>SR01</service_code><service_name>暴露垃圾</service_name>"));
     assert!(x.contains("<metadata>true</metadata><type>realtime</type>"));
     assert!(x.contains("<group>市容环境</group>"));
 
-    let (s, def) = f.get_json("/open311/v2/services/SR01.json").await;
+    let (s, def) = get_json(&f, "/open311/v2/services/SR01.json").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(def["service_code"], "SR01");
     let attrs = def["attributes"].as_array().unwrap();
@@ -359,17 +199,17 @@ async fn discovery_and_services_in_both_formats() {
             .contains(&dt)
         );
     }
-    let (s, _, x) = f.get("/open311/v2/services/SR01.xml").await;
+    let (s, _, x) = get(&f, "/open311/v2/services/SR01.xml").await;
     assert_eq!(s, StatusCode::OK);
     assert!(x.contains("<service_definition><service_code>SR01</service_code><attributes><attribute><variable>true</variable><code>urgency</code><datatype>singlevaluelist</datatype>"));
     assert!(x.contains("<values><value><key>normal</key><name>一般</name></value>"));
 
     // Unknown services, classes that are not services, and formats.
-    let (s, e) = f.get_json("/open311/v2/services/NOPE.json").await;
+    let (s, e) = get_json(&f, "/open311/v2/services/NOPE.json").await;
     assert_error(s, &e, 404);
-    let (s, e) = f.get_json("/open311/v2/services/SR.json").await;
+    let (s, e) = get_json(&f, "/open311/v2/services/SR.json").await;
     assert_error(s, &e, 404);
-    let (s, ct, x) = f.get("/open311/v2/services/NOPE.xml").await;
+    let (s, ct, x) = get(&f, "/open311/v2/services/NOPE.xml").await;
     assert_xml_error(s, &ct, &x, 404);
     for uri in [
         "/open311/v2/services.html",
@@ -378,17 +218,17 @@ async fn discovery_and_services_in_both_formats() {
         "/open311/v2/services/SR01",
         "/open311/v2/nothing.json",
     ] {
-        let (s, _, _) = f.get(uri).await;
+        let (s, _, _) = get(&f, uri).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{uri}");
     }
-    let (s, e) = f.get_json("/open311/v2/tokens/abc.json").await;
+    let (s, e) = get_json(&f, "/open311/v2/tokens/abc.json").await;
     assert_error(s, &e, 404);
 }
 
 #[tokio::test]
 async fn malformed_posts_are_refused_and_write_nothing() {
-    let f = fixture().await;
-    let key = f.key.as_str();
+    let (f, key) = fixture().await;
+    let key = key.as_str();
     let good = [
         ("api_key", key),
         ("service_code", "SR01"),
@@ -405,20 +245,18 @@ async fn malformed_posts_are_refused_and_write_nothing() {
         v
     };
     // No key, a wrong key.
-    let (s, e) = f.post_json(&without("api_key")).await;
+    let (s, e) = post_json(&f, &without("api_key")).await;
     assert_error(s, &e, 403);
-    let (s, e) = f.post_json(&with("api_key", "not-a-key")).await;
+    let (s, e) = post_json(&f, &with("api_key", "not-a-key")).await;
     assert_error(s, &e, 403);
-    let (s, ct, x) = f
-        .post("/open311/v2/requests.xml", &without("api_key"))
-        .await;
+    let (s, ct, x) = post(&f, "/open311/v2/requests.xml", &without("api_key")).await;
     assert_xml_error(s, &ct, &x, 403);
     // Bad service codes.
-    let (s, e) = f.post_json(&without("service_code")).await;
+    let (s, e) = post_json(&f, &without("service_code")).await;
     assert_error(s, &e, 400);
-    let (s, e) = f.post_json(&with("service_code", "NOPE")).await;
+    let (s, e) = post_json(&f, &with("service_code", "NOPE")).await;
     assert_error(s, &e, 400);
-    let (s, e) = f.post_json(&with("service_code", "SR")).await;
+    let (s, e) = post_json(&f, &with("service_code", "SR")).await;
     assert_error(s, &e, 400);
     // Bad locations.
     for (name, value) in [
@@ -427,13 +265,13 @@ async fn malformed_posts_are_refused_and_write_nothing() {
         ("long", "NaN"),
         ("long", "-inf"),
     ] {
-        let (s, e) = f.post_json(&with(name, value)).await;
+        let (s, e) = post_json(&f, &with(name, value)).await;
         assert_error(s, &e, 400);
     }
-    let (s, e) = f.post_json(&without("long")).await;
+    let (s, e) = post_json(&f, &without("long")).await;
     assert_error(s, &e, 400);
     // Outside every grid.
-    let (s, e) = f.post_json(&with("lat", "30.5")).await;
+    let (s, e) = post_json(&f, &with("lat", "30.5")).await;
     assert_error(s, &e, 400);
     assert!(
         e[0]["description"]
@@ -446,57 +284,58 @@ async fn malformed_posts_are_refused_and_write_nothing() {
         .into_iter()
         .filter(|(k, _)| *k != "long")
         .collect();
-    let (s, e) = f.post_json(&no_loc).await;
+    let (s, e) = post_json(&f, &no_loc).await;
     assert_error(s, &e, 400);
     let mut addr = no_loc.clone();
     addr.push(("address_string", "鼓楼区某某路 12 号"));
-    let (s, e) = f.post_json(&addr).await;
+    let (s, e) = post_json(&f, &addr).await;
     assert_error(s, &e, 400);
     let mut wrong_grid = no_loc.clone();
     wrong_grid.push(("attribute[grid]", "350102001001009"));
-    let (s, e) = f.post_json(&wrong_grid).await;
+    let (s, e) = post_json(&f, &wrong_grid).await;
     assert_error(s, &e, 400);
     let mut village = no_loc.clone();
     village.push(("attribute[grid]", "350102001001"));
-    let (s, e) = f.post_json(&village).await;
+    let (s, e) = post_json(&f, &village).await;
     assert_error(s, &e, 400);
     // Bad attribute values, bad reporter data, a JSON body.
-    let (s, e) = f.post_json(&with("attribute[urgency]", "asap")).await;
+    let (s, e) = post_json(&f, &with("attribute[urgency]", "asap")).await;
     assert_error(s, &e, 400);
-    let (s, e) = f.post_json(&with("phone", "12")).await;
+    let (s, e) = post_json(&f, &with("phone", "12")).await;
     assert_error(s, &e, 400);
     let long = "长".repeat(2001);
     let mut too_long = without("description");
     too_long.push(("description", &long));
-    let (s, e) = f.post_json(&too_long).await;
+    let (s, e) = post_json(&f, &too_long).await;
     assert_error(s, &e, 400);
-    let (s, _, body) = f
-        .send(
-            Request::builder()
-                .method(Method::POST)
-                .uri("/open311/v2/requests.json")
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(json!({"api_key": key}).to_string()))
-                .unwrap(),
-        )
-        .await;
+    let (s, _, body) = fetch(
+        &f,
+        Request::builder()
+            .method(Method::POST)
+            .uri("/open311/v2/requests.json")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({"api_key": key}).to_string()))
+            .unwrap(),
+    )
+    .await;
     assert_error(s, &serde_json::from_str(&body).unwrap(), 400);
     // POST on what takes none.
-    let (s, _, _) = f.post("/open311/v2/services.json", &good).await;
+    let (s, _, _) = post(&f, "/open311/v2/services.json", &good).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(f.event_count().await, 0, "nothing was written");
     // And the good one goes through.
-    let (s, ok) = f.post_json(&good).await;
+    let (s, ok) = post_json(&f, &good).await;
     assert_eq!(s, StatusCode::OK, "{ok}");
     assert_eq!(f.event_count().await, 1);
 }
 
 #[tokio::test]
 async fn posted_requests_read_back_publicly() {
-    let f = fixture().await;
-    let key = f.key.as_str();
-    let (s, r) = f
-        .post_json(&[
+    let (f, key) = fixture().await;
+    let key = key.as_str();
+    let (s, r) = post_json(
+        &f,
+        &[
             ("api_key", key),
             ("jurisdiction_id", "fuzhou"),
             ("service_code", "SR01"),
@@ -512,8 +351,9 @@ async fn posted_requests_read_back_publicly() {
             ("account_id", "acct-7"),
             ("media_url", "http://example.com/a.jpg"),
             ("attribute[urgency]", "urgent"),
-        ])
-        .await;
+        ],
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{r}");
     let arr = r.as_array().unwrap();
     assert_eq!(arr.len(), 1);
@@ -528,16 +368,16 @@ async fn posted_requests_read_back_publicly() {
     );
 
     // The second one by address only, routed by the grid code it names, posted as XML.
-    let (s, ct, x) = f
-        .post(
-            "/open311/v2/requests.xml",
-            &[
-                ("api_key", key),
-                ("service_code", "JM02"),
-                ("address_string", "网格 350102001001002 内，某小区门口"),
-            ],
-        )
-        .await;
+    let (s, ct, x) = post(
+        &f,
+        "/open311/v2/requests.xml",
+        &[
+            ("api_key", key),
+            ("service_code", "JM02"),
+            ("address_string", "网格 350102001001002 内，某小区门口"),
+        ],
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{x}");
     assert!(ct.starts_with("text/xml"));
     assert!(x.contains("<service_requests><request><service_request_id>SJ"));
@@ -547,7 +387,7 @@ async fn posted_requests_read_back_publicly() {
     let id2 = x[start..end].to_string();
 
     // The list, JSON.
-    let (s, list) = f.get_json("/open311/v2/requests.json").await;
+    let (s, list) = get_json(&f, "/open311/v2/requests.json").await;
     assert_eq!(s, StatusCode::OK);
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2);
@@ -586,11 +426,11 @@ async fn posted_requests_read_back_publicly() {
     assert_eq!(other["agency_responsible"], "节点350102001001002");
 
     // One, in both formats; unknown ones.
-    let (s, one) = f.get_json(&format!("/open311/v2/requests/{id}.json")).await;
+    let (s, one) = get_json(&f, &format!("/open311/v2/requests/{id}.json")).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(one.as_array().unwrap().len(), 1);
     assert_eq!(one[0]["service_request_id"], id.as_str());
-    let (s, ct, x) = f.get(&format!("/open311/v2/requests/{id}.xml")).await;
+    let (s, ct, x) = get(&f, &format!("/open311/v2/requests/{id}.xml")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(ct.starts_with("text/xml"));
     assert!(x.contains(&format!(
@@ -598,21 +438,19 @@ async fn posted_requests_read_back_publicly() {
     )));
     assert!(x.contains("<description>路边有暴露垃圾 &lt;很多&gt; &amp; 异味</description>"));
     assert!(x.contains("<expected_datetime>20"));
-    let (s, e) = f
-        .get_json("/open311/v2/requests/SJ20200101-000001.json")
-        .await;
+    let (s, e) = get_json(&f, "/open311/v2/requests/SJ20200101-000001.json").await;
     assert_error(s, &e, 404);
-    let (s, ct, x) = f.get("/open311/v2/requests/nope.xml").await;
+    let (s, ct, x) = get(&f, "/open311/v2/requests/nope.xml").await;
     assert_xml_error(s, &ct, &x, 404);
 
     // Internal work on the first: supervision (internal), handling on the spot and verification.
     let cal = f.state.calendar();
     let ctx = f.state.event_ctx(&cal);
-    let mut tx = f.db.begin().await.unwrap();
+    let mut tx = f.state.db.begin().await.unwrap();
     events::act(
         &mut tx.handle(),
         &ctx,
-        &f.operator,
+        &operator(&f),
         &id,
         Action::Supervise {
             mark: Mark::Important,
@@ -626,7 +464,7 @@ async fn posted_requests_read_back_publicly() {
     events::act(
         &mut tx.handle(),
         &ctx,
-        &f.worker,
+        &worker(&f),
         &id,
         Action::HandleOnSpot {
             result: "已清理完毕".into(),
@@ -640,7 +478,7 @@ async fn posted_requests_read_back_publicly() {
     events::act(
         &mut tx.handle(),
         &ctx,
-        &f.operator,
+        &operator(&f),
         &id,
         Action::Verify {
             pass: true,
@@ -654,53 +492,52 @@ async fn posted_requests_read_back_publicly() {
     tx.commit().await.unwrap();
 
     // Status filters, codes, ids.
-    let (_, closed) = f.get_json("/open311/v2/requests.json?status=closed").await;
+    let (_, closed) = get_json(&f, "/open311/v2/requests.json?status=closed").await;
     let closed = closed.as_array().unwrap();
     assert_eq!(closed.len(), 1);
     assert_eq!(closed[0]["service_request_id"], id.as_str());
     assert_eq!(closed[0]["status"], "closed");
     assert_eq!(closed[0]["status_notes"], "已清理完毕");
-    let (_, open) = f.get_json("/open311/v2/requests.json?status=open").await;
+    let (_, open) = get_json(&f, "/open311/v2/requests.json?status=open").await;
     assert_eq!(open.as_array().unwrap().len(), 1);
     assert_eq!(open[0]["service_request_id"], id2.as_str());
-    let (_, both) = f
-        .get_json("/open311/v2/requests.json?status=open,closed&jurisdiction_id=x")
-        .await;
+    let (_, both) = get_json(
+        &f,
+        "/open311/v2/requests.json?status=open,closed&jurisdiction_id=x",
+    )
+    .await;
     assert_eq!(both.as_array().unwrap().len(), 2);
-    let (_, by_code) = f
-        .get_json("/open311/v2/requests.json?service_code=JM02")
-        .await;
+    let (_, by_code) = get_json(&f, "/open311/v2/requests.json?service_code=JM02").await;
     assert_eq!(by_code.as_array().unwrap().len(), 1);
-    let (_, by_codes) = f
-        .get_json("/open311/v2/requests.json?service_code=JM02,SR01")
-        .await;
+    let (_, by_codes) = get_json(&f, "/open311/v2/requests.json?service_code=JM02,SR01").await;
     assert_eq!(by_codes.as_array().unwrap().len(), 2);
-    let (_, none) = f
-        .get_json("/open311/v2/requests.json?service_code=SR02")
-        .await;
+    let (_, none) = get_json(&f, "/open311/v2/requests.json?service_code=SR02").await;
     assert_eq!(none, json!([]));
-    let (_, ids) = f
-        .get_json(&format!(
+    let (_, ids) = get_json(
+        &f,
+        &format!(
             "/open311/v2/requests.json?service_request_id={id},{id2},SJ20200101-000009&status=open"
-        ))
-        .await;
+        ),
+    )
+    .await;
     assert_eq!(
         ids.as_array().unwrap().len(),
         2,
         "ids override other arguments"
     );
     // Dates.
-    let (_, past) = f
-        .get_json("/open311/v2/requests.json?start_date=2020-01-01T00:00:00Z&end_date=2020-02-01T00:00:00Z")
-        .await;
+    let (_, past) = get_json(
+        &f,
+        "/open311/v2/requests.json?start_date=2020-01-01T00:00:00Z&end_date=2020-02-01T00:00:00Z",
+    )
+    .await;
     assert_eq!(past, json!([]));
     let today = wangge_domain::deadline::format_rfc3339(now_ms() - 3_600_000).unwrap();
-    let (s, recent) = f
-        .get_json(&format!(
-            "/open311/v2/requests.json?start_date={}",
-            enc(&today)
-        ))
-        .await;
+    let (s, recent) = get_json(
+        &f,
+        &format!("/open311/v2/requests.json?start_date={}", urlencode(&today)),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(recent.as_array().unwrap().len(), 2);
     for q in [
@@ -710,16 +547,18 @@ async fn posted_requests_read_back_publicly() {
         "start_date=2020-02-01T00:00:00Z&end_date=2020-01-01T00:00:00Z",
         "status=pending",
     ] {
-        let (s, e) = f.get_json(&format!("/open311/v2/requests.json?{q}")).await;
+        let (s, e) = get_json(&f, &format!("/open311/v2/requests.json?{q}")).await;
         assert_error(s, &e, 400);
     }
-    let (s, ct, x) = f.get("/open311/v2/requests.xml?status=maybe").await;
+    let (s, ct, x) = get(&f, "/open311/v2/requests.xml?status=maybe").await;
     assert_xml_error(s, &ct, &x, 400);
 
     // The public history.
-    let (_, ext) = f
-        .get_json(&format!("/open311/v2/requests/{id}.json?extensions=true"))
-        .await;
+    let (_, ext) = get_json(
+        &f,
+        &format!("/open311/v2/requests/{id}.json?extensions=true"),
+    )
+    .await;
     let history = ext[0]["extended_attributes"]["history"].as_array().unwrap();
     let labels: Vec<&str> = history
         .iter()
@@ -728,15 +567,15 @@ async fn posted_requests_read_back_publicly() {
     assert_eq!(labels, ["report", "handle_on_spot", "close"]);
     assert!(history[1]["at"].as_str().unwrap().ends_with("+08:00"));
     assert_eq!(history[1]["note"], "已清理完毕");
-    let (_, ext_list) = f
-        .get_json("/open311/v2/requests.json?extensions=true")
-        .await;
+    let (_, ext_list) = get_json(&f, "/open311/v2/requests.json?extensions=true").await;
     assert!(ext_list[0]["extended_attributes"]["history"].is_array());
-    let (_, plain) = f.get_json("/open311/v2/requests.json").await;
+    let (_, plain) = get_json(&f, "/open311/v2/requests.json").await;
     assert!(plain[0].get("extended_attributes").is_none());
-    let (_, _, ext_xml) = f
-        .get(&format!("/open311/v2/requests/{id}.xml?extensions=true"))
-        .await;
+    let (_, _, ext_xml) = get(
+        &f,
+        &format!("/open311/v2/requests/{id}.xml?extensions=true"),
+    )
+    .await;
     assert!(ext_xml.contains("<extended_attributes><history><step><label>report</label><at>"));
 
     // Nothing personal, nothing internal, anywhere.
@@ -746,7 +585,7 @@ async fn posted_requests_read_back_publicly() {
         format!("/open311/v2/requests/{id}.json?extensions=true"),
         format!("/open311/v2/requests/{id}.xml?extensions=true"),
     ] {
-        let (_, _, body) = f.get(&uri).await;
+        let (_, _, body) = get(&f, &uri).await;
         for secret in [
             PHONE,
             "1391",
@@ -764,7 +603,7 @@ async fn posted_requests_read_back_publicly() {
         }
     }
     // The reporter's data is kept (sealed by the store), only never shown.
-    let mut c = f.db.conn().await.unwrap();
+    let mut c = f.state.db.conn().await.unwrap();
     let ev = events::get(&mut c.handle(), &Scope::everything(), &id)
         .await
         .unwrap();
@@ -779,8 +618,8 @@ async fn posted_requests_read_back_publicly() {
 
 #[tokio::test]
 async fn double_submissions_create_one_request() {
-    let f = fixture().await;
-    let key = f.key.as_str();
+    let (f, key) = fixture().await;
+    let key = key.as_str();
     let pairs = [
         ("api_key", key),
         ("service_code", "SR02"),
@@ -789,9 +628,9 @@ async fn double_submissions_create_one_request() {
         ("description", "道路不洁"),
         ("attribute[submission_key]", "client-42"),
     ];
-    let (s, a) = f.post_json(&pairs).await;
+    let (s, a) = post_json(&f, &pairs).await;
     assert_eq!(s, StatusCode::OK, "{a}");
-    let (s, b) = f.post_json(&pairs).await;
+    let (s, b) = post_json(&f, &pairs).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(a[0]["service_request_id"], b[0]["service_request_id"]);
     assert_eq!(f.event_count().await, 1);
@@ -802,35 +641,35 @@ async fn double_submissions_create_one_request() {
             .uri("/open311/v2/requests.json")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header("Idempotency-Key", "hdr-1")
-            .body(Body::from(form(&pairs[..5])))
+            .body(Body::from(form_string(&pairs[..5])))
             .unwrap()
     };
-    let (s, _, c1) = f.send(send()).await;
+    let (s, _, c1) = fetch(&f, send()).await;
     assert_eq!(s, StatusCode::OK, "{c1}");
-    let (_, _, c2) = f.send(send()).await;
+    let (_, _, c2) = fetch(&f, send()).await;
     assert_eq!(c1, c2);
     assert_eq!(f.event_count().await, 2);
     // Parameters in the query string count too (as the community's description puts them).
-    let (s, _, q) = f
-        .send(
-            Request::builder()
-                .method(Method::POST)
-                .uri(format!(
-                    "/open311/v2/requests.json?api_key={key}&service_code=SR02&lat=26.05&long=119.05"
-                ))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (s, _, q) = fetch(
+        &f,
+        Request::builder()
+            .method(Method::POST)
+            .uri(format!(
+                "/open311/v2/requests.json?api_key={key}&service_code=SR02&lat=26.05&long=119.05"
+            ))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{q}");
     assert_eq!(f.event_count().await, 3);
 }
 
 #[tokio::test]
 async fn copies_of_one_submission_sent_at_once_make_one_request() {
-    let f = fixture().await;
+    let (f, key) = fixture().await;
     let pairs = [
-        ("api_key", f.key.as_str()),
+        ("api_key", key.as_str()),
         ("service_code", "SR02"),
         ("lat", "26.05"),
         ("long", "119.15"),
@@ -840,10 +679,10 @@ async fn copies_of_one_submission_sent_at_once_make_one_request() {
     // Sent together, the copies are all checked before any is written; the key is checked
     // again where the number is taken, so one event is made and every copy is answered with it.
     let (a, b, c, d) = tokio::join!(
-        f.post_json(&pairs),
-        f.post_json(&pairs),
-        f.post_json(&pairs),
-        f.post_json(&pairs)
+        post_json(&f, &pairs),
+        post_json(&f, &pairs),
+        post_json(&f, &pairs),
+        post_json(&f, &pairs)
     );
     for (s, v) in [&a, &b, &c, &d] {
         assert_eq!(*s, StatusCode::OK, "{v}");
@@ -851,7 +690,7 @@ async fn copies_of_one_submission_sent_at_once_make_one_request() {
     }
     assert_eq!(f.event_count().await, 1);
     // The next request is numbered right after it: the copies took no number.
-    let (s, next) = f.post_json(&pairs[..5]).await;
+    let (s, next) = post_json(&f, &pairs[..5]).await;
     assert_eq!(s, StatusCode::OK, "{next}");
     let first = a.1[0]["service_request_id"].as_str().unwrap().to_string();
     let second = next[0]["service_request_id"].as_str().unwrap().to_string();
@@ -863,8 +702,8 @@ async fn copies_of_one_submission_sent_at_once_make_one_request() {
 /// server that had not seen it; `wangge open311 revoke` is the operator's way to revoke.
 #[tokio::test]
 async fn a_revoked_key_stops_within_ten_seconds() {
-    let f = fixture().await;
-    let key = f.key.as_str();
+    let (f, key) = fixture().await;
+    let key = key.as_str();
     let pairs = [
         ("api_key", key),
         ("service_code", "SR02"),
@@ -872,10 +711,10 @@ async fn a_revoked_key_stops_within_ten_seconds() {
         ("long", "119.15"),
         ("description", "井盖缺失"),
     ];
-    let (s, a) = f.post_json(&pairs).await;
+    let (s, a) = post_json(&f, &pairs).await;
     assert_eq!(s, StatusCode::OK, "{a}");
     let id = {
-        let mut c = f.db.conn().await.unwrap();
+        let mut c = f.state.db.conn().await.unwrap();
         let keys = open311::list_keys(&mut c.handle()).await.unwrap();
         let k = keys.iter().find(|k| k.name == "test client").unwrap();
         assert!(
@@ -892,33 +731,28 @@ async fn a_revoked_key_stops_within_ten_seconds() {
         k.id
     };
     // Within the ten seconds this server still trusts the key it checked.
-    let (s, b) = f.post_json(&pairs).await;
+    let (s, b) = post_json(&f, &pairs).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     f.state.clock.advance(10_001);
-    let (s, c) = f.post_json(&pairs).await;
+    let (s, c) = post_json(&f, &pairs).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{c}");
     assert_eq!(c[0]["code"], 403, "{c}");
     assert_eq!(f.event_count().await, 2);
     // Another server (a fresh state on the same database) refuses it at once.
     let other = router(AppState::new(
-        f.db.clone(),
+        f.state.db.clone(),
         WebConfig::default(),
-        wangge_store::seal::KeyRing::from_text(&format!(
-            "k1 {}",
-            wangge_store::auth::random_secret().unwrap()
-        ))
-        .unwrap(),
+        key_ring(),
     ));
-    let res = other
-        .oneshot(
-            Request::builder()
-                .method(Method::POST)
-                .uri("/open311/v2/requests.json")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(form(&pairs)))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::FORBIDDEN, "key {id}");
+    let (status, _, _) = call(
+        &other,
+        Request::builder()
+            .method(Method::POST)
+            .uri("/open311/v2/requests.json")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form_string(&pairs)))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "key {id}");
 }

@@ -1,257 +1,62 @@
 //! The scheduler against a real database: reminders at yellow and red, automatic escalation,
 //! one instance at a time under a lease; the test clock route; the calendar page.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::common::{Fixture, Kit, call, form_string, set_clock, worker_report};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use serde_json::{Value, json};
-use tower::ServiceExt;
+use serde_json::Value;
 use wangge_domain::deadline::{format_rfc3339, parse_rfc3339};
-use wangge_domain::event::{Action, Actor, Staff, Urgency};
-use wangge_domain::geometry::parse_geojson_str;
-use wangge_domain::{GridKind, NodeKind, Role, Scope};
-use wangge_store::events::{self, Caller, EventRow, ReportInput, Source};
-use wangge_store::testdb::{self, TestDb};
-use wangge_store::{Db, auth, nodes, now_ms, users};
+use wangge_domain::event::Action;
+use wangge_store::events::{self, EventRow};
+use wangge_web::router;
 use wangge_web::scheduler::{self, NOTE_ESCALATE, NOTE_RED, NOTE_YELLOW};
-use wangge_web::{AppState, WebConfig, router};
 
-fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
-    json!({"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]})
-        .to_string()
-}
-
-const CITY: &str = "350100000000";
 const VILLAGE: &str = "350102001001";
 const GRID: &str = "350102001001001";
-
-type TreeRow = (
-    &'static str,
-    NodeKind,
-    Option<&'static str>,
-    Option<GridKind>,
-);
-
-const TREE: &[TreeRow] = &[
-    (CITY, NodeKind::City, None, None),
-    ("350102000000", NodeKind::County, Some(CITY), None),
-    (
-        "350102001000",
-        NodeKind::Township,
-        Some("350102000000"),
-        None,
-    ),
-    (VILLAGE, NodeKind::Village, Some("350102001000"), None),
-    (GRID, NodeKind::Grid, Some(VILLAGE), Some(GridKind::Basic)),
-];
-
-/// (user name, role, node)
-const STAFF: &[(&str, Role, &str)] = &[
-    ("admin_city", Role::Admin, CITY),
-    ("admin_a", Role::Admin, "350102001000"),
-    ("op_a", Role::Operator, "350102001000"),
-    ("gw_a1", Role::Worker, GRID),
-    ("gl_a", Role::GridLeader, VILLAGE),
-];
 
 /// Monday 2025-03-03 09:00 in Shanghai: every deadline of these tests lies in loaded years.
 const T0: &str = "2025-03-03T09:00:00+08:00";
 
-struct Fixture {
-    t: TestDb,
-    state: AppState,
-    tokens: std::collections::HashMap<&'static str, String>,
-    worker_id: i64,
-    leader_id: i64,
-}
-
-fn keys() -> wangge_store::seal::KeyRing {
-    wangge_store::seal::KeyRing::from_text(&format!("k1 {}", auth::random_secret().unwrap()))
-        .unwrap()
-}
-
-/// Moves the state's clock to the instant `at`.
-fn set_clock(state: &AppState, at: i64) {
-    state.clock.advance(at - state.now());
-}
-
+/// The standard tree and staff at T0.
 async fn fixture() -> Fixture {
-    let t = testdb::fresh().await.unwrap();
-    let now = now_ms();
-    let mut tx = t.db.begin().await.unwrap();
-    for (code, kind, parent, gk) in TREE {
-        let boundary = parse_geojson_str(&square(119.0, 26.0, 119.1, 26.1)).unwrap();
-        nodes::create(
-            &mut tx.handle(),
-            &Scope::everything(),
-            "test",
-            &nodes::NewNode {
-                code: code.to_string(),
-                kind: *kind,
-                name: format!("节点{code}"),
-                parent_code: parent.map(str::to_string),
-                grid_kind: *gk,
-                boundary: Some(boundary),
-                phone: None,
-            },
-            1.0,
-            now,
-        )
-        .await
-        .unwrap();
-    }
-    let mut tokens = std::collections::HashMap::new();
-    let mut worker_id = 0;
-    let mut leader_id = 0;
-    for (name, role, node) in STAFF {
-        let u = users::create(
-            &mut tx.handle(),
-            &Scope::everything(),
-            &users::NewUser {
-                username: name.to_string(),
-                display_name: format!("用户{name}"),
-                password: "password-123".into(),
-                role: *role,
-                node_code: node.to_string(),
-                phone: None,
-            },
-            now,
-        )
-        .await
-        .unwrap();
-        match *name {
-            "gw_a1" => worker_id = u.id,
-            "gl_a" => leader_id = u.id,
-            _ => {}
-        }
-        let token = auth::create_token(&mut tx.handle(), u.id, "test", now)
-            .await
-            .unwrap();
-        tokens.insert(*name, token);
-    }
-    tx.commit().await.unwrap();
-    let state = AppState::new(t.db.clone(), WebConfig::default(), keys());
-    set_clock(&state, parse_rfc3339(T0).unwrap());
-    Fixture {
-        t,
-        state,
-        tokens,
-        worker_id,
-        leader_id,
-    }
+    Kit::new().clock(T0).build().await
 }
 
-impl Fixture {
-    fn worker(&self) -> Caller {
-        Caller {
-            actor: Actor::Staff(Staff {
-                user_id: self.worker_id,
-                role: Role::Worker,
-                node_kind: NodeKind::Grid,
-                node_code: GRID.into(),
-            }),
-            name: "网格员".into(),
-            scope: Scope::of_path(&format!(
-                "/{CITY}/350102000000/350102001000/{VILLAGE}/{GRID}/"
-            )),
-        }
-    }
+/// A worker's report of a category in the grid, at the state's now.
+async fn report(f: &Fixture, category: &str) -> EventRow {
+    let mut input = worker_report(GRID, category, "路边堆放垃圾");
+    input.address = Some("测试路1号".into());
+    f.report_at("gw_a1", input, f.state.now()).await.event
+}
 
-    fn grid_leader(&self) -> Caller {
-        Caller {
-            actor: Actor::Staff(Staff {
-                user_id: self.leader_id,
-                role: Role::GridLeader,
-                node_kind: NodeKind::Village,
-                node_code: VILLAGE.into(),
-            }),
-            name: "网格长".into(),
-            scope: Scope::of_path(&format!("/{CITY}/350102000000/350102001000/{VILLAGE}/")),
-        }
-    }
+/// `user` accepts the event, now.
+async fn accept(f: &Fixture, user: &str, number: &str) -> EventRow {
+    let accept = Action::Accept {
+        due_ms: None,
+        urgency: None,
+        note: String::new(),
+    };
+    f.act_at(user, number, accept, &[], f.state.now()).await
+}
 
-    /// A worker's report of a level-1 category in the grid, at the state's now.
-    async fn report(&self, category: &str) -> EventRow {
-        let cal = self.state.calendar();
-        let ctx = self.state.event_ctx(&cal);
-        let mut tx = self.state.db.begin().await.unwrap();
-        let r = events::report(
-            &mut tx.handle(),
-            &ctx,
-            &self.worker(),
-            ReportInput {
-                source: Source::Worker,
-                category_code: category.into(),
-                description: "路边堆放垃圾".into(),
-                lat: None,
-                lon: None,
-                address: Some("测试路1号".into()),
-                located_grid: None,
-                chosen_grid: Some(GRID.into()),
-                urgency: Urgency::Normal,
-                reporter_name: None,
-                reporter_phone: None,
-                photos: Vec::new(),
-                submission_key: None,
-                handled_on_spot: None,
-            },
-            self.state.now(),
-        )
+/// (action, note, actor name) of every step.
+async fn steps_of(f: &Fixture, e: &EventRow) -> Vec<(String, String, String)> {
+    let mut c = f.state.db.conn().await.unwrap();
+    events::history(&mut c.handle(), e.id, false)
         .await
-        .unwrap();
-        tx.commit().await.unwrap();
-        r.event
-    }
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.action, s.note, s.actor_name))
+        .collect()
+}
 
-    async fn accept(&self, number: &str) -> EventRow {
-        self.accept_as(&self.worker(), number).await
-    }
-
-    async fn accept_as(&self, who: &Caller, number: &str) -> EventRow {
-        let cal = self.state.calendar();
-        let ctx = self.state.event_ctx(&cal);
-        let mut tx = self.state.db.begin().await.unwrap();
-        let e = events::act(
-            &mut tx.handle(),
-            &ctx,
-            who,
-            number,
-            Action::Accept {
-                due_ms: None,
-                urgency: None,
-                note: String::new(),
-            },
-            &[],
-            self.state.now(),
-        )
+async fn count(f: &Fixture, e: &EventRow, action: &str) -> usize {
+    steps_of(f, e)
         .await
-        .unwrap();
-        tx.commit().await.unwrap();
-        e
-    }
-
-    async fn event(&self, number: &str) -> EventRow {
-        let mut c = self.state.db.conn().await.unwrap();
-        events::get(&mut c.handle(), &Scope::everything(), number)
-            .await
-            .unwrap()
-    }
-
-    /// (action, note, actor name) of every step.
-    async fn steps(&self, e: &EventRow) -> Vec<(String, String, String)> {
-        let mut c = self.state.db.conn().await.unwrap();
-        events::history(&mut c.handle(), e.id, false)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|s| (s.action, s.note, s.actor_name))
-            .collect()
-    }
-
-    async fn count(&self, e: &EventRow, action: &str) -> usize {
-        self.steps(e).await.iter().filter(|s| s.0 == action).count()
-    }
+        .iter()
+        .filter(|s| s.0 == action)
+        .count()
 }
 
 /// The instant at `pct` % of an event's allowed time at its level.
@@ -263,23 +68,23 @@ fn at_pct(e: &EventRow, pct: i64) -> i64 {
 #[tokio::test]
 async fn reminders_at_yellow_and_red_once_each() {
     let f = fixture().await;
-    let e = f.report("QT01").await;
+    let e = report(&f, "QT01").await;
     assert_eq!(e.level, 1);
     let due = e.due_at.unwrap();
     assert_eq!(format_rfc3339(due).unwrap(), "2025-03-07T00:00:00+08:00");
 
     // Green: nothing.
-    set_clock(&f.state, at_pct(&e, 50));
+    f.set_clock(at_pct(&e, 50));
     let r = scheduler::tick(&f.state, "one").await.unwrap();
     assert!(r.leased);
     assert_eq!(r.reminded_yellow + r.reminded_red, 0);
-    assert_eq!(f.count(&e, "remind").await, 0);
+    assert_eq!(count(&f, &e, "remind").await, 0);
 
     // 85 %: one yellow reminder by the system.
-    set_clock(&f.state, at_pct(&e, 85));
+    f.set_clock(at_pct(&e, 85));
     let r = scheduler::tick(&f.state, "one").await.unwrap();
     assert_eq!((r.reminded_yellow, r.reminded_red, r.failed), (1, 0, 0));
-    let steps = f.steps(&e).await;
+    let steps = steps_of(&f, &e).await;
     let reminds: Vec<_> = steps.iter().filter(|s| s.0 == "remind").collect();
     assert_eq!(reminds.len(), 1);
     assert_eq!(reminds[0].1, NOTE_YELLOW);
@@ -292,19 +97,19 @@ async fn reminders_at_yellow_and_red_once_each() {
     // Again: nothing new.
     let r = scheduler::tick(&f.state, "one").await.unwrap();
     assert_eq!(r.reminded_yellow + r.reminded_red, 0);
-    assert_eq!(f.count(&e, "remind").await, 1);
+    assert_eq!(count(&f, &e, "remind").await, 1);
 
     // Past due: one red reminder, then nothing more.
-    set_clock(&f.state, due + 60_000);
+    f.set_clock(due + 60_000);
     let r = scheduler::tick(&f.state, "one").await.unwrap();
     assert_eq!((r.reminded_yellow, r.reminded_red), (0, 1));
-    let steps = f.steps(&e).await;
+    let steps = steps_of(&f, &e).await;
     let last = steps.last().unwrap();
     assert_eq!((last.0.as_str(), last.1.as_str()), ("remind", NOTE_RED));
     assert_eq!(f.event(&e.number).await.reminded_light, "red");
     let r = scheduler::tick(&f.state, "one").await.unwrap();
     assert_eq!(r.reminded_yellow + r.reminded_red, 0);
-    assert_eq!(f.count(&e, "remind").await, 2);
+    assert_eq!(count(&f, &e, "remind").await, 2);
     // Reminders are internal: the public timeline does not show them.
     let mut c = f.state.db.conn().await.unwrap();
     let public = events::history(&mut c.handle(), e.id, true).await.unwrap();
@@ -317,12 +122,11 @@ async fn reminders_at_yellow_and_red_once_each() {
 #[tokio::test]
 async fn a_late_event_jumps_straight_to_red() {
     let f = fixture().await;
-    let e = f.report("QT01").await;
-    set_clock(&f.state, e.due_at.unwrap() + 1);
+    let e = report(&f, "QT01").await;
+    f.set_clock(e.due_at.unwrap() + 1);
     let r = scheduler::tick(&f.state, "one").await.unwrap();
     assert_eq!((r.reminded_yellow, r.reminded_red), (0, 1));
-    let reminds: Vec<_> = f
-        .steps(&e)
+    let reminds: Vec<_> = steps_of(&f, &e)
         .await
         .into_iter()
         .filter(|s| s.0 == "remind")
@@ -335,15 +139,15 @@ async fn a_late_event_jumps_straight_to_red() {
 async fn auto_escalation_where_the_category_says_so() {
     let f = fixture().await;
     // MD01 (邻里纠纷) escalates automatically; QT01 (其他事项) does not.
-    let auto = f.report("MD01").await;
-    let manual = f.report("QT01").await;
-    let auto = f.accept(&auto.number).await;
-    let manual = f.accept(&manual.number).await;
+    let auto = report(&f, "MD01").await;
+    let manual = report(&f, "QT01").await;
+    let auto = accept(&f, "gw_a1", &auto.number).await;
+    let manual = accept(&f, "gw_a1", &manual.number).await;
     assert_eq!(auto.status, "accepted");
     let due = auto.due_at.unwrap();
     assert_eq!(manual.due_at, Some(due));
 
-    set_clock(&f.state, due + 60_000);
+    f.set_clock(due + 60_000);
     let r = scheduler::tick(&f.state, "one").await.unwrap();
     assert_eq!(r.escalated, 1, "{r:?}");
     assert_eq!(r.reminded_red, 2);
@@ -362,7 +166,7 @@ async fn auto_escalation_where_the_category_says_so() {
         "the new level has its own time"
     );
     assert_eq!(up.reminded_light, "");
-    let steps = f.steps(&up).await;
+    let steps = steps_of(&f, &up).await;
     let last = steps.last().unwrap();
     assert_eq!(last.0, "escalate");
     assert_eq!(last.1, NOTE_ESCALATE);
@@ -377,13 +181,13 @@ async fn auto_escalation_where_the_category_says_so() {
     let r = scheduler::tick(&f.state, "one").await.unwrap();
     assert_eq!((r.escalated, r.reminded_red, r.failed), (0, 0, 0));
     assert_eq!(f.event(&auto.number).await.level, 2);
-    assert_eq!(f.count(&up, "escalate").await, 1);
+    assert_eq!(count(&f, &up, "escalate").await, 1);
 
     // The whole case (7 days from Monday) runs out first: red at the village, no escalation,
     // since the village's own three working days have not passed.
     let up_due = f.event(&auto.number).await.due_at.unwrap();
     assert_eq!(format_rfc3339(up_due).unwrap(), "2025-03-11T00:00:00+08:00");
-    set_clock(&f.state, up_due + 60_000);
+    f.set_clock(up_due + 60_000);
     let r = scheduler::tick(&f.state, "one").await.unwrap();
     assert_eq!((r.escalated, r.reminded_red), (0, 1), "{r:?}");
     assert_eq!(f.event(&auto.number).await.level, 2);
@@ -397,9 +201,9 @@ async fn auto_escalation_where_the_category_says_so() {
 async fn each_level_escalates_once_when_its_own_limit_passes() {
     let f = fixture().await;
     // XF01 (信访诉求): complex, handled at the village, escalates automatically.
-    let e = f.report("XF01").await;
+    let e = report(&f, "XF01").await;
     assert_eq!(e.level, 2);
-    let e = f.accept_as(&f.grid_leader(), &e.number).await;
+    let e = accept(&f, "gl_a", &e.number).await;
     assert_eq!(
         format_rfc3339(e.due_at.unwrap()).unwrap(),
         "2025-03-07T00:00:00+08:00"
@@ -407,10 +211,10 @@ async fn each_level_escalates_once_when_its_own_limit_passes() {
     let mut levels = Vec::new();
     for _ in 0..2 {
         let due = f.event(&e.number).await.due_at.unwrap();
-        set_clock(&f.state, due - 60_000);
+        f.set_clock(due - 60_000);
         let r = scheduler::tick(&f.state, "one").await.unwrap();
         assert_eq!(r.escalated, 0, "not before the limit: {r:?}");
-        set_clock(&f.state, due + 60_000);
+        f.set_clock(due + 60_000);
         let r = scheduler::tick(&f.state, "one").await.unwrap();
         assert_eq!((r.escalated, r.failed), (1, 0), "{r:?}");
         let r = scheduler::tick(&f.state, "one").await.unwrap();
@@ -424,7 +228,7 @@ async fn each_level_escalates_once_when_its_own_limit_passes() {
         "{}",
         now.holder_path
     );
-    assert_eq!(f.count(&e, "escalate").await, 2);
+    assert_eq!(count(&f, &e, "escalate").await, 2);
 }
 
 /// Escalating a case whose whole time (7 days) has run out: the level above gets no due time
@@ -432,9 +236,9 @@ async fn each_level_escalates_once_when_its_own_limit_passes() {
 #[tokio::test]
 async fn escalation_after_the_whole_case_is_overdue() {
     let f = fixture().await;
-    let e = f.report("MD01").await;
-    let e = f.accept(&e.number).await;
-    set_clock(&f.state, e.due_at.unwrap() + 60_000);
+    let e = report(&f, "MD01").await;
+    let e = accept(&f, "gw_a1", &e.number).await;
+    f.set_clock(e.due_at.unwrap() + 60_000);
     assert_eq!(scheduler::tick(&f.state, "one").await.unwrap().escalated, 1);
     // Village: its own three working days end on Wednesday 12th; the case ended Monday 10th.
     set_clock(
@@ -452,14 +256,13 @@ async fn escalation_after_the_whole_case_is_overdue() {
 async fn only_the_lease_holder_works() {
     let f = fixture().await;
     // A second instance: its own pool and its own clock on the same database.
-    let db2 = Db::connect(&f.t.url).await.unwrap();
-    let other = AppState::new(db2, WebConfig::default(), keys());
+    let other = f.second_instance().await;
     let mut list = Vec::new();
     for _ in 0..3 {
-        list.push(f.report("QT01").await);
+        list.push(report(&f, "QT01").await);
     }
     let at = at_pct(&list[0], 85);
-    set_clock(&f.state, at);
+    f.set_clock(at);
     set_clock(&other, at);
     let (a, b) = tokio::join!(
         scheduler::tick(&f.state, "instance-a"),
@@ -472,7 +275,7 @@ async fn only_the_lease_holder_works() {
     );
     assert_eq!(a.reminded_yellow + b.reminded_yellow, 3);
     for e in &list {
-        assert_eq!(f.count(e, "remind").await, 1);
+        assert_eq!(count(&f, e, "remind").await, 1);
     }
     let (holder, idle, idle_name) = if a.leased {
         (&f.state, &other, "instance-b")
@@ -493,7 +296,7 @@ async fn only_the_lease_holder_works() {
     assert!(!r.leased);
     assert_eq!(r.reminded_red, 0);
     for e in &list {
-        assert_eq!(f.count(e, "remind").await, 2);
+        assert_eq!(count(&f, e, "remind").await, 2);
     }
 
     // When the holder stops renewing, the lease lapses and the other instance takes over.
@@ -503,7 +306,7 @@ async fn only_the_lease_holder_works() {
     let r = scheduler::tick(holder, holder_name).await.unwrap();
     assert!(!r.leased, "the old holder no longer has it");
     for e in &list {
-        assert_eq!(f.count(e, "remind").await, 2);
+        assert_eq!(count(&f, e, "remind").await, 2);
     }
 }
 
@@ -526,20 +329,11 @@ async fn send(
     if lang_en {
         b = b.header(header::COOKIE, "lang=en");
     }
-    let resp = app
-        .clone()
-        .oneshot(b.body(Body::from(body)).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status();
-    let location = resp
-        .headers()
+    let (status, headers, bytes) = call(app, b.body(Body::from(body)).unwrap()).await;
+    let location = headers
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .unwrap();
     (
         status,
         String::from_utf8_lossy(&bytes).into_owned(),
@@ -547,101 +341,67 @@ async fn send(
     )
 }
 
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+const FORM: Option<&str> = Some(crate::common::FORM);
+
+/// A page through `app` with `token` (none when not given), in Chinese.
+async fn get_page(
+    app: &Router,
+    token: Option<&str>,
+    uri: &str,
+) -> (StatusCode, String, Option<String>) {
+    send(app, Method::GET, uri, token, None, String::new(), false).await
 }
 
-fn enc(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+/// A form post through `app` with `token`, in Chinese.
+async fn post_form(
+    app: &Router,
+    token: Option<&str>,
+    uri: &str,
+    body: String,
+) -> (StatusCode, String, Option<String>) {
+    send(app, Method::POST, uri, token, FORM, body, false).await
 }
-
-const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
 
 #[tokio::test]
 async fn calendar_page_enters_a_year() {
     let f = fixture().await;
     let app = router(f.state.clone());
-    let admin = f.tokens["admin_city"].as_str();
+    let admin = f.creds["admin_city"].0.as_str();
     assert!(!f.state.calendar().is_loaded(2027));
 
     // Everyone signed in sees the loaded years; only the root administrator gets the form.
-    let (s, html, _) = send(
-        &app,
-        Method::GET,
-        "/calendar?year=2025",
-        Some(&f.tokens["gw_a1"]),
-        None,
-        String::new(),
-        false,
-    )
-    .await;
+    let (s, html, _) = get_page(&app, Some(&f.creds["gw_a1"].0), "/calendar?year=2025").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("data-year=\"2026\""));
     assert!(html.contains("2025-01-28"), "the Spring Festival of 2025");
     assert!(!html.contains("calendar-form"));
-    let (s, html, _) = send(
-        &app,
-        Method::GET,
-        "/calendar",
-        Some(admin),
-        None,
-        String::new(),
-        false,
-    )
-    .await;
+    let (s, html, _) = get_page(&app, Some(admin), "/calendar").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("calendar-form"));
     // The template for the first missing year (the clock stands in 2025; 2024–2026 are loaded).
     assert!(html.contains("value=\"2027\""));
     assert!(html.contains("year 2027"));
-    let (s, _, loc) = send(
-        &app,
-        Method::GET,
-        "/calendar",
-        None,
-        None,
-        String::new(),
-        false,
-    )
-    .await;
+    let (s, _, loc) = get_page(&app, None, "/calendar").await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert!(loc.unwrap().starts_with("/login"));
 
     let body = "year 2027\n# 元旦\nholiday 2027-01-01\n# 春节\nholiday 2027-02-06..2027-02-12\nworkday 2027-02-14\n";
     // A township administrator may not change the calendar of the whole deployment.
-    let (s, _, _) = send(
+    let (s, _, _) = post_form(
         &app,
-        Method::POST,
+        Some(&f.creds["admin_a"].0),
         "/calendar",
-        Some(&f.tokens["admin_a"]),
-        FORM,
-        form(&[("year", "2027"), ("body", body)]),
-        false,
+        form_string(&[("year", "2027"), ("body", body)]),
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert!(!f.state.calendar().is_loaded(2027));
 
-    let (s, _, loc) = send(
+    let (s, _, loc) = post_form(
         &app,
-        Method::POST,
-        "/calendar",
         Some(admin),
-        FORM,
-        form(&[("year", "2027"), ("body", body)]),
-        false,
+        "/calendar",
+        form_string(&[("year", "2027"), ("body", body)]),
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
@@ -665,32 +425,14 @@ async fn calendar_page_enters_a_year() {
             .unwrap()
             .is_loaded(2027)
     );
-    let (s, html, _) = send(
-        &app,
-        Method::GET,
-        "/calendar?year=2027&saved=1",
-        Some(admin),
-        None,
-        String::new(),
-        false,
-    )
-    .await;
+    let (s, html, _) = get_page(&app, Some(admin), "/calendar?year=2027&saved=1").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("calendar-saved"));
     assert!(html.contains("2027-02-06"));
     assert!(html.contains("2027-02-14"));
     // The form now offers 2028, and a loaded year can be opened for correction.
     assert!(html.contains("year 2028"));
-    let (_, html, _) = send(
-        &app,
-        Method::GET,
-        "/calendar?year=2027&edit=2027",
-        Some(admin),
-        None,
-        String::new(),
-        false,
-    )
-    .await;
+    let (_, html, _) = get_page(&app, Some(admin), "/calendar?year=2027&edit=2027").await;
     assert!(html.contains("holiday 2027-02-06..2027-02-12"));
 }
 
@@ -698,16 +440,13 @@ async fn calendar_page_enters_a_year() {
 async fn bad_calendar_text_names_the_line_and_saves_nothing() {
     let f = fixture().await;
     let app = router(f.state.clone());
-    let admin = f.tokens["admin_city"].as_str();
+    let admin = f.creds["admin_city"].0.as_str();
     let body = "year 2028\nholiday 2028-01-01\nholdiay 2028-02-01\n";
-    let (s, html, _) = send(
+    let (s, html, _) = post_form(
         &app,
-        Method::POST,
-        "/calendar",
         Some(admin),
-        FORM,
-        form(&[("year", "2028"), ("body", body)]),
-        false,
+        "/calendar",
+        form_string(&[("year", "2028"), ("body", body)]),
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
@@ -719,7 +458,7 @@ async fn bad_calendar_text_names_the_line_and_saves_nothing() {
         "/calendar",
         Some(admin),
         FORM,
-        form(&[("year", "2028"), ("body", body)]),
+        form_string(&[("year", "2028"), ("body", body)]),
         true,
     )
     .await;
@@ -727,14 +466,11 @@ async fn bad_calendar_text_names_the_line_and_saves_nothing() {
     assert!(html.contains("Line 3 is wrong"));
     // A make-up working day must be a weekend day.
     let body = "year 2028\nholiday 2028-01-01\nworkday 2028-01-05\n";
-    let (s, html, _) = send(
+    let (s, html, _) = post_form(
         &app,
-        Method::POST,
-        "/calendar",
         Some(admin),
-        FORM,
-        form(&[("year", "2028"), ("body", body)]),
-        false,
+        "/calendar",
+        form_string(&[("year", "2028"), ("body", body)]),
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
@@ -745,14 +481,11 @@ async fn bad_calendar_text_names_the_line_and_saves_nothing() {
         ("2028", "year 2028\n# nothing yet\n"),
         ("20x8", "year 2028\nholiday 2028-01-01\n"),
     ] {
-        let (s, _, _) = send(
+        let (s, _, _) = post_form(
             &app,
-            Method::POST,
-            "/calendar",
             Some(admin),
-            FORM,
-            form(&[("year", year), ("body", body)]),
-            false,
+            "/calendar",
+            form_string(&[("year", year), ("body", body)]),
         )
         .await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{year} {body}");
@@ -766,7 +499,7 @@ async fn bad_calendar_text_names_the_line_and_saves_nothing() {
 #[tokio::test]
 async fn test_clock_route_moves_time_and_ticks() {
     let f = fixture().await;
-    let e = f.report("QT01").await;
+    let e = report(&f, "QT01").await;
     let app = |enabled: bool| {
         Router::new()
             .merge(scheduler::routes_with(enabled))
@@ -785,7 +518,7 @@ async fn test_clock_route_moves_time_and_ticks() {
         &app(false),
         Method::POST,
         "/api/v1/test/clock",
-        Some(&f.tokens["admin_city"]),
+        Some(&f.creds["admin_city"].0),
         json_ct,
         body.clone(),
         false,
@@ -797,7 +530,7 @@ async fn test_clock_route_moves_time_and_ticks() {
         &on,
         Method::POST,
         "/api/v1/test/clock",
-        Some(&f.tokens["op_a"]),
+        Some(&f.creds["op_a"].0),
         json_ct,
         body.clone(),
         false,
@@ -808,7 +541,7 @@ async fn test_clock_route_moves_time_and_ticks() {
         &on,
         Method::POST,
         "/api/v1/test/clock",
-        Some(&f.tokens["admin_city"]),
+        Some(&f.creds["admin_city"].0),
         json_ct,
         "{\"advance\": 1}".into(),
         false,
@@ -819,7 +552,7 @@ async fn test_clock_route_moves_time_and_ticks() {
         &on,
         Method::POST,
         "/api/v1/test/clock",
-        Some(&f.tokens["admin_city"]),
+        Some(&f.creds["admin_city"].0),
         json_ct,
         body,
         false,
@@ -829,5 +562,5 @@ async fn test_clock_route_moves_time_and_ticks() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert!(v["now"].as_str().unwrap().ends_with("+08:00"));
     assert_eq!(v["tick"]["reminded_yellow"], 1);
-    assert_eq!(f.count(&e, "remind").await, 1);
+    assert_eq!(count(&f, &e, "remind").await, 1);
 }

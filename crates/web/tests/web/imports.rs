@@ -1,13 +1,10 @@
 //! Imports and exports through the web: upload, job, report; export by scope and masking;
 //! templates with drop-downs. Runs on SQLite, and on PostgreSQL with TEST_DATABASE_URL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
 
 use std::io::Read;
 
+use crate::common::{Fixture, Part, fixture, multipart, multipart_type, text};
 use axum::http::{StatusCode, header};
-use common::{Fixture, fixture};
 use serde_json::Value;
 use wangge_domain::Scope;
 use wangge_domain::basic::ident::make_id_number;
@@ -39,24 +36,11 @@ fn row(grid: &str, name: &str, id: &str, birth: &str) -> String {
     format!("{grid},{name},{id},常住,{birth},\n")
 }
 
-fn multipart(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "----wanggeTestBoundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+/// An upload form's body: the fields, then the file; with its content type.
+fn upload(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let mut parts: Vec<Part> = fields.iter().map(|(k, v)| text(k, v)).collect();
+    parts.push(Part::File("file", file_name, file.to_vec()));
+    (multipart_type(), multipart(&parts))
 }
 
 /// Uploads a file, waits for the job and returns its report.
@@ -69,7 +53,7 @@ async fn import(
     file_name: &str,
     bytes: &[u8],
 ) -> Value {
-    let (ct, body) = multipart(
+    let (ct, body) = upload(
         &[("kind", kind), ("mode", mode), ("encoding", encoding)],
         file_name,
         bytes,
@@ -395,18 +379,7 @@ async fn a_workers_export_holds_only_their_grid_masked() {
     let report = import(&f, "admin_city", "people", "all", "", "p.csv", &file(&rows)).await;
     assert_eq!(report["inserted"], 4, "{report}");
 
-    let (status, headers, body) = f
-        .send(
-            axum::http::Request::builder()
-                .uri("/export/people.csv")
-                .header(
-                    header::COOKIE,
-                    format!("wangge_session={}", f.creds["gw_a1"].1),
-                )
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (status, headers, body) = f.get("gw_a1", "/export/people.csv").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(
         headers[header::CONTENT_TYPE]
@@ -427,18 +400,7 @@ async fn a_workers_export_holds_only_their_grid_masked() {
     assert!(lines[0].contains("重点人群"));
 
     // A leader (no tags) exports the county as XLSX; an export audit row each.
-    let (status, _, _) = f
-        .send(
-            axum::http::Request::builder()
-                .uri("/export/people.xlsx")
-                .header(
-                    header::COOKIE,
-                    format!("wangge_session={}", f.creds["leader"].1),
-                )
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (status, _, _) = f.get("leader", "/export/people.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     let mut c = f.state.db.conn().await.unwrap();
     let exports: Vec<wangge_store::audit::AuditRow> = wangge_store::audit::search(
@@ -464,18 +426,7 @@ async fn a_workers_export_holds_only_their_grid_masked() {
 #[tokio::test]
 async fn the_template_has_drop_downs_and_imports_as_is() {
     let f = fixture().await;
-    let (status, headers, _) = f
-        .send(
-            axum::http::Request::builder()
-                .uri("/import/template/people.xlsx")
-                .header(
-                    header::COOKIE,
-                    format!("wangge_session={}", f.creds["gw_a1"].1),
-                )
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (status, headers, _) = f.get("gw_a1", "/import/template/people.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         headers[header::CONTENT_DISPOSITION]
@@ -503,7 +454,7 @@ async fn the_template_has_drop_downs_and_imports_as_is() {
 #[tokio::test]
 async fn only_keepers_import_and_jobs_are_private() {
     let f = fixture().await;
-    let (ct, body) = multipart(&[("kind", "people")], "p.csv", &file(&[]));
+    let (ct, body) = upload(&[("kind", "people")], "p.csv", &file(&[]));
     let (status, _, text) = f.form("leader", "/import", &ct, body).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{text}");
     let (status, _) = f
