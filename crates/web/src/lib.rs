@@ -14,21 +14,20 @@ pub mod ui;
 // Features: each folder holds its pages, API handlers and view models.
 pub mod accounts;
 pub mod analysis;
-pub mod api_basic;
+pub mod basic;
 pub mod calendar;
 pub mod categories;
 pub mod events;
-pub mod export;
 pub mod grids;
-pub mod import;
 pub mod intake;
 pub mod open311;
-pub mod pages;
 pub mod scheduler;
 
 use axum::Router;
 use axum::middleware;
 
+// The command line and the import tests reach the pipelines by these paths.
+pub use basic::{export, import};
 pub use error::AppError;
 pub use state::{AppState, WebConfig};
 
@@ -41,9 +40,9 @@ pub fn router(state: AppState) -> Router {
         .merge(analysis::pages())
         .merge(calendar::pages())
         .merge(categories::pages())
+        .merge(basic::pages())
         .merge(events::pages())
         .merge(intake::pages())
-        .merge(pages::routes())
         .layer(middleware::from_fn(ui::html_errors));
     Router::new()
         .merge(pages)
@@ -53,8 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(calendar::api())
         .merge(categories::api())
         .merge(events::api())
-        .merge(api_basic::routes())
-        .merge(pages::imports::api_routes())
+        .merge(basic::api())
         .merge(open311::routes())
         .merge(scheduler::routes())
         .merge(assets::routes())
