@@ -26,12 +26,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
+use crate::demo::layout::Scale;
+use crate::demo::population::{GridSpec, MAX_SLOTS, grid_population};
 use anyhow::{Context, bail};
 use tokio::sync::mpsc;
-use wangge_domain::basic::demo::{GridSpec, MAX_SLOTS, grid_population};
 use wangge_domain::basic::row::Kind;
 use wangge_domain::basic::{Education, Relation, Residence, Sex};
-use wangge_domain::demo_layout::Scale;
 use wangge_domain::{NodeKind, Scope, deadline, geometry};
 use wangge_sheet::{CsvRowWriter, Encoding, RowReader};
 use wangge_store::audit::Actor;

@@ -9,8 +9,6 @@ mod bench_people;
 mod cli_basic;
 mod config;
 mod demo;
-mod demo_basic;
-mod demo_events;
 mod keys;
 mod open311_keys;
 mod verify;
@@ -19,8 +17,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use demo::layout::Scale;
 use wangge_domain::basic::row::Kind;
-use wangge_domain::demo_layout::Scale;
 use wangge_domain::{Error, Role, Scope};
 use wangge_store::seal::KeyRing;
 use wangge_store::{Db, auth, now_ms, territory, users};
@@ -366,8 +364,8 @@ async fn run() -> anyhow::Result<()> {
             if with_demo {
                 let city = demo::seed(&db, 1, Scale::Small).await?;
                 print_demo(&city);
-                demo_basic::fill_new_city(&db, &keys, 1, Scale::Small, None, &city).await?;
-                demo_events::fill_new_city(&db, &keys, 1, 2, &city, now_ms()).await?;
+                demo::basic::fill_new_city(&db, &keys, 1, Scale::Small, None, &city).await?;
+                demo::events::fill_new_city(&db, &keys, 1, 2, &city, now_ms()).await?;
             }
             let state = AppState::new(db, config, keys);
             state.refresh_locate().await.map_err(domain)?;
@@ -396,8 +394,8 @@ async fn run() -> anyhow::Result<()> {
             let keys = key_ring(cli.keys.as_deref(), &file)?;
             let city = demo::seed(&db, seed, scale).await?;
             print_demo(&city);
-            demo_basic::fill_new_city(&db, &keys, seed, scale, people_per_grid, &city).await?;
-            demo_events::fill_new_city(&db, &keys, seed, events_per_grid, &city, now_ms()).await?;
+            demo::basic::fill_new_city(&db, &keys, seed, scale, people_per_grid, &city).await?;
+            demo::events::fill_new_city(&db, &keys, seed, events_per_grid, &city, now_ms()).await?;
         }
         Command::Migrate => {
             let db = Db::connect(&url).await?;

@@ -13,14 +13,15 @@
 
 use std::collections::HashMap;
 
-use super::ident::{make_credit_code, make_id_number};
-use super::{
+use wangge_domain::basic::ident::{make_credit_code, make_id_number};
+use wangge_domain::basic::{
     Condition, Education, Grade, House, HouseAddress, HouseUse, KeyGroup, Object, ObjectKind, Org,
     OrgKind, Person, PersonTag, Relation, Rental, Residence, Sex,
 };
-use crate::calendar::Date;
-use crate::demo_names::{COMPOUND_SURNAMES, STREET_NAMES, SURNAMES};
-use crate::rng::SplitMix64;
+use wangge_domain::calendar::Date;
+use wangge_domain::rng::SplitMix64;
+
+use super::names::{COMPOUND_SURNAMES, STREET_NAMES, SURNAMES};
 
 /// Sequence pairs per birth day (an odd number for a man, the even one below it for a woman).
 const BLOCKS: u32 = 500;
@@ -808,8 +809,10 @@ impl Gen<'_> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
-    use crate::basic::validate::{self, HouseFields, ObjectFields, OrgFields, PersonFields};
     use std::collections::HashSet;
+    use wangge_domain::basic::validate::{
+        self, HouseFields, ObjectFields, OrgFields, PersonFields,
+    };
 
     const BBOX: (f64, f64, f64, f64) = (119.30, 26.08, 119.305, 26.085);
 
