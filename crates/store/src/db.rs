@@ -32,6 +32,22 @@ macro_rules! q {
     };
 }
 
+/// Runs the same code on either backend's connection: `c` is bound to the driver's
+/// `&mut SqliteConnection` or `&mut PgConnection`, for code generic over both (binds made at run
+/// time). `on_conn!(h, c => sqlx::query(sql).execute(&mut **c).await)`.
+macro_rules! on_conn {
+    ($h:expr, $c:ident => $body:expr) => {
+        match $h {
+            $crate::db::Handle::Sqlite($c) => $body,
+            $crate::db::Handle::Postgres($c) => $body,
+        }
+    };
+}
+
+mod backend;
+#[cfg(test)]
+pub(crate) use backend::sqlite_numbered;
+
 /// A start-up or connection problem, with a message a person can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

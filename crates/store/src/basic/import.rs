@@ -117,19 +117,6 @@ fn params(n: usize) -> String {
         .join(", ")
 }
 
-/// On PostgreSQL, plans made for each execution in this transaction: the batch look-ups
-/// (`IN (…400 values…)`) are prepared once, and a generic plan chosen while the table was small
-/// would scan it whole for every later batch.
-async fn custom_plans(tx: &mut Tx) -> Result<(), Error> {
-    if let Tx::Postgres(t) = tx {
-        sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
-            .execute(&mut **t)
-            .await
-            .map_err(sql_error)?;
-    }
-    Ok(())
-}
-
 /// What every import keeps: the transaction, the grid cache, the tallies.
 struct Common {
     tx: Tx,
@@ -216,9 +203,8 @@ impl Common {
                 self.now,
             )
             .await?;
-            if let (Some(tables), Tx::Postgres(_)) = (analyze, &self.tx) {
-                let sql = format!("ANALYZE {tables}");
-                q!(&mut self.tx.handle(), execute, sqlx::AssertSqlSafe(sql)).map_err(sql_error)?;
+            if let Some(tables) = analyze {
+                self.tx.handle().analyze_in_tx(tables).await?;
             }
             self.tx.commit().await?;
         }
@@ -278,7 +264,7 @@ impl<'k> PeopleImport<'k> {
         mode: Mode,
         now: i64,
     ) -> Result<PeopleImport<'k>, Error> {
-        // No custom plans here (see `custom_plans`): planning the 10,400-value INSERT anew for
+        // No custom plans here (see `Tx::custom_plans`): planning the 10,400-value INSERT anew for
         // every batch cut PostgreSQL's rate by 40% (200,000 rows: 8,780 against 14,540 rows/s).
         // The writer's only look-ups are joins on the unique indexes of houses and households.
         let writer = PeopleWriter {
@@ -405,9 +391,9 @@ impl<'k> PeopleImport<'k> {
             .map(|p| Arg::from(p.id_index.as_str()))
             .collect();
         let found: Vec<(String, String, String)> = if self.db.is_postgres() {
-            // A read-only transaction of its own, for the custom plans `custom_plans` explains.
+            // A read-only transaction of its own, for the custom plans `Tx::custom_plans` explains.
             let mut tx = self.db.begin().await?;
-            custom_plans(&mut tx).await?;
+            tx.custom_plans().await?;
             fetch_all(&mut tx.handle(), sql, args).await?
         } else {
             let mut c = self.db.conn().await?;
@@ -534,7 +520,7 @@ impl PeopleWriter {
                     houses::address_text(a).into(),
                     HouseUse::SelfOccupied.as_str().into(),
                     // Twice rather than `$8, $8`: SQLite binds in-order `?`s without a
-                    // look-up per parameter (see `sqlite_numbered`).
+                    // look-up per parameter (see `Handle::native_sql`).
                     self.c.now.into(),
                     self.c.now.into(),
                 ]);
@@ -676,18 +662,20 @@ impl PeopleWriter {
     /// them from the sequence, which other writers share.
     async fn take_ids(&mut self, n: usize) -> Result<Vec<i64>, Error> {
         let mut h = self.c.tx.handle();
-        match (&h, self.next_id) {
-            (crate::db::Handle::Sqlite(_), Some(next)) => {
+        if !h.writes_alone() {
+            return h.reserve_ids("people", n).await;
+        }
+        match self.next_id {
+            Some(next) => {
                 let n = i64::try_from(n).map_err(|_| Error::internal("too many ids asked for"))?;
                 self.next_id = Some(next + n);
                 Ok((next..next + n).collect())
             }
-            (crate::db::Handle::Sqlite(_), None) => {
-                let ids = super::reserve_ids(&mut h, "people", n).await?;
+            None => {
+                let ids = h.reserve_ids("people", n).await?;
                 self.next_id = ids.last().map(|l| l + 1);
                 Ok(ids)
             }
-            (crate::db::Handle::Postgres(_), _) => super::reserve_ids(&mut h, "people", n).await,
         }
     }
 
@@ -766,7 +754,7 @@ impl HousesImport {
         now: i64,
     ) -> Result<HousesImport, Error> {
         let mut c = Common::begin(db, keys, scope, actor, mode, now).await?;
-        custom_plans(&mut c.tx).await?;
+        c.tx.custom_plans().await?;
         Ok(HousesImport {
             c,
             seen: HashMap::new(),
@@ -848,7 +836,12 @@ impl HousesImport {
             return Ok(());
         }
         let batch = std::mem::take(&mut self.pending);
-        let ids = super::reserve_ids(&mut self.c.tx.handle(), "houses", batch.len()).await?;
+        let ids = self
+            .c
+            .tx
+            .handle()
+            .reserve_ids("houses", batch.len())
+            .await?;
         let mut args = Vec::with_capacity(batch.len() * houses::COLUMNS.len());
         for ((grid, house), id) in batch.iter().zip(&ids) {
             args.extend(houses::values(&self.c.keys, *id, grid, house, self.c.now)?);
@@ -890,7 +883,7 @@ impl OrgsImport {
         now: i64,
     ) -> Result<OrgsImport, Error> {
         let mut c = Common::begin(db, keys, scope, actor, mode, now).await?;
-        custom_plans(&mut c.tx).await?;
+        c.tx.custom_plans().await?;
         Ok(OrgsImport {
             c,
             seen: HashMap::new(),
@@ -957,7 +950,7 @@ impl OrgsImport {
         if good.is_empty() {
             return Ok(());
         }
-        let ids = super::reserve_ids(&mut self.c.tx.handle(), "orgs", good.len()).await?;
+        let ids = self.c.tx.handle().reserve_ids("orgs", good.len()).await?;
         let mut args = Vec::with_capacity(good.len() * orgs::COLUMNS.len());
         for ((grid, org), id) in good.iter().zip(&ids) {
             args.extend(orgs::values(&self.c.keys, *id, grid, org, self.c.now)?);

@@ -5,9 +5,9 @@
 //! # Sealing and the row in the associated data
 //!
 //! ID numbers, phones and tags are sealed with `Aad(table, column, id)`, `id` being the row's
-//! primary key in decimal. The id is reserved before the INSERT ([`reserve_ids`]: `MAX(id) + 1`
-//! under SQLite's write lock, `nextval` of the identity sequence on PostgreSQL) and written
-//! explicitly, so sealing needs no extra key column and bulk inserts can seal a whole batch
+//! primary key in decimal. The id is reserved before the INSERT (`Handle::reserve_ids`:
+//! `MAX(id) + 1` under SQLite's write lock, `nextval` of the identity sequence on PostgreSQL) and
+//! written explicitly, so sealing needs no extra key column and bulk inserts can seal a whole batch
 //! before one multi-row INSERT. Writes therefore belong inside a transaction ([`crate::Db::begin`]).
 //!
 //! Besides the ciphertext each secret has a blind index (exact look-up, the duplicate check) and
@@ -115,49 +115,6 @@ macro_rules! bind_all {
     }};
 }
 
-/// SQLite placeholders for run-time SQL. SQLite keeps numbered or named parameters in a list it
-/// scans on every look-up (also per bind), which makes a multi-row INSERT of thousands of
-/// values quadratic; plain `?` is bound by position. So `$1 … $n` used once each and in order
-/// become `?`; anything else keeps its number as `?N`. Our run-time SQL has no `$` in literals
-/// (values are always bound).
-fn sqlite_numbered(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut in_order = true;
-    let mut expected = 1u64;
-    let bytes = sql.as_bytes();
-    let mut i = 0;
-    let mut numbers = Vec::new();
-    while i < bytes.len() {
-        if bytes[i] == b'$' {
-            let start = i + 1;
-            let mut end = start;
-            while end < bytes.len() && bytes[end].is_ascii_digit() {
-                end += 1;
-            }
-            let n: u64 = sql[start..end].parse().unwrap_or(0);
-            if n != expected {
-                in_order = false;
-            }
-            expected += 1;
-            numbers.push((i, end));
-            i = end;
-        } else {
-            i += 1;
-        }
-    }
-    let mut last = 0;
-    for (dollar, end) in numbers {
-        out.push_str(&sql[last..dollar]);
-        out.push('?');
-        if !in_order {
-            out.push_str(&sql[dollar + 1..end]);
-        }
-        last = end;
-    }
-    out.push_str(&sql[last..]);
-    out
-}
-
 /// A row type both databases can read.
 pub(crate) trait FromRows:
     for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin
@@ -174,72 +131,26 @@ pub(crate) async fn fetch_all<T: FromRows>(
     sql: String,
     args: Vec<Arg>,
 ) -> Result<Vec<T>, Error> {
-    match h {
-        Handle::Sqlite(c) => {
-            bind_all!(
-                sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sqlite_numbered(&sql))),
-                args
-            )
-            .fetch_all(&mut **c)
-            .await
-        }
-        Handle::Postgres(c) => {
-            bind_all!(sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql)), args)
-                .fetch_all(&mut **c)
-                .await
-        }
-    }
+    let sql = sqlx::AssertSqlSafe(h.native_sql(sql));
+    on_conn!(h, c => bind_all!(sqlx::query_as::<_, T>(sql), args)
+        .fetch_all(&mut **c)
+        .await)
     .map_err(sql_error)
 }
 
 /// Runs a statement built at run time; returns rows affected.
 pub(crate) async fn execute(h: &mut Handle<'_>, sql: String, args: Vec<Arg>) -> Result<u64, Error> {
-    match h {
-        Handle::Sqlite(c) => bind_all!(
-            sqlx::query(sqlx::AssertSqlSafe(sqlite_numbered(&sql))),
-            args
-        )
+    let sql = sqlx::AssertSqlSafe(h.native_sql(sql));
+    on_conn!(h, c => bind_all!(sqlx::query(sql), args)
         .execute(&mut **c)
         .await
-        .map(|r| r.rows_affected()),
-        Handle::Postgres(c) => bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
-            .execute(&mut **c)
-            .await
-            .map(|r| r.rows_affected()),
-    }
+        .map(|r| r.rows_affected()))
     .map_err(sql_error)
 }
 
-/// `(first, first + 1, …)`: `n` ids for `table` that no other writer will use (see the module
-/// documentation). `table` is one of ours, never input.
-pub(crate) async fn reserve_ids(
-    h: &mut Handle<'_>,
-    table: &'static str,
-    n: usize,
-) -> Result<Vec<i64>, Error> {
-    if n == 0 {
-        return Ok(Vec::new());
-    }
-    let n_i = i64::try_from(n).map_err(|_| Error::internal("too many ids asked for"))?;
-    match h {
-        Handle::Sqlite(_) => {
-            let sql = format!("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}");
-            let max: i64 =
-                q!(h, scalar fetch_one, i64, sqlx::AssertSqlSafe(sql)).map_err(sql_error)?;
-            Ok((max + 1..=max + n_i).collect())
-        }
-        Handle::Postgres(_) => {
-            let sql = format!(
-                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1::BIGINT)"
-            );
-            q!(h, scalar fetch_all, i64, sqlx::AssertSqlSafe(sql), n_i).map_err(sql_error)
-        }
-    }
-}
-
-/// One id for `table`, as [`reserve_ids`].
+/// One id for `table`, as [`Handle::reserve_ids`].
 pub(crate) async fn reserve_id(h: &mut Handle<'_>, table: &'static str) -> Result<i64, Error> {
-    reserve_ids(h, table, 1)
+    h.reserve_ids(table, 1)
         .await?
         .first()
         .copied()
@@ -646,7 +557,7 @@ pub async fn counts(
 
 #[cfg(test)]
 mod tests {
-    use super::{Arg, push_cond, sqlite_numbered};
+    use super::{Arg, push_cond};
 
     #[test]
     fn conditions_number_their_placeholders_after_the_args_so_far() {
@@ -664,16 +575,5 @@ mod tests {
             args,
             vec![1i64.into(), "x%".into(), "y%".into(), true.into()]
         );
-    }
-
-    #[test]
-    fn placeholders_for_sqlite() {
-        assert_eq!(
-            sqlite_numbered("a = $1 AND b IN ($2, $3)"),
-            "a = ? AND b IN (?, ?)"
-        );
-        assert_eq!(sqlite_numbered("($1, $2, $2)"), "(?1, ?2, ?2)");
-        assert_eq!(sqlite_numbered("x = $2 OR y = $1"), "x = ?2 OR y = ?1");
-        assert_eq!(sqlite_numbered("no params"), "no params");
     }
 }

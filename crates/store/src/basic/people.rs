@@ -489,7 +489,7 @@ async fn list_seeking(
     let Some(prefix) = narrow(scope, filter.under.as_deref()) else {
         return Ok(Vec::new());
     };
-    let pg = matches!(h, Handle::Postgres(_));
+    let bytewise = h.bytewise();
     let mut sql = String::from(ROW_SQL);
     let mut args: Vec<Arg> = Vec::new();
     let order = match seek {
@@ -507,14 +507,9 @@ async fn list_seeking(
                 Some((v, _)) if *v > text => v.clone(),
                 _ => text.clone(),
             };
-            // PostgreSQL: the name columns are in the database's collation and their indexes
-            // are `text_pattern_ops`, so range and order use its byte-wise operators; SQLite
-            // compares bytes already. Either way a range, not a LIKE, bounds the index.
-            let (ge, lt, by) = if pg {
-                ("~>=~", "~<~", format!("p.{col} USING ~<~, p.id"))
-            } else {
-                (">=", "<", format!("p.{col}, p.id"))
-            };
+            // A range, not a LIKE, bounds the index (byte-wise on either backend).
+            let (ge, lt) = (bytewise.ge, bytewise.lt);
+            let by = format!("p.{col}{}, p.id", bytewise.order);
             sql.push_str(" WHERE TRUE");
             push_cond(
                 &mut sql,
