@@ -34,12 +34,14 @@ macro_rules! q {
 
 /// Runs the same code on either backend's connection: `c` is bound to the driver's
 /// `&mut SqliteConnection` or `&mut PgConnection`, for code generic over both (binds made at run
-/// time). `on_conn!(h, c => sqlx::query(sql).execute(&mut **c).await)`.
+/// time). `on_conn!(h, c => sqlx::query(sql).execute(&mut **c).await)`. Exported for the
+/// benchmarks' bare inserts, which bypass the store on purpose.
+#[macro_export]
 macro_rules! on_conn {
     ($h:expr, $c:ident => $body:expr) => {
         match $h {
-            $crate::db::Handle::Sqlite($c) => $body,
-            $crate::db::Handle::Postgres($c) => $body,
+            $crate::Handle::Sqlite($c) => $body,
+            $crate::Handle::Postgres($c) => $body,
         }
     };
 }
