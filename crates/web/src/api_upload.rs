@@ -15,8 +15,8 @@ use serde_json::json;
 use wangge_domain::{Error, event, photo};
 use wangge_store::events::NewPhoto;
 
-use crate::api::ApiJson;
 use crate::error::AppError;
+use crate::form::ApiJson;
 use crate::pages::{events as event_pages, intake};
 
 /// A report's photos and body size: the resident's and staff report forms' limits.

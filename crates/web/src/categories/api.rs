@@ -11,9 +11,9 @@ use wangge_domain::category::Draft;
 use wangge_store::categories;
 use wangge_store::events::Category;
 
-use crate::api::ApiJson;
 use crate::auth::Me;
 use crate::error::AppResult;
+use crate::form::ApiJson;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
