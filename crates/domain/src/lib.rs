@@ -18,6 +18,7 @@ pub mod photo;
 pub mod rng;
 pub mod role;
 pub mod scope;
+pub mod sensitive;
 pub mod tree;
 
 pub use actor::System;
@@ -26,4 +27,5 @@ pub use error::{Error, Result};
 pub use permission::{Permission, may};
 pub use role::Role;
 pub use scope::Scope;
+pub use sensitive::Sensitive;
 pub use tree::{GridKind, NodeKind};

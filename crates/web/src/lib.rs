@@ -14,16 +14,14 @@ pub mod ui;
 // Features: each folder holds its pages, API handlers and view models.
 pub mod accounts;
 pub mod analysis;
-pub mod api_basic;
 pub mod api_events;
 pub mod api_forms;
 pub mod api_track;
 pub mod api_upload;
+pub mod basic;
 pub mod calendar;
 pub mod categories;
-pub mod export;
 pub mod grids;
-pub mod import;
 pub mod open311;
 pub mod pages;
 pub mod scheduler;
@@ -31,6 +29,8 @@ pub mod scheduler;
 use axum::Router;
 use axum::middleware;
 
+// The command line and the import tests reach the pipelines by these paths.
+pub use basic::{export, import};
 pub use error::AppError;
 pub use state::{AppState, WebConfig};
 
@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(analysis::pages())
         .merge(calendar::pages())
         .merge(categories::pages())
+        .merge(basic::pages())
         .merge(pages::routes())
         .layer(middleware::from_fn(ui::html_errors));
     Router::new()
@@ -55,8 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_events::routes())
         .merge(api_forms::routes())
         .merge(api_track::routes())
-        .merge(api_basic::routes())
-        .merge(pages::imports::api_routes())
+        .merge(basic::api())
         .merge(open311::routes())
         .merge(scheduler::routes())
         .merge(assets::routes())

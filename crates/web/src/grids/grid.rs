@@ -137,7 +137,7 @@ struct GridPage {
     color: String,
     tile_url: String,
     versions: Vec<VersionRow>,
-    basic: Option<crate::pages::basic::CountsCard>,
+    basic: Option<crate::basic::CountsCard>,
 }
 
 async fn grid_page(
@@ -155,12 +155,12 @@ async fn grid_page(
     let t = l.t;
     let (mut c, node, chain) = card(&t, info);
     // Once the register holds people, its counts replace the figures typed in by hand.
-    let (households, people) = crate::pages::basic::public_counts(&s, h, &node.path).await?;
+    let (households, people) = crate::basic::public_counts(&s, h, &node.path).await?;
     if people > 0 {
         c.households = crate::ui::group_digits(households);
         c.population = crate::ui::group_digits(people);
     }
-    let basic = crate::pages::basic::counts_card(&s, h, &me.0, &t, &node.code, &node.path).await?;
+    let basic = crate::basic::counts_card(&s, h, &me.0, &t, &node.code, &node.path).await?;
     let versions = versions
         .into_iter()
         .map(|v| VersionRow {
@@ -233,7 +233,7 @@ async fn board_page(
     let mut conn = s.db.conn().await?;
     let h = &mut conn.handle();
     let info = load_grid(h, &me.0.scope(), &code).await?;
-    let (households, people) = crate::pages::basic::public_counts(&s, h, &info.node.path).await?;
+    let (households, people) = crate::basic::public_counts(&s, h, &info.node.path).await?;
     let l = Layout::new(lang, Some(me.0.clone()), "board.title");
     let (c, _, _) = card(&l.t, info);
     let url = resident_url(&s, &c.code);

@@ -114,7 +114,7 @@ struct TreePage {
     child_kinds: Vec<ChildKind>,
     grid_kinds: Vec<(String, String)>,
     offers_grid: bool,
-    basic: Option<crate::pages::basic::CountsCard>,
+    basic: Option<crate::basic::CountsCard>,
 }
 
 #[derive(Deserialize)]
@@ -169,7 +169,7 @@ async fn tree_page(
     }
     let offers_grid = child_kinds.iter().any(|k| k.kind == "grid");
     let basic = if matches!(node.kind.as_str(), "grid" | "village" | "township") {
-        crate::pages::basic::counts_card(&s, h, &me.0, &t, &node.code, &node.path).await?
+        crate::basic::counts_card(&s, h, &me.0, &t, &node.code, &node.path).await?
     } else {
         None
     };
@@ -179,7 +179,7 @@ async fn tree_page(
         count_text(&t, node.population),
     );
     if node.kind != "department" {
-        let (hh, n) = crate::pages::basic::public_counts(&s, h, &node.path).await?;
+        let (hh, n) = crate::basic::public_counts(&s, h, &node.path).await?;
         if n > 0 {
             households = crate::ui::group_digits(hh);
             population = crate::ui::group_digits(n);

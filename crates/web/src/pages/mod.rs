@@ -1,8 +1,6 @@
 //! Browser pages still waiting for their feature folders; the shared frame is in `crate::ui`.
 
-pub mod basic;
 pub(crate) mod events;
-pub mod imports;
 pub(crate) mod intake;
 
 pub use crate::ui::*;
@@ -15,6 +13,4 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(intake::routes())
         .merge(events::routes())
-        .merge(imports::routes())
-        .merge(basic::routes())
 }

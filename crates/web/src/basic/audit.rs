@@ -1,0 +1,295 @@
+//! The audit log for administrators: who revealed, exported or imported what and why,
+//! searchable by actor, action, subject and dates, and the hash chain checked on demand; as a
+//! page and as JSON.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use wangge_domain::Error;
+use wangge_domain::calendar::Date;
+use wangge_store::audit::{self, AuditRow, Filter};
+use wangge_store::auth::Principal;
+use wangge_store::{Handle, users};
+
+use super::access::access_of;
+use super::api::{limit_of, rfc3339};
+use super::form::{no_store, parse_after};
+use super::views::next_href;
+use crate::auth::Me;
+use crate::error::AppResult;
+use crate::i18n::{Lang, Tr};
+use crate::state::AppState;
+use crate::ui::{Layout, render, time_text};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/audit", get(page))
+}
+
+pub fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/audit", get(api_search))
+        .route("/api/v1/audit/verify", post(api_verify))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditQuery {
+    /// A user name.
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub table: Option<String>,
+    pub subject: Option<String>,
+    /// `YYYY-MM-DD` in China time, both days included.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub before: Option<String>,
+    pub verify: Option<String>,
+    pub limit: Option<String>,
+}
+
+fn val(s: &Option<String>) -> &str {
+    s.as_deref().map(str::trim).unwrap_or("")
+}
+
+/// Midnight of a day in China as epoch milliseconds.
+fn day_start(field: &'static str, s: &str) -> Result<Date, Error> {
+    Date::parse(s)
+        .map_err(|_| Error::invalid("request.bad_date", format!("{field} is a date YYYY-MM-DD")))
+}
+
+fn ms_of(d: Date) -> i64 {
+    d.days() * 86_400_000 - 8 * 3_600_000
+}
+
+pub fn require_auditor(p: &Principal) -> Result<(), Error> {
+    if access_of(p)?.audit {
+        Ok(())
+    } else {
+        Err(Error::forbidden(
+            "only an administrator reads the audit log",
+        ))
+    }
+}
+
+/// The store filter a query describes; an unknown user name is a 400.
+pub async fn parse_query(
+    h: &mut Handle<'_>,
+    p: &Principal,
+    q: &AuditQuery,
+) -> Result<Filter, Error> {
+    let actor_user_id = match val(&q.actor) {
+        "" => None,
+        name => Some(
+            users::by_username(h, &p.scope(), name)
+                .await
+                .map_err(|_| Error::invalid("audit.actor_unknown", format!("no user {name:?}")))?
+                .id,
+        ),
+    };
+    let subject_id = match val(&q.subject) {
+        "" => None,
+        v => Some(
+            v.parse::<i64>()
+                .map_err(|_| Error::invalid("request.bad_number", "subject is a record id"))?,
+        ),
+    };
+    let from = match val(&q.from) {
+        "" => None,
+        v => Some(ms_of(day_start("from", v)?)),
+    };
+    let to = match val(&q.to) {
+        "" => None,
+        v => Some(ms_of(day_start("to", v)?.add_days(1).ok_or_else(|| {
+            Error::invalid("request.bad_date", "to is out of range")
+        })?)),
+    };
+    let text = |v: &str| (!v.is_empty()).then(|| v.chars().take(40).collect::<String>());
+    Ok(Filter {
+        actor_user_id,
+        subject_table: text(val(&q.table)),
+        subject_id,
+        action: text(val(&q.action)),
+        from,
+        to,
+    })
+}
+
+pub struct RowView {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub subject_href: String,
+    pub column: String,
+    pub reason: String,
+    pub detail: String,
+}
+
+fn row_view(t: &Tr, r: &AuditRow) -> RowView {
+    let key = format!("audit.action.{}", r.action);
+    let base = match r.subject_table.as_str() {
+        "people" => "/people",
+        "houses" => "/houses",
+        "orgs" => "/orgs",
+        "objects" => "/objects",
+        _ => "",
+    };
+    RowView {
+        id: r.id,
+        at: time_text(r.at),
+        actor: r.actor_name.clone(),
+        action: if Tr::has(&key) {
+            t.s(&key).to_string()
+        } else {
+            r.action.clone()
+        },
+        subject: match r.subject_id {
+            Some(i) => format!("{} #{i}", r.subject_table),
+            None => r.subject_table.clone(),
+        },
+        subject_href: match (base, r.subject_id) {
+            ("", _) | (_, None) => String::new(),
+            (b, Some(i)) => format!("{b}/{i}"),
+        },
+        column: r.column_name.clone().unwrap_or_default(),
+        reason: r.reason.clone(),
+        detail: r.detail.clone(),
+    }
+}
+
+pub struct VerifyView {
+    pub checked: u64,
+    pub ok: bool,
+    pub breaks: Vec<(i64, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "basic/audit.html")]
+struct AuditPage {
+    l: Layout,
+    actor: String,
+    action: String,
+    table: String,
+    subject: String,
+    from: String,
+    to: String,
+    rows: Vec<RowView>,
+    next_href: String,
+    verify: Option<VerifyView>,
+    error: String,
+}
+
+const PAGE: i64 = 100;
+
+async fn page(
+    State(s): State<AppState>,
+    lang: Lang,
+    Me(p): Me,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<Response> {
+    require_auditor(&p)?;
+    let mut c = s.db.conn().await?;
+    let h = &mut c.handle();
+    let l = Layout::new(lang, Some(p.clone()), "audit.title");
+    let t = l.t;
+    let (rows, more, error) = match parse_query(h, &p, &q).await {
+        Ok(filter) => {
+            let before = parse_after(q.before.as_deref())?;
+            let rows = audit::search(h, &filter, before, PAGE + 1).await?;
+            let more = rows.len() as i64 > PAGE;
+            (
+                rows.into_iter().take(PAGE as usize).collect::<Vec<_>>(),
+                more,
+                String::new(),
+            )
+        }
+        Err(e) => (Vec::new(), false, t.error(&e)),
+    };
+    let verify = if val(&q.verify).is_empty() {
+        None
+    } else {
+        let (checked, breaks) = audit::verify(h).await?;
+        Some(VerifyView {
+            checked,
+            ok: breaks.is_empty(),
+            breaks: breaks.into_iter().map(|b| (b.id, b.reason)).collect(),
+        })
+    };
+    let params = [
+        ("actor", val(&q.actor)),
+        ("action", val(&q.action)),
+        ("table", val(&q.table)),
+        ("subject", val(&q.subject)),
+        ("from", val(&q.from)),
+        ("to", val(&q.to)),
+    ];
+    let next = next_href(
+        "/audit",
+        &params,
+        if more {
+            rows.last().map(|r| r.id)
+        } else {
+            None
+        },
+    )
+    .replace("after=", "before=");
+    Ok(no_store(render(AuditPage {
+        rows: rows.iter().map(|r| row_view(&t, r)).collect(),
+        next_href: next,
+        verify,
+        error,
+        actor: val(&q.actor).to_string(),
+        action: val(&q.action).to_string(),
+        table: val(&q.table).to_string(),
+        subject: val(&q.subject).to_string(),
+        from: val(&q.from).to_string(),
+        to: val(&q.to).to_string(),
+        l,
+    })))
+}
+
+async fn api_search(
+    State(s): State<AppState>,
+    Me(p): Me,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<Json<Value>> {
+    require_auditor(&p)?;
+    let limit = limit_of(q.limit.as_deref())?;
+    let mut c = s.db.conn().await?;
+    let h = &mut c.handle();
+    let filter = parse_query(h, &p, &q).await?;
+    let before = parse_after(q.before.as_deref())?;
+    let rows = audit::search(h, &filter, before, limit).await?;
+    let full = rows.len() as i64 == limit;
+    let last = rows.last().map(|r| r.id);
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id, "at": rfc3339(r.at), "actor_user_id": r.actor_user_id,
+                "actor_name": r.actor_name, "action": r.action, "subject_table": r.subject_table,
+                "subject_id": r.subject_id, "column_name": r.column_name, "reason": r.reason,
+                "detail": r.detail,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "items": items,
+        "next_before": if full { last.map(Value::from).unwrap_or(Value::Null) } else { Value::Null },
+    })))
+}
+
+async fn api_verify(State(s): State<AppState>, Me(p): Me) -> AppResult<Json<Value>> {
+    require_auditor(&p)?;
+    let mut c = s.db.conn().await?;
+    let (checked, breaks) = audit::verify(&mut c.handle()).await?;
+    Ok(Json(json!({
+        "checked": checked,
+        "ok": breaks.is_empty(),
+        "breaks": breaks,
+    })))
+}

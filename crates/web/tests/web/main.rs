@@ -1,0 +1,17 @@
+//! The web crate's integration tests, one binary: the kit in `common`, one module a topic.
+//! Each test gets a fresh database (SQLite, or PostgreSQL with TEST_DATABASE_URL). One topic:
+//! `cargo test -p wangge-web --test web basic::`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+mod analysis;
+mod api_events_more;
+mod basic;
+mod categories;
+mod events;
+mod imports;
+mod intake;
+mod open311;
+mod scheduler;
+mod web;
