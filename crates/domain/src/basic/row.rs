@@ -14,6 +14,7 @@
 //! household number form one household; [`household_problems`] checks that each has exactly one
 //! head. A household has no record of its own beyond its members and their house.
 
+use crate::err;
 use std::collections::HashMap;
 
 use super::validate::{FieldError, HouseFields, OrgFields, PersonFields};
@@ -249,37 +250,14 @@ pub fn map_header(kind: Kind, header_cells: &[String]) -> Result<HeaderMap, Vec<
             continue;
         }
         match find_column(cols, h) {
-            None => errs.push(FieldError::new(
-                "header",
-                "header.unknown",
-                format!(
-                    "column {} {:?} is not a {} column",
-                    i + 1,
-                    clean_header(h),
-                    kind.as_str()
-                ),
-            )),
-            Some(c) if at[c].is_some() => errs.push(FieldError::new(
-                cols[c].key,
-                "header.duplicate",
-                format!(
-                    "column {} {:?} repeats {} ({})",
-                    i + 1,
-                    clean_header(h),
-                    cols[c].zh,
-                    cols[c].key
-                ),
-            )),
+            None => errs.push(FieldError::new("header", err!("header.unknown", column = i + 1, header = clean_header(h), kind = kind.as_str()))),
+            Some(c) if at[c].is_some() => errs.push(FieldError::new(cols[c].key, err!("header.duplicate", column = i + 1, header = clean_header(h), name = cols[c].zh, key = cols[c].key))),
             Some(c) => at[c] = Some(i),
         }
     }
     for (c, col) in cols.iter().enumerate() {
         if col.required && at[c].is_none() {
-            errs.push(FieldError::new(
-                col.key,
-                "header.missing",
-                format!("required column {} ({}) is missing", col.zh, col.key),
-            ));
+            errs.push(FieldError::new(col.key, err!("header.missing", name = col.zh, key = col.key)));
         }
     }
     if errs.is_empty() {
@@ -407,14 +385,7 @@ pub fn household_problems<'a>(
                 None => entry.1 = Some(m.row),
                 Some(first) => out.push(HouseholdProblem {
                     row: m.row,
-                    error: FieldError::new(
-                        "relation",
-                        "household.two_heads",
-                        format!(
-                            "household {} already has a head (row {first})",
-                            m.household_no
-                        ),
-                    ),
+                    error: FieldError::new("relation", err!("household.two_heads", household = m.household_no, first)),
                 }),
             }
         }
@@ -423,11 +394,7 @@ pub fn household_problems<'a>(
         if let Some((first, None)) = seen.get(&key) {
             out.push(HouseholdProblem {
                 row: *first,
-                error: FieldError::new(
-                    "relation",
-                    "household.no_head",
-                    format!("household {} has no head (户主)", key.1),
-                ),
+                error: FieldError::new("relation", err!("household.no_head", household = key.1)),
             });
         }
     }
