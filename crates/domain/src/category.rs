@@ -122,15 +122,12 @@ pub fn check(
         Some(n) => name(n, 2 * MAX_NAME_CHARS, "category.name_invalid")?,
         None => name_zh.clone(),
     };
-    let complexity = Complexity::parse(d.complexity.trim()).ok_or_else(|| {
-        err!("category.complexity_invalid")
-    })?;
+    let complexity = Complexity::parse(d.complexity.trim())
+        .ok_or_else(|| err!("category.complexity_invalid"))?;
     let handling_level = u8::try_from(d.handling_level)
         .ok()
         .filter(|l| (1..=5).contains(l))
-        .ok_or_else(|| {
-            err!("category.level_invalid")
-        })?;
+        .ok_or_else(|| err!("category.level_invalid"))?;
     if d.sort.is_some_and(|s| !(0..=1_000_000).contains(&s)) {
         return Err(err!("category.sort_invalid"));
     }

@@ -90,7 +90,6 @@ impl PhotoError {
         }
     }
 
-
     /// The HTTP status, from the error table.
     pub fn status(&self) -> u16 {
         crate::error::codes::entry(self.code()).map_or(500, |e| e.status)

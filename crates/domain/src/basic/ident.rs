@@ -2,9 +2,9 @@
 //! mainland mobile number and the unified social credit code (GB 32100-2015). Each parser
 //! normalises its input and names exactly what is wrong, so an import report can be acted on.
 
-use crate::err;
 use super::{FieldError, Sex};
 use crate::calendar::Date;
+use crate::err;
 
 /// A citizen ID number that parsed: its check character verified and its birth date real.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,10 @@ pub fn parse_id_number(s: &str, today: Date) -> Result<IdNumber, FieldError> {
     }
     let region = &up[..6];
     if !PROVINCES.contains(&&region[..2]) {
-        return Err(FieldError::new(ID, err!("id.region", region, province = &region[..2])));
+        return Err(FieldError::new(
+            ID,
+            err!("id.region", region, province = &region[..2]),
+        ));
     }
     let num = |from: usize, len: usize| -> u32 {
         b[from..from + len]
@@ -71,14 +74,24 @@ pub fn parse_id_number(s: &str, today: Date) -> Result<IdNumber, FieldError> {
     };
     let (y, m, d) = (num(6, 4), num(10, 2), num(12, 2));
     let Some(birth) = Date::new(y as i32, m, d).filter(|_| y >= 1850) else {
-        return Err(FieldError::new(ID, err!("id.birth_date", date = &up[6..14])));
+        return Err(FieldError::new(
+            ID,
+            err!("id.birth_date", date = &up[6..14]),
+        ));
     };
     if birth > today {
         return Err(FieldError::new(ID, err!("id.birth_future", date = birth)));
     }
     let want = id_check_char(&b[..17]);
     if b[17] != want {
-        return Err(FieldError::new(ID, err!("id.checksum", want = show_char(want), got = show_char(b[17]))));
+        return Err(FieldError::new(
+            ID,
+            err!(
+                "id.checksum",
+                want = show_char(want),
+                got = show_char(b[17])
+            ),
+        ));
     }
     let sex = if (b[16] - b'0') % 2 == 1 {
         Sex::Male
@@ -100,12 +113,22 @@ pub fn check_agrees(id: &IdNumber, birth_date: Option<Date>, sex: Option<Sex>) -
     if let Some(bd) = birth_date
         && bd != id.birth
     {
-        errs.push(FieldError::new("birth_date", err!("id.birth_mismatch", date = bd, id_date = id.birth)));
+        errs.push(FieldError::new(
+            "birth_date",
+            err!("id.birth_mismatch", date = bd, id_date = id.birth),
+        ));
     }
     if let Some(sx) = sex
         && sx != id.sex
     {
-        errs.push(FieldError::new("sex", err!("id.sex_mismatch", sex = sx.as_str(), id_sex = id.sex.as_str())));
+        errs.push(FieldError::new(
+            "sex",
+            err!(
+                "id.sex_mismatch",
+                sex = sx.as_str(),
+                id_sex = id.sex.as_str()
+            ),
+        ));
     }
     errs
 }
@@ -147,14 +170,23 @@ pub fn parse_phone(field: &'static str, s: &str) -> Result<String, FieldError> {
         }
     }
     if !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(FieldError::new(field, err!("phone.chars", value = s.trim())));
+        return Err(FieldError::new(
+            field,
+            err!("phone.chars", value = s.trim()),
+        ));
     }
     if digits.len() != 11 {
-        return Err(FieldError::new(field, err!("phone.length", n = digits.len())));
+        return Err(FieldError::new(
+            field,
+            err!("phone.length", n = digits.len()),
+        ));
     }
     let b = digits.as_bytes();
     if b[0] != b'1' || !(b'3'..=b'9').contains(&b[1]) {
-        return Err(FieldError::new(field, err!("phone.prefix", prefix = &digits[..2])));
+        return Err(FieldError::new(
+            field,
+            err!("phone.prefix", prefix = &digits[..2]),
+        ));
     }
     Ok(digits.to_string())
 }
@@ -187,11 +219,25 @@ pub fn parse_credit_code(s: &str) -> Result<String, FieldError> {
     }
     let b = up.as_bytes();
     if let Some(i) = b.iter().position(|c| credit_value(*c).is_none()) {
-        return Err(FieldError::new(CREDIT, err!("credit.chars", position = i + 1, char = up[i..].chars().next().map(String::from).unwrap_or_default())));
+        return Err(FieldError::new(
+            CREDIT,
+            err!(
+                "credit.chars",
+                position = i + 1,
+                char = up[i..].chars().next().map(String::from).unwrap_or_default()
+            ),
+        ));
     }
     let want = credit_check_char(&b[..17]).unwrap_or(b'0');
     if b[17] != want {
-        return Err(FieldError::new(CREDIT, err!("credit.checksum", want = show_char(want), got = show_char(b[17]))));
+        return Err(FieldError::new(
+            CREDIT,
+            err!(
+                "credit.checksum",
+                want = show_char(want),
+                got = show_char(b[17])
+            ),
+        ));
     }
     Ok(up)
 }

@@ -250,14 +250,34 @@ pub fn map_header(kind: Kind, header_cells: &[String]) -> Result<HeaderMap, Vec<
             continue;
         }
         match find_column(cols, h) {
-            None => errs.push(FieldError::new("header", err!("header.unknown", column = i + 1, header = clean_header(h), kind = kind.as_str()))),
-            Some(c) if at[c].is_some() => errs.push(FieldError::new(cols[c].key, err!("header.duplicate", column = i + 1, header = clean_header(h), name = cols[c].zh, key = cols[c].key))),
+            None => errs.push(FieldError::new(
+                "header",
+                err!(
+                    "header.unknown",
+                    column = i + 1,
+                    header = clean_header(h),
+                    kind = kind.as_str()
+                ),
+            )),
+            Some(c) if at[c].is_some() => errs.push(FieldError::new(
+                cols[c].key,
+                err!(
+                    "header.duplicate",
+                    column = i + 1,
+                    header = clean_header(h),
+                    name = cols[c].zh,
+                    key = cols[c].key
+                ),
+            )),
             Some(c) => at[c] = Some(i),
         }
     }
     for (c, col) in cols.iter().enumerate() {
         if col.required && at[c].is_none() {
-            errs.push(FieldError::new(col.key, err!("header.missing", name = col.zh, key = col.key)));
+            errs.push(FieldError::new(
+                col.key,
+                err!("header.missing", name = col.zh, key = col.key),
+            ));
         }
     }
     if errs.is_empty() {
@@ -385,7 +405,10 @@ pub fn household_problems<'a>(
                 None => entry.1 = Some(m.row),
                 Some(first) => out.push(HouseholdProblem {
                     row: m.row,
-                    error: FieldError::new("relation", err!("household.two_heads", household = m.household_no, first)),
+                    error: FieldError::new(
+                        "relation",
+                        err!("household.two_heads", household = m.household_no, first),
+                    ),
                 }),
             }
         }

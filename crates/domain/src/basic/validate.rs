@@ -48,9 +48,7 @@ impl FieldError {
 /// day may have one digit there), or `YYYYMMDD`.
 pub fn parse_date(field: &'static str, s: &str) -> Result<Date, FieldError> {
     let t = s.trim();
-    let bad = || {
-        FieldError::new(field, err!("date.invalid", value = t))
-    };
+    let bad = || FieldError::new(field, err!("date.invalid", value = t));
     let num = |p: &str, min: usize, max: usize| -> Option<u32> {
         if p.len() < min || p.len() > max || !p.bytes().all(|b| b.is_ascii_digit()) {
             return None;
@@ -69,9 +67,8 @@ pub fn parse_date(field: &'static str, s: &str) -> Result<Date, FieldError> {
         (num(y, 4, 4), num(m, 1, 2), num(d, 1, 2))
     };
     match (y, m, d) {
-        (Some(y), Some(m), Some(d)) => Date::new(y as i32, m, d).ok_or_else(|| {
-            FieldError::new(field, err!("date.impossible", value = t))
-        }),
+        (Some(y), Some(m), Some(d)) => Date::new(y as i32, m, d)
+            .ok_or_else(|| FieldError::new(field, err!("date.impossible", value = t))),
         _ => Err(bad()),
     }
 }
@@ -175,7 +172,10 @@ impl Errors {
         }
         let v = parse(t);
         if v.is_none() {
-            self.push(FieldError::new(field, err!("choice.invalid", value = t, choices = labels().join("/"))));
+            self.push(FieldError::new(
+                field,
+                err!("choice.invalid", value = t, choices = labels().join("/")),
+            ));
         }
         v
     }
@@ -185,7 +185,10 @@ impl Errors {
         match code::validate(NodeKind::Grid, t) {
             Ok(()) => Some(t.to_string()),
             Err(_) => {
-                self.push(FieldError::new("grid_code", err!("grid_code.invalid", value = t)));
+                self.push(FieldError::new(
+                    "grid_code",
+                    err!("grid_code.invalid", value = t),
+                ));
                 None
             }
         }
@@ -224,7 +227,10 @@ impl Errors {
             match s.parse::<f64>() {
                 Ok(v) if v.is_finite() && v.abs() <= limit => Some(v),
                 _ => {
-                    errs.push(FieldError::new(field, err!("coordinate.invalid", value = s, field, limit)));
+                    errs.push(FieldError::new(
+                        field,
+                        err!("coordinate.invalid", value = s, field, limit),
+                    ));
                     None
                 }
             }
@@ -313,13 +319,19 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
     let left_on = e.past_date("left_on", f.left_on, today);
     match residence {
         Some(Residence::Floating) if f.arrived_on.trim().is_empty() => {
-            e.push(FieldError::new("arrived_on", err!("required", field = "arrived_on")));
+            e.push(FieldError::new(
+                "arrived_on",
+                err!("required", field = "arrived_on"),
+            ));
         }
         Some(Residence::Floating) => {}
         Some(r) => {
             for (field, v) in [("arrived_on", f.arrived_on), ("left_on", f.left_on)] {
                 if !v.trim().is_empty() {
-                    e.push(FieldError::new(field, err!("floating_only", field, residence = r.label_zh())));
+                    e.push(FieldError::new(
+                        field,
+                        err!("floating_only", field, residence = r.label_zh()),
+                    ));
                 }
             }
         }
@@ -328,12 +340,30 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
     if let (Some(a), Some(l)) = (arrived_on, left_on)
         && l < a
     {
-        e.push(FieldError::new("left_on", err!("date.order", field = "left_on", date = l, other = "arrived_on", other_date = a)));
+        e.push(FieldError::new(
+            "left_on",
+            err!(
+                "date.order",
+                field = "left_on",
+                date = l,
+                other = "arrived_on",
+                other_date = a
+            ),
+        ));
     }
     if let (Some(id), Some(a)) = (&id, arrived_on)
         && a < id.birth
     {
-        e.push(FieldError::new("arrived_on", err!("date.order", field = "arrived_on", date = a, other = "birth_date", other_date = id.birth)));
+        e.push(FieldError::new(
+            "arrived_on",
+            err!(
+                "date.order",
+                field = "arrived_on",
+                date = a,
+                other = "birth_date",
+                other_date = id.birth
+            ),
+        ));
     }
     let party_member = e.opt_bool("party_member", f.party_member);
     let education = e.choice("education", f.education, parse_education, || {
@@ -349,8 +379,14 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
         f.household_no.trim().is_empty(),
         f.relation.trim().is_empty(),
     ) {
-        (false, true) => e.push(FieldError::new("relation", err!("required", field = "relation"))),
-        (true, false) => e.push(FieldError::new("household_no", err!("required", field = "household_no"))),
+        (false, true) => e.push(FieldError::new(
+            "relation",
+            err!("required", field = "relation"),
+        )),
+        (true, false) => e.push(FieldError::new(
+            "household_no",
+            err!("required", field = "household_no"),
+        )),
         _ => {}
     }
     let value = (|| {
@@ -449,7 +485,16 @@ pub fn house(f: &HouseFields) -> Result<House, Vec<FieldError>> {
             if let (Some(s), Some(en)) = (start, end)
                 && en < s
             {
-                e.push(FieldError::new("rental_end", err!("date.order", field = "rental_end", date = en, other = "rental_start", other_date = s)));
+                e.push(FieldError::new(
+                    "rental_end",
+                    err!(
+                        "date.order",
+                        field = "rental_end",
+                        date = en,
+                        other = "rental_start",
+                        other_date = s
+                    ),
+                ));
             }
             start.map(|start| Rental {
                 tenant_name: tenant_name.unwrap_or_default(),
@@ -461,7 +506,10 @@ pub fn house(f: &HouseFields) -> Result<House, Vec<FieldError>> {
         Some(u) => {
             for (field, v) in rental_cells {
                 if !v.trim().is_empty() {
-                    e.push(FieldError::new(field, err!("rented_only", field, house_use = u.label_zh())));
+                    e.push(FieldError::new(
+                        field,
+                        err!("rented_only", field, house_use = u.label_zh()),
+                    ));
                 }
             }
             None
@@ -559,7 +607,10 @@ pub fn object(f: &ObjectFields) -> Result<Object, Vec<FieldError>> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !ok {
-            e.push(FieldError::new("code", err!("object_code.invalid", value = c)));
+            e.push(FieldError::new(
+                "code",
+                err!("object_code.invalid", value = c),
+            ));
         }
         ok
     });

@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use wangge_domain::err;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -335,7 +336,7 @@ impl<'k> PeopleImport<'k> {
         };
         let id_index = people::id_index(self.keys, &person.id_number);
         let key = u128::from_str_radix(&id_index, 16)
-            .map_err(|_| Error::internal("a blind index is not 128 bits of hex"))?;
+            .map_err(|_| err!("internal", detail = "a blind index is not 128 bits of hex"))?;
         if let Some(first) = self.seen.get(&key) {
             let p = RowProblem {
                 row,
@@ -381,10 +382,10 @@ impl<'k> PeopleImport<'k> {
         match self.writer.take() {
             Some(w) => match w.await {
                 Ok(Err(e)) => Err(e),
-                Ok(Ok(_)) => Err(Error::internal("the import writer stopped early")),
-                Err(_) => Err(Error::internal("the import writer failed")),
+                Ok(Ok(_)) => Err(err!("internal", detail = "the import writer stopped early")),
+                Err(_) => Err(err!("internal", detail = "the import writer failed")),
             },
-            None => Err(Error::internal("the import writer is gone")),
+            None => Err(err!("internal", detail = "the import writer is gone")),
         }
     }
 
@@ -449,8 +450,8 @@ impl<'k> PeopleImport<'k> {
         let mut w = match self.writer.take() {
             Some(w) => w
                 .await
-                .map_err(|_| Error::internal("the import writer failed"))??,
-            None => return Err(Error::internal("the import writer is gone")),
+                .map_err(|_| err!("internal", detail = "the import writer failed"))??,
+            None => return Err(err!("internal", detail = "the import writer is gone")),
         };
         w.c.problems.append(&mut self.problems);
         w.c.finish("people", Some("people, households, houses, person_tags"))
@@ -678,7 +679,8 @@ impl PeopleWriter {
         let mut h = self.c.tx.handle();
         match (&h, self.next_id) {
             (crate::db::Handle::Sqlite(_), Some(next)) => {
-                let n = i64::try_from(n).map_err(|_| Error::internal("too many ids asked for"))?;
+                let n = i64::try_from(n)
+                    .map_err(|_| err!("internal", detail = "too many ids asked for"))?;
                 self.next_id = Some(next + n);
                 Ok((next..next + n).collect())
             }
@@ -717,7 +719,7 @@ impl PeopleWriter {
         // Each row's values but its place, sealed.
         let sealed = sealing
             .await
-            .map_err(|_| Error::internal("sealing a batch failed"))??;
+            .map_err(|_| err!("internal", detail = "sealing a batch failed"))??;
         let mut args = Vec::with_capacity(batch.len() * people::INSERT_ARITY);
         for (p, values) in batch.iter().zip(sealed) {
             let house_id = match &p.person.house {
@@ -725,7 +727,7 @@ impl PeopleWriter {
                     self.houses
                         .get(&(p.grid.id, trimmed(a)))
                         .copied()
-                        .ok_or_else(|| Error::internal("a house was not resolved"))?,
+                        .ok_or_else(|| err!("internal", detail = "a house was not resolved"))?,
                 ),
                 None => None,
             };
@@ -734,7 +736,7 @@ impl PeopleWriter {
                     self.households
                         .get(&(p.grid.id, no.trim().to_string()))
                         .copied()
-                        .ok_or_else(|| Error::internal("a household was not resolved"))?,
+                        .ok_or_else(|| err!("internal", detail = "a household was not resolved"))?,
                 ),
                 None => None,
             };
