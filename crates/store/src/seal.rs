@@ -206,7 +206,7 @@ fn keys_invalid(source: &str, message: impl fmt::Display) -> Error {
 }
 
 fn open_failed(message: impl Into<String>) -> Error {
-    err!("seal.open_failed", reason = message.into())
+    err!("seal.open_failed", reason = Into::<String>::into(message))
 }
 
 fn valid_key_id(id: &str) -> bool {

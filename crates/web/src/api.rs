@@ -7,6 +7,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use wangge_domain::err;
 use wangge_domain::geometry;
 use wangge_domain::{Error, GridKind, NodeKind, Role, Scope};
 use wangge_store::{auth, nodes, now_ms, territory, users};
@@ -24,9 +25,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(r) => Err(AppError(Error::invalid(
+            Err(r) => Err(AppError(err!(
                 "request.invalid_json",
-                r.body_text(),
+                reason = r.body_text()
             ))),
         }
     }
@@ -68,11 +69,7 @@ async fn create_token(
 ) -> AppResult<Json<Value>> {
     let name = r.name.trim();
     if name.is_empty() || name.len() > 80 {
-        return Err(Error::invalid(
-            "token.name_invalid",
-            "a token needs a name (at most 80 characters)",
-        )
-        .into());
+        return Err(err!("token.name_invalid").into());
     }
     let mut c = s.db.conn().await?;
     let token = auth::create_token(&mut c.handle(), p.user_id, name, now_ms()).await?;
@@ -90,14 +87,13 @@ pub fn parse_lat_lon(lat: Option<&str>, lon: Option<&str>) -> Result<(f64, f64),
     let num = |v: Option<&str>, name: &str| -> Result<f64, Error> {
         v.and_then(|s| s.trim().parse::<f64>().ok())
             .filter(|x| x.is_finite())
-            .ok_or_else(|| Error::invalid("locate.invalid", format!("{name} must be a number")))
+            .ok_or_else(|| {
+                err!("locate.invalid").with_details(serde_json::json!({ "field": name }))
+            })
     };
     let (lat, lon) = (num(lat, "lat")?, num(lon, "lon")?);
     if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-        return Err(Error::invalid(
-            "locate.invalid",
-            "lat must lie in [-90, 90] and lon in [-180, 180]",
-        ));
+        return Err(err!("locate.invalid"));
     }
     Ok((lat, lon))
 }
@@ -162,9 +158,9 @@ struct NewNodeReq {
 fn parse_grid_kind(s: Option<&str>) -> Result<Option<GridKind>, Error> {
     match s {
         None | Some("") => Ok(None),
-        Some(k) => GridKind::parse(k).map(Some).ok_or_else(|| {
-            Error::invalid("grid.kind_invalid", format!("{k:?} is not a grid kind"))
-        }),
+        Some(k) => GridKind::parse(k)
+            .map(Some)
+            .ok_or_else(|| err!("grid.kind_invalid", kind = k)),
     }
 }
 
@@ -174,12 +170,7 @@ async fn create_node(
     ApiJson(r): ApiJson<NewNodeReq>,
 ) -> AppResult<Json<Value>> {
     me.require_tree_editor()?;
-    let kind = NodeKind::parse(&r.kind).ok_or_else(|| {
-        Error::invalid(
-            "node.kind_invalid",
-            format!("{:?} is not a node kind", r.kind),
-        )
-    })?;
+    let kind = NodeKind::parse(&r.kind).ok_or_else(|| err!("node.kind_invalid", kind = r.kind))?;
     let boundary = r
         .boundary
         .as_ref()
@@ -512,8 +503,7 @@ pub struct NewUserReq {
 }
 
 pub fn parse_role(s: &str) -> Result<Role, Error> {
-    Role::parse(s)
-        .ok_or_else(|| Error::invalid("user.role_invalid", format!("{s:?} is not a role")))
+    Role::parse(s).ok_or_else(|| err!("user.role_invalid", role = s))
 }
 
 async fn create_user(
@@ -553,9 +543,7 @@ async fn update_user(
 ) -> AppResult<Json<Value>> {
     me.require_user_manager()?;
     if id == me.0.user_id && !r.active {
-        return Err(
-            Error::invalid("user.self_deactivate", "you cannot deactivate yourself").into(),
-        );
+        return Err(err!("user.self_deactivate").into());
     }
     let mut tx = s.db.begin().await?;
     let u = users::update(

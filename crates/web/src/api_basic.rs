@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use wangge_domain::Error;
+use wangge_domain::err;
 use wangge_store::audit;
 use wangge_store::basic::{self, history, people};
 
@@ -54,9 +55,9 @@ pub fn fields_of(body: &Map<String, Value>) -> Result<Fields, Error> {
             Value::Number(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),
             _ => {
-                return Err(Error::invalid(
+                return Err(err!(
                     "request.invalid",
-                    format!("{k} must be text, a number or true/false"),
+                    reason = format!("{k} must be text, a number or true/false")
                 ));
             }
         };
@@ -72,7 +73,7 @@ pub fn limit_of(s: Option<&str>) -> Result<i64, Error> {
             .parse::<i64>()
             .ok()
             .filter(|n| (1..=500).contains(n))
-            .ok_or_else(|| Error::invalid("request.bad_number", "limit is 1 to 500")),
+            .ok_or_else(|| err!("request.bad_number", field = "limit")),
     }
 }
 
@@ -212,7 +213,7 @@ fn require_tags(p: &wangge_store::auth::Principal) -> Result<(), Error> {
     if access_of(p)?.tags {
         Ok(())
     } else {
-        Err(Error::forbidden("your role may not see key-group tags"))
+        Err(err!("auth.forbidden"))
     }
 }
 

@@ -277,7 +277,7 @@ codes! {
     "header.missing" 400 "缺少必填列 {name} ({key})" "required column {name} ({key}) is missing";
     "household.two_heads" 400 "户 {household} 已有户主(第 {first} 行)" "household {household} already has a head (row {first})";
     "household.no_head" 400 "户 {household} 没有户主" "household {household} has no head (户主)";
-    "house.point_outside_grid" 400 "坐标 ({lon}, {lat}) {where},不在网格 {grid} 内" "the point ({lon}, {lat}) lies {where}, not in grid {grid}";
+    "house.point_outside_grid" 400 "坐标 ({lon}, {lat}) 位于网格 {found},不在网格 {grid} 内" "the point ({lon}, {lat}) lies in grid {found}, not in grid {grid}";
     "import.empty" 400 "文件没有任何行,第一行须为表头" "the file has no rows; the first row must be the header";
     "import.unreadable" 400 "无法读取 {path}:{reason}" "cannot read {path}: {reason}";
     "import.busy" 409 "您的上一次导入尚未完成,请等待其结束" "your previous import is still running; wait for it to finish";

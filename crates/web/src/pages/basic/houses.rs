@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use wangge_domain::Error;
 use wangge_domain::basic::HouseUse;
 use wangge_domain::basic::validate::{self, HouseFields};
+use wangge_domain::err;
 use wangge_store::auth::Principal;
 use wangge_store::basic::houses::{self, Filter, HouseRow};
 use wangge_store::basic::{Secret, history, web_support};
@@ -81,9 +82,7 @@ async fn parse_list(
 ) -> Result<(Filter, Option<i64>), Error> {
     let use_kind = match val(&q.use_kind) {
         "" => None,
-        v => Some(HouseUse::parse(v).ok_or_else(|| {
-            Error::invalid("basic.filter_invalid", format!("no house use {v:?}"))
-        })?),
+        v => Some(HouseUse::parse(v).ok_or_else(|| err!("basic.filter_invalid", value = v))?),
     };
     let text = val(&q.q);
     Ok((

@@ -19,6 +19,7 @@ pub mod orgs;
 pub mod people;
 
 use std::collections::HashMap;
+use wangge_domain::err;
 
 use axum::Router;
 use axum::extract::{FromRequest, Request};
@@ -58,11 +59,11 @@ pub struct Access {
 
 /// The caller's rights; a role that may not read the register at all is refused (403).
 pub fn access_of(p: &Principal) -> Result<Access, Error> {
-    let role = p.role().ok_or_else(|| Error::internal("unknown role"))?;
+    let role = p
+        .role()
+        .ok_or_else(|| err!("internal", detail = "unknown role"))?;
     if !access::may_read(role) {
-        return Err(Error::forbidden(
-            "your role does not read the basic information register",
-        ));
+        return Err(err!("auth.forbidden"));
     }
     Ok(Access {
         role,
@@ -78,9 +79,7 @@ impl Access {
         if self.write {
             Ok(())
         } else {
-            Err(Error::forbidden(
-                "your role may not change basic information",
-            ))
+            Err(err!("auth.forbidden"))
         }
     }
 }
@@ -92,14 +91,14 @@ pub fn actor(p: &Principal) -> Actor {
 /// Today in China (UTC+8).
 pub fn today(now_ms: i64) -> Result<Date, Error> {
     Date::from_days((now_ms + 8 * 3_600_000).div_euclid(86_400_000))
-        .ok_or_else(|| Error::internal("the clock is out of range"))
+        .ok_or_else(|| err!("internal", detail = "the clock is out of range"))
 }
 
 /// A posted form's fields (the last value of a repeated name wins).
 pub type Fields = HashMap<String, String>;
 
 pub fn bad_form(m: impl Into<String>) -> Error {
-    Error::invalid("request.bad_form", m)
+    err!("request.bad_form", reason = Into::<String>::into(m))
 }
 
 pub async fn read_form(req: Request) -> Result<Fields, Error> {
@@ -116,11 +115,8 @@ pub fn f<'a>(m: &'a Fields, name: &str) -> &'a str {
 /// Field errors as one 400 whose details list each `{field, code, message}`.
 pub fn fields_error(errs: &[FieldError]) -> Error {
     let names: Vec<&str> = errs.iter().map(|e| e.field).collect();
-    Error::invalid(
-        "basic.invalid_fields",
-        format!("check these fields: {}", names.join(", ")),
-    )
-    .with_details(serde_json::json!({ "fields": errs }))
+    err!("basic.invalid_fields", fields = names.join(", "))
+        .with_details(serde_json::json!({ "fields": errs }))
 }
 
 /// A point must lie in the grid it is entered for (the locate index knows the boundaries).
@@ -137,17 +133,14 @@ pub fn check_point(
         Some(g) if g.code == grid_code.trim() => Ok(()),
         Some(g) => Err(FieldError::new(
             "lon",
-            "point.other_grid",
-            format!(
-                "the point lies in grid {} ({}), not in {grid_code}",
-                g.code, g.name
+            err!(
+                "point.other_grid",
+                grid = g.code,
+                grid_name = g.name,
+                chosen = grid_code
             ),
         )),
-        None => Err(FieldError::new(
-            "lon",
-            "point.outside",
-            "the point lies outside every grid",
-        )),
+        None => Err(FieldError::new("lon", err!("point.outside"))),
     }
 }
 
@@ -510,7 +503,7 @@ pub fn parse_id(s: &str) -> Result<i64, Error> {
         .parse::<i64>()
         .ok()
         .filter(|v| *v > 0)
-        .ok_or_else(|| Error::not_found("basic.not_found", format!("no record {s:?}")))
+        .ok_or_else(|| err!("basic.not_found", id = s))
 }
 
 pub fn parse_after(s: Option<&str>) -> Result<Option<i64>, Error> {
@@ -519,7 +512,7 @@ pub fn parse_after(s: Option<&str>) -> Result<Option<i64>, Error> {
         Some(v) => v
             .parse::<i64>()
             .map(Some)
-            .map_err(|_| Error::invalid("request.bad_number", "after is a record id")),
+            .map_err(|_| err!("request.bad_number", field = "after")),
     }
 }
 
@@ -597,7 +590,7 @@ pub async fn reveal_secret(
     let a = access_of(p)?;
     let secret = wangge_store::basic::Secret::parse(secret)
         .filter(|x| allowed.contains(x))
-        .ok_or_else(|| Error::invalid("basic.secret_invalid", "no such value on this record"))?;
+        .ok_or_else(|| err!("basic.secret_invalid"))?;
     let mut tx = s.db.begin().await?;
     let value = wangge_store::basic::reveal(
         &mut tx.handle(),

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use wangge_domain::Error;
 use wangge_domain::basic::validate::{self, ObjectFields};
 use wangge_domain::basic::{Condition, ObjectKind};
+use wangge_domain::err;
 use wangge_store::auth::Principal;
 use wangge_store::basic::history;
 use wangge_store::basic::objects::{self, Filter, ObjectRow};
@@ -83,15 +84,11 @@ async fn parse_list(
 ) -> Result<(Filter, Option<i64>), Error> {
     let kind = match val(&q.kind) {
         "" => None,
-        v => Some(ObjectKind::parse(v).ok_or_else(|| {
-            Error::invalid("basic.filter_invalid", format!("no object kind {v:?}"))
-        })?),
+        v => Some(ObjectKind::parse(v).ok_or_else(|| err!("basic.filter_invalid", value = v))?),
     };
     let condition = match val(&q.condition) {
         "" => None,
-        v => Some(Condition::parse(v).ok_or_else(|| {
-            Error::invalid("basic.filter_invalid", format!("no condition {v:?}"))
-        })?),
+        v => Some(Condition::parse(v).ok_or_else(|| err!("basic.filter_invalid", value = v))?),
     };
     let text = val(&q.q);
     Ok((

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use wangge_domain::Error;
 use wangge_domain::basic::validate::{self, OrgFields};
 use wangge_domain::basic::{Grade, OrgKind};
+use wangge_domain::err;
 use wangge_store::auth::Principal;
 use wangge_store::basic::orgs::{self, Filter, OrgRow};
 use wangge_store::basic::{Secret, history, web_support};
@@ -81,12 +82,7 @@ async fn parse_list(
 ) -> Result<(Filter, Option<i64>), Error> {
     let kind = match val(&q.kind) {
         "" => None,
-        v => Some(OrgKind::parse(v).ok_or_else(|| {
-            Error::invalid(
-                "basic.filter_invalid",
-                format!("no organisation kind {v:?}"),
-            )
-        })?),
+        v => Some(OrgKind::parse(v).ok_or_else(|| err!("basic.filter_invalid", value = v))?),
     };
     let key_supervised = match val(&q.key_supervised) {
         "" => None,

@@ -12,6 +12,7 @@ use wangge_domain::basic::{
     Education, FieldError, KeyGroup, Person, PersonTag, Relation, Residence, Sex,
 };
 use wangge_domain::calendar::Date;
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 use wangge_store::Handle;
 use wangge_store::auth::Principal;
@@ -196,18 +197,14 @@ pub async fn parse_list(
         "" => None,
         v => {
             if !a.tags {
-                return Err(Error::forbidden("your role may not see key-group tags"));
+                return Err(err!("auth.forbidden"));
             }
-            Some(KeyGroup::parse(v).ok_or_else(|| {
-                Error::invalid("basic.tag_invalid", format!("no key group {v:?}"))
-            })?)
+            Some(KeyGroup::parse(v).ok_or_else(|| err!("basic.tag_invalid", group = v))?)
         }
     };
     let residence = match non_empty(&q.residence) {
         "" => None,
-        v => Some(Residence::parse(v).ok_or_else(|| {
-            Error::invalid("basic.residence_invalid", format!("no residence {v:?}"))
-        })?),
+        v => Some(Residence::parse(v).ok_or_else(|| err!("basic.residence_invalid", value = v))?),
     };
     let text = non_empty(&q.q);
     Ok((
@@ -539,10 +536,7 @@ pub async fn reveal_person(
     let secret = match Secret::parse(secret) {
         Some(x @ (Secret::PersonIdNumber | Secret::PersonPhone)) => x,
         _ => {
-            return Err(Error::invalid(
-                "basic.secret_invalid",
-                "secret is person_id_number or person_phone",
-            ));
+            return Err(err!("basic.secret_invalid"));
         }
     };
     let mut tx = s.db.begin().await?;
@@ -605,8 +599,7 @@ async fn reveal(
 
 /// Parses a tag form or API body.
 pub fn parse_tag(group: &str, since: &str, until: &str, today: Date) -> Result<PersonTag, Error> {
-    let g = KeyGroup::parse(group)
-        .ok_or_else(|| Error::invalid("basic.tag_invalid", format!("no key group {group:?}")))?;
+    let g = KeyGroup::parse(group).ok_or_else(|| err!("basic.tag_invalid", group))?;
     let since = match since.trim() {
         "" => today,
         v => validate::parse_date("since", v).map_err(|e| fields_error(&[e]))?,
@@ -702,10 +695,7 @@ pub async fn end_tag_for(
         .iter()
         .any(|t| t.id == tag_id)
     {
-        return Err(Error::not_found(
-            "basic.not_found",
-            format!("person {person_id} has no tag {tag_id}"),
-        ));
+        return Err(err!("basic.not_found", id = tag_id));
     }
     people::end_tag(h, &p.scope(), &actor(p), tag_id, until, s.now()).await?;
     tx.commit().await?;
