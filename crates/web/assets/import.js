@@ -32,11 +32,29 @@
   var english = holder.getAttribute('data-lang') === 'en';
   var t = function (k) { return T[k] || k; };
 
+  // The zh text of an error: the page gives {code: [zh, en]}; the parameters are read back out
+  // of the English message by matching it against the en template.
+  function localized(texts, code, message) {
+    var e = code && texts[code];
+    if (!e || typeof message !== 'string') return null;
+    var parts = e[1].split(/\{(\w+)\}/);
+    var names = [];
+    var pattern = '^';
+    for (var i = 0; i < parts.length; i++) {
+      if (i % 2) { names.push(parts[i]); pattern += '([\\s\\S]*?)'; }
+      else pattern += parts[i].replace(/[.*+?^${}()|[\]\\\/]/g, '\\$&');
+    }
+    var m = new RegExp(pattern + '$').exec(message);
+    if (!m) return null;
+    var vals = {};
+    names.forEach(function (n, k) { vals[n] = m[k + 1]; });
+    return e[0].replace(/\{(\w+)\}/g, function (all, n) { return n in vals ? vals[n] : all; });
+  }
+
   function errorText(data, status) {
     if (!data || typeof data !== 'object') return 'HTTP ' + status;
-    var known = data.code && ERR[data.code];
-    if (known && !english) return known + '(' + (data.message || '') + ')';
-    return data.message || known || ('HTTP ' + status);
+    var zh = english ? null : localized(ERR, data.code, data.message);
+    return zh || data.message || ('HTTP ' + status);
   }
 
   var box = $('#import-job');
@@ -52,10 +70,9 @@
     return p.field;
   }
 
-  // The code's short text in Chinese, then the message (which names the values).
+  // The problem in the page's language, from the error table (the message names the values).
   function reason(p) {
-    var short = T['imports.code.' + p.code];
-    return !english && short ? short + ':' + p.message : p.message;
+    return (!english && localized(ERR, p.code, p.message)) || p.message;
   }
 
   function outcome(r) {

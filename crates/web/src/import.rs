@@ -459,7 +459,7 @@ pub async fn run_import(
                 field: "file".into(),
                 column_zh: None,
                 code: "import.empty".into(),
-                message: "the file has no rows; the first row must be the header".into(),
+                message: err!("import.empty").message,
             });
             return Ok(stop(report, problems));
         }

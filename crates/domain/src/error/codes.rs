@@ -228,7 +228,7 @@ codes! {
     "basic.duplicate_object" 409 "部件编码 {code} 已在网格 {grid} 使用" "object code {code} is already used in grid {grid}";
     "basic.duplicate_credit_code" 409 "信用代码 {code} 已登记为网格 {grid} 的 {name}" "credit code {code} is already registered to {name} in grid {grid}";
     "basic.duplicate_tag" 409 "人员 {id} 已有标签 {tag}" "person {id} already carries the tag {tag}";
-    "basic.duplicate_in_file" 400 "与文件第 {first} 行重复" "the same {what} as row {first}";
+    "basic.duplicate_in_file" 400 "{field} 与文件第 {first} 行重复" "the same {field} as row {first}";
     "basic.removed" 409 "记录 {id} 已注销" "record {id} was removed";
     "basic.until_before_since" 400 "结束日期早于开始日期" "a tag cannot end before it began";
     "basic.tag_invalid" 400 "没有重点人群 “{group}”" "no key group \"{group}\"";
@@ -293,7 +293,7 @@ codes! {
 
     // Spreadsheets (SheetError)
     "sheet.not_spreadsheet" 400 "不是表格文件(应为 XLSX 或 CSV):{looks_like}" "not a spreadsheet: {looks_like}";
-    "sheet.encoding" 400 "编码不对(请选择 GBK 或另存为 UTF-8):{reason}" "wrong encoding: {reason}";
+    "sheet.encoding" 400 "第 {row} 行编码不对(请选择 GBK 或另存为 UTF-8):{reason}" "row {row}: {reason}";
     "sheet.malformed" 400 "文件已损坏或格式错误:{reason}" "{reason}";
     "sheet.limit" 400 "超出表格行列上限:{reason}" "{reason}";
     "sheet.write" 500 "表格写入失败:{reason}" "writing the sheet failed: {reason}";

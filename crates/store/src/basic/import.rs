@@ -67,22 +67,16 @@ pub struct Summary {
 }
 
 fn grid_problem(row: u64, code: &str, p: &GridProblem) -> RowProblem {
-    let (c, message) = match p {
-        GridProblem::Unknown => ("basic.grid_unknown", format!("grid {code} does not exist")),
-        GridProblem::NotAGrid => (
-            "basic.not_a_grid",
-            format!("{code} is not a grid: records belong to a grid"),
-        ),
-        GridProblem::OutOfScope => (
-            "basic.out_of_scope",
-            format!("grid {code} is outside your area"),
-        ),
+    let e = match p {
+        GridProblem::Unknown => err!("basic.grid_unknown", code),
+        GridProblem::NotAGrid => err!("basic.not_a_grid", code),
+        GridProblem::OutOfScope => err!("basic.out_of_scope", code),
     };
     RowProblem {
         row,
         field: "grid_code",
-        code: c,
-        message,
+        code: e.code,
+        message: e.message,
     }
 }
 
@@ -342,7 +336,7 @@ impl<'k> PeopleImport<'k> {
                 row,
                 field: "id_number",
                 code: "basic.duplicate_in_file",
-                message: format!("the same ID number as row {first}"),
+                message: err!("basic.duplicate_in_file", field = "id_number", first).message,
             };
             self.problems.push(p.clone());
             return Ok(Err(p));
@@ -428,7 +422,7 @@ impl<'k> PeopleImport<'k> {
                     row: p.row,
                     field: "id_number",
                     code: "basic.duplicate_id",
-                    message: format!("already registered in grid {code} ({name})"),
+                    message: err!("basic.duplicate_id", grid = code, grid_name = name).message,
                 }),
                 None => good.push(p),
             }
@@ -795,7 +789,7 @@ impl HousesImport {
                 row,
                 field: "address",
                 code: "basic.duplicate_in_file",
-                message: format!("the same address as row {first}"),
+                message: err!("basic.duplicate_in_file", field = "address", first).message,
             };
             return Ok(Err(self.c.problem(p)));
         }
@@ -827,11 +821,12 @@ impl HousesImport {
                     row,
                     field: "address",
                     code: "basic.duplicate_house",
-                    message: format!(
-                        "{} is already entered in grid {}",
-                        houses::address_text(a),
-                        grid.code
-                    ),
+                    message: err!(
+                        "basic.duplicate_house",
+                        address = houses::address_text(a),
+                        grid = grid.code
+                    )
+                    .message,
                 };
                 Ok(Err(self.c.problem(p)))
             }
@@ -911,7 +906,7 @@ impl OrgsImport {
                     row,
                     field: "credit_code",
                     code: "basic.duplicate_in_file",
-                    message: format!("the same credit code as row {first}"),
+                    message: err!("basic.duplicate_in_file", field = "credit_code", first).message,
                 };
                 return Ok(Err(self.c.problem(p)));
             }
@@ -946,12 +941,16 @@ impl OrgsImport {
         }
         let mut good = Vec::with_capacity(batch.len());
         for (row, grid, org) in batch {
-            match org.credit_code.as_ref().and_then(|c| taken.get(c)) {
-                Some((name, g)) => self.c.problems.push(RowProblem {
+            match org
+                .credit_code
+                .as_ref()
+                .and_then(|c| Some((c, taken.get(c)?)))
+            {
+                Some((code, (name, g))) => self.c.problems.push(RowProblem {
                     row,
                     field: "credit_code",
                     code: "basic.duplicate_credit_code",
-                    message: format!("already registered to {name} in grid {g}"),
+                    message: err!("basic.duplicate_credit_code", code, name, grid = g).message,
                 }),
                 None => good.push((grid, org)),
             }

@@ -261,14 +261,8 @@ async fn page(lang: Lang, Me(me): Me, Query(q): Query<PageQuery>) -> AppResult<R
         .filter(|j| j.len() <= 64 && j.bytes().all(|b| b.is_ascii_alphanumeric()))
         .unwrap_or_default();
     let may = may_import(&me).is_ok();
-    let mut keys: Vec<&str> = JS_TEXTS.to_vec();
-    keys.extend(
-        crate::i18n::all_entries()
-            .map(|(k, _, _)| *k)
-            .filter(|k| k.starts_with("imports.code.")),
-    );
     Ok(render(ImportPage {
-        texts: texts_json(&t, &keys),
+        texts: texts_json(&t, JS_TEXTS),
         l,
         kinds,
         export_kinds,

@@ -367,14 +367,9 @@ impl<'a> FormBuilder<'a> {
     }
 }
 
-/// A field error in the page's language: the table's text for the code, then the message.
+/// A field error in the page's language, from the error table.
 pub fn field_error_text(t: &Tr, e: &FieldError) -> String {
-    let key = format!("bferr.{}", e.code);
-    if Tr::has(&key) && t.lang == crate::i18n::Lang::Zh {
-        format!("{}({})", t.s(&key), e.message)
-    } else {
-        e.message.clone()
-    }
+    e.text(t.lang == crate::i18n::Lang::Zh)
 }
 
 /// A line of a record's change history: who, when, and for a change what each field was.
