@@ -121,7 +121,7 @@ codes! {
     // Sealed values and their keys
     "seal.keys_missing" 500 "没有密钥:{reason}" "no keys: {reason}";
     "seal.keys_invalid" 500 "密钥文件有误:{source}:{reason}" "{source}: {reason}";
-    "seal.keys_io" 500 "无法读写密钥文件 {path}:{reason}" "cannot {action} key file {path}: {reason}";
+    "seal.keys_io" 500 "无法{action}密钥文件 {path}:{reason}" "cannot {action} key file {path}: {reason}";
     "seal.keys_exist" 500 "密钥文件 {path} 已存在,不会覆盖" "key file {path} already exists; not overwriting it";
     "seal.no_randomness" 500 "无法取得随机数:{reason}" "no randomness: {reason}";
     "seal.open_failed" 500 "无法解封数据:{reason}" "{reason}";
