@@ -154,7 +154,7 @@ codes! {
     "event.category_unknown" 400 "类别 “{code}” 不存在" "no category \"{code}\"";
     "event.category_required" 400 "请选择问题类别" "choose a category";
     "event.category_retired" 400 "{name} 已停用,请选择其他分类" "{name} is no longer used; choose another kind";
-    "event.category_not_leaf" 400 "请选择 {name} 下的具体小类" "choose a kind inside {name}";
+    "event.category_not_leaf" 400 "请选择具体的小类({name} 之下)" "choose a kind inside {name}";
     "event.description_required" 400 "请填写问题描述" "describe what happened";
     "event.description_too_long" 400 "问题描述最多 {max} 字" "the description has at most {max} characters";
     "event.address_too_long" 400 "地址最多 {max} 字" "the address has at most {max} characters";
