@@ -34,7 +34,8 @@
 
   // The zh text of an error: the page gives {code: [zh, en]}; the parameters are read back out
   // of the English message by matching it against the en template.
-  function localized(texts, code, message) {
+  // `headers` turns a column key given as {field} into its Chinese header.
+  function localized(texts, code, message, headers) {
     var e = code && texts[code];
     if (!e || typeof message !== 'string') return null;
     var parts = e[1].split(/\{(\w+)\}/);
@@ -47,7 +48,10 @@
     var m = new RegExp(pattern + '$').exec(message);
     if (!m) return null;
     var vals = {};
-    names.forEach(function (n, k) { vals[n] = m[k + 1]; });
+    names.forEach(function (n, k) {
+      var v = m[k + 1];
+      vals[n] = headers && (n === 'field' || n === 'other') && headers[v] ? headers[v] : v;
+    });
     return e[0].replace(/\{(\w+)\}/g, function (all, n) { return n in vals ? vals[n] : all; });
   }
 
@@ -72,7 +76,9 @@
 
   // The problem in the page's language, from the error table (the message names the values).
   function reason(p) {
-    return (!english && localized(ERR, p.code, p.message)) || p.message;
+    var headers = {};
+    if (p.column_zh) headers[p.field] = p.column_zh;
+    return (!english && localized(ERR, p.code, p.message, headers)) || p.message;
   }
 
   function outcome(r) {

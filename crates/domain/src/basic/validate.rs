@@ -35,13 +35,35 @@ impl FieldError {
         }
     }
 
-    /// The text in Chinese (`zh`) or English.
+    /// The text in Chinese (`zh`) or English. In Chinese a column key given as `{field}` or
+    /// `{other}` reads as its Chinese header, when every register names it alike.
     pub fn text(&self, zh: bool) -> String {
         match (zh, crate::error::codes::entry(self.code)) {
-            (true, Some(e)) => crate::error::render(e.zh, &self.params),
+            (true, Some(e)) => {
+                let params: Params = self
+                    .params
+                    .iter()
+                    .map(|(k, v)| match (*k, header_zh(v)) {
+                        ("field" | "other", Some(h)) => (*k, h.to_string()),
+                        _ => (*k, v.clone()),
+                    })
+                    .collect();
+                crate::error::render(e.zh, &params)
+            }
             _ => self.message.clone(),
         }
     }
+}
+
+/// The Chinese header of a column key, if all registers that have the column agree on it.
+fn header_zh(key: &str) -> Option<&'static str> {
+    let mut names = super::row::Kind::ALL
+        .iter()
+        .flat_map(|k| super::row::columns(*k))
+        .filter(|c| c.key == key)
+        .map(|c| c.zh);
+    let first = names.next()?;
+    names.all(|n| n == first).then_some(first)
 }
 
 /// Parses a date as import files write it: `YYYY-MM-DD`, `YYYY/MM/DD` or `YYYY.MM.DD` (month and
