@@ -115,7 +115,7 @@ impl GeometryError {
     }
 
     /// The named parameters of the code's texts in the error table.
-    pub fn params(&self) -> crate::error::Params {
+    pub fn params(&self) -> Vec<(&'static str, String)> {
         let s = |v: &dyn std::fmt::Display| v.to_string();
         match self {
             GeometryError::Invalid(reason) | GeometryError::Json(reason) => {

@@ -31,7 +31,8 @@
 
   // The zh text of an error: the page gives {code: [zh, en]}; the parameters are read back out
   // of the English message by matching it against the en template.
-  function localized(texts, code, message) {
+  // `headers` turns a column key given as {field} into its Chinese header.
+  function localized(texts, code, message, headers) {
     var e = code && texts[code];
     if (!e || typeof message !== 'string') return null;
     var parts = e[1].split(/\{(\w+)\}/);
@@ -44,9 +45,16 @@
     var m = new RegExp(pattern + '$').exec(message);
     if (!m) return null;
     var vals = {};
-    names.forEach(function (n, k) { vals[n] = m[k + 1]; });
+    names.forEach(function (n, k) {
+      var v = m[k + 1];
+      vals[n] = headers && (n === 'field' || n === 'other') && headers[v] ? headers[v] : v;
+    });
     return e[0].replace(/\{(\w+)\}/g, function (all, n) { return n in vals ? vals[n] : all; });
   }
+
+  // Shared with the import page's script.
+  window.wangge = window.wangge || {};
+  window.wangge.localized = localized;
 
   // The API's {code, message} in the page's language, as the server's Tr::error does it.
   function errorText(data, status) {

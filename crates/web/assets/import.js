@@ -32,27 +32,11 @@
   var english = holder.getAttribute('data-lang') === 'en';
   var t = function (k) { return T[k] || k; };
 
-  // The zh text of an error: the page gives {code: [zh, en]}; the parameters are read back out
-  // of the English message by matching it against the en template.
-  // `headers` turns a column key given as {field} into its Chinese header.
+  // The zh text of an error, by app.js's table matcher (app.js runs after this file but before
+  // any answer arrives).
   function localized(texts, code, message, headers) {
-    var e = code && texts[code];
-    if (!e || typeof message !== 'string') return null;
-    var parts = e[1].split(/\{(\w+)\}/);
-    var names = [];
-    var pattern = '^';
-    for (var i = 0; i < parts.length; i++) {
-      if (i % 2) { names.push(parts[i]); pattern += '([\\s\\S]*?)'; }
-      else pattern += parts[i].replace(/[.*+?^${}()|[\]\\\/]/g, '\\$&');
-    }
-    var m = new RegExp(pattern + '$').exec(message);
-    if (!m) return null;
-    var vals = {};
-    names.forEach(function (n, k) {
-      var v = m[k + 1];
-      vals[n] = headers && (n === 'field' || n === 'other') && headers[v] ? headers[v] : v;
-    });
-    return e[0].replace(/\{(\w+)\}/g, function (all, n) { return n in vals ? vals[n] : all; });
+    var w = window.wangge;
+    return w && w.localized ? w.localized(texts, code, message, headers) : null;
   }
 
   function errorText(data, status) {
