@@ -17,7 +17,12 @@ fn each_entry_has_both_texts_and_the_same_parameters() {
             "{} lacks a text",
             e.code
         );
-        assert!((400..600).contains(&e.status), "{}: status {}", e.code, e.status);
+        assert!(
+            (400..600).contains(&e.status),
+            "{}: status {}",
+            e.code,
+            e.status
+        );
         let zh: BTreeSet<&str> = param_names(e.zh).into_iter().collect();
         let en: BTreeSet<&str> = param_names(e.en).into_iter().collect();
         assert_eq!(zh, en, "{}: zh and en name different parameters", e.code);
@@ -45,7 +50,10 @@ fn every_code_the_sources_use_is_tabled() {
         }
     }
     assert!(used > 150, "found only {used} uses of codes");
-    assert!(missing.is_empty(), "codes missing from the table: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "codes missing from the table: {missing:#?}"
+    );
 }
 
 #[test]
@@ -84,7 +92,11 @@ fn codes_in(text: &str) -> Vec<String> {
 }
 
 fn literal(after_quote: &str) -> String {
-    after_quote.split('"').next().unwrap_or_default().to_string()
+    after_quote
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn read_dir(dir: &Path) -> Vec<PathBuf> {
@@ -101,6 +113,73 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
             rust_files(&p, out);
         } else if p.extension().is_some_and(|e| e == "rs") {
             out.push(p);
+        }
+    }
+}
+
+/// The error enums fill in every parameter their code's texts name.
+#[test]
+fn enum_errors_fill_their_texts() {
+    use wangge_domain::Error;
+    use wangge_domain::calendar::CalendarError;
+    use wangge_domain::event::{ActionKind, Status, WorkflowError};
+    use wangge_domain::geometry::GeometryError;
+    use wangge_domain::photo::PhotoError;
+    let errors: Vec<Error> = vec![
+        WorkflowError::ActionNotAllowed {
+            action: ActionKind::Accept,
+            status: Status::Closed,
+        }
+        .into(),
+        WorkflowError::RoleNotAllowed {
+            action: ActionKind::Accept,
+        }
+        .into(),
+        WorkflowError::TextTooLong.into(),
+        WorkflowError::AttachmentsInvalid.into(),
+        WorkflowError::LinkDeadEnd {
+            status: Status::Closed,
+        }
+        .into(),
+        WorkflowError::SelfVerify.into(),
+        PhotoError::TooLarge {
+            size: 6_000_000,
+            max_bytes: 5_242_880,
+        }
+        .into(),
+        PhotoError::Empty.into(),
+        CalendarError::MissingYear(2030).into(),
+        CalendarError::BadData {
+            line: 3,
+            reason: "x".into(),
+        }
+        .into(),
+        CalendarError::BadInstant {
+            text: "t".into(),
+            reason: "r".into(),
+        }
+        .into(),
+        GeometryError::SelfIntersection {
+            path: "[0]".into(),
+            edge_a: 1,
+            edge_b: 3,
+            lon: 119.3,
+            lat: 26.1,
+        }
+        .into(),
+        GeometryError::TooFewPositions {
+            what: "ring",
+            path: "[0]".into(),
+            found: 2,
+            min: 4,
+        }
+        .into(),
+        GeometryError::NotAdjacent.into(),
+    ];
+    for e in errors {
+        assert_ne!(e.status, 500, "{} is not tabled", e.code);
+        for text in [e.message.clone(), e.text(true)] {
+            assert!(!text.contains('{'), "{}: {text}", e.code);
         }
     }
 }
