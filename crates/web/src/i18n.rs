@@ -393,6 +393,17 @@ mod tests {
         }
     }
 
+    /// An error reads in one language: the table's text filled in, no English in a Chinese page.
+    #[test]
+    fn an_error_reads_in_the_page_language_only() {
+        let e = wangge_domain::err!("event.not_found", number = "SJ20250101-000001");
+        let zh = Tr::new(Lang::Zh).error(&e);
+        assert!(zh.contains("找不到事件 SJ20250101-000001"), "{zh}");
+        assert!(!zh.contains("no event"), "{zh}");
+        assert_eq!(Tr::new(Lang::En).error(&e), "no event SJ20250101-000001");
+        assert!(all_entries().all(|(k, _, _)| !k.starts_with("err.")));
+    }
+
     /// Every `t.s("…")` in a template names a key of the table.
     #[test]
     fn templates_use_known_keys() {
