@@ -2,12 +2,12 @@
 
 use std::str::FromStr;
 use std::time::Duration;
-use wangge_domain::err;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{PgConnection, SqliteConnection};
 use wangge_domain::Error;
+use wangge_domain::err;
 
 /// Runs a query on a `&mut Handle`. Forms:
 /// `q!(h, fetch_all, Row, "SQL", args…)` (query_as), `q!(h, scalar fetch_one, i64, "SQL", args…)`,

@@ -5,12 +5,12 @@
 //! when anyone under the caller's node has held it (a department keeps seeing what it handled).
 
 use std::sync::Arc;
-use wangge_domain::err;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use wangge_domain::calendar::Calendar;
 use wangge_domain::deadline::{self, Complexity};
+use wangge_domain::err;
 use wangge_domain::event::{
     self, Action, ActionKind, Actor, EventState, Holder, NewEvent, Rules, Status, Step, Urgency,
 };

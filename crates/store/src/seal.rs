@@ -45,7 +45,6 @@
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
-use wangge_domain::err;
 
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit};
@@ -54,6 +53,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use wangge_domain::Error;
+use wangge_domain::err;
 
 type HmacSha256 = Hmac<Sha256>;
 

@@ -1,7 +1,6 @@
 //! Who is asking (session cookie or bearer token), CSRF and security headers.
 
 use std::net::SocketAddr;
-use wangge_domain::err;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
@@ -10,6 +9,7 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use wangge_domain::Error;
+use wangge_domain::err;
 use wangge_store::auth::{self, Principal};
 use wangge_store::now_ms;
 

@@ -7,12 +7,12 @@
 //! one `export` audit row: who, what kind, how many rows, in which format, under which node.
 
 use std::io::Write;
-use wangge_domain::err;
 
 use serde::Serialize;
 use wangge_domain::basic::{
     Education, Grade, HouseUse, KeyGroup, OrgKind, Relation, Residence, Sex,
 };
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 use wangge_sheet::{CsvRowWriter, Encoding, SheetError, XlsxRowWriter};
 use wangge_store::Db;

@@ -31,7 +31,6 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 use std::time::Duration;
-use wangge_domain::err;
 
 use axum::extract::State;
 use axum::routing::post;
@@ -40,6 +39,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wangge_domain::calendar::Calendar;
 use wangge_domain::deadline::{self, Light, Remit};
+use wangge_domain::err;
 use wangge_domain::event::{self, Action, Actor, Holder, Staff};
 use wangge_domain::{Error, NodeKind, Role, Scope};
 use wangge_store::events::{self, Caller, EventRow};

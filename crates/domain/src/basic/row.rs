@@ -14,8 +14,9 @@
 //! household number form one household; [`household_problems`] checks that each has exactly one
 //! head. A household has no record of its own beyond its members and their house.
 
-use crate::err;
 use std::collections::HashMap;
+
+use crate::err;
 
 use super::validate::{FieldError, HouseFields, OrgFields, PersonFields};
 

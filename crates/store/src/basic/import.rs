@@ -17,13 +17,13 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use wangge_domain::err;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use serde::Serialize;
 use wangge_domain::basic::{House, HouseAddress, HouseUse, Org, Person};
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 
 use super::{Actor, Arg, Grid, GridProblem, execute, fetch_all, find_grid, houses, orgs, people};

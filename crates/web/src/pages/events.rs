@@ -1,7 +1,6 @@
 //! Work pages: inboxes, the event page with its timeline and the actions the role and state allow, the printable forms, and the public results board.
 
 use std::collections::HashMap;
-use wangge_domain::err;
 
 use askama::Template;
 use axum::Router;
@@ -12,6 +11,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use wangge_domain::calendar::Date;
 use wangge_domain::deadline;
+use wangge_domain::err;
 use wangge_domain::event::{self, Action, ActionKind, Holder, Mark, Status, Urgency};
 use wangge_domain::photo;
 use wangge_domain::{Error, NodeKind, Role, Scope};

@@ -23,7 +23,6 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use wangge_domain::err;
 
 use askama::Template;
 use axum::Router;
@@ -36,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use wangge_domain::basic::access;
 use wangge_domain::basic::row::Kind;
+use wangge_domain::err;
 use wangge_domain::{Error, deadline};
 use wangge_sheet::Encoding;
 use wangge_store::audit::Actor;

@@ -1,7 +1,6 @@
 //! Event intake: the resident's report on the grid's QR page, the private tracking page with rating and reopening, the grid worker's report form and the operator's form for calls and visits.
 
 use std::collections::HashMap;
-use wangge_domain::err;
 
 use askama::Template;
 use axum::Router;
@@ -12,6 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use wangge_domain::err;
 use wangge_domain::event::{Action, Actor, Status, Urgency};
 use wangge_domain::photo::{self, PhotoError};
 use wangge_domain::{Error, NodeKind, Role, Scope};

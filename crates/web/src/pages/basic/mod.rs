@@ -19,7 +19,6 @@ pub mod orgs;
 pub mod people;
 
 use std::collections::HashMap;
-use wangge_domain::err;
 
 use axum::Router;
 use axum::extract::{FromRequest, Request};
@@ -27,6 +26,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use wangge_domain::basic::{FieldError, access};
 use wangge_domain::calendar::Date;
+use wangge_domain::err;
 use wangge_domain::{Error, Role, Scope};
 use wangge_store::Handle;
 use wangge_store::audit::Actor;
