@@ -571,7 +571,7 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Locate { lat, lon } => {
             let (lat, lon) =
-                wangge_web::api::parse_lat_lon(Some(&lat.to_string()), Some(&lon.to_string()))
+                wangge_web::form::parse_lat_lon(Some(&lat.to_string()), Some(&lon.to_string()))
                     .map_err(domain)?;
             let db = open(&url).await?;
             let mut c = db.conn().await.map_err(domain)?;

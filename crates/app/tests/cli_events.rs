@@ -356,7 +356,9 @@ async fn verify_passes_on_a_fresh_city_and_names_a_tampered_event() {
     let db = Db::connect(&dir.db_url()).await.unwrap();
     let victim = &numbers[1];
     let id: i64 = {
-        let Db::Sqlite(p) = &db else { unreachable!() };
+        let Db::Sqlite(p) = &db else {
+            panic!("SQLite only")
+        };
         sqlx::query_scalar("SELECT id FROM events WHERE number = $1")
             .bind(victim)
             .fetch_one(p)
@@ -444,7 +446,9 @@ async fn the_demo_city_comes_with_events_in_every_state_and_intact_history() {
     let o = wangge(&dir, &["demo", "--people-per-grid", "0"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let db = Db::connect(&dir.db_url()).await.unwrap();
-    let Db::Sqlite(p) = &db else { unreachable!() };
+    let Db::Sqlite(p) = &db else {
+        panic!("SQLite only")
+    };
     let again: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events")
         .fetch_one(p)
         .await

@@ -1,6 +1,7 @@
 //! Pure rules and types of wangge: codes, the admin tree, roles and scope, geometry, locate and
 //! the demo city's layout. No I/O lives here.
 
+pub mod actor;
 pub mod basic;
 pub mod calendar;
 pub mod category;
@@ -14,14 +15,17 @@ pub mod event;
 pub mod geometry;
 pub mod guidance;
 pub mod locate;
+pub mod permission;
 pub mod photo;
 pub mod rng;
 pub mod role;
 pub mod scope;
 pub mod tree;
 
+pub use actor::System;
 pub use code::CodeError;
 pub use error::{Error, Result};
+pub use permission::{Permission, may};
 pub use role::Role;
 pub use scope::Scope;
 pub use tree::{GridKind, NodeKind};

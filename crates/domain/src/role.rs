@@ -1,4 +1,4 @@
-//! Roles and what each may do. A user holds one role at one node; the node bounds their scope.
+//! Roles (what each may do is the table in `permission`). A user holds one role at one node; the node bounds their scope.
 
 use serde::{Deserialize, Serialize};
 
@@ -58,16 +58,6 @@ impl Role {
             Role::Volunteer => &[NodeKind::Village, NodeKind::Grid, NodeKind::Building],
         }
     }
-
-    /// Draw, split, merge, import grids and edit the tree.
-    pub fn can_edit_tree(self) -> bool {
-        self == Role::Admin
-    }
-
-    /// Create users and change their roles.
-    pub fn can_manage_users(self) -> bool {
-        self == Role::Admin
-    }
 }
 
 #[cfg(test)]
@@ -81,7 +71,5 @@ mod tests {
             assert!(!r.allowed_nodes().is_empty());
         }
         assert_eq!(Role::parse("root"), None);
-        assert!(Role::Admin.can_edit_tree());
-        assert!(!Role::Leader.can_edit_tree());
     }
 }

@@ -263,3 +263,25 @@ pub async fn set_password(
     .map_err(sql_error)?;
     Ok(())
 }
+
+/// Someone named on a notice board (公示牌).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BoardStaff {
+    pub display_name: String,
+    pub role: String,
+    pub phone: Option<String>,
+}
+
+/// The active staff of a node as its notice board names them. Names, roles and work phones
+/// stand on the board in the street, so this needs no scope; it returns nothing else.
+pub async fn on_board(h: &mut Handle<'_>, node_id: i64) -> Result<Vec<BoardStaff>, Error> {
+    q!(
+        h,
+        fetch_all,
+        BoardStaff,
+        "SELECT display_name, role, phone FROM users WHERE node_id = $1 AND active \
+         ORDER BY role, username",
+        node_id
+    )
+    .map_err(sql_error)
+}

@@ -713,7 +713,7 @@ async fn no_id_number_or_phone_in_clear_on_disk() {
     // After a checkpoint too. The server's own checkpointer may hold the checkpoint for a
     // moment, which makes this one answer "busy": ask again until it has run to the end.
     let Db::Sqlite(pool) = &t.db else {
-        unreachable!("PostgreSQL returned above")
+        panic!("PostgreSQL returned above")
     };
     let mut busy = 1;
     for _ in 0..100 {

@@ -15,10 +15,10 @@ use wangge_domain::err;
 use wangge_store::audit;
 use wangge_store::basic::{self, history, people};
 
-use crate::api::ApiJson;
 use crate::api_events::rfc3339;
 use crate::auth::Me;
 use crate::error::AppResult;
+use crate::form::ApiJson;
 use crate::pages::basic::people::{ListQuery, SaveError};
 use crate::pages::basic::{
     Fields, access_of, audit as audit_page, houses, objects, orgs, parse_id, people as people_page,

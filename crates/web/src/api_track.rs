@@ -13,9 +13,9 @@ use wangge_domain::{Error, Scope};
 use wangge_store::events;
 use wangge_store::nodes;
 
-use crate::api::ApiJson;
 use crate::api_events::rfc3339;
 use crate::error::AppResult;
+use crate::form::ApiJson;
 use crate::pages::events::{scrub_digits, truncate};
 use crate::pages::intake::{ClientIp, note_is_public, rate_hit, track_apply};
 use crate::state::AppState;

@@ -16,8 +16,8 @@ use wangge_domain::err;
 use wangge_domain::{Error, event, photo};
 use wangge_store::events::NewPhoto;
 
-use crate::api::ApiJson;
 use crate::error::AppError;
+use crate::form::ApiJson;
 use crate::pages::{events as event_pages, intake};
 
 /// A report's photos and body size: the resident's and staff report forms' limits.

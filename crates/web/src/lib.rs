@@ -1,26 +1,32 @@
 //! The HTTP server: browser pages, the JSON API under `/api/v1`, assets, health and metrics.
 
-pub mod api;
-pub mod api_analysis;
+// Shared pieces: they import no feature.
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod form;
+pub mod i18n;
+pub mod metrics;
+pub mod openapi;
+pub mod state;
+pub mod ui;
+
+// Features: each folder holds its pages, API handlers and view models.
+pub mod accounts;
+pub mod analysis;
 pub mod api_basic;
-pub mod api_calendar;
-pub mod api_categories;
 pub mod api_events;
 pub mod api_forms;
 pub mod api_track;
 pub mod api_upload;
-pub mod assets;
-pub mod auth;
-pub mod error;
+pub mod calendar;
+pub mod categories;
 pub mod export;
-pub mod i18n;
+pub mod grids;
 pub mod import;
-pub mod metrics;
 pub mod open311;
-pub mod openapi;
 pub mod pages;
 pub mod scheduler;
-pub mod state;
 
 use axum::Router;
 use axum::middleware;
@@ -30,15 +36,25 @@ pub use state::{AppState, WebConfig};
 
 /// The whole application: pages, API and assets, behind the request middleware.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    // Page routes answer errors with an HTML page in the user's language; the API with JSON.
+    let pages = Router::new()
+        .merge(accounts::pages())
+        .merge(grids::pages())
+        .merge(analysis::pages())
+        .merge(calendar::pages())
+        .merge(categories::pages())
         .merge(pages::routes())
-        .merge(api::routes())
+        .layer(middleware::from_fn(ui::html_errors));
+    Router::new()
+        .merge(pages)
+        .merge(accounts::api())
+        .merge(grids::api())
+        .merge(analysis::api())
+        .merge(calendar::api())
+        .merge(categories::api())
         .merge(api_events::routes())
-        .merge(api_categories::routes())
         .merge(api_forms::routes())
         .merge(api_track::routes())
-        .merge(api_analysis::routes())
-        .merge(api_calendar::routes())
         .merge(api_basic::routes())
         .merge(pages::imports::api_routes())
         .merge(open311::routes())

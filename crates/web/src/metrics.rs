@@ -1,8 +1,6 @@
 //! Prometheus metrics: requests by route and status, their duration, and the grid index.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::Router;
@@ -13,15 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::state::AppState;
-
-/// (method, route, status)
-type RequestKey = (String, String, u16);
-
-#[derive(Default)]
-pub struct Metrics {
-    /// Count and total seconds per key.
-    requests: Mutex<BTreeMap<RequestKey, (u64, f64)>>,
-}
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -41,12 +41,12 @@ use wangge_domain::calendar::Calendar;
 use wangge_domain::deadline::{self, Light, Remit};
 use wangge_domain::err;
 use wangge_domain::event::{self, Action, Actor, Holder, Staff};
-use wangge_domain::{Error, NodeKind, Role, Scope};
+use wangge_domain::{Error, NodeKind, Role, System};
 use wangge_store::events::{self, Caller, EventRow};
 
-use crate::api::ApiJson;
 use crate::auth::Me;
 use crate::error::AppResult;
+use crate::form::ApiJson;
 use crate::state::AppState;
 
 /// The name of the lease in the database.
@@ -66,7 +66,7 @@ pub const NOTE_ESCALATE: &str = "超过本级办理时限,系统自动上报";
 pub const NAME_REMIND: &str = "系统";
 pub const NAME_ESCALATE: &str = "系统自动上报";
 /// The user id of the scheduler's staff identity: no user has it.
-pub const SYSTEM_USER_ID: i64 = 0;
+pub const SYSTEM_USER_ID: i64 = System::USER_ID;
 
 /// What one tick did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -215,7 +215,7 @@ async fn handle_event(
         return Ok(Outcome::LostLease);
     }
     // Read again inside the transaction: someone may have acted since the list was made.
-    let mut ev = events::get(h, &Scope::everything(), number).await?;
+    let mut ev = events::get(h, &System::acting().scope(), number).await?;
     let (due, escalate) = plan(&ev, now, &cal, auto);
     let mut reminded = None;
     let mut skipped = false;
@@ -298,7 +298,7 @@ fn reminder_caller(ev: &EventRow) -> Result<Caller, Error> {
             node_code: city.to_string(),
         }),
         name: NAME_REMIND.to_string(),
-        scope: Scope::everything(),
+        scope: System::acting().scope(),
     })
 }
 
@@ -324,7 +324,7 @@ fn escalation_caller(ev: &EventRow) -> Result<Caller, Error> {
             node_code: code,
         }),
         name: NAME_ESCALATE.to_string(),
-        scope: Scope::everything(),
+        scope: System::acting().scope(),
     })
 }
 

@@ -17,8 +17,6 @@ use wangge_store::seal::KeyRing;
 use wangge_store::territory::{self, GridRef};
 use wangge_store::{Db, Handle, basic, categories, nodes, now_ms};
 
-use crate::metrics::Metrics;
-
 #[derive(Debug, Clone)]
 pub struct WebConfig {
     /// Where residents reach this server; the notice board's QR code points here.
@@ -278,4 +276,15 @@ impl AppState {
             }
         });
     }
+}
+
+/// (method, route, status)
+type RequestKey = (String, String, u16);
+
+/// Request counters for `/metrics`; kept here, beside the state that holds them, so that the
+/// metrics module depends on the state and not the other way round.
+#[derive(Default)]
+pub struct Metrics {
+    /// Count and total seconds per key.
+    pub(crate) requests: std::sync::Mutex<std::collections::BTreeMap<RequestKey, (u64, f64)>>,
 }

@@ -43,7 +43,6 @@ use wangge_store::auth::Principal;
 use wangge_store::basic::import::Mode;
 use wangge_store::nodes;
 
-use super::analysis::rfc5987;
 use super::{Layout, render, texts_json};
 use crate::auth::Me;
 use crate::error::{AppError, AppResult};
@@ -51,6 +50,7 @@ use crate::export::{self, ExportFormat, ExportKind, ExportSpec};
 use crate::i18n::{Lang, Tr};
 use crate::import::{self, ImportProgress, ImportSpec, Report};
 use crate::state::AppState;
+use crate::ui::rfc5987;
 
 /// The largest upload accepted: about 1.5 million people rows as CSV.
 pub const UPLOAD_LIMIT: usize = 256 * 1024 * 1024;

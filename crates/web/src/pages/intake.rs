@@ -19,10 +19,10 @@ use wangge_store::events::{self, Caller, NewPhoto, ReportInput, Reported, Source
 use wangge_store::ratelimit::{self, Limit};
 use wangge_store::{Handle, nodes, users};
 
-use super::grid::Person;
 use super::{Layout, render, time_text};
 use crate::auth::{MaybeMe, Me};
 use crate::error::{AppError, AppResult};
+use crate::grids::Person;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
 

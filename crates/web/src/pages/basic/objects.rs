@@ -478,7 +478,7 @@ async fn api_get(
 async fn api_create(
     State(s): State<AppState>,
     Me(p): Me,
-    crate::api::ApiJson(body): crate::api::ApiJson<Map<String, Value>>,
+    crate::form::ApiJson(body): crate::form::ApiJson<Map<String, Value>>,
 ) -> AppResult<Response> {
     let id = save_object(&s, &p, None, &fields_of(&body)?)
         .await
@@ -490,7 +490,7 @@ async fn api_update(
     State(s): State<AppState>,
     Me(p): Me,
     Path(id): Path<String>,
-    crate::api::ApiJson(body): crate::api::ApiJson<Map<String, Value>>,
+    crate::form::ApiJson(body): crate::form::ApiJson<Map<String, Value>>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     save_object(&s, &p, Some(id), &fields_of(&body)?)

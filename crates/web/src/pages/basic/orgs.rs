@@ -580,7 +580,7 @@ async fn api_get(
 async fn api_create(
     State(s): State<AppState>,
     Me(p): Me,
-    crate::api::ApiJson(body): crate::api::ApiJson<Map<String, Value>>,
+    crate::form::ApiJson(body): crate::form::ApiJson<Map<String, Value>>,
 ) -> AppResult<Response> {
     let id = save_org(&s, &p, None, &fields_of(&body)?)
         .await
@@ -592,7 +592,7 @@ async fn api_update(
     State(s): State<AppState>,
     Me(p): Me,
     Path(id): Path<String>,
-    crate::api::ApiJson(body): crate::api::ApiJson<Map<String, Value>>,
+    crate::form::ApiJson(body): crate::form::ApiJson<Map<String, Value>>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     save_org(&s, &p, Some(id), &fields_of(&body)?)
@@ -615,7 +615,7 @@ async fn api_reveal(
     State(s): State<AppState>,
     Me(p): Me,
     Path(id): Path<String>,
-    crate::api::ApiJson(r): crate::api::ApiJson<RevealReq>,
+    crate::form::ApiJson(r): crate::form::ApiJson<RevealReq>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let (secret, value) = reveal_secret(&s, &p, &SECRETS, &r.secret, id, &r.reason).await?;

@@ -1,42 +1,22 @@
-//! The JSON API under `/api/v1`. Every handler goes through the store's scoped functions, so
-//! the caller sees and changes only what lies under their node.
+//! The tree and the grids over JSON: locate, nodes, boundaries, split, merge, versions, check.
 
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use wangge_domain::err;
 use wangge_domain::geometry;
-use wangge_domain::{Error, GridKind, NodeKind, Role, Scope};
-use wangge_store::{auth, nodes, now_ms, territory, users};
+use wangge_domain::{Error, GridKind, NodeKind, Scope};
+use wangge_store::{nodes, now_ms, territory, users};
 
 use crate::auth::Me;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
+use crate::form::{ApiJson, parse_lat_lon};
 use crate::state::AppState;
-
-/// A JSON body whose problems answer with our error shape instead of plain text.
-pub struct ApiJson<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = AppError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(r) => Err(AppError(err!(
-                "request.invalid_json",
-                reason = r.body_text()
-            ))),
-        }
-    }
-}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/tokens", post(create_token))
         .route("/api/v1/locate", get(locate))
         .route("/api/v1/nodes", post(create_node))
         .route("/api/v1/nodes/{code}", get(get_node).patch(update_node))
@@ -48,54 +28,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/grids/{code}/merge", post(merge))
         .route("/api/v1/grids/{code}/versions", get(versions))
         .route("/api/v1/check", get(check))
-        .route("/api/v1/users", get(list_users).post(create_user))
-        .route("/api/v1/users/{id}", get(get_user).patch(update_user))
-        .route("/api/v1/users/{id}/password", post(set_password))
-}
-
-async fn me(Me(p): Me) -> Json<Value> {
-    Json(json!(p))
-}
-
-#[derive(Deserialize)]
-struct TokenReq {
-    name: String,
-}
-
-async fn create_token(
-    State(s): State<AppState>,
-    Me(p): Me,
-    ApiJson(r): ApiJson<TokenReq>,
-) -> AppResult<Json<Value>> {
-    let name = r.name.trim();
-    if name.is_empty() || name.len() > 80 {
-        return Err(err!("token.name_invalid").into());
-    }
-    let mut c = s.db.conn().await?;
-    let token = auth::create_token(&mut c.handle(), p.user_id, name, now_ms()).await?;
-    Ok(Json(json!({"token": token, "name": name})))
 }
 
 #[derive(Deserialize)]
 pub struct LocateQuery {
     lat: Option<String>,
     lon: Option<String>,
-}
-
-/// Parses a coordinate pair, refusing what is not WGS-84 degrees.
-pub fn parse_lat_lon(lat: Option<&str>, lon: Option<&str>) -> Result<(f64, f64), Error> {
-    let num = |v: Option<&str>, name: &str| -> Result<f64, Error> {
-        v.and_then(|s| s.trim().parse::<f64>().ok())
-            .filter(|x| x.is_finite())
-            .ok_or_else(|| {
-                err!("locate.invalid").with_details(serde_json::json!({ "field": name }))
-            })
-    };
-    let (lat, lon) = (num(lat, "lat")?, num(lon, "lon")?);
-    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-        return Err(err!("locate.invalid"));
-    }
-    Ok((lat, lon))
 }
 
 /// Point to grid. Grid codes and names are public (they stand on notice boards), so no log-in.
@@ -327,15 +265,14 @@ struct RedrawReq {
     note: String,
 }
 
-async fn parent_code_of(s: &AppState, node: &nodes::Node) -> Result<String, Error> {
-    let mut c = s.db.conn().await?;
-    let p = nodes::by_id(
-        &mut c.handle(),
-        &Scope::everything(),
-        node.parent_id.unwrap_or(-1),
-    )
-    .await?;
-    Ok(p.code)
+/// The parent's code is the second last code of the node's own path: no read outside the
+/// caller's scope is needed to name it.
+fn parent_code_of(node: &nodes::Node) -> Result<String, Error> {
+    let mut codes = node.path.split('/').filter(|c| !c.is_empty()).rev();
+    codes
+        .nth(1)
+        .map(str::to_string)
+        .ok_or_else(|| err!("node.not_found", code = format!("{} (parent)", node.code)))
 }
 
 async fn redraw(
@@ -360,7 +297,7 @@ async fn redraw(
     .await?;
     tx.commit().await?;
     after_territory_change(&s).await;
-    let check = check_parent(&s, &me, &parent_code_of(&s, &node).await?)
+    let check = check_parent(&s, &me, &parent_code_of(&node)?)
         .await
         .unwrap_or(Value::Null);
     Ok(Json(json!({"node": node_json(&node), "check": check})))
@@ -393,7 +330,7 @@ async fn split(
     .await?;
     tx.commit().await?;
     after_territory_change(&s).await;
-    let check = check_parent(&s, &me, &parent_code_of(&s, &kept).await?)
+    let check = check_parent(&s, &me, &parent_code_of(&kept)?)
         .await
         .unwrap_or(Value::Null);
     Ok(Json(
@@ -425,7 +362,7 @@ async fn merge(
     .await?;
     tx.commit().await?;
     after_territory_change(&s).await;
-    let check = check_parent(&s, &me, &parent_code_of(&s, &node).await?)
+    let check = check_parent(&s, &me, &parent_code_of(&node)?)
         .await
         .unwrap_or(Value::Null);
     Ok(Json(json!({"node": node_json(&node), "check": check})))
@@ -452,131 +389,4 @@ async fn check(
     Ok(Json(json!(
         territory::check(&mut c.handle(), &scope, &s.config.guidance).await?
     )))
-}
-
-#[derive(Deserialize)]
-struct ListQuery {
-    q: Option<String>,
-    limit: Option<i64>,
-    offset: Option<i64>,
-}
-
-async fn list_users(
-    State(s): State<AppState>,
-    me: Me,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Json<Value>> {
-    me.require_user_manager()?;
-    let mut c = s.db.conn().await?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    let list = users::list(
-        &mut c.handle(),
-        &me.0.scope(),
-        q.q.as_deref().unwrap_or(""),
-        limit,
-        q.offset.unwrap_or(0).max(0),
-    )
-    .await?;
-    Ok(Json(json!(list)))
-}
-
-async fn get_user(
-    State(s): State<AppState>,
-    me: Me,
-    Path(id): Path<i64>,
-) -> AppResult<Json<Value>> {
-    me.require_user_manager()?;
-    let mut c = s.db.conn().await?;
-    Ok(Json(json!(
-        users::get(&mut c.handle(), &me.0.scope(), id).await?
-    )))
-}
-
-#[derive(Deserialize)]
-pub struct NewUserReq {
-    pub username: String,
-    pub display_name: String,
-    pub password: String,
-    pub role: String,
-    pub node_code: String,
-    pub phone: Option<String>,
-}
-
-pub fn parse_role(s: &str) -> Result<Role, Error> {
-    Role::parse(s).ok_or_else(|| err!("user.role_invalid", role = s))
-}
-
-async fn create_user(
-    State(s): State<AppState>,
-    me: Me,
-    ApiJson(r): ApiJson<NewUserReq>,
-) -> AppResult<Json<Value>> {
-    me.require_user_manager()?;
-    let new = users::NewUser {
-        username: r.username.trim().to_string(),
-        display_name: r.display_name,
-        password: r.password,
-        role: parse_role(&r.role)?,
-        node_code: r.node_code.trim().to_string(),
-        phone: r.phone,
-    };
-    let mut tx = s.db.begin().await?;
-    let u = users::create(&mut tx.handle(), &me.0.scope(), &new, now_ms()).await?;
-    tx.commit().await?;
-    Ok(Json(json!(u)))
-}
-
-#[derive(Deserialize)]
-pub struct UpdateUserReq {
-    pub role: String,
-    pub node_code: String,
-    pub display_name: String,
-    pub phone: Option<String>,
-    pub active: bool,
-}
-
-async fn update_user(
-    State(s): State<AppState>,
-    me: Me,
-    Path(id): Path<i64>,
-    ApiJson(r): ApiJson<UpdateUserReq>,
-) -> AppResult<Json<Value>> {
-    me.require_user_manager()?;
-    if id == me.0.user_id && !r.active {
-        return Err(err!("user.self_deactivate").into());
-    }
-    let mut tx = s.db.begin().await?;
-    let u = users::update(
-        &mut tx.handle(),
-        &me.0.scope(),
-        id,
-        parse_role(&r.role)?,
-        r.node_code.trim(),
-        &r.display_name,
-        r.phone.as_deref(),
-        r.active,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Json(json!(u)))
-}
-
-#[derive(Deserialize)]
-struct PasswordReq {
-    password: String,
-}
-
-async fn set_password(
-    State(s): State<AppState>,
-    me: Me,
-    Path(id): Path<i64>,
-    ApiJson(r): ApiJson<PasswordReq>,
-) -> AppResult<Json<Value>> {
-    if id != me.0.user_id {
-        me.require_user_manager()?;
-    }
-    let mut tx = s.db.begin().await?;
-    users::set_password(&mut tx.handle(), &me.0.scope(), id, &r.password).await?;
-    tx.commit().await?;
-    Ok(Json(json!({"ok": true})))
 }

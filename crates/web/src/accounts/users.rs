@@ -11,11 +11,11 @@ use wangge_domain::Role;
 use wangge_domain::err;
 use wangge_store::users::{self, User};
 
-use super::{Layout, render};
 use crate::auth::Me;
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
+use crate::ui::{Layout, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -75,7 +75,7 @@ fn role_options(t: &Tr) -> Vec<RoleOption> {
 const PAGE: i64 = 50;
 
 #[derive(Template)]
-#[template(path = "users.html")]
+#[template(path = "accounts/users.html")]
 struct ListPage {
     l: Layout,
     q: String,
@@ -117,14 +117,14 @@ async fn list_page(
         default_node: me.0.node_code.clone(),
         next_offset: more.then_some(offset + PAGE),
         prev_offset: (offset > 0).then_some((offset - PAGE).max(0)),
-        q_enc: super::urlencode(&text),
+        q_enc: crate::ui::urlencode(&text),
         q: text,
         l,
     }))
 }
 
 #[derive(Template)]
-#[template(path = "user_edit.html")]
+#[template(path = "accounts/user_edit.html")]
 struct EditPage {
     l: Layout,
     u: UserRow,

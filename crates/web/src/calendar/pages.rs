@@ -21,11 +21,11 @@ use wangge_domain::err;
 use wangge_store::auth::Principal;
 use wangge_store::events;
 
-use super::{Layout, render};
 use crate::auth::Me;
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
+use crate::ui::{Layout, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/calendar", get(calendar_page).post(save_year))
@@ -64,7 +64,7 @@ pub struct DayItem {
 }
 
 #[derive(Template)]
-#[template(path = "calendar.html")]
+#[template(path = "calendar/calendar.html")]
 struct CalendarPage {
     l: Layout,
     years: Vec<YearLink>,

@@ -12,14 +12,14 @@ use wangge_store::nodes::{self, Node, NodeSummary};
 use wangge_store::{Handle, users};
 
 use super::tree::{Crumb, crumbs};
-use super::{
-    Layout, area_text, count_text, grid_color, grid_colors_json, grid_kinds_json, render,
-    texts_json, time_text,
-};
 use crate::auth::Me;
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
+use crate::ui::{
+    Layout, area_text, count_text, grid_color, grid_colors_json, grid_kinds_json, render,
+    texts_json, time_text,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -44,7 +44,7 @@ struct GridInfo {
     leaders: Vec<Person>,
 }
 
-fn people(list: &[users::User], role: Role) -> Vec<Person> {
+fn people(list: &[users::BoardStaff], role: Role) -> Vec<Person> {
     list.iter()
         .filter(|u| u.role == role.as_str())
         .map(|u| Person {
@@ -64,13 +64,9 @@ async fn load_grid(h: &mut Handle<'_>, scope: &Scope, code: &str) -> Result<Grid
     let village = chain.iter().find(|n| n.kind == "village").cloned();
     let township = chain.iter().find(|n| n.kind == "township").cloned();
     // The grid itself is in scope; its staff and the village's grid leader are public facts.
-    let everything = Scope::everything();
-    let at_grid = users::at_node(h, &everything, node.id).await?;
+    let at_grid = users::on_board(h, node.id).await?;
     let leaders = match &village {
-        Some(v) => people(
-            &users::at_node(h, &everything, v.id).await?,
-            Role::GridLeader,
-        ),
+        Some(v) => people(&users::on_board(h, v.id).await?, Role::GridLeader),
         None => Vec::new(),
     };
     Ok(GridInfo {
@@ -130,7 +126,7 @@ pub struct VersionRow {
 }
 
 #[derive(Template)]
-#[template(path = "grid.html")]
+#[template(path = "grids/grid.html")]
 struct GridPage {
     l: Layout,
     c: Card,
@@ -139,7 +135,7 @@ struct GridPage {
     color: String,
     tile_url: String,
     versions: Vec<VersionRow>,
-    basic: Option<super::basic::CountsCard>,
+    basic: Option<crate::pages::basic::CountsCard>,
 }
 
 async fn grid_page(
@@ -157,12 +153,12 @@ async fn grid_page(
     let t = l.t;
     let (mut c, node, chain) = card(&t, info);
     // Once the register holds people, its counts replace the figures typed in by hand.
-    let (households, people) = super::basic::public_counts(&s, h, &node.path).await?;
+    let (households, people) = crate::pages::basic::public_counts(&s, h, &node.path).await?;
     if people > 0 {
-        c.households = super::group_digits(households);
-        c.population = super::group_digits(people);
+        c.households = crate::ui::group_digits(households);
+        c.population = crate::ui::group_digits(people);
     }
-    let basic = super::basic::counts_card(&s, h, &me.0, &t, &node.code, &node.path).await?;
+    let basic = crate::pages::basic::counts_card(&s, h, &me.0, &t, &node.code, &node.path).await?;
     let versions = versions
         .into_iter()
         .map(|v| VersionRow {
@@ -192,7 +188,7 @@ async fn grid_page(
 }
 
 #[derive(Template)]
-#[template(path = "board.html")]
+#[template(path = "grids/board.html")]
 struct BoardPage {
     l: Layout,
     c: Card,
@@ -235,13 +231,17 @@ async fn board_page(
     let mut conn = s.db.conn().await?;
     let h = &mut conn.handle();
     let info = load_grid(h, &me.0.scope(), &code).await?;
-    let (households, people) = super::basic::public_counts(&s, h, &info.node.path).await?;
+    let (households, people) = crate::pages::basic::public_counts(&s, h, &info.node.path).await?;
     let l = Layout::new(lang, Some(me.0.clone()), "board.title");
     let (c, _, _) = card(&l.t, info);
     let url = resident_url(&s, &c.code);
     Ok(render(BoardPage {
-        register: (people > 0)
-            .then(|| (super::group_digits(households), super::group_digits(people))),
+        register: (people > 0).then(|| {
+            (
+                crate::ui::group_digits(households),
+                crate::ui::group_digits(people),
+            )
+        }),
         qr_svg: qr_svg(&url),
         resident_url: url,
         c,
@@ -255,7 +255,7 @@ pub struct Sibling {
 }
 
 #[derive(Template)]
-#[template(path = "grid_edit.html")]
+#[template(path = "grids/grid_edit.html")]
 struct EditPage {
     l: Layout,
     c: Card,

@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 use wangge_domain::Error;
 use wangge_domain::err;
 
-use crate::api::ApiJson;
+use super::pages::{YearForm, can_edit_calendar, parse_year, store_year, year_text};
 use crate::auth::Me;
 use crate::error::AppResult;
-use crate::pages::calendar::{YearForm, can_edit_calendar, parse_year, store_year, year_text};
+use crate::form::ApiJson;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -12,9 +12,9 @@ use wangge_domain::err;
 use wangge_store::categories;
 use wangge_store::events::Category;
 
-use crate::api::ApiJson;
 use crate::auth::Me;
 use crate::error::AppResult;
+use crate::form::ApiJson;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {

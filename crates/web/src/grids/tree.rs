@@ -10,11 +10,11 @@ use wangge_domain::{NodeKind, code};
 use wangge_store::nodes::{self, NodeSummary};
 use wangge_store::users;
 
-use super::{Layout, area_text, count_text, node_href, render};
 use crate::auth::Me;
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
+use crate::ui::{Layout, area_text, count_text, node_href, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -93,7 +93,7 @@ pub struct ChildKind {
 }
 
 #[derive(Template)]
-#[template(path = "tree.html")]
+#[template(path = "grids/tree.html")]
 struct TreePage {
     l: Layout,
     code: String,
@@ -114,7 +114,7 @@ struct TreePage {
     child_kinds: Vec<ChildKind>,
     grid_kinds: Vec<(String, String)>,
     offers_grid: bool,
-    basic: Option<super::basic::CountsCard>,
+    basic: Option<crate::pages::basic::CountsCard>,
 }
 
 #[derive(Deserialize)]
@@ -169,7 +169,7 @@ async fn tree_page(
     }
     let offers_grid = child_kinds.iter().any(|k| k.kind == "grid");
     let basic = if matches!(node.kind.as_str(), "grid" | "village" | "township") {
-        super::basic::counts_card(&s, h, &me.0, &t, &node.code, &node.path).await?
+        crate::pages::basic::counts_card(&s, h, &me.0, &t, &node.code, &node.path).await?
     } else {
         None
     };
@@ -179,10 +179,10 @@ async fn tree_page(
         count_text(&t, node.population),
     );
     if node.kind != "department" {
-        let (hh, n) = super::basic::public_counts(&s, h, &node.path).await?;
+        let (hh, n) = crate::pages::basic::public_counts(&s, h, &node.path).await?;
         if n > 0 {
-            households = super::group_digits(hh);
-            population = super::group_digits(n);
+            households = crate::ui::group_digits(hh);
+            population = crate::ui::group_digits(n);
         }
     }
     let grid_kinds = wangge_domain::GridKind::ALL

@@ -19,11 +19,11 @@ use wangge_domain::{Error, Scope, deadline};
 use wangge_store::analysis::{self, Figures, Monthly};
 use wangge_store::nodes::{self, Node};
 
-use super::{Layout, group_digits, render, urlencode};
 use crate::auth::Me;
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
+use crate::ui::{Layout, group_digits, render, rfc5987, urlencode};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -281,7 +281,7 @@ pub struct Crumb {
 }
 
 #[derive(Template)]
-#[template(path = "analysis.html")]
+#[template(path = "analysis/analysis.html")]
 struct AnalysisPage {
     l: Layout,
     node_code: String,
@@ -382,19 +382,6 @@ async fn xlsx(
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
-}
-
-/// Percent-encodes a file name for `filename*=UTF-8''…` (RFC 5987 attr-char kept).
-pub fn rfc5987(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 fn header_row(ws: &mut Worksheet, bold: &Format, titles: &[&str]) -> Result<(), XlsxError> {

@@ -9,11 +9,11 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use wangge_store::{auth as store_auth, events, nodes};
 
-use super::{Layout, render};
 use crate::auth::{self, MaybeMe, Me};
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
+use crate::ui::{Layout, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,7 +24,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "accounts/login.html")]
 struct LoginPage {
     l: Layout,
     error: Option<String>,
@@ -128,7 +128,7 @@ async fn switch_lang(Query(q): Query<LangQuery>) -> Response {
 }
 
 #[derive(Template)]
-#[template(path = "home.html")]
+#[template(path = "accounts/home.html")]
 struct HomePage {
     l: Layout,
     counts: Vec<(String, i64)>,

@@ -16,12 +16,12 @@ use wangge_domain::deadline::Complexity;
 use wangge_domain::err;
 use wangge_store::events::{self, Category};
 
-use super::{Layout, render};
-use crate::api_categories::save_category;
+use super::api::save_category;
 use crate::auth::Me;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::ui::{Layout, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/admin/categories", get(page).post(submit))
@@ -89,7 +89,7 @@ pub struct Opt {
 }
 
 #[derive(Template)]
-#[template(path = "categories.html")]
+#[template(path = "categories/categories.html")]
 struct CategoriesPage {
     l: Layout,
     rows: Vec<Row>,
@@ -223,8 +223,8 @@ async fn submit(
     match result {
         Ok(code) => Ok(Redirect::to(&format!(
             "/admin/categories?saved={}#cat-{}",
-            super::urlencode(&code),
-            super::urlencode(&code)
+            crate::ui::urlencode(&code),
+            crate::ui::urlencode(&code)
         ))
         .into_response()),
         Err(e) if e.status == 400 || e.status == 409 => {

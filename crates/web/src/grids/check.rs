@@ -10,11 +10,11 @@ use wangge_domain::Scope;
 use wangge_domain::geometry::FindingKind;
 use wangge_store::{nodes, territory};
 
-use super::{Layout, area_text, group_digits, render};
 use crate::auth::Me;
 use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::ui::{Layout, area_text, group_digits, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/check", get(check_page))
@@ -39,7 +39,7 @@ pub struct SizeRow {
 }
 
 #[derive(Template)]
-#[template(path = "check.html")]
+#[template(path = "grids/check.html")]
 struct CheckPage {
     l: Layout,
     within_code: String,

@@ -7,11 +7,11 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 use wangge_store::analysis::Figures;
 
+use super::pages::{AnalysisQuery, load, month_text};
 use crate::auth::Me;
 use crate::error::AppResult;
-use crate::pages::analysis::{AnalysisQuery, load, month_text};
-use crate::pages::urlencode;
 use crate::state::AppState;
+use crate::ui::urlencode;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/analysis", get(analysis))

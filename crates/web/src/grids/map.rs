@@ -9,14 +9,14 @@ use serde::Deserialize;
 use wangge_domain::{NodeKind, Scope};
 use wangge_store::nodes;
 
-use super::{
-    KindSwatch, Layout, area_text, grid_color, grid_colors_json, grid_kinds_json, kind_swatches,
-    render, texts_json, urlencode,
-};
 use crate::auth::Me;
 use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::ui::{
+    KindSwatch, Layout, area_text, grid_color, grid_colors_json, grid_kinds_json, kind_swatches,
+    render, texts_json, urlencode,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/map", get(map_page))
@@ -32,7 +32,7 @@ pub struct GridItem {
 }
 
 #[derive(Template)]
-#[template(path = "map.html")]
+#[template(path = "grids/map.html")]
 struct MapPage {
     l: Layout,
     within_code: String,

@@ -1,0 +1,121 @@
+//! Who may do what: one table of roles against the things they do outside the event workflow
+//! (whose steps depend on the event's state as well and live in `event`). Scope still bounds
+//! every permission: a role's permission acts only inside the caller's part of the tree.
+
+use serde::Serialize;
+
+use crate::role::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Draw, split, merge and import grids; add and edit nodes of the tree.
+    EditTree,
+    /// Create users and change their roles.
+    ManageUsers,
+    /// Keep what serves the whole deployment: the working-day calendar, the category tree.
+    /// Only at the root of the tree (see `deployment_wide`).
+    KeepDeployment,
+    /// Read masked basic information (人、房、组织、物).
+    ReadBasic,
+    /// Create, edit, tag, remove and import basic information.
+    WriteBasic,
+    /// See key-group tags (重点人员 labels are sensitive).
+    SeeTags,
+    /// Reveal a full ID number or phone, with a reason that is audited.
+    Reveal,
+    /// Read the audit log (it is not divided by area).
+    ReadAudit,
+    /// Enter a report taken by phone or in person at a desk.
+    TakeReports,
+    /// Hand work down to a grid (上级交办); also needs a desk at a township or higher.
+    AssignDown,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 10] = [
+        Permission::EditTree,
+        Permission::ManageUsers,
+        Permission::KeepDeployment,
+        Permission::ReadBasic,
+        Permission::WriteBasic,
+        Permission::SeeTags,
+        Permission::Reveal,
+        Permission::ReadAudit,
+        Permission::TakeReports,
+        Permission::AssignDown,
+    ];
+
+    /// The roles that hold this permission.
+    pub fn roles(self) -> &'static [Role] {
+        use Role::*;
+        match self {
+            Permission::EditTree | Permission::ManageUsers | Permission::KeepDeployment => &[Admin],
+            Permission::ReadAudit => &[Admin],
+            // Department handlers work on events and volunteers help residents: neither reads
+            // the register.
+            Permission::ReadBasic => &[Admin, Leader, Operator, Commander, GridLeader, Worker],
+            Permission::WriteBasic | Permission::Reveal => &[Admin, Operator, GridLeader, Worker],
+            // Commanders dispatch visits, so they see whom a visit is for; leaders see counts.
+            Permission::SeeTags => &[Admin, Operator, Commander, GridLeader, Worker],
+            // A grid worker reports from the field, not from a desk.
+            Permission::TakeReports => &[
+                Admin,
+                Leader,
+                Operator,
+                Commander,
+                GridLeader,
+                DeptHandler,
+                Volunteer,
+            ],
+            Permission::AssignDown => &[Admin, Leader, Operator, Commander],
+        }
+    }
+}
+
+/// Whether a role holds a permission.
+pub fn may(role: Role, permission: Permission) -> bool {
+    permission.roles().contains(&role)
+}
+
+/// Permissions that serve the whole deployment are held only at the root of the tree: the node
+/// path has one code.
+pub fn deployment_wide(node_path: &str) -> bool {
+    node_path.split('/').filter(|s| !s.is_empty()).count() == 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every role against every permission, written out as the grid a reviewer reads: one row a
+    /// role, one column a permission in `Permission::ALL` order, `x` where it is held.
+    #[test]
+    fn every_role_against_every_permission() {
+        let expected = [
+            (Role::Admin, "xxxxxxxxxx"),
+            (Role::Leader, "...x....xx"),
+            (Role::Operator, "...xxxx.xx"),
+            (Role::Commander, "...x.x..xx"),
+            (Role::GridLeader, "...xxxx.x."),
+            (Role::Worker, "...xxxx..."),
+            (Role::DeptHandler, "........x."),
+            (Role::Volunteer, "........x."),
+        ];
+        assert_eq!(expected.len(), Role::ALL.len());
+        for (role, row) in expected {
+            let got: String = Permission::ALL
+                .iter()
+                .map(|p| if may(role, *p) { 'x' } else { '.' })
+                .collect();
+            assert_eq!(got, row, "{role:?}");
+        }
+    }
+
+    #[test]
+    fn deployment_is_the_root() {
+        assert!(deployment_wide("/350100000000/"));
+        assert!(!deployment_wide("/350100000000/350102000000/"));
+        assert!(!deployment_wide("/"));
+    }
+}
