@@ -138,6 +138,12 @@ enum Command {
     },
     /// Check every hash chain (event history, audit log); exits 1 naming each changed or removed row
     Verify,
+    /// Every error code: HTTP status, zh-CN and English text ({name}s are parameters)
+    Errors {
+        /// Print a JSON array of {code, status, zh, en}
+        #[arg(long)]
+        json: bool,
+    },
     /// Write an empty import template: people, households, houses or orgs, as FILE.xlsx or FILE.csv
     Template { kind: String, file: PathBuf },
     /// The key ring that seals personal data: add a key, re-seal, rotate, status
@@ -292,6 +298,33 @@ fn domain(e: Error) -> anyhow::Error {
             serde_json::to_string_pretty(d).unwrap_or_default()
         ),
     }
+}
+
+/// The error table, for people (code, status and English on a line, Chinese under it) or, with
+/// `json`, for integrators.
+fn print_errors(json: bool) -> anyhow::Result<()> {
+    use std::io::Write;
+    let codes = wangge_domain::error::CODES;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let rows: Vec<serde_json::Value> = codes
+            .iter()
+            .map(|e| serde_json::json!({ "code": e.code, "status": e.status, "zh": e.zh, "en": e.en }))
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+        return Ok(());
+    }
+    let width = codes.iter().map(|e| e.code.len()).max().unwrap_or(0);
+    writeln!(
+        out,
+        "{:<width$}  status  text (English, then zh-CN)",
+        "code"
+    )?;
+    for e in codes {
+        writeln!(out, "{:<width$}  {}     {}", e.code, e.status, e.en)?;
+        writeln!(out, "{:<width$}          {}", "", e.zh)?;
+    }
+    Ok(())
 }
 
 fn print_demo(outcome: &demo::Outcome) {
@@ -581,6 +614,7 @@ async fn run() -> anyhow::Result<()> {
             let db = open(&url).await?;
             open311_keys::run(what, &db).await?;
         }
+        Command::Errors { json } => print_errors(json)?,
         Command::Verify => {
             let db = open(&url).await?;
             if !verify::run(&db).await? {

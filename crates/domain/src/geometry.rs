@@ -119,6 +119,65 @@ impl GeometryError {
             GeometryError::NotAdjacent => "geometry.not_adjacent",
         }
     }
+
+    /// The named parameters of the code's texts in the error table.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        let s = |v: &dyn std::fmt::Display| v.to_string();
+        match self {
+            GeometryError::Invalid(reason) | GeometryError::Json(reason) => {
+                vec![("reason", reason.clone())]
+            }
+            GeometryError::NotAnObject { found } => vec![("found", s(found))],
+            GeometryError::WrongType { expected, found } => {
+                vec![("expected", s(expected)), ("found", format!("{found:?}"))]
+            }
+            GeometryError::BadCoordinates { path, reason } => {
+                vec![("path", path.clone()), ("reason", reason.clone())]
+            }
+            GeometryError::OutOfRange { path, lon, lat } => {
+                vec![("path", path.clone()), ("lon", s(lon)), ("lat", s(lat))]
+            }
+            GeometryError::TooFewPositions {
+                what,
+                path,
+                found,
+                min,
+            } => vec![
+                ("what", s(what)),
+                ("path", path.clone()),
+                ("found", s(found)),
+                ("min", s(min)),
+            ],
+            GeometryError::NonFinite { path }
+            | GeometryError::RingNotClosed { path }
+            | GeometryError::ZeroArea { path }
+            | GeometryError::HoleOutsideShell { path } => vec![("path", path.clone())],
+            GeometryError::SelfIntersection {
+                path,
+                edge_a,
+                edge_b,
+                lon,
+                lat,
+            } => vec![
+                ("path", path.clone()),
+                ("edge_a", s(edge_a)),
+                ("edge_b", s(edge_b)),
+                ("lon", s(lon)),
+                ("lat", s(lat)),
+            ],
+            GeometryError::HolesOverlap { path_a, path_b } => {
+                vec![("path_a", path_a.clone()), ("path_b", path_b.clone())]
+            }
+            GeometryError::PolygonsOverlap { a, b } => vec![("a", s(a)), ("b", s(b))],
+            GeometryError::LineEndInside { which } | GeometryError::LineEndEnclosed { which } => {
+                vec![("which", s(which))]
+            }
+            GeometryError::MissingType
+            | GeometryError::Empty
+            | GeometryError::LineDoesNotCross
+            | GeometryError::NotAdjacent => Vec::new(),
+        }
+    }
 }
 
 type GResult<T> = Result<T, GeometryError>;

@@ -103,13 +103,9 @@ impl PhotoError {
         }
     }
 
-    /// The HTTP status: 413 too large, 415 unsupported type, 400 otherwise.
+    /// The HTTP status, from the error table.
     pub fn status(&self) -> u16 {
-        match self {
-            PhotoError::TooLarge { .. } => 413,
-            PhotoError::UnsupportedType => 415,
-            PhotoError::Empty | PhotoError::Corrupt { .. } => 400,
-        }
+        crate::error::codes::entry(self.code()).map_or(500, |e| e.status)
     }
 }
 
@@ -137,7 +133,18 @@ impl std::error::Error for PhotoError {}
 
 impl From<PhotoError> for crate::error::Error {
     fn from(e: PhotoError) -> crate::error::Error {
-        let err = crate::error::Error::new(e.code(), e.status(), e.to_string());
+        let params = match &e {
+            PhotoError::TooLarge { size, max_bytes } => vec![
+                ("size_mb", megabytes(*size, true)),
+                ("max_mb", megabytes(*max_bytes, false)),
+            ],
+            PhotoError::Corrupt { kind, reason } => vec![
+                ("kind", kind.name().to_string()),
+                ("reason", reason.to_string()),
+            ],
+            PhotoError::Empty | PhotoError::UnsupportedType => Vec::new(),
+        };
+        let err = crate::error::Error::new(e.code(), params);
         match e {
             PhotoError::TooLarge { size, max_bytes } => err.with_details(serde_json::json!({
                 "size": size,

@@ -14,6 +14,7 @@
 //! straight from `events`, for tests to check the totals against and for the benchmark.
 
 use serde::Serialize;
+use wangge_domain::err;
 use wangge_domain::event::Status;
 use wangge_domain::{Error, Scope};
 
@@ -140,10 +141,7 @@ pub fn check_month(month: i64) -> Result<(), Error> {
     if (1970..=9999).contains(&y) && (1..=12).contains(&m) {
         Ok(())
     } else {
-        Err(Error::invalid(
-            "analysis.month_invalid",
-            format!("{month} is not a month (YYYYMM)"),
-        ))
+        Err(err!("analysis.month_invalid", month))
     }
 }
 

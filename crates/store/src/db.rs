@@ -7,6 +7,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{PgConnection, SqliteConnection};
 use wangge_domain::Error;
+use wangge_domain::err;
 
 /// Runs a query on a `&mut Handle`. Forms:
 /// `q!(h, fetch_all, Row, "SQL", args…)` (query_as), `q!(h, scalar fetch_one, i64, "SQL", args…)`,
@@ -185,17 +186,14 @@ pub fn now_ms() -> i64 {
 pub(crate) fn sql_error(e: sqlx::Error) -> Error {
     if let sqlx::Error::Database(d) = &e {
         if d.is_unique_violation() {
-            return Error::conflict("db.duplicate", format!("already exists: {}", d.message()));
+            return err!("db.duplicate", reason = d.message());
         }
         if d.is_foreign_key_violation() {
-            return Error::conflict(
-                "db.reference",
-                format!("a reference is broken: {}", d.message()),
-            );
+            return err!("db.reference", reason = d.message());
         }
     }
     tracing::error!(error = %e, "database error");
-    Error::internal(format!("database error: {e}"))
+    err!("internal", detail = format!("database error: {e}"))
 }
 
 impl Db {

@@ -53,6 +53,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use wangge_domain::Error;
+use wangge_domain::err;
 
 mod mask;
 #[cfg(test)]
@@ -144,7 +145,12 @@ enum Cipher {
 
 impl Cipher {
     fn new(kind: CipherKind, key: &[u8]) -> Result<Cipher, Error> {
-        let bad = |_| Error::internal("a key has the wrong length for its cipher");
+        let bad = |_| {
+            err!(
+                "internal",
+                detail = "a key has the wrong length for its cipher"
+            )
+        };
         Ok(match kind {
             CipherKind::Aes256Gcm => {
                 Cipher::Aes(Box::new(Aes256Gcm::new_from_slice(key).map_err(bad)?))
@@ -202,11 +208,11 @@ impl fmt::Debug for KeyRing {
 }
 
 fn keys_invalid(source: &str, message: impl fmt::Display) -> Error {
-    Error::new("seal.keys_invalid", 500, format!("{source}: {message}"))
+    err!("seal.keys_invalid", source, reason = message)
 }
 
 fn open_failed(message: impl Into<String>) -> Error {
-    Error::new("seal.open_failed", 500, message)
+    err!("seal.open_failed", reason = Into::<String>::into(message))
 }
 
 fn valid_key_id(id: &str) -> bool {
@@ -248,14 +254,17 @@ fn parse_key_hex(hex_text: &str) -> Result<[u8; 32], String> {
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
     let mut b = [0u8; N];
-    getrandom::fill(&mut b)
-        .map_err(|e| Error::new("seal.no_randomness", 500, format!("no randomness: {e}")))?;
+    getrandom::fill(&mut b).map_err(|e| err!("seal.no_randomness", reason = e))?;
     Ok(b)
 }
 
 fn hmac_with(key: &[u8]) -> Result<HmacSha256, Error> {
-    <HmacSha256 as Mac>::new_from_slice(key)
-        .map_err(|_| Error::internal("the blind-index key could not be set up"))
+    <HmacSha256 as Mac>::new_from_slice(key).map_err(|_| {
+        err!(
+            "internal",
+            detail = "the blind-index key could not be set up"
+        )
+    })
 }
 
 impl KeyRing {
@@ -373,18 +382,16 @@ impl KeyRing {
             return KeyRing::parse(text, KEYS_ENV);
         }
         let Some(path) = path else {
-            return Err(Error::new(
+            return Err(err!(
                 "seal.keys_missing",
-                500,
-                format!("no keys: set {KEYS_ENV} or give a key file"),
+                reason = format!("set {KEYS_ENV} or give a key file")
             ));
         };
         match read_key_file(path)? {
             Some(ring) => Ok(ring),
-            None => Err(Error::new(
+            None => Err(err!(
                 "seal.keys_missing",
-                500,
-                format!("no key file at {}", path.display()),
+                reason = format!("no key file at {}", path.display())
             )),
         }
     }
@@ -417,10 +424,11 @@ impl KeyRing {
     /// and returns the ring it holds. Missing parent directories are created.
     pub fn generate_file(path: &Path) -> Result<KeyRing, Error> {
         let io_err = |what: &str, e: std::io::Error| {
-            Error::new(
+            err!(
                 "seal.keys_io",
-                500,
-                format!("cannot {what} key file {}: {e}", path.display()),
+                action = what,
+                path = path.display(),
+                reason = e
             )
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -443,14 +451,7 @@ impl KeyRing {
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::new(
-                    "seal.keys_exist",
-                    500,
-                    format!(
-                        "key file {} already exists; not overwriting it",
-                        path.display()
-                    ),
-                )
+                err!("seal.keys_exist", path = path.display())
             } else {
                 io_err("create", e)
             }
@@ -487,7 +488,7 @@ impl KeyRing {
         let key = self
             .keys
             .get(self.active)
-            .ok_or_else(|| Error::internal("the key ring has no active key"))?;
+            .ok_or_else(|| err!("internal", detail = "the key ring has no active key"))?;
         let nonce = random_bytes::<NONCE_LEN>()?;
         let aad_bytes = aad.encode();
         let ciphertext = key
@@ -499,7 +500,7 @@ impl KeyRing {
                     aad: &aad_bytes,
                 },
             )
-            .map_err(|_| Error::new("seal.seal_failed", 500, "a value could not be sealed"))?;
+            .map_err(|_| err!("seal.seal_failed"))?;
         let mut blob = Vec::with_capacity(NONCE_LEN + ciphertext.len());
         blob.extend_from_slice(&nonce);
         blob.extend_from_slice(&ciphertext);
@@ -572,10 +573,11 @@ fn read_key_file(path: &Path) -> Result<Option<KeyRing>, Error> {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
-            return Err(Error::new(
+            return Err(err!(
                 "seal.keys_io",
-                500,
-                format!("cannot read key file {}: {e}", path.display()),
+                action = "read",
+                path = path.display(),
+                reason = e
             ));
         }
     };

@@ -9,6 +9,8 @@ use super::{
 };
 use crate::calendar::Date;
 use crate::code;
+use crate::err;
+use crate::error::{Error, Params};
 use crate::tree::NodeKind;
 
 #[cfg(test)]
@@ -20,29 +22,58 @@ pub struct FieldError {
     pub field: &'static str,
     pub code: &'static str,
     pub message: String,
+    /// The parameters of the code's texts, to render them in the reader's language.
+    #[serde(skip)]
+    pub params: Params,
 }
 
 impl FieldError {
-    pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> FieldError {
+    /// `field`'s problem, described by an error of the table: `err!("id.length", n)`.
+    pub fn new(field: &'static str, e: Error) -> FieldError {
         FieldError {
             field,
-            code,
-            message: message.into(),
+            code: e.code,
+            message: e.message,
+            params: e.params,
         }
     }
+
+    /// The text in Chinese (`zh`) or English. In Chinese a column key given as `{field}` or
+    /// `{other}` reads as its Chinese header, when every register names it alike.
+    pub fn text(&self, zh: bool) -> String {
+        match (zh, crate::error::codes::entry(self.code)) {
+            (true, Some(e)) => {
+                let params: Params = self
+                    .params
+                    .iter()
+                    .map(|(k, v)| match (*k, header_zh(v)) {
+                        ("field" | "other", Some(h)) => (*k, h.to_string()),
+                        _ => (*k, v.clone()),
+                    })
+                    .collect();
+                crate::error::render(e.zh, &params)
+            }
+            _ => self.message.clone(),
+        }
+    }
+}
+
+/// The Chinese header of a column key, if all registers that have the column agree on it.
+fn header_zh(key: &str) -> Option<&'static str> {
+    let mut names = super::row::Kind::ALL
+        .iter()
+        .flat_map(|k| super::row::columns(*k))
+        .filter(|c| c.key == key)
+        .map(|c| c.zh);
+    let first = names.next()?;
+    names.all(|n| n == first).then_some(first)
 }
 
 /// Parses a date as import files write it: `YYYY-MM-DD`, `YYYY/MM/DD` or `YYYY.MM.DD` (month and
 /// day may have one digit there), or `YYYYMMDD`.
 pub fn parse_date(field: &'static str, s: &str) -> Result<Date, FieldError> {
     let t = s.trim();
-    let bad = || {
-        FieldError::new(
-            field,
-            "date.invalid",
-            format!("{t:?} is not a date (use YYYY-MM-DD)"),
-        )
-    };
+    let bad = || FieldError::new(field, err!("date.invalid", value = t));
     let num = |p: &str, min: usize, max: usize| -> Option<u32> {
         if p.len() < min || p.len() > max || !p.bytes().all(|b| b.is_ascii_digit()) {
             return None;
@@ -61,9 +92,8 @@ pub fn parse_date(field: &'static str, s: &str) -> Result<Date, FieldError> {
         (num(y, 4, 4), num(m, 1, 2), num(d, 1, 2))
     };
     match (y, m, d) {
-        (Some(y), Some(m), Some(d)) => Date::new(y as i32, m, d).ok_or_else(|| {
-            FieldError::new(field, "date.impossible", format!("{t} is not a real date"))
-        }),
+        (Some(y), Some(m), Some(d)) => Date::new(y as i32, m, d)
+            .ok_or_else(|| FieldError::new(field, err!("date.impossible", value = t))),
         _ => Err(bad()),
     }
 }
@@ -73,11 +103,7 @@ pub fn parse_bool(field: &'static str, s: &str) -> Result<bool, FieldError> {
     match s.trim().to_ascii_lowercase().as_str() {
         "是" | "yes" | "y" | "true" | "1" | "√" => Ok(true),
         "否" | "no" | "n" | "false" | "0" | "×" => Ok(false),
-        other => Err(FieldError::new(
-            field,
-            "bool.invalid",
-            format!("{other:?} is not yes or no (use 是/否)"),
-        )),
+        other => Err(FieldError::new(field, err!("bool.invalid", value = other))),
     }
 }
 
@@ -99,11 +125,7 @@ impl Errors {
     fn required<'a>(&mut self, field: &'static str, s: &'a str) -> Option<&'a str> {
         let t = s.trim();
         if t.is_empty() {
-            self.push(FieldError::new(
-                field,
-                "required",
-                format!("{field} is required"),
-            ));
+            self.push(FieldError::new(field, err!("required", field)));
             None
         } else {
             Some(t)
@@ -121,19 +143,11 @@ impl Errors {
         }
         let n = t.chars().count();
         if n > max {
-            self.push(FieldError::new(
-                field,
-                "text.too_long",
-                format!("{field} may have at most {max} characters, not {n}"),
-            ));
+            self.push(FieldError::new(field, err!("text.too_long", field, max, n)));
             return None;
         }
         if t.chars().any(char::is_control) {
-            self.push(FieldError::new(
-                field,
-                "text.control",
-                format!("{field} contains a control character"),
-            ));
+            self.push(FieldError::new(field, err!("text.control", field)));
             return None;
         }
         Some(t.to_string())
@@ -151,11 +165,7 @@ impl Errors {
     fn past_date(&mut self, field: &'static str, s: &str, today: Date) -> Option<Date> {
         let d = self.opt_date(field, s)?;
         if d > today {
-            self.push(FieldError::new(
-                field,
-                "date.future",
-                format!("{field} {d} is in the future"),
-            ));
+            self.push(FieldError::new(field, err!("date.future", field, date = d)));
             return None;
         }
         Some(d)
@@ -189,8 +199,7 @@ impl Errors {
         if v.is_none() {
             self.push(FieldError::new(
                 field,
-                "choice.invalid",
-                format!("{t:?} is not one of {}", labels().join("/")),
+                err!("choice.invalid", value = t, choices = labels().join("/")),
             ));
         }
         v
@@ -203,8 +212,7 @@ impl Errors {
             Err(_) => {
                 self.push(FieldError::new(
                     "grid_code",
-                    "grid_code.invalid",
-                    format!("grid code {t:?} must be 15 digits ending in a non-zero grid number"),
+                    err!("grid_code.invalid", value = t),
                 ));
                 None
             }
@@ -246,8 +254,7 @@ impl Errors {
                 _ => {
                     errs.push(FieldError::new(
                         field,
-                        "coordinate.invalid",
-                        format!("{s:?} is not a {field} between -{limit} and {limit}"),
+                        err!("coordinate.invalid", value = s, field, limit),
                     ));
                     None
                 }
@@ -262,11 +269,7 @@ impl Errors {
         match value {
             Some(v) if self.0.is_empty() => Ok(v),
             // A missing value always comes with at least one error; say so if not.
-            _ if self.0.is_empty() => Err(vec![FieldError::new(
-                "record",
-                "record.invalid",
-                "the record is incomplete",
-            )]),
+            _ if self.0.is_empty() => Err(vec![FieldError::new("record", err!("record.invalid"))]),
             _ => Err(self.0),
         }
     }
@@ -343,8 +346,7 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
         Some(Residence::Floating) if f.arrived_on.trim().is_empty() => {
             e.push(FieldError::new(
                 "arrived_on",
-                "required",
-                "arrived_on is required for floating population",
+                err!("required", field = "arrived_on"),
             ));
         }
         Some(Residence::Floating) => {}
@@ -353,11 +355,7 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
                 if !v.trim().is_empty() {
                     e.push(FieldError::new(
                         field,
-                        "floating_only",
-                        format!(
-                            "{field} is only for floating population, not {}",
-                            r.label_zh()
-                        ),
+                        err!("floating_only", field, residence = r.label_zh()),
                     ));
                 }
             }
@@ -369,8 +367,13 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
     {
         e.push(FieldError::new(
             "left_on",
-            "date.order",
-            format!("left_on {l} is before arrived_on {a}"),
+            err!(
+                "date.order",
+                field = "left_on",
+                date = l,
+                other = "arrived_on",
+                other_date = a
+            ),
         ));
     }
     if let (Some(id), Some(a)) = (&id, arrived_on)
@@ -378,8 +381,13 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
     {
         e.push(FieldError::new(
             "arrived_on",
-            "date.order",
-            format!("arrived_on {a} is before the birth date {}", id.birth),
+            err!(
+                "date.order",
+                field = "arrived_on",
+                date = a,
+                other = "birth_date",
+                other_date = id.birth
+            ),
         ));
     }
     let party_member = e.opt_bool("party_member", f.party_member);
@@ -398,13 +406,11 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
     ) {
         (false, true) => e.push(FieldError::new(
             "relation",
-            "required",
-            "relation is required with a household number",
+            err!("required", field = "relation"),
         )),
         (true, false) => e.push(FieldError::new(
             "household_no",
-            "required",
-            "household_no is required with a relation",
+            err!("required", field = "household_no"),
         )),
         _ => {}
     }
@@ -481,11 +487,7 @@ pub fn house(f: &HouseFields) -> Result<House, Vec<FieldError>> {
         s => match s.parse::<f64>() {
             Ok(v) if v.is_finite() && v > 0.0 && v <= 100_000.0 => Some(v),
             _ => {
-                e.push(FieldError::new(
-                    "area_m2",
-                    "area.invalid",
-                    format!("area {s:?} must be a number of square metres above 0"),
-                ));
+                e.push(FieldError::new("area_m2", err!("area.invalid", value = s)));
                 None
             }
         },
@@ -510,8 +512,13 @@ pub fn house(f: &HouseFields) -> Result<House, Vec<FieldError>> {
             {
                 e.push(FieldError::new(
                     "rental_end",
-                    "date.order",
-                    format!("rental_end {en} is before rental_start {s}"),
+                    err!(
+                        "date.order",
+                        field = "rental_end",
+                        date = en,
+                        other = "rental_start",
+                        other_date = s
+                    ),
                 ));
             }
             start.map(|start| Rental {
@@ -526,8 +533,7 @@ pub fn house(f: &HouseFields) -> Result<House, Vec<FieldError>> {
                 if !v.trim().is_empty() {
                     e.push(FieldError::new(
                         field,
-                        "rented_only",
-                        format!("{field} is only for rented houses, not {}", u.label_zh()),
+                        err!("rented_only", field, house_use = u.label_zh()),
                     ));
                 }
             }
@@ -628,8 +634,7 @@ pub fn object(f: &ObjectFields) -> Result<Object, Vec<FieldError>> {
         if !ok {
             e.push(FieldError::new(
                 "code",
-                "object_code.invalid",
-                format!("object code {c:?} may hold only letters, digits, - and _"),
+                err!("object_code.invalid", value = c),
             ));
         }
         ok

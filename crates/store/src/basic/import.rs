@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 
 use serde::Serialize;
 use wangge_domain::basic::{House, HouseAddress, HouseUse, Org, Person};
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 
 use super::{Actor, Arg, Grid, GridProblem, execute, fetch_all, find_grid, houses, orgs, people};
@@ -66,22 +67,16 @@ pub struct Summary {
 }
 
 fn grid_problem(row: u64, code: &str, p: &GridProblem) -> RowProblem {
-    let (c, message) = match p {
-        GridProblem::Unknown => ("basic.grid_unknown", format!("grid {code} does not exist")),
-        GridProblem::NotAGrid => (
-            "basic.not_a_grid",
-            format!("{code} is not a grid: records belong to a grid"),
-        ),
-        GridProblem::OutOfScope => (
-            "basic.out_of_scope",
-            format!("grid {code} is outside your area"),
-        ),
+    let e = match p {
+        GridProblem::Unknown => err!("basic.grid_unknown", code),
+        GridProblem::NotAGrid => err!("basic.not_a_grid", code),
+        GridProblem::OutOfScope => err!("basic.out_of_scope", code),
     };
     RowProblem {
         row,
         field: "grid_code",
-        code: c,
-        message,
+        code: e.code,
+        message: e.message,
     }
 }
 
@@ -321,13 +316,13 @@ impl<'k> PeopleImport<'k> {
         };
         let id_index = people::id_index(self.keys, &person.id_number);
         let key = u128::from_str_radix(&id_index, 16)
-            .map_err(|_| Error::internal("a blind index is not 128 bits of hex"))?;
+            .map_err(|_| err!("internal", detail = "a blind index is not 128 bits of hex"))?;
         if let Some(first) = self.seen.get(&key) {
             let p = RowProblem {
                 row,
                 field: "id_number",
                 code: "basic.duplicate_in_file",
-                message: format!("the same ID number as row {first}"),
+                message: err!("basic.duplicate_in_file", field = "id_number", first).message,
             };
             self.problems.push(p.clone());
             return Ok(Err(p));
@@ -367,10 +362,10 @@ impl<'k> PeopleImport<'k> {
         match self.writer.take() {
             Some(w) => match w.await {
                 Ok(Err(e)) => Err(e),
-                Ok(Ok(_)) => Err(Error::internal("the import writer stopped early")),
-                Err(_) => Err(Error::internal("the import writer failed")),
+                Ok(Ok(_)) => Err(err!("internal", detail = "the import writer stopped early")),
+                Err(_) => Err(err!("internal", detail = "the import writer failed")),
             },
-            None => Err(Error::internal("the import writer is gone")),
+            None => Err(err!("internal", detail = "the import writer is gone")),
         }
     }
 
@@ -413,7 +408,7 @@ impl<'k> PeopleImport<'k> {
                     row: p.row,
                     field: "id_number",
                     code: "basic.duplicate_id",
-                    message: format!("already registered in grid {code} ({name})"),
+                    message: err!("basic.duplicate_id", grid = code, grid_name = name).message,
                 }),
                 None => good.push(p),
             }
@@ -435,8 +430,8 @@ impl<'k> PeopleImport<'k> {
         let mut w = match self.writer.take() {
             Some(w) => w
                 .await
-                .map_err(|_| Error::internal("the import writer failed"))??,
-            None => return Err(Error::internal("the import writer is gone")),
+                .map_err(|_| err!("internal", detail = "the import writer failed"))??,
+            None => return Err(err!("internal", detail = "the import writer is gone")),
         };
         w.c.problems.append(&mut self.problems);
         w.c.finish("people", Some("people, households, houses, person_tags"))
@@ -667,7 +662,8 @@ impl PeopleWriter {
         }
         match self.next_id {
             Some(next) => {
-                let n = i64::try_from(n).map_err(|_| Error::internal("too many ids asked for"))?;
+                let n = i64::try_from(n)
+                    .map_err(|_| err!("internal", detail = "too many ids asked for"))?;
                 self.next_id = Some(next + n);
                 Ok((next..next + n).collect())
             }
@@ -705,7 +701,7 @@ impl PeopleWriter {
         // Each row's values but its place, sealed.
         let sealed = sealing
             .await
-            .map_err(|_| Error::internal("sealing a batch failed"))??;
+            .map_err(|_| err!("internal", detail = "sealing a batch failed"))??;
         let mut args = Vec::with_capacity(batch.len() * people::INSERT_ARITY);
         for (p, values) in batch.iter().zip(sealed) {
             let house_id = match &p.person.house {
@@ -713,7 +709,7 @@ impl PeopleWriter {
                     self.houses
                         .get(&(p.grid.id, trimmed(a)))
                         .copied()
-                        .ok_or_else(|| Error::internal("a house was not resolved"))?,
+                        .ok_or_else(|| err!("internal", detail = "a house was not resolved"))?,
                 ),
                 None => None,
             };
@@ -722,7 +718,7 @@ impl PeopleWriter {
                     self.households
                         .get(&(p.grid.id, no.trim().to_string()))
                         .copied()
-                        .ok_or_else(|| Error::internal("a household was not resolved"))?,
+                        .ok_or_else(|| err!("internal", detail = "a household was not resolved"))?,
                 ),
                 None => None,
             };
@@ -781,7 +777,7 @@ impl HousesImport {
                 row,
                 field: "address",
                 code: "basic.duplicate_in_file",
-                message: format!("the same address as row {first}"),
+                message: err!("basic.duplicate_in_file", field = "address", first).message,
             };
             return Ok(Err(self.c.problem(p)));
         }
@@ -813,11 +809,12 @@ impl HousesImport {
                     row,
                     field: "address",
                     code: "basic.duplicate_house",
-                    message: format!(
-                        "{} is already entered in grid {}",
-                        houses::address_text(a),
-                        grid.code
-                    ),
+                    message: err!(
+                        "basic.duplicate_house",
+                        address = houses::address_text(a),
+                        grid = grid.code
+                    )
+                    .message,
                 };
                 Ok(Err(self.c.problem(p)))
             }
@@ -902,7 +899,7 @@ impl OrgsImport {
                     row,
                     field: "credit_code",
                     code: "basic.duplicate_in_file",
-                    message: format!("the same credit code as row {first}"),
+                    message: err!("basic.duplicate_in_file", field = "credit_code", first).message,
                 };
                 return Ok(Err(self.c.problem(p)));
             }
@@ -937,12 +934,16 @@ impl OrgsImport {
         }
         let mut good = Vec::with_capacity(batch.len());
         for (row, grid, org) in batch {
-            match org.credit_code.as_ref().and_then(|c| taken.get(c)) {
-                Some((name, g)) => self.c.problems.push(RowProblem {
+            match org
+                .credit_code
+                .as_ref()
+                .and_then(|c| Some((c, taken.get(c)?)))
+            {
+                Some((code, (name, g))) => self.c.problems.push(RowProblem {
                     row,
                     field: "credit_code",
                     code: "basic.duplicate_credit_code",
-                    message: format!("already registered to {name} in grid {g}"),
+                    message: err!("basic.duplicate_credit_code", code, name, grid = g).message,
                 }),
                 None => good.push((grid, org)),
             }

@@ -33,6 +33,7 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use wangge_domain::basic::{KeyGroup, Residence};
 use wangge_domain::calendar::Date;
+use wangge_domain::err;
 use wangge_domain::{Error, NodeKind, Scope};
 
 pub use crate::audit::Actor;
@@ -154,7 +155,7 @@ pub(crate) async fn reserve_id(h: &mut Handle<'_>, table: &'static str) -> Resul
         .await?
         .first()
         .copied()
-        .ok_or_else(|| Error::internal("no id reserved"))
+        .ok_or_else(|| err!("internal", detail = "no id reserved"))
 }
 
 /// The grid a record belongs to, as the store needs it.
@@ -178,14 +179,8 @@ pub enum GridProblem {
 impl GridProblem {
     pub fn error(&self, code: &str) -> Error {
         match self {
-            GridProblem::Unknown | GridProblem::OutOfScope => Error::not_found(
-                "basic.grid_unknown",
-                format!("grid {code} does not exist or is outside your area"),
-            ),
-            GridProblem::NotAGrid => Error::invalid(
-                "basic.not_a_grid",
-                format!("{code} is not a grid: records belong to a grid"),
-            ),
+            GridProblem::Unknown | GridProblem::OutOfScope => err!("basic.grid_unknown", code),
+            GridProblem::NotAGrid => err!("basic.not_a_grid", code),
         }
     }
 }
@@ -363,7 +358,7 @@ pub(crate) fn limit(n: i64) -> i64 {
 /// Today in China (UTC+8), for dates the store sets itself (a tag ended on removal).
 pub(crate) fn local_today(now_ms: i64) -> Result<Date, Error> {
     Date::from_days((now_ms + 8 * 3_600_000).div_euclid(86_400_000))
-        .ok_or_else(|| Error::internal("the clock is out of range"))
+        .ok_or_else(|| err!("internal", detail = "the clock is out of range"))
 }
 
 pub(crate) fn seal_opt(
@@ -449,16 +444,11 @@ pub async fn reveal(
     now: i64,
 ) -> Result<String, Error> {
     if !may_reveal {
-        return Err(Error::forbidden("your role may not see full personal data"));
+        return Err(err!("auth.forbidden"));
     }
     let reason = reason.trim();
     if reason.chars().count() < MIN_REASON_CHARS {
-        return Err(Error::invalid(
-            "basic.reason_required",
-            format!(
-                "give a reason of at least {MIN_REASON_CHARS} characters for seeing the full value"
-            ),
-        ));
+        return Err(err!("basic.reason_required", min = MIN_REASON_CHARS));
     }
     let (table, sealed_col, aad_col) = secret.place();
     let sql = format!("SELECT {sealed_col} FROM {table} WHERE id = $1 AND path LIKE $2");
@@ -466,16 +456,10 @@ pub async fn reveal(
         sqlx::AssertSqlSafe(sql), id, scope.like_pattern())
     .map_err(sql_error)?;
     let Some(sealed) = found else {
-        return Err(Error::not_found(
-            "basic.not_found",
-            format!("no {table} record {id} in your area"),
-        ));
+        return Err(err!("basic.not_found", id));
     };
     let Some(sealed) = sealed else {
-        return Err(Error::not_found(
-            "basic.no_value",
-            format!("record {id} has no {aad_col}"),
-        ));
+        return Err(err!("basic.no_value", id, column = aad_col));
     };
     let plain = keys.open(&sealed, &Aad::new(table, aad_col, &id.to_string()))?;
     crate::audit::append(
@@ -517,7 +501,7 @@ pub async fn counts(
 ) -> Result<Counts, Error> {
     let prefix = narrow(scope, Some(node_path))
         .filter(|p| p.len() >= scope.path().len())
-        .ok_or_else(|| Error::not_found("basic.not_found", "that area is outside yours"))?;
+        .ok_or_else(|| err!("basic.not_found", id = node_path))?;
     let rows: Vec<(String, i64)> = q!(h, fetch_all, (String, i64),
         "SELECT metric, CAST(SUM(n) AS BIGINT) FROM basic_counts WHERE path LIKE $1 GROUP BY metric",
         format!("{prefix}%"))

@@ -3,7 +3,7 @@
 //! call these methods (or run generic code through `on_conn!`) instead of matching on the
 //! backend, so every difference is written here once.
 
-use wangge_domain::Error;
+use wangge_domain::{Error, err};
 
 use super::{Db, Handle, Tx, sql_error};
 
@@ -80,7 +80,8 @@ impl Handle<'_> {
         if n == 0 {
             return Ok(Vec::new());
         }
-        let n_i = i64::try_from(n).map_err(|_| Error::internal("too many ids asked for"))?;
+        let n_i =
+            i64::try_from(n).map_err(|_| err!("internal", detail = "too many ids asked for"))?;
         if self.is_postgres() {
             let sql = format!(
                 "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1::BIGINT)"

@@ -11,6 +11,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use wangge_domain::calendar::Date;
 use wangge_domain::deadline;
+use wangge_domain::err;
 use wangge_domain::event::{self, Action, ActionKind, Holder, Mark, Status, Urgency};
 use wangge_domain::photo;
 use wangge_domain::{Error, NodeKind, Role, Scope};
@@ -799,7 +800,7 @@ struct Posted {
 }
 
 fn bad_form(m: impl Into<String>) -> Error {
-    Error::invalid("request.bad_form", m)
+    err!("request.bad_form", reason = Into::<String>::into(m))
 }
 
 async fn read_form(req: Request) -> Result<Posted, Error> {
@@ -820,10 +821,7 @@ async fn read_form(req: Request) -> Result<Posted, Error> {
                 let bytes = field.bytes().await.map_err(|e| bad_form(e.body_text()))?;
                 if !bytes.is_empty() {
                     if photos.len() >= event::MAX_ATTACHMENTS {
-                        return Err(Error::invalid(
-                            "event.too_many_photos",
-                            format!("at most {} photos", event::MAX_ATTACHMENTS),
-                        ));
+                        return Err(err!("event.too_many_photos", max = event::MAX_ATTACHMENTS));
                     }
                     photos.push(bytes.to_vec());
                 }
@@ -846,7 +844,7 @@ fn field<'a>(f: &'a HashMap<String, String>, name: &str) -> &'a str {
 }
 
 fn parse_holder(v: &str) -> Result<Holder, Error> {
-    let bad = || Error::invalid("event.target_required", "choose where it goes");
+    let bad = || err!("event.target_required");
     let (kind, code) = v.trim().split_once(':').ok_or_else(bad)?;
     if code.trim().is_empty() {
         return Err(bad());
@@ -873,8 +871,7 @@ fn parse_due(v: &str) -> Result<Option<i64>, Error> {
     if v.is_empty() {
         return Ok(None);
     }
-    let d = Date::parse(v)
-        .map_err(|_| Error::invalid("event.due_invalid", "the due date is YYYY-MM-DD"))?;
+    let d = Date::parse(v).map_err(|_| err!("event.due_invalid"))?;
     Ok(Some(deadline::end_of_day(d)))
 }
 
@@ -886,12 +883,7 @@ fn form_action(kind: ActionKind, f: &HashMap<String, String>) -> Result<Action, 
             due_ms: None,
             urgency: match field(f, "urgency") {
                 "" => None,
-                u => Some(Urgency::parse(u).ok_or_else(|| {
-                    Error::invalid(
-                        "event.urgency_invalid",
-                        "urgency is normal, urgent or emergency",
-                    )
-                })?),
+                u => Some(Urgency::parse(u).ok_or_else(|| err!("event.urgency_invalid"))?),
             },
             note: text("note"),
         },
@@ -905,8 +897,7 @@ fn form_action(kind: ActionKind, f: &HashMap<String, String>) -> Result<Action, 
         },
         ActionKind::Assign => Action::Assign {
             to: parse_holder(field(f, "to"))?,
-            due_ms: parse_due(field(f, "due"))?
-                .ok_or_else(|| Error::invalid("event.due_required", "give the date it is due"))?,
+            due_ms: parse_due(field(f, "due"))?.ok_or_else(|| err!("event.due_required"))?,
             note: text("note"),
         },
         ActionKind::Transfer => Action::Transfer {
@@ -930,16 +921,14 @@ fn form_action(kind: ActionKind, f: &HashMap<String, String>) -> Result<Action, 
                 "1" | "true" | "pass" => true,
                 "0" | "false" | "fail" => false,
                 _ => {
-                    return Err(Error::invalid("event.verify_choice", "choose pass or fail"));
+                    return Err(err!("event.verify_choice"));
                 }
             },
             note: text("note"),
         },
         ActionKind::Remind => Action::Remind { note: text("note") },
         ActionKind::Supervise => Action::Supervise {
-            mark: Mark::parse(field(f, "mark")).ok_or_else(|| {
-                Error::invalid("event.mark_invalid", "choose important, urgent or ordinary")
-            })?,
+            mark: Mark::parse(field(f, "mark")).ok_or_else(|| err!("event.mark_invalid"))?,
             note: text("note"),
         },
         ActionKind::Cancel => Action::Cancel {
@@ -951,10 +940,7 @@ fn form_action(kind: ActionKind, f: &HashMap<String, String>) -> Result<Action, 
             note: text("note"),
         },
         ActionKind::Report | ActionKind::Rate | ActionKind::Reopen => {
-            return Err(Error::invalid(
-                "event.action_unknown",
-                "this action is not taken from this page",
-            ));
+            return Err(err!("event.action_unknown"));
         }
     })
 }
@@ -993,7 +979,7 @@ async fn act(
     let kind_text = field(&posted.fields, "action").to_string();
     let result = match ActionKind::parse(&kind_text) {
         Some(kind) => try_act(&s, &p, &number, kind, &posted).await,
-        None => Err(Error::invalid("event.action_unknown", "no such action")),
+        None => Err(err!("event.action_unknown")),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!(
@@ -1047,10 +1033,7 @@ pub(crate) fn form_actions(form: &str) -> Result<&'static [&'static str], Error>
         "assign" => Ok(&["assign", "transfer"]),
         "remind" => Ok(&["remind"]),
         "feedback" => Ok(&["feedback", "handle_on_spot", "verify"]),
-        _ => Err(Error::not_found(
-            "event.form_unknown",
-            "the forms are report, assign, remind and feedback",
-        )),
+        _ => Err(err!("event.form_unknown")),
     }
 }
 

@@ -11,6 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use wangge_domain::err;
 use wangge_domain::event::{Action, Actor, Status, Urgency};
 use wangge_domain::photo::{self, PhotoError};
 use wangge_domain::{Error, NodeKind, Role, Scope};
@@ -130,10 +131,7 @@ async fn read_fields(mp: Result<Multipart, MultipartRejection>) -> (Fields, Opti
         Err(e) => {
             return (
                 out,
-                Some(Error::invalid(
-                    "intake.form_invalid",
-                    format!("the form could not be read: {}", e.body_text()),
-                )),
+                Some(err!("intake.form_invalid", reason = e.body_text())),
             );
         }
     };
@@ -169,19 +167,12 @@ async fn read_fields(mp: Result<Multipart, MultipartRejection>) -> (Fields, Opti
 
 fn upload_error(status: StatusCode, text: String) -> Error {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        Error::new(
+        err!(
             "intake.upload_too_large",
-            413,
-            format!(
-                "the upload is larger than {} MB in all",
-                UPLOAD_LIMIT / (1024 * 1024)
-            ),
+            max_mb = UPLOAD_LIMIT / (1024 * 1024)
         )
     } else {
-        Error::invalid(
-            "intake.form_invalid",
-            format!("the form could not be read: {text}"),
-        )
+        err!("intake.form_invalid", reason = text)
     }
 }
 
@@ -195,10 +186,7 @@ fn display_name(name: &str) -> String {
 /// Checks and cleans the photos; a refused file is named in the message.
 fn clean_photos(t: &Tr, files: &[(String, Vec<u8>)]) -> Result<Vec<NewPhoto>, Problem> {
     if files.len() > MAX_PHOTOS {
-        let e = Error::invalid(
-            "intake.too_many_photos",
-            format!("at most {MAX_PHOTOS} photos"),
-        );
+        let e = err!("intake.too_many_photos", max = MAX_PHOTOS);
         return Err(Problem::of(t, &e));
     }
     let mut out = Vec::with_capacity(files.len());
@@ -230,12 +218,7 @@ fn parse_point(lat: &str, lon: &str) -> Result<Option<(f64, f64)>, Error> {
     if lat.is_empty() && lon.is_empty() {
         return Ok(None);
     }
-    let bad = || {
-        Error::invalid(
-            "event.location_invalid",
-            "give both lat and lon in WGS-84 degrees",
-        )
-    };
+    let bad = || err!("event.location_invalid");
     let la: f64 = lat.parse().map_err(|_| bad())?;
     let lo: f64 = lon.parse().map_err(|_| bad())?;
     if !la.is_finite()
@@ -312,10 +295,7 @@ async fn category_groups(h: &mut Handle<'_>, t: &Tr) -> Result<Vec<CatGroup>, Er
 
 fn require_category(code: &str) -> Result<(), Error> {
     if code.trim().is_empty() {
-        Err(Error::invalid(
-            "event.category_required",
-            "choose a category",
-        ))
+        Err(err!("event.category_required"))
     } else {
         Ok(())
     }
@@ -381,10 +361,7 @@ async fn public_grid(h: &mut Handle<'_>, t: &Tr, code: &str) -> Result<PublicGri
     let everything = Scope::everything();
     let node = nodes::by_code(h, &everything, code.trim()).await?;
     if node.kind != NodeKind::Grid.as_str() {
-        return Err(Error::not_found(
-            "node.not_found",
-            format!("no grid with code {code}"),
-        ));
+        return Err(err!("node.not_found", code));
     }
     let chain = nodes::ancestors(h, &node).await?;
     let village = chain.iter().find(|n| n.kind == "village").cloned();
@@ -568,10 +545,7 @@ async fn resident_submit(
     let checked = (|| {
         require_category(&f.category)?;
         if f.description.trim().is_empty() {
-            return Err(Error::invalid(
-                "event.description_required",
-                "describe what happened",
-            ));
+            return Err(err!("event.description_required"));
         }
         parse_point(&f.lat, &f.lon)
     })();
@@ -777,7 +751,7 @@ async fn track_photo(
     State(s): State<AppState>,
     Path((token, id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let not_found = || AppError(Error::not_found("photo.not_found", "no such photo"));
+    let not_found = || AppError(err!("photo.not_found"));
     let id: i64 = id.parse().map_err(|_| not_found())?;
     let mut conn = s.db.conn().await?;
     let h = &mut conn.handle();
@@ -909,11 +883,11 @@ enum StaffKind {
 }
 
 fn staff_kind(me: &Me) -> Result<(StaffKind, Role), Error> {
-    let role = me.0.role().ok_or_else(|| Error::internal("unknown role"))?;
+    let role =
+        me.0.role()
+            .ok_or_else(|| err!("internal", detail = "unknown role"))?;
     match role {
-        Role::Leader => Err(Error::forbidden(
-            "leaders read events; they do not report them",
-        )),
+        Role::Leader => Err(err!("auth.forbidden")),
         Role::Operator | Role::Commander | Role::Admin => Ok((StaffKind::Desk, role)),
         Role::Worker | Role::GridLeader | Role::DeptHandler | Role::Volunteer => {
             Ok((StaffKind::Field, role))
@@ -1091,41 +1065,29 @@ async fn staff_submit(
     let checked = (|| {
         require_category(&f.category)?;
         if f.description.trim().is_empty() {
-            return Err(Error::invalid(
-                "event.description_required",
-                "describe what happened",
-            ));
+            return Err(err!("event.description_required"));
         }
         let urgency = if f.urgency.is_empty() {
             Urgency::Normal
         } else {
-            Urgency::parse(&f.urgency)
-                .ok_or_else(|| Error::invalid("event.urgency_invalid", "unknown urgency"))?
+            Urgency::parse(&f.urgency).ok_or_else(|| err!("event.urgency_invalid"))?
         };
         let source = match kind {
             StaffKind::Field => Source::Worker,
             StaffKind::Desk => match Source::parse(&f.source) {
                 Some(x @ (Source::OperatorPhone | Source::OperatorVisit | Source::Assignment)) => x,
                 _ => {
-                    return Err(Error::invalid(
-                        "event.source_invalid",
-                        "choose a phone call or a visit",
-                    ));
+                    return Err(err!("event.source_invalid"));
                 }
             },
         };
         let on_spot = if f.on_spot {
             if role != Role::Worker {
-                return Err(Error::forbidden(
-                    "only a grid worker handles an event on the spot",
-                ));
+                return Err(err!("auth.forbidden"));
             }
             let r = f.result.trim();
             if r.is_empty() {
-                return Err(Error::invalid(
-                    "event.result_required",
-                    "say how it was handled",
-                ));
+                return Err(err!("event.result_required"));
             }
             Some(r.to_string())
         } else {
