@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use wangge_domain::demo_layout::Scale;
+use crate::demo::layout::Scale;
 use wangge_domain::geometry;
 use wangge_domain::locate::BareIndex;
 use wangge_domain::rng::SplitMix64;

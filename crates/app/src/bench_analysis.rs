@@ -13,9 +13,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use crate::demo::layout::Scale;
 use anyhow::{Context, bail};
 use wangge_domain::deadline::parse_rfc3339;
-use wangge_domain::demo_layout::Scale;
 use wangge_domain::rng::SplitMix64;
 use wangge_domain::{NodeKind, Scope};
 use wangge_store::analysis::{self, SyntheticEvent};

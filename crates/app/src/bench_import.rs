@@ -26,17 +26,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
+use crate::demo::layout::Scale;
+use crate::demo::population::{GridSpec, MAX_SLOTS, grid_population};
 use anyhow::{Context, bail};
 use tokio::sync::mpsc;
-use wangge_domain::basic::demo::{GridSpec, MAX_SLOTS, grid_population};
 use wangge_domain::basic::row::Kind;
 use wangge_domain::basic::{Education, Relation, Residence, Sex};
-use wangge_domain::demo_layout::Scale;
 use wangge_domain::{NodeKind, Scope, deadline, geometry};
 use wangge_sheet::{CsvRowWriter, Encoding, RowReader};
 use wangge_store::audit::Actor;
 use wangge_store::basic::import::{BATCH, Mode};
-use wangge_store::{Db, Handle, nodes, now_ms, territory, testdb};
+use wangge_store::{Db, Handle, nodes, now_ms, on_conn, territory, testdb};
 use wangge_web::import::{self, ImportSpec};
 
 use crate::bench_kit::sqlite_db;
@@ -306,10 +306,7 @@ async fn insert_batch(h: &mut Handle<'_>, sql: &str, rows: &[Vec<V>]) -> anyhow:
             q.execute(&mut **$c).await?;
         }};
     }
-    match h {
-        Handle::Sqlite(c) => run!(c),
-        Handle::Postgres(c) => run!(c),
-    }
+    on_conn!(h, c => run!(c));
     Ok(())
 }
 
@@ -325,22 +322,11 @@ async fn bare(db: &Db, path: &Path) -> anyhow::Result<(u64, i64, i64)> {
     };
     let first: i64 = {
         let mut c = db.conn().await?;
-        match &mut c.handle() {
-            Handle::Sqlite(c) => {
-                sqlx::query_scalar::<_, i64>(
-                    "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM people",
-                )
+        on_conn!(&mut c.handle(), c => {
+            sqlx::query_scalar::<_, i64>("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM people")
                 .fetch_one(&mut **c)
                 .await?
-            }
-            Handle::Postgres(c) => {
-                sqlx::query_scalar::<_, i64>(
-                    "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM people",
-                )
-                .fetch_one(&mut **c)
-                .await?
-            }
-        }
+        })
     } + 1_000_000_000;
     let now = now_ms();
     let reader = RowReader::open(path, Encoding::Utf8)?;
@@ -399,10 +385,13 @@ async fn bare(db: &Db, path: &Path) -> anyhow::Result<(u64, i64, i64)> {
 /// Writes the WAL back into the database file, so each run starts without the other's log.
 async fn settle(db: &Db) -> anyhow::Result<()> {
     let mut c = db.conn().await?;
-    if let Handle::Sqlite(c) = &mut c.handle() {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&mut **c)
-            .await?;
+    let h = &mut c.handle();
+    if !h.is_postgres() {
+        on_conn!(h, c => {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&mut **c)
+                .await?;
+        });
     }
     Ok(())
 }
@@ -411,29 +400,22 @@ async fn settle(db: &Db) -> anyhow::Result<()> {
 /// table the bare run found.
 async fn delete_range(db: &Db, from: i64, to: i64) -> anyhow::Result<()> {
     let mut c = db.conn().await?;
-    match &mut c.handle() {
-        Handle::Sqlite(c) => {
-            sqlx::query("DELETE FROM people WHERE id >= $1 AND id < $2")
-                .bind(from)
-                .bind(to)
-                .execute(&mut **c)
-                .await?;
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&mut **c)
-                .await?;
-            sqlx::query("VACUUM").execute(&mut **c).await?;
+    let h = &mut c.handle();
+    let after: &[&'static str] = if h.is_postgres() {
+        &["VACUUM ANALYZE people"]
+    } else {
+        &["PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM"]
+    };
+    on_conn!(h, c => {
+        sqlx::query("DELETE FROM people WHERE id >= $1 AND id < $2")
+            .bind(from)
+            .bind(to)
+            .execute(&mut **c)
+            .await?;
+        for sql in after {
+            sqlx::query(*sql).execute(&mut **c).await?;
         }
-        Handle::Postgres(c) => {
-            sqlx::query("DELETE FROM people WHERE id >= $1 AND id < $2")
-                .bind(from)
-                .bind(to)
-                .execute(&mut **c)
-                .await?;
-            sqlx::query("VACUUM ANALYZE people")
-                .execute(&mut **c)
-                .await?;
-        }
-    }
+    });
     Ok(())
 }
 

@@ -12,8 +12,8 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use crate::demo::layout::Scale;
 use anyhow::bail;
-use wangge_domain::demo_layout::Scale;
 use wangge_domain::geometry;
 use wangge_domain::rng::SplitMix64;
 use wangge_domain::{NodeKind, Scope};

@@ -13,9 +13,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use crate::demo::layout::{Scale, demo_layout};
 use anyhow::{Context, bail};
 use wangge_domain::basic::KeyGroup;
-use wangge_domain::demo_layout::{Scale, demo_layout};
 use wangge_domain::{NodeKind, Scope};
 use wangge_store::basic::people;
 use wangge_store::seal::KeyRing;
@@ -23,7 +23,7 @@ use wangge_store::{Db, auth, nodes, now_ms, testdb, users};
 use wangge_web::{AppState, WebConfig};
 
 use crate::bench_kit::{Client, sqlite_db};
-use crate::demo_basic;
+use crate::demo::basic as demo_basic;
 
 /// Timed runs of each query, after a few warm-up runs.
 const RUNS: usize = 100;

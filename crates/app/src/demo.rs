@@ -1,8 +1,16 @@
-//! The demo city: the layout from the domain crate written through the same store functions
-//! the web uses, plus staff as the seeds prescribe.
+//! The demo city: the layout ([`layout`]) written through the same store functions the web
+//! uses, plus staff as the seeds prescribe; then its basic information ([`basic`], people from
+//! [`population`]) and its events ([`events`]). Demo generators live here, next to their users,
+//! not in the domain crate, which holds rules only.
+
+pub mod basic;
+pub mod events;
+pub mod layout;
+mod names;
+pub mod population;
 
 use anyhow::Context;
-use wangge_domain::demo_layout::{LayoutNode, Scale, demo_layout, person_name};
+use layout::{LayoutNode, Scale, demo_layout, person_name};
 use wangge_domain::rng::SplitMix64;
 use wangge_domain::{NodeKind, Role, Scope};
 use wangge_store::{Db, auth, nodes, now_ms, users};

@@ -9,8 +9,6 @@ mod bench_people;
 mod cli_basic;
 mod config;
 mod demo;
-mod demo_basic;
-mod demo_events;
 mod keys;
 mod open311_keys;
 mod verify;
@@ -19,8 +17,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use demo::layout::Scale;
 use wangge_domain::basic::row::Kind;
-use wangge_domain::demo_layout::Scale;
 use wangge_domain::{Error, Role, Scope};
 use wangge_store::seal::KeyRing;
 use wangge_store::{Db, auth, now_ms, territory, users};
@@ -140,6 +138,12 @@ enum Command {
     },
     /// Check every hash chain (event history, audit log); exits 1 naming each changed or removed row
     Verify,
+    /// Every error code: HTTP status, zh-CN and English text ({name}s are parameters)
+    Errors {
+        /// Print a JSON array of {code, status, zh, en}
+        #[arg(long)]
+        json: bool,
+    },
     /// Write an empty import template: people, households, houses or orgs, as FILE.xlsx or FILE.csv
     Template { kind: String, file: PathBuf },
     /// The key ring that seals personal data: add a key, re-seal, rotate, status
@@ -296,6 +300,33 @@ fn domain(e: Error) -> anyhow::Error {
     }
 }
 
+/// The error table, for people (code, status and English on a line, Chinese under it) or, with
+/// `json`, for integrators.
+fn print_errors(json: bool) -> anyhow::Result<()> {
+    use std::io::Write;
+    let codes = wangge_domain::error::CODES;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let rows: Vec<serde_json::Value> = codes
+            .iter()
+            .map(|e| serde_json::json!({ "code": e.code, "status": e.status, "zh": e.zh, "en": e.en }))
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+        return Ok(());
+    }
+    let width = codes.iter().map(|e| e.code.len()).max().unwrap_or(0);
+    writeln!(
+        out,
+        "{:<width$}  status  text (English, then zh-CN)",
+        "code"
+    )?;
+    for e in codes {
+        writeln!(out, "{:<width$}  {}     {}", e.code, e.status, e.en)?;
+        writeln!(out, "{:<width$}          {}", "", e.zh)?;
+    }
+    Ok(())
+}
+
 fn print_demo(outcome: &demo::Outcome) {
     match outcome {
         demo::Outcome::AlreadyPresent { nodes } => {
@@ -366,8 +397,8 @@ async fn run() -> anyhow::Result<()> {
             if with_demo {
                 let city = demo::seed(&db, 1, Scale::Small).await?;
                 print_demo(&city);
-                demo_basic::fill_new_city(&db, &keys, 1, Scale::Small, None, &city).await?;
-                demo_events::fill_new_city(&db, &keys, 1, 2, &city, now_ms()).await?;
+                demo::basic::fill_new_city(&db, &keys, 1, Scale::Small, None, &city).await?;
+                demo::events::fill_new_city(&db, &keys, 1, 2, &city, now_ms()).await?;
             }
             let state = AppState::new(db, config, keys);
             state.refresh_locate().await.map_err(domain)?;
@@ -396,8 +427,8 @@ async fn run() -> anyhow::Result<()> {
             let keys = key_ring(cli.keys.as_deref(), &file)?;
             let city = demo::seed(&db, seed, scale).await?;
             print_demo(&city);
-            demo_basic::fill_new_city(&db, &keys, seed, scale, people_per_grid, &city).await?;
-            demo_events::fill_new_city(&db, &keys, seed, events_per_grid, &city, now_ms()).await?;
+            demo::basic::fill_new_city(&db, &keys, seed, scale, people_per_grid, &city).await?;
+            demo::events::fill_new_city(&db, &keys, seed, events_per_grid, &city, now_ms()).await?;
         }
         Command::Migrate => {
             let db = Db::connect(&url).await?;
@@ -583,6 +614,7 @@ async fn run() -> anyhow::Result<()> {
             let db = open(&url).await?;
             open311_keys::run(what, &db).await?;
         }
+        Command::Errors { json } => print_errors(json)?,
         Command::Verify => {
             let db = open(&url).await?;
             if !verify::run(&db).await? {

@@ -7,7 +7,6 @@
 //! import files' English headers) and a Chinese label (`label_zh`, used by the UI and templates).
 
 pub mod access;
-pub mod demo;
 pub mod ident;
 pub mod pinyin;
 pub mod row;

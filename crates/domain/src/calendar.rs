@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// The shipped data: statutory holidays and make-up working days of 2024, 2025 and 2026.
 pub const OFFICIAL_TEXT: &str = include_str!("../data/cn-calendar.txt");
@@ -54,16 +54,26 @@ impl CalendarError {
 impl From<CalendarError> for crate::error::Error {
     /// 422 for a missing year (the request is fine, the calendar lacks data), 400 otherwise.
     fn from(e: CalendarError) -> crate::error::Error {
-        let message = e.to_string();
-        match e {
-            CalendarError::MissingYear(year) => crate::error::Error::new(e.code(), 422, message)
-                .with_details(json!({ "year": year })),
-            CalendarError::BadData { line, .. } => crate::error::Error::invalid(e.code(), message)
-                .with_details(json!({ "line": line })),
-            CalendarError::BadYear { year, .. } => crate::error::Error::invalid(e.code(), message)
-                .with_details(json!({ "year": year })),
-            _ => crate::error::Error::invalid(e.code(), message),
-        }
+        let (params, details) = match &e {
+            CalendarError::MissingYear(year) => {
+                (vec![("year", year.to_string())], json!({ "year": year }))
+            }
+            CalendarError::BadDate(text) => (vec![("text", text.clone())], Value::Null),
+            CalendarError::BadData { line, reason } => (
+                vec![("line", line.to_string()), ("reason", reason.clone())],
+                json!({ "line": line }),
+            ),
+            CalendarError::BadYear { year, reason } => (
+                vec![("year", year.to_string()), ("reason", reason.clone())],
+                json!({ "year": year }),
+            ),
+            CalendarError::BadInstant { text, reason } => (
+                vec![("text", text.clone()), ("reason", reason.clone())],
+                Value::Null,
+            ),
+            CalendarError::OutOfRange(what) => (vec![("what", what.clone())], Value::Null),
+        };
+        crate::error::Error::new(e.code(), params).with_details(details)
     }
 }
 

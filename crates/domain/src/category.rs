@@ -5,6 +5,7 @@
 use serde::Deserialize;
 
 use crate::deadline::Complexity;
+use crate::err;
 use crate::error::Error;
 
 /// At most this many characters in a Chinese name; English names may be twice as long.
@@ -65,23 +66,18 @@ pub fn check_code(code: &str) -> Result<(), Error> {
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid(
-            "category.code_invalid",
-            "a category code is 2 to 12 capital letters and digits",
-        ))
+        Err(err!("category.code_invalid"))
     }
 }
 
-fn name(text: &str, max: usize, code: &'static str, what: &str) -> Result<String, Error> {
+/// A name: required, on one line, at most `max` characters.
+fn name(text: &str, max: usize, code: &'static str) -> Result<String, Error> {
     let t = text.trim();
     if t.is_empty() {
-        return Err(Error::invalid(code, format!("{what} is required")));
+        return Err(Error::new(code, vec![("max", max.to_string())]));
     }
     if t.chars().count() > max || t.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            code,
-            format!("{what} is at most {max} characters on one line"),
-        ));
+        return Err(Error::new(code, vec![("max", max.to_string())]));
     }
     Ok(t.to_string())
 }
@@ -106,60 +102,34 @@ pub fn check(
     } = existing
         && stored != parent_code.as_deref()
     {
-        return Err(Error::conflict(
-            "category.parent_fixed",
-            "a category stays in its class; make a new one instead",
-        ));
+        return Err(err!("category.parent_fixed"));
     }
     if let Some(p) = &parent_code {
         if parent_is_class != Some(true) {
-            return Err(Error::invalid(
-                "category.parent_invalid",
-                format!("{p} is not a class of the tree (the tree has two levels)"),
-            ));
+            return Err(err!("category.parent_invalid", parent = p));
         }
         if !code.starts_with(p.as_str()) || code == *p {
-            return Err(Error::invalid(
-                "category.code_invalid",
-                format!("a kind's code starts with its class's code {p} and is longer"),
-            ));
+            return Err(err!("category.code_invalid"));
         }
     }
-    let name_zh = name(&d.name, MAX_NAME_CHARS, "category.name_invalid", "the name")?;
+    let name_zh = name(&d.name, MAX_NAME_CHARS, "category.name_invalid")?;
     let name_en = match d
         .name_en
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty())
     {
-        Some(n) => name(
-            n,
-            2 * MAX_NAME_CHARS,
-            "category.name_invalid",
-            "the English name",
-        )?,
+        Some(n) => name(n, 2 * MAX_NAME_CHARS, "category.name_invalid")?,
         None => name_zh.clone(),
     };
-    let complexity = Complexity::parse(d.complexity.trim()).ok_or_else(|| {
-        Error::invalid(
-            "category.complexity_invalid",
-            "complexity is ordinary, complex or major",
-        )
-    })?;
+    let complexity = Complexity::parse(d.complexity.trim())
+        .ok_or_else(|| err!("category.complexity_invalid"))?;
     let handling_level = u8::try_from(d.handling_level)
         .ok()
         .filter(|l| (1..=5).contains(l))
-        .ok_or_else(|| {
-            Error::invalid(
-                "category.level_invalid",
-                "the handling level is 1 (grid) to 5 (city)",
-            )
-        })?;
+        .ok_or_else(|| err!("category.level_invalid"))?;
     if d.sort.is_some_and(|s| !(0..=1_000_000).contains(&s)) {
-        return Err(Error::invalid(
-            "category.sort_invalid",
-            "the sort order is 0 to 1000000",
-        ));
+        return Err(err!("category.sort_invalid"));
     }
     Ok(Checked {
         code,

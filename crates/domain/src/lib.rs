@@ -1,5 +1,5 @@
-//! Pure rules and types of wangge: codes, the admin tree, roles and scope, geometry, locate and
-//! the demo city's layout. No I/O lives here.
+//! Pure rules and types of wangge: codes, the admin tree, roles and scope, geometry, locate,
+//! events, basic information. No I/O lives here, and no demo data (that is the app's).
 
 pub mod actor;
 pub mod basic;
@@ -8,8 +8,6 @@ pub mod category;
 pub mod check;
 pub mod code;
 pub mod deadline;
-pub mod demo_layout;
-mod demo_names;
 pub mod error;
 pub mod event;
 pub mod geometry;

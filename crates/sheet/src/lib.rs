@@ -8,6 +8,7 @@
 mod csv_read;
 mod error;
 mod format;
+mod limits;
 mod progress;
 mod reader;
 mod template;

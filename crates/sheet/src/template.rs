@@ -4,11 +4,10 @@ use std::io::Write;
 
 use rust_xlsxwriter::{Color, DataValidation, Format, Formula, Workbook, Worksheet};
 
-use crate::write::{CsvRowWriter, check_sheet_name};
+use crate::limits::{LAST_ROW, check_sheet_name, col_num, row_num};
+use crate::write::CsvRowWriter;
 use crate::{Encoding, SheetError};
 
-/// The last row a drop-down reaches (Excel's last row, 0-based).
-const LAST_ROW: u32 = 1_048_575;
 /// Excel refuses an inline list longer than this (characters, commas included).
 const INLINE_LIST_LIMIT: usize = 255;
 /// The hidden sheet holding drop-down lists too long to write inline.
@@ -162,20 +161,6 @@ fn column_letters(mut index: usize) -> String {
     }
     letters.reverse();
     String::from_utf8_lossy(&letters).into_owned()
-}
-
-pub(crate) fn col_num(i: usize) -> Result<u16, SheetError> {
-    u16::try_from(i)
-        .ok()
-        .filter(|&c| c < 16_384)
-        .ok_or_else(|| SheetError::Limit("more than 16,384 columns".into()))
-}
-
-pub(crate) fn row_num(i: usize) -> Result<u32, SheetError> {
-    u32::try_from(i)
-        .ok()
-        .filter(|&r| r <= LAST_ROW)
-        .ok_or_else(|| SheetError::Limit("more rows than an XLSX sheet holds (1,048,576)".into()))
 }
 
 #[cfg(test)]

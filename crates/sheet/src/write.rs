@@ -5,7 +5,7 @@ use std::io::Write;
 
 use rust_xlsxwriter::{Format, Workbook};
 
-use crate::template::{col_num, row_num};
+use crate::limits::{check_sheet_name, col_num, row_num};
 use crate::{Encoding, SheetError, UTF8_BOM};
 
 /// Writes an XLSX sheet row by row in rust_xlsxwriter's constant-memory mode: each row is
@@ -160,21 +160,6 @@ fn guard_formula(cell: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(cell)
     }
-}
-
-/// Excel's rules for a sheet name, checked up front for a clear message.
-pub(crate) fn check_sheet_name(name: &str) -> Result<(), SheetError> {
-    let bad = name.trim().is_empty()
-        || name.chars().count() > 31
-        || name.contains(['[', ']', ':', '*', '?', '/', '\\'])
-        || name.starts_with('\'')
-        || name.ends_with('\'');
-    if bad {
-        return Err(SheetError::Write(format!(
-            "{name:?} is not a valid sheet name (1–31 characters, none of []:*?/\\)"
-        )));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 //! straight from `events`, for tests to check the totals against and for the benchmark.
 
 use serde::Serialize;
+use wangge_domain::err;
 use wangge_domain::event::Status;
 use wangge_domain::{Error, Scope};
 
@@ -140,10 +141,7 @@ pub fn check_month(month: i64) -> Result<(), Error> {
     if (1970..=9999).contains(&y) && (1..=12).contains(&m) {
         Ok(())
     } else {
-        Err(Error::invalid(
-            "analysis.month_invalid",
-            format!("{month} is not a month (YYYYMM)"),
-        ))
+        Err(err!("analysis.month_invalid", month))
     }
 }
 
@@ -430,10 +428,10 @@ pub struct SyntheticEvent {
 pub const SYNTHETIC_BATCH: usize = 1000;
 const SYNTHETIC_PARAMS: usize = 17;
 
-/// The INSERT for `rows` rows, parameters in binding order. SQLite gets anonymous `?`: sqlx
-/// asks SQLite for every parameter's name, a linear scan over the named ones, which makes
-/// thousands of `$N` quadratic; PostgreSQL gets `$N`.
-fn synthetic_sql(rows: usize, postgres: bool) -> String {
+/// The INSERT for `rows` rows, parameters `$1 … $N` in binding order. [`Handle::native_sql`]
+/// turns them into anonymous `?` for SQLite: sqlx asks SQLite for every parameter's name, a
+/// linear scan over the named ones, which makes thousands of `$N` quadratic.
+fn synthetic_sql(rows: usize) -> String {
     let mut sql = String::with_capacity(400 + rows * SYNTHETIC_PARAMS * 8);
     sql.push_str(
         "INSERT INTO events (number, category_code, complexity, grid_id, path, level, urgency, status, holder_path, \
@@ -446,12 +444,8 @@ fn synthetic_sql(rows: usize, postgres: bool) -> String {
             if k > 1 {
                 sql.push_str(", ");
             }
-            if postgres {
-                sql.push('$');
-                sql.push_str(&(i * SYNTHETIC_PARAMS + k).to_string());
-            } else {
-                sql.push('?');
-            }
+            sql.push('$');
+            sql.push_str(&(i * SYNTHETIC_PARAMS + k).to_string());
         }
         sql.push_str(", 'api', '压测事件', '压测', '{}', FALSE, 0, '')");
     }
@@ -462,13 +456,12 @@ fn synthetic_sql(rows: usize, postgres: bool) -> String {
 /// numbering, sealing, history or parties — the rows carry only what lists and the analysis
 /// read. Run it inside a transaction.
 pub async fn insert_synthetic(h: &mut Handle<'_>, rows: &[SyntheticEvent]) -> Result<(), Error> {
-    let postgres = matches!(h, Handle::Postgres(_));
-    let full = synthetic_sql(SYNTHETIC_BATCH, postgres);
+    let full = h.native_sql(synthetic_sql(SYNTHETIC_BATCH));
     for chunk in rows.chunks(SYNTHETIC_BATCH) {
         let sql = if chunk.len() == SYNTHETIC_BATCH {
             full.clone()
         } else {
-            synthetic_sql(chunk.len(), postgres)
+            h.native_sql(synthetic_sql(chunk.len()))
         };
         macro_rules! bind_all {
             ($q:expr) => {{
@@ -497,17 +490,8 @@ pub async fn insert_synthetic(h: &mut Handle<'_>, rows: &[SyntheticEvent]) -> Re
             }};
         }
         let sql = sqlx::AssertSqlSafe(sql);
-        match h {
-            Handle::Sqlite(c) => bind_all!(sqlx::query(sql))
-                .execute(&mut **c)
-                .await
-                .map(|_| ()),
-            Handle::Postgres(c) => bind_all!(sqlx::query(sql))
-                .execute(&mut **c)
-                .await
-                .map(|_| ()),
-        }
-        .map_err(sql_error)?;
+        on_conn!(h, c => bind_all!(sqlx::query(sql)).execute(&mut **c).await.map(|_| ()))
+            .map_err(sql_error)?;
     }
     Ok(())
 }
@@ -516,16 +500,8 @@ pub async fn insert_synthetic(h: &mut Handle<'_>, rows: &[SyntheticEvent]) -> Re
 /// autovacuum would in time: the visibility map for index-only scans, and the running totals'
 /// dead row versions (every insert updated one of their rows). Not inside a transaction.
 pub async fn refresh_statistics(h: &mut Handle<'_>) -> Result<(), Error> {
-    match h {
-        Handle::Sqlite(_) => q!(h, execute, "ANALYZE"),
-        Handle::Postgres(_) => q!(
-            h,
-            execute,
-            "VACUUM ANALYZE events, event_month_stats, event_month_categories"
-        ),
-    }
-    .map_err(sql_error)?;
-    Ok(())
+    h.vacuum_analyze("events, event_month_stats, event_month_categories")
+        .await
 }
 
 #[cfg(test)]
@@ -550,9 +526,9 @@ mod tests {
         assert_eq!(child_code(p, p), None);
         assert_eq!(child_code("/350100000000/350103000000/", p), None);
         assert_eq!(child_code("/", p), Some("350100000000"));
-        let sql = synthetic_sql(2, false);
+        let sql = crate::db::sqlite_numbered(&synthetic_sql(2));
         assert_eq!(sql.matches('?').count(), 34);
         assert!(sql.contains("(?, ?,") && sql.contains("),(?, "));
-        assert!(synthetic_sql(1, true).contains("$17, 'api'"));
+        assert!(synthetic_sql(1).contains("$17, 'api'"));
     }
 }

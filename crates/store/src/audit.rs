@@ -127,9 +127,7 @@ fn hash_of(r: &AuditRow) -> String {
 
 /// Appends one row at the chain's tail; returns its id. Call inside a transaction.
 pub async fn append(h: &mut Handle<'_>, entry: &Entry<'_>, at: i64) -> Result<i64, Error> {
-    if matches!(h, Handle::Postgres(_)) {
-        q!(h, execute, "SELECT pg_advisory_xact_lock($1)", PG_LOCK).map_err(sql_error)?;
-    }
+    h.lock_chain(PG_LOCK).await?;
     let prev: Option<String> = q!(
         h,
         scalar fetch_optional,

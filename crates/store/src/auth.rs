@@ -4,6 +4,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
+use wangge_domain::err;
 use wangge_domain::permission::{self, Permission};
 use wangge_domain::{Error, Role, Scope};
 
@@ -65,12 +66,14 @@ macro_rules! principal_sql {
 
 pub fn hash_password(password: &str) -> Result<String, Error> {
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| Error::internal(e.to_string()))?;
+    getrandom::fill(&mut salt)
+        .map_err(|e| err!("internal", detail = format!("no randomness: {e}")))?;
+    let salt =
+        SaltString::encode_b64(&salt).map_err(|e| err!("internal", detail = e.to_string()))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| Error::internal(format!("cannot hash password: {e}")))
+        .map_err(|e| err!("internal", detail = format!("cannot hash password: {e}")))
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
@@ -86,7 +89,8 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 /// A fresh random secret, hex-encoded (32 bytes of entropy).
 pub fn random_secret() -> Result<String, Error> {
     let mut b = [0u8; 32];
-    getrandom::fill(&mut b).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut b)
+        .map_err(|e| err!("internal", detail = format!("no randomness: {e}")))?;
     Ok(hex::encode(b))
 }
 
@@ -120,11 +124,7 @@ pub async fn login(
         username, ip, since)
     .map_err(sql_error)?;
     if failures >= MAX_FAILURES {
-        return Err(Error::new(
-            "auth.throttled",
-            429,
-            "too many failed log-ins; wait 15 minutes and try again",
-        ));
+        return Err(err!("auth.throttled"));
     }
     let row: Option<LoginRow> = q!(
         h,
@@ -155,11 +155,7 @@ pub async fn login(
                 now
             )
             .map_err(sql_error)?;
-            Err(Error::new(
-                "auth.bad_credentials",
-                401,
-                "wrong user name or password",
-            ))
+            Err(err!("auth.bad_credentials"))
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use wangge_domain::Error;
 use wangge_domain::category::{self, Draft, Existing};
+use wangge_domain::err;
 
 use crate::db::{Handle, sql_error};
 use crate::events::{self, Category};
@@ -32,10 +33,7 @@ pub async fn save(h: &mut Handle<'_>, draft: &Draft, now: i64) -> Result<(Catego
         parent_code.map(|_| parent.as_ref().is_some_and(|p| p.parent_code.is_none()));
     let c = category::check(draft, existing, parent_is_class)?;
     if c.active && parent.as_ref().is_some_and(|p| !p.active) {
-        return Err(Error::conflict(
-            "category.parent_retired",
-            "its class is retired; bring the class back first",
-        ));
+        return Err(err!("category.parent_retired"));
     }
     let sort = match (c.sort, &stored) {
         (Some(s), _) => s,

@@ -7,6 +7,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{PgConnection, SqliteConnection};
 use wangge_domain::Error;
+use wangge_domain::err;
 
 /// Runs a query on a `&mut Handle`. Forms:
 /// `q!(h, fetch_all, Row, "SQL", args…)` (query_as), `q!(h, scalar fetch_one, i64, "SQL", args…)`,
@@ -31,6 +32,24 @@ macro_rules! q {
         }
     };
 }
+
+/// Runs the same code on either backend's connection: `c` is bound to the driver's
+/// `&mut SqliteConnection` or `&mut PgConnection`, for code generic over both (binds made at run
+/// time). `on_conn!(h, c => sqlx::query(sql).execute(&mut **c).await)`. Exported for the
+/// benchmarks' bare inserts, which bypass the store on purpose.
+#[macro_export]
+macro_rules! on_conn {
+    ($h:expr, $c:ident => $body:expr) => {
+        match $h {
+            $crate::Handle::Sqlite($c) => $body,
+            $crate::Handle::Postgres($c) => $body,
+        }
+    };
+}
+
+mod backend;
+#[cfg(test)]
+pub(crate) use backend::sqlite_numbered;
 
 /// A start-up or connection problem, with a message a person can act on.
 #[derive(Debug, thiserror::Error)]
@@ -167,17 +186,14 @@ pub fn now_ms() -> i64 {
 pub(crate) fn sql_error(e: sqlx::Error) -> Error {
     if let sqlx::Error::Database(d) = &e {
         if d.is_unique_violation() {
-            return Error::conflict("db.duplicate", format!("already exists: {}", d.message()));
+            return err!("db.duplicate", reason = d.message());
         }
         if d.is_foreign_key_violation() {
-            return Error::conflict(
-                "db.reference",
-                format!("a reference is broken: {}", d.message()),
-            );
+            return err!("db.reference", reason = d.message());
         }
     }
     tracing::error!(error = %e, "database error");
-    Error::internal(format!("database error: {e}"))
+    err!("internal", detail = format!("database error: {e}"))
 }
 
 impl Db {
@@ -455,10 +471,6 @@ macro_rules! q_split {
 }
 
 impl Handle<'_> {
-    pub fn is_postgres(&self) -> bool {
-        matches!(self, Handle::Postgres(_))
-    }
-
     /// The COMMIT of a transaction a script began by hand (see [`HandTx`]); SQLite only.
     pub(crate) async fn commit_by_hand(&mut self) -> Result<(), Error> {
         match self {
@@ -467,9 +479,10 @@ impl Handle<'_> {
                 .await
                 .map(|_| ())
                 .map_err(sql_error),
-            Handle::Postgres(_) => {
-                Err(Error::internal("a hand-run transaction is for SQLite only"))
-            }
+            Handle::Postgres(_) => Err(err!(
+                "internal",
+                detail = "a hand-run transaction is for SQLite only"
+            )),
         }
     }
 }

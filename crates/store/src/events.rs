@@ -10,6 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use wangge_domain::calendar::Calendar;
 use wangge_domain::deadline::{self, Complexity};
+use wangge_domain::err;
 use wangge_domain::event::{
     self, Action, ActionKind, Actor, EventState, Holder, NewEvent, Rules, Status, Step, Urgency,
 };
@@ -69,7 +70,7 @@ impl EventCtx<'_> {
 }
 
 fn unknown_category(code: &str) -> Error {
-    Error::invalid("event.category_unknown", format!("no category {code:?}"))
+    err!("event.category_unknown", code)
 }
 
 /// Where a report came from.
@@ -179,7 +180,8 @@ pub async fn load_calendar(h: &mut Handle<'_>) -> Result<Calendar, Error> {
     )
     .map_err(sql_error)?;
     for (year, body) in rows {
-        let y = i32::try_from(year).map_err(|_| Error::internal("calendar year out of range"))?;
+        let y = i32::try_from(year)
+            .map_err(|_| err!("internal", detail = "calendar year out of range"))?;
         let parsed = Calendar::from_text(&body)?;
         let holidays = parsed.holidays(y).unwrap_or_default();
         let workdays = parsed.workdays(y).unwrap_or_default();
@@ -198,9 +200,10 @@ pub async fn save_calendar_year(
 ) -> Result<(), Error> {
     let parsed = Calendar::from_text(body)?;
     if parsed.loaded_years() != vec![year] {
-        return Err(Error::invalid(
+        return Err(err!(
             "calendar.bad_year",
-            format!("the text must hold exactly the year {year}"),
+            year,
+            reason = "the text must hold exactly that year"
         ));
     }
     q!(h, execute,
@@ -252,7 +255,8 @@ pub struct EventRow {
 
 impl EventRow {
     pub fn state(&self) -> Result<EventState, Error> {
-        serde_json::from_str(&self.state).map_err(|e| Error::internal(format!("event state: {e}")))
+        serde_json::from_str(&self.state)
+            .map_err(|e| err!("internal", detail = format!("event state: {e}")))
     }
 
     pub fn status(&self) -> Option<Status> {
@@ -308,7 +312,7 @@ pub use report::*;
 pub use schedule::*;
 
 fn not_found(number: &str) -> Error {
-    Error::not_found("event.not_found", format!("no event {number}"))
+    err!("event.not_found", number)
 }
 
 /// An event in the caller's scope.
@@ -330,7 +334,7 @@ pub async fn by_tracking(h: &mut Handle<'_>, token: &str) -> Result<EventRow, Er
         sha256_hex(token.trim())
     )
     .map_err(sql_error)?;
-    e.ok_or_else(|| Error::not_found("event.not_found", "no event for this tracking link"))
+    e.ok_or_else(|| err!("event.not_found", number = "(tracking link)"))
 }
 
 /// Everything about the reporter, masked unless `reveal`.
@@ -426,7 +430,7 @@ pub async fn photo(
         event.id
     )
     .map_err(sql_error)?;
-    p.ok_or_else(|| Error::not_found("photo.not_found", "no such photo"))
+    p.ok_or_else(|| err!("photo.not_found"))
 }
 
 async fn add_party(h: &mut Handle<'_>, event_id: i64, path: &str) -> Result<(), Error> {
@@ -482,7 +486,8 @@ async fn store_state(
         Holder::Person { user_id } => Some(user_id),
         Holder::Node { .. } | Holder::Department { .. } => None,
     };
-    let json = serde_json::to_string(state).map_err(|e| Error::internal(e.to_string()))?;
+    let json =
+        serde_json::to_string(state).map_err(|e| err!("internal", detail = e.to_string()))?;
     q!(h, execute,
         "UPDATE events SET level = $1, urgency = $2, status = $3, holder_path = $4, holder_label = $5, state = $6, level_started_at = $7, \
          due_at = $8, final_due_at = $9, calendar_missing = $10, rework_count = $11, reminder_count = $12, supervision = $13, rating = $14, \
@@ -523,19 +528,14 @@ async fn resolve(
         }
         Action::Escalate { note, .. } => {
             let Holder::Node { code, .. } = &state.owner else {
-                return Err(Error::invalid(
-                    "event.target_invalid",
-                    "only a node escalates",
-                ));
+                return Err(err!("event.target_invalid")
+                    .with_details(serde_json::json!({ "reason": "only a node escalates" })));
             };
             let owner = nodes::by_code(h, &Scope::everything(), code).await?;
             let parent = match owner.parent_id {
                 Some(p) => nodes::by_id(h, &Scope::everything(), p).await?,
                 None => {
-                    return Err(Error::conflict(
-                        "event.level_max",
-                        "the city is the highest level",
-                    ));
+                    return Err(err!("event.level_max"));
                 }
             };
             let (due, _, _) = dues(
@@ -558,9 +558,8 @@ async fn resolve(
         }
         Action::Transfer { to, reason, due_ms } => {
             if !matches!(to, Holder::Department { .. }) {
-                return Err(Error::invalid(
-                    "event.target_invalid",
-                    "a transfer goes to a department",
+                return Err(err!("event.target_invalid").with_details(
+                    serde_json::json!({ "reason": "a transfer goes to a department" }),
                 ));
             }
             check_target(h, scope, event, &to).await?;
@@ -572,10 +571,7 @@ async fn resolve(
         } => {
             let o = linked(h, scope, &other).await?;
             if o.id == event.id {
-                return Err(Error::invalid(
-                    "event.link_invalid",
-                    "an event is not a duplicate of itself",
-                ));
+                return Err(err!("event.link_invalid"));
             }
             event::check_link_target(ActionKind::Cancel, linked_status(&o)?)?;
             Action::Cancel {
@@ -586,10 +582,7 @@ async fn resolve(
         Action::Merge { into, note } => {
             let o = linked(h, scope, &into).await?;
             if o.id == event.id {
-                return Err(Error::invalid(
-                    "event.link_invalid",
-                    "an event does not merge into itself",
-                ));
+                return Err(err!("event.link_invalid"));
             }
             event::check_link_target(ActionKind::Merge, linked_status(&o)?)?;
             Action::Merge {
@@ -604,18 +597,17 @@ async fn resolve(
 /// The event at the other end of a link, by its number in any accepted spelling; a text that is
 /// no event number is bad input, not a missing event.
 async fn linked(h: &mut Handle<'_>, scope: &Scope, number: &str) -> Result<EventRow, Error> {
-    event::parse_event_number(number).map_err(|_| {
-        Error::invalid(
-            "event.link_invalid",
-            format!("{:?} is not an event number", number.trim()),
-        )
-    })?;
+    event::parse_event_number(number).map_err(|_| err!("event.link_invalid"))?;
     get(h, scope, &event::canonical_number(number)).await
 }
 
 fn linked_status(e: &EventRow) -> Result<Status, Error> {
-    e.status()
-        .ok_or_else(|| Error::internal(format!("event {} has an unknown status", e.number)))
+    e.status().ok_or_else(|| {
+        err!(
+            "internal",
+            detail = format!("event {} has an unknown status", e.number)
+        )
+    })
 }
 
 /// A node or person must lie in the caller's area; a department must hang off a node above the
@@ -626,7 +618,8 @@ async fn check_target(
     event: &EventRow,
     to: &Holder,
 ) -> Result<(), Error> {
-    let bad = |m: String| Error::invalid("event.target_invalid", m);
+    let bad =
+        |m: String| err!("event.target_invalid").with_details(serde_json::json!({ "reason": m }));
     match to {
         Holder::Node { kind, code } => {
             let n = nodes::by_code(h, scope, code)
@@ -693,10 +686,7 @@ pub async fn apply_to(
             action,
             Action::Feedback { .. } | Action::HandleOnSpot { .. }
         ) {
-            return Err(Error::invalid(
-                "event.photos_unexpected",
-                "photos go with feedback only",
-            ));
+            return Err(err!("event.photos_unexpected"));
         }
         let ids = add_photos(h, event.id, photos, now).await?;
         if let Action::Feedback { photos, .. } | Action::HandleOnSpot { photos, .. } = &mut action {

@@ -2,6 +2,7 @@
 //! `Scope`; a node outside it is reported as not found.
 
 use serde::Serialize;
+use wangge_domain::err;
 use wangge_domain::geometry::{self, GeometryError};
 use wangge_domain::geometry::{LineString, MultiPolygon};
 use wangge_domain::{Error, GridKind, NodeKind, Scope, code, scope::child_path};
@@ -74,7 +75,7 @@ macro_rules! node_sql {
 }
 
 fn not_found(code: &str) -> Error {
-    Error::not_found("node.not_found", format!("no node with code {code}"))
+    err!("node.not_found", code)
 }
 
 pub async fn by_code(h: &mut Handle<'_>, scope: &Scope, code: &str) -> Result<Node, Error> {
@@ -203,10 +204,7 @@ async fn bump_generation(h: &mut Handle<'_>) -> Result<(), Error> {
 fn validate_name(name: &str) -> Result<String, Error> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 60 {
-        return Err(Error::invalid(
-            "node.name_invalid",
-            "a name is required and has at most 60 characters",
-        ));
+        return Err(err!("node.name_invalid"));
     }
     Ok(name.to_string())
 }
@@ -247,15 +245,13 @@ async fn refuse_overlaps(
         .iter()
         .map(|(c, a)| format!("{c} ({a:.0} m²)"))
         .collect();
-    Err(Error::conflict(
-        "grid.overlap",
-        format!("the boundary overlaps {}", list.join(", ")),
+    Err(
+        err!("grid.overlap", grids = list.join(", ")).with_details(serde_json::json!(
+            hits.iter()
+                .map(|(c, a)| serde_json::json!({"code": c, "area_m2": a}))
+                .collect::<Vec<_>>()
+        )),
     )
-    .with_details(serde_json::json!(
-        hits.iter()
-            .map(|(c, a)| serde_json::json!({"code": c, "area_m2": a}))
-            .collect::<Vec<_>>()
-    )))
 }
 
 // Each argument is one column or one rule; a struct would only rename them.
@@ -305,62 +301,39 @@ pub async fn create(
         (None, NodeKind::City) => {
             code::validate(NodeKind::City, &new.code)?;
             if scope.path() != "/" {
-                return Err(Error::forbidden(
-                    "only the machine's operator creates a city",
-                ));
+                return Err(err!("auth.forbidden"));
             }
             (None, child_path("/", &new.code), 1i64)
         }
         (None, _) => {
-            return Err(Error::invalid(
-                "node.parent_missing",
-                format!("a {} needs a parent code", new.kind.as_str()),
-            ));
+            return Err(err!("node.parent_missing", kind = new.kind.as_str()));
         }
         (Some(pc), kind) => {
-            let parent = by_code(h, scope, pc).await.map_err(|_| {
-                Error::invalid(
-                    "node.parent_unknown",
-                    format!("parent {pc} does not exist in your area"),
-                )
-            })?;
+            let parent = by_code(h, scope, pc)
+                .await
+                .map_err(|_| err!("node.parent_unknown", code = pc))?;
             let pk = parent
                 .node_kind()
-                .ok_or_else(|| Error::internal("parent kind unknown"))?;
+                .ok_or_else(|| err!("internal", detail = "parent kind unknown"))?;
             code::validate_under(kind, &new.code, pk, &parent.code)?;
             let depth = parent.path.matches('/').count() as i64;
             (Some(parent.id), child_path(&parent.path, &new.code), depth)
         }
     };
     if new.kind == NodeKind::Grid && new.grid_kind.is_none() {
-        return Err(Error::invalid(
-            "grid.kind_missing",
-            "a grid needs a kind (basic or an exclusive kind)",
-        ));
+        return Err(err!("grid.kind_missing"));
     }
     if new.kind == NodeKind::Grid && new.boundary.is_none() {
-        return Err(Error::invalid(
-            "grid.boundary_missing",
-            "a grid needs a boundary",
-        ));
+        return Err(err!("grid.boundary_missing"));
     }
     if new.kind != NodeKind::Grid && new.grid_kind.is_some() {
-        return Err(Error::invalid(
-            "node.grid_kind_unexpected",
-            "only grids have a grid kind",
-        ));
+        return Err(err!("node.grid_kind_unexpected"));
     }
     let issued: Option<String> = q!(h, scalar fetch_optional, String,
         "SELECT code FROM codes_issued WHERE code = $1", &new.code)
     .map_err(sql_error)?;
     if issued.is_some() {
-        return Err(Error::conflict(
-            "node.code_taken",
-            format!(
-                "code {} has been issued before; a code is never reused",
-                new.code
-            ),
-        ));
+        return Err(err!("node.code_taken", code = new.code));
     }
     if let (Some(pid), Some(b), NodeKind::Grid) = (parent_id, &new.boundary, new.kind) {
         refuse_overlaps(h, pid, -1, b, min_overlap_m2).await?;
@@ -440,10 +413,7 @@ pub async fn redraw(
 ) -> Result<Node, Error> {
     let node = by_code(h, scope, code).await?;
     if !node.node_kind().is_some_and(NodeKind::has_territory) {
-        return Err(Error::invalid(
-            "node.no_territory",
-            "this node has no boundary to draw",
-        ));
+        return Err(err!("node.no_territory"));
     }
     if let (Some(pid), "grid") = (node.parent_id, node.kind.as_str()) {
         refuse_overlaps(h, pid, node.id, boundary, min_overlap_m2).await?;
@@ -496,10 +466,7 @@ pub async fn next_grid_code(h: &mut Handle<'_>, village_code: &str) -> Result<St
         .max()
         .unwrap_or(0);
     if max >= 999 {
-        return Err(Error::conflict(
-            "grid.codes_exhausted",
-            format!("village {village_code} has used all 999 grid codes"),
-        ));
+        return Err(err!("grid.codes_exhausted", village = village_code));
     }
     Ok(code::child_code(
         NodeKind::Village,
@@ -522,13 +489,10 @@ pub async fn split(
 ) -> Result<(Node, Node), Error> {
     let node = by_code(h, scope, code).await?;
     if node.kind != "grid" {
-        return Err(Error::invalid("grid.not_a_grid", "only grids are split"));
+        return Err(err!("grid.not_a_grid"));
     }
     let Some(mp) = node.geometry()? else {
-        return Err(Error::invalid(
-            "grid.boundary_missing",
-            "the grid has no boundary to split",
-        ));
+        return Err(err!("grid.boundary_missing"));
     };
     let (a, b) = geometry::split_by_line(&mp, line)?;
     let village = by_id(h, &Scope::everything(), node.parent_id.unwrap_or(-1)).await?;
@@ -571,22 +535,13 @@ pub async fn merge(
     let keep = by_code(h, scope, code).await?;
     let gone = by_code(h, scope, other_code).await?;
     if keep.kind != "grid" || gone.kind != "grid" || keep.id == gone.id {
-        return Err(Error::invalid(
-            "grid.merge_invalid",
-            "merge takes two different grids",
-        ));
+        return Err(err!("grid.merge_invalid"));
     }
     if keep.parent_id != gone.parent_id {
-        return Err(Error::invalid(
-            "grid.merge_invalid",
-            "only grids of the same village or community are merged",
-        ));
+        return Err(err!("grid.merge_invalid"));
     }
     let (Some(a), Some(b)) = (keep.geometry()?, gone.geometry()?) else {
-        return Err(Error::invalid(
-            "grid.boundary_missing",
-            "both grids need boundaries",
-        ));
+        return Err(err!("grid.boundary_missing"));
     };
     let union = geometry::merge(&a, &b).map_err(|e: GeometryError| Error::from(e))?;
     q!(

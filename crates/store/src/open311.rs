@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use wangge_domain::Error;
+use wangge_domain::err;
 
 use crate::auth::{random_secret, sha256_hex};
 use crate::db::{Handle, sql_error};
@@ -25,10 +26,7 @@ pub async fn create_key(
 ) -> Result<(ApiKey, String), Error> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(Error::invalid(
-            "open311.key_name_invalid",
-            "an API key needs a name of 1 to 100 characters",
-        ));
+        return Err(err!("open311.key_name_invalid"));
     }
     let secret = random_secret()?;
     let id: i64 = q!(h, scalar fetch_one, i64,

@@ -54,11 +54,10 @@ pub async fn hit(
         let minutes = (limit.window_ms / 60_000).max(1);
         return Err(Error::new(
             code,
-            429,
-            format!(
-                "too many submissions from this address: at most {} in {minutes} minutes; try again later",
-                limit.max
-            ),
+            vec![
+                ("max", limit.max.to_string()),
+                ("minutes", minutes.to_string()),
+            ],
         )
         .with_details(serde_json::json!({ "max": limit.max, "window_minutes": minutes })));
     }

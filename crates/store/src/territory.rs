@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 use wangge_domain::check::{CheckNode, CheckReport, check_tree};
+use wangge_domain::err;
 use wangge_domain::geometry::{self, MultiPolygon};
 use wangge_domain::guidance::SizeGuidance;
 use wangge_domain::locate::LocateIndex;
@@ -155,19 +156,12 @@ pub async fn import_grids(
     min_overlap_m2: f64,
     now: i64,
 ) -> Result<ImportSummary, Error> {
-    let doc: Value = serde_json::from_str(text)
-        .map_err(|e| Error::invalid("import.not_json", format!("the file is not JSON: {e}")))?;
+    let doc: Value = serde_json::from_str(text).map_err(|e| err!("import.not_json", reason = e))?;
     if doc.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
-        return Err(Error::invalid(
-            "import.not_feature_collection",
-            "the file must be a GeoJSON FeatureCollection",
-        ));
+        return Err(err!("import.not_feature_collection"));
     }
     let Some(features) = doc.get("features").and_then(Value::as_array) else {
-        return Err(Error::invalid(
-            "import.not_feature_collection",
-            "the FeatureCollection has no features array",
-        ));
+        return Err(err!("import.not_feature_collection"));
     };
     let mut errors = Vec::new();
     let mut summary = ImportSummary {
@@ -193,14 +187,8 @@ pub async fn import_grids(
         Ok(summary)
     } else {
         let n = errors.len();
-        Err(Error::invalid(
-            "import.rows_invalid",
-            format!(
-                "{n} of {} features are invalid; nothing was imported",
-                features.len()
-            ),
-        )
-        .with_details(json!(errors)))
+        Err(err!("import.rows_invalid", bad = n, total = features.len())
+            .with_details(json!(errors)))
     }
 }
 
@@ -214,41 +202,30 @@ async fn import_one(
     min_overlap_m2: f64,
     now: i64,
 ) -> Result<bool, Error> {
-    let code = prop(f, "code")
-        .ok_or_else(|| Error::invalid("import.code_missing", "property code is missing"))?;
+    let code = prop(f, "code").ok_or_else(|| err!("import.code_missing"))?;
     if !seen.insert(code.to_string()) {
-        return Err(Error::invalid(
-            "import.code_duplicate",
-            format!("code {code} appears twice in the file"),
-        ));
+        return Err(err!("import.code_duplicate", code));
     }
-    let name = prop(f, "name")
-        .ok_or_else(|| Error::invalid("import.name_missing", "property name is missing"))?;
+    let name = prop(f, "name").ok_or_else(|| err!("import.name_missing"))?;
     let kind_text = prop(f, "kind").unwrap_or("basic");
     let kind = GridKind::parse(kind_text).ok_or_else(|| {
-        Error::invalid("import.kind_invalid", format!("kind {kind_text:?} is not one of basic, office, park, market, school, hospital, enterprise"))
+        err!(
+            "import.kind_invalid",
+            kind = kind_text,
+            choices = "basic, office, park, market, school, hospital, enterprise"
+        )
     })?;
-    let parent_code = prop(f, "parent_code").ok_or_else(|| {
-        Error::invalid("import.parent_missing", "property parent_code is missing")
-    })?;
-    let geometry = f
-        .get("geometry")
-        .ok_or_else(|| Error::invalid("geometry.missing", "the feature has no geometry"))?;
+    let parent_code = prop(f, "parent_code").ok_or_else(|| err!("import.parent_missing"))?;
+    let geometry = f.get("geometry").ok_or_else(|| err!("geometry.missing"))?;
     let boundary = geometry::parse_geojson_geometry(geometry)?;
     match nodes::by_code(h, scope, code).await {
         Ok(existing) => {
             if existing.kind != "grid" {
-                return Err(Error::conflict(
-                    "import.not_a_grid",
-                    format!("code {code} belongs to a {}", existing.kind),
-                ));
+                return Err(err!("import.not_a_grid", code, kind = existing.kind));
             }
             let parent = nodes::by_code(h, scope, parent_code).await?;
             if existing.parent_id != Some(parent.id) {
-                return Err(Error::invalid(
-                    "import.parent_changed",
-                    format!("grid {code} lies under another parent; a grid does not move"),
-                ));
+                return Err(err!("import.parent_changed", code));
             }
             nodes::update_details(
                 h,

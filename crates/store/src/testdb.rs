@@ -42,10 +42,10 @@ impl Drop for TestDb {
                     return;
                 };
                 rt.block_on(async {
-                    if let Ok(Db::Postgres(p)) = Db::connect(&base).await {
+                    if let Ok(admin) = Db::connect(&base).await {
                         let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&p).await;
-                        p.close().await;
+                        let _ = admin.execute_alone(sql).await;
+                        admin.close().await;
                     }
                 });
             })
@@ -60,11 +60,9 @@ pub async fn fresh_url() -> Result<(String, Option<std::path::PathBuf>), DbError
     match std::env::var("TEST_DATABASE_URL") {
         Ok(base) if base.starts_with("postgres") => {
             let admin = Db::connect(&base).await?;
-            if let Db::Postgres(p) = &admin {
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(p)
-                    .await?;
-            }
+            admin
+                .execute_alone(format!("CREATE DATABASE {name}"))
+                .await?;
             admin.close().await;
             let (head, _) = base
                 .rsplit_once('/')

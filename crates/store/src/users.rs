@@ -1,6 +1,7 @@
 //! Accounts: who may sign in, in which role, at which node.
 
 use serde::Serialize;
+use wangge_domain::err;
 use wangge_domain::{Error, NodeKind, Role, Scope};
 
 use crate::auth::hash_password;
@@ -47,19 +48,13 @@ fn validate_username(u: &str) -> Result<(), Error> {
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid(
-            "user.username_invalid",
-            "a user name has 3–40 letters, digits, '.', '_' or '-'",
-        ))
+        Err(err!("user.username_invalid"))
     }
 }
 
 pub fn validate_password(p: &str) -> Result<(), Error> {
     if p.chars().count() < 8 {
-        return Err(Error::invalid(
-            "user.password_weak",
-            "a password has at least 8 characters",
-        ));
+        return Err(err!("user.password_weak"));
     }
     Ok(())
 }
@@ -74,10 +69,7 @@ fn validate_phone(p: Option<&str>) -> Result<Option<String>, Error> {
         {
             Ok(Some(s.to_string()))
         }
-        Some(_) => Err(Error::invalid(
-            "user.phone_invalid",
-            "a phone number has digits, '-' and '+' only",
-        )),
+        Some(_) => Err(err!("user.phone_invalid")),
     }
 }
 
@@ -85,7 +77,7 @@ fn validate_phone(p: Option<&str>) -> Result<Option<String>, Error> {
 fn check_role_at(role: Role, node: &nodes::Node) -> Result<(), Error> {
     let kind = node
         .node_kind()
-        .ok_or_else(|| Error::internal("unknown node kind"))?;
+        .ok_or_else(|| err!("internal", detail = "unknown node kind"))?;
     if role.allowed_nodes().contains(&kind) {
         Ok(())
     } else {
@@ -94,14 +86,11 @@ fn check_role_at(role: Role, node: &nodes::Node) -> Result<(), Error> {
             .iter()
             .map(|k: &NodeKind| k.as_str())
             .collect();
-        Err(Error::invalid(
+        Err(err!(
             "user.role_node_mismatch",
-            format!(
-                "a {} is attached to a {}, not a {}",
-                role.as_str(),
-                allowed.join(" or "),
-                kind.as_str()
-            ),
+            role = role.as_str(),
+            allowed = allowed.join(" or "),
+            kind = kind.as_str()
         ))
     }
 }
@@ -117,27 +106,19 @@ pub async fn create(
     validate_password(&new.password)?;
     let display = new.display_name.trim();
     if display.is_empty() || display.chars().count() > 40 {
-        return Err(Error::invalid(
-            "user.name_invalid",
-            "a display name is required (at most 40 characters)",
-        ));
+        return Err(err!("user.name_invalid"));
     }
     let phone = validate_phone(new.phone.as_deref())?;
     let node = nodes::by_code(h, scope, &new.node_code)
         .await
-        .map_err(|_| {
-            Error::invalid(
-                "user.node_unknown",
-                format!("node {} does not exist in your area", new.node_code),
-            )
-        })?;
+        .map_err(|_| err!("user.node_unknown", code = new.node_code))?;
     check_role_at(new.role, &node)?;
     let hash = hash_password(&new.password)?;
     let id: i64 = q!(h, scalar fetch_one, i64,
         "INSERT INTO users (username, display_name, password_hash, role, node_id, phone, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         &new.username, display, hash, new.role.as_str(), node.id, phone, true, now)
     .map_err(|e| match crate::db::sql_error(e) {
-        err if err.code == "db.duplicate" => Error::conflict("user.username_taken", format!("user name {} is taken", new.username)),
+        err if err.code == "db.duplicate" => err!("user.username_taken", username = new.username),
         err => err,
     })?;
     get(h, scope, id).await
@@ -172,7 +153,7 @@ pub async fn get(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<User, Err
         scope.like_pattern()
     )
     .map_err(sql_error)?;
-    u.ok_or_else(|| Error::not_found("user.not_found", format!("no user {id}")))
+    u.ok_or_else(|| err!("user.not_found", user = id))
 }
 
 pub async fn by_username(h: &mut Handle<'_>, scope: &Scope, username: &str) -> Result<User, Error> {
@@ -185,7 +166,7 @@ pub async fn by_username(h: &mut Handle<'_>, scope: &Scope, username: &str) -> R
         scope.like_pattern()
     )
     .map_err(sql_error)?;
-    u.ok_or_else(|| Error::not_found("user.not_found", format!("no user {username}")))
+    u.ok_or_else(|| err!("user.not_found", user = username))
 }
 
 pub async fn list(
@@ -231,20 +212,14 @@ pub async fn update(
     active: bool,
 ) -> Result<User, Error> {
     let user = get(h, scope, id).await?;
-    let node = nodes::by_code(h, scope, node_code).await.map_err(|_| {
-        Error::invalid(
-            "user.node_unknown",
-            format!("node {node_code} does not exist in your area"),
-        )
-    })?;
+    let node = nodes::by_code(h, scope, node_code)
+        .await
+        .map_err(|_| err!("user.node_unknown", code = node_code))?;
     check_role_at(role, &node)?;
     let phone = validate_phone(phone)?;
     let display = display_name.trim();
     if display.is_empty() {
-        return Err(Error::invalid(
-            "user.name_invalid",
-            "a display name is required",
-        ));
+        return Err(err!("user.name_invalid"));
     }
     q!(h, execute,
         "UPDATE users SET role = $1, node_id = $2, display_name = $3, phone = $4, active = $5 WHERE id = $6",

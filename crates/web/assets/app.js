@@ -29,13 +29,39 @@
 
   function isEnglish() { return document.documentElement.lang === 'en'; }
 
+  // The zh text of an error: the page gives {code: [zh, en]}; the parameters are read back out
+  // of the English message by matching it against the en template.
+  // `headers` turns a column key given as {field} into its Chinese header.
+  function localized(texts, code, message, headers) {
+    var e = code && texts[code];
+    if (!e || typeof message !== 'string') return null;
+    var parts = e[1].split(/\{(\w+)\}/);
+    var names = [];
+    var pattern = '^';
+    for (var i = 0; i < parts.length; i++) {
+      if (i % 2) { names.push(parts[i]); pattern += '([\\s\\S]*?)'; }
+      else pattern += parts[i].replace(/[.*+?^${}()|[\]\\\/]/g, '\\$&');
+    }
+    var m = new RegExp(pattern + '$').exec(message);
+    if (!m) return null;
+    var vals = {};
+    names.forEach(function (n, k) {
+      var v = m[k + 1];
+      vals[n] = headers && (n === 'field' || n === 'other') && headers[v] ? headers[v] : v;
+    });
+    return e[0].replace(/\{(\w+)\}/g, function (all, n) { return n in vals ? vals[n] : all; });
+  }
+
+  // Shared with the import page's script.
+  window.wangge = window.wangge || {};
+  window.wangge.localized = localized;
+
   // The API's {code, message} in the page's language, as the server's Tr::error does it.
   function errorText(data, status) {
     var texts = readJson($('#err-texts'), 'errors');
     if (!data || typeof data !== 'object') return 'HTTP ' + status;
-    var known = data.code && texts[data.code];
-    if (known && !isEnglish()) return known + '(' + (data.message || '') + ')';
-    return data.message || known || ('HTTP ' + status);
+    var zh = isEnglish() ? null : localized(texts, data.code, data.message);
+    return zh || data.message || ('HTTP ' + status);
   }
 
   // Calls the JSON API; resolves to {ok, status, data}.

@@ -32,11 +32,17 @@
   var english = holder.getAttribute('data-lang') === 'en';
   var t = function (k) { return T[k] || k; };
 
+  // The zh text of an error, by app.js's table matcher (app.js runs after this file but before
+  // any answer arrives).
+  function localized(texts, code, message, headers) {
+    var w = window.wangge;
+    return w && w.localized ? w.localized(texts, code, message, headers) : null;
+  }
+
   function errorText(data, status) {
     if (!data || typeof data !== 'object') return 'HTTP ' + status;
-    var known = data.code && ERR[data.code];
-    if (known && !english) return known + '(' + (data.message || '') + ')';
-    return data.message || known || ('HTTP ' + status);
+    var zh = english ? null : localized(ERR, data.code, data.message);
+    return zh || data.message || ('HTTP ' + status);
   }
 
   var box = $('#import-job');
@@ -52,10 +58,11 @@
     return p.field;
   }
 
-  // The code's short text in Chinese, then the message (which names the values).
+  // The problem in the page's language, from the error table (the message names the values).
   function reason(p) {
-    var short = T['imports.code.' + p.code];
-    return !english && short ? short + ':' + p.message : p.message;
+    var headers = {};
+    if (p.column_zh) headers[p.field] = p.column_zh;
+    return (!english && localized(ERR, p.code, p.message, headers)) || p.message;
   }
 
   function outcome(r) {

@@ -9,6 +9,7 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use wangge_domain::Error;
+use wangge_domain::err;
 use wangge_store::auth::{self, Principal};
 use wangge_store::now_ms;
 
@@ -62,11 +63,7 @@ pub async fn resolve_principal(
             let p = auth::token_principal(h, t).await?;
             return match p {
                 Some(p) => Ok(Some((p, Via::Token))),
-                None => Err(Error::new(
-                    "auth.bad_token",
-                    401,
-                    "the API token is unknown or revoked",
-                )),
+                None => Err(err!("auth.bad_token")),
             };
         }
         match cookie(&headers, SESSION_COOKIE) {
@@ -100,7 +97,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Me {
             .get::<Principal>()
             .cloned()
             .map(Me)
-            .ok_or_else(|| AppError(Error::new("auth.required", 401, "log in first")))
+            .ok_or_else(|| AppError(err!("auth.required")))
     }
 }
 
@@ -120,9 +117,7 @@ impl Me {
         if self.0.can_edit_tree() {
             Ok(())
         } else {
-            Err(AppError(Error::forbidden(
-                "only an administrator changes the tree and its grids",
-            )))
+            Err(AppError(err!("auth.forbidden")))
         }
     }
 
@@ -130,9 +125,7 @@ impl Me {
         if self.0.can_manage_users() {
             Ok(())
         } else {
-            Err(AppError(Error::forbidden(
-                "only an administrator manages users",
-            )))
+            Err(AppError(err!("auth.forbidden")))
         }
     }
 }
@@ -142,9 +135,9 @@ pub fn caller(p: &Principal) -> Result<wangge_store::events::Caller, AppError> {
     use wangge_domain::event::{Actor, Staff};
     let role = p
         .role()
-        .ok_or_else(|| AppError(Error::internal("unknown role")))?;
+        .ok_or_else(|| AppError(err!("internal", detail = "unknown role")))?;
     let node_kind = wangge_domain::NodeKind::parse(&p.node_kind)
-        .ok_or_else(|| AppError(Error::internal("unknown node kind")))?;
+        .ok_or_else(|| AppError(err!("internal", detail = "unknown node kind")))?;
     Ok(wangge_store::events::Caller {
         actor: Actor::Staff(Staff {
             user_id: p.user_id,
@@ -236,7 +229,7 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
     if same {
         next.run(req).await
     } else {
-        AppError(Error::new("auth.csrf", 403, "cross-site request refused")).into_response()
+        AppError(err!("auth.csrf")).into_response()
     }
 }
 

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
 use wangge_domain::Error;
+use wangge_domain::err;
 
 use crate::error::AppError;
 
@@ -17,9 +18,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(r) => Err(AppError(Error::invalid(
+            Err(r) => Err(AppError(err!(
                 "request.invalid_json",
-                r.body_text(),
+                reason = r.body_text()
             ))),
         }
     }
@@ -30,14 +31,13 @@ pub fn parse_lat_lon(lat: Option<&str>, lon: Option<&str>) -> Result<(f64, f64),
     let num = |v: Option<&str>, name: &str| -> Result<f64, Error> {
         v.and_then(|s| s.trim().parse::<f64>().ok())
             .filter(|x| x.is_finite())
-            .ok_or_else(|| Error::invalid("locate.invalid", format!("{name} must be a number")))
+            .ok_or_else(|| {
+                err!("locate.invalid").with_details(serde_json::json!({ "field": name }))
+            })
     };
     let (lat, lon) = (num(lat, "lat")?, num(lon, "lon")?);
     if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-        return Err(Error::invalid(
-            "locate.invalid",
-            "lat must lie in [-90, 90] and lon in [-180, 180]",
-        ));
+        return Err(err!("locate.invalid"));
     }
     Ok((lat, lon))
 }

@@ -89,12 +89,9 @@ impl Tr {
         self.s(&format!("role.{role}")).to_string()
     }
 
-    /// An error's message in this language: the table's text for `err.CODE`, else the message.
+    /// An error's text in this language, from the domain's error table with its parameters.
     pub fn error(&self, e: &wangge_domain::Error) -> String {
-        match (self.lang, TABLE.get(format!("err.{}", e.code).as_str())) {
-            (Lang::Zh, Some((zh, _))) => format!("{zh}({})", e.message),
-            _ => e.message.clone(),
-        }
+        e.text(self.lang == Lang::Zh)
     }
 }
 
@@ -206,88 +203,6 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("common.no", "否", "No"),
     ("common.not_filled", "待采集", "Not yet collected"),
     ("error.title", "出错了", "Something went wrong"),
-    (
-        "err.auth.bad_credentials",
-        "用户名或密码错误",
-        "Wrong user name or password",
-    ),
-    (
-        "err.auth.throttled",
-        "登录失败次数过多,请15分钟后再试",
-        "Too many failed log-ins",
-    ),
-    ("err.auth.required", "请先登录", "Please log in"),
-    (
-        "err.auth.forbidden",
-        "您的角色无权进行此操作",
-        "Your role may not do this",
-    ),
-    (
-        "err.auth.csrf",
-        "请求来源不符,已拒绝",
-        "Cross-site request refused",
-    ),
-    (
-        "err.node.not_found",
-        "未找到,或不在您的管辖范围内",
-        "Not found, or outside your area",
-    ),
-    (
-        "err.node.code_invalid",
-        "编码不符合规则",
-        "The code is not valid",
-    ),
-    (
-        "err.node.code_taken",
-        "编码已使用过,编码不可重复使用",
-        "The code was used before",
-    ),
-    ("err.node.parent_unknown", "上级不存在", "Unknown parent"),
-    (
-        "err.node.name_invalid",
-        "名称必填,不超过60字",
-        "A name is required",
-    ),
-    (
-        "err.grid.overlap",
-        "边界与相邻网格重叠",
-        "The boundary overlaps a neighbour",
-    ),
-    (
-        "err.geometry.invalid",
-        "边界图形无效",
-        "The boundary is invalid",
-    ),
-    (
-        "err.import.rows_invalid",
-        "导入文件有错误,未导入任何数据",
-        "The file has errors; nothing was imported",
-    ),
-    (
-        "err.user.username_taken",
-        "用户名已被占用",
-        "User name taken",
-    ),
-    (
-        "err.user.password_weak",
-        "密码至少8位",
-        "The password is too short",
-    ),
-    (
-        "err.user.role_node_mismatch",
-        "该角色不能挂在此类节点上",
-        "This role does not sit at this kind of node",
-    ),
-    (
-        "err.user.node_unknown",
-        "节点不存在或不在管辖范围内",
-        "Unknown node",
-    ),
-    (
-        "err.request.invalid",
-        "请求内容有误",
-        "The request is invalid",
-    ),
     ("common.saved", "已保存", "Saved"),
     ("common.prev", "上一页", "Previous"),
     ("common.next", "下一页", "Next"),
@@ -454,121 +369,6 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("users.current_node", "当前节点", "Current node"),
     ("users.edit_title", "编辑用户", "Edit user"),
     ("users.set_password", "重置密码", "Set password"),
-    (
-        "err.grid.merge_invalid",
-        "只能合并同一村(社区)的两个不同网格",
-        "Only two different grids of one village are merged",
-    ),
-    (
-        "err.grid.boundary_missing",
-        "网格缺少边界",
-        "The grid has no boundary",
-    ),
-    (
-        "err.grid.kind_missing",
-        "请选择网格类型",
-        "Choose a grid kind",
-    ),
-    (
-        "err.grid.not_a_grid",
-        "只能拆分网格",
-        "Only grids are split",
-    ),
-    (
-        "err.grid.codes_exhausted",
-        "该村(社区)的网格编码已用完",
-        "No grid codes left in this village",
-    ),
-    ("err.grid.kind_invalid", "网格类型无效", "Unknown grid kind"),
-    ("err.node.kind_invalid", "节点类型无效", "Unknown node kind"),
-    (
-        "err.node.parent_missing",
-        "缺少上级",
-        "A parent is required",
-    ),
-    (
-        "err.node.grid_kind_unexpected",
-        "只有网格才有网格类型",
-        "Only grids have a grid kind",
-    ),
-    (
-        "err.node.no_territory",
-        "该节点没有边界",
-        "This node has no boundary",
-    ),
-    (
-        "err.geometry.line_does_not_cross",
-        "分割线没有完整穿过网格",
-        "The line does not cross the grid",
-    ),
-    (
-        "err.geometry.line_end_inside",
-        "分割线的端点须在网格之外",
-        "The line must end outside the grid",
-    ),
-    (
-        "err.geometry.line_end_enclosed",
-        "分割线的端点须在网格之外",
-        "The line must end outside the grid",
-    ),
-    (
-        "err.geometry.not_adjacent",
-        "两个网格不相邻",
-        "The grids are not adjacent",
-    ),
-    (
-        "err.geometry.self_intersection",
-        "边界自相交",
-        "The boundary crosses itself",
-    ),
-    ("err.geometry.bad_json", "GeoJSON格式错误", "Bad GeoJSON"),
-    (
-        "err.geometry.wrong_type",
-        "图形类型不对",
-        "Wrong geometry type",
-    ),
-    (
-        "err.geometry.too_few_positions",
-        "点数太少",
-        "Too few points",
-    ),
-    ("err.geometry.zero_area", "面积为零", "The area is zero"),
-    (
-        "err.geometry.polygons_overlap",
-        "多边形之间有重叠",
-        "The polygons overlap",
-    ),
-    (
-        "err.user.not_found",
-        "用户不存在或不在管辖范围内",
-        "No such user in your area",
-    ),
-    (
-        "err.user.username_invalid",
-        "用户名为3–40位字母、数字或 . _ -",
-        "A user name has 3–40 letters, digits, '.', '_' or '-'",
-    ),
-    (
-        "err.user.name_invalid",
-        "姓名必填,不超过40字",
-        "A name is required",
-    ),
-    (
-        "err.user.phone_invalid",
-        "电话只能包含数字、- 和 +",
-        "A phone number has digits, '-' and '+' only",
-    ),
-    ("err.user.role_invalid", "角色无效", "Unknown role"),
-    (
-        "err.user.self_deactivate",
-        "不能停用自己的账号",
-        "You cannot deactivate yourself",
-    ),
-    (
-        "err.request.invalid_json",
-        "请求内容格式有误",
-        "The request is not valid JSON",
-    ),
 ];
 
 #[cfg(test)]
@@ -591,6 +391,17 @@ mod tests {
         for r in wangge_domain::Role::ALL {
             assert!(Tr::has(&format!("role.{}", r.as_str())));
         }
+    }
+
+    /// An error reads in one language: the table's text filled in, no English in a Chinese page.
+    #[test]
+    fn an_error_reads_in_the_page_language_only() {
+        let e = wangge_domain::err!("event.not_found", number = "SJ20250101-000001");
+        let zh = Tr::new(Lang::Zh).error(&e);
+        assert!(zh.contains("找不到事件 SJ20250101-000001"), "{zh}");
+        assert!(!zh.contains("no event"), "{zh}");
+        assert_eq!(Tr::new(Lang::En).error(&e), "no event SJ20250101-000001");
+        assert!(all_entries().all(|(k, _, _)| !k.starts_with("err.")));
     }
 
     /// Every `t.s("…")` in a template names a key of the table.

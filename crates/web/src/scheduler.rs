@@ -39,6 +39,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wangge_domain::calendar::Calendar;
 use wangge_domain::deadline::{self, Light, Remit};
+use wangge_domain::err;
 use wangge_domain::event::{self, Action, Actor, Holder, Staff};
 use wangge_domain::{Error, NodeKind, Role, System};
 use wangge_store::events::{self, Caller, EventRow};
@@ -288,7 +289,7 @@ fn reminder_caller(ev: &EventRow) -> Result<Caller, Error> {
         .path
         .split('/')
         .find(|s| !s.is_empty())
-        .ok_or_else(|| Error::internal("event path is empty"))?;
+        .ok_or_else(|| err!("internal", detail = "event path is empty"))?;
     Ok(Caller {
         actor: Actor::Staff(Staff {
             user_id: SYSTEM_USER_ID,
@@ -305,14 +306,14 @@ fn reminder_caller(ev: &EventRow) -> Result<Caller, Error> {
 fn escalation_caller(ev: &EventRow) -> Result<Caller, Error> {
     let st = ev.state()?;
     let Holder::Node { kind, code } = st.owner else {
-        return Err(Error::internal("the owner of an event is a node"));
+        return Err(err!("internal", detail = "the owner of an event is a node"));
     };
     let role = match kind {
         NodeKind::Grid => Role::Worker,
         NodeKind::Village => Role::GridLeader,
         NodeKind::Township | NodeKind::County | NodeKind::City => Role::Operator,
         NodeKind::Building | NodeKind::Unit | NodeKind::Department => {
-            return Err(Error::internal("the owner has no level"));
+            return Err(err!("internal", detail = "the owner has no level"));
         }
     };
     Ok(Caller {
@@ -363,9 +364,9 @@ async fn advance_clock(
 ) -> AppResult<Json<Value>> {
     me.require_tree_editor()?;
     if !(-MAX_ADVANCE_MS..=MAX_ADVANCE_MS).contains(&req.advance_ms) {
-        return Err(Error::invalid(
+        return Err(err!(
             "request.invalid",
-            "advance_ms must lie within ten years either way",
+            reason = "advance_ms must lie within ten years either way"
         )
         .into());
     }

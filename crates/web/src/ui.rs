@@ -65,20 +65,22 @@ impl Layout {
             .is_some_and(wangge_domain::basic::access::may_audit)
     }
 
-    /// The `err.*` texts of the table as JSON (`{code: text}`), for scripts that show API errors.
+    /// The error table's texts as JSON, for scripts that show API errors.
     pub fn errors_json(&self) -> String {
         error_texts_json(&self.t)
     }
 }
 
-/// `{code: text}` for every `err.CODE` key, in the page's language.
+/// `{code: [zh, en]}` for every code of the error table on a Chinese page (a script matches the
+/// API's English message against `en` to fill in `zh`); `{}` on an English page, which shows the
+/// message as it is.
 pub fn error_texts_json(t: &Tr) -> String {
-    let map: serde_json::Map<String, serde_json::Value> = crate::i18n::ENTRIES
+    if t.lang == crate::i18n::Lang::En {
+        return "{}".to_string();
+    }
+    let map: serde_json::Map<String, serde_json::Value> = wangge_domain::error::CODES
         .iter()
-        .filter_map(|(k, _, _)| {
-            k.strip_prefix("err.")
-                .map(|code| (code.to_string(), serde_json::Value::from(t.s(k))))
-        })
+        .map(|e| (e.code.to_string(), serde_json::json!([e.zh, e.en])))
         .collect();
     serde_json::Value::Object(map).to_string()
 }

@@ -4,6 +4,7 @@
 
 use super::{FieldError, Sex};
 use crate::calendar::Date;
+use crate::err;
 
 /// A citizen ID number that parsed: its check character verified and its birth date real.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,37 +50,21 @@ pub fn parse_id_number(s: &str, today: Date) -> Result<IdNumber, FieldError> {
     let t = s.trim();
     let n = t.chars().count();
     if n != 18 {
-        return Err(FieldError::new(
-            ID,
-            "id.length",
-            format!("ID number must have 18 characters, not {n}"),
-        ));
+        return Err(FieldError::new(ID, err!("id.length", n)));
     }
     let up = t.to_ascii_uppercase();
     let b = up.as_bytes();
     if let Some(i) = b[..17].iter().position(|c| !c.is_ascii_digit()) {
-        return Err(FieldError::new(
-            ID,
-            "id.chars",
-            format!("ID number character {} must be a digit", i + 1),
-        ));
+        return Err(FieldError::new(ID, err!("id.chars", position = i + 1)));
     }
     if !(b[17].is_ascii_digit() || b[17] == b'X') {
-        return Err(FieldError::new(
-            ID,
-            "id.chars",
-            "ID number's last character must be a digit or X",
-        ));
+        return Err(FieldError::new(ID, err!("id.chars", position = 18)));
     }
     let region = &up[..6];
     if !PROVINCES.contains(&&region[..2]) {
         return Err(FieldError::new(
             ID,
-            "id.region",
-            format!(
-                "ID number's region {region} names no province ({} is not a province code)",
-                &region[..2]
-            ),
+            err!("id.region", region, province = &region[..2]),
         ));
     }
     let num = |from: usize, len: usize| -> u32 {
@@ -91,26 +76,20 @@ pub fn parse_id_number(s: &str, today: Date) -> Result<IdNumber, FieldError> {
     let Some(birth) = Date::new(y as i32, m, d).filter(|_| y >= 1850) else {
         return Err(FieldError::new(
             ID,
-            "id.birth_date",
-            format!("ID number's birth date {} is not a real date", &up[6..14]),
+            err!("id.birth_date", date = &up[6..14]),
         ));
     };
     if birth > today {
-        return Err(FieldError::new(
-            ID,
-            "id.birth_future",
-            format!("ID number's birth date {birth} is in the future"),
-        ));
+        return Err(FieldError::new(ID, err!("id.birth_future", date = birth)));
     }
     let want = id_check_char(&b[..17]);
     if b[17] != want {
         return Err(FieldError::new(
             ID,
-            "id.checksum",
-            format!(
-                "check character should be {}, not {}",
-                show_char(want),
-                show_char(b[17])
+            err!(
+                "id.checksum",
+                want = show_char(want),
+                got = show_char(b[17])
             ),
         ));
     }
@@ -136,11 +115,7 @@ pub fn check_agrees(id: &IdNumber, birth_date: Option<Date>, sex: Option<Sex>) -
     {
         errs.push(FieldError::new(
             "birth_date",
-            "id.birth_mismatch",
-            format!(
-                "birth date {bd} disagrees with the ID number ({})",
-                id.birth
-            ),
+            err!("id.birth_mismatch", date = bd, id_date = id.birth),
         ));
     }
     if let Some(sx) = sex
@@ -148,11 +123,10 @@ pub fn check_agrees(id: &IdNumber, birth_date: Option<Date>, sex: Option<Sex>) -
     {
         errs.push(FieldError::new(
             "sex",
-            "id.sex_mismatch",
-            format!(
-                "sex {} disagrees with the ID number ({})",
-                sx.as_str(),
-                id.sex.as_str()
+            err!(
+                "id.sex_mismatch",
+                sex = sx.as_str(),
+                id_sex = id.sex.as_str()
             ),
         ));
     }
@@ -198,23 +172,20 @@ pub fn parse_phone(field: &'static str, s: &str) -> Result<String, FieldError> {
     if !digits.chars().all(|c| c.is_ascii_digit()) {
         return Err(FieldError::new(
             field,
-            "phone.chars",
-            format!("phone number {:?} must contain only digits", s.trim()),
+            err!("phone.chars", value = s.trim()),
         ));
     }
     if digits.len() != 11 {
         return Err(FieldError::new(
             field,
-            "phone.length",
-            format!("mobile number must have 11 digits, not {}", digits.len()),
+            err!("phone.length", n = digits.len()),
         ));
     }
     let b = digits.as_bytes();
     if b[0] != b'1' || !(b'3'..=b'9').contains(&b[1]) {
         return Err(FieldError::new(
             field,
-            "phone.prefix",
-            format!("mobile number must start with 13–19, not {}", &digits[..2]),
+            err!("phone.prefix", prefix = &digits[..2]),
         ));
     }
     Ok(digits.to_string())
@@ -244,21 +215,16 @@ pub fn parse_credit_code(s: &str) -> Result<String, FieldError> {
     let up = s.trim().to_ascii_uppercase();
     let n = up.chars().count();
     if n != 18 {
-        return Err(FieldError::new(
-            CREDIT,
-            "credit.length",
-            format!("credit code must have 18 characters, not {n}"),
-        ));
+        return Err(FieldError::new(CREDIT, err!("credit.length", n)));
     }
     let b = up.as_bytes();
     if let Some(i) = b.iter().position(|c| credit_value(*c).is_none()) {
         return Err(FieldError::new(
             CREDIT,
-            "credit.chars",
-            format!(
-                "credit code character {} ({}) is not allowed (digits and A–Y without I, O, S, V, Z)",
-                i + 1,
-                &up[i..].chars().next().map(String::from).unwrap_or_default()
+            err!(
+                "credit.chars",
+                position = i + 1,
+                char = up[i..].chars().next().map(String::from).unwrap_or_default()
             ),
         ));
     }
@@ -266,11 +232,10 @@ pub fn parse_credit_code(s: &str) -> Result<String, FieldError> {
     if b[17] != want {
         return Err(FieldError::new(
             CREDIT,
-            "credit.checksum",
-            format!(
-                "check character should be {}, not {}",
-                show_char(want),
-                show_char(b[17])
+            err!(
+                "credit.checksum",
+                want = show_char(want),
+                got = show_char(b[17])
             ),
         ));
     }

@@ -78,17 +78,10 @@ mod tests {
         assert_eq!(initials("王曾"), "wc");
     }
 
-    /// Every character of the demo names, and all 3755 characters of GB2312 level 1, have an
-    /// initial that is a lower-case ASCII letter.
+    /// All 3755 characters of GB2312 level 1 have an initial that is a lower-case ASCII letter
+    /// (the demo names' characters are checked where they live, in the app's demo).
     #[test]
     fn covers_common_characters() {
-        use crate::demo_names::{COMPOUND_SURNAMES, GIVEN, SURNAMES};
-        for s in SURNAMES.iter().chain(&COMPOUND_SURNAMES).chain(&GIVEN) {
-            for c in s.chars() {
-                let l = initial(c).unwrap_or_else(|| panic!("no initial for {c}"));
-                assert!(l.is_ascii_lowercase(), "{c} -> {l}");
-            }
-        }
         // GB2312 level 1: rows 0xB0–0xD7, cells 0xA1–0xFE (row 0xD7 stops at 0xF9).
         let mut bytes = Vec::new();
         for row in 0xB0..=0xD7u8 {

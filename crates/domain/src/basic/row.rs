@@ -16,6 +16,8 @@
 
 use std::collections::HashMap;
 
+use crate::err;
+
 use super::validate::{FieldError, HouseFields, OrgFields, PersonFields};
 
 /// What an import file holds.
@@ -251,23 +253,21 @@ pub fn map_header(kind: Kind, header_cells: &[String]) -> Result<HeaderMap, Vec<
         match find_column(cols, h) {
             None => errs.push(FieldError::new(
                 "header",
-                "header.unknown",
-                format!(
-                    "column {} {:?} is not a {} column",
-                    i + 1,
-                    clean_header(h),
-                    kind.as_str()
+                err!(
+                    "header.unknown",
+                    column = i + 1,
+                    header = clean_header(h),
+                    kind = kind.as_str()
                 ),
             )),
             Some(c) if at[c].is_some() => errs.push(FieldError::new(
                 cols[c].key,
-                "header.duplicate",
-                format!(
-                    "column {} {:?} repeats {} ({})",
-                    i + 1,
-                    clean_header(h),
-                    cols[c].zh,
-                    cols[c].key
+                err!(
+                    "header.duplicate",
+                    column = i + 1,
+                    header = clean_header(h),
+                    name = cols[c].zh,
+                    key = cols[c].key
                 ),
             )),
             Some(c) => at[c] = Some(i),
@@ -277,8 +277,7 @@ pub fn map_header(kind: Kind, header_cells: &[String]) -> Result<HeaderMap, Vec<
         if col.required && at[c].is_none() {
             errs.push(FieldError::new(
                 col.key,
-                "header.missing",
-                format!("required column {} ({}) is missing", col.zh, col.key),
+                err!("header.missing", name = col.zh, key = col.key),
             ));
         }
     }
@@ -409,11 +408,7 @@ pub fn household_problems<'a>(
                     row: m.row,
                     error: FieldError::new(
                         "relation",
-                        "household.two_heads",
-                        format!(
-                            "household {} already has a head (row {first})",
-                            m.household_no
-                        ),
+                        err!("household.two_heads", household = m.household_no, first),
                     ),
                 }),
             }
@@ -423,11 +418,7 @@ pub fn household_problems<'a>(
         if let Some((first, None)) = seen.get(&key) {
             out.push(HouseholdProblem {
                 row: *first,
-                error: FieldError::new(
-                    "relation",
-                    "household.no_head",
-                    format!("household {} has no head (户主)", key.1),
-                ),
+                error: FieldError::new("relation", err!("household.no_head", household = key.1)),
             });
         }
     }

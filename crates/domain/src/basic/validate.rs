@@ -9,7 +9,12 @@ use super::{
 };
 use crate::calendar::Date;
 use crate::code;
+use crate::err;
+use crate::error::{Error, Params};
 use crate::tree::NodeKind;
+
+#[cfg(test)]
+mod tests;
 
 /// One field's problem, e.g. `{field: "id_number", code: "id.checksum", message: "…"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -17,29 +22,58 @@ pub struct FieldError {
     pub field: &'static str,
     pub code: &'static str,
     pub message: String,
+    /// The parameters of the code's texts, to render them in the reader's language.
+    #[serde(skip)]
+    pub params: Params,
 }
 
 impl FieldError {
-    pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> FieldError {
+    /// `field`'s problem, described by an error of the table: `err!("id.length", n)`.
+    pub fn new(field: &'static str, e: Error) -> FieldError {
         FieldError {
             field,
-            code,
-            message: message.into(),
+            code: e.code,
+            message: e.message,
+            params: e.params,
         }
     }
+
+    /// The text in Chinese (`zh`) or English. In Chinese a column key given as `{field}` or
+    /// `{other}` reads as its Chinese header, when every register names it alike.
+    pub fn text(&self, zh: bool) -> String {
+        match (zh, crate::error::codes::entry(self.code)) {
+            (true, Some(e)) => {
+                let params: Params = self
+                    .params
+                    .iter()
+                    .map(|(k, v)| match (*k, header_zh(v)) {
+                        ("field" | "other", Some(h)) => (*k, h.to_string()),
+                        _ => (*k, v.clone()),
+                    })
+                    .collect();
+                crate::error::render(e.zh, &params)
+            }
+            _ => self.message.clone(),
+        }
+    }
+}
+
+/// The Chinese header of a column key, if all registers that have the column agree on it.
+fn header_zh(key: &str) -> Option<&'static str> {
+    let mut names = super::row::Kind::ALL
+        .iter()
+        .flat_map(|k| super::row::columns(*k))
+        .filter(|c| c.key == key)
+        .map(|c| c.zh);
+    let first = names.next()?;
+    names.all(|n| n == first).then_some(first)
 }
 
 /// Parses a date as import files write it: `YYYY-MM-DD`, `YYYY/MM/DD` or `YYYY.MM.DD` (month and
 /// day may have one digit there), or `YYYYMMDD`.
 pub fn parse_date(field: &'static str, s: &str) -> Result<Date, FieldError> {
     let t = s.trim();
-    let bad = || {
-        FieldError::new(
-            field,
-            "date.invalid",
-            format!("{t:?} is not a date (use YYYY-MM-DD)"),
-        )
-    };
+    let bad = || FieldError::new(field, err!("date.invalid", value = t));
     let num = |p: &str, min: usize, max: usize| -> Option<u32> {
         if p.len() < min || p.len() > max || !p.bytes().all(|b| b.is_ascii_digit()) {
             return None;
@@ -58,9 +92,8 @@ pub fn parse_date(field: &'static str, s: &str) -> Result<Date, FieldError> {
         (num(y, 4, 4), num(m, 1, 2), num(d, 1, 2))
     };
     match (y, m, d) {
-        (Some(y), Some(m), Some(d)) => Date::new(y as i32, m, d).ok_or_else(|| {
-            FieldError::new(field, "date.impossible", format!("{t} is not a real date"))
-        }),
+        (Some(y), Some(m), Some(d)) => Date::new(y as i32, m, d)
+            .ok_or_else(|| FieldError::new(field, err!("date.impossible", value = t))),
         _ => Err(bad()),
     }
 }
@@ -70,11 +103,7 @@ pub fn parse_bool(field: &'static str, s: &str) -> Result<bool, FieldError> {
     match s.trim().to_ascii_lowercase().as_str() {
         "是" | "yes" | "y" | "true" | "1" | "√" => Ok(true),
         "否" | "no" | "n" | "false" | "0" | "×" => Ok(false),
-        other => Err(FieldError::new(
-            field,
-            "bool.invalid",
-            format!("{other:?} is not yes or no (use 是/否)"),
-        )),
+        other => Err(FieldError::new(field, err!("bool.invalid", value = other))),
     }
 }
 
@@ -96,11 +125,7 @@ impl Errors {
     fn required<'a>(&mut self, field: &'static str, s: &'a str) -> Option<&'a str> {
         let t = s.trim();
         if t.is_empty() {
-            self.push(FieldError::new(
-                field,
-                "required",
-                format!("{field} is required"),
-            ));
+            self.push(FieldError::new(field, err!("required", field)));
             None
         } else {
             Some(t)
@@ -118,19 +143,11 @@ impl Errors {
         }
         let n = t.chars().count();
         if n > max {
-            self.push(FieldError::new(
-                field,
-                "text.too_long",
-                format!("{field} may have at most {max} characters, not {n}"),
-            ));
+            self.push(FieldError::new(field, err!("text.too_long", field, max, n)));
             return None;
         }
         if t.chars().any(char::is_control) {
-            self.push(FieldError::new(
-                field,
-                "text.control",
-                format!("{field} contains a control character"),
-            ));
+            self.push(FieldError::new(field, err!("text.control", field)));
             return None;
         }
         Some(t.to_string())
@@ -148,11 +165,7 @@ impl Errors {
     fn past_date(&mut self, field: &'static str, s: &str, today: Date) -> Option<Date> {
         let d = self.opt_date(field, s)?;
         if d > today {
-            self.push(FieldError::new(
-                field,
-                "date.future",
-                format!("{field} {d} is in the future"),
-            ));
+            self.push(FieldError::new(field, err!("date.future", field, date = d)));
             return None;
         }
         Some(d)
@@ -186,8 +199,7 @@ impl Errors {
         if v.is_none() {
             self.push(FieldError::new(
                 field,
-                "choice.invalid",
-                format!("{t:?} is not one of {}", labels().join("/")),
+                err!("choice.invalid", value = t, choices = labels().join("/")),
             ));
         }
         v
@@ -200,8 +212,7 @@ impl Errors {
             Err(_) => {
                 self.push(FieldError::new(
                     "grid_code",
-                    "grid_code.invalid",
-                    format!("grid code {t:?} must be 15 digits ending in a non-zero grid number"),
+                    err!("grid_code.invalid", value = t),
                 ));
                 None
             }
@@ -243,8 +254,7 @@ impl Errors {
                 _ => {
                     errs.push(FieldError::new(
                         field,
-                        "coordinate.invalid",
-                        format!("{s:?} is not a {field} between -{limit} and {limit}"),
+                        err!("coordinate.invalid", value = s, field, limit),
                     ));
                     None
                 }
@@ -259,11 +269,7 @@ impl Errors {
         match value {
             Some(v) if self.0.is_empty() => Ok(v),
             // A missing value always comes with at least one error; say so if not.
-            _ if self.0.is_empty() => Err(vec![FieldError::new(
-                "record",
-                "record.invalid",
-                "the record is incomplete",
-            )]),
+            _ if self.0.is_empty() => Err(vec![FieldError::new("record", err!("record.invalid"))]),
             _ => Err(self.0),
         }
     }
@@ -340,8 +346,7 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
         Some(Residence::Floating) if f.arrived_on.trim().is_empty() => {
             e.push(FieldError::new(
                 "arrived_on",
-                "required",
-                "arrived_on is required for floating population",
+                err!("required", field = "arrived_on"),
             ));
         }
         Some(Residence::Floating) => {}
@@ -350,11 +355,7 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
                 if !v.trim().is_empty() {
                     e.push(FieldError::new(
                         field,
-                        "floating_only",
-                        format!(
-                            "{field} is only for floating population, not {}",
-                            r.label_zh()
-                        ),
+                        err!("floating_only", field, residence = r.label_zh()),
                     ));
                 }
             }
@@ -366,8 +367,13 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
     {
         e.push(FieldError::new(
             "left_on",
-            "date.order",
-            format!("left_on {l} is before arrived_on {a}"),
+            err!(
+                "date.order",
+                field = "left_on",
+                date = l,
+                other = "arrived_on",
+                other_date = a
+            ),
         ));
     }
     if let (Some(id), Some(a)) = (&id, arrived_on)
@@ -375,8 +381,13 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
     {
         e.push(FieldError::new(
             "arrived_on",
-            "date.order",
-            format!("arrived_on {a} is before the birth date {}", id.birth),
+            err!(
+                "date.order",
+                field = "arrived_on",
+                date = a,
+                other = "birth_date",
+                other_date = id.birth
+            ),
         ));
     }
     let party_member = e.opt_bool("party_member", f.party_member);
@@ -395,13 +406,11 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
     ) {
         (false, true) => e.push(FieldError::new(
             "relation",
-            "required",
-            "relation is required with a household number",
+            err!("required", field = "relation"),
         )),
         (true, false) => e.push(FieldError::new(
             "household_no",
-            "required",
-            "household_no is required with a relation",
+            err!("required", field = "household_no"),
         )),
         _ => {}
     }
@@ -478,11 +487,7 @@ pub fn house(f: &HouseFields) -> Result<House, Vec<FieldError>> {
         s => match s.parse::<f64>() {
             Ok(v) if v.is_finite() && v > 0.0 && v <= 100_000.0 => Some(v),
             _ => {
-                e.push(FieldError::new(
-                    "area_m2",
-                    "area.invalid",
-                    format!("area {s:?} must be a number of square metres above 0"),
-                ));
+                e.push(FieldError::new("area_m2", err!("area.invalid", value = s)));
                 None
             }
         },
@@ -507,8 +512,13 @@ pub fn house(f: &HouseFields) -> Result<House, Vec<FieldError>> {
             {
                 e.push(FieldError::new(
                     "rental_end",
-                    "date.order",
-                    format!("rental_end {en} is before rental_start {s}"),
+                    err!(
+                        "date.order",
+                        field = "rental_end",
+                        date = en,
+                        other = "rental_start",
+                        other_date = s
+                    ),
                 ));
             }
             start.map(|start| Rental {
@@ -523,8 +533,7 @@ pub fn house(f: &HouseFields) -> Result<House, Vec<FieldError>> {
                 if !v.trim().is_empty() {
                     e.push(FieldError::new(
                         field,
-                        "rented_only",
-                        format!("{field} is only for rented houses, not {}", u.label_zh()),
+                        err!("rented_only", field, house_use = u.label_zh()),
                     ));
                 }
             }
@@ -625,8 +634,7 @@ pub fn object(f: &ObjectFields) -> Result<Object, Vec<FieldError>> {
         if !ok {
             e.push(FieldError::new(
                 "code",
-                "object_code.invalid",
-                format!("object code {c:?} may hold only letters, digits, - and _"),
+                err!("object_code.invalid", value = c),
             ));
         }
         ok
@@ -657,342 +665,4 @@ pub fn object(f: &ObjectFields) -> Result<Object, Vec<FieldError>> {
         })
     })();
     e.finish(value)
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-    use super::*;
-    use crate::basic::ident::{make_credit_code, make_id_number};
-
-    fn today() -> Date {
-        Date::new(2026, 11, 24).unwrap()
-    }
-
-    fn id_1990_male() -> String {
-        make_id_number("350102", Date::new(1990, 5, 17).unwrap(), 351)
-    }
-
-    fn good_person(id: &str) -> PersonFields<'_> {
-        PersonFields {
-            grid_code: "350102001002003",
-            name: "张三丰",
-            id_number: id,
-            residence: "户籍",
-            ..Default::default()
-        }
-    }
-
-    fn fields(errs: &[FieldError]) -> Vec<&'static str> {
-        errs.iter().map(|e| e.field).collect()
-    }
-
-    #[test]
-    fn dates_in_the_usual_spellings() {
-        let want = Date::new(2020, 1, 5).unwrap();
-        for s in [
-            "2020-01-05",
-            "2020/1/5",
-            "2020.01.05",
-            "20200105",
-            " 2020-1-05 ",
-        ] {
-            assert_eq!(parse_date("d", s).unwrap(), want, "{s}");
-        }
-        assert_eq!(
-            parse_date("d", "2019-02-29").unwrap_err().code,
-            "date.impossible"
-        );
-        assert_eq!(
-            parse_date("d", "19990230").unwrap_err().code,
-            "date.impossible"
-        );
-        for s in [
-            "2020-01",
-            "20-01-05",
-            "2020-01-05-01",
-            "yesterday",
-            "2020105",
-        ] {
-            assert_eq!(parse_date("d", s).unwrap_err().code, "date.invalid", "{s}");
-        }
-    }
-
-    #[test]
-    fn booleans() {
-        for s in ["是", "yes", "TRUE", "1"] {
-            assert!(parse_bool("b", s).unwrap());
-        }
-        for s in ["否", "No", "false", "0"] {
-            assert!(!parse_bool("b", s).unwrap());
-        }
-        assert_eq!(
-            parse_bool("party_member", "maybe").unwrap_err().field,
-            "party_member"
-        );
-    }
-
-    #[test]
-    fn minimal_person_takes_sex_and_birth_from_the_id() {
-        let id = id_1990_male();
-        let p = person(&good_person(&id), today()).unwrap();
-        assert_eq!(p.sex, Sex::Male);
-        assert_eq!(p.birth_date, Date::new(1990, 5, 17).unwrap());
-        assert_eq!(p.id_number, id);
-        assert!(!p.party_member);
-        assert_eq!(p.house, None);
-    }
-
-    #[test]
-    fn full_person() {
-        let id = id_1990_male();
-        let f = PersonFields {
-            sex: "男",
-            birth_date: "1990/05/17",
-            phone: "+86 139-0000-1111",
-            ethnic: "汉族",
-            registered_address: "福建省福州市鼓楼区",
-            residence: "floating",
-            arrived_on: "20240301",
-            left_on: "2025-01-01",
-            party_member: "是",
-            education: "大学本科",
-            occupation: "教师",
-            building: "3",
-            unit: "2",
-            room: "501",
-            household_no: "H0001",
-            relation: "户主",
-            ..good_person(&id)
-        };
-        let p = person(&f, today()).unwrap();
-        assert_eq!(p.phone.as_deref(), Some("13900001111"));
-        assert_eq!(p.residence, Residence::Floating);
-        assert_eq!(p.arrived_on, Date::new(2024, 3, 1));
-        assert!(p.party_member);
-        assert_eq!(p.education, Some(Education::Bachelor));
-        assert_eq!(p.house.unwrap().room, "501");
-        assert_eq!(p.relation, Some(Relation::Head));
-    }
-
-    #[test]
-    fn every_bad_field_is_listed() {
-        let id = id_1990_male();
-        let f = PersonFields {
-            grid_code: "35010200100200",
-            name: "",
-            sex: "女",
-            birth_date: "1990-05-18",
-            phone: "12345",
-            residence: "外星",
-            party_member: "maybe",
-            education: "幼儿园",
-            building: "3",
-            relation: "户主",
-            ..good_person(&id)
-        };
-        let errs = person(&f, today()).unwrap_err();
-        assert_eq!(
-            fields(&errs),
-            [
-                "grid_code",
-                "name",
-                "birth_date",
-                "sex",
-                "phone",
-                "residence",
-                "party_member",
-                "education",
-                "room",
-                "household_no"
-            ]
-        );
-        assert!(errs[3].message.contains("male"), "{}", errs[3].message);
-    }
-
-    #[test]
-    fn id_number_errors_reach_the_list() {
-        let mut id = id_1990_male();
-        let last = id.pop().unwrap();
-        id.push(if last == '0' { '1' } else { '0' });
-        let errs = person(&good_person(&id), today()).unwrap_err();
-        assert_eq!(fields(&errs), ["id_number"]);
-        assert!(
-            errs[0]
-                .message
-                .starts_with(&format!("check character should be {last}"))
-        );
-        let errs = person(&good_person(""), today()).unwrap_err();
-        assert_eq!((errs[0].field, errs[0].code), ("id_number", "required"));
-    }
-
-    #[test]
-    fn floating_dates() {
-        let id = id_1990_male();
-        let registered_with_date = PersonFields {
-            arrived_on: "2020-01-01",
-            ..good_person(&id)
-        };
-        let errs = person(&registered_with_date, today()).unwrap_err();
-        assert_eq!(
-            (errs[0].field, errs[0].code),
-            ("arrived_on", "floating_only")
-        );
-        let floating_without = PersonFields {
-            residence: "流动",
-            ..good_person(&id)
-        };
-        assert_eq!(
-            fields(&person(&floating_without, today()).unwrap_err()),
-            ["arrived_on"]
-        );
-        let backwards = PersonFields {
-            residence: "流动",
-            arrived_on: "2024-03-01",
-            left_on: "2024-02-01",
-            ..good_person(&id)
-        };
-        let errs = person(&backwards, today()).unwrap_err();
-        assert_eq!((errs[0].field, errs[0].code), ("left_on", "date.order"));
-        let future = PersonFields {
-            residence: "流动",
-            arrived_on: "2027-01-01",
-            ..good_person(&id)
-        };
-        assert_eq!(person(&future, today()).unwrap_err()[0].code, "date.future");
-    }
-
-    #[test]
-    fn name_length() {
-        let id = id_1990_male();
-        let long = "张".repeat(31);
-        let f = PersonFields {
-            name: &long,
-            ..good_person(&id)
-        };
-        assert_eq!(person(&f, today()).unwrap_err()[0].code, "text.too_long");
-        let ok = "张".repeat(30);
-        assert!(
-            person(
-                &PersonFields {
-                    name: &ok,
-                    ..good_person(&id)
-                },
-                today()
-            )
-            .is_ok()
-        );
-    }
-
-    fn good_house() -> HouseFields<'static> {
-        HouseFields {
-            grid_code: "350102001002003",
-            building: "3",
-            unit: "1",
-            room: "502",
-            use_kind: "自住",
-            owner_name: "李四",
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn houses() {
-        let h = house(&good_house()).unwrap();
-        assert_eq!(h.use_kind, HouseUse::SelfOccupied);
-        assert_eq!(h.rental, None);
-        let rented = HouseFields {
-            use_kind: "出租屋",
-            tenant_name: "王五",
-            tenant_phone: "13800138000",
-            rental_start: "2025-01-01",
-            rental_end: "2025-12-31",
-            area_m2: "89.5",
-            lon: "119.3",
-            lat: "26.08",
-            ..good_house()
-        };
-        let h = house(&rented).unwrap();
-        assert_eq!(h.rental.unwrap().tenant_name, "王五");
-        assert_eq!(h.point, Some((119.3, 26.08)));
-        let bad = HouseFields {
-            use_kind: "出租",
-            rental_end: "2024-12-31",
-            rental_start: "2025-01-01",
-            area_m2: "-3",
-            lon: "119.3",
-            ..good_house()
-        };
-        assert_eq!(
-            fields(&house(&bad).unwrap_err()),
-            ["area_m2", "lat", "tenant_name", "rental_end"]
-        );
-        let not_rented = HouseFields {
-            tenant_name: "王五",
-            room: "",
-            ..good_house()
-        };
-        assert_eq!(
-            fields(&house(&not_rented).unwrap_err()),
-            ["room", "tenant_name"]
-        );
-    }
-
-    #[test]
-    fn orgs() {
-        let code = make_credit_code("91350102MA2XY0123");
-        let f = OrgFields {
-            grid_code: "350102001002003",
-            name: "示范食品厂",
-            kind: "企业",
-            credit_code: &code,
-            contact_name: "赵六",
-            address: "东街1号",
-            safety_grade: "B",
-            key_supervised: "是",
-            ..Default::default()
-        };
-        let o = org(&f).unwrap();
-        assert_eq!(o.credit_code.as_deref(), Some(code.as_str()));
-        assert!(o.key_supervised);
-        let wrong = format!(
-            "{}{}",
-            &code[..17],
-            if code.ends_with('1') { '2' } else { '1' }
-        );
-        let bad = OrgFields {
-            credit_code: &wrong,
-            kind: "公司",
-            env_grade: "E",
-            contact_name: "",
-            ..f
-        };
-        assert_eq!(
-            fields(&org(&bad).unwrap_err()),
-            ["kind", "credit_code", "contact_name", "env_grade"]
-        );
-    }
-
-    #[test]
-    fn objects() {
-        let f = ObjectFields {
-            grid_code: "350102001002003",
-            code: "350102001002003-HY-001",
-            kind: "消防栓",
-            lon: "119.30",
-            lat: "26.08",
-            ..Default::default()
-        };
-        assert_eq!(object(&f).unwrap().condition, Condition::Good);
-        let bad = ObjectFields {
-            code: "井盖 1",
-            lat: "95",
-            condition: "broken",
-            ..f
-        };
-        assert_eq!(
-            fields(&object(&bad).unwrap_err()),
-            ["code", "lat", "condition"]
-        );
-    }
 }

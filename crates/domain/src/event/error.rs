@@ -73,30 +73,9 @@ impl WorkflowError {
         }
     }
 
-    /// The HTTP status: 409 when the event's state forbids it, 403 when the actor may not,
-    /// 400 when the input is wrong.
+    /// The HTTP status, from the error table.
     pub fn status(&self) -> u16 {
-        match self {
-            WorkflowError::ActionNotAllowed { .. }
-            | WorkflowError::LevelMax
-            | WorkflowError::AlreadyRated
-            | WorkflowError::AlreadyReopened
-            | WorkflowError::RatingWindowClosed
-            | WorkflowError::LinkDeadEnd { .. } => 409,
-            WorkflowError::RoleNotAllowed { .. } | WorkflowError::SelfVerify => 403,
-            WorkflowError::LevelInvalid
-            | WorkflowError::ReasonRequired
-            | WorkflowError::ResultRequired
-            | WorkflowError::DescriptionRequired
-            | WorkflowError::TargetRequired
-            | WorkflowError::TargetInvalid
-            | WorkflowError::DueInPast
-            | WorkflowError::StarsInvalid
-            | WorkflowError::TextTooLong
-            | WorkflowError::AttachmentsInvalid
-            | WorkflowError::LinkInvalid
-            | WorkflowError::NumberInvalid => 400,
-        }
+        crate::error::codes::entry(self.code()).map_or(500, |e| e.status)
     }
 }
 
@@ -111,6 +90,19 @@ impl From<WorkflowError> for crate::error::Error {
             }
             _ => serde_json::Value::Null,
         };
-        crate::error::Error::new(e.code(), e.status(), e.to_string()).with_details(details)
+        let params = match &e {
+            WorkflowError::ActionNotAllowed { action, status } => vec![
+                ("status", status.to_string()),
+                ("action", action.to_string()),
+            ],
+            WorkflowError::RoleNotAllowed { action } => vec![("action", action.to_string())],
+            WorkflowError::TextTooLong => vec![("max", super::MAX_TEXT_CHARS.to_string())],
+            WorkflowError::AttachmentsInvalid => {
+                vec![("max", super::MAX_ATTACHMENTS.to_string())]
+            }
+            WorkflowError::LinkDeadEnd { status } => vec![("status", status.to_string())],
+            _ => Vec::new(),
+        };
+        crate::error::Error::new(e.code(), params).with_details(details)
     }
 }

@@ -2,6 +2,7 @@
 //! the record as it was before (its raw columns as JSON; sealed values stay sealed).
 
 use serde::Serialize;
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 
 use super::Actor;
@@ -104,10 +105,7 @@ pub async fn of(
     let n: i64 =
         q!(h, scalar fetch_one, i64, in_scope, row_id, scope.like_pattern()).map_err(sql_error)?;
     if n == 0 {
-        return Err(Error::not_found(
-            "basic.not_found",
-            format!("no {} record {row_id} in your area", table.as_str()),
-        ));
+        return Err(err!("basic.not_found", id = row_id));
     }
     q!(h, fetch_all, HistoryRow,
         "SELECT id, table_name, row_id, action, actor_user_id, actor_name, at, before_json FROM record_history WHERE table_name = $1 AND row_id = $2 ORDER BY id",

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 use wangge_domain::basic::{House, HouseAddress, HouseUse};
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
@@ -267,13 +268,10 @@ pub async fn insert(
     if let Some(id) = house_at(h, &grid, a).await? {
         let before: HouseRecord = SPEC.record(h, scope, &record_columns(), id).await?;
         if !is_placeholder(&before) {
-            return Err(Error::conflict(
+            return Err(err!(
                 "basic.duplicate_house",
-                format!(
-                    "{} is already entered in grid {}",
-                    address_text(a),
-                    grid.code
-                ),
+                address = address_text(a),
+                grid = grid.code
             ));
         }
         write_update(h, keys, &grid, id, house, &before, actor, now).await?;

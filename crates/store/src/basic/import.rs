@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 
 use serde::Serialize;
 use wangge_domain::basic::{House, HouseAddress, HouseUse, Org, Person};
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 
 use super::{Actor, Arg, Grid, GridProblem, execute, fetch_all, find_grid, houses, orgs, people};
@@ -66,22 +67,16 @@ pub struct Summary {
 }
 
 fn grid_problem(row: u64, code: &str, p: &GridProblem) -> RowProblem {
-    let (c, message) = match p {
-        GridProblem::Unknown => ("basic.grid_unknown", format!("grid {code} does not exist")),
-        GridProblem::NotAGrid => (
-            "basic.not_a_grid",
-            format!("{code} is not a grid: records belong to a grid"),
-        ),
-        GridProblem::OutOfScope => (
-            "basic.out_of_scope",
-            format!("grid {code} is outside your area"),
-        ),
+    let e = match p {
+        GridProblem::Unknown => err!("basic.grid_unknown", code),
+        GridProblem::NotAGrid => err!("basic.not_a_grid", code),
+        GridProblem::OutOfScope => err!("basic.out_of_scope", code),
     };
     RowProblem {
         row,
         field: "grid_code",
-        code: c,
-        message,
+        code: e.code,
+        message: e.message,
     }
 }
 
@@ -115,19 +110,6 @@ fn params(n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// On PostgreSQL, plans made for each execution in this transaction: the batch look-ups
-/// (`IN (…400 values…)`) are prepared once, and a generic plan chosen while the table was small
-/// would scan it whole for every later batch.
-async fn custom_plans(tx: &mut Tx) -> Result<(), Error> {
-    if let Tx::Postgres(t) = tx {
-        sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
-            .execute(&mut **t)
-            .await
-            .map_err(sql_error)?;
-    }
-    Ok(())
 }
 
 /// What every import keeps: the transaction, the grid cache, the tallies.
@@ -216,9 +198,8 @@ impl Common {
                 self.now,
             )
             .await?;
-            if let (Some(tables), Tx::Postgres(_)) = (analyze, &self.tx) {
-                let sql = format!("ANALYZE {tables}");
-                q!(&mut self.tx.handle(), execute, sqlx::AssertSqlSafe(sql)).map_err(sql_error)?;
+            if let Some(tables) = analyze {
+                self.tx.handle().analyze_in_tx(tables).await?;
             }
             self.tx.commit().await?;
         }
@@ -278,7 +259,7 @@ impl<'k> PeopleImport<'k> {
         mode: Mode,
         now: i64,
     ) -> Result<PeopleImport<'k>, Error> {
-        // No custom plans here (see `custom_plans`): planning the 10,400-value INSERT anew for
+        // No custom plans here (see `Tx::custom_plans`): planning the 10,400-value INSERT anew for
         // every batch cut PostgreSQL's rate by 40% (200,000 rows: 8,780 against 14,540 rows/s).
         // The writer's only look-ups are joins on the unique indexes of houses and households.
         let writer = PeopleWriter {
@@ -335,13 +316,13 @@ impl<'k> PeopleImport<'k> {
         };
         let id_index = people::id_index(self.keys, &person.id_number);
         let key = u128::from_str_radix(&id_index, 16)
-            .map_err(|_| Error::internal("a blind index is not 128 bits of hex"))?;
+            .map_err(|_| err!("internal", detail = "a blind index is not 128 bits of hex"))?;
         if let Some(first) = self.seen.get(&key) {
             let p = RowProblem {
                 row,
                 field: "id_number",
                 code: "basic.duplicate_in_file",
-                message: format!("the same ID number as row {first}"),
+                message: err!("basic.duplicate_in_file", field = "id_number", first).message,
             };
             self.problems.push(p.clone());
             return Ok(Err(p));
@@ -381,10 +362,10 @@ impl<'k> PeopleImport<'k> {
         match self.writer.take() {
             Some(w) => match w.await {
                 Ok(Err(e)) => Err(e),
-                Ok(Ok(_)) => Err(Error::internal("the import writer stopped early")),
-                Err(_) => Err(Error::internal("the import writer failed")),
+                Ok(Ok(_)) => Err(err!("internal", detail = "the import writer stopped early")),
+                Err(_) => Err(err!("internal", detail = "the import writer failed")),
             },
-            None => Err(Error::internal("the import writer is gone")),
+            None => Err(err!("internal", detail = "the import writer is gone")),
         }
     }
 
@@ -405,9 +386,9 @@ impl<'k> PeopleImport<'k> {
             .map(|p| Arg::from(p.id_index.as_str()))
             .collect();
         let found: Vec<(String, String, String)> = if self.db.is_postgres() {
-            // A read-only transaction of its own, for the custom plans `custom_plans` explains.
+            // A read-only transaction of its own, for the custom plans `Tx::custom_plans` explains.
             let mut tx = self.db.begin().await?;
-            custom_plans(&mut tx).await?;
+            tx.custom_plans().await?;
             fetch_all(&mut tx.handle(), sql, args).await?
         } else {
             let mut c = self.db.conn().await?;
@@ -427,7 +408,7 @@ impl<'k> PeopleImport<'k> {
                     row: p.row,
                     field: "id_number",
                     code: "basic.duplicate_id",
-                    message: format!("already registered in grid {code} ({name})"),
+                    message: err!("basic.duplicate_id", grid = code, grid_name = name).message,
                 }),
                 None => good.push(p),
             }
@@ -449,8 +430,8 @@ impl<'k> PeopleImport<'k> {
         let mut w = match self.writer.take() {
             Some(w) => w
                 .await
-                .map_err(|_| Error::internal("the import writer failed"))??,
-            None => return Err(Error::internal("the import writer is gone")),
+                .map_err(|_| err!("internal", detail = "the import writer failed"))??,
+            None => return Err(err!("internal", detail = "the import writer is gone")),
         };
         w.c.problems.append(&mut self.problems);
         w.c.finish("people", Some("people, households, houses, person_tags"))
@@ -534,7 +515,7 @@ impl PeopleWriter {
                     houses::address_text(a).into(),
                     HouseUse::SelfOccupied.as_str().into(),
                     // Twice rather than `$8, $8`: SQLite binds in-order `?`s without a
-                    // look-up per parameter (see `sqlite_numbered`).
+                    // look-up per parameter (see `Handle::native_sql`).
                     self.c.now.into(),
                     self.c.now.into(),
                 ]);
@@ -676,18 +657,21 @@ impl PeopleWriter {
     /// them from the sequence, which other writers share.
     async fn take_ids(&mut self, n: usize) -> Result<Vec<i64>, Error> {
         let mut h = self.c.tx.handle();
-        match (&h, self.next_id) {
-            (crate::db::Handle::Sqlite(_), Some(next)) => {
-                let n = i64::try_from(n).map_err(|_| Error::internal("too many ids asked for"))?;
+        if !h.writes_alone() {
+            return h.reserve_ids("people", n).await;
+        }
+        match self.next_id {
+            Some(next) => {
+                let n = i64::try_from(n)
+                    .map_err(|_| err!("internal", detail = "too many ids asked for"))?;
                 self.next_id = Some(next + n);
                 Ok((next..next + n).collect())
             }
-            (crate::db::Handle::Sqlite(_), None) => {
-                let ids = super::reserve_ids(&mut h, "people", n).await?;
+            None => {
+                let ids = h.reserve_ids("people", n).await?;
                 self.next_id = ids.last().map(|l| l + 1);
                 Ok(ids)
             }
-            (crate::db::Handle::Postgres(_), _) => super::reserve_ids(&mut h, "people", n).await,
         }
     }
 
@@ -717,7 +701,7 @@ impl PeopleWriter {
         // Each row's values but its place, sealed.
         let sealed = sealing
             .await
-            .map_err(|_| Error::internal("sealing a batch failed"))??;
+            .map_err(|_| err!("internal", detail = "sealing a batch failed"))??;
         let mut args = Vec::with_capacity(batch.len() * people::INSERT_ARITY);
         for (p, values) in batch.iter().zip(sealed) {
             let house_id = match &p.person.house {
@@ -725,7 +709,7 @@ impl PeopleWriter {
                     self.houses
                         .get(&(p.grid.id, trimmed(a)))
                         .copied()
-                        .ok_or_else(|| Error::internal("a house was not resolved"))?,
+                        .ok_or_else(|| err!("internal", detail = "a house was not resolved"))?,
                 ),
                 None => None,
             };
@@ -734,7 +718,7 @@ impl PeopleWriter {
                     self.households
                         .get(&(p.grid.id, no.trim().to_string()))
                         .copied()
-                        .ok_or_else(|| Error::internal("a household was not resolved"))?,
+                        .ok_or_else(|| err!("internal", detail = "a household was not resolved"))?,
                 ),
                 None => None,
             };
@@ -766,7 +750,7 @@ impl HousesImport {
         now: i64,
     ) -> Result<HousesImport, Error> {
         let mut c = Common::begin(db, keys, scope, actor, mode, now).await?;
-        custom_plans(&mut c.tx).await?;
+        c.tx.custom_plans().await?;
         Ok(HousesImport {
             c,
             seen: HashMap::new(),
@@ -793,7 +777,7 @@ impl HousesImport {
                 row,
                 field: "address",
                 code: "basic.duplicate_in_file",
-                message: format!("the same address as row {first}"),
+                message: err!("basic.duplicate_in_file", field = "address", first).message,
             };
             return Ok(Err(self.c.problem(p)));
         }
@@ -825,11 +809,12 @@ impl HousesImport {
                     row,
                     field: "address",
                     code: "basic.duplicate_house",
-                    message: format!(
-                        "{} is already entered in grid {}",
-                        houses::address_text(a),
-                        grid.code
-                    ),
+                    message: err!(
+                        "basic.duplicate_house",
+                        address = houses::address_text(a),
+                        grid = grid.code
+                    )
+                    .message,
                 };
                 Ok(Err(self.c.problem(p)))
             }
@@ -848,7 +833,12 @@ impl HousesImport {
             return Ok(());
         }
         let batch = std::mem::take(&mut self.pending);
-        let ids = super::reserve_ids(&mut self.c.tx.handle(), "houses", batch.len()).await?;
+        let ids = self
+            .c
+            .tx
+            .handle()
+            .reserve_ids("houses", batch.len())
+            .await?;
         let mut args = Vec::with_capacity(batch.len() * houses::COLUMNS.len());
         for ((grid, house), id) in batch.iter().zip(&ids) {
             args.extend(houses::values(&self.c.keys, *id, grid, house, self.c.now)?);
@@ -890,7 +880,7 @@ impl OrgsImport {
         now: i64,
     ) -> Result<OrgsImport, Error> {
         let mut c = Common::begin(db, keys, scope, actor, mode, now).await?;
-        custom_plans(&mut c.tx).await?;
+        c.tx.custom_plans().await?;
         Ok(OrgsImport {
             c,
             seen: HashMap::new(),
@@ -909,7 +899,7 @@ impl OrgsImport {
                     row,
                     field: "credit_code",
                     code: "basic.duplicate_in_file",
-                    message: format!("the same credit code as row {first}"),
+                    message: err!("basic.duplicate_in_file", field = "credit_code", first).message,
                 };
                 return Ok(Err(self.c.problem(p)));
             }
@@ -944,12 +934,16 @@ impl OrgsImport {
         }
         let mut good = Vec::with_capacity(batch.len());
         for (row, grid, org) in batch {
-            match org.credit_code.as_ref().and_then(|c| taken.get(c)) {
-                Some((name, g)) => self.c.problems.push(RowProblem {
+            match org
+                .credit_code
+                .as_ref()
+                .and_then(|c| Some((c, taken.get(c)?)))
+            {
+                Some((code, (name, g))) => self.c.problems.push(RowProblem {
                     row,
                     field: "credit_code",
                     code: "basic.duplicate_credit_code",
-                    message: format!("already registered to {name} in grid {g}"),
+                    message: err!("basic.duplicate_credit_code", code, name, grid = g).message,
                 }),
                 None => good.push((grid, org)),
             }
@@ -957,7 +951,7 @@ impl OrgsImport {
         if good.is_empty() {
             return Ok(());
         }
-        let ids = super::reserve_ids(&mut self.c.tx.handle(), "orgs", good.len()).await?;
+        let ids = self.c.tx.handle().reserve_ids("orgs", good.len()).await?;
         let mut args = Vec::with_capacity(good.len() * orgs::COLUMNS.len());
         for ((grid, org), id) in good.iter().zip(&ids) {
             args.extend(orgs::values(&self.c.keys, *id, grid, org, self.c.now)?);

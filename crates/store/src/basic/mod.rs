@@ -5,9 +5,9 @@
 //! # Sealing and the row in the associated data
 //!
 //! ID numbers, phones and tags are sealed with `Aad(table, column, id)`, `id` being the row's
-//! primary key in decimal. The id is reserved before the INSERT ([`reserve_ids`]: `MAX(id) + 1`
-//! under SQLite's write lock, `nextval` of the identity sequence on PostgreSQL) and written
-//! explicitly, so sealing needs no extra key column and bulk inserts can seal a whole batch
+//! primary key in decimal. The id is reserved before the INSERT (`Handle::reserve_ids`:
+//! `MAX(id) + 1` under SQLite's write lock, `nextval` of the identity sequence on PostgreSQL) and
+//! written explicitly, so sealing needs no extra key column and bulk inserts can seal a whole batch
 //! before one multi-row INSERT. Writes therefore belong inside a transaction ([`crate::Db::begin`]).
 //!
 //! Besides the ciphertext each secret has a blind index (exact look-up, the duplicate check) and
@@ -33,6 +33,7 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use wangge_domain::basic::{KeyGroup, Residence};
 use wangge_domain::calendar::Date;
+use wangge_domain::err;
 use wangge_domain::{Error, NodeKind, Scope};
 
 pub use crate::audit::Actor;
@@ -115,49 +116,6 @@ macro_rules! bind_all {
     }};
 }
 
-/// SQLite placeholders for run-time SQL. SQLite keeps numbered or named parameters in a list it
-/// scans on every look-up (also per bind), which makes a multi-row INSERT of thousands of
-/// values quadratic; plain `?` is bound by position. So `$1 … $n` used once each and in order
-/// become `?`; anything else keeps its number as `?N`. Our run-time SQL has no `$` in literals
-/// (values are always bound).
-fn sqlite_numbered(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut in_order = true;
-    let mut expected = 1u64;
-    let bytes = sql.as_bytes();
-    let mut i = 0;
-    let mut numbers = Vec::new();
-    while i < bytes.len() {
-        if bytes[i] == b'$' {
-            let start = i + 1;
-            let mut end = start;
-            while end < bytes.len() && bytes[end].is_ascii_digit() {
-                end += 1;
-            }
-            let n: u64 = sql[start..end].parse().unwrap_or(0);
-            if n != expected {
-                in_order = false;
-            }
-            expected += 1;
-            numbers.push((i, end));
-            i = end;
-        } else {
-            i += 1;
-        }
-    }
-    let mut last = 0;
-    for (dollar, end) in numbers {
-        out.push_str(&sql[last..dollar]);
-        out.push('?');
-        if !in_order {
-            out.push_str(&sql[dollar + 1..end]);
-        }
-        last = end;
-    }
-    out.push_str(&sql[last..]);
-    out
-}
-
 /// A row type both databases can read.
 pub(crate) trait FromRows:
     for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin
@@ -174,76 +132,30 @@ pub(crate) async fn fetch_all<T: FromRows>(
     sql: String,
     args: Vec<Arg>,
 ) -> Result<Vec<T>, Error> {
-    match h {
-        Handle::Sqlite(c) => {
-            bind_all!(
-                sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sqlite_numbered(&sql))),
-                args
-            )
-            .fetch_all(&mut **c)
-            .await
-        }
-        Handle::Postgres(c) => {
-            bind_all!(sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql)), args)
-                .fetch_all(&mut **c)
-                .await
-        }
-    }
+    let sql = sqlx::AssertSqlSafe(h.native_sql(sql));
+    on_conn!(h, c => bind_all!(sqlx::query_as::<_, T>(sql), args)
+        .fetch_all(&mut **c)
+        .await)
     .map_err(sql_error)
 }
 
 /// Runs a statement built at run time; returns rows affected.
 pub(crate) async fn execute(h: &mut Handle<'_>, sql: String, args: Vec<Arg>) -> Result<u64, Error> {
-    match h {
-        Handle::Sqlite(c) => bind_all!(
-            sqlx::query(sqlx::AssertSqlSafe(sqlite_numbered(&sql))),
-            args
-        )
+    let sql = sqlx::AssertSqlSafe(h.native_sql(sql));
+    on_conn!(h, c => bind_all!(sqlx::query(sql), args)
         .execute(&mut **c)
         .await
-        .map(|r| r.rows_affected()),
-        Handle::Postgres(c) => bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)), args)
-            .execute(&mut **c)
-            .await
-            .map(|r| r.rows_affected()),
-    }
+        .map(|r| r.rows_affected()))
     .map_err(sql_error)
 }
 
-/// `(first, first + 1, …)`: `n` ids for `table` that no other writer will use (see the module
-/// documentation). `table` is one of ours, never input.
-pub(crate) async fn reserve_ids(
-    h: &mut Handle<'_>,
-    table: &'static str,
-    n: usize,
-) -> Result<Vec<i64>, Error> {
-    if n == 0 {
-        return Ok(Vec::new());
-    }
-    let n_i = i64::try_from(n).map_err(|_| Error::internal("too many ids asked for"))?;
-    match h {
-        Handle::Sqlite(_) => {
-            let sql = format!("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}");
-            let max: i64 =
-                q!(h, scalar fetch_one, i64, sqlx::AssertSqlSafe(sql)).map_err(sql_error)?;
-            Ok((max + 1..=max + n_i).collect())
-        }
-        Handle::Postgres(_) => {
-            let sql = format!(
-                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1::BIGINT)"
-            );
-            q!(h, scalar fetch_all, i64, sqlx::AssertSqlSafe(sql), n_i).map_err(sql_error)
-        }
-    }
-}
-
-/// One id for `table`, as [`reserve_ids`].
+/// One id for `table`, as [`Handle::reserve_ids`].
 pub(crate) async fn reserve_id(h: &mut Handle<'_>, table: &'static str) -> Result<i64, Error> {
-    reserve_ids(h, table, 1)
+    h.reserve_ids(table, 1)
         .await?
         .first()
         .copied()
-        .ok_or_else(|| Error::internal("no id reserved"))
+        .ok_or_else(|| err!("internal", detail = "no id reserved"))
 }
 
 /// The grid a record belongs to, as the store needs it.
@@ -267,14 +179,8 @@ pub enum GridProblem {
 impl GridProblem {
     pub fn error(&self, code: &str) -> Error {
         match self {
-            GridProblem::Unknown | GridProblem::OutOfScope => Error::not_found(
-                "basic.grid_unknown",
-                format!("grid {code} does not exist or is outside your area"),
-            ),
-            GridProblem::NotAGrid => Error::invalid(
-                "basic.not_a_grid",
-                format!("{code} is not a grid: records belong to a grid"),
-            ),
+            GridProblem::Unknown | GridProblem::OutOfScope => err!("basic.grid_unknown", code),
+            GridProblem::NotAGrid => err!("basic.not_a_grid", code),
         }
     }
 }
@@ -452,7 +358,7 @@ pub(crate) fn limit(n: i64) -> i64 {
 /// Today in China (UTC+8), for dates the store sets itself (a tag ended on removal).
 pub(crate) fn local_today(now_ms: i64) -> Result<Date, Error> {
     Date::from_days((now_ms + 8 * 3_600_000).div_euclid(86_400_000))
-        .ok_or_else(|| Error::internal("the clock is out of range"))
+        .ok_or_else(|| err!("internal", detail = "the clock is out of range"))
 }
 
 pub(crate) fn seal_opt(
@@ -538,16 +444,11 @@ pub async fn reveal(
     now: i64,
 ) -> Result<String, Error> {
     if !may_reveal {
-        return Err(Error::forbidden("your role may not see full personal data"));
+        return Err(err!("auth.forbidden"));
     }
     let reason = reason.trim();
     if reason.chars().count() < MIN_REASON_CHARS {
-        return Err(Error::invalid(
-            "basic.reason_required",
-            format!(
-                "give a reason of at least {MIN_REASON_CHARS} characters for seeing the full value"
-            ),
-        ));
+        return Err(err!("basic.reason_required", min = MIN_REASON_CHARS));
     }
     let (table, sealed_col, aad_col) = secret.place();
     let sql = format!("SELECT {sealed_col} FROM {table} WHERE id = $1 AND path LIKE $2");
@@ -555,16 +456,10 @@ pub async fn reveal(
         sqlx::AssertSqlSafe(sql), id, scope.like_pattern())
     .map_err(sql_error)?;
     let Some(sealed) = found else {
-        return Err(Error::not_found(
-            "basic.not_found",
-            format!("no {table} record {id} in your area"),
-        ));
+        return Err(err!("basic.not_found", id));
     };
     let Some(sealed) = sealed else {
-        return Err(Error::not_found(
-            "basic.no_value",
-            format!("record {id} has no {aad_col}"),
-        ));
+        return Err(err!("basic.no_value", id, column = aad_col));
     };
     let plain = keys.open(&sealed, &Aad::new(table, aad_col, &id.to_string()))?;
     crate::audit::append(
@@ -606,7 +501,7 @@ pub async fn counts(
 ) -> Result<Counts, Error> {
     let prefix = narrow(scope, Some(node_path))
         .filter(|p| p.len() >= scope.path().len())
-        .ok_or_else(|| Error::not_found("basic.not_found", "that area is outside yours"))?;
+        .ok_or_else(|| err!("basic.not_found", id = node_path))?;
     let rows: Vec<(String, i64)> = q!(h, fetch_all, (String, i64),
         "SELECT metric, CAST(SUM(n) AS BIGINT) FROM basic_counts WHERE path LIKE $1 GROUP BY metric",
         format!("{prefix}%"))
@@ -646,7 +541,7 @@ pub async fn counts(
 
 #[cfg(test)]
 mod tests {
-    use super::{Arg, push_cond, sqlite_numbered};
+    use super::{Arg, push_cond};
 
     #[test]
     fn conditions_number_their_placeholders_after_the_args_so_far() {
@@ -664,16 +559,5 @@ mod tests {
             args,
             vec![1i64.into(), "x%".into(), "y%".into(), true.into()]
         );
-    }
-
-    #[test]
-    fn placeholders_for_sqlite() {
-        assert_eq!(
-            sqlite_numbered("a = $1 AND b IN ($2, $3)"),
-            "a = ? AND b IN (?, ?)"
-        );
-        assert_eq!(sqlite_numbered("($1, $2, $2)"), "(?1, ?2, ?2)");
-        assert_eq!(sqlite_numbered("x = $2 OR y = $1"), "x = ?2 OR y = ?1");
-        assert_eq!(sqlite_numbered("no params"), "no params");
     }
 }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use wangge_domain::basic::{Condition, Object, ObjectKind};
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
@@ -96,10 +97,7 @@ async fn code_taken(h: &mut Handle<'_>, code: &str, except: i64) -> Result<Optio
 }
 
 fn duplicate_error(code: &str, grid: &str) -> Error {
-    Error::conflict(
-        "basic.duplicate_object",
-        format!("object code {code} is already used in grid {grid}"),
-    )
+    err!("basic.duplicate_object", code, grid)
 }
 
 pub async fn insert(
@@ -126,7 +124,7 @@ pub async fn insert(
     let id = rows
         .first()
         .map(|r| r.0)
-        .ok_or_else(|| Error::internal("no id returned"))?;
+        .ok_or_else(|| err!("internal", detail = "no id returned"))?;
     history::record(h, Table::Objects, id, Change::Create, actor, None, now).await?;
     Ok(id)
 }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use wangge_domain::basic::{Org, OrgKind};
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
@@ -143,10 +144,7 @@ pub(crate) async fn credit_code_holder(
 }
 
 pub(crate) fn duplicate_error(code: &str, name: &str, grid: &str) -> Error {
-    Error::conflict(
-        "basic.duplicate_credit_code",
-        format!("credit code {code} is already registered to {name} in grid {grid}"),
-    )
+    err!("basic.duplicate_credit_code", code, name, grid)
 }
 
 pub async fn insert(

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use wangge_domain::basic::{KeyGroup, Person, PersonTag, Residence};
 use wangge_domain::calendar::Date;
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
@@ -224,11 +225,8 @@ pub(crate) async fn holder_of(
 }
 
 pub(crate) fn duplicate_error(grid_code: &str, grid_name: &str) -> Error {
-    Error::conflict(
-        "basic.duplicate_id",
-        format!("this ID number is already registered in grid {grid_code} ({grid_name})"),
-    )
-    .with_details(serde_json::json!({ "grid_code": grid_code, "grid_name": grid_name }))
+    err!("basic.duplicate_id", grid = grid_code, grid_name)
+        .with_details(serde_json::json!({ "grid_code": grid_code, "grid_name": grid_name }))
 }
 
 /// The house and household a person names, created in the grid when missing.
@@ -290,10 +288,7 @@ pub async fn update(
 ) -> Result<(), Error> {
     let before = record_of(h, scope, id).await?;
     if before.removed_at.is_some() {
-        return Err(Error::conflict(
-            "basic.removed",
-            format!("person {id} was removed and cannot be changed"),
-        ));
+        return Err(err!("basic.removed", id));
     }
     let grid = resolve_grid(h, scope, &p.grid_code).await?;
     let idx = id_index(keys, &p.id_number);
@@ -489,7 +484,7 @@ async fn list_seeking(
     let Some(prefix) = narrow(scope, filter.under.as_deref()) else {
         return Ok(Vec::new());
     };
-    let pg = matches!(h, Handle::Postgres(_));
+    let bytewise = h.bytewise();
     let mut sql = String::from(ROW_SQL);
     let mut args: Vec<Arg> = Vec::new();
     let order = match seek {
@@ -507,14 +502,9 @@ async fn list_seeking(
                 Some((v, _)) if *v > text => v.clone(),
                 _ => text.clone(),
             };
-            // PostgreSQL: the name columns are in the database's collation and their indexes
-            // are `text_pattern_ops`, so range and order use its byte-wise operators; SQLite
-            // compares bytes already. Either way a range, not a LIKE, bounds the index.
-            let (ge, lt, by) = if pg {
-                ("~>=~", "~<~", format!("p.{col} USING ~<~, p.id"))
-            } else {
-                (">=", "<", format!("p.{col}, p.id"))
-            };
+            // A range, not a LIKE, bounds the index (byte-wise on either backend).
+            let (ge, lt) = (bytewise.ge, bytewise.lt);
+            let by = format!("p.{col}{}, p.id", bytewise.order);
             sql.push_str(" WHERE TRUE");
             push_cond(
                 &mut sql,
@@ -636,10 +626,7 @@ pub async fn add_tag(
 ) -> Result<i64, Error> {
     let person = record_of(h, scope, person_id).await?;
     if person.removed_at.is_some() {
-        return Err(Error::conflict(
-            "basic.removed",
-            format!("person {person_id} was removed"),
-        ));
+        return Err(err!("basic.removed", id = person_id));
     }
     let idx = keys.blind_index(INDEX_TAG, tag.group.as_str());
     let open: i64 = q!(h, scalar fetch_one, i64,
@@ -647,12 +634,10 @@ pub async fn add_tag(
         person_id, &idx)
     .map_err(sql_error)?;
     if open > 0 {
-        return Err(Error::conflict(
+        return Err(err!(
             "basic.duplicate_tag",
-            format!(
-                "person {person_id} already carries the tag {}",
-                tag.group.label_zh()
-            ),
+            id = person_id,
+            tag = tag.group.label_zh()
         ));
     }
     let id = reserve_id(h, "person_tags").await?;
@@ -682,15 +667,10 @@ pub async fn end_tag(
          FROM person_tags t JOIN people p ON p.id = t.person_id WHERE t.id = $1 AND p.path LIKE $2",
         tag_id, scope.like_pattern())
     .map_err(sql_error)?;
-    let before = before.ok_or_else(|| {
-        Error::not_found("basic.not_found", format!("no tag {tag_id} in your area"))
-    })?;
+    let before = before.ok_or_else(|| err!("basic.not_found", id = tag_id))?;
     let until_s = until.to_string();
     if until_s < before.since {
-        return Err(Error::invalid(
-            "basic.until_before_since",
-            "a tag cannot end before it began",
-        ));
+        return Err(err!("basic.until_before_since"));
     }
     q!(
         h,
@@ -731,7 +711,10 @@ pub async fn tags(
                 &Aad::new("person_tags", "tag", &r.id.to_string()),
             )?;
             let group = KeyGroup::parse(&code).ok_or_else(|| {
-                Error::internal(format!("tag {} holds an unknown key group", r.id))
+                err!(
+                    "internal",
+                    detail = format!("tag {} holds an unknown key group", r.id)
+                )
             })?;
             Ok(TagRow {
                 id: r.id,

@@ -3,6 +3,7 @@
 //! record as it was. Each table differs only in its SQL, so it describes itself in a [`Spec`].
 
 use serde::Serialize;
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 
 use super::history::{self, Change, Table};
@@ -62,10 +63,7 @@ impl Spec {
     ) -> Result<T, Error> {
         let rows: Vec<T> = fetch_all(h, sql, vec![id.into(), scope.like_pattern().into()]).await?;
         rows.into_iter().next().ok_or_else(|| {
-            Error::not_found(
-                "basic.not_found",
-                format!("no {} {id} in your area", self.noun),
-            )
+            err!("basic.not_found", id).with_details(serde_json::json!({ "record": self.noun }))
         })
     }
 
@@ -106,10 +104,9 @@ impl Spec {
     ) -> Result<T, Error> {
         let r: T = self.record(h, scope, columns, id).await?;
         if r.removed_at().is_some() {
-            return Err(Error::conflict(
-                "basic.removed",
-                format!("{} {id} was removed", self.noun),
-            ));
+            return Err(
+                err!("basic.removed", id).with_details(serde_json::json!({ "record": self.noun }))
+            );
         }
         Ok(r)
     }
@@ -124,12 +121,15 @@ impl Spec {
         id: i64,
     ) -> Result<(), Error> {
         if columns.len() != values.len() {
-            return Err(Error::internal(format!(
-                "{}: {} columns but {} values",
-                self.table_name(),
-                columns.len(),
-                values.len()
-            )));
+            return Err(err!(
+                "internal",
+                detail = format!(
+                    "{}: {} columns but {} values",
+                    self.table_name(),
+                    columns.len(),
+                    values.len()
+                )
+            ));
         }
         let mut set = Vec::with_capacity(columns.len());
         let mut args = Vec::with_capacity(columns.len());
@@ -233,6 +233,6 @@ pub(crate) async fn log<T: Serialize>(
     now: i64,
 ) -> Result<(), Error> {
     let before = serde_json::to_value(before)
-        .map_err(|e| Error::internal(format!("history record: {e}")))?;
+        .map_err(|e| err!("internal", detail = format!("history record: {e}")))?;
     history::record(h, table, id, change, actor, Some(&before), now).await
 }

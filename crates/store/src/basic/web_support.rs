@@ -2,6 +2,7 @@
 //! form left blank keeps the stored value. The value goes straight back into the update and is
 //! never shown, so no audit row is written (showing a value is [`super::reveal`]'s job).
 
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 
 use super::Secret;
@@ -22,10 +23,7 @@ pub async fn current_secret(
         sqlx::AssertSqlSafe(sql), id, scope.like_pattern())
     .map_err(sql_error)?;
     let Some(sealed) = found else {
-        return Err(Error::not_found(
-            "basic.not_found",
-            format!("no {table} record {id} in your area"),
-        ));
+        return Err(err!("basic.not_found", id));
     };
     sealed
         .map(|s| keys.open(&s, &Aad::new(table, aad_col, &id.to_string())))

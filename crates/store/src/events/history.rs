@@ -2,6 +2,7 @@
 //! changed or missing step shows when the chain is walked again.
 
 use super::*;
+use wangge_domain::err;
 
 /// Which steps the public timeline shows (internal handling stays internal).
 pub fn is_public(action: ActionKind) -> bool {
@@ -169,7 +170,7 @@ pub(super) async fn insert_step(
         event_id, seq, &row.action, &row.label, &row.actor_type, row.actor_user_id, &row.actor_name, row.at, &row.note, &row.attachments,
         &row.from_status, &row.to_status, row.from_level, row.to_level, &row.holder, row.due_at, row.public, &row.link, &row.prev_hash, &row.hash)
     .map_err(|e| match sql_error(e) {
-        err if err.code == "db.duplicate" => Error::conflict("event.changed", "the event changed meanwhile; reload and try again"),
+        err if err.code == "db.duplicate" => err!("event.changed"),
         err => err,
     })?;
     Ok(())

@@ -41,10 +41,7 @@ fn contacts(list: &[users::BoardStaff], role: Role) -> Vec<Contact> {
 pub async fn public_grid(h: &mut Handle<'_>, code: &str) -> Result<PublicGrid, Error> {
     let node = nodes::by_code(h, &Scope::everything(), code.trim()).await?;
     if node.kind != NodeKind::Grid.as_str() {
-        return Err(Error::not_found(
-            "node.not_found",
-            format!("no grid with code {code}"),
-        ));
+        return Err(err!("node.not_found", code));
     }
     let chain = nodes::ancestors(h, &node).await?;
     let village = chain.iter().find(|n| n.kind == "village").cloned();

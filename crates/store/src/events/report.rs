@@ -2,6 +2,7 @@
 //! number, sealing the reporter, and the event with its party and first step in one round trip.
 
 use super::*;
+use wangge_domain::err;
 
 /// What a report carries.
 pub struct ReportInput {
@@ -35,13 +36,11 @@ pub struct Reported {
     pub duplicate_submission: bool,
 }
 
-fn clean_text(s: &str, max: usize, code: &'static str, what: &str) -> Result<String, Error> {
+/// Trimmed text of at most `max` characters; `code` names the field when it is longer.
+fn clean_text(s: &str, max: usize, code: &'static str) -> Result<String, Error> {
     let t = s.trim();
     if t.chars().count() > max {
-        return Err(Error::invalid(
-            code,
-            format!("{what} has at most {max} characters"),
-        ));
+        return Err(Error::new(code, vec![("max", max.to_string())]));
     }
     Ok(t.to_string())
 }
@@ -59,10 +58,7 @@ fn validate_phone(p: &str) -> Result<String, Error> {
     if ok {
         Ok(digits)
     } else {
-        Err(Error::invalid(
-            "event.phone_invalid",
-            "a phone number has 7 to 15 digits",
-        ))
+        Err(err!("event.phone_invalid"))
     }
 }
 
@@ -96,10 +92,7 @@ async fn chosen_grid(h: &mut Handle<'_>, caller: &Caller, code: &str) -> Result<
     };
     let n = nodes::by_code(h, &area, code).await?;
     if n.kind != NodeKind::Grid.as_str() {
-        return Err(Error::invalid(
-            "event.not_a_grid",
-            format!("{code} is not a grid"),
-        ));
+        return Err(err!("event.not_a_grid", code));
     }
     Ok(GridRef {
         id: n.id,
@@ -160,7 +153,10 @@ async fn allocate(
     );
     if begin && h.is_postgres() {
         // PostgreSQL reports run in a sqlx transaction after `report`'s own key check.
-        return Err(Error::internal("a hand-run transaction is for SQLite only"));
+        return Err(err!(
+            "internal",
+            detail = "a hand-run transaction is for SQLite only"
+        ));
     }
     let sqlite = if begin {
         concat!("BEGIN IMMEDIATE; ", allocate_sqlite!())
@@ -177,22 +173,25 @@ async fn allocate(
         day, grid_id, owner_path, key)
     .map_err(sql_error)?;
     let Some((seq, id, grid, owner_name, seen)) = rows.into_iter().next() else {
-        return Err(Error::internal("the event counter returned nothing"));
+        return Err(err!(
+            "internal",
+            detail = "the event counter returned nothing"
+        ));
     };
     if let Some(number) = seen {
         return Ok(Allocated::Seen(number));
     }
     let Some(seq) = seq else {
-        return Err(Error::internal("the event counter returned nothing"));
-    };
-    let (Some(_), Some(owner_name)) = (grid, owner_name) else {
-        return Err(Error::conflict(
-            "event.grid_changed",
-            "the grid changed a moment ago; send the report again",
+        return Err(err!(
+            "internal",
+            detail = "the event counter returned nothing"
         ));
     };
-    let day = u32::try_from(day).map_err(|_| Error::internal("day out of range"))?;
-    let seq = u32::try_from(seq).map_err(|_| Error::internal("sequence out of range"))?;
+    let (Some(_), Some(owner_name)) = (grid, owner_name) else {
+        return Err(err!("event.grid_changed"));
+    };
+    let day = u32::try_from(day).map_err(|_| err!("internal", detail = "day out of range"))?;
+    let seq = u32::try_from(seq).map_err(|_| err!("internal", detail = "sequence out of range"))?;
     Ok(Allocated::Slot(Slot {
         number: event::event_number(day, seq),
         id,
@@ -263,8 +262,9 @@ async fn write_event(
     commit: bool,
 ) -> Result<(), Error> {
     if commit && (first.is_none() || h.is_postgres()) {
-        return Err(Error::internal(
-            "only SQLite's whole first write ends a hand-run transaction",
+        return Err(err!(
+            "internal",
+            detail = "only SQLite's whole first write ends a hand-run transaction"
         ));
     }
     macro_rules! bind_all {
@@ -506,41 +506,29 @@ async fn check(
 ) -> Result<Checked, Error> {
     let actor = &caller.actor;
     if input.source == Source::Assignment && !Source::Assignment.staff_may_use(actor) {
-        return Err(Error::forbidden(
-            "only the desk of a township or higher hands work down",
-        ));
+        return Err(err!("auth.forbidden"));
     }
     let category = ctx.category(h, input.category_code.trim()).await?;
     if !category.active {
-        return Err(Error::invalid(
-            "event.category_retired",
-            format!("{} is no longer used; choose another kind", category.name),
-        ));
+        return Err(err!("event.category_retired", name = category.name));
     }
     if category.parent_code.is_none() {
-        return Err(Error::invalid(
-            "event.category_not_leaf",
-            format!("choose a kind inside {}", category.name),
-        ));
+        return Err(err!("event.category_not_leaf", name = category.name));
     }
     let complexity = Complexity::parse(&category.complexity)
-        .ok_or_else(|| Error::internal("category complexity unknown"))?;
+        .ok_or_else(|| err!("internal", detail = "category complexity unknown"))?;
     let description = clean_text(
         &input.description,
         event::MAX_TEXT_CHARS,
         "event.description_too_long",
-        "the description",
     )?;
     if description.is_empty() {
-        return Err(Error::invalid(
-            "event.description_required",
-            "describe what happened",
-        ));
+        return Err(err!("event.description_required"));
     }
     let address = input
         .address
         .as_deref()
-        .map(|a| clean_text(a, 200, "event.address_too_long", "the address"))
+        .map(|a| clean_text(a, 200, "event.address_too_long"))
         .transpose()?
         .filter(|a| !a.is_empty());
     match (input.lat, input.lon) {
@@ -548,17 +536,11 @@ async fn check(
             if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {}
         (None, None) => {}
         _ => {
-            return Err(Error::invalid(
-                "event.location_invalid",
-                "give both lat and lon in WGS-84 degrees",
-            ));
+            return Err(err!("event.location_invalid"));
         }
     }
     if input.photos.len() > event::MAX_ATTACHMENTS {
-        return Err(Error::invalid(
-            "event.too_many_photos",
-            format!("at most {} photos", event::MAX_ATTACHMENTS),
-        ));
+        return Err(err!("event.too_many_photos", max = event::MAX_ATTACHMENTS));
     }
     // Routing: a point decides, unless someone chose a grid by hand; the choice is recorded.
     let located = input.located_grid.as_ref();
@@ -579,21 +561,15 @@ async fn check(
         ),
         (None, Some(c), false) => (chosen_grid(h, caller, c).await?, None),
         (None, None, true) => {
-            return Err(Error::invalid(
-                "event.location_outside",
-                "the location lies outside every grid",
-            ));
+            return Err(err!("event.location_outside"));
         }
         (None, None, false) => {
-            return Err(Error::invalid(
-                "event.location_required",
-                "give a location or choose a grid",
-            ));
+            return Err(err!("event.location_required"));
         }
     };
     let level = u8::try_from(category.handling_level.clamp(1, 5)).unwrap_or(1);
     let (owner_code, owner_path) = ancestor_at_level(&grid.path, level)
-        .ok_or_else(|| Error::internal("grid path is shorter than its levels"))?;
+        .ok_or_else(|| err!("internal", detail = "grid path is shorter than its levels"))?;
     let owner_kind = kind_at_level(level);
     let new = NewEvent {
         at: Holder::Node {
@@ -615,7 +591,7 @@ async fn check(
     let name = input
         .reporter_name
         .as_deref()
-        .map(|n| clean_text(n, 40, "event.name_too_long", "the name"))
+        .map(|n| clean_text(n, 40, "event.name_too_long"))
         .transpose()?;
     if let Some(result) = &input.handled_on_spot {
         let on_spot = Action::HandleOnSpot {
@@ -700,7 +676,8 @@ async fn write_report(
     let tracking = random_secret()?;
     let (level_due, final_due_at, calendar_missing) = dues(ctx, now, now, complexity, level);
     let due_at = event::acting_due(&state, now, level_due, ctx.rules);
-    let state_json = serde_json::to_string(&state).map_err(|e| Error::internal(e.to_string()))?;
+    let state_json =
+        serde_json::to_string(&state).map_err(|e| err!("internal", detail = e.to_string()))?;
     let row = NewRow {
         id,
         number: &number,

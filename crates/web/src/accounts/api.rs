@@ -5,6 +5,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use wangge_domain::err;
 use wangge_domain::{Error, Role};
 use wangge_store::{auth, now_ms, users};
 
@@ -38,11 +39,7 @@ async fn create_token(
 ) -> AppResult<Json<Value>> {
     let name = r.name.trim();
     if name.is_empty() || name.len() > 80 {
-        return Err(Error::invalid(
-            "token.name_invalid",
-            "a token needs a name (at most 80 characters)",
-        )
-        .into());
+        return Err(err!("token.name_invalid").into());
     }
     let mut c = s.db.conn().await?;
     let token = auth::create_token(&mut c.handle(), p.user_id, name, now_ms()).await?;
@@ -98,8 +95,7 @@ pub struct NewUserReq {
 }
 
 pub fn parse_role(s: &str) -> Result<Role, Error> {
-    Role::parse(s)
-        .ok_or_else(|| Error::invalid("user.role_invalid", format!("{s:?} is not a role")))
+    Role::parse(s).ok_or_else(|| err!("user.role_invalid", role = s))
 }
 
 async fn create_user(
@@ -139,9 +135,7 @@ async fn update_user(
 ) -> AppResult<Json<Value>> {
     me.require_user_manager()?;
     if id == me.0.user_id && !r.active {
-        return Err(
-            Error::invalid("user.self_deactivate", "you cannot deactivate yourself").into(),
-        );
+        return Err(err!("user.self_deactivate").into());
     }
     let mut tx = s.db.begin().await?;
     let u = users::update(

@@ -7,7 +7,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use wangge_domain::{Error, Role};
+use wangge_domain::Role;
+use wangge_domain::err;
 use wangge_store::users::{self, User};
 
 use crate::auth::Me;
@@ -138,9 +139,7 @@ async fn edit_page(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     me.require_user_manager()?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| Error::not_found("user.not_found", format!("no user {id}")))?;
+    let id: i64 = id.parse().map_err(|_| err!("user.not_found", user = id))?;
     let mut c = s.db.conn().await?;
     let user = users::get(&mut c.handle(), &me.0.scope(), id).await?;
     let l = Layout::new(lang, Some(me.0.clone()), "users.edit_title");

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde::Deserialize;
+use wangge_domain::err;
 use wangge_domain::{Error, Scope, deadline};
 use wangge_store::analysis::{self, Figures, Monthly};
 use wangge_store::nodes::{self, Node};
@@ -41,12 +42,7 @@ pub struct AnalysisQuery {
 /// `YYYY-MM` (or `YYYYMM`) to YYYYMM.
 pub fn parse_month(s: &str) -> Result<i64, Error> {
     let s = s.trim();
-    let bad = || {
-        Error::invalid(
-            "analysis.month_invalid",
-            format!("{s:?} is not a month; use YYYY-MM"),
-        )
-    };
+    let bad = || err!("analysis.month_invalid", month = s);
     let (y, m) = match (s.len(), s.split_once('-')) {
         (7, Some((y, m))) => (y, m),
         (6, None) => (
@@ -366,8 +362,12 @@ async fn xlsx(
     Query(q): Query<AnalysisQuery>,
 ) -> AppResult<Response> {
     let (node, m) = load(&state, &me, &q).await?;
-    let bytes = workbook(&node, &m)
-        .map_err(|e| Error::internal(format!("cannot write the workbook: {e}")))?;
+    let bytes = workbook(&node, &m).map_err(|e| {
+        err!(
+            "internal",
+            detail = format!("cannot write the workbook: {e}")
+        )
+    })?;
     let name = format!("研判-{}-{}.xlsx", node.code, month_text(m.month));
     let ascii = format!("analysis-{}-{}.xlsx", node.code, month_text(m.month));
     let disposition = format!(

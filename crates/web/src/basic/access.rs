@@ -2,6 +2,7 @@
 
 use wangge_domain::basic::access;
 use wangge_domain::calendar::Date;
+use wangge_domain::err;
 use wangge_domain::{Error, Role};
 use wangge_store::audit::Actor;
 use wangge_store::auth::Principal;
@@ -18,11 +19,11 @@ pub struct Access {
 
 /// The caller's rights; a role that may not read the register at all is refused (403).
 pub fn access_of(p: &Principal) -> Result<Access, Error> {
-    let role = p.role().ok_or_else(|| Error::internal("unknown role"))?;
+    let role = p
+        .role()
+        .ok_or_else(|| err!("internal", detail = "unknown role"))?;
     if !access::may_read(role) {
-        return Err(Error::forbidden(
-            "your role does not read the basic information register",
-        ));
+        return Err(err!("auth.forbidden"));
     }
     Ok(Access {
         role,
@@ -38,9 +39,7 @@ impl Access {
         if self.write {
             Ok(())
         } else {
-            Err(Error::forbidden(
-                "your role may not change basic information",
-            ))
+            Err(err!("auth.forbidden"))
         }
     }
 
@@ -48,7 +47,7 @@ impl Access {
         if self.tags {
             Ok(())
         } else {
-            Err(Error::forbidden("your role may not see key-group tags"))
+            Err(err!("auth.forbidden"))
         }
     }
 }
@@ -60,5 +59,5 @@ pub fn actor(p: &Principal) -> Actor {
 /// Today in China (UTC+8).
 pub fn today(now_ms: i64) -> Result<Date, Error> {
     Date::from_days((now_ms + 8 * 3_600_000).div_euclid(86_400_000))
-        .ok_or_else(|| Error::internal("the clock is out of range"))
+        .ok_or_else(|| err!("internal", detail = "the clock is out of range"))
 }

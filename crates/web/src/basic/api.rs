@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use wangge_domain::Error;
 use wangge_domain::deadline::format_rfc3339;
+use wangge_domain::err;
 use wangge_store::basic::{self, history};
 
 use super::form::{Fields, no_store};
@@ -29,9 +30,9 @@ pub fn fields_of(body: &Map<String, Value>) -> Result<Fields, Error> {
             Value::Number(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),
             _ => {
-                return Err(Error::invalid(
+                return Err(err!(
                     "request.invalid",
-                    format!("{k} must be text, a number or true/false"),
+                    reason = format!("{k} must be text, a number or true/false")
                 ));
             }
         };
@@ -47,7 +48,7 @@ pub fn limit_of(s: Option<&str>) -> Result<i64, Error> {
             .parse::<i64>()
             .ok()
             .filter(|n| (1..=500).contains(n))
-            .ok_or_else(|| Error::invalid("request.bad_number", "limit is 1 to 500")),
+            .ok_or_else(|| err!("request.bad_number", field = "limit")),
     }
 }
 

@@ -2,6 +2,7 @@
 //! narrowed to, and a record's point checked against its grid.
 
 use wangge_domain::basic::FieldError;
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 use wangge_store::Handle;
 use wangge_store::auth::Principal;
@@ -24,17 +25,14 @@ pub fn check_point(
         Some(g) if g.code == grid_code.trim() => Ok(()),
         Some(g) => Err(FieldError::new(
             "lon",
-            "point.other_grid",
-            format!(
-                "the point lies in grid {} ({}), not in {grid_code}",
-                g.code, g.name
+            err!(
+                "point.other_grid",
+                grid = g.code,
+                grid_name = g.name,
+                chosen = grid_code
             ),
         )),
-        None => Err(FieldError::new(
-            "lon",
-            "point.outside",
-            "the point lies outside every grid",
-        )),
+        None => Err(FieldError::new("lon", err!("point.outside"))),
     }
 }
 

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wangge_domain::Error;
 use wangge_domain::calendar::Date;
+use wangge_domain::err;
 use wangge_store::audit::{self, AuditRow, Filter};
 use wangge_store::auth::Principal;
 use wangge_store::{Handle, users};
@@ -56,8 +57,7 @@ fn val(s: &Option<String>) -> &str {
 
 /// Midnight of a day in China as epoch milliseconds.
 fn day_start(field: &'static str, s: &str) -> Result<Date, Error> {
-    Date::parse(s)
-        .map_err(|_| Error::invalid("request.bad_date", format!("{field} is a date YYYY-MM-DD")))
+    Date::parse(s).map_err(|_| err!("request.bad_date", field))
 }
 
 fn ms_of(d: Date) -> i64 {
@@ -68,9 +68,7 @@ pub fn require_auditor(p: &Principal) -> Result<(), Error> {
     if access_of(p)?.audit {
         Ok(())
     } else {
-        Err(Error::forbidden(
-            "only an administrator reads the audit log",
-        ))
+        Err(err!("auth.forbidden"))
     }
 }
 
@@ -85,7 +83,7 @@ pub async fn parse_query(
         name => Some(
             users::by_username(h, &p.scope(), name)
                 .await
-                .map_err(|_| Error::invalid("audit.actor_unknown", format!("no user {name:?}")))?
+                .map_err(|_| err!("audit.actor_unknown", name))?
                 .id,
         ),
     };
@@ -93,7 +91,7 @@ pub async fn parse_query(
         "" => None,
         v => Some(
             v.parse::<i64>()
-                .map_err(|_| Error::invalid("request.bad_number", "subject is a record id"))?,
+                .map_err(|_| err!("request.bad_number", field = "subject"))?,
         ),
     };
     let from = match val(&q.from) {
@@ -102,9 +100,11 @@ pub async fn parse_query(
     };
     let to = match val(&q.to) {
         "" => None,
-        v => Some(ms_of(day_start("to", v)?.add_days(1).ok_or_else(|| {
-            Error::invalid("request.bad_date", "to is out of range")
-        })?)),
+        v => Some(ms_of(
+            day_start("to", v)?
+                .add_days(1)
+                .ok_or_else(|| err!("request.bad_date", field = "to"))?,
+        )),
     };
     let text = |v: &str| (!v.is_empty()).then(|| v.chars().take(40).collect::<String>());
     Ok(Filter {

@@ -12,6 +12,7 @@ use serde::Serialize;
 use wangge_domain::basic::{
     Education, Grade, HouseUse, KeyGroup, OrgKind, Relation, Residence, Sex,
 };
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 use wangge_sheet::{CsvRowWriter, Encoding, SheetError, XlsxRowWriter};
 use wangge_store::Db;
@@ -112,9 +113,12 @@ pub struct ExportSpec {
 
 fn sheet_error(e: SheetError) -> Error {
     match e {
-        SheetError::Encoding { .. } => Error::invalid("export.encoding", e.to_string()),
-        SheetError::Limit(_) => Error::invalid("export.too_many_rows", e.to_string()),
-        other => Error::internal(format!("cannot write the export: {other}")),
+        SheetError::Encoding { .. } => err!("export.encoding", reason = e),
+        SheetError::Limit(_) => err!("export.too_many_rows"),
+        other => err!(
+            "internal",
+            detail = format!("cannot write the export: {other}")
+        ),
     }
 }
 

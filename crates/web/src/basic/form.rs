@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use wangge_domain::Error;
 use wangge_domain::basic::FieldError;
+use wangge_domain::err;
 
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
@@ -20,7 +21,7 @@ pub type Fields = HashMap<String, String>;
 pub async fn read_form(req: Request) -> Result<Fields, Error> {
     let axum::Form(list) = axum::Form::<Vec<(String, String)>>::from_request(req, &())
         .await
-        .map_err(|e| Error::invalid("request.bad_form", e.body_text()))?;
+        .map_err(|e| err!("request.bad_form", reason = e.body_text()))?;
     Ok(list.into_iter().collect())
 }
 
@@ -31,11 +32,8 @@ pub fn f<'a>(m: &'a Fields, name: &str) -> &'a str {
 /// Field errors as one 400 whose details list each `{field, code, message}`.
 pub fn fields_error(errs: &[FieldError]) -> Error {
     let names: Vec<&str> = errs.iter().map(|e| e.field).collect();
-    Error::invalid(
-        "basic.invalid_fields",
-        format!("check these fields: {}", names.join(", ")),
-    )
-    .with_details(serde_json::json!({ "fields": errs }))
+    err!("basic.invalid_fields", fields = names.join(", "))
+        .with_details(serde_json::json!({ "fields": errs }))
 }
 
 /// An error a page shows beside the form that failed; a refusal (403) or a record outside the
@@ -240,14 +238,9 @@ impl<'a> FormBuilder<'a> {
     }
 }
 
-/// A field error in the page's language: the table's text for the code, then the message.
+/// A field error in the page's language only: the error table's text for its code.
 pub fn field_error_text(t: &Tr, e: &FieldError) -> String {
-    let key = format!("bferr.{}", e.code);
-    if Tr::has(&key) && t.lang == Lang::Zh {
-        format!("{}({})", t.s(&key), e.message)
-    } else {
-        e.message.clone()
-    }
+    e.text(t.lang == Lang::Zh)
 }
 
 #[derive(Template)]
@@ -310,7 +303,7 @@ pub fn parse_id(s: &str) -> Result<i64, Error> {
         .parse::<i64>()
         .ok()
         .filter(|v| *v > 0)
-        .ok_or_else(|| Error::not_found("basic.not_found", format!("no record {s:?}")))
+        .ok_or_else(|| err!("basic.not_found", id = s))
 }
 
 pub fn parse_after(s: Option<&str>) -> Result<Option<i64>, Error> {
@@ -319,7 +312,7 @@ pub fn parse_after(s: Option<&str>) -> Result<Option<i64>, Error> {
         Some(v) => v
             .parse::<i64>()
             .map(Some)
-            .map_err(|_| Error::invalid("request.bad_number", "after is a record id")),
+            .map_err(|_| err!("request.bad_number", field = "after")),
     }
 }
 

@@ -27,6 +27,7 @@ use wangge_domain::basic::row::{self, HeaderMap, Kind, Member};
 use wangge_domain::basic::validate::{self, FieldError};
 use wangge_domain::basic::{House, Org, Person, Relation};
 use wangge_domain::calendar::Date;
+use wangge_domain::err;
 use wangge_domain::locate::LocateIndex;
 use wangge_domain::{Error, Scope};
 use wangge_sheet::{Encoding, Progress, RowReader, SheetError, TemplateColumn};
@@ -222,11 +223,7 @@ fn validate_row(
             // A household file is about households: each row names one.
             for (field, v) in [("household_no", f.household_no), ("relation", f.relation)] {
                 if v.trim().is_empty() {
-                    missing.push(FieldError::new(
-                        field,
-                        "required",
-                        format!("{field} is required in a household file"),
-                    ));
+                    missing.push(FieldError::new(field, err!("required", field)));
                 }
             }
             match validate::person(&f, today) {
@@ -327,7 +324,10 @@ impl<'k> Sink<'k> {
             (Sink::People(i), Record::Person(p)) => i.push(row, p).await.map(drop),
             (Sink::Houses(i), Record::House(h)) => i.push(row, h).await.map(drop),
             (Sink::Orgs(i), Record::Org(o)) => i.push(row, o).await.map(drop),
-            _ => Err(Error::internal("a record reached the wrong importer")),
+            _ => Err(err!(
+                "internal",
+                detail = "a record reached the wrong importer"
+            )),
         }
     }
 
@@ -355,20 +355,22 @@ fn point_problem(locate: &LocateIndex<GridRef>, h: &House) -> Option<FieldError>
         Some(g) if g.code == h.grid_code.trim() => None,
         Some(g) => Some(FieldError::new(
             "lon",
-            "house.point_outside_grid",
-            format!(
-                "the point ({lon}, {lat}) lies in grid {} ({}), not in grid {}",
-                g.code,
-                g.name,
-                h.grid_code.trim()
+            err!(
+                "house.point_outside_grid",
+                lon,
+                lat,
+                found = format!("{} ({})", g.code, g.name),
+                grid = h.grid_code.trim()
             ),
         )),
         None => Some(FieldError::new(
             "lon",
-            "house.point_outside_grid",
-            format!(
-                "the point ({lon}, {lat}) lies outside every grid, not in grid {}",
-                h.grid_code.trim()
+            err!(
+                "house.point_outside_grid",
+                lon,
+                lat,
+                found = "—",
+                grid = h.grid_code.trim()
             ),
         )),
     }
@@ -409,7 +411,12 @@ pub async fn run_import(
     let thread = std::thread::Builder::new()
         .name("import-reader".into())
         .spawn(move || read_rows(reader, kind, today, tx))
-        .map_err(|e| Error::internal(format!("cannot start the import reader: {e}")))?;
+        .map_err(|e| {
+            err!(
+                "internal",
+                detail = format!("cannot start the import reader: {e}")
+            )
+        })?;
     // The thread ends by itself once the channel closes; it is not joined.
     drop(thread);
 
@@ -452,11 +459,13 @@ pub async fn run_import(
                 field: "file".into(),
                 column_zh: None,
                 code: "import.empty".into(),
-                message: "the file has no rows; the first row must be the header".into(),
+                message: err!("import.empty").message,
             });
             return Ok(stop(report, problems));
         }
-        Some(Msg::Rows { .. }) => return Err(Error::internal("rows came before the header")),
+        Some(Msg::Rows { .. }) => {
+            return Err(err!("internal", detail = "rows came before the header"));
+        }
     }
 
     let mut sink = Sink::begin(db, keys, spec).await?;
@@ -500,7 +509,7 @@ pub async fn run_import(
                 break;
             }
             Msg::Header(_) | Msg::Empty => {
-                return Err(Error::internal("a second header came"));
+                return Err(err!("internal", detail = "a second header came"));
             }
         }
     }
@@ -593,10 +602,7 @@ pub async fn import_file(
 ) -> Result<Report, Error> {
     match RowReader::open(path, encoding) {
         Ok(reader) => run_import(db, keys, spec, reader, locate, progress).await,
-        Err(SheetError::Io(e)) => Err(Error::invalid(
-            "import.unreadable",
-            format!("cannot read {}: {e}", path.display()),
-        )),
+        Err(SheetError::Io(e)) => Err(err!("import.unreadable", path = path.display(), reason = e)),
         Err(e) => Ok(unreadable(spec.kind, spec.mode, &e)),
     }
 }
@@ -643,13 +649,23 @@ pub fn template_columns(kind: Kind) -> Vec<TemplateColumn<'static>> {
 /// An empty XLSX template for a kind (header row, drop-downs, text columns).
 pub fn xlsx_template(kind: Kind) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
-    wangge_sheet::write_template(&mut out, kind.label_zh(), &template_columns(kind), &[])
-        .map_err(|e| Error::internal(format!("cannot write the template: {e}")))?;
+    wangge_sheet::write_template(&mut out, kind.label_zh(), &template_columns(kind), &[]).map_err(
+        |e| {
+            err!(
+                "internal",
+                detail = format!("cannot write the template: {e}")
+            )
+        },
+    )?;
     Ok(out)
 }
 
 /// The CSV form of the template (UTF-8 with a BOM): the header row only.
 pub fn csv_template(kind: Kind) -> Result<Vec<u8>, Error> {
-    wangge_sheet::write_csv_template(Vec::new(), &template_columns(kind), &[])
-        .map_err(|e| Error::internal(format!("cannot write the template: {e}")))
+    wangge_sheet::write_csv_template(Vec::new(), &template_columns(kind), &[]).map_err(|e| {
+        err!(
+            "internal",
+            detail = format!("cannot write the template: {e}")
+        )
+    })
 }

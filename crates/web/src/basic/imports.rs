@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use wangge_domain::basic::access;
 use wangge_domain::basic::row::Kind;
+use wangge_domain::err;
 use wangge_domain::{Error, deadline};
 use wangge_sheet::Encoding;
 use wangge_store::audit::Actor;
@@ -140,18 +141,14 @@ fn temp_path(prefix: &str, ext: &str) -> Result<PathBuf, Error> {
 fn may_import(p: &Principal) -> Result<(), Error> {
     match p.role() {
         Some(r) if access::may_write(r) => Ok(()),
-        _ => Err(Error::forbidden(
-            "only those who keep the register (grid workers, grid leaders, operators, administrators) import",
-        )),
+        _ => Err(err!("auth.forbidden")),
     }
 }
 
 fn may_export(p: &Principal) -> Result<bool, Error> {
     match p.role() {
         Some(r) if access::may_read(r) => Ok(access::may_see_tags(r)),
-        _ => Err(Error::forbidden(
-            "your role does not read the basic information register",
-        )),
+        _ => Err(err!("auth.forbidden")),
     }
 }
 
@@ -161,9 +158,10 @@ fn actor_of(p: &Principal) -> Actor {
 
 fn parse_kind(s: &str) -> Result<Kind, Error> {
     Kind::parse(s).ok_or_else(|| {
-        Error::invalid(
+        err!(
             "import.kind_invalid",
-            format!("{s:?} is not people, households, houses or orgs"),
+            kind = s,
+            choices = "people, households, houses, orgs"
         )
     })
 }
@@ -173,10 +171,7 @@ fn parse_mode(s: &str) -> Result<Mode, Error> {
         "" | "all" | "all_or_nothing" => Ok(Mode::AllOrNothing),
         "good_rows" | "good_rows_only" => Ok(Mode::GoodRowsOnly),
         "dry_run" | "check" => Ok(Mode::DryRun),
-        other => Err(Error::invalid(
-            "import.mode_invalid",
-            format!("{other:?} is not dry_run, all or good_rows"),
-        )),
+        other => Err(err!("import.mode_invalid", mode = other)),
     }
 }
 
@@ -184,12 +179,7 @@ fn parse_encoding(s: &str) -> Result<Encoding, Error> {
     if s.trim().is_empty() {
         return Ok(Encoding::Utf8);
     }
-    Encoding::parse(s).ok_or_else(|| {
-        Error::invalid(
-            "import.encoding_invalid",
-            format!("{s:?} is not utf-8 or gbk"),
-        )
-    })
+    Encoding::parse(s).ok_or_else(|| err!("import.encoding_invalid", encoding = s))
 }
 
 // ---- the page ----
@@ -271,14 +261,8 @@ async fn page(lang: Lang, Me(me): Me, Query(q): Query<PageQuery>) -> AppResult<R
         .filter(|j| j.len() <= 64 && j.bytes().all(|b| b.is_ascii_alphanumeric()))
         .unwrap_or_default();
     let may = may_import(&me).is_ok();
-    let mut keys: Vec<&str> = JS_TEXTS.to_vec();
-    keys.extend(
-        crate::i18n::all_entries()
-            .map(|(k, _, _)| *k)
-            .filter(|k| k.starts_with("imports.code.")),
-    );
     Ok(render(ImportPage {
-        texts: texts_json(&t, &keys),
+        texts: texts_json(&t, JS_TEXTS),
         l,
         kinds,
         export_kinds,
@@ -306,7 +290,7 @@ fn attachment(name_zh: &str, ascii: &str, content_type: &'static str) -> HeaderM
 /// `people.xlsx` → (`people`, `xlsx`).
 fn split_file(file: &str) -> Result<(&str, &str), Error> {
     file.rsplit_once('.')
-        .ok_or_else(|| Error::not_found("import.no_such_file", format!("no file {file:?} here")))
+        .ok_or_else(|| err!("import.no_such_file", file))
 }
 
 async fn template(Me(me): Me, Path(file): Path<String>) -> AppResult<Response> {
@@ -320,10 +304,7 @@ async fn template(Me(me): Me, Path(file): Path<String>) -> AppResult<Response> {
         ),
         "csv" => (import::csv_template(kind)?, "text/csv; charset=utf-8"),
         _ => {
-            return Err(AppError(Error::not_found(
-                "import.no_such_file",
-                format!("no template {file:?}; use .xlsx or .csv"),
-            )));
+            return Err(AppError(err!("import.no_such_file", file)));
         }
     };
     let name = format!("{}导入模板.{ext}", kind.label_zh());
@@ -346,7 +327,7 @@ fn wants_json(headers: &HeaderMap) -> bool {
 }
 
 fn bad_form(m: impl Into<String>) -> Error {
-    Error::invalid("request.bad_form", m)
+    err!("request.bad_form", reason = Into::<String>::into(m))
 }
 
 /// The file's extension as sent (`csv`, `xlsx`), else `bin`; only letters and digits.
@@ -374,35 +355,29 @@ async fn upload(
             Some(file_name) if name == "file" => {
                 let path = temp_path("import", &extension_of(&file_name))?;
                 let guard = TempFile(path.clone());
-                let mut out = std::io::BufWriter::new(
-                    std::fs::File::create(&path)
-                        .map_err(|e| Error::internal(format!("cannot store the upload: {e}")))?,
-                );
+                let mut out =
+                    std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| {
+                        err!("internal", detail = format!("cannot store the upload: {e}"))
+                    })?);
                 let mut size = 0u64;
                 while let Some(chunk) = field.chunk().await.map_err(|e| {
-                    Error::new(
-                        "import.too_large",
-                        413,
-                        format!(
-                            "the upload failed or exceeds {} MB: {}",
-                            UPLOAD_LIMIT / (1024 * 1024),
-                            e.body_text()
-                        ),
-                    )
+                    err!("import.too_large", max_mb = UPLOAD_LIMIT / (1024 * 1024))
+                        .with_details(serde_json::json!({ "reason": e.body_text() }))
                 })? {
                     size += chunk.len() as u64;
                     if size > UPLOAD_LIMIT as u64 {
-                        return Err(AppError(Error::new(
+                        return Err(AppError(err!(
                             "import.too_large",
-                            413,
-                            format!("the file exceeds {} MB", UPLOAD_LIMIT / (1024 * 1024)),
+                            max_mb = UPLOAD_LIMIT / (1024 * 1024)
                         )));
                     }
-                    out.write_all(&chunk)
-                        .map_err(|e| Error::internal(format!("cannot store the upload: {e}")))?;
+                    out.write_all(&chunk).map_err(|e| {
+                        err!("internal", detail = format!("cannot store the upload: {e}"))
+                    })?;
                 }
-                out.flush()
-                    .map_err(|e| Error::internal(format!("cannot store the upload: {e}")))?;
+                out.flush().map_err(|e| {
+                    err!("internal", detail = format!("cannot store the upload: {e}"))
+                })?;
                 file = Some((guard, file_name, size));
             }
             _ => {
@@ -416,10 +391,7 @@ async fn upload(
     let mode = parse_mode(get("mode"))?;
     let encoding = parse_encoding(get("encoding"))?;
     let Some((temp, file_name, size)) = file.filter(|f| f.2 > 0) else {
-        return Err(AppError(Error::invalid(
-            "import.no_file",
-            "choose a file to import",
-        )));
+        return Err(AppError(err!("import.no_file")));
     };
     let now = s.now();
     let spec = ImportSpec {
@@ -438,10 +410,7 @@ async fn upload(
             .values()
             .any(|j| j.owner == me.user_id && j.view.state == JobState::Running)
         {
-            return Err(AppError(Error::conflict(
-                "import.busy",
-                "your previous import is still running; wait for it to finish",
-            )));
+            return Err(AppError(err!("import.busy")));
         }
         all.insert(
             id.clone(),
@@ -513,10 +482,7 @@ async fn job(
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             Ok(resp)
         }
-        None => Err(AppError(Error::not_found(
-            "import.no_such_job",
-            format!("no import job {id} of yours (jobs are kept for an hour)"),
-        ))),
+        None => Err(AppError(err!("import.no_such_job", id))),
     }
 }
 
@@ -583,19 +549,10 @@ async fn export_file(
 ) -> AppResult<Response> {
     let tags = may_export(&me)?;
     let (kind, ext) = split_file(&file)?;
-    let kind = ExportKind::parse(kind).ok_or_else(|| {
-        Error::not_found(
-            "import.no_such_file",
-            format!("no export {file:?}; people, houses or orgs"),
-        )
-    })?;
+    let kind = ExportKind::parse(kind).ok_or_else(|| err!("import.no_such_file", file))?;
     let encoding = parse_encoding(q.encoding.as_deref().unwrap_or(""))?;
-    let format = ExportFormat::from_extension(ext, encoding).ok_or_else(|| {
-        Error::not_found(
-            "import.no_such_file",
-            format!("no export {file:?}; use .xlsx or .csv"),
-        )
-    })?;
+    let format = ExportFormat::from_extension(ext, encoding)
+        .ok_or_else(|| err!("import.no_such_file", file))?;
     let scope = me.scope();
     let under = match q.under.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         None => None,
@@ -615,11 +572,11 @@ async fn export_file(
     let temp = TempFile(path.clone());
     let out = std::io::BufWriter::new(
         std::fs::File::create(&path)
-            .map_err(|e| Error::internal(format!("cannot write the export: {e}")))?,
+            .map_err(|e| err!("internal", detail = format!("cannot write the export: {e}")))?,
     );
     let (out, _rows) = export::export(&s.db, &s.keys, &actor_of(&me), &spec, out, s.now()).await?;
     out.into_inner()
-        .map_err(|e| Error::internal(format!("cannot write the export: {e}")))?;
+        .map_err(|e| err!("internal", detail = format!("cannot write the export: {e}")))?;
     let day = deadline::local_date(s.now()).map_err(Error::from)?;
     let name = format!(
         "{}-{}-{day}.{}",

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use wangge_domain::basic::validate::{self, FieldError, PersonFields};
 use wangge_domain::basic::{Education, KeyGroup, Person, Relation, Residence, Sex};
 use wangge_domain::calendar::Date;
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 use wangge_store::Handle;
 use wangge_store::auth::Principal;
@@ -112,13 +113,11 @@ impl Register for People {
             "" => None,
             v => {
                 a.require_tags()?;
-                Some(KeyGroup::parse(v).ok_or_else(|| {
-                    Error::invalid("basic.tag_invalid", format!("no key group {v:?}"))
-                })?)
+                Some(KeyGroup::parse(v).ok_or_else(|| err!("basic.tag_invalid", group = v))?)
             }
         };
         let residence = q.pick("residence", Residence::parse, |v| {
-            Error::invalid("basic.residence_invalid", format!("no residence {v:?}"))
+            err!("basic.residence_invalid", value = v)
         })?;
         Ok(Filter {
             tag,

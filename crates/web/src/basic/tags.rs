@@ -12,6 +12,7 @@ use wangge_domain::Error;
 use wangge_domain::basic::validate;
 use wangge_domain::basic::{KeyGroup, PersonTag};
 use wangge_domain::calendar::Date;
+use wangge_domain::err;
 use wangge_store::auth::Principal;
 use wangge_store::basic::people::{self, TagRow};
 
@@ -61,8 +62,7 @@ impl TagView {
 
 /// Parses a tag form or API body; no `since` means today.
 pub fn parse_tag(group: &str, since: &str, until: &str, today: Date) -> Result<PersonTag, Error> {
-    let g = KeyGroup::parse(group)
-        .ok_or_else(|| Error::invalid("basic.tag_invalid", format!("no key group {group:?}")))?;
+    let g = KeyGroup::parse(group).ok_or_else(|| err!("basic.tag_invalid", group))?;
     let since = match since.trim() {
         "" => today,
         v => validate::parse_date("since", v).map_err(|e| fields_error(&[e]))?,
@@ -115,10 +115,7 @@ pub async fn end_tag(
         .iter()
         .any(|t| t.id == tag_id)
     {
-        return Err(Error::not_found(
-            "basic.not_found",
-            format!("person {person_id} has no tag {tag_id}"),
-        ));
+        return Err(err!("basic.not_found", id = tag_id));
     }
     people::end_tag(h, &p.scope(), &actor(p), tag_id, until, s.now()).await?;
     tx.commit().await?;

@@ -8,6 +8,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wangge_domain::Error;
+use wangge_domain::err;
 
 use super::pages::{YearForm, can_edit_calendar, parse_year, store_year, year_text};
 use crate::auth::Me;
@@ -20,8 +21,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn year_of(text: &str) -> Result<i32, Error> {
-    parse_year(Some(text))
-        .ok_or_else(|| Error::invalid("calendar.year_invalid", "the year has four digits, as 2027"))
+    parse_year(Some(text)).ok_or_else(|| err!("calendar.year_invalid"))
 }
 
 /// A year as the calendar holds it now; a year not loaded lists no days.
@@ -67,10 +67,7 @@ async fn write(
     ApiJson(r): ApiJson<YearReq>,
 ) -> AppResult<Json<Value>> {
     if !can_edit_calendar(&me.0) {
-        return Err(Error::forbidden(
-            "only an administrator at the top of the tree enters the calendar",
-        )
-        .into());
+        return Err(err!("auth.forbidden").into());
     }
     let form = YearForm {
         year: year.trim().to_string(),

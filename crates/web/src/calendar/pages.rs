@@ -17,6 +17,7 @@ use serde::Deserialize;
 use wangge_domain::Error;
 use wangge_domain::calendar::{Calendar, Date, days_in_month};
 use wangge_domain::deadline;
+use wangge_domain::err;
 use wangge_store::auth::Principal;
 use wangge_store::events;
 
@@ -310,27 +311,20 @@ pub fn error_text(t: &Tr, e: &Error) -> String {
 
 /// Checks a year's text and stores it; nothing is stored on any error.
 pub(crate) async fn store_year(state: &AppState, me: &Me, form: &YearForm) -> Result<i32, Error> {
-    let year = parse_year(Some(&form.year)).ok_or_else(|| {
-        Error::invalid("calendar.year_invalid", "the year has four digits, as 2027")
-    })?;
+    let year = parse_year(Some(&form.year)).ok_or_else(|| err!("calendar.year_invalid"))?;
     if form.body.chars().count() > MAX_BODY_CHARS {
-        return Err(Error::invalid(
-            "calendar.too_long",
-            format!("the text has at most {MAX_BODY_CHARS} characters"),
-        ));
+        return Err(err!("calendar.too_long", max = MAX_BODY_CHARS));
     }
     let parsed = Calendar::from_text(&form.body)?;
     if parsed.loaded_years() != vec![year] {
-        return Err(Error::invalid(
+        return Err(err!(
             "calendar.bad_year",
-            format!("the text must hold exactly one year line: year {year}"),
+            year,
+            reason = "the text must hold exactly one year line for it"
         ));
     }
     if parsed.holidays(year).unwrap_or_default().is_empty() {
-        return Err(Error::invalid(
-            "calendar.year_empty",
-            format!("the text lists no statutory holiday of {year}"),
-        ));
+        return Err(err!("calendar.year_empty", year));
     }
     let mut tx = state.db.begin().await?;
     events::save_calendar_year(
@@ -349,15 +343,12 @@ pub(crate) async fn store_year(state: &AppState, me: &Me, form: &YearForm) -> Re
 
 async fn save_year(State(state): State<AppState>, lang: Lang, me: Me, req: Request) -> Response {
     if !can_edit_calendar(&me.0) {
-        return AppError(Error::forbidden(
-            "only an administrator at the top of the tree enters the calendar",
-        ))
-        .into_response();
+        return AppError(err!("auth.forbidden")).into_response();
     }
     let form = match Form::<YearForm>::from_request(req, &state).await {
         Ok(Form(f)) => f,
         Err(r) => {
-            return AppError(Error::invalid("request.invalid", r.body_text())).into_response();
+            return AppError(err!("request.invalid", reason = r.body_text())).into_response();
         }
     };
     match store_year(&state, &me, &form).await {

@@ -8,6 +8,7 @@ use axum::routing::put;
 use axum::{Json, Router};
 use wangge_domain::Error;
 use wangge_domain::category::Draft;
+use wangge_domain::err;
 use wangge_store::categories;
 use wangge_store::events::Category;
 
@@ -28,9 +29,7 @@ pub async fn save_category(
     draft: &Draft,
 ) -> Result<(Category, bool), Error> {
     if !me.0.administers_deployment() {
-        return Err(Error::forbidden(
-            "only an administrator at the top of the tree keeps the categories",
-        ));
+        return Err(err!("auth.forbidden"));
     }
     let mut tx = s.db.begin().await?;
     let saved = categories::save(&mut tx.handle(), draft, s.now()).await?;
@@ -47,11 +46,7 @@ async fn save(
     ApiJson(mut draft): ApiJson<Draft>,
 ) -> AppResult<Response> {
     if !draft.code.trim().is_empty() && draft.code.trim() != code {
-        return Err(Error::invalid(
-            "category.code_invalid",
-            "the code in the body differs from the one in the path",
-        )
-        .into());
+        return Err(err!("category.code_invalid").into());
     }
     draft.code = code;
     let (category, created) = save_category(&s, &me, &draft).await?;

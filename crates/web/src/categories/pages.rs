@@ -13,6 +13,7 @@ use serde::Deserialize;
 use wangge_domain::Error;
 use wangge_domain::category::Draft;
 use wangge_domain::deadline::Complexity;
+use wangge_domain::err;
 use wangge_store::events::{self, Category};
 
 use super::api::save_category;
@@ -54,14 +55,14 @@ struct CategoryForm {
 
 impl CategoryForm {
     fn draft(&self) -> Result<Draft, Error> {
-        let number = |s: &str, code: &'static str, what: &str| -> Result<Option<i64>, Error> {
+        let number = |s: &str, code: &'static str| -> Result<Option<i64>, Error> {
             let s = s.trim();
             if s.is_empty() {
                 return Ok(None);
             }
             s.parse()
                 .map(Some)
-                .map_err(|_| Error::invalid(code, format!("{what} is a whole number")))
+                .map_err(|_| Error::new(code, Vec::new()))
         };
         Ok(Draft {
             code: self.code.clone(),
@@ -69,14 +70,9 @@ impl CategoryForm {
             name: self.name.clone(),
             name_en: Some(self.name_en.clone()),
             complexity: self.complexity.clone(),
-            handling_level: number(
-                &self.handling_level,
-                "category.level_invalid",
-                "the handling level",
-            )?
-            .unwrap_or(0),
+            handling_level: number(&self.handling_level, "category.level_invalid")?.unwrap_or(0),
             auto_escalate: self.auto_escalate.is_some(),
-            sort: number(&self.sort, "category.sort_invalid", "the sort order")?,
+            sort: number(&self.sort, "category.sort_invalid")?,
             active: Some(self.active.is_some()),
         })
     }
@@ -117,9 +113,7 @@ fn refuse_unless_admin(me: &Me) -> Result<(), AppError> {
     if me.0.administers_deployment() {
         Ok(())
     } else {
-        Err(AppError(Error::forbidden(
-            "only an administrator at the top of the tree keeps the categories",
-        )))
+        Err(AppError(err!("auth.forbidden")))
     }
 }
 
@@ -212,7 +206,7 @@ async fn submit(
     refuse_unless_admin(&me)?;
     let form = match Form::<CategoryForm>::from_request(req, &s).await {
         Ok(Form(f)) => f,
-        Err(r) => return Err(AppError(Error::invalid("request.invalid", r.body_text()))),
+        Err(r) => return Err(AppError(err!("request.invalid", reason = r.body_text()))),
     };
     let adding = form.adding.is_some();
     let taken = adding && {
@@ -222,13 +216,7 @@ async fn submit(
             .is_ok()
     };
     let result = match form.draft() {
-        _ if taken => Err(Error::conflict(
-            "category.code_taken",
-            format!(
-                "{} is taken; change that category instead",
-                form.code.trim()
-            ),
-        )),
+        _ if taken => Err(err!("category.code_taken", code = form.code.trim())),
         Ok(d) => save_category(&s, &me, &d).await.map(|(c, _)| c.code),
         Err(e) => Err(e),
     };

@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use wangge_domain::Error;
 use wangge_domain::calendar::Date;
+use wangge_domain::err;
 use wangge_domain::event::{self, Action, ActionKind, Holder, Mark, Urgency};
 use wangge_domain::{NodeKind, deadline, photo};
 use wangge_store::auth::Principal;
@@ -26,7 +27,7 @@ pub(super) struct Posted {
 }
 
 pub(super) fn bad_form(m: impl Into<String>) -> Error {
-    Error::invalid("request.bad_form", m)
+    err!("request.bad_form", reason = Into::<String>::into(m))
 }
 
 pub(super) async fn read_form(req: Request) -> Result<Posted, Error> {
@@ -47,10 +48,7 @@ pub(super) async fn read_form(req: Request) -> Result<Posted, Error> {
                 let bytes = field.bytes().await.map_err(|e| bad_form(e.body_text()))?;
                 if !bytes.is_empty() {
                     if photos.len() >= event::MAX_ATTACHMENTS {
-                        return Err(Error::invalid(
-                            "event.too_many_photos",
-                            format!("at most {} photos", event::MAX_ATTACHMENTS),
-                        ));
+                        return Err(err!("event.too_many_photos", max = event::MAX_ATTACHMENTS));
                     }
                     photos.push(bytes.to_vec());
                 }
@@ -73,7 +71,7 @@ pub(super) fn field<'a>(f: &'a HashMap<String, String>, name: &str) -> &'a str {
 }
 
 pub(super) fn parse_holder(v: &str) -> Result<Holder, Error> {
-    let bad = || Error::invalid("event.target_required", "choose where it goes");
+    let bad = || err!("event.target_required");
     let (kind, code) = v.trim().split_once(':').ok_or_else(bad)?;
     if code.trim().is_empty() {
         return Err(bad());
@@ -100,8 +98,7 @@ pub(super) fn parse_due(v: &str) -> Result<Option<i64>, Error> {
     if v.is_empty() {
         return Ok(None);
     }
-    let d = Date::parse(v)
-        .map_err(|_| Error::invalid("event.due_invalid", "the due date is YYYY-MM-DD"))?;
+    let d = Date::parse(v).map_err(|_| err!("event.due_invalid"))?;
     Ok(Some(deadline::end_of_day(d)))
 }
 
@@ -113,12 +110,7 @@ pub(super) fn form_action(kind: ActionKind, f: &HashMap<String, String>) -> Resu
             due_ms: None,
             urgency: match field(f, "urgency") {
                 "" => None,
-                u => Some(Urgency::parse(u).ok_or_else(|| {
-                    Error::invalid(
-                        "event.urgency_invalid",
-                        "urgency is normal, urgent or emergency",
-                    )
-                })?),
+                u => Some(Urgency::parse(u).ok_or_else(|| err!("event.urgency_invalid"))?),
             },
             note: text("note"),
         },
@@ -132,8 +124,7 @@ pub(super) fn form_action(kind: ActionKind, f: &HashMap<String, String>) -> Resu
         },
         ActionKind::Assign => Action::Assign {
             to: parse_holder(field(f, "to"))?,
-            due_ms: parse_due(field(f, "due"))?
-                .ok_or_else(|| Error::invalid("event.due_required", "give the date it is due"))?,
+            due_ms: parse_due(field(f, "due"))?.ok_or_else(|| err!("event.due_required"))?,
             note: text("note"),
         },
         ActionKind::Transfer => Action::Transfer {
@@ -157,16 +148,14 @@ pub(super) fn form_action(kind: ActionKind, f: &HashMap<String, String>) -> Resu
                 "1" | "true" | "pass" => true,
                 "0" | "false" | "fail" => false,
                 _ => {
-                    return Err(Error::invalid("event.verify_choice", "choose pass or fail"));
+                    return Err(err!("event.verify_choice"));
                 }
             },
             note: text("note"),
         },
         ActionKind::Remind => Action::Remind { note: text("note") },
         ActionKind::Supervise => Action::Supervise {
-            mark: Mark::parse(field(f, "mark")).ok_or_else(|| {
-                Error::invalid("event.mark_invalid", "choose important, urgent or ordinary")
-            })?,
+            mark: Mark::parse(field(f, "mark")).ok_or_else(|| err!("event.mark_invalid"))?,
             note: text("note"),
         },
         ActionKind::Cancel => Action::Cancel {
@@ -178,10 +167,7 @@ pub(super) fn form_action(kind: ActionKind, f: &HashMap<String, String>) -> Resu
             note: text("note"),
         },
         ActionKind::Report | ActionKind::Rate | ActionKind::Reopen => {
-            return Err(Error::invalid(
-                "event.action_unknown",
-                "this action is not taken from this page",
-            ));
+            return Err(err!("event.action_unknown"));
         }
     })
 }
@@ -220,7 +206,7 @@ pub(super) async fn act(
     let kind_text = field(&posted.fields, "action").to_string();
     let result = match ActionKind::parse(&kind_text) {
         Some(kind) => try_act(&s, &p, &number, kind, &posted).await,
-        None => Err(Error::invalid("event.action_unknown", "no such action")),
+        None => Err(err!("event.action_unknown")),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!(

@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use wangge_domain::err;
 use wangge_domain::event::{self, Action, Status, Urgency};
 use wangge_domain::{Error, Role};
 use wangge_store::events::{self, EventRow, HistoryRow, Inbox, ListFilter, Source};
@@ -64,18 +65,13 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
 pub fn parse_list(q: &ListQuery) -> Result<(Inbox, ListFilter), Error> {
     let inbox = match non_empty(&q.inbox) {
         None => Inbox::All,
-        Some(s) => Inbox::parse(s).ok_or_else(|| {
-            Error::invalid(
-                "event.inbox_invalid",
-                "inbox is one of all, mine, to_accept, to_handle, to_verify, overdue, supervised, closed",
-            )
-        })?,
+        Some(s) => Inbox::parse(s).ok_or_else(|| err!("event.inbox_invalid"))?,
     };
     let status = match non_empty(&q.status) {
         None => None,
         Some(s) => Some(
             Status::parse(s)
-                .ok_or_else(|| Error::invalid("event.status_invalid", format!("no status {s:?}")))?
+                .ok_or_else(|| err!("event.status_invalid", status = s))?
                 .as_str()
                 .to_string(),
         ),
@@ -86,7 +82,7 @@ pub fn parse_list(q: &ListQuery) -> Result<(Inbox, ListFilter), Error> {
             s.parse::<i64>()
                 .ok()
                 .filter(|l| (1..=5).contains(l))
-                .ok_or_else(|| Error::invalid("event.level_invalid", "level is 1 to 5"))?,
+                .ok_or_else(|| err!("event.level_invalid"))?,
         ),
     };
     let number = |v: &Option<String>, name: &str, default: i64, max: i64| match non_empty(v) {
@@ -95,18 +91,16 @@ pub fn parse_list(q: &ListQuery) -> Result<(Inbox, ListFilter), Error> {
             .parse::<i64>()
             .ok()
             .filter(|n| (0..=max).contains(n))
-            .ok_or_else(|| {
-                Error::invalid(
-                    "request.bad_number",
-                    format!("{name} is a whole number from 0 to {max}"),
-                )
-            }),
+            .ok_or_else(|| err!("request.bad_number", field = name)),
     };
     let limit = number(&q.limit, "limit", 50, 500)?.max(1);
     let offset = number(&q.offset, "offset", 0, 10_000_000)?;
     let category = non_empty(&q.category).map(str::to_string);
     if category.as_deref().is_some_and(|c| c.chars().count() > 40) {
-        return Err(Error::invalid("event.category_unknown", "no such category"));
+        return Err(err!(
+            "event.category_unknown",
+            code = category.as_deref().unwrap_or_default()
+        ));
     }
     let text = non_empty(&q.q).map(|t| t.chars().take(100).collect());
     Ok((
@@ -264,11 +258,7 @@ async fn create(
         Some(x) => match Source::parse(x) {
             Some(src) if src.staff_may_use(&who.actor) => src,
             _ => {
-                return Err(Error::invalid(
-                    "event.source_invalid",
-                    "source is operator_phone, operator_visit, worker or, from a township or higher, assignment",
-                )
-                .into());
+                return Err(err!("event.source_invalid").into());
             }
         },
     };
@@ -279,26 +269,17 @@ async fn create(
         .filter(|x| !x.is_empty())
     {
         None => Urgency::Normal,
-        Some(u) => Urgency::parse(u).ok_or_else(|| {
-            Error::invalid(
-                "event.urgency_invalid",
-                "urgency is normal, urgent or emergency",
-            )
-        })?,
+        Some(u) => Urgency::parse(u).ok_or_else(|| err!("event.urgency_invalid"))?,
     };
     if r.lat.is_some_and(|x| !x.is_finite()) || r.lon.is_some_and(|x| !x.is_finite()) {
-        return Err(Error::invalid("event.location_invalid", "lat and lon are numbers").into());
+        return Err(err!("event.location_invalid").into());
     }
     let key = r
         .submission_key
         .map(|k| k.trim().to_string())
         .filter(|k| !k.is_empty());
     if key.as_deref().is_some_and(|k| k.len() > 100) {
-        return Err(Error::invalid(
-            "event.submission_key_invalid",
-            "a submission key has at most 100 characters",
-        )
-        .into());
+        return Err(err!("event.submission_key_invalid").into());
     }
     let grid = r
         .grid_code
@@ -364,15 +345,13 @@ async fn check_photo_refs(
         _ => return Ok(()),
     };
     for r in refs {
-        let id = r.trim().parse::<i64>().map_err(|_| {
-            Error::invalid("event.attachments_invalid", format!("no photo {r:?} here"))
-        })?;
-        events::photo(h, e, id).await.map_err(|_| {
-            Error::invalid(
-                "event.attachments_invalid",
-                format!("no photo {id} on this event"),
-            )
-        })?;
+        let id = r
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| err!("event.attachments_invalid", max = event::MAX_ATTACHMENTS))?;
+        events::photo(h, e, id)
+            .await
+            .map_err(|_| err!("event.attachments_invalid", max = event::MAX_ATTACHMENTS))?;
     }
     Ok(())
 }
@@ -408,7 +387,7 @@ async fn photo(
     let id = id
         .trim()
         .parse::<i64>()
-        .map_err(|_| AppError(Error::not_found("photo.not_found", "no such photo")))?;
+        .map_err(|_| AppError(err!("photo.not_found")))?;
     let (ty, bytes) = events::photo(h, &e, id).await?;
     Ok((
         [

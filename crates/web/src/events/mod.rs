@@ -16,6 +16,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use wangge_domain::Error;
+use wangge_domain::err;
 
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -125,9 +126,6 @@ pub(crate) fn form_actions(form: &str) -> Result<&'static [&'static str], Error>
         "assign" => Ok(&["assign", "transfer"]),
         "remind" => Ok(&["remind"]),
         "feedback" => Ok(&["feedback", "handle_on_spot", "verify"]),
-        _ => Err(Error::not_found(
-            "event.form_unknown",
-            "the forms are report, assign, remind and feedback",
-        )),
+        _ => Err(err!("event.form_unknown")),
     }
 }

@@ -12,6 +12,7 @@ use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 use serde_json::json;
+use wangge_domain::err;
 use wangge_domain::{Error, event, photo};
 use wangge_store::events::NewPhoto;
 
@@ -62,18 +63,14 @@ fn is_multipart(req: &Request) -> bool {
 }
 
 fn bad(message: String) -> Error {
-    Error::invalid("upload.invalid", message)
+    err!("upload.invalid", reason = message)
 }
 
 /// A broken or oversized body; an oversized one says the limit.
 fn read_error(status: StatusCode, text: String, max_body: usize) -> Error {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        Error::new(
-            "upload.too_large",
-            413,
-            format!("the body is larger than {} MB", max_body / (1024 * 1024)),
-        )
-        .with_details(json!({ "max_bytes": max_body }))
+        err!("upload.too_large", max_mb = max_body / (1024 * 1024))
+            .with_details(json!({ "max_bytes": max_body }))
     } else {
         bad(format!("the multipart body could not be read: {text}"))
     }
@@ -120,9 +117,9 @@ async fn read<T: DeserializeOwned + Send, S: Send + Sync>(
                 .await
                 .map_err(|e| read_error(e.status(), e.body_text(), max_body))?;
             let v = serde_json::from_str(&text).map_err(|e| {
-                Error::invalid(
+                err!(
                     "request.invalid_json",
-                    format!("the {part} part is not the expected JSON: {e}"),
+                    reason = format!("the {part} part: {e}")
                 )
             })?;
             body = Some(v);
@@ -138,10 +135,7 @@ async fn read<T: DeserializeOwned + Send, S: Send + Sync>(
                 continue;
             }
             if photos.len() >= max_photos {
-                return Err(Error::invalid(
-                    "event.too_many_photos",
-                    format!("at most {max_photos} photos"),
-                ));
+                return Err(err!("event.too_many_photos", max = max_photos));
             }
             let (kind, clean) = photo::clean(&bytes, photo::DEFAULT_MAX_BYTES).map_err(|pe| {
                 let mut e = Error::from(pe);

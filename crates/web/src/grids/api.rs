@@ -5,6 +5,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use wangge_domain::err;
 use wangge_domain::geometry;
 use wangge_domain::{Error, GridKind, NodeKind, Scope};
 use wangge_store::{nodes, now_ms, territory, users};
@@ -95,9 +96,9 @@ struct NewNodeReq {
 fn parse_grid_kind(s: Option<&str>) -> Result<Option<GridKind>, Error> {
     match s {
         None | Some("") => Ok(None),
-        Some(k) => GridKind::parse(k).map(Some).ok_or_else(|| {
-            Error::invalid("grid.kind_invalid", format!("{k:?} is not a grid kind"))
-        }),
+        Some(k) => GridKind::parse(k)
+            .map(Some)
+            .ok_or_else(|| err!("grid.kind_invalid", kind = k)),
     }
 }
 
@@ -107,12 +108,7 @@ async fn create_node(
     ApiJson(r): ApiJson<NewNodeReq>,
 ) -> AppResult<Json<Value>> {
     me.require_tree_editor()?;
-    let kind = NodeKind::parse(&r.kind).ok_or_else(|| {
-        Error::invalid(
-            "node.kind_invalid",
-            format!("{:?} is not a node kind", r.kind),
-        )
-    })?;
+    let kind = NodeKind::parse(&r.kind).ok_or_else(|| err!("node.kind_invalid", kind = r.kind))?;
     let boundary = r
         .boundary
         .as_ref()
@@ -276,7 +272,7 @@ fn parent_code_of(node: &nodes::Node) -> Result<String, Error> {
     codes
         .nth(1)
         .map(str::to_string)
-        .ok_or_else(|| Error::not_found("node.not_found", "the root of the tree has no parent"))
+        .ok_or_else(|| err!("node.not_found", code = format!("{} (parent)", node.code)))
 }
 
 async fn redraw(

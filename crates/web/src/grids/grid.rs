@@ -6,6 +6,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
+use wangge_domain::err;
 use wangge_domain::{Error, Role, Scope};
 use wangge_store::nodes::{self, Node, NodeSummary};
 use wangge_store::{Handle, users};
@@ -57,10 +58,7 @@ fn people(list: &[users::BoardStaff], role: Role) -> Vec<Person> {
 async fn load_grid(h: &mut Handle<'_>, scope: &Scope, code: &str) -> Result<GridInfo, Error> {
     let node = nodes::by_code(h, scope, code).await?;
     if node.kind != "grid" {
-        return Err(Error::not_found(
-            "node.not_found",
-            format!("no grid with code {code}"),
-        ));
+        return Err(err!("node.not_found", code));
     }
     let chain = nodes::ancestors(h, &node).await?;
     let village = chain.iter().find(|n| n.kind == "village").cloned();

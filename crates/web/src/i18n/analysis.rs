@@ -35,9 +35,4 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("analysis.none", "本月无事件", "No events this month"),
     ("analysis.no_children", "无下级单位", "No subordinate areas"),
     ("analysis.retired", "已撤销", "retired"),
-    (
-        "err.analysis.month_invalid",
-        "月份格式应为 YYYY-MM",
-        "the month must be YYYY-MM",
-    ),
 ];

@@ -59,30 +59,4 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("calendar.wd4", "五", "Fr"),
     ("calendar.wd5", "六", "Sa"),
     ("calendar.wd6", "日", "Su"),
-    (
-        "err.calendar.bad_data",
-        "日历内容有误",
-        "The calendar text is wrong",
-    ),
-    (
-        "err.calendar.bad_year",
-        "日历内容须且只能包含所填年份",
-        "The text must hold exactly the year entered",
-    ),
-    ("err.calendar.bad_date", "日期无效", "The date is not valid"),
-    (
-        "err.calendar.year_invalid",
-        "年份须为四位数字",
-        "The year has four digits",
-    ),
-    (
-        "err.calendar.year_empty",
-        "未列出任何法定节假日",
-        "No statutory holiday is listed",
-    ),
-    (
-        "err.calendar.too_long",
-        "日历内容过长",
-        "The calendar text is too long",
-    ),
 ];

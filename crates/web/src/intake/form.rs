@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::http::StatusCode;
 use wangge_domain::Error;
+use wangge_domain::err;
 use wangge_domain::photo::{self, PhotoError};
 use wangge_store::Handle;
 use wangge_store::events::{self, NewPhoto};
@@ -43,10 +44,7 @@ pub(super) async fn read_fields(
         Err(e) => {
             return (
                 out,
-                Some(Error::invalid(
-                    "intake.form_invalid",
-                    format!("the form could not be read: {}", e.body_text()),
-                )),
+                Some(err!("intake.form_invalid", reason = e.body_text())),
             );
         }
     };
@@ -82,19 +80,12 @@ pub(super) async fn read_fields(
 
 pub(super) fn upload_error(status: StatusCode, text: String) -> Error {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        Error::new(
+        err!(
             "intake.upload_too_large",
-            413,
-            format!(
-                "the upload is larger than {} MB in all",
-                UPLOAD_LIMIT / (1024 * 1024)
-            ),
+            max_mb = UPLOAD_LIMIT / (1024 * 1024)
         )
     } else {
-        Error::invalid(
-            "intake.form_invalid",
-            format!("the form could not be read: {text}"),
-        )
+        err!("intake.form_invalid", reason = text)
     }
 }
 
@@ -108,10 +99,7 @@ pub(super) fn display_name(name: &str) -> String {
 /// Checks and cleans the photos; a refused file is named in the message.
 pub(super) fn clean_photos(t: &Tr, files: &[(String, Vec<u8>)]) -> Result<Vec<NewPhoto>, Problem> {
     if files.len() > MAX_PHOTOS {
-        let e = Error::invalid(
-            "intake.too_many_photos",
-            format!("at most {MAX_PHOTOS} photos"),
-        );
+        let e = err!("intake.too_many_photos", max = MAX_PHOTOS);
         return Err(Problem::of(t, &e));
     }
     let mut out = Vec::with_capacity(files.len());
@@ -143,12 +131,7 @@ pub(super) fn parse_point(lat: &str, lon: &str) -> Result<Option<(f64, f64)>, Er
     if lat.is_empty() && lon.is_empty() {
         return Ok(None);
     }
-    let bad = || {
-        Error::invalid(
-            "event.location_invalid",
-            "give both lat and lon in WGS-84 degrees",
-        )
-    };
+    let bad = || err!("event.location_invalid");
     let la: f64 = lat.parse().map_err(|_| bad())?;
     let lo: f64 = lon.parse().map_err(|_| bad())?;
     // Numbers only: whether they are degrees on the globe is the report's rule, checked by the
@@ -223,10 +206,7 @@ pub(super) async fn category_groups(h: &mut Handle<'_>, t: &Tr) -> Result<Vec<Ca
 
 pub(super) fn require_category(code: &str) -> Result<(), Error> {
     if code.trim().is_empty() {
-        Err(Error::invalid(
-            "event.category_required",
-            "choose a category",
-        ))
+        Err(err!("event.category_required"))
     } else {
         Ok(())
     }

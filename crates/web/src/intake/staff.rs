@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::response::{IntoResponse, Redirect, Response};
 use wangge_domain::Error;
+use wangge_domain::err;
 use wangge_domain::event::Urgency;
 use wangge_domain::{NodeKind, Role};
 use wangge_store::events::Source;
@@ -28,11 +29,11 @@ pub(super) enum StaffKind {
 }
 
 pub(super) fn staff_kind(me: &Me) -> Result<(StaffKind, Role), Error> {
-    let role = me.0.role().ok_or_else(|| Error::internal("unknown role"))?;
+    let role =
+        me.0.role()
+            .ok_or_else(|| err!("internal", detail = "unknown role"))?;
     match role {
-        Role::Leader => Err(Error::forbidden(
-            "leaders read events; they do not report them",
-        )),
+        Role::Leader => Err(err!("auth.forbidden")),
         Role::Operator | Role::Commander | Role::Admin => Ok((StaffKind::Desk, role)),
         Role::Worker | Role::GridLeader | Role::DeptHandler | Role::Volunteer => {
             Ok((StaffKind::Field, role))
@@ -216,33 +217,24 @@ pub(super) async fn staff_submit(
         let urgency = if f.urgency.is_empty() {
             Urgency::Normal
         } else {
-            Urgency::parse(&f.urgency)
-                .ok_or_else(|| Error::invalid("event.urgency_invalid", "unknown urgency"))?
+            Urgency::parse(&f.urgency).ok_or_else(|| err!("event.urgency_invalid"))?
         };
         let source = match kind {
             StaffKind::Field => Source::Worker,
             StaffKind::Desk => match Source::parse(&f.source) {
                 Some(x @ (Source::OperatorPhone | Source::OperatorVisit | Source::Assignment)) => x,
                 _ => {
-                    return Err(Error::invalid(
-                        "event.source_invalid",
-                        "choose a phone call or a visit",
-                    ));
+                    return Err(err!("event.source_invalid"));
                 }
             },
         };
         let on_spot = if f.on_spot {
             if role != Role::Worker {
-                return Err(Error::forbidden(
-                    "only a grid worker handles an event on the spot",
-                ));
+                return Err(err!("auth.forbidden"));
             }
             let r = f.result.trim();
             if r.is_empty() {
-                return Err(Error::invalid(
-                    "event.result_required",
-                    "say how it was handled",
-                ));
+                return Err(err!("event.result_required"));
             }
             Some(r.to_string())
         } else {

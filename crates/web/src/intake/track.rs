@@ -6,6 +6,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangge_domain::Error;
+use wangge_domain::err;
 use wangge_domain::event::{Action, Status};
 use wangge_store::events::{self};
 
@@ -163,7 +164,7 @@ pub(super) async fn track_photo(
     State(s): State<AppState>,
     Path((token, id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let not_found = || AppError(Error::not_found("photo.not_found", "no such photo"));
+    let not_found = || AppError(err!("photo.not_found"));
     let id: i64 = id.parse().map_err(|_| not_found())?;
     let mut conn = s.db.conn().await?;
     let h = &mut conn.handle();

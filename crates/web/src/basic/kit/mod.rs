@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use wangge_domain::basic::FieldError;
 use wangge_domain::calendar::Date;
+use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 use wangge_store::Handle;
 use wangge_store::audit::Actor;
@@ -230,7 +231,7 @@ impl ListQuery {
 
 /// `basic.filter_invalid` for a filter value the domain does not know.
 pub fn filter_invalid(what: &str, v: &str) -> Error {
-    Error::invalid("basic.filter_invalid", format!("no {what} {v:?}"))
+    err!("basic.filter_invalid", value = format!("{what} {v}"))
 }
 
 /// What the writes of a save or a removal need.
@@ -603,7 +604,7 @@ pub async fn reveal_secret<R: Register>(
     let a = access_of(p)?;
     let secret = Secret::parse(secret)
         .filter(|x| secrets_of::<R>().contains(x))
-        .ok_or_else(|| Error::invalid("basic.secret_invalid", "no such value on this record"))?;
+        .ok_or_else(|| err!("basic.secret_invalid"))?;
     let mut tx = s.db.begin().await?;
     let value = basic::reveal(
         &mut tx.handle(),

@@ -1,10 +1,10 @@
 //! Basic information for the demo city: every grid of the layout gets houses, households of
-//! people, key-group tags, organisations and objects from `basic::demo::grid_population`,
+//! people, key-group tags, organisations and objects from `population::grid_population`,
 //! written through the store's bulk import writers in large transactions (tags and objects
 //! through the store's single-record writers, which seal and keep history).
 //!
 //! ID numbers stay unique across the city because each county passes its own 6-digit region and
-//! each grid its position among the county's grids as the slot (see the domain module).
+//! each grid its position among the county's grids as the slot (see the population module).
 //! Everything is deterministic for a seed: the "today" of the data is a fixed date.
 
 use std::collections::HashMap;
@@ -14,9 +14,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use geo::{Contains, MultiPolygon, Point};
-use wangge_domain::basic::demo::{GridData, GridSpec, MAX_SLOTS, grid_population};
 use wangge_domain::calendar::Date;
-use wangge_domain::demo_layout::{CITY_CODE, LayoutNode, Scale};
 use wangge_domain::geometry::bbox;
 use wangge_domain::scope::child_path;
 use wangge_domain::{NodeKind, Scope};
@@ -24,6 +22,9 @@ use wangge_store::basic::import::{HousesImport, Mode, OrgsImport, PeopleImport, 
 use wangge_store::basic::{self, Actor, Counts, objects, people};
 use wangge_store::seal::KeyRing;
 use wangge_store::{Db, now_ms};
+
+use super::layout::{CITY_CODE, LayoutNode, Scale};
+use super::population::{GridData, GridSpec, MAX_SLOTS, grid_population};
 
 /// The day the demo data is generated for (ages, arrival dates, tag dates), fixed so that a seed
 /// always gives the same people.
@@ -365,7 +366,7 @@ pub async fn fill_new_city(
     if !matches!(city, crate::demo::Outcome::Created { .. }) || per_grid == 0 {
         return Ok(());
     }
-    let layout = wangge_domain::demo_layout::demo_layout(seed_no, scale);
+    let layout = super::layout::demo_layout(seed_no, scale);
     let started = Instant::now();
     let o = seed(
         db,
@@ -423,7 +424,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use std::collections::HashSet;
 
-    use wangge_domain::demo_layout::demo_layout;
+    use crate::demo::layout::demo_layout;
 
     use super::*;
 
@@ -480,7 +481,7 @@ mod tests {
         let city = crate::demo::seed(db, 1, Scale::Small).await.unwrap();
         assert!(matches!(city, crate::demo::Outcome::Created { .. }));
         let keys = KeyRing::from_text(&format!("k1 {}", "ab".repeat(32))).unwrap();
-        let layout = wangge_domain::demo_layout::demo_layout(1, Scale::Small);
+        let layout = crate::demo::layout::demo_layout(1, Scale::Small);
         let plans: Vec<GridPlan> = grid_plans(&layout).unwrap().into_iter().take(3).collect();
         let expected: Vec<GridData> = plans.iter().map(|p| generate(1, p, 60).unwrap()).collect();
         let mut calls = 0;

@@ -1,4 +1,4 @@
-//! Name parts for the demo city (see `demo_layout`). Invented place names built from common
+//! Name parts for the demo city (see `layout`). Invented place names built from common
 //! characters of Fujian place names; people's names from common surnames and given-name
 //! characters.
 
@@ -109,3 +109,27 @@ pub(crate) const GIVEN: [&str; 150] = [
     "立", "坤", "松", "山", "江", "河", "冰", "雷", "泉", "启", "卫", "忠", "信", "良", "益", "松",
     "慧", "敏", "宏", "杰", "彬", "铭",
 ];
+
+#[cfg(test)]
+#[allow(clippy::panic)]
+mod tests {
+    use super::{COMPOUND_SURNAMES, GIVEN, SURNAMES};
+    use wangge_domain::basic::pinyin::initials;
+
+    /// Every character of the demo names has a pinyin initial that is a lower-case ASCII letter,
+    /// so name search finds every demo person by initials.
+    #[test]
+    fn every_name_character_has_an_initial() {
+        for s in SURNAMES.iter().chain(&COMPOUND_SURNAMES).chain(&GIVEN) {
+            for c in s.chars() {
+                // After a leading "a" the character is read as any other (not as a surname).
+                let got = initials(&format!("a{c}"));
+                let l = got
+                    .chars()
+                    .nth(1)
+                    .unwrap_or_else(|| panic!("no initial for {c}"));
+                assert!(l.is_ascii_lowercase(), "{c} -> {l}");
+            }
+        }
+    }
+}

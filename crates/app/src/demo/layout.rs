@@ -11,10 +11,11 @@
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 
-use crate::code::child_code;
-use crate::demo_names as names;
-use crate::rng::SplitMix64;
-use crate::tree::{GridKind, NodeKind};
+use wangge_domain::code::child_code;
+use wangge_domain::rng::SplitMix64;
+use wangge_domain::tree::{GridKind, NodeKind};
+
+use super::names;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scale {
@@ -564,9 +565,9 @@ pub fn person_name(rng: &mut SplitMix64) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-    use crate::code::validate_under;
-    use crate::geometry::{area_m2, coverage_findings};
     use std::collections::HashSet;
+    use wangge_domain::code::validate_under;
+    use wangge_domain::geometry::{area_m2, coverage_findings};
 
     fn children_of(nodes: &[LayoutNode], parent: usize) -> Vec<(String, MultiPolygon<f64>)> {
         nodes

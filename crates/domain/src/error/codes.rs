@@ -1,0 +1,301 @@
+//! Every error code the program returns, one line each: code, HTTP status, zh-CN text, English
+//! text. `{name}`s in the texts are the error's named parameters; both texts use the same names
+//! (a test checks that, that every code used in the sources is here, and that no text is empty).
+//! The English text, filled in, is the API's `message`; `wangge errors` prints this table.
+//!
+//! Codes that a field check or an import row reports (`id.checksum`, `header.missing`,
+//! `basic.duplicate_in_file`, `sheet.*`) are here too: they reach people in `details` and in
+//! import reports, and carry status 400 as the request that found them does.
+
+/// One line of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub code: &'static str,
+    pub status: u16,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+/// The line of `code`, if it is tabled.
+pub fn entry(code: &str) -> Option<&'static Entry> {
+    CODES.iter().find(|e| e.code == code)
+}
+
+macro_rules! codes {
+    ($($code:literal $status:literal $zh:literal $en:literal;)*) => {
+        /// The table, grouped by area.
+        pub const CODES: &[Entry] = &[$(Entry { code: $code, status: $status, zh: $zh, en: $en }),*];
+    };
+}
+
+codes! {
+    // Whatever went wrong inside; the detail is for whoever reads the log.
+    "internal" 500 "服务器内部错误:{detail}" "internal error: {detail}";
+
+    // Requests
+    "request.invalid" 400 "请求内容有误:{reason}" "the request is invalid: {reason}";
+    "request.invalid_json" 400 "请求内容格式有误:{reason}" "the request is not the expected JSON: {reason}";
+    "request.bad_form" 400 "表单内容有误:{reason}" "the form could not be read: {reason}";
+    "request.bad_number" 400 "{field} 不是有效的数字" "{field} is not a valid number here";
+    "request.bad_date" 400 "{field} 应为日期 YYYY-MM-DD" "{field} is a date YYYY-MM-DD";
+    "upload.invalid" 400 "上传内容有误:{reason}" "the upload is invalid: {reason}";
+    "upload.too_large" 413 "上传内容超过 {max_mb} MB" "the body is larger than {max_mb} MB";
+    "db.duplicate" 409 "记录已存在:{reason}" "already exists: {reason}";
+    "db.reference" 409 "引用的记录不存在:{reason}" "a reference is broken: {reason}";
+
+    // Log-in, roles, tokens
+    "auth.required" 401 "请先登录" "log in first";
+    "auth.bad_credentials" 401 "用户名或密码错误" "wrong user name or password";
+    "auth.bad_token" 401 "接口令牌无效或已撤销" "the API token is unknown or revoked";
+    "auth.throttled" 429 "登录失败次数过多,请15分钟后再试" "too many failed log-ins; wait 15 minutes and try again";
+    "auth.forbidden" 403 "您的角色无权进行此操作" "your role may not do this";
+    "auth.csrf" 403 "请求来源不符,已拒绝" "cross-site request refused";
+    "token.name_invalid" 400 "令牌名称必填,不超过80字" "a token needs a name (at most 80 characters)";
+
+    // The tree and its grids
+    "node.not_found" 404 "编码为 {code} 的节点不存在,或不在您的管辖范围内" "no node with code {code}";
+    "node.code_invalid" 400 "编码不符合规则:{reason}" "{reason}";
+    "node.code_taken" 409 "编码 {code} 已使用过,编码不可重复使用" "code {code} has been issued before; a code is never reused";
+    "node.parent_unknown" 400 "上级 {code} 不存在或不在您的管辖范围内" "parent {code} does not exist in your area";
+    "node.parent_missing" 400 "{kind} 须有上级编码" "a {kind} needs a parent code";
+    "node.name_invalid" 400 "名称必填,不超过60字" "a name is required and has at most 60 characters";
+    "node.kind_invalid" 400 "“{kind}”不是节点类型" "\"{kind}\" is not a node kind";
+    "node.grid_kind_unexpected" 400 "只有网格才有网格类型" "only grids have a grid kind";
+    "node.no_territory" 400 "该节点没有边界" "this node has no boundary to draw";
+    "grid.overlap" 409 "边界与相邻网格重叠:{grids}" "the boundary overlaps {grids}";
+    "grid.kind_missing" 400 "请选择网格类型(基础网格或专属网格)" "a grid needs a kind (basic or an exclusive kind)";
+    "grid.kind_invalid" 400 "“{kind}”不是网格类型" "\"{kind}\" is not a grid kind";
+    "grid.boundary_missing" 400 "网格缺少边界" "the grid needs a boundary";
+    "grid.not_a_grid" 400 "只能拆分网格" "only grids are split";
+    "grid.merge_invalid" 400 "只能合并同一村(社区)的两个不同网格" "only two different grids of the same village or community are merged";
+    "grid.codes_exhausted" 409 "村(社区){village} 的999个网格编码已用完" "village {village} has used all 999 grid codes";
+    "locate.invalid" 400 "纬度须在 [-90, 90]、经度须在 [-180, 180] 之内" "lat must lie in [-90, 90] and lon in [-180, 180]";
+
+    // Geometry (GeometryError)
+    "geometry.invalid" 400 "边界图形无效:{reason}" "{reason}";
+    "geometry.missing" 400 "该要素没有图形" "the feature has no geometry";
+    "geometry.bad_json" 400 "不是有效的 JSON:{reason}" "The text is not valid JSON: {reason}.";
+    "geometry.not_an_object" 400 "应为 GeoJSON 对象,实为 {found}" "Expected a GeoJSON object, found {found}.";
+    "geometry.missing_type" 400 "GeoJSON 对象缺少 \"type\" 成员" "The GeoJSON object has no \"type\" member.";
+    "geometry.wrong_type" 400 "应为 GeoJSON {expected} 图形,实为类型 {found}" "Expected a GeoJSON {expected} geometry, found type {found}.";
+    "geometry.bad_coordinates" 400 "{path} 处的坐标无效:{reason}" "Invalid coordinates at {path}: {reason}.";
+    "geometry.non_finite" 400 "{path} 处的坐标不是有限数值" "The position at {path} has a coordinate that is not a finite number.";
+    "geometry.out_of_range" 400 "{path} 处的坐标超出范围:经度 {lon} 须在 [-180, 180]、纬度 {lat} 须在 [-90, 90] 之内" "The position at {path} is out of range: longitude {lon} must be within [-180, 180] and latitude {lat} within [-90, 90].";
+    "geometry.too_few_positions" 400 "{path} 处的{what}只有 {found} 个点,至少需要 {min} 个" "The {what} at {path} has {found} positions; at least {min} are needed.";
+    "geometry.ring_not_closed" 400 "{path} 处的环未闭合:首点须与末点相同" "The ring at {path} is not closed: its first position must equal its last position.";
+    "geometry.zero_area" 400 "{path} 处的环面积为零" "The ring at {path} encloses no area.";
+    "geometry.self_intersection" 400 "{path} 处的边界自相交:第 {edge_a} 条边与第 {edge_b} 条边在 [{lon}, {lat}] 附近相交" "The ring at {path} intersects itself: edge {edge_a} and edge {edge_b} meet near [{lon}, {lat}].";
+    "geometry.hole_outside_shell" 400 "{path} 处的洞不在所属多边形的外环之内" "The hole at {path} is not inside the exterior ring of its polygon.";
+    "geometry.holes_overlap" 400 "{path_a} 与 {path_b} 处的洞相互重叠" "The holes at {path_a} and {path_b} overlap each other.";
+    "geometry.polygons_overlap" 400 "多边形 {a} 与 {b} 相互重叠" "Polygons {a} and {b} of the MultiPolygon overlap each other.";
+    "geometry.empty" 400 "图形中没有多边形" "The geometry has no polygons.";
+    "geometry.line_end_inside" 400 "分割线的{which}在区域内或边界上,分割线须起止于区域之外" "The {which} of the cutting line lies inside or on the area; a cutting line must start and end outside it.";
+    "geometry.line_end_enclosed" 400 "分割线的{which}被区域包围,分割线须起止于区域外的空地" "The {which} of the cutting line is enclosed by the area; a cutting line must start and end in open space outside it.";
+    "geometry.line_does_not_cross" 400 "分割线没有把区域分成两部分" "The line does not cut the area into two parts.";
+    "geometry.not_adjacent" 400 "两个区域不相邻(没有共同的边界线段),不能合并" "The two areas are not neighbours: they do not share a boundary segment, so they cannot be merged.";
+
+    // Grid files (GeoJSON import)
+    "import.not_json" 400 "文件不是 JSON:{reason}" "the file is not JSON: {reason}";
+    "import.not_feature_collection" 400 "文件须为带 features 数组的 GeoJSON FeatureCollection" "the file must be a GeoJSON FeatureCollection with a features array";
+    "import.rows_invalid" 400 "{total} 个要素中有 {bad} 个有误,未导入任何数据" "{bad} of {total} features are invalid; nothing was imported";
+    "import.code_missing" 400 "缺少 code 属性" "property code is missing";
+    "import.code_duplicate" 400 "编码 {code} 在文件中出现两次" "code {code} appears twice in the file";
+    "import.name_missing" 400 "缺少 name 属性" "property name is missing";
+    "import.parent_missing" 400 "缺少 parent_code 属性" "property parent_code is missing";
+    "import.not_a_grid" 409 "编码 {code} 属于一个{kind}" "code {code} belongs to a {kind}";
+    "import.parent_changed" 400 "网格 {code} 位于另一个上级之下,网格不能移动" "grid {code} lies under another parent; a grid does not move";
+
+    // Users
+    "user.not_found" 404 "用户 {user} 不存在或不在管辖范围内" "no user {user}";
+    "user.username_invalid" 400 "用户名为3–40位字母、数字或 . _ -" "a user name has 3–40 letters, digits, '.', '_' or '-'";
+    "user.username_taken" 409 "用户名 {username} 已被占用" "user name {username} is taken";
+    "user.password_weak" 400 "密码至少8位" "a password has at least 8 characters";
+    "user.phone_invalid" 400 "电话只能包含数字、- 和 +" "a phone number has digits, '-' and '+' only";
+    "user.name_invalid" 400 "姓名必填,不超过40字" "a display name is required (at most 40 characters)";
+    "user.role_invalid" 400 "“{role}”不是角色" "\"{role}\" is not a role";
+    "user.role_node_mismatch" 400 "{role} 只能挂在 {allowed} 上,不能挂在 {kind} 上" "a {role} is attached to a {allowed}, not a {kind}";
+    "user.node_unknown" 400 "节点 {code} 不存在或不在管辖范围内" "node {code} does not exist in your area";
+    "user.self_deactivate" 400 "不能停用自己的账号" "you cannot deactivate yourself";
+    "open311.key_name_invalid" 400 "接口密钥名称须为1至100个字符" "an API key needs a name of 1 to 100 characters";
+
+    // Sealed values and their keys
+    "seal.keys_missing" 500 "没有密钥:{reason}" "no keys: {reason}";
+    "seal.keys_invalid" 500 "密钥文件有误:{source}:{reason}" "{source}: {reason}";
+    "seal.keys_io" 500 "无法{action}密钥文件 {path}:{reason}" "cannot {action} key file {path}: {reason}";
+    "seal.keys_exist" 500 "密钥文件 {path} 已存在,不会覆盖" "key file {path} already exists; not overwriting it";
+    "seal.no_randomness" 500 "无法取得随机数:{reason}" "no randomness: {reason}";
+    "seal.open_failed" 500 "无法解封数据:{reason}" "{reason}";
+    "seal.seal_failed" 500 "数据无法加密封存" "a value could not be sealed";
+
+    // Calendar (CalendarError and the calendar pages)
+    "calendar.missing_year" 422 "缺少 {year} 年的日历" "calendar missing for {year}";
+    "calendar.bad_date" 400 "“{text}”不是有效日期(应为 YYYY-MM-DD,年份 0000 至 9999)" "\"{text}\" is not a valid date (expected YYYY-MM-DD, year 0000 to 9999)";
+    "calendar.bad_data" 400 "日历内容第 {line} 行有误:{reason}" "calendar data line {line}: {reason}";
+    "calendar.bad_year" 400 "{year} 年的日历有误:{reason}" "calendar year {year}: {reason}";
+    "calendar.bad_instant" 400 "“{text}”不是 RFC 3339 时间(如 2025-02-10T09:30:00+08:00):{reason}" "\"{text}\" is not an RFC 3339 date-time such as 2025-02-10T09:30:00+08:00: {reason}";
+    "calendar.out_of_range" 400 "超出范围:{what}" "out of range: {what}";
+    "calendar.year_invalid" 400 "年份须为四位数字,如 2027" "the year has four digits, as 2027";
+    "calendar.year_empty" 400 "未列出 {year} 年的任何法定节假日" "the text lists no statutory holiday of {year}";
+    "calendar.too_long" 400 "日历内容最多 {max} 字" "the text has at most {max} characters";
+
+    // Categories
+    "category.code_invalid" 400 "分类编码无效:2–12位大写字母或数字,小类编码以大类编码开头且更长" "a category code is 2 to 12 capital letters and digits; a kind's code starts with its class's code and is longer";
+    "category.code_taken" 409 "编码 {code} 已存在,请修改原分类" "{code} is taken; change that category instead";
+    "category.name_invalid" 400 "名称必填,一行之内不超过 {max} 字" "the name is required and has at most {max} characters on one line";
+    "category.parent_invalid" 400 "{parent} 不是分类树中的大类(分类只有两级)" "{parent} is not a class of the tree (the tree has two levels)";
+    "category.parent_fixed" 409 "分类不能移到其他大类,请新建" "a category stays in its class; make a new one instead";
+    "category.parent_retired" 409 "所属大类已停用,请先启用大类" "its class is retired; bring the class back first";
+    "category.complexity_invalid" 400 "复杂程度为一般、复杂或重大" "complexity is ordinary, complex or major";
+    "category.level_invalid" 400 "处置层级为1(网格)至5(市)" "the handling level is 1 (grid) to 5 (city)";
+    "category.sort_invalid" 400 "排序为0至1000000的整数" "the sort order is 0 to 1000000";
+
+    // Events: reports
+    "event.not_found" 404 "找不到事件 {number},或不在您的管辖范围内" "no event {number}";
+    "event.category_unknown" 400 "类别 “{code}” 不存在" "no category \"{code}\"";
+    "event.category_required" 400 "请选择问题类别" "choose a category";
+    "event.category_retired" 400 "{name} 已停用,请选择其他分类" "{name} is no longer used; choose another kind";
+    "event.category_not_leaf" 400 "请选择具体的小类({name} 之下)" "choose a kind inside {name}";
+    "event.description_required" 400 "请填写问题描述" "describe what happened";
+    "event.description_too_long" 400 "问题描述最多 {max} 字" "the description has at most {max} characters";
+    "event.address_too_long" 400 "地址最多 {max} 字" "the address has at most {max} characters";
+    "event.name_too_long" 400 "姓名最多 {max} 字" "the name has at most {max} characters";
+    "event.phone_invalid" 400 "手机号码格式不正确(7至15位数字)" "a phone number has 7 to 15 digits";
+    "event.too_many_photos" 400 "最多 {max} 张照片" "at most {max} photos";
+    "event.location_invalid" 400 "请以 WGS-84 度数同时给出纬度和经度" "give both lat and lon in WGS-84 degrees";
+    "event.location_outside" 400 "该位置不在任何网格内" "the location lies outside every grid";
+    "event.location_required" 400 "请在地图上选择位置或选择网格" "give a location or choose a grid";
+    "event.not_a_grid" 400 "{code} 不是网格" "{code} is not a grid";
+    "event.grid_changed" 409 "网格刚刚有变动,请重新提交" "the grid changed a moment ago; send the report again";
+    "event.urgency_invalid" 400 "紧急程度为一般、紧急或特急" "urgency is normal, urgent or emergency";
+    "event.source_invalid" 400 "来源无效:来电、来访、网格员,或(乡镇及以上)上级交办" "source is operator_phone, operator_visit, worker or, from a township or higher, assignment";
+    "event.submission_key_invalid" 400 "提交键最多100个字符" "a submission key has at most 100 characters";
+    "intake.rate_limited" 429 "提交过于频繁:{minutes} 分钟内最多 {max} 次,请稍后再试" "too many submissions from this address: at most {max} in {minutes} minutes; try again later";
+    "intake.form_invalid" 400 "表单无法读取,请重新填写:{reason}" "the form could not be read: {reason}";
+    "intake.upload_too_large" 413 "上传内容过大(合计不超过 {max_mb} MB)" "the upload is larger than {max_mb} MB in all";
+    "intake.too_many_photos" 400 "最多只能上传 {max} 张照片" "at most {max} photos";
+
+    // Events: the workflow (WorkflowError) and its pages
+    "event.action_not_allowed" 409 "处于“{status}”状态的事件不能进行“{action}”操作" "An event that is {status} cannot be given the action {action}.";
+    "event.role_not_allowed" 403 "您的角色不能对此事件进行“{action}”操作" "Your role may not take the action {action} on this event.";
+    "event.self_verify" 403 "反馈须由反馈人以外的人核查" "The feedback must be verified by someone other than the person who gave it.";
+    "event.level_max" 409 "已是最高层级(市),不能再上报" "The event is already at the highest level (the city) and cannot be escalated.";
+    "event.level_invalid" 400 "层级为1(网格)至5(市)" "the level is 1 (grid) to 5 (city)";
+    "event.already_rated" 409 "已经评价过了" "The event has already been rated.";
+    "event.already_reopened" 409 "已经申请过一次重新办理" "The event has already been reopened once.";
+    "event.rating_window_closed" 409 "已超过评价或重新办理的期限" "The time for rating or reopening this event has passed.";
+    "event.reason_required" 400 "请填写理由" "A reason is required.";
+    "event.result_required" 400 "请填写办理结果" "say how it was handled";
+    "event.target_required" 400 "请选择去向" "choose where it goes";
+    "event.target_invalid" 400 "去向无效" "The target is not allowed here.";
+    "event.due_in_past" 400 "期限须晚于现在" "The due time must be in the future.";
+    "event.due_invalid" 400 "期限格式应为 YYYY-MM-DD" "the due date is YYYY-MM-DD";
+    "event.due_required" 400 "请填写办理期限" "give the date it is due";
+    "event.stars_invalid" 400 "请选择 1 到 5 星" "The rating must be 1 to 5 stars.";
+    "event.text_too_long" 400 "文字过长(最多 {max} 字)" "The text is too long (at most {max} characters).";
+    "event.attachments_invalid" 400 "附件无效:最多 {max} 个,须为本事件的照片且不能为空" "At most {max} attachments, each a photo of this event and none of them empty.";
+    "event.link_invalid" 400 "关联的事件编号无效(须为另一事件的编号)" "The linked event number is not valid (it must be another event's number).";
+    "event.link_dead_end" 409 "关联的事件处于“{status}”状态:请关联仍在办理的事件" "The linked event is {status}: link to the event that carries on the work.";
+    "event.number_invalid" 400 "事件编号格式有误,形如 SJ20251124-000123" "Not an event number; they look like SJ20251124-000123.";
+    "event.changed" 409 "事件已被他人更新,请刷新后重试" "the event changed meanwhile; reload and try again";
+    "event.photos_unexpected" 400 "只有反馈可以附照片" "photos go with feedback only";
+    "event.inbox_invalid" 400 "列表类型无效" "inbox is one of all, mine, to_accept, to_handle, to_verify, overdue, supervised, closed";
+    "event.status_invalid" 400 "没有状态 “{status}”" "no status \"{status}\"";
+    "event.verify_choice" 400 "请选择核查结果:通过或不通过" "choose pass or fail";
+    "event.mark_invalid" 400 "请选择督办类别:重要、紧急或一般" "choose important, urgent or ordinary";
+    "event.action_unknown" 400 "此页面没有这项操作" "no such action on this page";
+    "event.form_unknown" 404 "没有这种表单:申报单、交办单、催办单、反馈单" "the forms are report, assign, remind and feedback";
+
+    // Photos (PhotoError)
+    "photo.empty" 400 "照片是空文件" "The photo is empty.";
+    "photo.too_large" 413 "照片 {size_mb} MB,超过 {max_mb} MB 的上限" "The photo is {size_mb} MB, larger than the {max_mb} MB limit.";
+    "photo.unsupported_type" 415 "文件不是 JPEG、PNG 或 WebP 图片" "The file is not a JPEG, PNG or WebP image.";
+    "photo.corrupt" 400 "{kind} 图片已损坏或不完整({reason})" "The {kind} image is damaged or incomplete ({reason}).";
+    "photo.not_found" 404 "照片不存在" "no such photo";
+
+    // Analysis and audit
+    "analysis.month_invalid" 400 "“{month}”不是月份,格式应为 YYYY-MM" "\"{month}\" is not a month; use YYYY-MM";
+    "audit.actor_unknown" 400 "没有用户 “{name}”" "no user \"{name}\"";
+
+    // Basic information register
+    "basic.not_found" 404 "记录 {id} 不存在或不在您的范围内" "no record {id} in your area";
+    "basic.grid_unknown" 404 "网格 {code} 不存在或不在您的范围内" "grid {code} does not exist or is outside your area";
+    "basic.not_a_grid" 400 "{code} 不是网格:只能登记到网格" "{code} is not a grid: records belong to a grid";
+    "basic.out_of_scope" 400 "网格 {code} 不在您的管辖范围内" "grid {code} is outside your area";
+    "basic.no_value" 404 "记录 {id} 没有登记 {column}" "record {id} has no {column}";
+    "basic.reason_required" 400 "请填写查看理由(至少 {min} 个字)" "give a reason of at least {min} characters for seeing the full value";
+    "basic.duplicate_id" 409 "该身份证号已在网格 {grid} ({grid_name}) 登记" "this ID number is already registered in grid {grid} ({grid_name})";
+    "basic.duplicate_house" 409 "{address} 已在网格 {grid} 登记" "{address} is already entered in grid {grid}";
+    "basic.duplicate_object" 409 "部件编码 {code} 已在网格 {grid} 使用" "object code {code} is already used in grid {grid}";
+    "basic.duplicate_credit_code" 409 "信用代码 {code} 已登记为网格 {grid} 的 {name}" "credit code {code} is already registered to {name} in grid {grid}";
+    "basic.duplicate_tag" 409 "人员 {id} 已有标签 {tag}" "person {id} already carries the tag {tag}";
+    "basic.duplicate_in_file" 400 "{field} 与文件第 {first} 行重复" "the same {field} as row {first}";
+    "basic.removed" 409 "记录 {id} 已注销" "record {id} was removed";
+    "basic.until_before_since" 400 "结束日期早于开始日期" "a tag cannot end before it began";
+    "basic.tag_invalid" 400 "没有重点人群 “{group}”" "no key group \"{group}\"";
+    "basic.residence_invalid" 400 "没有人口类型 “{value}”" "no residence \"{value}\"";
+    "basic.secret_invalid" 400 "无法查看该项" "no such value on this record";
+    "basic.filter_invalid" 400 "筛选条件 “{value}” 无效" "no such filter value \"{value}\"";
+    "basic.invalid_fields" 400 "请检查标出的字段:{fields}" "check these fields: {fields}";
+
+    // Fields of basic records (FieldError), in forms and import reports
+    "required" 400 "{field} 必填" "{field} is required";
+    "text.too_long" 400 "{field} 最多 {max} 字,现有 {n} 字" "{field} may have at most {max} characters, not {n}";
+    "text.control" 400 "{field} 含有控制字符" "{field} contains a control character";
+    "date.invalid" 400 "“{value}” 不是日期(应为 YYYY-MM-DD)" "\"{value}\" is not a date (use YYYY-MM-DD)";
+    "date.impossible" 400 "{value} 这一天不存在" "{value} is not a real date";
+    "date.future" 400 "{field} {date} 晚于今天" "{field} {date} is in the future";
+    "date.order" 400 "{field} {date} 早于 {other} {other_date}" "{field} {date} is before {other} {other_date}";
+    "bool.invalid" 400 "“{value}” 应填是或否" "\"{value}\" is not yes or no (use 是/否)";
+    "choice.invalid" 400 "“{value}” 不是可选值({choices})" "\"{value}\" is not one of {choices}";
+    "grid_code.invalid" 400 "网格编码 “{value}” 应为15位数字,末三位不为000" "grid code \"{value}\" must be 15 digits ending in a non-zero grid number";
+    "coordinate.invalid" 400 "“{value}” 不是 -{limit} 至 {limit} 之间的{field}" "\"{value}\" is not a {field} between -{limit} and {limit}";
+    "area.invalid" 400 "面积 “{value}” 应为大于0的平方米数" "area \"{value}\" must be a number of square metres above 0";
+    "object_code.invalid" 400 "部件编码 “{value}” 只能含字母、数字、- 和 _" "object code \"{value}\" may hold only letters, digits, - and _";
+    "record.invalid" 400 "记录不完整" "the record is incomplete";
+    "floating_only" 400 "{field} 仅流动人口填写,不适用于{residence}" "{field} is only for floating population, not {residence}";
+    "rented_only" 400 "{field} 仅出租房屋填写,不适用于{house_use}" "{field} is only for rented houses, not {house_use}";
+    "id.length" 400 "身份证号应为18位,不是 {n} 位" "ID number must have 18 characters, not {n}";
+    "id.chars" 400 "身份证号第 {position} 位字符无效(前17位为数字,末位为数字或X)" "ID number character {position} must be a digit (the last may be X)";
+    "id.region" 400 "身份证号地区码 {region} 无效({province} 不是省级代码)" "ID number's region {region} names no province ({province} is not a province code)";
+    "id.birth_date" 400 "身份证号中的出生日期 {date} 不存在" "ID number's birth date {date} is not a real date";
+    "id.birth_future" 400 "身份证号中的出生日期 {date} 晚于今天" "ID number's birth date {date} is in the future";
+    "id.checksum" 400 "校验位应为 {want},不是 {got}" "check character should be {want}, not {got}";
+    "id.birth_mismatch" 400 "出生日期 {date} 与身份证号({id_date})不符" "birth date {date} disagrees with the ID number ({id_date})";
+    "id.sex_mismatch" 400 "性别 {sex} 与身份证号({id_sex})不符" "sex {sex} disagrees with the ID number ({id_sex})";
+    "phone.chars" 400 "电话 “{value}” 只能含数字" "phone number \"{value}\" must contain only digits";
+    "phone.length" 400 "手机号应为11位,不是 {n} 位" "mobile number must have 11 digits, not {n}";
+    "phone.prefix" 400 "手机号应以13–19开头,不是 {prefix}" "mobile number must start with 13–19, not {prefix}";
+    "credit.length" 400 "统一社会信用代码应为18位,不是 {n} 位" "credit code must have 18 characters, not {n}";
+    "credit.chars" 400 "统一社会信用代码第 {position} 位({char})不允许(数字及除 I、O、S、V、Z 外的 A–Y)" "credit code character {position} ({char}) is not allowed (digits and A–Y without I, O, S, V, Z)";
+    "credit.checksum" 400 "校验位应为 {want},不是 {got}" "check character should be {want}, not {got}";
+    "point.other_grid" 400 "位置在网格 {grid} ({grid_name}) 内,不在 {chosen} 内" "the point lies in grid {grid} ({grid_name}), not in {chosen}";
+    "point.outside" 400 "位置不在任何网格内" "the point lies outside every grid";
+
+    // Import files of the register
+    "header.unknown" 400 "第 {column} 列 “{header}” 不是{kind}表的列" "column {column} \"{header}\" is not a {kind} column";
+    "header.duplicate" 400 "第 {column} 列 “{header}” 与 {name} ({key}) 重复" "column {column} \"{header}\" repeats {name} ({key})";
+    "header.missing" 400 "缺少必填列 {name} ({key})" "required column {name} ({key}) is missing";
+    "household.two_heads" 400 "户 {household} 已有户主(第 {first} 行)" "household {household} already has a head (row {first})";
+    "household.no_head" 400 "户 {household} 没有户主" "household {household} has no head (户主)";
+    "house.point_outside_grid" 400 "坐标 ({lon}, {lat}) 位于网格 {found},不在网格 {grid} 内" "the point ({lon}, {lat}) lies in grid {found}, not in grid {grid}";
+    "import.empty" 400 "文件没有任何行,第一行须为表头" "the file has no rows; the first row must be the header";
+    "import.unreadable" 400 "无法读取 {path}:{reason}" "cannot read {path}: {reason}";
+    "import.busy" 409 "您的上一次导入尚未完成,请等待其结束" "your previous import is still running; wait for it to finish";
+    "import.no_file" 400 "请选择要导入的文件" "choose a file to import";
+    "import.no_such_job" 404 "没有您的导入任务 {id}(任务保留一小时)" "no import job {id} of yours (jobs are kept for an hour)";
+    "import.no_such_file" 404 "没有文件 “{file}”" "no file \"{file}\" here";
+    "import.kind_invalid" 400 "“{kind}” 不是可选的类型({choices})" "\"{kind}\" is not one of {choices}";
+    "import.mode_invalid" 400 "“{mode}” 不是导入方式(dry_run、all 或 good_rows)" "\"{mode}\" is not dry_run, all or good_rows";
+    "import.encoding_invalid" 400 "“{encoding}” 不是 utf-8 或 gbk" "\"{encoding}\" is not utf-8 or gbk";
+    "import.too_large" 413 "文件超过 {max_mb} MB" "the file exceeds {max_mb} MB";
+    "export.encoding" 400 "有字符无法用 GBK 表示,请导出 UTF-8:{reason}" "some characters do not exist in GBK; export UTF-8: {reason}";
+    "export.too_many_rows" 400 "行数超过 XLSX 上限,请导出 CSV 或缩小范围" "more rows than an XLSX sheet holds (1,048,576); export CSV or a smaller area";
+
+    // Spreadsheets (SheetError)
+    "sheet.not_spreadsheet" 400 "不是表格文件(应为 XLSX 或 CSV):{looks_like}" "not a spreadsheet: {looks_like}";
+    "sheet.encoding" 400 "第 {row} 行编码不对(请选择 GBK 或另存为 UTF-8):{reason}" "row {row}: {reason}";
+    "sheet.malformed" 400 "文件已损坏或格式错误:{reason}" "{reason}";
+    "sheet.limit" 400 "超出表格行列上限:{reason}" "{reason}";
+    "sheet.write" 500 "表格写入失败:{reason}" "writing the sheet failed: {reason}";
+    "sheet.io" 500 "读取文件失败:{reason}" "reading the file failed: {reason}";
+}
