@@ -3,10 +3,11 @@
 use std::time::Instant;
 
 use crate::demo::layout::Scale;
+use wangge_domain::NodeKind;
+use wangge_domain::System;
 use wangge_domain::geometry;
 use wangge_domain::locate::BareIndex;
 use wangge_domain::rng::SplitMix64;
-use wangge_domain::{NodeKind, Scope};
 use wangge_store::{Db, nodes, testdb};
 use wangge_web::{AppState, WebConfig};
 
@@ -37,7 +38,7 @@ pub async fn locate(database_url: Option<&str>, lookups: usize, seed: u64) -> an
     let state = AppState::new(db.clone(), WebConfig::default(), keys);
     state.refresh_locate().await?;
     let mut c = db.conn().await?;
-    let grids = nodes::of_kind(&mut c.handle(), &Scope::everything(), NodeKind::Grid).await?;
+    let grids = nodes::of_kind(&mut c.handle(), &System::acting().scope(), NodeKind::Grid).await?;
     drop(c);
     let polygons = grids
         .iter()

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::demo::layout::Scale;
 use anyhow::{Context, bail};
+use wangge_domain::System;
 use wangge_domain::deadline::parse_rfc3339;
 use wangge_domain::rng::SplitMix64;
 use wangge_domain::{NodeKind, Scope};
@@ -206,15 +207,16 @@ async fn seed_events(db: &Db, count: usize) -> anyhow::Result<f64> {
             level: k.handling_level.clamp(1, 5),
         })
         .collect();
-    let places: Vec<Place> = nodes::of_kind(&mut c.handle(), &Scope::everything(), NodeKind::Grid)
-        .await?
-        .into_iter()
-        .map(|g| Place {
-            id: g.id,
-            holders: holders(&g.path),
-            path: g.path,
-        })
-        .collect();
+    let places: Vec<Place> =
+        nodes::of_kind(&mut c.handle(), &System::acting().scope(), NodeKind::Grid)
+            .await?
+            .into_iter()
+            .map(|g| Place {
+                id: g.id,
+                holders: holders(&g.path),
+                path: g.path,
+            })
+            .collect();
     drop(c);
     if kinds.is_empty() || places.is_empty() {
         bail!("the demo city has no grids or no categories");
@@ -329,7 +331,7 @@ async fn measure(db: &Db, label: &str, count: usize) -> anyhow::Result<()> {
     );
 
     let mut c = db.conn().await?;
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let county = nodes::of_kind(&mut c.handle(), &all, NodeKind::County)
         .await?
         .into_iter()

@@ -30,9 +30,10 @@ use crate::demo::layout::Scale;
 use crate::demo::population::{GridSpec, MAX_SLOTS, grid_population};
 use anyhow::{Context, bail};
 use tokio::sync::mpsc;
+use wangge_domain::System;
 use wangge_domain::basic::row::Kind;
 use wangge_domain::basic::{Education, Relation, Residence, Sex};
-use wangge_domain::{NodeKind, Scope, deadline, geometry};
+use wangge_domain::{NodeKind, deadline, geometry};
 use wangge_sheet::{CsvRowWriter, Encoding, RowReader};
 use wangge_store::audit::Actor;
 use wangge_store::basic::import::{BATCH, Mode};
@@ -314,7 +315,7 @@ async fn insert_batch(h: &mut Handle<'_>, sql: &str, rows: &[Vec<V>]) -> anyhow:
 async fn bare(db: &Db, path: &Path) -> anyhow::Result<(u64, i64, i64)> {
     let grids: HashMap<String, (i64, String)> = {
         let mut c = db.conn().await?;
-        nodes::of_kind(&mut c.handle(), &Scope::everything(), NodeKind::Grid)
+        nodes::of_kind(&mut c.handle(), &System::acting().scope(), NodeKind::Grid)
             .await?
             .into_iter()
             .map(|g| (g.code, (g.id, g.path)))
@@ -433,7 +434,7 @@ async fn measure(db: &Db, label: &str, rows: usize) -> anyhow::Result<f64> {
     }
     let grids: Vec<GridBox> = {
         let mut c = db.conn().await?;
-        nodes::of_kind(&mut c.handle(), &Scope::everything(), NodeKind::Grid)
+        nodes::of_kind(&mut c.handle(), &System::acting().scope(), NodeKind::Grid)
             .await?
             .into_iter()
             .filter_map(|g| {
@@ -483,7 +484,7 @@ async fn measure(db: &Db, label: &str, rows: usize) -> anyhow::Result<f64> {
     let now = now_ms();
     let spec = ImportSpec {
         actor: Actor::system("bench"),
-        scope: Scope::everything(),
+        scope: System::acting().scope(),
         kind: Kind::People,
         mode: Mode::AllOrNothing,
         today: deadline::local_date(now).map_err(|e| anyhow::anyhow!("{e}"))?,

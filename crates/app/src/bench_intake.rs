@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 
 use crate::demo::layout::Scale;
 use anyhow::bail;
+use wangge_domain::NodeKind;
+use wangge_domain::System;
 use wangge_domain::geometry;
 use wangge_domain::rng::SplitMix64;
-use wangge_domain::{NodeKind, Scope};
 use wangge_store::{Db, events, nodes, now_ms, open311, testdb};
 use wangge_web::{AppState, WebConfig};
 
@@ -104,7 +105,7 @@ async fn request_bodies(
         .filter(|x| x.parent_code.is_some())
         .map(|x| x.code)
         .collect();
-    let grids = nodes::of_kind(&mut c.handle(), &Scope::everything(), NodeKind::Grid).await?;
+    let grids = nodes::of_kind(&mut c.handle(), &System::acting().scope(), NodeKind::Grid).await?;
     drop(c);
     let boxes: Vec<[f64; 4]> = grids
         .iter()

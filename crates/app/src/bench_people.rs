@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 
 use crate::demo::layout::{Scale, demo_layout};
 use anyhow::{Context, bail};
+use wangge_domain::NodeKind;
+use wangge_domain::System;
 use wangge_domain::basic::KeyGroup;
-use wangge_domain::{NodeKind, Scope};
 use wangge_store::basic::people;
 use wangge_store::seal::KeyRing;
 use wangge_store::{Db, auth, nodes, now_ms, testdb, users};
@@ -136,7 +137,7 @@ async fn seed(db: &Db, keys: &KeyRing, label: &str, people: usize) -> anyhow::Re
 
 /// The queries: scopes (first and a later page) and searches.
 async fn probes(db: &Db, keys: &KeyRing) -> anyhow::Result<Vec<Probe>> {
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let mut c = db.conn().await?;
     let first = |kind: NodeKind| {
         let all = all.clone();
@@ -176,7 +177,7 @@ async fn probes(db: &Db, keys: &KeyRing) -> anyhow::Result<Vec<Probe>> {
             let page = people::list(
                 &mut c.handle(),
                 keys,
-                &Scope::everything(),
+                &System::acting().scope(),
                 &filter,
                 after,
                 (skip - seen).min(500) as i64,
@@ -300,7 +301,7 @@ async fn measure(db: &Db, label: &str, people: usize) -> anyhow::Result<f64> {
 
     let secret = {
         let mut tx = db.begin().await?;
-        let u = users::by_username(&mut tx.handle(), &Scope::everything(), "admin").await?;
+        let u = users::by_username(&mut tx.handle(), &System::acting().scope(), "admin").await?;
         let s = auth::create_session(&mut tx.handle(), u.id, now_ms(), 3_600_000).await?;
         tx.commit().await?;
         s

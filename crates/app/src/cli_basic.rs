@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use wangge_domain::System;
 use wangge_domain::basic::row::Kind;
 use wangge_domain::{Scope, deadline};
 use wangge_sheet::Encoding;
@@ -66,10 +67,10 @@ fn domain(e: wangge_domain::Error) -> anyhow::Error {
 /// Who imports: a user (their area) or the system (everywhere).
 async fn importer(db: &Db, as_user: Option<&str>) -> anyhow::Result<(Actor, Scope)> {
     let Some(name) = as_user else {
-        return Ok((Actor::system("cli"), Scope::everything()));
+        return Ok((Actor::system("cli"), System::acting().scope()));
     };
     let mut c = db.conn().await.map_err(domain)?;
-    let u = users::by_username(&mut c.handle(), &Scope::everything(), name)
+    let u = users::by_username(&mut c.handle(), &System::acting().scope(), name)
         .await
         .map_err(domain)?;
     let p = auth::principal_by_id(&mut c.handle(), u.id)
@@ -230,7 +231,7 @@ pub async fn export(
 ) -> anyhow::Result<()> {
     let format = ExportFormat::from_extension(&extension(&a.file), encoding(&a.encoding)?)
         .with_context(|| format!("{}: name the file .xlsx or .csv", a.file.display()))?;
-    let everything = Scope::everything();
+    let everything = System::acting().scope();
     let under = match a.under.as_deref() {
         None => None,
         Some(code) => {

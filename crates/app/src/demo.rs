@@ -11,8 +11,9 @@ pub mod population;
 
 use anyhow::Context;
 use layout::{LayoutNode, Scale, demo_layout, person_name};
+use wangge_domain::System;
 use wangge_domain::rng::SplitMix64;
-use wangge_domain::{NodeKind, Role, Scope};
+use wangge_domain::{NodeKind, Role};
 use wangge_store::{Db, auth, nodes, now_ms, users};
 
 /// Every demo account uses this password; the README says so.
@@ -46,7 +47,7 @@ fn phone(rng: &mut SplitMix64) -> String {
 /// Writes the demo city into an empty database; leaves a database with a city alone.
 pub async fn seed(db: &Db, seed: u64, scale: Scale) -> anyhow::Result<Outcome> {
     let mut c = db.conn().await?;
-    let existing: i64 = nodes::count_by_kind(&mut c.handle(), &Scope::everything())
+    let existing: i64 = nodes::count_by_kind(&mut c.handle(), &System::acting().scope())
         .await?
         .iter()
         .map(|(_, n)| n)
@@ -60,7 +61,7 @@ pub async fn seed(db: &Db, seed: u64, scale: Scale) -> anyhow::Result<Outcome> {
     // One hash for every demo account keeps seeding fast; real accounts each get their own salt.
     let hash = auth::hash_password(DEMO_PASSWORD)?;
     let now = now_ms();
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let mut tx = db.begin().await?;
     let mut ids = Vec::with_capacity(layout.len());
     let mut logins = Vec::new();

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use demo::layout::Scale;
+use wangge_domain::System;
 use wangge_domain::basic::row::Kind;
 use wangge_domain::{Error, Role, Scope};
 use wangge_store::seal::KeyRing;
@@ -457,9 +458,10 @@ async fn run() -> anyhow::Result<()> {
                         node_code: node,
                         phone,
                     };
-                    let u = users::create(&mut tx.handle(), &Scope::everything(), &new, now_ms())
-                        .await
-                        .map_err(domain)?;
+                    let u =
+                        users::create(&mut tx.handle(), &System::acting().scope(), &new, now_ms())
+                            .await
+                            .map_err(domain)?;
                     tx.commit().await.map_err(domain)?;
                     println!(
                         "user {} added as {} at {} ({})",
@@ -468,9 +470,10 @@ async fn run() -> anyhow::Result<()> {
                 }
                 UserCommand::Token { username, name } => {
                     let mut c = db.conn().await.map_err(domain)?;
-                    let u = users::by_username(&mut c.handle(), &Scope::everything(), &username)
-                        .await
-                        .map_err(domain)?;
+                    let u =
+                        users::by_username(&mut c.handle(), &System::acting().scope(), &username)
+                            .await
+                            .map_err(domain)?;
                     let token = auth::create_token(&mut c.handle(), u.id, &name, now_ms())
                         .await
                         .map_err(domain)?;
@@ -505,7 +508,7 @@ async fn run() -> anyhow::Result<()> {
             let guidance = file.web_config(DEFAULT_LISTEN, None, None)?.guidance;
             let summary = territory::import_grids(
                 &mut tx.handle(),
-                &Scope::everything(),
+                &System::acting().scope(),
                 "cli",
                 &text,
                 guidance.min_finding_m2,
@@ -670,9 +673,9 @@ fn key_ring(flag: Option<&std::path::Path>, file: &FileConfig) -> anyhow::Result
 /// Everything, or only what lies under the node with this code.
 async fn within_scope(c: &mut wangge_store::Conn, within: Option<&str>) -> anyhow::Result<Scope> {
     match within {
-        None => Ok(Scope::everything()),
+        None => Ok(System::acting().scope()),
         Some(code) => {
-            let n = wangge_store::nodes::by_code(&mut c.handle(), &Scope::everything(), code)
+            let n = wangge_store::nodes::by_code(&mut c.handle(), &System::acting().scope(), code)
                 .await
                 .map_err(domain)?;
             Ok(Scope::of_path(&n.path))

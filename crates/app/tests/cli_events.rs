@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use wangge_domain::System;
 use wangge_domain::calendar::Calendar;
 use wangge_domain::deadline::parse_rfc3339;
 use wangge_domain::event::{Action, Actor, Rules, Staff};
@@ -212,7 +213,7 @@ fn a_malformed_start_is_refused_with_a_clear_message() {
 /// The first grid of the demo city and its worker, as a caller.
 async fn demo_grid_worker(db: &Db) -> (GridRef, Caller) {
     let mut c = db.conn().await.unwrap();
-    let g = nodes::of_kind(&mut c.handle(), &Scope::everything(), NodeKind::Grid)
+    let g = nodes::of_kind(&mut c.handle(), &System::acting().scope(), NodeKind::Grid)
         .await
         .unwrap()
         .into_iter()
@@ -220,7 +221,7 @@ async fn demo_grid_worker(db: &Db) -> (GridRef, Caller) {
         .expect("the demo has grids");
     let u = users::by_username(
         &mut c.handle(),
-        &Scope::everything(),
+        &System::acting().scope(),
         &format!("gw{}", g.code),
     )
     .await
@@ -260,7 +261,7 @@ async fn make_events(db: &Db, steps: &[&[Action]]) -> Vec<String> {
     let resident = Caller {
         actor: Actor::Reporter { user_id: None },
         name: "群众".into(),
-        scope: Scope::everything(),
+        scope: System::acting().scope(),
     };
     // Fixed instants inside the shipped calendar's years, whatever today is.
     let t0 = parse_rfc3339("2025-03-03T09:00:00+08:00").unwrap();

@@ -19,10 +19,22 @@ impl Scope {
         Scope { path }
     }
 
-    /// Everything: for the command line run by the operator of the machine.
-    pub fn everything() -> Scope {
+    /// Everything: only the System actor hands this out (`System::scope`).
+    pub(crate) fn everything() -> Scope {
         Scope {
             path: "/".to_string(),
+        }
+    }
+
+    /// The part of this scope under the node with `path`: that node's scope when it lies inside
+    /// this one, else a scope that holds nothing. Narrowing never widens.
+    pub fn narrow(&self, path: &str) -> Scope {
+        if self.contains(path) {
+            Scope::of_path(path)
+        } else {
+            Scope {
+                path: NOTHING.to_string(),
+            }
         }
     }
 
@@ -40,6 +52,9 @@ impl Scope {
     }
 }
 
+/// No record's path starts with this: paths start with `/` and a code.
+const NOTHING: &str = "//";
+
 /// The path of a child node.
 pub fn child_path(parent_path: &str, code: &str) -> String {
     format!("{parent_path}{code}/")
@@ -56,6 +71,12 @@ mod tests {
         assert!(!s.contains("/350100000000/350103000000/"));
         assert!(!s.contains("/350100000000/"));
         assert!(Scope::everything().contains("/350100000000/"));
+        let county = s.narrow("/350100000000/350102000000/350102001000/");
+        assert!(county.contains("/350100000000/350102000000/350102001000/350102001001/"));
+        assert!(!county.contains("/350100000000/350102000000/350102002000/"));
+        let outside = s.narrow("/350100000000/350103000000/");
+        assert!(!outside.contains("/350100000000/350103000000/"));
+        assert!(!outside.contains("/350100000000/350102000000/"));
         assert_eq!(
             child_path("/350100000000/", "350102000000"),
             "/350100000000/350102000000/"

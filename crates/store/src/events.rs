@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use wangge_domain::System;
 use wangge_domain::calendar::Calendar;
 use wangge_domain::deadline::{self, Complexity};
 use wangge_domain::err;
@@ -445,12 +446,12 @@ async fn add_party(h: &mut Handle<'_>, event_id: i64, path: &str) -> Result<(), 
 async fn holder_place(h: &mut Handle<'_>, holder: &Holder) -> Result<(String, String), Error> {
     match holder {
         Holder::Node { code, .. } | Holder::Department { code } => {
-            let n = nodes::by_code(h, &Scope::everything(), code).await?;
+            let n = nodes::by_code(h, &System::acting().scope(), code).await?;
             Ok((n.path, n.name))
         }
         Holder::Person { user_id } => {
-            let u = crate::users::get(h, &Scope::everything(), *user_id).await?;
-            let n = nodes::by_id(h, &Scope::everything(), u.node_id).await?;
+            let u = crate::users::get(h, &System::acting().scope(), *user_id).await?;
+            let n = nodes::by_id(h, &System::acting().scope(), u.node_id).await?;
             Ok((n.path, format!("{}({})", u.display_name, n.name)))
         }
     }
@@ -531,9 +532,9 @@ async fn resolve(
                 return Err(err!("event.target_invalid")
                     .with_details(serde_json::json!({ "reason": "only a node escalates" })));
             };
-            let owner = nodes::by_code(h, &Scope::everything(), code).await?;
+            let owner = nodes::by_code(h, &System::acting().scope(), code).await?;
             let parent = match owner.parent_id {
-                Some(p) => nodes::by_id(h, &Scope::everything(), p).await?,
+                Some(p) => nodes::by_id(h, &System::acting().scope(), p).await?,
                 None => {
                     return Err(err!("event.level_max"));
                 }
@@ -634,7 +635,7 @@ async fn check_target(
             }
         }
         Holder::Department { code } => {
-            let n = nodes::by_code(h, &Scope::everything(), code)
+            let n = nodes::by_code(h, &System::acting().scope(), code)
                 .await
                 .map_err(|_| bad(format!("no department {code}")))?;
             let parent_path = n.path.strip_suffix(&format!("{code}/")).unwrap_or_default();
@@ -706,5 +707,5 @@ pub async fn apply_to(
         .map_err(sql_error)?;
     }
     append_step(h, event.id, &step, actor_name, now).await?;
-    get(h, &Scope::everything(), &event.number).await
+    get(h, &System::acting().scope(), &event.number).await
 }

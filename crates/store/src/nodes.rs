@@ -2,6 +2,7 @@
 //! `Scope`; a node outside it is reported as not found.
 
 use serde::Serialize;
+use wangge_domain::System;
 use wangge_domain::err;
 use wangge_domain::geometry::{self, GeometryError};
 use wangge_domain::geometry::{LineString, MultiPolygon};
@@ -363,7 +364,7 @@ pub async fn create(
         record_version(h, id, "create", actor, None, boundary.as_deref(), "", now).await?;
         bump_generation(h).await?;
     }
-    by_id(h, &Scope::everything(), id).await
+    by_id(h, &System::acting().scope(), id).await
 }
 
 /// Changes a node's name, phone and (for grids) kind.
@@ -495,7 +496,7 @@ pub async fn split(
         return Err(err!("grid.boundary_missing"));
     };
     let (a, b) = geometry::split_by_line(&mp, line)?;
-    let village = by_id(h, &Scope::everything(), node.parent_id.unwrap_or(-1)).await?;
+    let village = by_id(h, &System::acting().scope(), node.parent_id.unwrap_or(-1)).await?;
     let new_code = next_grid_code(h, &village.code).await?;
     set_boundary(
         h,

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use serde_json::{Value, json};
+use wangge_domain::System;
 use wangge_domain::check::{CheckNode, CheckReport, check_tree};
 use wangge_domain::err;
 use wangge_domain::geometry::{self, MultiPolygon};
@@ -67,7 +68,7 @@ pub struct GridRef {
 
 /// Builds the in-memory index of every live grid.
 pub async fn locate_index(h: &mut Handle<'_>) -> Result<LocateIndex<GridRef>, Error> {
-    let grids = nodes::of_kind(h, &Scope::everything(), NodeKind::Grid).await?;
+    let grids = nodes::of_kind(h, &System::acting().scope(), NodeKind::Grid).await?;
     let mut items = Vec::with_capacity(grids.len());
     for g in grids {
         if let Some(mp) = g.geometry()? {
@@ -97,7 +98,7 @@ pub async fn export_grids(h: &mut Handle<'_>, scope: &Scope) -> Result<Value, Er
             Some(pid) => match parents.get(&pid) {
                 Some(c) => Some(c.clone()),
                 None => {
-                    let p = nodes::by_id(h, &Scope::everything(), pid).await?;
+                    let p = nodes::by_id(h, &System::acting().scope(), pid).await?;
                     parents.insert(pid, p.code.clone());
                     Some(p.code)
                 }

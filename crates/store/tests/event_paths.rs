@@ -4,8 +4,9 @@
 //! by recomputing every history chain, since each of these paths appends steps of its own kind.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use wangge_domain::System;
 use wangge_domain::event::{Action, ActionKind, Holder};
-use wangge_domain::{Error, NodeKind, Scope};
+use wangge_domain::{Error, NodeKind};
 use wangge_store::events::{self, EventRow, Inbox, ListFilter, ReportInput, Reported};
 
 mod common;
@@ -60,7 +61,7 @@ impl Fx {
     ) -> Error {
         let before = (
             self.counts().await,
-            self.get(&Scope::everything(), number)
+            self.get(&System::acting().scope(), number)
                 .await
                 .unwrap()
                 .updated_at,
@@ -85,7 +86,7 @@ impl Fx {
         assert_eq!((err.code, err.status), (code, status), "{err:?}");
         let after = (
             self.counts().await,
-            self.get(&Scope::everything(), number)
+            self.get(&System::acting().scope(), number)
                 .await
                 .unwrap()
                 .updated_at,
@@ -95,7 +96,7 @@ impl Fx {
     }
 
     async fn row(&self, number: &str) -> EventRow {
-        self.get(&Scope::everything(), number).await.unwrap()
+        self.get(&System::acting().scope(), number).await.unwrap()
     }
 
     async fn mine(&self, user: &str, now: i64) -> Vec<String> {

@@ -4,10 +4,11 @@
 //! results, reminders, leases and the calendar.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use wangge_domain::System;
 use wangge_domain::deadline::{self, Complexity, Light, event_due};
 use wangge_domain::event::{Action, Actor, Holder, Staff, Urgency};
 use wangge_domain::photo::{self, PhotoKind};
-use wangge_domain::{Error, NodeKind, Role, Scope};
+use wangge_domain::{Error, NodeKind, Role};
 use wangge_store::categories;
 use wangge_store::events::{
     self, Caller, EventCtx, EventRow, Inbox, ListFilter, NewPhoto, ReportInput, Reported, Source,
@@ -608,7 +609,7 @@ async fn a_failed_report_rolls_back_and_leaves_no_open_transaction() {
     let failing = |actor: Actor| Caller {
         actor,
         name: FAILING_NAME.into(),
-        scope: Scope::everything(),
+        scope: System::acting().scope(),
     };
     let worker = fx.caller("gw_a1").actor;
 
@@ -918,7 +919,10 @@ async fn wrong_role_or_state_is_refused_and_appends_nothing() {
     ) {
         let before = (
             fx.counts().await,
-            fx.get(&Scope::everything(), n).await.unwrap().updated_at,
+            fx.get(&System::acting().scope(), n)
+                .await
+                .unwrap()
+                .updated_at,
         );
         // On a bare connection: a refusal must not leave anything behind by itself.
         let caller = fx.caller(user);
@@ -928,7 +932,10 @@ async fn wrong_role_or_state_is_refused_and_appends_nothing() {
         assert_err(r, code, status);
         let after = (
             fx.counts().await,
-            fx.get(&Scope::everything(), n).await.unwrap().updated_at,
+            fx.get(&System::acting().scope(), n)
+                .await
+                .unwrap()
+                .updated_at,
         );
         assert_eq!(before, after, "{user} {code}: something was written");
     }
@@ -1132,7 +1139,7 @@ async fn wrong_role_or_state_is_refused_and_appends_nothing() {
         409,
     );
     assert_eq!(fx.counts().await, before);
-    let e = fx.get(&Scope::everything(), &n).await.unwrap();
+    let e = fx.get(&System::acting().scope(), &n).await.unwrap();
     assert_eq!(e.rating, Some(4));
     let labels: Vec<String> = fx
         .history(e.id)
@@ -1757,7 +1764,7 @@ async fn administrators_keep_the_category_tree() {
     }
     assert_eq!(fx.counts().await, before_reports);
     assert_eq!(
-        fx.get(&Scope::everything(), &r.number)
+        fx.get(&System::acting().scope(), &r.number)
             .await
             .unwrap()
             .category_code,

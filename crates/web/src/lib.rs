@@ -82,3 +82,39 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         })
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    /// Web handlers act with the signed-in principal's scope, narrowed at most: the whole tree
+    /// belongs to the System actor, which only the scheduler (not a handler) takes on.
+    #[test]
+    fn no_handler_takes_a_scope_it_was_not_given() {
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        let mut files = 0;
+        let mut found = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path.ends_with("scheduler.rs") || path.ends_with("lib.rs") {
+                    continue;
+                }
+                files += 1;
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                for needle in ["System::", "Scope::of_path", "Scope::everything"] {
+                    if text.contains(needle) {
+                        found.push(format!("{}: {needle}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(files > 40, "the sources were found");
+        assert!(found.is_empty(), "{found:#?}");
+    }
+}

@@ -14,10 +14,11 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use geo::{Contains, MultiPolygon, Point};
+use wangge_domain::NodeKind;
+use wangge_domain::System;
 use wangge_domain::calendar::Date;
 use wangge_domain::geometry::bbox;
 use wangge_domain::scope::child_path;
-use wangge_domain::{NodeKind, Scope};
 use wangge_store::basic::import::{HousesImport, Mode, OrgsImport, PeopleImport, RowProblem};
 use wangge_store::basic::{self, Actor, Counts, objects, people};
 use wangge_store::seal::KeyRing;
@@ -200,7 +201,7 @@ pub async fn seed(
     out.counts = basic::counts(
         &mut c.handle(),
         keys,
-        &Scope::everything(),
+        &System::acting().scope(),
         &child_path("/", CITY_CODE),
     )
     .await?;
@@ -219,7 +220,7 @@ async fn write_round(
     data: &[GridData],
     out: &mut Outcome,
 ) -> anyhow::Result<()> {
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let mut lap = Lap::start();
     let mut row = 0u64;
     let mut imp = HousesImport::begin(db, keys, &all, actor, Mode::AllOrNothing, now).await?;
@@ -313,7 +314,7 @@ async fn person_ids(
     plan: &GridPlan,
     d: &GridData,
 ) -> anyhow::Result<Vec<i64>> {
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let filter = people::Filter {
         under: Some(plan.path.clone()),
         ..people::Filter::default()
@@ -516,7 +517,7 @@ mod tests {
         assert_eq!(counted as usize, open);
 
         // Each tagged person carries the generated group, found through the exact ID search.
-        let all = Scope::everything();
+        let all = System::acting().scope();
         let mut c = db.conn().await.unwrap();
         for (plan, d) in plans.iter().zip(&expected) {
             for (i, tag) in d.tags.iter().take(5) {

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use wangge_domain::System;
 use wangge_domain::event::{Action, Actor, Holder, Mark, Rules, Staff, Urgency};
 use wangge_domain::rng::SplitMix64;
 use wangge_domain::{NodeKind, Role, Scope, geometry};
@@ -63,7 +64,7 @@ struct City {
 
 impl City {
     async fn load(h: &mut Handle<'_>, rng: &mut SplitMix64) -> anyhow::Result<City> {
-        let all = Scope::everything();
+        let all = System::acting().scope();
         let index = territory::locate_index(h).await?;
         let mut grids = Vec::new();
         for g in nodes::of_kind(h, &all, NodeKind::Grid).await? {
@@ -213,7 +214,7 @@ fn resident() -> Caller {
     Caller {
         actor: Actor::Reporter { user_id: None },
         name: "群众".into(),
-        scope: Scope::everything(),
+        scope: System::acting().scope(),
     }
 }
 

@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::users;
+use wangge_domain::System;
 
 /// A person a grid's notice board names: name and phone as staff entered them for the public.
 #[derive(Debug, Clone, Serialize)]
@@ -39,7 +40,7 @@ fn contacts(list: &[users::BoardStaff], role: Role) -> Vec<Contact> {
 
 /// The live grid with this code, as the public sees it; anything else is not found.
 pub async fn public_grid(h: &mut Handle<'_>, code: &str) -> Result<PublicGrid, Error> {
-    let node = nodes::by_code(h, &Scope::everything(), code.trim()).await?;
+    let node = nodes::by_code(h, &System::acting().scope(), code.trim()).await?;
     if node.kind != NodeKind::Grid.as_str() {
         return Err(err!("node.not_found", code));
     }
@@ -75,7 +76,7 @@ pub struct PublicNode {
 }
 
 pub async fn public_node(h: &mut Handle<'_>, code: &str) -> Result<PublicNode, Error> {
-    let n = nodes::by_code(h, &Scope::everything(), code.trim()).await?;
+    let n = nodes::by_code(h, &System::acting().scope(), code.trim()).await?;
     Ok(PublicNode {
         code: n.code,
         kind: n.kind,
@@ -90,7 +91,7 @@ pub async fn departments_above(
     h: &mut Handle<'_>,
     event: &EventRow,
 ) -> Result<Vec<(String, String)>, Error> {
-    let all = nodes::of_kind(h, &Scope::everything(), NodeKind::Department).await?;
+    let all = nodes::of_kind(h, &System::acting().scope(), NodeKind::Department).await?;
     Ok(all
         .into_iter()
         .filter(|d| {
@@ -107,7 +108,7 @@ pub async fn departments_above(
 /// The readable name of a holder an event's history mentions: the node's or the person's name;
 /// `None` when it no longer exists.
 pub async fn holder_name(h: &mut Handle<'_>, holder: &Holder) -> Option<String> {
-    let all = Scope::everything();
+    let all = System::acting().scope();
     match holder {
         Holder::Node { code, .. } | Holder::Department { code } => {
             nodes::by_code(h, &all, code).await.ok().map(|n| n.name)
@@ -121,7 +122,7 @@ pub async fn holder_name(h: &mut Handle<'_>, holder: &Holder) -> Option<String> 
 
 /// The boundary (GeoJSON text) of the grid an event lies in, for its map.
 pub async fn grid_boundary(h: &mut Handle<'_>, event: &EventRow) -> Option<String> {
-    nodes::by_code(h, &Scope::everything(), &event.grid_code)
+    nodes::by_code(h, &System::acting().scope(), &event.grid_code)
         .await
         .ok()
         .and_then(|g| g.boundary)

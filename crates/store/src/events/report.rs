@@ -2,6 +2,7 @@
 //! number, sealing the reporter, and the event with its party and first step in one round trip.
 
 use super::*;
+use wangge_domain::System;
 use wangge_domain::err;
 
 /// What a report carries.
@@ -87,7 +88,7 @@ fn kind_at_level(level: u8) -> NodeKind {
 /// any live grid.
 async fn chosen_grid(h: &mut Handle<'_>, caller: &Caller, code: &str) -> Result<GridRef, Error> {
     let area = match caller.actor {
-        Actor::Reporter { .. } => Scope::everything(),
+        Actor::Reporter { .. } => System::acting().scope(),
         Actor::Staff(_) => caller.scope.clone(),
     };
     let n = nodes::by_code(h, &area, code).await?;
@@ -393,7 +394,7 @@ async fn seen_submission(h: &mut Handle<'_>, key: &str) -> Result<Option<Reporte
 }
 
 async fn duplicate(h: &mut Handle<'_>, number: String) -> Result<Reported, Error> {
-    let event = get(h, &Scope::everything(), &number).await?;
+    let event = get(h, &System::acting().scope(), &number).await?;
     Ok(Reported {
         number,
         tracking_token: None,
@@ -731,7 +732,7 @@ async fn write_report(
         step = s;
         store_state(h, ctx, id, &state, now).await?;
         append_step(h, id, &step, actor_name, now).await?;
-        let event = get(h, &Scope::everything(), &number).await?;
+        let event = get(h, &System::acting().scope(), &number).await?;
         if commit {
             h.commit_by_hand().await?;
         }

@@ -1,6 +1,7 @@
 //! Imports of people, houses and organisations: the three modes, and the speed of a large one.
 
 use super::*;
+use wangge_domain::System;
 
 use wangge_store::basic::import::{HousesImport, Mode, OrgsImport, PeopleImport};
 
@@ -39,7 +40,7 @@ async fn import_modes() {
     let t = setup().await;
     let keys = ring1();
     let vil_a = scope_of(&t.db, VIL_A).await;
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let existing = person(GRID_B1, "已登记", 777);
     insert(&t.db, &keys, &all, &existing).await.unwrap();
     let mut rows = many(GRID_1, 0, 1000);
@@ -247,7 +248,7 @@ async fn import_speed() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
     let keys = ring1();
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let mut rows = many(GRID_1, 0, n);
     if std::env::var("NO_PLACES").is_ok() {
         for r in &mut rows {

@@ -2,6 +2,7 @@
 //! at rest, scope, reveal with its audit row, the audit chain, duplicates, import, re-sealing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use wangge_domain::System;
 use wangge_domain::basic::ident::make_id_number;
 use wangge_domain::basic::{
     Condition, Education, House, HouseAddress, HouseUse, KeyGroup, Object, ObjectKind, Org,
@@ -73,7 +74,7 @@ async fn setup() -> TestDb {
     let t = testdb::fresh().await.unwrap();
     let mut c = t.db.conn().await.unwrap();
     let h = &mut c.handle();
-    let all = Scope::everything();
+    let all = System::acting().scope();
     for n in [
         node(CITY, NodeKind::City, None),
         node(COUNTY, NodeKind::County, Some(CITY)),
@@ -94,7 +95,7 @@ async fn setup() -> TestDb {
 
 async fn scope_of(db: &Db, code: &str) -> Scope {
     let mut c = db.conn().await.unwrap();
-    let n = nodes::by_code(&mut c.handle(), &Scope::everything(), code)
+    let n = nodes::by_code(&mut c.handle(), &System::acting().scope(), code)
         .await
         .unwrap();
     Scope::of_path(&n.path)
@@ -222,7 +223,7 @@ async fn insert(
 async fn people_crud_scope_and_counts() {
     let t = setup().await;
     let keys = ring1();
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let g1 = scope_of(&t.db, GRID_1).await;
     let gb = scope_of(&t.db, GRID_B1).await;
     let vil_a = scope_of(&t.db, VIL_A).await;
@@ -476,7 +477,7 @@ async fn people_crud_scope_and_counts() {
 async fn duplicate_id_is_refused_naming_the_grid() {
     let t = setup().await;
     let keys = ring1();
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let p = person(GRID_1, "张三", 31);
     insert(&t.db, &keys, &all, &p).await.unwrap();
     let mut again = person(GRID_B1, "张三", 31);
@@ -504,7 +505,7 @@ async fn duplicate_id_is_refused_naming_the_grid() {
 async fn reveal_writes_one_audit_row_and_the_chain_detects_edits() {
     let t = setup().await;
     let keys = ring1();
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let g1 = scope_of(&t.db, GRID_1).await;
     let gb = scope_of(&t.db, GRID_B1).await;
     let p = person(GRID_1, "张三", 41);
@@ -623,7 +624,7 @@ async fn reveal_writes_one_audit_row_and_the_chain_detects_edits() {
 async fn no_id_number_or_phone_in_clear_on_disk() {
     let t = setup().await;
     let keys = ring1();
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let mut plain = Vec::new();
     for i in 0..30u32 {
         let p = person(GRID_1, &format!("钱{i}"), 100 + i);
@@ -740,7 +741,7 @@ async fn no_id_number_or_phone_in_clear_on_disk() {
 async fn houses_orgs_objects() {
     let t = setup().await;
     let keys = ring1();
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let g1 = scope_of(&t.db, GRID_1).await;
     let gb = scope_of(&t.db, GRID_B1).await;
     // A person creates a placeholder house; entering the house fills it in.

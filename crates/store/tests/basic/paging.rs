@@ -1,12 +1,13 @@
 //! Lists page by keyset: grid by grid, by name then id, by tag; and migration 0006's short blind indexes.
 
 use super::*;
+use wangge_domain::System;
 
 #[tokio::test]
 async fn browsing_pages_grid_by_grid() {
     let t = setup().await;
     let keys = ring1();
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let mut want = Vec::new();
     // Interleave grids so that id order and grid order differ.
     for i in 0..9u32 {
@@ -99,7 +100,7 @@ async fn every_page<K>(
 async fn name_search_pages_by_name_then_id() {
     let t = setup().await;
     let keys = ring1();
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let vil_a = scope_of(&t.db, VIL_A).await;
     // Names repeat and come in no order, so (name, id) order differs from id order; another
     // village's and a removed person's matches must not show, nor a name that only contains 林.
@@ -184,7 +185,7 @@ async fn name_search_pages_by_name_then_id() {
 async fn tag_filter_pages_grid_by_grid() {
     let t = setup().await;
     let keys = ring1();
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let tag = |group| PersonTag {
         group,
         since: date("2024-01-01"),
@@ -267,7 +268,7 @@ async fn tag_filter_pages_grid_by_grid() {
 }
 
 async fn scope_of_tx(h: &mut Handle<'_>, code: &str) -> String {
-    nodes::by_code(h, &Scope::everything(), code)
+    nodes::by_code(h, &System::acting().scope(), code)
         .await
         .unwrap()
         .path
@@ -280,7 +281,7 @@ async fn scope_of_tx(h: &mut Handle<'_>, code: &str) -> String {
 async fn short_blind_index_migration() {
     let t = setup().await;
     let keys = ring1();
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let p = person(GRID_1, "陈迁移", 41);
     let id = insert(&t.db, &keys, &all, &p).await.unwrap();
     let mut tx = t.db.begin().await.unwrap();

@@ -1,13 +1,14 @@
 //! Re-sealing every value under the active key, and rotating to an SM4 key.
 
 use super::*;
+use wangge_domain::System;
 
 #[tokio::test]
 async fn reseal_moves_everything_to_the_active_key() {
     use wangge_store::seal::{Aad, sealed_key_id};
     let t = setup().await;
     let old = ring1();
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let mut ids = Vec::new();
     for i in 0..7u32 {
         ids.push(
@@ -157,7 +158,7 @@ async fn reseal_moves_everything_to_the_active_key() {
 #[tokio::test]
 async fn rotate_to_an_sm4_key() {
     let t = setup().await;
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let s3 = "0123456789abcdeffedcba9876543210";
     let p = person(GRID_1, "郑一", 91);
     let id = insert(&t.db, &ring1(), &all, &p).await.unwrap();

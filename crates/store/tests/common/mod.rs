@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use serde_json::json;
+use wangge_domain::System;
 use wangge_domain::calendar::Calendar;
 use wangge_domain::deadline::parse_rfc3339;
 use wangge_domain::event::{Actor, Rules, Staff, Urgency};
@@ -193,7 +194,7 @@ pub async fn fixture() -> Fx {
         let boundary = xs.map(|(a, b)| parse_geojson_str(&square(a, b)).unwrap());
         let n = nodes::create(
             &mut tx.handle(),
-            &Scope::everything(),
+            &System::acting().scope(),
             "test",
             &nodes::NewNode {
                 code: code.to_string(),
@@ -253,7 +254,7 @@ pub fn resident() -> Caller {
     Caller {
         actor: Actor::Reporter { user_id: None },
         name: "群众".into(),
-        scope: Scope::everything(),
+        scope: System::acting().scope(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Users and auth.
 
 use super::*;
+use wangge_domain::System;
 
 fn new_user(username: &str, role: Role, node_code: &str) -> NewUser {
     NewUser {
@@ -18,7 +19,7 @@ async fn users_are_validated() {
     let t = fresh().await;
     let db = &t.db;
     build_tree(db).await;
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let mut c = db.conn().await.unwrap();
     let h = &mut c.handle();
     let now = now_ms();
@@ -107,7 +108,7 @@ async fn login_sessions_tokens_and_throttling() {
     let t = fresh().await;
     let db = &t.db;
     build_tree(db).await;
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let mut c = db.conn().await.unwrap();
     let h = &mut c.handle();
     let now = now_ms();

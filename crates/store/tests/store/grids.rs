@@ -1,13 +1,14 @@
 //! Grids: split and merge, and the territory — import, export, check, locate.
 
 use super::*;
+use wangge_domain::System;
 
 #[tokio::test]
 async fn split_and_merge_keep_area_codes_staff_and_history() {
     let t = fresh().await;
     let db = &t.db;
     build_tree(db).await;
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let original = get(db, &all, GRID_1).await.unwrap();
     let original_area = original.area_m2.unwrap();
     let g0 = generation(db).await;
@@ -162,7 +163,7 @@ async fn import(
     let mut tx = db.begin().await.unwrap();
     let r = territory::import_grids(
         &mut tx.handle(),
-        &Scope::everything(),
+        &System::acting().scope(),
         ACTOR,
         text,
         MIN_OVERLAP,
@@ -186,7 +187,7 @@ async fn import_is_all_or_nothing() {
     let t = fresh().await;
     let db = &t.db;
     build_tree(db).await;
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let before = counts(db).await;
     let g0 = generation(db).await;
 
@@ -332,7 +333,7 @@ async fn check_finds_gaps_and_locate_finds_grids() {
     let t = fresh().await;
     let db = &t.db;
     build_tree(db).await;
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let village = scope_of(db, VIL_A).await;
     let guidance = SizeGuidance::default();
     let mut c = db.conn().await.unwrap();

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
+use wangge_domain::System;
 use wangge_domain::geometry::{self, FindingKind, LineString, MultiPolygon};
 use wangge_domain::guidance::SizeGuidance;
 use wangge_domain::{Error, GridKind, NodeKind, Role, Scope};
@@ -90,7 +91,7 @@ fn grid(code: &str, parent: &str, boundary: MultiPolygon<f64>) -> NewNode {
 async fn build_tree(db: &Db) {
     let mut c = db.conn().await.unwrap();
     let h = &mut c.handle();
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let now = now_ms();
     let mut vil_a = node(VIL_A, NodeKind::Village, Some(TWP_A));
     vil_a.boundary = Some(square(x(0), y(0), x(2), y(2)));
@@ -117,7 +118,7 @@ async fn get(db: &Db, scope: &Scope, code: &str) -> Result<Node, Error> {
 }
 
 async fn scope_of(db: &Db, code: &str) -> Scope {
-    Scope::of_path(&get(db, &Scope::everything(), code).await.unwrap().path)
+    Scope::of_path(&get(db, &System::acting().scope(), code).await.unwrap().path)
 }
 
 async fn generation(db: &Db) -> i64 {

@@ -1,13 +1,14 @@
 //! Nodes: building the tree (refusals write nothing) and what a scope sees.
 
 use super::*;
+use wangge_domain::System;
 
 #[tokio::test]
 async fn tree_is_built_and_refusals_write_nothing() {
     let t = fresh().await;
     let db = &t.db;
     build_tree(db).await;
-    let all = Scope::everything();
+    let all = System::acting().scope();
 
     let g1 = get(db, &all, GRID_1).await.unwrap();
     assert_eq!(g1.kind, "grid");
@@ -150,7 +151,7 @@ async fn scope_limits_what_is_seen() {
     let t = fresh().await;
     let db = &t.db;
     build_tree(db).await;
-    let all = Scope::everything();
+    let all = System::acting().scope();
     let scope_a = scope_of(db, TWP_A).await;
     let scope_b = scope_of(db, TWP_B).await;
 

@@ -15,7 +15,7 @@ use axum::routing::get;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde::Deserialize;
 use wangge_domain::err;
-use wangge_domain::{Error, Scope, deadline};
+use wangge_domain::{Error, deadline};
 use wangge_store::analysis::{self, Figures, Monthly};
 use wangge_store::nodes::{self, Node};
 
@@ -95,7 +95,7 @@ pub(crate) async fn load(
     let mut conn = state.db.conn().await?;
     let h = &mut conn.handle();
     let node = nodes::by_code(h, &me.0.scope(), code).await?;
-    let m = analysis::monthly(h, &Scope::of_path(&node.path), month, now).await?;
+    let m = analysis::monthly(h, &me.0.scope().narrow(&node.path), month, now).await?;
     Ok((node, m))
 }
 

@@ -108,9 +108,10 @@ pub async fn counts_card(
 pub async fn public_counts(
     s: &AppState,
     h: &mut Handle<'_>,
+    scope: &Scope,
     path: &str,
 ) -> Result<(i64, i64), Error> {
-    let c = s.basic_counts(h, &Scope::of_path(path), path).await?;
+    let c = s.basic_counts(h, &scope.narrow(path), path).await?;
     Ok((c.households, c.people))
 }
 

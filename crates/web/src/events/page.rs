@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use wangge_domain::Error;
 use wangge_domain::event::{self, ActionKind, Holder, Mark, Urgency};
-use wangge_domain::{NodeKind, Role, Scope};
+use wangge_domain::{NodeKind, Role};
 use wangge_store::auth::Principal;
 use wangge_store::events::{self, HistoryRow};
 use wangge_store::{Handle, nodes, users};
@@ -283,7 +283,7 @@ pub(super) async fn event_view(
     };
     let persons = match (&state.owner, a.assign) {
         (Holder::Node { code, .. }, true) => match nodes::by_code(h, &who.scope, code).await {
-            Ok(owner) => users::list(h, &Scope::of_path(&owner.path), "", 200, 0)
+            Ok(owner) => users::list(h, &who.scope.narrow(&owner.path), "", 200, 0)
                 .await?
                 .into_iter()
                 .filter(|u| {

@@ -188,7 +188,7 @@ async fn within_scope(s: &AppState, me: &Me, within: Option<&str>) -> Result<Sco
         Some(code) => {
             let mut c = s.db.conn().await?;
             let n = nodes::by_code(&mut c.handle(), &me.0.scope(), code).await?;
-            Ok(Scope::of_path(&n.path))
+            Ok(me.0.scope().narrow(&n.path))
         }
     }
 }

@@ -6,7 +6,6 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use wangge_domain::Scope;
 use wangge_domain::geometry::FindingKind;
 use wangge_store::{nodes, territory};
 
@@ -71,7 +70,7 @@ async fn check_page(
         (me.0.scope(), me.0.node_code.clone(), me.0.node_name.clone())
     } else {
         let n = nodes::by_code(h, &me.0.scope(), &within).await?;
-        (Scope::of_path(&n.path), n.code, n.name)
+        (me.0.scope().narrow(&n.path), n.code, n.name)
     };
     let report = territory::check(h, &scope, &s.config.guidance).await?;
     let l = Layout::new(lang, Some(me.0.clone()), "nav.check");

@@ -153,7 +153,8 @@ async fn grid_page(
     let t = l.t;
     let (mut c, node, chain) = card(&t, info);
     // Once the register holds people, its counts replace the figures typed in by hand.
-    let (households, people) = crate::basic::public_counts(&s, h, &node.path).await?;
+    let (households, people) =
+        crate::basic::public_counts(&s, h, &me.0.scope(), &node.path).await?;
     if people > 0 {
         c.households = crate::ui::group_digits(households);
         c.population = crate::ui::group_digits(people);
@@ -231,7 +232,8 @@ async fn board_page(
     let mut conn = s.db.conn().await?;
     let h = &mut conn.handle();
     let info = load_grid(h, &me.0.scope(), &code).await?;
-    let (households, people) = crate::basic::public_counts(&s, h, &info.node.path).await?;
+    let (households, people) =
+        crate::basic::public_counts(&s, h, &me.0.scope(), &info.node.path).await?;
     let l = Layout::new(lang, Some(me.0.clone()), "board.title");
     let (c, _, _) = card(&l.t, info);
     let url = resident_url(&s, &c.code);

@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use wangge_domain::{NodeKind, Scope};
+use wangge_domain::NodeKind;
 use wangge_store::nodes;
 
 use crate::auth::Me;
@@ -76,7 +76,7 @@ async fn map_page(
         (me.0.scope(), me.0.node_name.clone())
     } else {
         let n = nodes::by_code(h, &me.0.scope(), &within).await?;
-        (Scope::of_path(&n.path), n.name)
+        (me.0.scope().narrow(&n.path), n.name)
     };
     let grids = nodes::of_kind(h, &scope, NodeKind::Grid).await?;
     let l = Layout::new(lang, Some(me.0.clone()), "nav.map");

@@ -179,7 +179,7 @@ async fn tree_page(
         count_text(&t, node.population),
     );
     if node.kind != "department" {
-        let (hh, n) = crate::basic::public_counts(&s, h, &node.path).await?;
+        let (hh, n) = crate::basic::public_counts(&s, h, &me.0.scope(), &node.path).await?;
         if n > 0 {
             households = crate::ui::group_digits(hh);
             population = crate::ui::group_digits(n);

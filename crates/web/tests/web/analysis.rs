@@ -6,6 +6,7 @@
 use crate::common::{Fixture, at, fixture, testid, unzip, worker_report};
 use axum::http::{StatusCode, header};
 use wangge_domain::Scope;
+use wangge_domain::System;
 use wangge_domain::event::{Action, Status};
 use wangge_store::analysis;
 use wangge_store::nodes;
@@ -116,7 +117,7 @@ async fn march_is_counted_exactly() {
     seed_march(&f).await;
     let county = {
         let mut c = f.state.db.conn().await.unwrap();
-        nodes::by_code(&mut c.handle(), &Scope::everything(), COUNTY)
+        nodes::by_code(&mut c.handle(), &System::acting().scope(), COUNTY)
             .await
             .unwrap()
     };
@@ -207,7 +208,7 @@ async fn march_is_counted_exactly() {
 
     // The running totals agree with the events everywhere.
     for code in [CITY, COUNTY, TOWN_A, TOWN_B, VILLAGE_A, G_A1, G_A2, G_B1] {
-        let node = nodes::by_code(&mut c.handle(), &Scope::everything(), code)
+        let node = nodes::by_code(&mut c.handle(), &System::acting().scope(), code)
             .await
             .unwrap();
         let scope = Scope::of_path(&node.path);

@@ -6,7 +6,7 @@ use std::io::Read;
 use crate::common::{Fixture, Part, fixture, multipart, multipart_type, text};
 use axum::http::{StatusCode, header};
 use serde_json::Value;
-use wangge_domain::Scope;
+use wangge_domain::System;
 use wangge_domain::basic::ident::make_id_number;
 use wangge_domain::calendar::Date;
 use wangge_store::basic::people;
@@ -101,7 +101,7 @@ async fn people_in(f: &Fixture) -> Vec<people::PersonRow> {
     people::list(
         &mut c.handle(),
         &f.state.keys,
-        &Scope::everything(),
+        &System::acting().scope(),
         &people::Filter::default(),
         None,
         500,

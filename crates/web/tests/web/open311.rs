@@ -6,8 +6,9 @@ use crate::common::{Fixture, call, fixture as fixture_standard, form_string, key
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
+use wangge_domain::System;
 use wangge_domain::event::{Action, Actor, Mark, Staff};
-use wangge_domain::{NodeKind, Role, Scope};
+use wangge_domain::{NodeKind, Role};
 use wangge_store::events::{self, Caller};
 use wangge_store::{now_ms, open311};
 use wangge_web::{AppState, WebConfig, router};
@@ -34,7 +35,7 @@ fn staff(user_id: i64, role: Role, kind: NodeKind, code: &str) -> Caller {
             node_code: code.to_string(),
         }),
         name: format!("staff {user_id}"),
-        scope: Scope::everything(),
+        scope: System::acting().scope(),
     }
 }
 
@@ -604,7 +605,7 @@ async fn posted_requests_read_back_publicly() {
     }
     // The reporter's data is kept (sealed by the store), only never shown.
     let mut c = f.state.db.conn().await.unwrap();
-    let ev = events::get(&mut c.handle(), &Scope::everything(), &id)
+    let ev = events::get(&mut c.handle(), &System::acting().scope(), &id)
         .await
         .unwrap();
     assert_eq!(ev.source, "api");

@@ -16,8 +16,9 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use serde_json::Value;
 use std::collections::HashMap;
 use tower::ServiceExt;
+use wangge_domain::System;
 use wangge_domain::geometry::parse_geojson_str;
-use wangge_domain::{GridKind, NodeKind, Role, Scope};
+use wangge_domain::{GridKind, NodeKind, Role};
 use wangge_store::testdb::{self, TestDb};
 use wangge_store::{auth, nodes, now_ms, users};
 use wangge_web::{AppState, WebConfig, router};
@@ -208,7 +209,7 @@ impl Kit {
             let boundary = xs.map(|(a, b)| parse_geojson_str(&square(a, 26.0, b, 26.1)).unwrap());
             let n = nodes::create(
                 &mut tx.handle(),
-                &Scope::everything(),
+                &System::acting().scope(),
                 "test",
                 &nodes::NewNode {
                     code: code.to_string(),
@@ -231,7 +232,7 @@ impl Kit {
         for (name, role, node) in &self.staff {
             let u = users::create(
                 &mut tx.handle(),
-                &Scope::everything(),
+                &System::acting().scope(),
                 &users::NewUser {
                     username: name.to_string(),
                     display_name: format!("用户{name}"),

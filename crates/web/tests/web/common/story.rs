@@ -4,7 +4,7 @@
 use super::{Fixture, Part, at, key_ring};
 use axum::http::{Method, StatusCode};
 use serde_json::Value;
-use wangge_domain::Scope;
+use wangge_domain::System;
 use wangge_domain::event::{Action, Urgency};
 use wangge_store::events::{self, Caller, EventRow, Inbox, ListFilter, NewPhoto};
 use wangge_store::events::{ReportInput, Reported, Source};
@@ -128,7 +128,7 @@ impl Fixture {
     /// An event as the whole tree sees it.
     pub async fn event(&self, number: &str) -> EventRow {
         let mut c = self.state.db.conn().await.unwrap();
-        events::get(&mut c.handle(), &Scope::everything(), number)
+        events::get(&mut c.handle(), &System::acting().scope(), number)
             .await
             .unwrap()
     }
@@ -138,7 +138,7 @@ impl Fixture {
         let mut c = self.state.db.conn().await.unwrap();
         events::list(
             &mut c.handle(),
-            &Scope::everything(),
+            &System::acting().scope(),
             Inbox::All,
             &ListFilter {
                 limit: 500,
