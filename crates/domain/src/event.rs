@@ -129,6 +129,8 @@ macro_rules! str_enum {
             }
         }
 
+        $crate::named_enum_conversions!($name, stringify!($name));
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())

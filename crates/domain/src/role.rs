@@ -60,6 +60,14 @@ impl Role {
     }
 }
 
+crate::named_enum_conversions!(Role, "role");
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +79,7 @@ mod tests {
             assert!(!r.allowed_nodes().is_empty());
         }
         assert_eq!(Role::parse("root"), None);
+        assert_eq!(Role::try_from("worker".to_string()), Ok(Role::Worker));
+        assert!(Role::try_from("root").is_err());
     }
 }

@@ -2,6 +2,46 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A stored or sent name that none of an enum's variants carries (a row written by a newer
+/// version, or a hand-edited database): reading it fails instead of guessing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownName {
+    pub what: &'static str,
+    pub name: String,
+}
+
+impl std::fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown {}: {:?}", self.what, self.name)
+    }
+}
+
+impl std::error::Error for UnknownName {}
+
+/// `TryFrom<String>` and `TryFrom<&str>` through the enum's `parse`, so database rows can decode
+/// straight into it; `Display` prints `as_str`.
+#[macro_export]
+macro_rules! named_enum_conversions {
+    ($name:ident, $what:expr) => {
+        impl TryFrom<&str> for $name {
+            type Error = $crate::tree::UnknownName;
+            fn try_from(s: &str) -> Result<Self, Self::Error> {
+                $name::parse(s).ok_or_else(|| $crate::tree::UnknownName {
+                    what: $what,
+                    name: s.to_string(),
+                })
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::tree::UnknownName;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                $name::try_from(s.as_str())
+            }
+        }
+    };
+}
+
 /// A node of the admin tree, from the city down to a building's unit, plus departments
 /// (职能部门) that hang off a township, county or city.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -73,6 +113,14 @@ impl NodeKind {
     }
 }
 
+named_enum_conversions!(NodeKind, "node kind");
+
+impl std::fmt::Display for NodeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// 基础网格 or one of the kinds of 专属网格.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -115,5 +163,13 @@ impl GridKind {
 
     pub fn is_exclusive(self) -> bool {
         self != GridKind::Basic
+    }
+}
+
+named_enum_conversions!(GridKind, "grid kind");
+
+impl std::fmt::Display for GridKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
