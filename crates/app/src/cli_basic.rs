@@ -77,9 +77,7 @@ async fn importer(db: &Db, as_user: Option<&str>) -> anyhow::Result<(Actor, Scop
         .await
         .map_err(domain)?
         .with_context(|| format!("user {name} is not active"))?;
-    let may = p
-        .role()
-        .is_some_and(wangge_domain::basic::access::may_write);
+    let may = wangge_domain::basic::access::may_write(p.role());
     if !may {
         bail!(
             "{name} is a {} and may not import basic information",

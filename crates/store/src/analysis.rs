@@ -16,7 +16,7 @@
 use serde::Serialize;
 use wangge_domain::err;
 use wangge_domain::event::Status;
-use wangge_domain::{Error, Scope};
+use wangge_domain::{Error, NodeKind, Scope};
 
 use crate::db::{Handle, sql_error};
 use crate::events;
@@ -379,7 +379,10 @@ async fn children(
             continue;
         }
         // Buildings hang off grids but never hold events.
-        if kind == "building" || kind == "unit" {
+        if matches!(
+            NodeKind::parse(&kind),
+            Some(NodeKind::Building | NodeKind::Unit)
+        ) {
             continue;
         }
         out.push(ChildFigures {

@@ -6,7 +6,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use sha2::{Digest, Sha256};
 use wangge_domain::err;
 use wangge_domain::permission::{self, Permission};
-use wangge_domain::{Error, Role, Scope};
+use wangge_domain::{Error, NodeKind, Role, Scope};
 
 use crate::db::{Handle, sql_error};
 
@@ -16,17 +16,19 @@ pub struct Principal {
     pub user_id: i64,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub node_id: i64,
     pub node_code: String,
     pub node_name: String,
-    pub node_kind: String,
+    #[sqlx(try_from = "String")]
+    pub node_kind: NodeKind,
     pub node_path: String,
 }
 
 impl Principal {
-    pub fn role(&self) -> Option<Role> {
-        Role::parse(&self.role)
+    pub fn role(&self) -> Role {
+        self.role
     }
 
     pub fn scope(&self) -> Scope {
@@ -35,7 +37,7 @@ impl Principal {
 
     /// Whether the caller's role holds a permission (inside the caller's scope).
     pub fn may(&self, permission: Permission) -> bool {
-        self.role().is_some_and(|r| permission::may(r, permission))
+        permission::may(self.role, permission)
     }
 
     pub fn can_edit_tree(&self) -> bool {

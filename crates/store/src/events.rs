@@ -234,7 +234,8 @@ pub struct EventRow {
     pub route_note: Option<String>,
     pub level: i64,
     pub urgency: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     pub holder_path: String,
     pub holder_label: String,
     #[serde(skip)]
@@ -260,13 +261,13 @@ impl EventRow {
             .map_err(|e| err!("internal", detail = format!("event state: {e}")))
     }
 
-    pub fn status(&self) -> Option<Status> {
-        Status::parse(&self.status)
+    pub fn status(&self) -> Status {
+        self.status
     }
 
     /// The time-limit light now: green, yellow from 80 % of the allowed time, red when overdue.
     pub fn light(&self, now: i64) -> Option<deadline::Light> {
-        let open = self.status().is_some_and(Status::is_open);
+        let open = self.status.is_open();
         match (open, self.due_at) {
             (true, Some(due)) => Some(deadline::light(self.level_started_at, due, now)),
             _ => None,
@@ -574,7 +575,7 @@ async fn resolve(
             if o.id == event.id {
                 return Err(err!("event.link_invalid"));
             }
-            event::check_link_target(ActionKind::Cancel, linked_status(&o)?)?;
+            event::check_link_target(ActionKind::Cancel, o.status)?;
             Action::Cancel {
                 reason,
                 duplicate_of: Some(o.number),
@@ -585,7 +586,7 @@ async fn resolve(
             if o.id == event.id {
                 return Err(err!("event.link_invalid"));
             }
-            event::check_link_target(ActionKind::Merge, linked_status(&o)?)?;
+            event::check_link_target(ActionKind::Merge, o.status)?;
             Action::Merge {
                 into: o.number,
                 note,
@@ -600,15 +601,6 @@ async fn resolve(
 async fn linked(h: &mut Handle<'_>, scope: &Scope, number: &str) -> Result<EventRow, Error> {
     event::parse_event_number(number).map_err(|_| err!("event.link_invalid"))?;
     get(h, scope, &event::canonical_number(number)).await
-}
-
-fn linked_status(e: &EventRow) -> Result<Status, Error> {
-    e.status().ok_or_else(|| {
-        err!(
-            "internal",
-            detail = format!("event {} has an unknown status", e.number)
-        )
-    })
 }
 
 /// A node or person must lie in the caller's area; a department must hang off a node above the
@@ -626,7 +618,7 @@ async fn check_target(
             let n = nodes::by_code(h, scope, code)
                 .await
                 .map_err(|_| bad(format!("no node {code} in your area")))?;
-            if n.kind != kind.as_str() {
+            if n.kind != *kind {
                 return Err(bad(format!(
                     "{code} is a {}, not a {}",
                     n.kind,
@@ -640,7 +632,7 @@ async fn check_target(
                 .map_err(|_| bad(format!("no department {code}")))?;
             let parent_path = n.path.strip_suffix(&format!("{code}/")).unwrap_or_default();
             let above = !parent_path.is_empty() && event.path.starts_with(parent_path);
-            if n.kind != NodeKind::Department.as_str() || !above {
+            if n.kind != NodeKind::Department || !above {
                 return Err(bad(format!("{code} is not a department above this event")));
             }
         }

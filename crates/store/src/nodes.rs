@@ -15,7 +15,8 @@ use crate::db::{Handle, sql_error};
 pub struct NodeSummary {
     pub id: i64,
     pub code: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: NodeKind,
     pub name: String,
     pub parent_id: Option<i64>,
     pub path: String,
@@ -31,7 +32,8 @@ pub struct NodeSummary {
 pub struct Node {
     pub id: i64,
     pub code: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: NodeKind,
     pub name: String,
     pub parent_id: Option<i64>,
     pub path: String,
@@ -46,8 +48,8 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn node_kind(&self) -> Option<NodeKind> {
-        NodeKind::parse(&self.kind)
+    pub fn node_kind(&self) -> NodeKind {
+        self.kind
     }
 
     pub fn geometry(&self) -> Result<Option<MultiPolygon<f64>>, Error> {
@@ -313,9 +315,7 @@ pub async fn create(
             let parent = by_code(h, scope, pc)
                 .await
                 .map_err(|_| err!("node.parent_unknown", code = pc))?;
-            let pk = parent
-                .node_kind()
-                .ok_or_else(|| err!("internal", detail = "parent kind unknown"))?;
+            let pk = parent.kind;
             code::validate_under(kind, &new.code, pk, &parent.code)?;
             let depth = parent.path.matches('/').count() as i64;
             (Some(parent.id), child_path(&parent.path, &new.code), depth)
@@ -413,7 +413,7 @@ pub async fn redraw(
     now: i64,
 ) -> Result<Node, Error> {
     let node = by_code(h, scope, code).await?;
-    if !node.node_kind().is_some_and(NodeKind::has_territory) {
+    if !node.kind.has_territory() {
         return Err(err!("node.no_territory"));
     }
     if let (Some(pid), "grid") = (node.parent_id, node.kind.as_str()) {
@@ -489,7 +489,7 @@ pub async fn split(
     now: i64,
 ) -> Result<(Node, Node), Error> {
     let node = by_code(h, scope, code).await?;
-    if node.kind != "grid" {
+    if node.kind != NodeKind::Grid {
         return Err(err!("grid.not_a_grid"));
     }
     let Some(mp) = node.geometry()? else {
@@ -535,7 +535,7 @@ pub async fn merge(
 ) -> Result<Node, Error> {
     let keep = by_code(h, scope, code).await?;
     let gone = by_code(h, scope, other_code).await?;
-    if keep.kind != "grid" || gone.kind != "grid" || keep.id == gone.id {
+    if keep.kind != NodeKind::Grid || gone.kind != NodeKind::Grid || keep.id == gone.id {
         return Err(err!("grid.merge_invalid"));
     }
     if keep.parent_id != gone.parent_id {
@@ -613,7 +613,8 @@ pub async fn versions(
 pub struct TerritoryRow {
     pub id: i64,
     pub code: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: NodeKind,
     pub name: String,
     pub parent_id: Option<i64>,
     pub path: String,

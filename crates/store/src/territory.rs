@@ -41,7 +41,7 @@ pub async fn check(
         .map(|(r, g)| CheckNode {
             id: r.id,
             parent_id: r.parent_id,
-            is_grid: r.kind == "grid",
+            is_grid: r.kind == NodeKind::Grid,
             exclusive: r
                 .grid_kind
                 .as_deref()
@@ -221,7 +221,7 @@ async fn import_one(
     let boundary = geometry::parse_geojson_geometry(geometry)?;
     match nodes::by_code(h, scope, code).await {
         Ok(existing) => {
-            if existing.kind != "grid" {
+            if existing.kind != NodeKind::Grid {
                 return Err(err!("import.not_a_grid", code, kind = existing.kind));
             }
             let parent = nodes::by_code(h, scope, parent_code).await?;

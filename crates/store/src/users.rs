@@ -13,7 +13,8 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub node_id: i64,
     pub node_code: String,
     pub node_name: String,
@@ -75,9 +76,7 @@ fn validate_phone(p: Option<&str>) -> Result<Option<String>, Error> {
 
 /// Checks that the role may sit at the node's kind.
 fn check_role_at(role: Role, node: &nodes::Node) -> Result<(), Error> {
-    let kind = node
-        .node_kind()
-        .ok_or_else(|| err!("internal", detail = "unknown node kind"))?;
+    let kind = node.kind;
     if role.allowed_nodes().contains(&kind) {
         Ok(())
     } else {
@@ -268,7 +267,8 @@ pub async fn set_password(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BoardStaff {
     pub display_name: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub phone: Option<String>,
 }
 

@@ -217,7 +217,7 @@ async fn rejecting_needs_a_reason_and_records_it() {
     )
     .await;
     let still = fx.row(&n).await;
-    assert_eq!(still.status, "reported");
+    assert_eq!(still.status.as_str(), "reported");
     assert_eq!(fx.labels(r.event.id).await, ["report"]);
 
     let reason = "属于民事纠纷，请通过法院诉讼解决";
@@ -232,7 +232,7 @@ async fn rejecting_needs_a_reason_and_records_it() {
         )
         .await
         .unwrap();
-    assert_eq!(e.status, "rejected");
+    assert_eq!(e.status.as_str(), "rejected");
     assert_eq!(e.state().unwrap().status.as_str(), "rejected");
     assert_eq!(e.updated_at, t0 + 2 * HOUR);
     // Terminal: no light, out of the inbox to accept, and nothing more can be done.
@@ -308,7 +308,7 @@ async fn a_department_transfers_and_the_receiver_returns_it() {
         .act("op_a", &n, to_dept(DEPT_A, assign_due), t0 + 2 * HOUR)
         .await
         .unwrap();
-    assert_eq!(e.status, "assigned");
+    assert_eq!(e.status.as_str(), "assigned");
     assert_eq!(e.holder_path, fx.path(DEPT_A));
     assert_eq!(
         e.due_at,
@@ -386,7 +386,7 @@ async fn a_department_transfers_and_the_receiver_returns_it() {
         )
         .await
         .unwrap();
-    assert_eq!(e.status, "assigned");
+    assert_eq!(e.status.as_str(), "assigned");
     assert_eq!(e.holder_path, fx.path(DEPT_COUNTY));
     assert_eq!(
         e.due_at,
@@ -452,7 +452,7 @@ async fn a_department_transfers_and_the_receiver_returns_it() {
         )
         .await
         .unwrap();
-    assert_eq!(e.status, "accepted");
+    assert_eq!(e.status.as_str(), "accepted");
     assert_eq!(e.holder_path, fx.path(TWP_A), "back to the owning node");
     assert_eq!(e.due_at, Some(level_due), "the level's own limit again");
     let state = e.state().unwrap();
@@ -561,7 +561,7 @@ async fn failed_verification_sends_it_back_for_rework_and_counts() {
         .act("gl_a", &g, verify(false, "现场仍有垃圾"), t0 + 3)
         .await
         .unwrap();
-    assert_eq!(e.status, "accepted");
+    assert_eq!(e.status.as_str(), "accepted");
     assert_eq!(e.rework_count, 1);
     assert_eq!(e.state().unwrap().rework_count, 1);
     assert_eq!(e.state().unwrap().feedback_by, None);
@@ -581,7 +581,7 @@ async fn failed_verification_sends_it_back_for_rework_and_counts() {
         .await
         .unwrap();
     let e = fx.act("gl_a", &g, verify(true, ""), t0 + 5).await.unwrap();
-    assert_eq!(e.status, "closed");
+    assert_eq!(e.status.as_str(), "closed");
     assert_eq!(e.closed_at, Some(t0 + 5));
     assert_eq!(e.rework_count, 1, "passing does not reset the count");
     let h = fx.history(e.id, false).await;
@@ -613,7 +613,7 @@ async fn failed_verification_sends_it_back_for_rework_and_counts() {
             .act("op_a", &d, verify(false, "工资未到账"), at + 1)
             .await
             .unwrap();
-        assert_eq!(e.status, "assigned");
+        assert_eq!(e.status.as_str(), "assigned");
         assert_eq!(e.holder_path, fx.path(DEPT_A));
         assert_eq!(e.due_at, Some(assign_due));
         assert_eq!(e.rework_count, i);
@@ -737,7 +737,7 @@ async fn duplicates_are_cancelled_or_merged_with_a_checked_link() {
         .act("gw_a1", b, cancel("与先报事件重复", Some(a)), t0 + 30)
         .await
         .unwrap();
-    assert_eq!(e.status, "cancelled");
+    assert_eq!(e.status.as_str(), "cancelled");
     assert_eq!(e.state().unwrap().link.as_deref(), Some(a.as_str()));
     let stored = fx.row(b).await;
     assert_eq!(stored.state().unwrap().link.as_deref(), Some(a.as_str()));
@@ -751,7 +751,7 @@ async fn duplicates_are_cancelled_or_merged_with_a_checked_link() {
 
     // 合并 into the original, which carries on.
     let e = fx.act("gw_a1", c, merge(a), t0 + 40).await.unwrap();
-    assert_eq!(e.status, "merged");
+    assert_eq!(e.status.as_str(), "merged");
     assert_eq!(e.state().unwrap().link.as_deref(), Some(a.as_str()));
     let last = fx.history(e.id, false).await.pop().unwrap();
     assert_eq!(
@@ -876,7 +876,7 @@ async fn merging_into_a_terminal_event_is_refused() {
         "{err:?}"
     );
     assert_eq!(fx.counts().await, before);
-    assert_eq!(fx.row(&live).await.status, "reported");
+    assert_eq!(fx.row(&live).await.status.as_str(), "reported");
 
     // A duplicate points at an original, not at another duplicate.
     let third = fx.report(fx.located("SR01", "垃圾三"), t0 + 4).await.number;
@@ -897,7 +897,7 @@ async fn merging_into_a_terminal_event_is_refused() {
         note: "同一处".into(),
     };
     let merged = fx.act("gw_a1", &third, lower, t0 + 6).await.unwrap();
-    assert_eq!(merged.status, "merged");
+    assert_eq!(merged.status.as_str(), "merged");
     let fourth = fx.report(fx.located("SR01", "垃圾四"), t0 + 7).await.number;
     let nonsense = Action::Merge {
         into: "not-a-number".into(),

@@ -201,7 +201,7 @@ async fn report_routes_numbers_dues_and_seals_the_reporter() {
     assert_eq!(e1.path, fx.path(GRID_A1));
     assert_eq!(e1.holder_path, fx.path(GRID_A1));
     assert_eq!(e1.level, 1);
-    assert_eq!(e1.status, "reported");
+    assert_eq!(e1.status.as_str(), "reported");
     assert_eq!(e1.route_note, None);
     assert_eq!(e1.source, "resident_qr");
     assert_eq!(e1.complexity, "ordinary");
@@ -506,7 +506,7 @@ async fn refused_reports_write_nothing() {
     i.source = Source::Worker;
     i.handled_on_spot = Some("已清理".into());
     let r = fx.report(&fx.caller("gw_a1"), i, now).await.unwrap();
-    assert_eq!(r.event.status, "feedback_given");
+    assert_eq!(r.event.status.as_str(), "feedback_given");
     let h = fx.history(r.event.id).await;
     let labels: Vec<&str> = h.iter().map(|s| s.label.as_str()).collect();
     assert_eq!(labels, ["report", "handle_on_spot"]);
@@ -705,7 +705,7 @@ async fn full_loop_from_report_to_rating() {
 
     // The grid worker accepts at level 1.
     let e = fx.act("gw_a1", &n, accept(), &[], t0 + HOUR).await.unwrap();
-    assert_eq!(e.status, "accepted");
+    assert_eq!(e.status.as_str(), "accepted");
     assert_eq!(e.level, 1);
     let due1 = event_due(t0, t0, Complexity::Ordinary, 1, cal).unwrap();
     assert_eq!(e.due_at, Some(due1.level_due));
@@ -762,7 +762,7 @@ async fn full_loop_from_report_to_rating() {
         400,
     );
     let e = fx.act("op_a", &n, assign, &[], t4).await.unwrap();
-    assert_eq!(e.status, "assigned");
+    assert_eq!(e.status.as_str(), "assigned");
     assert_eq!(e.due_at, Some(assign_due));
     assert_eq!(e.holder_path, fx.path(DEPT_A));
     assert_eq!(e.level, 3);
@@ -801,13 +801,13 @@ async fn full_loop_from_report_to_rating() {
         )
         .await
         .unwrap();
-    assert_eq!(e.status, "feedback_given");
+    assert_eq!(e.status.as_str(), "feedback_given");
     assert_eq!(fx.count("photos").await, 1);
 
     // The operator verifies: closed.
     let t6 = t0 + 6 * HOUR;
     let e = fx.act("op_a", &n, verify(true), &[], t6).await.unwrap();
-    assert_eq!(e.status, "closed");
+    assert_eq!(e.status.as_str(), "closed");
     assert_eq!(e.closed_at, Some(t6));
     assert_eq!(e.light(t6), None);
 
@@ -1598,7 +1598,7 @@ async fn a_township_hands_work_down_to_a_grid_and_lower_desks_may_not() {
         .unwrap();
     assert_eq!(r.event.source, "assignment");
     assert_eq!(r.event.grid_code, GRID_A1);
-    assert_eq!(r.event.status, "reported");
+    assert_eq!(r.event.status.as_str(), "reported");
     assert_eq!(
         fx.list(GRID_A1, Inbox::ToAccept, &ListFilter::default(), t0 + 1)
             .await,

@@ -133,11 +133,8 @@ impl Me {
 /// The workflow actor for a signed-in staff member.
 pub fn caller(p: &Principal) -> Result<wangge_store::events::Caller, AppError> {
     use wangge_domain::event::{Actor, Staff};
-    let role = p
-        .role()
-        .ok_or_else(|| AppError(err!("internal", detail = "unknown role")))?;
-    let node_kind = wangge_domain::NodeKind::parse(&p.node_kind)
-        .ok_or_else(|| AppError(err!("internal", detail = "unknown node kind")))?;
+    let role = p.role();
+    let node_kind = p.node_kind;
     Ok(wangge_store::events::Caller {
         actor: Actor::Staff(Staff {
             user_id: p.user_id,

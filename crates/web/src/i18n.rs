@@ -78,14 +78,15 @@ impl Tr {
         TABLE.contains_key(key)
     }
 
-    /// A node or grid kind, a role: looked up as `kind.X`, `grid_kind.X`, `role.X`.
-    pub fn kind(&self, kind: &str) -> String {
+    /// A node or grid kind, a role: looked up as `kind.X`, `grid_kind.X`, `role.X`. Takes the
+    /// domain enum (whose Display is its stored name) or a name as text.
+    pub fn kind(&self, kind: impl std::fmt::Display) -> String {
         self.s(&format!("kind.{kind}")).to_string()
     }
-    pub fn grid_kind(&self, kind: &str) -> String {
+    pub fn grid_kind(&self, kind: impl std::fmt::Display) -> String {
         self.s(&format!("grid_kind.{kind}")).to_string()
     }
-    pub fn role(&self, role: &str) -> String {
+    pub fn role(&self, role: impl std::fmt::Display) -> String {
         self.s(&format!("role.{role}")).to_string()
     }
 

@@ -40,7 +40,7 @@ use serde_json::{Value, json};
 use wangge_domain::calendar::Calendar;
 use wangge_domain::deadline::{self, Light, Remit};
 use wangge_domain::err;
-use wangge_domain::event::{self, Action, Actor, Holder, Staff};
+use wangge_domain::event::{self, Action, Actor, Holder, Staff, Status};
 use wangge_domain::{Error, NodeKind, Role, System};
 use wangge_store::events::{self, Caller, EventRow};
 
@@ -238,7 +238,7 @@ async fn handle_event(
         events::mark_reminded(h, ev.id, light.code()).await?;
     }
     let mut escalated = false;
-    if escalate && ev.status == "accepted" {
+    if escalate && ev.status == Status::Accepted {
         let caller = escalation_caller(&ev)?;
         let action = Action::Escalate {
             // The store fills in the parent of the owning node.
@@ -270,7 +270,7 @@ fn plan(ev: &EventRow, now: i64, cal: &Calendar, auto: &HashSet<String>) -> (Opt
         _ => None,
     };
     let level = u8::try_from(ev.level).unwrap_or(event::LEVEL_MAX);
-    let escalate = ev.status == "accepted"
+    let escalate = ev.status == Status::Accepted
         && level < event::LEVEL_MAX
         && auto.contains(&ev.category_code)
         && ev.due_at.is_some_and(|d| d < now)

@@ -46,7 +46,7 @@ impl Layout {
     pub fn may_read_basic(&self) -> bool {
         self.me
             .as_ref()
-            .and_then(Principal::role)
+            .map(Principal::role)
             .is_some_and(wangge_domain::basic::access::may_read)
     }
 
@@ -54,14 +54,14 @@ impl Layout {
     pub fn may_write_basic(&self) -> bool {
         self.me
             .as_ref()
-            .and_then(Principal::role)
+            .map(Principal::role)
             .is_some_and(wangge_domain::basic::access::may_write)
     }
 
     pub fn may_audit(&self) -> bool {
         self.me
             .as_ref()
-            .and_then(Principal::role)
+            .map(Principal::role)
             .is_some_and(wangge_domain::basic::access::may_audit)
     }
 
@@ -217,8 +217,8 @@ pub fn kind_swatches(t: &Tr) -> Vec<KindSwatch> {
 }
 
 /// Where a node's page is: grids have their own page, the rest sit in the tree browser.
-pub fn node_href(kind: &str, code: &str) -> String {
-    if kind == "grid" {
+pub fn node_href(kind: wangge_domain::NodeKind, code: &str) -> String {
+    if kind == wangge_domain::NodeKind::Grid {
         format!("/grids/{code}")
     } else {
         format!("/tree/{code}")

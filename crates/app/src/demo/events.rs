@@ -104,15 +104,11 @@ impl City {
         }
         let mut staff: HashMap<String, Vec<(Role, Caller)>> = HashMap::new();
         for u in users::list(h, &all, "", 1_000_000, 0).await? {
-            let (Some(role), Some(node)) = (
-                Role::parse(&u.role),
-                by_code.get(&u.node_code).and_then(|id| nodes_by_id.get(id)),
-            ) else {
+            let role = u.role;
+            let Some(node) = by_code.get(&u.node_code).and_then(|id| nodes_by_id.get(id)) else {
                 continue;
             };
-            let Some(node_kind) = node.node_kind() else {
-                continue;
-            };
+            let node_kind = node.kind;
             let caller = Caller {
                 actor: Actor::Staff(Staff {
                     user_id: u.id,
@@ -153,8 +149,8 @@ impl City {
     fn centre(&self, node: &Node) -> anyhow::Result<&Caller> {
         let mut n = node;
         while matches!(
-            n.node_kind(),
-            Some(NodeKind::Grid | NodeKind::Village | NodeKind::Department)
+            n.kind,
+            NodeKind::Grid | NodeKind::Village | NodeKind::Department
         ) {
             n = self
                 .nodes
@@ -166,9 +162,9 @@ impl City {
 
     /// Who acts for a node: the grid's worker, the village's grid leader, a centre operator above.
     fn desk(&self, node: &Node) -> anyhow::Result<&Caller> {
-        let role = match node.node_kind() {
-            Some(NodeKind::Grid) => Role::Worker,
-            Some(NodeKind::Village) => Role::GridLeader,
+        let role = match node.kind {
+            NodeKind::Grid => Role::Worker,
+            NodeKind::Village => Role::GridLeader,
             _ => Role::Operator,
         };
         self.one(&node.code, role)
@@ -375,7 +371,7 @@ async fn story(
         Fate::AssignedToDepartment | Fate::ClosedByDepartment => {
             act(db, ctx, desk, &number, accept(), next(rng)).await?;
             // A grid sends it up to its village, which hands it to a department.
-            let (holder, holder_desk) = if owner.node_kind() == Some(NodeKind::Grid) {
+            let (holder, holder_desk) = if owner.kind == NodeKind::Grid {
                 let up = Action::Escalate {
                     to: String::new(),
                     due_ms: None,

@@ -30,7 +30,7 @@ pub struct PublicGrid {
 
 fn contacts(list: &[users::BoardStaff], role: Role) -> Vec<Contact> {
     list.iter()
-        .filter(|u| u.role == role.as_str())
+        .filter(|u| u.role == role)
         .map(|u| Contact {
             name: u.display_name.clone(),
             phone: u.phone.clone().unwrap_or_default(),
@@ -41,12 +41,12 @@ fn contacts(list: &[users::BoardStaff], role: Role) -> Vec<Contact> {
 /// The live grid with this code, as the public sees it; anything else is not found.
 pub async fn public_grid(h: &mut Handle<'_>, code: &str) -> Result<PublicGrid, Error> {
     let node = nodes::by_code(h, &System::acting().scope(), code.trim()).await?;
-    if node.kind != NodeKind::Grid.as_str() {
+    if node.kind != NodeKind::Grid {
         return Err(err!("node.not_found", code));
     }
     let chain = nodes::ancestors(h, &node).await?;
-    let village = chain.iter().find(|n| n.kind == "village").cloned();
-    let township = chain.iter().find(|n| n.kind == "township").cloned();
+    let village = chain.iter().find(|n| n.kind == NodeKind::Village).cloned();
+    let township = chain.iter().find(|n| n.kind == NodeKind::Township).cloned();
     let workers = contacts(&users::on_board(h, node.id).await?, Role::Worker);
     let leaders = match &village {
         Some(v) => contacts(&users::on_board(h, v.id).await?, Role::GridLeader),
@@ -69,7 +69,7 @@ pub async fn public_grid(h: &mut Handle<'_>, code: &str) -> Result<PublicGrid, E
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicNode {
     pub code: String,
-    pub kind: String,
+    pub kind: NodeKind,
     pub name: String,
     /// Where its closed events are looked up ([`public_results`]).
     pub path: String,

@@ -92,7 +92,7 @@ async fn chosen_grid(h: &mut Handle<'_>, caller: &Caller, code: &str) -> Result<
         Actor::Staff(_) => caller.scope.clone(),
     };
     let n = nodes::by_code(h, &area, code).await?;
-    if n.kind != NodeKind::Grid.as_str() {
+    if n.kind != NodeKind::Grid {
         return Err(err!("event.not_a_grid", code));
     }
     Ok(GridRef {
@@ -764,7 +764,7 @@ async fn write_report(
         route_note,
         level: i64::from(level),
         urgency: c.urgency.as_str().to_string(),
-        status: state.status.as_str().to_string(),
+        status: state.status,
         holder_path: owner_path,
         holder_label: slot.owner_name,
         state: state_json,

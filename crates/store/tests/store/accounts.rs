@@ -62,7 +62,7 @@ async fn users_are_validated() {
         .await
         .unwrap();
     assert_eq!(w1.username, "wkr1");
-    assert_eq!(w1.role, "worker");
+    assert_eq!(w1.role.as_str(), "worker");
     assert_eq!(w1.node_code, GRID_1);
     assert!(w1.active);
     let dup = new_user("wkr1", Role::GridLeader, VIL_A);
@@ -186,9 +186,9 @@ async fn login_sessions_tokens_and_throttling() {
         .unwrap();
     assert_eq!(p.user_id, admin.id);
     assert_eq!(p.username, "admin1");
-    assert_eq!(p.role(), Some(Role::Admin));
+    assert_eq!(p.role(), Role::Admin);
     assert_eq!(p.node_code, TWP_A);
-    assert_eq!(p.node_kind, "township");
+    assert_eq!(p.node_kind.as_str(), "township");
     assert_eq!(p.scope(), scope_of(db, TWP_A).await);
     assert!(p.can_edit_tree());
     assert!(

@@ -27,7 +27,7 @@ pub struct UserRow {
     pub id: i64,
     pub username: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub role_label: String,
     pub node_code: String,
     pub node_name: String,
@@ -40,8 +40,8 @@ fn user_row(t: &Tr, u: &User) -> UserRow {
         id: u.id,
         username: u.username.clone(),
         name: u.display_name.clone(),
-        role: u.role.clone(),
-        role_label: t.role(&u.role),
+        role: u.role,
+        role_label: t.role(u.role),
         node_code: u.node_code.clone(),
         node_name: u.node_name.clone(),
         phone: u.phone.clone().unwrap_or_default(),
@@ -51,21 +51,28 @@ fn user_row(t: &Tr, u: &User) -> UserRow {
 
 /// Every role with its label and the node kinds it sits at.
 pub struct RoleOption {
-    pub role: String,
+    pub role: Role,
     pub label: String,
     pub nodes: String,
+}
+
+impl RoleOption {
+    /// The role the new-user form offers first.
+    pub fn is_default(&self) -> bool {
+        self.role == Role::Worker
+    }
 }
 
 fn role_options(t: &Tr) -> Vec<RoleOption> {
     Role::ALL
         .iter()
         .map(|r| RoleOption {
-            role: r.as_str().to_string(),
-            label: t.role(r.as_str()),
+            role: *r,
+            label: t.role(r),
             nodes: r
                 .allowed_nodes()
                 .iter()
-                .map(|k| t.kind(k.as_str()))
+                .map(|k| t.kind(k))
                 .collect::<Vec<_>>()
                 .join(" / "),
         })

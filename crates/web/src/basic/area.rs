@@ -3,7 +3,7 @@
 
 use wangge_domain::basic::FieldError;
 use wangge_domain::err;
-use wangge_domain::{Error, Scope};
+use wangge_domain::{Error, NodeKind, Scope};
 use wangge_store::Handle;
 use wangge_store::auth::Principal;
 use wangge_store::nodes;
@@ -57,19 +57,20 @@ pub async fn node_options(
     p: &Principal,
     selected: &str,
 ) -> Result<Vec<Opt>, Error> {
-    const AREAS: [&str; 4] = ["county", "township", "village", "grid"];
+    const AREAS: [NodeKind; 4] = [
+        NodeKind::County,
+        NodeKind::Township,
+        NodeKind::Village,
+        NodeKind::Grid,
+    ];
     let scope = p.scope();
     let mut list = Vec::new();
     let kids = nodes::children(h, &scope, p.node_id).await?;
-    for k in kids
-        .iter()
-        .filter(|k| AREAS.contains(&k.kind.as_str()))
-        .take(60)
-    {
+    for k in kids.iter().filter(|k| AREAS.contains(&k.kind)).take(60) {
         list.push((0, k.clone()));
-        if k.kind != "grid" {
+        if k.kind != NodeKind::Grid {
             for g in nodes::children(h, &scope, k.id).await? {
-                if AREAS.contains(&g.kind.as_str()) {
+                if AREAS.contains(&g.kind) {
                     list.push((1, g));
                 }
             }
@@ -114,7 +115,7 @@ pub async fn grid_options(h: &mut Handle<'_>, scope: &Scope) -> Result<Vec<Opt>,
     let list = nodes::search(h, scope, "", 500).await?;
     Ok(list
         .into_iter()
-        .filter(|n| n.kind == "grid")
+        .filter(|n| n.kind == NodeKind::Grid)
         .map(|n| Opt {
             selected: false,
             label: format!("{} {}", n.name, n.code),

@@ -139,16 +139,19 @@ fn temp_path(prefix: &str, ext: &str) -> Result<PathBuf, Error> {
 // ---- who may ----
 
 fn may_import(p: &Principal) -> Result<(), Error> {
-    match p.role() {
-        Some(r) if access::may_write(r) => Ok(()),
-        _ => Err(err!("auth.forbidden")),
+    if access::may_write(p.role()) {
+        Ok(())
+    } else {
+        Err(err!("auth.forbidden"))
     }
 }
 
 fn may_export(p: &Principal) -> Result<bool, Error> {
-    match p.role() {
-        Some(r) if access::may_read(r) => Ok(access::may_see_tags(r)),
-        _ => Err(err!("auth.forbidden")),
+    let r = p.role();
+    if access::may_read(r) {
+        Ok(access::may_see_tags(r))
+    } else {
+        Err(err!("auth.forbidden"))
     }
 }
 

@@ -253,7 +253,7 @@ async fn create(
 ) -> AppResult<Response> {
     let who = caller(&p)?;
     let source = match r.source.as_deref().map(str::trim).filter(|x| !x.is_empty()) {
-        None if p.role() == Some(Role::Worker) => Source::Worker,
+        None if p.role() == Role::Worker => Source::Worker,
         None => Source::OperatorPhone,
         Some(x) => match Source::parse(x) {
             Some(src) if src.staff_may_use(&who.actor) => src,

@@ -32,7 +32,7 @@ pub struct RowView {
     pub grid: String,
     pub level: i64,
     pub level_label: String,
-    pub status: String,
+    pub status: Status,
     pub status_label: String,
     pub urgency: String,
     pub urgency_label: String,
@@ -56,8 +56,8 @@ pub(super) fn row_view(t: &Tr, e: &EventRow, now: i64) -> RowView {
         grid: e.grid_name.clone(),
         level: e.level,
         level_label: label(t, "ev.level", &e.level.to_string()),
-        status_label: label(t, "status", &e.status),
-        status: e.status.clone(),
+        status_label: label(t, "status", e.status.as_str()),
+        status: e.status,
         urgency_label: label(t, "urgency", &e.urgency),
         urgency: e.urgency.clone(),
         holder: e.holder_label.clone(),
@@ -108,9 +108,9 @@ pub(super) struct InboxQuery {
 /// Which tab a user lands on: the one their role works from.
 pub(super) fn default_inbox(p: &Principal) -> Inbox {
     match p.role() {
-        Some(wangge_domain::Role::Operator | wangge_domain::Role::Commander) => Inbox::ToAccept,
-        Some(wangge_domain::Role::Leader) => Inbox::All,
-        Some(wangge_domain::Role::DeptHandler) => Inbox::ToHandle,
+        wangge_domain::Role::Operator | wangge_domain::Role::Commander => Inbox::ToAccept,
+        wangge_domain::Role::Leader => Inbox::All,
+        wangge_domain::Role::DeptHandler => Inbox::ToHandle,
         _ => Inbox::ToAccept,
     }
 }

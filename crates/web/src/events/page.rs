@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use wangge_domain::Error;
-use wangge_domain::event::{self, ActionKind, Holder, Mark, Urgency};
-use wangge_domain::{NodeKind, Role};
+use wangge_domain::Role;
+use wangge_domain::event::{self, ActionKind, Holder, Mark, Status, Urgency};
 use wangge_store::auth::Principal;
 use wangge_store::events::{self, HistoryRow};
 use wangge_store::{Handle, nodes, users};
@@ -101,7 +101,7 @@ pub struct Facts {
     pub urgency: String,
     pub urgency_code: String,
     pub status: String,
-    pub status_code: String,
+    pub status_code: Status,
     pub source: String,
     pub holder: String,
     pub due: String,
@@ -286,10 +286,7 @@ pub(super) async fn event_view(
             Ok(owner) => users::list(h, &who.scope.narrow(&owner.path), "", 200, 0)
                 .await?
                 .into_iter()
-                .filter(|u| {
-                    u.active
-                        && matches!(Role::parse(&u.role), Some(Role::Worker | Role::GridLeader))
-                })
+                .filter(|u| u.active && matches!(u.role, Role::Worker | Role::GridLeader))
                 .map(|u| Opt {
                     value: holder_option_value(&Holder::Person { user_id: u.id }),
                     label: format!("{}({})", u.display_name, u.node_name),
@@ -306,14 +303,14 @@ pub(super) async fn event_view(
                 .await?
                 .into_iter()
                 .filter_map(|n| {
-                    let kind = NodeKind::parse(&n.kind)?;
+                    let kind = n.kind;
                     let lv = event::level_of_kind(kind)?;
                     (lv < state.level).then(|| Opt {
                         value: holder_option_value(&Holder::Node {
                             kind,
                             code: n.code.clone(),
                         }),
-                        label: format!("{}({})", n.name, t.kind(&n.kind)),
+                        label: format!("{}({})", n.name, t.kind(n.kind)),
                         selected: false,
                     })
                 })
@@ -336,8 +333,8 @@ pub(super) async fn event_view(
         level: label(&t, "ev.level", &e.level.to_string()),
         urgency: label(&t, "urgency", &e.urgency),
         urgency_code: e.urgency.clone(),
-        status: label(&t, "status", &e.status),
-        status_code: e.status.clone(),
+        status: label(&t, "status", e.status.as_str()),
+        status_code: e.status,
         source: label(&t, "source", &e.source),
         holder: e.holder_label.clone(),
         due: e.due_at.map(due_text).unwrap_or_default(),

@@ -63,7 +63,7 @@ async fn track_json(s: &AppState, token: &str) -> Result<Value, Error> {
         })
         .collect();
     let state = e.state()?;
-    let open = e.status().is_some_and(Status::is_open);
+    let open = e.status.is_open();
     // What the resident may do now is the workflow's answer for a reporter.
     let may = event::available_actions(
         &state,
@@ -73,7 +73,7 @@ async fn track_json(s: &AppState, token: &str) -> Result<Value, Error> {
     );
     let window_ends = e
         .closed_at
-        .filter(|_| e.status() == Some(Status::Closed))
+        .filter(|_| e.status == Status::Closed)
         .map(|c| c.saturating_add(s.config.rules.rating_window_ms));
     Ok(json!({
         "number": e.number,

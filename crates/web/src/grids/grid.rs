@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use wangge_domain::err;
-use wangge_domain::{Error, Role, Scope};
+use wangge_domain::{Error, NodeKind, Role, Scope};
 use wangge_store::nodes::{self, Node, NodeSummary};
 use wangge_store::{Handle, users};
 
@@ -46,7 +46,7 @@ struct GridInfo {
 
 fn people(list: &[users::BoardStaff], role: Role) -> Vec<Person> {
     list.iter()
-        .filter(|u| u.role == role.as_str())
+        .filter(|u| u.role == role)
         .map(|u| Person {
             name: u.display_name.clone(),
             phone: u.phone.clone().unwrap_or_default(),
@@ -57,12 +57,12 @@ fn people(list: &[users::BoardStaff], role: Role) -> Vec<Person> {
 /// Loads a grid in scope (a code of another kind is not found), its ancestors and its staff.
 async fn load_grid(h: &mut Handle<'_>, scope: &Scope, code: &str) -> Result<GridInfo, Error> {
     let node = nodes::by_code(h, scope, code).await?;
-    if node.kind != "grid" {
+    if node.kind != NodeKind::Grid {
         return Err(err!("node.not_found", code));
     }
     let chain = nodes::ancestors(h, &node).await?;
-    let village = chain.iter().find(|n| n.kind == "village").cloned();
-    let township = chain.iter().find(|n| n.kind == "township").cloned();
+    let village = chain.iter().find(|n| n.kind == NodeKind::Village).cloned();
+    let township = chain.iter().find(|n| n.kind == NodeKind::Township).cloned();
     // The grid itself is in scope; its staff and the village's grid leader are public facts.
     let at_grid = users::on_board(h, node.id).await?;
     let leaders = match &village {
@@ -306,7 +306,7 @@ async fn edit_page(
         Some(pid) => nodes::children(h, &scope, pid)
             .await?
             .into_iter()
-            .filter(|n| n.kind == "grid" && n.code != code)
+            .filter(|n| n.kind == NodeKind::Grid && n.code != code)
             .map(|n| Sibling {
                 code: n.code,
                 name: n.name,

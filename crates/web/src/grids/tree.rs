@@ -41,7 +41,7 @@ pub fn crumbs(me: &Me, chain: &[NodeSummary]) -> Vec<Crumb> {
             code: n.code.clone(),
             name: n.name.clone(),
             href: if scope.contains(&n.path) {
-                node_href(&n.kind, &n.code)
+                node_href(n.kind, &n.code)
             } else {
                 String::new()
             },
@@ -53,7 +53,7 @@ pub fn crumbs(me: &Me, chain: &[NodeSummary]) -> Vec<Crumb> {
 pub struct Row {
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: NodeKind,
     pub kind_label: String,
     pub href: String,
     pub area: String,
@@ -62,14 +62,14 @@ pub struct Row {
 pub fn row(t: &Tr, n: &NodeSummary) -> Row {
     let kind_label = match &n.grid_kind {
         Some(gk) => t.grid_kind(gk),
-        None => t.kind(&n.kind),
+        None => t.kind(n.kind),
     };
     Row {
         code: n.code.clone(),
         name: n.name.clone(),
-        kind: n.kind.clone(),
+        kind: n.kind,
         kind_label,
-        href: node_href(&n.kind, &n.code),
+        href: node_href(n.kind, &n.code),
         area: if n.area_m2.is_some() {
             area_text(n.area_m2)
         } else {
@@ -87,9 +87,29 @@ pub struct Staff {
 
 /// A kind of child the add form offers, with a suggested unused code.
 pub struct ChildKind {
-    pub kind: String,
+    pub kind: NodeKind,
     pub label: String,
     pub suggest: String,
+}
+
+impl TreePage {
+    /// A grid has its own page besides the tree.
+    fn is_grid(&self) -> bool {
+        self.kind == NodeKind::Grid
+    }
+
+    /// Nodes with territory above a grid open on the map, within their bounds.
+    fn shows_on_map(&self) -> bool {
+        self.kind.has_territory() && self.kind != NodeKind::Grid
+    }
+
+    /// Departments, buildings and units have no coverage to check.
+    fn checkable(&self) -> bool {
+        !matches!(
+            self.kind,
+            NodeKind::Department | NodeKind::Building | NodeKind::Unit
+        )
+    }
 }
 
 #[derive(Template)]
@@ -98,7 +118,7 @@ struct TreePage {
     l: Layout,
     code: String,
     name: String,
-    kind: String,
+    kind: NodeKind,
     kind_label: String,
     grid_kind_label: String,
     area: String,
@@ -146,9 +166,8 @@ async fn tree_page(
     let t = l.t;
 
     let mut child_kinds = Vec::new();
-    if l.can_edit_tree()
-        && let Some(nk) = node.node_kind()
-    {
+    if l.can_edit_tree() {
+        let nk = node.kind;
         for k in NodeKind::ALL {
             if !k.allowed_parents().contains(&nk) {
                 continue;
@@ -161,14 +180,17 @@ async fn tree_page(
                 suggest_code(nk, &node.code, k, &kids)
             };
             child_kinds.push(ChildKind {
-                kind: k.as_str().to_string(),
-                label: t.kind(k.as_str()),
+                kind: k,
+                label: t.kind(k),
                 suggest,
             });
         }
     }
-    let offers_grid = child_kinds.iter().any(|k| k.kind == "grid");
-    let basic = if matches!(node.kind.as_str(), "grid" | "village" | "township") {
+    let offers_grid = child_kinds.iter().any(|k| k.kind == NodeKind::Grid);
+    let basic = if matches!(
+        node.kind,
+        NodeKind::Grid | NodeKind::Village | NodeKind::Township
+    ) {
         crate::basic::counts_card(&s, h, &me.0, &t, &node.code, &node.path).await?
     } else {
         None
@@ -178,7 +200,7 @@ async fn tree_page(
         count_text(&t, node.households),
         count_text(&t, node.population),
     );
-    if node.kind != "department" {
+    if node.kind != NodeKind::Department {
         let (hh, n) = crate::basic::public_counts(&s, h, &me.0.scope(), &node.path).await?;
         if n > 0 {
             households = crate::ui::group_digits(hh);
@@ -193,8 +215,8 @@ async fn tree_page(
     let page = TreePage {
         code: node.code.clone(),
         name: node.name.clone(),
-        kind: node.kind.clone(),
-        kind_label: t.kind(&node.kind),
+        kind: node.kind,
+        kind_label: t.kind(node.kind),
         grid_kind_label: node
             .grid_kind
             .as_deref()
@@ -210,7 +232,7 @@ async fn tree_page(
             .iter()
             .map(|u| Staff {
                 name: u.display_name.clone(),
-                role: t.role(&u.role),
+                role: t.role(u.role),
                 phone: u.phone.clone().unwrap_or_default(),
                 id: u.id,
             })
@@ -242,7 +264,7 @@ fn suggest_code(
     if !long_enough {
         return String::new();
     }
-    let mut seq = kids.iter().filter(|k| k.kind == kind.as_str()).count() as u32 + 1;
+    let mut seq = kids.iter().filter(|k| k.kind == kind).count() as u32 + 1;
     loop {
         let c = code::child_code(parent, parent_code, kind, seq);
         if seq >= 999 || !kids.iter().any(|k| k.code == c) {

@@ -29,9 +29,7 @@ pub(super) enum StaffKind {
 }
 
 pub(super) fn staff_kind(me: &Me) -> Result<(StaffKind, Role), Error> {
-    let role =
-        me.0.role()
-            .ok_or_else(|| err!("internal", detail = "unknown role"))?;
+    let role = me.0.role();
     match role {
         Role::Leader => Err(err!("auth.forbidden")),
         Role::Operator | Role::Commander | Role::Admin => Ok((StaffKind::Desk, role)),
@@ -189,7 +187,7 @@ pub(super) async fn staff_page(
             String::new()
         },
         // A grid worker reports in their own grid unless the map says otherwise.
-        grid: if role == Role::Worker && me.0.node_kind == NodeKind::Grid.as_str() {
+        grid: if role == Role::Worker && me.0.node_kind == NodeKind::Grid {
             me.0.node_code.clone()
         } else {
             String::new()

@@ -32,7 +32,7 @@ pub(super) struct TrackPage {
     number: String,
     category: String,
     grid: String,
-    status: String,
+    status: Status,
     status_label: String,
     light: String,
     light_label: String,
@@ -102,19 +102,19 @@ pub(super) async fn track_view(
         })
         .collect();
     let state = e.state()?;
-    let closed = e.status() == Some(Status::Closed);
+    let closed = e.status == Status::Closed;
     let window_end = e
         .closed_at
         .map(|c| c.saturating_add(s.config.rules.rating_window_ms));
     let in_window = closed && window_end.is_some_and(|w| now <= w);
     let light = e.light(now).map(|x| x.code()).unwrap_or_default();
-    let status = e.status.clone();
+    let status = e.status;
     let resp = render(TrackPage {
         token: token.to_string(),
         number: e.number.clone(),
         category,
         grid: e.grid_name.clone(),
-        status_label: label_text(&t, "status", &status),
+        status_label: label_text(&t, "status", status.as_str()),
         status,
         light: light.to_string(),
         light_label: if light.is_empty() {
@@ -123,7 +123,7 @@ pub(super) async fn track_view(
             label_text(&t, "light", light)
         },
         reported_at: time_text(e.reported_at),
-        due_at: match (e.status().is_some_and(Status::is_open), e.due_at) {
+        due_at: match (e.status.is_open(), e.due_at) {
             (true, Some(d)) => time_text(d),
             _ => String::new(),
         },

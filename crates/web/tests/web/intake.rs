@@ -436,7 +436,7 @@ async fn a_reopening_is_asked_once_with_a_reason() {
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    assert_ne!(f.event(&number).await.status, "closed");
+    assert_ne!(f.event(&number).await.status.as_str(), "closed");
     let (_, page) = f.page("", &link).await;
     assert!(page.contains("还是堵"), "the reason is public: {page}");
 }
@@ -485,7 +485,7 @@ async fn staff_report_forms() {
     let number = location.trim_start_matches("/events/").to_string();
     let e = f.event(&number).await;
     assert_eq!(e.source, "worker");
-    assert_eq!(e.status, "feedback_given");
+    assert_eq!(e.status.as_str(), "feedback_given");
     assert_eq!(e.grid_code, G1);
     // On the spot without a result: refused, nothing written.
     let before = f.events().await.len();

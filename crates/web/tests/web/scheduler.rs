@@ -92,7 +92,7 @@ async fn reminders_at_yellow_and_red_once_each() {
     let now = f.event(&e.number).await;
     assert_eq!(now.reminded_light, "yellow");
     assert_eq!(now.reminder_count, 1);
-    assert_eq!(now.status, "reported");
+    assert_eq!(now.status.as_str(), "reported");
 
     // Again: nothing new.
     let r = scheduler::tick(&f.state, "one").await.unwrap();
@@ -143,7 +143,7 @@ async fn auto_escalation_where_the_category_says_so() {
     let manual = report(&f, "QT01").await;
     let auto = accept(&f, "gw_a1", &auto.number).await;
     let manual = accept(&f, "gw_a1", &manual.number).await;
-    assert_eq!(auto.status, "accepted");
+    assert_eq!(auto.status.as_str(), "accepted");
     let due = auto.due_at.unwrap();
     assert_eq!(manual.due_at, Some(due));
 
@@ -155,7 +155,7 @@ async fn auto_escalation_where_the_category_says_so() {
 
     let up = f.event(&auto.number).await;
     assert_eq!(up.level, 2);
-    assert_eq!(up.status, "accepted");
+    assert_eq!(up.status.as_str(), "accepted");
     assert!(
         up.holder_path.ends_with(&format!("/{VILLAGE}/")),
         "{}",

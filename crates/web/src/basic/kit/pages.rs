@@ -286,7 +286,7 @@ async fn new_page<R: Register>(
 ) -> AppResult<Response> {
     access_of(&p)?.require_write()?;
     let mut v = Fields::new();
-    if p.node_kind == "grid" {
+    if p.node_kind == wangge_domain::NodeKind::Grid {
         v.insert("grid_code".into(), p.node_code.clone());
     }
     for (name, value) in R::DEFAULTS {
