@@ -17,6 +17,7 @@ use crate::demo::layout::Scale;
 use anyhow::{Context, bail};
 use wangge_domain::System;
 use wangge_domain::deadline::parse_rfc3339;
+use wangge_domain::event::Status;
 use wangge_domain::rng::SplitMix64;
 use wangge_domain::{NodeKind, Scope};
 use wangge_store::analysis::{self, SyntheticEvent};
@@ -109,15 +110,15 @@ fn weighted(rng: &mut SplitMix64, weights: &[u32]) -> usize {
 }
 
 /// The statuses with their share (per mille) in a month that is over: most closed.
-const STATUSES: [(&str, u32); 8] = [
-    ("closed", 790),
-    ("reported", 20),
-    ("accepted", 50),
-    ("assigned", 50),
-    ("feedback_given", 40),
-    ("rejected", 30),
-    ("cancelled", 15),
-    ("merged", 5),
+const STATUSES: [(Status, u32); 8] = [
+    (Status::Closed, 790),
+    (Status::Reported, 20),
+    (Status::Accepted, 50),
+    (Status::Assigned, 50),
+    (Status::FeedbackGiven, 40),
+    (Status::Rejected, 30),
+    (Status::Cancelled, 15),
+    (Status::Merged, 5),
 ];
 
 fn month_start(year: i64, month: i64) -> anyhow::Result<i64> {
@@ -155,7 +156,7 @@ fn synthetic(
         8..=9 => 2,
         _ => 0,
     };
-    let closed_at = (status == "closed").then(|| {
+    let closed_at = (status == Status::Closed).then(|| {
         // Most close well inside the limit, about one in seven late.
         let frac = if rng.below(7) == 0 {
             1.0 + rng.next_f64() * 0.8
@@ -177,7 +178,7 @@ fn synthetic(
         path: place.path.clone(),
         level,
         urgency: urgency.to_string(),
-        status: status.to_string(),
+        status,
         holder_path: place.holders[usize::try_from(level - 1).unwrap_or(0)].clone(),
         reported_at,
         month: 202500 + month,

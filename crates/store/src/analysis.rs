@@ -274,7 +274,7 @@ async fn compute(
         {
             *slot += n;
         }
-        if let Some(i) = Status::ALL.iter().position(|s| s.as_str() == status)
+        if let Some(i) = Status::parse(status).and_then(|st| Status::ALL.iter().position(|s| *s == st))
             && let Some(slot) = statuses.get_mut(i)
         {
             *slot += n;
@@ -417,7 +417,7 @@ pub struct SyntheticEvent {
     pub path: String,
     pub level: i64,
     pub urgency: String,
-    pub status: String,
+    pub status: Status,
     pub holder_path: String,
     pub reported_at: i64,
     pub month: i64,
@@ -478,7 +478,7 @@ pub async fn insert_synthetic(h: &mut Handle<'_>, rows: &[SyntheticEvent]) -> Re
                         .bind(&r.path)
                         .bind(r.level)
                         .bind(&r.urgency)
-                        .bind(&r.status)
+                        .bind(r.status.as_str())
                         .bind(&r.holder_path)
                         .bind(r.reported_at)
                         .bind(r.due_at)

@@ -416,7 +416,7 @@ pub async fn redraw(
     if !node.kind.has_territory() {
         return Err(err!("node.no_territory"));
     }
-    if let (Some(pid), "grid") = (node.parent_id, node.kind.as_str()) {
+    if let Some(pid) = node.parent_id.filter(|_| node.kind == NodeKind::Grid) {
         refuse_overlaps(h, pid, node.id, boundary, min_overlap_m2).await?;
     }
     set_boundary(h, &node, actor, "redraw", boundary, note, now).await?;

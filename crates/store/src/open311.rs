@@ -5,6 +5,7 @@
 use serde::Serialize;
 use wangge_domain::Error;
 use wangge_domain::err;
+use wangge_domain::event::Status;
 
 use crate::auth::{random_secret, sha256_hex};
 use crate::db::{Handle, sql_error};
@@ -79,15 +80,13 @@ pub async fn revoke_key(h: &mut Handle<'_>, id: i64, now: i64) -> Result<bool, E
     Ok(n == 1)
 }
 
-/// Statuses that Open311 calls "open"; every other status is "closed".
-pub const OPEN_STATUSES: [&str; 4] = ["reported", "accepted", "assigned", "feedback_given"];
-
 /// An event as Open311 shows it to anyone: public facts only.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct PublicRequest {
     pub id: i64,
     pub number: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     pub category_code: String,
     pub category_name: String,
     pub description: String,
@@ -110,7 +109,7 @@ pub struct PublicRequest {
 
 impl PublicRequest {
     pub fn is_open(&self) -> bool {
-        OPEN_STATUSES.contains(&self.status.as_str())
+        self.status.is_open()
     }
 }
 

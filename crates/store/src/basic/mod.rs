@@ -165,7 +165,8 @@ pub struct Grid {
     pub code: String,
     pub name: String,
     pub path: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: NodeKind,
 }
 
 /// Why a grid code cannot take a record.
@@ -203,7 +204,7 @@ pub(crate) async fn find_grid(
     Ok(match g {
         None => Err(GridProblem::Unknown),
         Some(g) if !scope.contains(&g.path) => Err(GridProblem::OutOfScope),
-        Some(g) if g.kind != NodeKind::Grid.as_str() => Err(GridProblem::NotAGrid),
+        Some(g) if g.kind != NodeKind::Grid => Err(GridProblem::NotAGrid),
         Some(g) => Ok(g),
     })
 }

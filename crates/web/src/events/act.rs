@@ -76,19 +76,14 @@ pub(super) fn parse_holder(v: &str) -> Result<Holder, Error> {
     if code.trim().is_empty() {
         return Err(bad());
     }
-    if kind == "department" {
-        return Ok(Holder::Department {
-            code: code.trim().to_string(),
-        });
-    }
     if kind == "person" {
         let user_id = code.trim().parse().map_err(|_| bad())?;
         return Ok(Holder::Person { user_id });
     }
-    let kind = NodeKind::parse(kind).ok_or_else(bad)?;
-    Ok(Holder::Node {
-        kind,
-        code: code.trim().to_string(),
+    let code = code.trim().to_string();
+    Ok(match NodeKind::parse(kind).ok_or_else(bad)? {
+        NodeKind::Department => Holder::Department { code },
+        kind => Holder::Node { kind, code },
     })
 }
 

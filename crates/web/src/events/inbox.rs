@@ -200,7 +200,7 @@ pub(super) async fn inbox_page(
         .map(|st| Opt {
             value: st.as_str().to_string(),
             label: label(&t, "status", st.as_str()),
-            selected: filter.status.as_deref() == Some(st.as_str()),
+            selected: filter.status.as_deref().and_then(Status::parse) == Some(*st),
         })
         .collect();
     let levels = (1..=5)

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use wangge_domain::Error;
 use wangge_domain::deadline::format_rfc3339;
+use wangge_domain::event::Status;
 use wangge_store::open311::{self as store, PublicRequest, RequestFilter};
 
 use super::*;
@@ -19,11 +20,11 @@ pub(super) fn notice(r: &PublicRequest) -> Option<String> {
         .final_due_at
         .or(r.due_at)
         .and_then(|d| format_rfc3339(d).ok());
-    match r.status.as_str() {
-        "closed" => Some("已办结 (closed)".to_string()),
-        "rejected" => Some("不予受理 (not accepted)".to_string()),
-        "cancelled" => Some("已作废 (cancelled)".to_string()),
-        "merged" => Some("已合并到另一事件 (merged into another request)".to_string()),
+    match r.status {
+        Status::Closed => Some("已办结 (closed)".to_string()),
+        Status::Rejected => Some("不予受理 (not accepted)".to_string()),
+        Status::Cancelled => Some("已作废 (cancelled)".to_string()),
+        Status::Merged => Some("已合并到另一事件 (merged into another request)".to_string()),
         _ => match (expected, r.calendar_missing) {
             (Some(t), _) => Some(format!(
                 "按规定时限办理，预计 {t} 前办结 (expected to be resolved by {t})"
