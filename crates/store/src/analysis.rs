@@ -274,7 +274,8 @@ async fn compute(
         {
             *slot += n;
         }
-        if let Some(i) = Status::parse(status).and_then(|st| Status::ALL.iter().position(|s| *s == st))
+        if let Some(i) =
+            Status::parse(status).and_then(|st| Status::ALL.iter().position(|s| *s == st))
             && let Some(slot) = statuses.get_mut(i)
         {
             *slot += n;

@@ -335,7 +335,7 @@ async fn page(
     let l = Layout::new(lang, Some(me.0.clone()), "analysis.title");
     let t = l.t;
     Ok(render(AnalysisPage {
-        node_kind: t.kind(&node.kind),
+        node_kind: t.kind(node.kind),
         prev_href: href(&node.code, shift_month(m.month, -1)),
         next_href: href(&node.code, shift_month(m.month, 1)),
         xlsx_href: format!(
@@ -428,7 +428,7 @@ pub fn workbook(node: &Node, m: &Monthly) -> Result<Vec<u8>, XlsxError> {
     ws.write_string(1, 0, "单位")?;
     ws.write_string(1, 1, format!("{}({})", node.name, node.code))?;
     ws.write_string(2, 0, "层级")?;
-    ws.write_string(2, 1, t.kind(&node.kind))?;
+    ws.write_string(2, 1, t.kind(node.kind))?;
     ws.write_string(3, 0, "月份")?;
     ws.write_string(3, 1, month_text(m.month))?;
     for (i, (label, value, format)) in rows.iter().enumerate() {

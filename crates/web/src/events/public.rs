@@ -63,7 +63,7 @@ pub(super) async fn public_page(
         })
         .collect();
     Ok(render(PublicPage {
-        kind: l.t.kind(&node.kind),
+        kind: l.t.kind(node.kind),
         name: node.name,
         code: node.code,
         rows,
