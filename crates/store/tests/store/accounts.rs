@@ -328,3 +328,34 @@ async fn the_write_ahead_log_is_copied_back_beside_the_writes() {
     db.close().await;
     remove_sqlite(&path);
 }
+
+/// A role the code does not know (a newer version's row, a hand edit) fails the read as an
+/// error instead of being guessed at or panicking.
+#[tokio::test]
+async fn an_unknown_role_is_a_read_error() {
+    let t = fresh().await;
+    let db = &t.db;
+    build_tree(db).await;
+    let all = System::acting().scope();
+    let mut c = db.conn().await.unwrap();
+    let h = &mut c.handle();
+    let u = users::create(h, &all, &new_user("odd1", Role::Worker, GRID_1), now_ms())
+        .await
+        .unwrap();
+    let sql = format!("UPDATE users SET role = 'root' WHERE id = {}", u.id);
+    match db {
+        Db::Sqlite(p) => {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(p)
+                .await
+                .unwrap();
+        }
+        Db::Postgres(p) => {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(p)
+                .await
+                .unwrap();
+        }
+    }
+    assert_err(users::by_username(h, &all, "odd1").await, "internal", 500);
+}
