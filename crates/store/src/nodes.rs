@@ -10,6 +10,19 @@ use wangge_domain::{Error, GridKind, NodeKind, Scope, code, scope::child_path};
 
 use crate::db::{Handle, sql_error};
 
+/// A nullable name column, read as text first: sqlx decodes `Option<String>` but not into an
+/// optional domain enum, so the row converts it (an unknown name is a decode error).
+#[derive(sqlx::Type)]
+#[sqlx(transparent)]
+pub struct OptionalName(Option<String>);
+
+impl TryFrom<OptionalName> for Option<GridKind> {
+    type Error = wangge_domain::tree::UnknownName;
+    fn try_from(n: OptionalName) -> Result<Self, Self::Error> {
+        n.0.map(GridKind::try_from).transpose()
+    }
+}
+
 /// A node without its boundary: what lists and trees need.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct NodeSummary {
@@ -20,7 +33,8 @@ pub struct NodeSummary {
     pub name: String,
     pub parent_id: Option<i64>,
     pub path: String,
-    pub grid_kind: Option<String>,
+    #[sqlx(try_from = "OptionalName")]
+    pub grid_kind: Option<GridKind>,
     pub area_m2: Option<f64>,
     pub households: Option<i64>,
     pub population: Option<i64>,
@@ -37,7 +51,8 @@ pub struct Node {
     pub name: String,
     pub parent_id: Option<i64>,
     pub path: String,
-    pub grid_kind: Option<String>,
+    #[sqlx(try_from = "OptionalName")]
+    pub grid_kind: Option<GridKind>,
     pub area_m2: Option<f64>,
     pub households: Option<i64>,
     pub population: Option<i64>,
@@ -379,11 +394,12 @@ pub async fn update_details(
 ) -> Result<Node, Error> {
     let node = by_code(h, scope, code).await?;
     let name = validate_name(name)?;
-    let grid_kind = match (node.kind.as_str(), grid_kind) {
-        ("grid", Some(k)) => Some(k.as_str().to_string()),
-        ("grid", None) => node.grid_kind.clone(),
+    let grid_kind = match (node.kind, grid_kind) {
+        (NodeKind::Grid, Some(k)) => Some(k),
+        (NodeKind::Grid, None) => node.grid_kind,
         (_, _) => None,
-    };
+    }
+    .map(GridKind::as_str);
     q!(
         h,
         execute,
@@ -513,7 +529,7 @@ pub async fn split(
         kind: NodeKind::Grid,
         name: new_name.to_string(),
         parent_code: Some(village.code.clone()),
-        grid_kind: node.grid_kind.as_deref().and_then(GridKind::parse),
+        grid_kind: node.grid_kind,
         boundary: Some(b),
         phone: None,
     };
@@ -618,7 +634,8 @@ pub struct TerritoryRow {
     pub name: String,
     pub parent_id: Option<i64>,
     pub path: String,
-    pub grid_kind: Option<String>,
+    #[sqlx(try_from = "OptionalName")]
+    pub grid_kind: Option<GridKind>,
     pub boundary: Option<String>,
     pub households: Option<i64>,
     pub population: Option<i64>,

@@ -42,11 +42,7 @@ pub async fn check(
             id: r.id,
             parent_id: r.parent_id,
             is_grid: r.kind == NodeKind::Grid,
-            exclusive: r
-                .grid_kind
-                .as_deref()
-                .and_then(GridKind::parse)
-                .is_some_and(GridKind::is_exclusive),
+            exclusive: r.grid_kind.is_some_and(GridKind::is_exclusive),
             code: r.code,
             name: r.name,
             boundary: g,

@@ -157,16 +157,16 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 }
 
 /// The map colour of a grid kind: basic grids one colour, each exclusive kind another.
-pub fn grid_color(kind: &str) -> &'static str {
+pub fn grid_color(kind: wangge_domain::GridKind) -> &'static str {
+    use wangge_domain::GridKind;
     match kind {
-        "basic" => "#2563eb",
-        "office" => "#9333ea",
-        "park" => "#16a34a",
-        "market" => "#ea580c",
-        "school" => "#dc2626",
-        "hospital" => "#db2777",
-        "enterprise" => "#0d9488",
-        _ => "#64748b",
+        GridKind::Basic => "#2563eb",
+        GridKind::Office => "#9333ea",
+        GridKind::Park => "#16a34a",
+        GridKind::Market => "#ea580c",
+        GridKind::School => "#dc2626",
+        GridKind::Hospital => "#db2777",
+        GridKind::Enterprise => "#0d9488",
     }
 }
 
@@ -177,7 +177,7 @@ pub fn grid_colors_json() -> String {
         .map(|k| {
             (
                 k.as_str().to_string(),
-                serde_json::Value::from(grid_color(k.as_str())),
+                serde_json::Value::from(grid_color(*k)),
             )
         })
         .collect();
@@ -211,7 +211,7 @@ pub fn kind_swatches(t: &Tr) -> Vec<KindSwatch> {
         .map(|k| KindSwatch {
             kind: k.as_str().to_string(),
             label: t.grid_kind(k.as_str()),
-            color: grid_color(k.as_str()).to_string(),
+            color: grid_color(*k).to_string(),
         })
         .collect()
 }

@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::users;
-use wangge_domain::System;
+use wangge_domain::{GridKind, System};
 
 /// A person a grid's notice board names: name and phone as staff entered them for the public.
 #[derive(Debug, Clone, Serialize)]
@@ -19,7 +19,7 @@ pub struct Contact {
 pub struct PublicGrid {
     pub code: String,
     pub name: String,
-    pub grid_kind: Option<String>,
+    pub grid_kind: Option<GridKind>,
     pub village: String,
     pub township: String,
     pub phone: String,

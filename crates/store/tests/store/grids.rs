@@ -29,7 +29,7 @@ async fn split_and_merge_keep_area_codes_staff_and_history() {
         "the next never-issued sequence after 001 and 002"
     );
     assert_eq!(created.parent_id, original.parent_id);
-    assert_eq!(created.grid_kind.as_deref(), Some("basic"));
+    assert_eq!(created.grid_kind.map(GridKind::as_str), Some("basic"));
     let (a, b) = (kept.area_m2.unwrap(), created.area_m2.unwrap());
     assert!(
         close(a + b, original_area, 0.01),

@@ -12,7 +12,7 @@ async fn tree_is_built_and_refusals_write_nothing() {
 
     let g1 = get(db, &all, GRID_1).await.unwrap();
     assert_eq!(g1.kind.as_str(), "grid");
-    assert_eq!(g1.grid_kind.as_deref(), Some("basic"));
+    assert_eq!(g1.grid_kind.map(GridKind::as_str), Some("basic"));
     assert_eq!(
         g1.path,
         format!("/{CITY}/{COUNTY}/{TWP_A}/{VIL_A}/{GRID_1}/")

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use wangge_domain::err;
-use wangge_domain::{Error, NodeKind, Role, Scope};
+use wangge_domain::{Error, GridKind, NodeKind, Role, Scope};
 use wangge_store::nodes::{self, Node, NodeSummary};
 use wangge_store::{Handle, users};
 
@@ -83,7 +83,7 @@ async fn load_grid(h: &mut Handle<'_>, scope: &Scope, code: &str) -> Result<Grid
 pub struct Card {
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: GridKind,
     pub kind_label: String,
     pub area: String,
     pub households: String,
@@ -96,15 +96,11 @@ pub struct Card {
 }
 
 fn card(t: &Tr, g: GridInfo) -> (Card, Node, Vec<NodeSummary>) {
-    let kind = g
-        .node
-        .grid_kind
-        .clone()
-        .unwrap_or_else(|| "basic".to_string());
+    let kind = g.node.grid_kind.unwrap_or(GridKind::Basic);
     let c = Card {
         code: g.node.code.clone(),
         name: g.node.name.clone(),
-        kind_label: t.grid_kind(&kind),
+        kind_label: t.grid_kind(kind),
         kind,
         area: area_text(g.node.area_m2),
         households: count_text(t, g.node.households),
@@ -179,7 +175,7 @@ async fn grid_page(
     Ok(render(GridPage {
         crumbs: crumbs(&me, &chain),
         boundary: node.boundary.unwrap_or_default(),
-        color: grid_color(&c.kind).to_string(),
+        color: grid_color(c.kind).to_string(),
         tile_url: s.config.tile_url.clone().unwrap_or_default(),
         versions,
         basic,

@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use wangge_domain::NodeKind;
+use wangge_domain::{GridKind, NodeKind};
 use wangge_store::nodes;
 
 use crate::auth::Me;
@@ -25,7 +25,7 @@ pub fn routes() -> Router<AppState> {
 pub struct GridItem {
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: GridKind,
     pub kind_label: String,
     pub color: String,
     pub area: String,
@@ -89,12 +89,12 @@ async fn map_page(
     let grids = grids
         .iter()
         .map(|g| {
-            let kind = g.grid_kind.clone().unwrap_or_else(|| "basic".to_string());
+            let kind = g.grid_kind.unwrap_or(GridKind::Basic);
             GridItem {
                 code: g.code.clone(),
                 name: g.name.clone(),
-                kind_label: t.grid_kind(&kind),
-                color: grid_color(&kind).to_string(),
+                kind_label: t.grid_kind(kind),
+                color: grid_color(kind).to_string(),
                 area: area_text(g.area_m2),
                 kind,
             }

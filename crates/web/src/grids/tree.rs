@@ -217,11 +217,7 @@ async fn tree_page(
         name: node.name.clone(),
         kind: node.kind,
         kind_label: t.kind(node.kind),
-        grid_kind_label: node
-            .grid_kind
-            .as_deref()
-            .map(|g| t.grid_kind(g))
-            .unwrap_or_default(),
+        grid_kind_label: node.grid_kind.map(|g| t.grid_kind(g)).unwrap_or_default(),
         area: area_text(node.area_m2),
         households,
         population,

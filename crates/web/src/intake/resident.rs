@@ -4,8 +4,8 @@ use askama::Template;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::response::Response;
-use wangge_domain::Error;
 use wangge_domain::event::Urgency;
+use wangge_domain::{Error, GridKind};
 use wangge_store::Handle;
 use wangge_store::events::{self, Contact, Reported, Source};
 
@@ -37,7 +37,7 @@ pub(super) async fn public_grid(
 ) -> Result<PublicGrid, Error> {
     let g = events::public_grid(h, code).await?;
     Ok(PublicGrid {
-        kind_label: t.grid_kind(g.grid_kind.as_deref().unwrap_or("basic")),
+        kind_label: t.grid_kind(g.grid_kind.unwrap_or(GridKind::Basic)),
         code: g.code,
         name: g.name,
         village: g.village,
