@@ -31,6 +31,12 @@ impl<T> From<T> for Sensitive<T> {
     }
 }
 
+impl From<&str> for Sensitive<String> {
+    fn from(value: &str) -> Sensitive<String> {
+        Sensitive(value.to_string())
+    }
+}
+
 impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Sensitive<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Sensitive<T>, D::Error> {
         T::deserialize(d).map(Sensitive)
@@ -63,6 +69,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::unwrap_used)]
     fn reads_the_bare_value() {
         let s: Option<Sensitive<String>> = serde_json::from_str("\"13800138000\"").unwrap();
         assert_eq!(s.as_ref().map(|v| v.expose().as_str()), Some("13800138000"));
