@@ -327,7 +327,7 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
     let sex = e.choice("sex", f.sex, Sex::parse, || labels(Sex::ALL, Sex::label_zh));
     let birth_date = e.past_date("birth_date", f.birth_date, today);
     let id = e
-        .required("id_number", *f.id_number.expose())
+        .required("id_number", f.id_number.expose())
         .and_then(|s| e.take(parse_id_number(s, today)));
     if let Some(id) = &id {
         for err in check_agrees(id, birth_date, sex) {
