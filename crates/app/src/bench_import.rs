@@ -33,7 +33,7 @@ use tokio::sync::mpsc;
 use wangge_domain::System;
 use wangge_domain::basic::row::Kind;
 use wangge_domain::basic::{Education, Relation, Residence, Sex};
-use wangge_domain::{NodeKind, deadline, geometry};
+use wangge_domain::{NodeKind, Sensitive, deadline, geometry};
 use wangge_sheet::{CsvRowWriter, Encoding, RowReader};
 use wangge_store::audit::Actor;
 use wangge_store::basic::import::{BATCH, Mode};
@@ -174,8 +174,12 @@ fn generate(path: &Path, rows: usize, grids: &[GridBox]) -> anyhow::Result<usize
                 p.name.clone(),
                 p.sex.label_zh().to_string(),
                 p.birth_date.to_string(),
-                p.id_number.clone(),
-                p.phone.clone().unwrap_or_default(),
+                // The import file holds them in the clear, as a real one does.
+                p.id_number.expose().clone(),
+                p.phone
+                    .clone()
+                    .map(Sensitive::into_inner)
+                    .unwrap_or_default(),
                 p.ethnic.clone(),
                 p.registered_address.clone(),
                 p.residence.label_zh().to_string(),

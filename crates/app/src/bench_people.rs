@@ -222,7 +222,7 @@ async fn probes(db: &Db, keys: &KeyRing) -> anyhow::Result<Vec<Probe>> {
         keys,
         &all,
         &people::Filter {
-            q: Some(person.id_number.clone()),
+            q: Some(person.id_number.expose().clone()),
             ..people::Filter::default()
         },
         None,

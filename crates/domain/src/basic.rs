@@ -1,7 +1,8 @@
 //! Basic information (人、房、组织、物): the validated records grid workers keep — people, houses,
 //! organisations and objects — and the key groups (重点人员) people may carry. These types are
 //! what the store writes and the import reads into; they hold plaintext, the store seals the
-//! secret fields (ID number, phones, key-group tags) on the way in.
+//! secret fields (ID number, phones, key-group tags) on the way in. ID numbers and phones are
+//! held as [`Sensitive`], so a `{:?}` of a record, a log line or an error cannot show them.
 //!
 //! Each enum has one stable English code (`as_str`/`parse`, used in the database, the API and the
 //! import files' English headers) and a Chinese label (`label_zh`, used by the UI and templates).
@@ -16,6 +17,7 @@ pub mod validate;
 pub use tags::{KeyGroup, VisitDuty};
 pub use validate::FieldError;
 
+use crate::Sensitive;
 use crate::calendar::Date;
 
 macro_rules! coded_enum {
@@ -131,9 +133,9 @@ pub struct Person {
     pub sex: Sex,
     pub birth_date: Date,
     /// 18 characters, the check character upper-case; agrees with `sex` and `birth_date`.
-    pub id_number: String,
+    pub id_number: Sensitive<String>,
     /// 11-digit mainland mobile number.
-    pub phone: Option<String>,
+    pub phone: Option<Sensitive<String>>,
     /// 民族, e.g. 汉族.
     pub ethnic: String,
     pub registered_address: String,
@@ -164,7 +166,7 @@ pub struct House {
     pub address: HouseAddress,
     pub use_kind: HouseUse,
     pub owner_name: String,
-    pub owner_phone: Option<String>,
+    pub owner_phone: Option<Sensitive<String>>,
     pub area_m2: Option<f64>,
     /// WGS-84; when given it must lie inside the grid.
     pub point: Option<(f64, f64)>,
@@ -175,7 +177,7 @@ pub struct House {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rental {
     pub tenant_name: String,
-    pub tenant_phone: Option<String>,
+    pub tenant_phone: Option<Sensitive<String>>,
     pub start: Date,
     pub end: Option<Date>,
 }
@@ -189,7 +191,7 @@ pub struct Org {
     /// 18-character unified social credit code (GB 32100), check character verified.
     pub credit_code: Option<String>,
     pub contact_name: String,
-    pub contact_phone: Option<String>,
+    pub contact_phone: Option<Sensitive<String>>,
     pub address: String,
     pub safety_grade: Option<Grade>,
     pub env_grade: Option<Grade>,

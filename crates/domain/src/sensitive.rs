@@ -4,7 +4,10 @@
 
 use std::fmt;
 
-#[derive(Clone, PartialEq, Eq, Hash, Default)]
+/// `Copy` when the value is (a borrowed `&str` of a form's cell). Deserialize reads the bare
+/// value, so input structs can hold it from the start; there is deliberately no `Serialize`: a
+/// value leaves for a client only where a reveal writes `expose()` out by hand.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Sensitive<T>(T);
 
 impl<T> Sensitive<T> {
@@ -25,6 +28,18 @@ impl<T> Sensitive<T> {
 impl<T> From<T> for Sensitive<T> {
     fn from(value: T) -> Sensitive<T> {
         Sensitive(value)
+    }
+}
+
+impl From<&str> for Sensitive<String> {
+    fn from(value: &str) -> Sensitive<String> {
+        Sensitive(value.to_string())
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Sensitive<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Sensitive<T>, D::Error> {
+        T::deserialize(d).map(Sensitive)
     }
 }
 
@@ -51,5 +66,12 @@ mod tests {
         assert!(!format!("{s}").contains("3501"));
         assert!(!format!("{:?}", Some(&s)).contains("0017"));
         assert_eq!(s.expose(), "350102198001020017");
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn reads_the_bare_value() {
+        let s: Option<Sensitive<String>> = serde_json::from_str("\"13800138000\"").unwrap();
+        assert_eq!(s.as_ref().map(|v| v.expose().as_str()), Some("13800138000"));
     }
 }

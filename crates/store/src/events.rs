@@ -16,7 +16,7 @@ use wangge_domain::event::{
     self, Action, ActionKind, Actor, EventState, Holder, NewEvent, Rules, Status, Step, Urgency,
 };
 use wangge_domain::photo::PhotoKind;
-use wangge_domain::{Error, NodeKind, Role, Scope};
+use wangge_domain::{Error, NodeKind, Role, Scope, Sensitive};
 
 use crate::auth::{random_secret, sha256_hex};
 use crate::db::{Handle, sql_error};
@@ -339,7 +339,7 @@ pub async fn by_tracking(h: &mut Handle<'_>, token: &str) -> Result<EventRow, Er
     e.ok_or_else(|| err!("event.not_found", number = "(tracking link)"))
 }
 
-/// Everything about the reporter, masked unless `reveal`.
+/// Everything about the reporter as pages show it: masked.
 #[derive(Debug, Clone, Serialize)]
 pub struct Reporter {
     pub anonymous: bool,
@@ -347,12 +347,35 @@ pub struct Reporter {
     pub phone: Option<String>,
 }
 
+/// The reporter's name and phone opened, for code that must use them; they never print, and
+/// whoever shows them writes them out by hand.
+#[derive(Debug, Clone)]
+pub struct OpenedReporter {
+    pub anonymous: bool,
+    pub name: Option<Sensitive<String>>,
+    pub phone: Option<Sensitive<String>>,
+}
+
+/// The reporter, masked.
 pub async fn reporter(
     h: &mut Handle<'_>,
     ctx: &EventCtx<'_>,
     event: &EventRow,
-    reveal: bool,
 ) -> Result<Reporter, Error> {
+    let r = open_reporter(h, ctx, event).await?;
+    Ok(Reporter {
+        anonymous: r.anonymous,
+        name: r.name.map(|n| crate::seal::mask_name(n.expose())),
+        phone: r.phone.map(|p| crate::seal::mask_phone(p.expose())),
+    })
+}
+
+/// The reporter, opened.
+pub async fn open_reporter(
+    h: &mut Handle<'_>,
+    ctx: &EventCtx<'_>,
+    event: &EventRow,
+) -> Result<OpenedReporter, Error> {
     let (name, phone): (Option<String>, Option<String>) = q!(
         h,
         fetch_one,
@@ -361,34 +384,28 @@ pub async fn reporter(
         event.id
     )
     .map_err(sql_error)?;
-    let open = |sealed: Option<String>, column: &str| -> Result<Option<String>, Error> {
+    let open = |sealed: Option<String>, column: &str| -> Result<Option<Sensitive<String>>, Error> {
         sealed
             .map(|s| {
-                ctx.keys.open(
-                    &s,
-                    &Aad {
-                        table: "events",
-                        column,
-                        row: &event.number,
-                    },
-                )
+                ctx.keys
+                    .open(
+                        &s,
+                        &Aad {
+                            table: "events",
+                            column,
+                            row: &event.number,
+                        },
+                    )
+                    .map(Sensitive::new)
             })
             .transpose()
     };
     let name = open(name, "reporter_name")?;
     let phone = open(phone, "reporter_phone")?;
-    let anonymous = name.is_none() && phone.is_none();
-    if reveal {
-        return Ok(Reporter {
-            anonymous,
-            name,
-            phone,
-        });
-    }
-    Ok(Reporter {
-        anonymous,
-        name: name.map(|n| crate::seal::mask_name(&n)),
-        phone: phone.map(|p| crate::seal::mask_phone(&p)),
+    Ok(OpenedReporter {
+        anonymous: name.is_none() && phone.is_none(),
+        name,
+        phone,
     })
 }
 
@@ -396,6 +413,16 @@ pub async fn reporter(
 pub struct NewPhoto {
     pub kind: PhotoKind,
     pub bytes: Vec<u8>,
+}
+
+/// The kind and size, not megabytes of bytes, when a report is printed.
+impl std::fmt::Debug for NewPhoto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewPhoto")
+            .field("kind", &self.kind)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
 }
 
 async fn add_photos(

@@ -337,7 +337,7 @@ async fn person_ids(
             continue;
         }
         let exact = people::Filter {
-            q: Some(p.id_number.clone()),
+            q: Some(p.id_number.expose().clone()),
             ..filter.clone()
         };
         let found = people::list(h, keys, &all, &exact, None, 1).await?;
@@ -523,7 +523,7 @@ mod tests {
             for (i, tag) in d.tags.iter().take(5) {
                 let p = &d.people[*i];
                 let filter = people::Filter {
-                    q: Some(p.id_number.clone()),
+                    q: Some(p.id_number.expose().clone()),
                     ..people::Filter::default()
                 };
                 let found = people::list(&mut c.handle(), &keys, &all, &filter, None, 5)
@@ -549,7 +549,7 @@ mod tests {
         let ids = |d: &GridData| {
             d.people
                 .iter()
-                .map(|p| p.id_number.clone())
+                .map(|p| p.id_number.expose().clone())
                 .collect::<Vec<_>>()
         };
         assert_eq!(ids(&a), ids(&b));

@@ -475,7 +475,7 @@ impl Gen<'_> {
                     let owner_sex = self.sex();
                     let owner_surname = self.surname();
                     let owner_name = self.name(owner_surname, owner_sex);
-                    let owner_phone = Some(self.phone());
+                    let owner_phone = Some(self.phone().into());
                     let area = (self.between(45, 160) as f64) + self.between(0, 9) as f64 / 10.0;
                     let house = House {
                         grid_code: self.spec.grid_code.to_string(),
@@ -574,8 +574,8 @@ impl Gen<'_> {
                 name: self.name(surname, sex),
                 sex,
                 birth_date: birth,
-                id_number: make_id_number(self.spec.region6, birth, seq),
-                phone: (adult && self.chance(0.95)).then(|| self.phone()),
+                id_number: make_id_number(self.spec.region6, birth, seq).into(),
+                phone: (adult && self.chance(0.95)).then(|| self.phone().into()),
                 ethnic: self.ethnic().to_string(),
                 registered_address: origin.clone(),
                 residence,
@@ -757,7 +757,7 @@ impl Gen<'_> {
                 kind,
                 credit_code,
                 contact_name: self.name(contact_surname, contact_sex),
-                contact_phone: Some(self.phone()),
+                contact_phone: Some(self.phone().into()),
                 address: format!("{street}路{}号", self.between(1, 400)),
                 safety_grade,
                 env_grade,

@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 
+use crate::Sensitive;
 use crate::err;
 
 use super::validate::{FieldError, HouseFields, OrgFields, PersonFields};
@@ -314,8 +315,8 @@ impl HeaderMap {
             name: c("name"),
             sex: c("sex"),
             birth_date: c("birth_date"),
-            id_number: c("id_number"),
-            phone: c("phone"),
+            id_number: Sensitive::new(c("id_number")),
+            phone: Sensitive::new(c("phone")),
             ethnic: c("ethnic"),
             registered_address: c("registered_address"),
             residence: c("residence"),
@@ -341,12 +342,12 @@ impl HeaderMap {
             room: c("room"),
             use_kind: c("use_kind"),
             owner_name: c("owner_name"),
-            owner_phone: c("owner_phone"),
+            owner_phone: Sensitive::new(c("owner_phone")),
             area_m2: c("area_m2"),
             lon: c("lon"),
             lat: c("lat"),
             tenant_name: c("tenant_name"),
-            tenant_phone: c("tenant_phone"),
+            tenant_phone: Sensitive::new(c("tenant_phone")),
             rental_start: c("rental_start"),
             rental_end: c("rental_end"),
         }
@@ -360,7 +361,7 @@ impl HeaderMap {
             kind: c("kind"),
             credit_code: c("credit_code"),
             contact_name: c("contact_name"),
-            contact_phone: c("contact_phone"),
+            contact_phone: Sensitive::new(c("contact_phone")),
             address: c("address"),
             safety_grade: c("safety_grade"),
             env_grade: c("env_grade"),

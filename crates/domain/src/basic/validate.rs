@@ -7,6 +7,7 @@ use super::{
     Condition, Education, Grade, House, HouseAddress, HouseUse, Object, ObjectKind, Org, OrgKind,
     Person, Relation, Rental, Residence, Sex,
 };
+use crate::Sensitive;
 use crate::calendar::Date;
 use crate::code;
 use crate::err;
@@ -171,11 +172,12 @@ impl Errors {
         Some(d)
     }
 
-    fn opt_phone(&mut self, field: &'static str, s: &str) -> Option<String> {
+    fn opt_phone(&mut self, field: &'static str, s: Sensitive<&str>) -> Option<Sensitive<String>> {
+        let s = *s.expose();
         if s.trim().is_empty() {
             None
         } else {
-            self.take(parse_phone(field, s))
+            self.take(parse_phone(field, s)).map(Sensitive::new)
         }
     }
 
@@ -298,8 +300,8 @@ pub struct PersonFields<'a> {
     pub name: &'a str,
     pub sex: &'a str,
     pub birth_date: &'a str,
-    pub id_number: &'a str,
-    pub phone: &'a str,
+    pub id_number: Sensitive<&'a str>,
+    pub phone: Sensitive<&'a str>,
     pub ethnic: &'a str,
     pub registered_address: &'a str,
     pub residence: &'a str,
@@ -325,7 +327,7 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
     let sex = e.choice("sex", f.sex, Sex::parse, || labels(Sex::ALL, Sex::label_zh));
     let birth_date = e.past_date("birth_date", f.birth_date, today);
     let id = e
-        .required("id_number", f.id_number)
+        .required("id_number", f.id_number.expose())
         .and_then(|s| e.take(parse_id_number(s, today)));
     if let Some(id) = &id {
         for err in check_agrees(id, birth_date, sex) {
@@ -421,7 +423,7 @@ pub fn person(f: &PersonFields, today: Date) -> Result<Person, Vec<FieldError>> 
             name: name?,
             sex: id.sex,
             birth_date: id.birth,
-            id_number: id.normalized,
+            id_number: Sensitive::new(id.normalized),
             phone,
             ethnic: ethnic.unwrap_or_default(),
             registered_address: registered_address.unwrap_or_default(),
@@ -448,12 +450,12 @@ pub struct HouseFields<'a> {
     pub room: &'a str,
     pub use_kind: &'a str,
     pub owner_name: &'a str,
-    pub owner_phone: &'a str,
+    pub owner_phone: Sensitive<&'a str>,
     pub area_m2: &'a str,
     pub lon: &'a str,
     pub lat: &'a str,
     pub tenant_name: &'a str,
-    pub tenant_phone: &'a str,
+    pub tenant_phone: Sensitive<&'a str>,
     pub rental_start: &'a str,
     pub rental_end: &'a str,
 }
@@ -495,7 +497,7 @@ pub fn house(f: &HouseFields) -> Result<House, Vec<FieldError>> {
     let point = e.point(f.lon, f.lat, false);
     let rental_cells = [
         ("tenant_name", f.tenant_name),
-        ("tenant_phone", f.tenant_phone),
+        ("tenant_phone", *f.tenant_phone.expose()),
         ("rental_start", f.rental_start),
         ("rental_end", f.rental_end),
     ];
@@ -564,7 +566,7 @@ pub struct OrgFields<'a> {
     pub kind: &'a str,
     pub credit_code: &'a str,
     pub contact_name: &'a str,
-    pub contact_phone: &'a str,
+    pub contact_phone: Sensitive<&'a str>,
     pub address: &'a str,
     pub safety_grade: &'a str,
     pub env_grade: &'a str,

@@ -11,7 +11,7 @@ use wangge_domain::{Error, Scope};
 use super::history::{self, Change, Table};
 use super::record::{Listing, Removable, Spec};
 use super::{
-    Actor, Arg, Grid, INDEX_PHONE, contains_pattern, execute, prefix_pattern, reserve_id,
+    Actor, Arg, Grid, INDEX_PHONE, contains_pattern, execute, exposed, prefix_pattern, reserve_id,
     resolve_grid, seal_opt,
 };
 use crate::db::{Handle, sql_error};
@@ -146,11 +146,8 @@ pub(crate) fn values(
     house: &House,
     now: i64,
 ) -> Result<Vec<Arg>, Error> {
-    let owner_phone = house.owner_phone.as_deref();
-    let tenant_phone = house
-        .rental
-        .as_ref()
-        .and_then(|r| r.tenant_phone.as_deref());
+    let owner_phone = exposed(&house.owner_phone);
+    let tenant_phone = house.rental.as_ref().and_then(|r| exposed(&r.tenant_phone));
     Ok(vec![
         id.into(),
         grid.id.into(),

@@ -34,7 +34,7 @@ use sqlx::sqlite::SqliteRow;
 use wangge_domain::basic::{KeyGroup, Residence};
 use wangge_domain::calendar::Date;
 use wangge_domain::err;
-use wangge_domain::{Error, NodeKind, Scope};
+use wangge_domain::{Error, NodeKind, Scope, Sensitive};
 
 pub use crate::audit::Actor;
 use crate::db::{Handle, sql_error};
@@ -362,6 +362,12 @@ pub(crate) fn local_today(now_ms: i64) -> Result<Date, Error> {
         .ok_or_else(|| err!("internal", detail = "the clock is out of range"))
 }
 
+/// The clear text of an optional secret of a record, for the code that seals, indexes and masks
+/// it as the row is written.
+pub(crate) fn exposed(value: &Option<Sensitive<String>>) -> Option<&str> {
+    value.as_ref().map(|v| v.expose().as_str())
+}
+
 pub(crate) fn seal_opt(
     keys: &KeyRing,
     value: Option<&str>,
@@ -432,6 +438,7 @@ pub const MIN_REASON_CHARS: usize = 4;
 /// the actor, the record, the column and the reason. The caller decides whether the role may
 /// reveal (`may_reveal`); the reason is required. Run inside a transaction, so the value is
 /// never shown without its audit row. An empty value → `basic.no_value` (404), no audit row.
+/// The value comes back [`Sensitive`]: the caller writes it out by hand where it is shown.
 #[allow(clippy::too_many_arguments)]
 pub async fn reveal(
     h: &mut Handle<'_>,
@@ -443,7 +450,7 @@ pub async fn reveal(
     id: i64,
     reason: &str,
     now: i64,
-) -> Result<String, Error> {
+) -> Result<Sensitive<String>, Error> {
     if !may_reveal {
         return Err(err!("auth.forbidden"));
     }
@@ -477,7 +484,7 @@ pub async fn reveal(
         now,
     )
     .await?;
-    Ok(plain)
+    Ok(Sensitive::new(plain))
 }
 
 /// Counts under a node, from the trigger-kept `basic_counts`.

@@ -8,7 +8,8 @@ use wangge_domain::{Error, Scope};
 use super::history::{self, Change, Table};
 use super::record::{Listing, Removable, Spec};
 use super::{
-    Actor, Arg, Grid, INDEX_PHONE, execute, prefix_pattern, reserve_id, resolve_grid, seal_opt,
+    Actor, Arg, Grid, INDEX_PHONE, execute, exposed, prefix_pattern, reserve_id, resolve_grid,
+    seal_opt,
 };
 use crate::db::{Handle, sql_error};
 use crate::seal::{KeyRing, mask_phone};
@@ -102,7 +103,7 @@ pub(crate) fn values(
     org: &Org,
     now: i64,
 ) -> Result<Vec<Arg>, Error> {
-    let phone = org.contact_phone.as_deref();
+    let phone = exposed(&org.contact_phone);
     Ok(vec![
         id.into(),
         grid.id.into(),

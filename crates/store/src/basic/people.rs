@@ -4,13 +4,13 @@ use serde::Serialize;
 use wangge_domain::basic::{KeyGroup, Person, PersonTag, Residence};
 use wangge_domain::calendar::Date;
 use wangge_domain::err;
-use wangge_domain::{Error, Scope};
+use wangge_domain::{Error, Scope, Sensitive};
 
 use super::history::{self, Change, Table};
 use super::record::{self, Listing, Removable, Spec};
 use super::{
-    Actor, Arg, Grid, INDEX_ID_NUMBER, INDEX_PHONE, INDEX_TAG, execute, fetch_all, houses, limit,
-    narrow, prefix_pattern, prefix_upper, push_cond, reserve_id, resolve_grid, seal_opt,
+    Actor, Arg, Grid, INDEX_ID_NUMBER, INDEX_PHONE, INDEX_TAG, execute, exposed, fetch_all, houses,
+    limit, narrow, prefix_pattern, prefix_upper, push_cond, reserve_id, resolve_grid, seal_opt,
 };
 use crate::db::{Handle, sql_error};
 use crate::seal::{Aad, KeyRing, mask_id, mask_phone};
@@ -113,28 +113,35 @@ async fn record_of(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<PersonR
     SPEC.record(h, scope, &record_columns(), id).await
 }
 
-pub(crate) fn id_index(keys: &KeyRing, id_number: &str) -> String {
-    keys.blind_index(INDEX_ID_NUMBER, &id_number.trim().to_uppercase())
+pub(crate) fn id_index(keys: &KeyRing, id_number: &Sensitive<String>) -> String {
+    keys.blind_index(INDEX_ID_NUMBER, &id_number.expose().trim().to_uppercase())
 }
 
 /// The values of a person's row that cost CPU to make: sealed under the row's `id`, the
-/// blind indexes and the pinyin initials. Made apart from the row's place, so a bulk import can
-/// make them on another thread while the database finds the places.
+/// blind indexes, the masks and the pinyin initials. Made apart from the row's place, so a bulk
+/// import can make them on another thread while the database finds the places. The only place
+/// a person's clear ID number and phone are read.
 pub(crate) struct Sealed {
     id_sealed: String,
     id_index: String,
+    id_masked: String,
     phone_sealed: Option<String>,
     phone_index: Option<String>,
+    phone_masked: Option<String>,
     initials: String,
 }
 
 pub(crate) fn seal(keys: &KeyRing, id: i64, p: &Person, id_idx: String) -> Result<Sealed, Error> {
     let row = id.to_string();
+    let id_number = p.id_number.expose();
+    let phone = exposed(&p.phone);
     Ok(Sealed {
-        id_sealed: keys.seal(&p.id_number, &Aad::new("people", "id_number", &row))?,
+        id_sealed: keys.seal(id_number, &Aad::new("people", "id_number", &row))?,
         id_index: id_idx,
-        phone_sealed: seal_opt(keys, p.phone.as_deref(), "people", "phone", id)?,
-        phone_index: p.phone.as_deref().map(|v| keys.blind_index(INDEX_PHONE, v)),
+        id_masked: mask_id(id_number),
+        phone_sealed: seal_opt(keys, phone, "people", "phone", id)?,
+        phone_index: phone.map(|v| keys.blind_index(INDEX_PHONE, v)),
+        phone_masked: phone.map(mask_phone),
         initials: super::name_initials(&p.name),
     })
 }
@@ -168,10 +175,10 @@ pub(crate) fn row_values(id: i64, grid: &Grid, p: &Person, sealed: Sealed, now: 
         p.birth_date.to_string().into(),
         sealed.id_sealed.into(),
         sealed.id_index.into(),
-        mask_id(&p.id_number).into(),
+        sealed.id_masked.into(),
         sealed.phone_sealed.into(),
         sealed.phone_index.into(),
-        p.phone.as_deref().map(mask_phone).into(),
+        sealed.phone_masked.into(),
         p.ethnic.as_str().into(),
         p.registered_address.as_str().into(),
         p.residence.as_str().into(),
@@ -365,8 +372,9 @@ pub struct Filter {
 /// What a search text is taken to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Query {
-    IdNumber(String),
-    Phone(String),
+    /// Searched by blind index only, like the phone; never printed.
+    IdNumber(Sensitive<String>),
+    Phone(Sensitive<String>),
     Initials(String),
     Name(String),
 }
@@ -383,10 +391,10 @@ impl Query {
         if (b.len() == 18 && digits(&b[..17]) && (b[17].is_ascii_digit() || b[17] == b'X'))
             || (b.len() == 15 && digits(b))
         {
-            return Some(Query::IdNumber(upper));
+            return Some(Query::IdNumber(Sensitive::new(upper)));
         }
         if b.len() == 11 && digits(b) {
-            return Some(Query::Phone(upper));
+            return Some(Query::Phone(Sensitive::new(upper)));
         }
         if q.bytes().all(|c| c.is_ascii_alphabetic()) {
             return Some(Query::Initials(q.to_ascii_lowercase()));
@@ -430,11 +438,11 @@ pub async fn list(
         match query {
             Some(Query::IdNumber(v)) => c.and(
                 " AND p.id_index = ?",
-                [keys.blind_index(INDEX_ID_NUMBER, &v).into()],
+                [keys.blind_index(INDEX_ID_NUMBER, v.expose()).into()],
             ),
             Some(Query::Phone(v)) => c.and(
                 " AND p.phone_index = ?",
-                [keys.blind_index(INDEX_PHONE, &v).into()],
+                [keys.blind_index(INDEX_PHONE, v.expose()).into()],
             ),
             Some(Query::Initials(v)) => {
                 c.and(" AND p.name_initials LIKE ?", [prefix_pattern(&v).into()])

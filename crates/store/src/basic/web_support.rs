@@ -3,7 +3,7 @@
 //! never shown, so no audit row is written (showing a value is [`super::reveal`]'s job).
 
 use wangge_domain::err;
-use wangge_domain::{Error, Scope};
+use wangge_domain::{Error, Scope, Sensitive};
 
 use super::Secret;
 use crate::db::{Handle, sql_error};
@@ -16,7 +16,7 @@ pub async fn current_secret(
     scope: &Scope,
     secret: Secret,
     id: i64,
-) -> Result<Option<String>, Error> {
+) -> Result<Option<Sensitive<String>>, Error> {
     let (table, sealed_col, aad_col) = secret.place();
     let sql = format!("SELECT {sealed_col} FROM {table} WHERE id = $1 AND path LIKE $2");
     let found: Option<Option<String>> = q!(h, scalar fetch_optional, Option<String>,
@@ -28,6 +28,7 @@ pub async fn current_secret(
     sealed
         .map(|s| keys.open(&s, &Aad::new(table, aad_col, &id.to_string())))
         .transpose()
+        .map(|v| v.map(Sensitive::new))
 }
 
 /// Households and people per grid path under the scope, for the map's popups (one grouped read

@@ -2,10 +2,12 @@
 //! number, sealing the reporter, and the event with its party and first step in one round trip.
 
 use super::*;
-use wangge_domain::System;
 use wangge_domain::err;
+use wangge_domain::{Sensitive, System};
 
-/// What a report carries.
+/// What a report carries. The reporter's name and phone are [`Sensitive`]: a `{:?}` of a report
+/// shows neither.
+#[derive(Debug)]
 pub struct ReportInput {
     pub source: Source,
     pub category_code: String,
@@ -19,8 +21,8 @@ pub struct ReportInput {
     /// resident gives no location).
     pub chosen_grid: Option<String>,
     pub urgency: Urgency,
-    pub reporter_name: Option<String>,
-    pub reporter_phone: Option<String>,
+    pub reporter_name: Option<Sensitive<String>>,
+    pub reporter_phone: Option<Sensitive<String>>,
     pub photos: Vec<NewPhoto>,
     /// A client's key for the submission, so a double submission creates one event.
     pub submission_key: Option<String>,
@@ -375,8 +377,8 @@ pub(super) struct Checked {
     urgency: Urgency,
     state: EventState,
     step: Step,
-    phone: Option<String>,
-    name: Option<String>,
+    phone: Option<Sensitive<String>>,
+    name: Option<Sensitive<String>>,
     photos: Vec<NewPhoto>,
     submission_key: Option<String>,
     handled_on_spot: Option<String>,
@@ -584,16 +586,18 @@ async fn check(
     let (state, step) = event::report(actor, &new, now)?;
     let phone = input
         .reporter_phone
-        .as_deref()
-        .map(str::trim)
+        .as_ref()
+        .map(|p| p.expose().trim())
         .filter(|p| !p.is_empty())
         .map(validate_phone)
-        .transpose()?;
+        .transpose()?
+        .map(Sensitive::new);
     let name = input
         .reporter_name
-        .as_deref()
-        .map(|n| clean_text(n, 40, "event.name_too_long"))
-        .transpose()?;
+        .as_ref()
+        .map(|n| clean_text(n.expose(), 40, "event.name_too_long"))
+        .transpose()?
+        .map(Sensitive::new);
     if let Some(result) = &input.handled_on_spot {
         let on_spot = Action::HandleOnSpot {
             result: result.clone(),
@@ -652,6 +656,9 @@ async fn write_report(
     } = c;
     let number = slot.number;
     let id = slot.id;
+    // The one place the reporter's clear name and phone are read: sealed, and the phone indexed.
+    let name = c.name.as_ref().map(|v| v.expose().as_str());
+    let phone = c.phone.as_ref().map(|v| v.expose().as_str());
     let seal = |value: Option<&str>, column: &str| -> Result<Option<String>, Error> {
         value
             .map(str::trim)
@@ -668,12 +675,9 @@ async fn write_report(
             })
             .transpose()
     };
-    let sealed_name = seal(c.name.as_deref(), "reporter_name")?;
-    let sealed_phone = seal(c.phone.as_deref(), "reporter_phone")?;
-    let phone_index = c
-        .phone
-        .as_deref()
-        .map(|p| ctx.keys.blind_index("reporter_phone", p));
+    let sealed_name = seal(name, "reporter_name")?;
+    let sealed_phone = seal(phone, "reporter_phone")?;
+    let phone_index = phone.map(|p| ctx.keys.blind_index("reporter_phone", p));
     let tracking = random_secret()?;
     let (level_due, final_due_at, calendar_missing) = dues(ctx, now, now, complexity, level);
     let due_at = event::acting_due(&state, now, level_due, ctx.rules);

@@ -10,7 +10,7 @@ use wangge_domain::basic::{
 };
 use wangge_domain::calendar::Date;
 use wangge_domain::geometry::{self, MultiPolygon};
-use wangge_domain::{GridKind, NodeKind, Scope};
+use wangge_domain::{GridKind, NodeKind, Scope, Sensitive};
 use wangge_store::basic::{self, Actor, Secret, houses, objects, orgs, people};
 use wangge_store::nodes::{self, NewNode};
 use wangge_store::seal::KeyRing;
@@ -112,8 +112,8 @@ fn person(grid: &str, name: &str, seq: u32) -> Person {
         name: name.to_string(),
         sex: if seq % 2 == 1 { Sex::Male } else { Sex::Female },
         birth_date: birth,
-        id_number: make_id_number("350102", birth, seq),
-        phone: Some(format!("1391234{:04}", seq % 10_000)),
+        id_number: make_id_number("350102", birth, seq).into(),
+        phone: Some(format!("1391234{:04}", seq % 10_000).into()),
         ethnic: "汉族".into(),
         registered_address: "福州市鼓楼区".into(),
         residence: Residence::Registered,
@@ -171,7 +171,7 @@ async fn reveal_as_actor(
     secret: Secret,
     id: i64,
     reason: &str,
-) -> Result<String, wangge_domain::Error> {
+) -> Result<Sensitive<String>, wangge_domain::Error> {
     basic::reveal(h, keys, scope, &actor(), true, secret, id, reason, now_ms()).await
 }
 
@@ -248,8 +248,11 @@ async fn people_crud_scope_and_counts() {
     let row = people::get(h, &g1, id1).await.unwrap();
     assert_eq!(row.name, "张三");
     assert_eq!(row.grid_code, GRID_1);
-    assert_eq!(row.id_masked, wangge_store::seal::mask_id(&p1.id_number));
-    assert_ne!(row.id_masked, p1.id_number);
+    assert_eq!(
+        row.id_masked,
+        wangge_store::seal::mask_id(p1.id_number.expose())
+    );
+    assert_ne!(&row.id_masked, p1.id_number.expose());
     assert_eq!(row.phone_masked.as_deref(), Some("139****0011"));
     assert_eq!(row.house_address.as_deref(), Some("3栋2单元104室"));
     assert_eq!(row.household_no.as_deref(), Some("H1"));
@@ -283,8 +286,8 @@ async fn people_crud_scope_and_counts() {
         "张",
         "zs",
         "ZS",
-        p1.id_number.as_str(),
-        &p1.id_number.to_lowercase(),
+        p1.id_number.expose().as_str(),
+        &p1.id_number.expose().to_lowercase(),
         "13912340011",
     ] {
         let f = people::Filter {
@@ -436,7 +439,7 @@ async fn people_crud_scope_and_counts() {
     let before = hist[1].before_json.as_deref().unwrap();
     assert!(before.contains(GRID_1) && before.contains("\"id_sealed\":\"v1:k1:"));
     assert!(
-        !before.contains(&p1.id_number),
+        !before.contains(p1.id_number.expose()),
         "history keeps the ID sealed"
     );
     drop(c);
@@ -628,8 +631,8 @@ async fn no_id_number_or_phone_in_clear_on_disk() {
     let mut plain = Vec::new();
     for i in 0..30u32 {
         let p = person(GRID_1, &format!("钱{i}"), 100 + i);
-        plain.push(p.id_number.clone());
-        plain.push(p.phone.clone().unwrap());
+        plain.push(p.id_number.expose().clone());
+        plain.push(p.phone.clone().unwrap().into_inner());
         insert(&t.db, &keys, &all, &p).await.unwrap();
     }
     let mut tx = t.db.begin().await.unwrap();
@@ -807,7 +810,12 @@ async fn houses_orgs_objects() {
     )
     .await
     .unwrap();
-    assert_eq!(revealed, "13800001234");
+    assert_eq!(revealed.expose(), "13800001234");
+    let shown = format!("{revealed:?} {revealed}");
+    assert!(
+        !shown.contains("1234"),
+        "a revealed value never prints: {shown}"
+    );
     let org = Org {
         grid_code: GRID_1.into(),
         name: "福州某某科技有限公司".into(),

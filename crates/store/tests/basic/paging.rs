@@ -324,7 +324,7 @@ async fn short_blind_index_migration() {
         }
     };
     assert_eq!(
-        find(p.id_number.clone()).await,
+        find(p.id_number.expose().clone()).await,
         0,
         "long indexes no longer match"
     );
@@ -337,8 +337,16 @@ async fn short_blind_index_migration() {
     );
     exec(&t.db, sql).await;
 
-    assert_eq!(find(p.id_number.clone()).await, 1, "found by ID number");
-    assert_eq!(find(p.phone.clone().unwrap()).await, 1, "found by phone");
+    assert_eq!(
+        find(p.id_number.expose().clone()).await,
+        1,
+        "found by ID number"
+    );
+    assert_eq!(
+        find(p.phone.clone().unwrap().into_inner()).await,
+        1,
+        "found by phone"
+    );
     assert_eq!(
         count(&t.db, long.replace(" AND n > 0", "").as_str()).await,
         0

@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use wangge_domain::Error;
 use wangge_domain::deadline::format_rfc3339;
 use wangge_domain::err;
+use wangge_domain::{Error, Sensitive};
 use wangge_store::basic::{self, history};
 
 use super::form::{Fields, no_store};
@@ -91,7 +91,7 @@ pub struct RevealReq {
     pub reason: String,
 }
 
-/// The value, with `Cache-Control: no-store`.
-pub fn revealed_json(secret: basic::Secret, value: String) -> Response {
-    no_store(Json(json!({"secret": secret.as_str(), "value": value})).into_response())
+/// The value, with `Cache-Control: no-store`: the one answer that writes it out.
+pub fn revealed_json(secret: basic::Secret, value: &Sensitive<String>) -> Response {
+    no_store(Json(json!({"secret": secret.as_str(), "value": value.expose()})).into_response())
 }

@@ -320,11 +320,12 @@ pub fn opt_text(v: &Option<String>) -> String {
     v.clone().unwrap_or_default()
 }
 
-/// A domain's `…Fields` struct of borrowed texts, each field read from the form by its name.
+/// A domain's `…Fields` struct of borrowed texts, each field read from the form by its name
+/// (`into` wraps the ID number and phones in `Sensitive`).
 macro_rules! from_form {
     ($m:expr => $t:ident { $($name:ident),* $(,)? }) => {
         $t {
-            $($name: $crate::basic::form::f($m, stringify!($name)),)*
+            $($name: ::core::convert::From::from($crate::basic::form::f($m, stringify!($name))),)*
         }
     };
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wangge_domain::err;
 use wangge_domain::event::{self, Action, Status, Urgency};
-use wangge_domain::{Error, Role};
+use wangge_domain::{Error, Role, Sensitive};
 use wangge_store::events::{self, EventRow, HistoryRow, Inbox, ListFilter, Source};
 
 use super::upload::{self, ActionBody, ReportBody};
@@ -175,7 +175,7 @@ async fn detail_json(
         .map(|k| k.as_str())
         .collect();
     let history = events::history(h, e.id, false).await?;
-    let reporter = events::reporter(h, &ctx, e, false).await?;
+    let reporter = events::reporter(h, &ctx, e).await?;
     let photos: Vec<i64> = history
         .first()
         .map(HistoryRow::attachment_ids)
@@ -238,8 +238,8 @@ struct CreateReq {
     grid_code: Option<String>,
     address: Option<String>,
     urgency: Option<String>,
-    reporter_name: Option<String>,
-    reporter_phone: Option<String>,
+    reporter_name: Option<Sensitive<String>>,
+    reporter_phone: Option<Sensitive<String>>,
     source: Option<String>,
     /// The result, when a grid worker handled it on the spot.
     handled_on_spot: Option<String>,

@@ -40,7 +40,7 @@ async fn form(
     let h = &mut c.handle();
     let e = events::get(h, &who.scope, &number).await?;
     let history = events::history(h, e.id, false).await?;
-    let reporter = events::reporter(h, &ctx, &e, false).await?;
+    let reporter = events::reporter(h, &ctx, &e).await?;
     let t = Tr::new(lang);
     // The page's own step views give the labels and the readable targets, one per history row.
     let views = steps_view(h, &t, &history).await;

@@ -253,7 +253,7 @@ pub(super) async fn event_view(
     let kinds = event::available_actions(&state, &who.actor, now, &s.config.rules);
     let a = Allowed::from_kinds(&kinds);
     let history = events::history(h, e.id, false).await?;
-    let reporter = events::reporter(h, &ctx, &e, false).await?;
+    let reporter = events::reporter(h, &ctx, &e).await?;
     let l = Layout::new(lang, Some(p.clone()), "ev.event_title");
     let t = l.t;
     let steps = steps_view(h, &t, &history).await;

@@ -49,7 +49,7 @@ pub(super) async fn print_page(
     let h = &mut c.handle();
     let e = events::get(h, &who.scope, &number).await?;
     let history = events::history(h, e.id, false).await?;
-    let reporter = events::reporter(h, &ctx, &e, false).await?;
+    let reporter = events::reporter(h, &ctx, &e).await?;
     let l = Layout::new(lang, Some(p.clone()), &format!("ev.form.{form}"));
     let t = l.t;
     let views = steps_view(h, &t, &history).await;

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::http::StatusCode;
-use wangge_domain::Error;
 use wangge_domain::err;
 use wangge_domain::photo::{self, PhotoError};
+use wangge_domain::{Error, Sensitive};
 use wangge_store::Handle;
 use wangge_store::events::{self, NewPhoto};
 
@@ -149,6 +149,11 @@ pub(super) fn opt(s: &str) -> Option<String> {
     } else {
         Some(t.to_string())
     }
+}
+
+/// A reporter's name or phone as typed, trimmed; `None` when blank.
+pub(super) fn opt_sensitive(s: &Sensitive<String>) -> Option<Sensitive<String>> {
+    opt(s.expose()).map(Sensitive::new)
 }
 
 /// A submission key as the page made it: short, plain characters; anything else is ignored.

@@ -9,8 +9,8 @@
 //! It lives in web rather than in the store because locating needs this server's in-memory index
 //! (`AppState::locate_index`), which the store does not hold.
 
-use wangge_domain::Error;
 use wangge_domain::event::Urgency;
+use wangge_domain::{Error, Sensitive};
 use wangge_store::events::{self, Caller, NewPhoto, ReportInput, Reported, Source};
 
 use crate::state::AppState;
@@ -43,8 +43,8 @@ pub struct ReportRequest {
     pub grid: GridHint,
     pub address: Option<String>,
     pub urgency: Urgency,
-    pub reporter_name: Option<String>,
-    pub reporter_phone: Option<String>,
+    pub reporter_name: Option<Sensitive<String>>,
+    pub reporter_phone: Option<Sensitive<String>>,
     /// Cleaned photos (each door reads its own upload format and names a refused file its way).
     pub photos: Vec<NewPhoto>,
     /// The client's key for the submission: a copy sent again answers with the first event.

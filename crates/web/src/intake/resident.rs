@@ -5,7 +5,7 @@ use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use wangge_domain::event::Urgency;
-use wangge_domain::{Error, GridKind};
+use wangge_domain::{Error, GridKind, Sensitive};
 use wangge_store::Handle;
 use wangge_store::events::{self, Contact, Reported, Source};
 
@@ -58,8 +58,9 @@ pub struct ResidentForm {
     pub lat: String,
     pub lon: String,
     pub address: String,
-    pub name: String,
-    pub phone: String,
+    /// The reporter's name and phone: the form writes them back with `expose`.
+    pub name: Sensitive<String>,
+    pub phone: Sensitive<String>,
     pub anonymous: bool,
 }
 
@@ -72,8 +73,8 @@ impl ResidentForm {
             lat: f.get("lat").trim().to_string(),
             lon: f.get("lon").trim().to_string(),
             address: f.get("address"),
-            name: f.get("reporter_name"),
-            phone: f.get("reporter_phone"),
+            name: Sensitive::new(f.get("reporter_name")),
+            phone: Sensitive::new(f.get("reporter_phone")),
             anonymous: f.checked("anonymous"),
         }
     }
@@ -212,7 +213,7 @@ pub(super) async fn resident_submit(
     let (name, phone) = if f.anonymous {
         (None, None)
     } else {
-        (opt(&f.name), opt(&f.phone))
+        (opt_sensitive(&f.name), opt_sensitive(&f.phone))
     };
     // Routing: the grid the point lies in; without a point, the QR code's grid; a point outside
     // every grid goes to the QR code's grid and the store records why.

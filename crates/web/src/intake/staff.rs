@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use wangge_domain::Error;
 use wangge_domain::err;
 use wangge_domain::event::Urgency;
-use wangge_domain::{NodeKind, Role};
+use wangge_domain::{NodeKind, Role, Sensitive};
 use wangge_store::events::Source;
 use wangge_store::nodes;
 
@@ -55,8 +55,9 @@ pub struct StaffForm {
     pub lat: String,
     pub lon: String,
     pub address: String,
-    pub name: String,
-    pub phone: String,
+    /// The reporter's name and phone: the form writes them back with `expose`.
+    pub name: Sensitive<String>,
+    pub phone: Sensitive<String>,
     pub on_spot: bool,
     pub result: String,
 }
@@ -73,8 +74,8 @@ impl StaffForm {
             lat: f.get("lat").trim().to_string(),
             lon: f.get("lon").trim().to_string(),
             address: f.get("address"),
-            name: f.get("reporter_name"),
-            phone: f.get("reporter_phone"),
+            name: Sensitive::new(f.get("reporter_name")),
+            phone: Sensitive::new(f.get("reporter_phone")),
             on_spot: f.checked("handled_on_spot"),
             result: f.get("result"),
         }
@@ -250,7 +251,7 @@ pub(super) async fn staff_submit(
         Err(p) => return staff_view(&s, &me, lang, f, Some(p)).await,
     };
     let (name, phone) = match kind {
-        StaffKind::Desk => (opt(&f.name), opt(&f.phone)),
+        StaffKind::Desk => (opt_sensitive(&f.name), opt_sensitive(&f.phone)),
         StaffKind::Field => (None, None),
     };
     let caller = crate::auth::caller(&me.0)?;

@@ -4,9 +4,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use wangge_domain::Error;
 use wangge_domain::deadline::format_rfc3339;
 use wangge_domain::event::Urgency;
+use wangge_domain::{Error, Sensitive};
 use wangge_store::events::{Caller, Source};
 
 use super::*;
@@ -70,15 +70,17 @@ pub(super) fn grid_code_in(address: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-pub(super) fn reporter_name(params: &Params) -> Option<String> {
+/// The reporter's name from `first_name` and `last_name` (family name first in Chinese).
+pub(super) fn reporter_name(params: &Params) -> Option<Sensitive<String>> {
     let first = params.get("first_name");
     let last = params.get("last_name");
-    match (first, last) {
-        (Some(f), Some(l)) if !f.is_ascii() || !l.is_ascii() => Some(format!("{l}{f}")),
-        (Some(f), Some(l)) => Some(format!("{f} {l}")),
-        (Some(n), None) | (None, Some(n)) => Some(n.to_string()),
-        (None, None) => None,
-    }
+    let name = match (first, last) {
+        (Some(f), Some(l)) if !f.is_ascii() || !l.is_ascii() => format!("{l}{f}"),
+        (Some(f), Some(l)) => format!("{f} {l}"),
+        (Some(n), None) | (None, Some(n)) => n.to_string(),
+        (None, None) => return None,
+    };
+    Some(Sensitive::new(name))
 }
 
 pub(super) type Refusal = (u16, String);
@@ -185,7 +187,7 @@ pub(super) async fn create_request(
         address,
         urgency,
         reporter_name: reporter_name(params),
-        reporter_phone: params.get("phone").map(str::to_string),
+        reporter_phone: params.get("phone").map(Sensitive::from),
         photos: Vec::new(),
         submission_key,
         handled_on_spot: None,
@@ -254,5 +256,16 @@ mod tests {
             Some("350102001001001")
         );
         assert_eq!(grid_code_in("3501020010010011"), None);
+    }
+
+    #[test]
+    fn the_reporter_name_is_sensitive_on_the_way_in() {
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let params = Params(vec![pair("first_name", "小明"), pair("last_name", "王")]);
+        let name = reporter_name(&params).unwrap();
+        assert_eq!(name.expose(), "王小明");
+        assert!(!format!("{name:?} {name}").contains("小明"));
+        let params = Params(vec![pair("first_name", "Ann"), pair("last_name", "Lee")]);
+        assert_eq!(reporter_name(&params).unwrap().expose(), "Ann Lee");
     }
 }

@@ -106,11 +106,14 @@ async fn resident_report_routes_by_location_and_falls_back_to_the_qr_grid() {
     assert_eq!((e.lat, e.lon), (Some(26.05), Some(119.15)));
     let mut c = f.state.db.conn().await.unwrap();
     let cal = f.state.calendar();
-    let rep = events::reporter(&mut c.handle(), &f.state.event_ctx(&cal), &e, true)
+    let rep = events::open_reporter(&mut c.handle(), &f.state.event_ctx(&cal), &e)
         .await
         .unwrap();
-    assert_eq!(rep.name.as_deref(), Some("张三"));
-    assert_eq!(rep.phone.as_deref(), Some("13912345678"));
+    assert_eq!(rep.name.as_ref().map(|v| v.expose().as_str()), Some("张三"));
+    assert_eq!(
+        rep.phone.as_ref().map(|v| v.expose().as_str()),
+        Some("13912345678")
+    );
     drop(c);
 
     // No location: the QR code's grid.
@@ -135,7 +138,7 @@ async fn resident_report_routes_by_location_and_falls_back_to_the_qr_grid() {
     let note = e.route_note.clone().unwrap_or_default();
     assert!(note.contains("outside every grid"), "{note}");
     let mut c = f.state.db.conn().await.unwrap();
-    let rep = events::reporter(&mut c.handle(), &f.state.event_ctx(&cal), &e, true)
+    let rep = events::open_reporter(&mut c.handle(), &f.state.event_ctx(&cal), &e)
         .await
         .unwrap();
     assert!(rep.anonymous, "an anonymous report keeps no name");

@@ -610,11 +610,14 @@ async fn posted_requests_read_back_publicly() {
         .unwrap();
     assert_eq!(ev.source, "api");
     assert_eq!(ev.urgency, "urgent");
-    let rep = events::reporter(&mut c.handle(), &ctx, &ev, true)
+    let rep = events::open_reporter(&mut c.handle(), &ctx, &ev)
         .await
         .unwrap();
-    assert_eq!(rep.name.as_deref(), Some("王小明"));
-    assert_eq!(rep.phone.as_deref(), Some(PHONE));
+    assert_eq!(
+        rep.name.as_ref().map(|v| v.expose().as_str()),
+        Some("王小明")
+    );
+    assert_eq!(rep.phone.as_ref().map(|v| v.expose().as_str()), Some(PHONE));
 }
 
 #[tokio::test]

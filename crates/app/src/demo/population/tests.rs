@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use super::*;
 use std::collections::HashSet;
+use wangge_domain::Sensitive;
 use wangge_domain::basic::validate::{self, HouseFields, ObjectFields, OrgFields, PersonFields};
 
 const BBOX: (f64, f64, f64, f64) = (119.30, 26.08, 119.305, 26.085);
@@ -27,6 +28,11 @@ fn opt_date(d: Option<Date>) -> String {
 }
 
 /// The person written out as an import row would hold it.
+/// A phone in the clear, blank when there is none: what an import file's cell holds.
+fn exposed(v: &Option<Sensitive<String>>) -> &str {
+    v.as_ref().map_or("", |v| v.expose().as_str())
+}
+
 fn cells(p: &Person) -> Vec<String> {
     let h = p.house.clone().unwrap_or(HouseAddress {
         building: String::new(),
@@ -38,8 +44,11 @@ fn cells(p: &Person) -> Vec<String> {
         p.name.clone(),
         p.sex.label_zh().to_string(),
         p.birth_date.to_string(),
-        p.id_number.clone(),
-        p.phone.clone().unwrap_or_default(),
+        p.id_number.expose().clone(),
+        p.phone
+            .clone()
+            .map(Sensitive::into_inner)
+            .unwrap_or_default(),
         p.ethnic.clone(),
         p.registered_address.clone(),
         p.residence.label_zh().to_string(),
@@ -68,8 +77,8 @@ fn fields(c: &[String]) -> PersonFields<'_> {
         name: &c[1],
         sex: &c[2],
         birth_date: &c[3],
-        id_number: &c[4],
-        phone: &c[5],
+        id_number: Sensitive::new(&c[4]),
+        phone: Sensitive::new(&c[5]),
         ethnic: &c[6],
         registered_address: &c[7],
         residence: &c[8],
@@ -124,15 +133,12 @@ fn every_record_passes_validation() {
                 room: &h.address.room,
                 use_kind: h.use_kind.as_str(),
                 owner_name: &h.owner_name,
-                owner_phone: h.owner_phone.as_deref().unwrap_or(""),
+                owner_phone: Sensitive::new(exposed(&h.owner_phone)),
                 area_m2: &area,
                 lon: lon.as_deref().unwrap_or(""),
                 lat: lat.as_deref().unwrap_or(""),
                 tenant_name: r.as_ref().map_or("", |r| &r.tenant_name),
-                tenant_phone: r
-                    .as_ref()
-                    .and_then(|r| r.tenant_phone.as_deref())
-                    .unwrap_or(""),
+                tenant_phone: Sensitive::new(r.as_ref().map_or("", |r| exposed(&r.tenant_phone))),
                 rental_start: &start,
                 rental_end: &end,
             };
@@ -149,7 +155,7 @@ fn every_record_passes_validation() {
                 kind: o.kind.label_zh(),
                 credit_code: o.credit_code.as_deref().unwrap_or(""),
                 contact_name: &o.contact_name,
-                contact_phone: o.contact_phone.as_deref().unwrap_or(""),
+                contact_phone: Sensitive::new(exposed(&o.contact_phone)),
                 address: &o.address,
                 safety_grade: o.safety_grade.map_or("", |g| g.as_str()),
                 env_grade: o.env_grade.map_or("", |g| g.as_str()),

@@ -14,7 +14,7 @@ fn good_person(id: &str) -> PersonFields<'_> {
     PersonFields {
         grid_code: "350102001002003",
         name: "张三丰",
-        id_number: id,
+        id_number: Sensitive::new(id),
         residence: "户籍",
         ..Default::default()
     }
@@ -75,7 +75,7 @@ fn minimal_person_takes_sex_and_birth_from_the_id() {
     let p = person(&good_person(&id), today()).unwrap();
     assert_eq!(p.sex, Sex::Male);
     assert_eq!(p.birth_date, Date::new(1990, 5, 17).unwrap());
-    assert_eq!(p.id_number, id);
+    assert_eq!(p.id_number.expose(), &id);
     assert!(!p.party_member);
     assert_eq!(p.house, None);
 }
@@ -86,7 +86,7 @@ fn full_person() {
     let f = PersonFields {
         sex: "男",
         birth_date: "1990/05/17",
-        phone: "+86 139-0000-1111",
+        phone: Sensitive::new("+86 139-0000-1111"),
         ethnic: "汉族",
         registered_address: "福建省福州市鼓楼区",
         residence: "floating",
@@ -103,7 +103,10 @@ fn full_person() {
         ..good_person(&id)
     };
     let p = person(&f, today()).unwrap();
-    assert_eq!(p.phone.as_deref(), Some("13900001111"));
+    assert_eq!(
+        p.phone.as_ref().map(|v| v.expose().as_str()),
+        Some("13900001111")
+    );
     assert_eq!(p.residence, Residence::Floating);
     assert_eq!(p.arrived_on, Date::new(2024, 3, 1));
     assert!(p.party_member);
@@ -120,7 +123,7 @@ fn every_bad_field_is_listed() {
         name: "",
         sex: "女",
         birth_date: "1990-05-18",
-        phone: "12345",
+        phone: Sensitive::new("12345"),
         residence: "外星",
         party_member: "maybe",
         education: "幼儿园",
@@ -241,7 +244,7 @@ fn houses() {
     let rented = HouseFields {
         use_kind: "出租屋",
         tenant_name: "王五",
-        tenant_phone: "13800138000",
+        tenant_phone: Sensitive::new("13800138000"),
         rental_start: "2025-01-01",
         rental_end: "2025-12-31",
         area_m2: "89.5",
@@ -331,4 +334,49 @@ fn objects() {
         fields(&object(&bad).unwrap_err()),
         ["code", "lat", "condition"]
     );
+}
+
+#[test]
+fn records_and_their_fields_never_print_an_id_number_or_phone() {
+    let id = id_1990_male();
+    let f = PersonFields {
+        phone: Sensitive::new("13900001111"),
+        ..good_person(&id)
+    };
+    let p = person(&f, today()).unwrap();
+    for shown in [format!("{p:?}"), format!("{f:?}")] {
+        assert!(!shown.contains(&id), "{shown}");
+        assert!(!shown.contains("13900001111"), "{shown}");
+        assert!(shown.contains("张三丰"), "the rest still prints: {shown}");
+    }
+    let f = HouseFields {
+        use_kind: "出租屋",
+        owner_phone: Sensitive::new("13700001111"),
+        tenant_name: "王五",
+        tenant_phone: Sensitive::new("13800138000"),
+        rental_start: "2025-01-01",
+        ..good_house()
+    };
+    let h = house(&f).unwrap();
+    for shown in [format!("{h:?}"), format!("{f:?}")] {
+        assert!(!shown.contains("13700001111"), "{shown}");
+        assert!(!shown.contains("13800138000"), "{shown}");
+    }
+    let f = OrgFields {
+        grid_code: "350102001002003",
+        name: "示范食品厂",
+        kind: "企业",
+        contact_name: "赵六",
+        contact_phone: Sensitive::new("13600001111"),
+        address: "东街1号",
+        ..Default::default()
+    };
+    let o = org(&f).unwrap();
+    assert_eq!(
+        o.contact_phone.as_ref().map(|v| v.expose().as_str()),
+        Some("13600001111")
+    );
+    for shown in [format!("{o:?}"), format!("{f:?}")] {
+        assert!(!shown.contains("13600001111"), "{shown}");
+    }
 }

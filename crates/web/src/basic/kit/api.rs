@@ -120,5 +120,5 @@ async fn api_reveal<R: Register>(
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let (secret, value) = reveal_secret::<R>(&s, &p, &r.secret, id, &r.reason).await?;
-    Ok(revealed_json(secret, value))
+    Ok(revealed_json(secret, &value))
 }

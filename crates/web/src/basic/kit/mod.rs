@@ -26,7 +26,7 @@ use serde_json::{Map, Value, json};
 use wangge_domain::basic::FieldError;
 use wangge_domain::calendar::Date;
 use wangge_domain::err;
-use wangge_domain::{Error, Scope};
+use wangge_domain::{Error, Scope, Sensitive};
 use wangge_store::Handle;
 use wangge_store::audit::Actor;
 use wangge_store::auth::Principal;
@@ -331,16 +331,17 @@ pub(crate) use store_calls;
 /// or that a change was done.
 #[derive(Default)]
 pub struct Extra {
-    pub revealed: Option<(Secret, String)>,
+    pub revealed: Option<(Secret, Sensitive<String>)>,
     pub reveal_error: String,
     pub done: String,
 }
 
 impl Extra {
-    /// The revealed value of `secret` (empty unless this response revealed it).
+    /// The revealed value of `secret` (empty unless this response revealed it): the page
+    /// shows it, on purpose.
     pub fn shown(&self, secret: Secret) -> String {
         match &self.revealed {
-            Some((x, v)) if *x == secret => v.clone(),
+            Some((x, v)) if *x == secret => v.expose().clone(),
             _ => String::new(),
         }
     }
@@ -555,7 +556,8 @@ pub async fn save<R: Register>(
             if f(&values, name).is_empty()
                 && let Some(v) = web_support::current_secret(h, &s.keys, &scope, secret, id).await?
             {
-                values.insert(name.to_string(), v);
+                // Back into the form it is validated and sealed from, never shown.
+                values.insert(name.to_string(), v.into_inner());
             }
         }
     }
@@ -600,7 +602,7 @@ pub async fn reveal_secret<R: Register>(
     secret: &str,
     id: i64,
     reason: &str,
-) -> Result<(Secret, String), Error> {
+) -> Result<(Secret, Sensitive<String>), Error> {
     let a = access_of(p)?;
     let secret = Secret::parse(secret)
         .filter(|x| secrets_of::<R>().contains(x))
