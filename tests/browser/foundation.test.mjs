@@ -85,6 +85,22 @@ test('a grid notice board prints on one A4 page with its QR code', async () => {
   await ctx.close();
 });
 
+test('an administrator is told when the QR code of a board points at this machine', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  await login(page, server.base, 'admin');
+  const { listed } = await mapCodes(page);
+  await page.goto(`${server.base}/grids/${listed[0]}/board`);
+  const warning = page.locator('[data-testid=board-public-url-warning]');
+  await warning.waitFor();
+  assert.ok((await warning.textContent()).includes('--public-url'), 'the warning says how to fix it');
+  await page.screenshot({ path: join(out, 'board-public-url-warning.png'), fullPage: false });
+  // The warning is for the screen: the printed board is still one page without it.
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await warning.isVisible(), false, 'the warning does not print');
+  await ctx.close();
+});
+
 test('the resident page behind the QR code opens without log-in', async () => {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await ctx.newPage();

@@ -393,6 +393,13 @@ async fn run() -> anyhow::Result<()> {
                 .or_else(|| file.listen.clone())
                 .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
             let config = file.web_config(&listen, public_url.as_deref(), tile_url.as_deref())?;
+            if config.public_url_is_local() {
+                tracing::warn!(
+                    public_url = %config.public_url,
+                    "the public URL names this machine: notice-board QR codes will not open on \
+                     residents' phones; set --public-url (or public_url in the config file)"
+                );
+            }
             let db = open(&url).await?;
             let keys = key_ring(cli.keys.as_deref(), &file)?;
             if with_demo {

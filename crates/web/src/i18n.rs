@@ -257,6 +257,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("version.merge", "合并", "Merged"),
     ("version.retire", "撤销", "Retired"),
     ("board.title", "公示牌", "Notice board"),
+    (
+        "board.public_url_local",
+        "二维码指向本机地址,居民手机无法打开。请用 --public-url(或配置文件的 public_url)设置居民可访问的地址后重启。",
+        "The QR code points at this machine's own address, which residents' phones cannot open. Set an address they can reach with --public-url (or public_url in the config file) and restart.",
+    ),
     ("board.heading", "网格公示牌", "Grid Notice Board"),
     ("board.code", "网格编码(一格一码)", "Grid code"),
     (

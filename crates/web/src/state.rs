@@ -32,6 +32,32 @@ pub struct WebConfig {
     pub rules: Rules,
 }
 
+impl WebConfig {
+    /// Whether residents' phones cannot reach the public URL: it names this machine (a loopback
+    /// or unspecified address, `localhost`) or is not an http(s) URL with a host at all. The
+    /// notice board's QR code would then lead nowhere.
+    pub fn public_url_is_local(&self) -> bool {
+        let rest = match self.public_url.trim().split_once("://") {
+            Some(("http" | "https", rest)) => rest,
+            _ => return true,
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host_port = authority.rsplit('@').next().unwrap_or_default();
+        let host = match host_port.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => host_port.split(':').next().unwrap_or_default(),
+        };
+        let host = host.to_ascii_lowercase();
+        if host.is_empty() || host == "localhost" || host.ends_with(".localhost") {
+            return true;
+        }
+        match host.parse::<std::net::IpAddr>() {
+            Ok(ip) => ip.is_loopback() || ip.is_unspecified(),
+            Err(_) => false,
+        }
+    }
+}
+
 impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {
@@ -287,4 +313,42 @@ type RequestKey = (String, String, u16);
 pub struct Metrics {
     /// Count and total seconds per key.
     pub(crate) requests: std::sync::Mutex<std::collections::BTreeMap<RequestKey, (u64, f64)>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WebConfig;
+
+    fn local(url: &str) -> bool {
+        WebConfig {
+            public_url: url.to_string(),
+            ..WebConfig::default()
+        }
+        .public_url_is_local()
+    }
+
+    #[test]
+    fn a_public_url_phones_cannot_reach_is_local() {
+        for url in [
+            "",
+            "http://127.0.0.1:8080",
+            "http://127.9.0.1",
+            "https://localhost/",
+            "http://LOCALHOST:8080/x",
+            "http://[::1]:8080",
+            "http://0.0.0.0:8080",
+            "ftp://wangge.example.gov.cn",
+            "wangge.example.gov.cn",
+        ] {
+            assert!(local(url), "{url}");
+        }
+        for url in [
+            "https://wangge.example.gov.cn",
+            "http://192.168.1.20:8080",
+            "https://user@grid.example.cn:8443/path",
+            "http://[2001:db8::1]/",
+        ] {
+            assert!(!local(url), "{url}");
+        }
+    }
 }

@@ -193,6 +193,8 @@ struct BoardPage {
     register: Option<(String, String)>,
     qr_svg: String,
     resident_url: String,
+    /// Administrators are told when the QR code points at an address phones cannot reach.
+    warn_local_url: bool,
 }
 
 /// The QR code as an inline SVG element (without the XML prologue).
@@ -242,6 +244,7 @@ async fn board_page(
         }),
         qr_svg: qr_svg(&url),
         resident_url: url,
+        warn_local_url: s.config.public_url_is_local() && me.0.can_edit_tree(),
         c,
         l,
     }))

@@ -388,3 +388,22 @@ async fn every_documented_operation_is_routed() {
     ));
     assert!(body.contains("wangge_grids_indexed 4"));
 }
+
+/// With the default public URL (this machine), an administrator's notice board says the QR code
+/// will not open on residents' phones; a grid worker printing the same board is not told.
+#[tokio::test]
+async fn the_board_warns_administrators_of_a_local_public_url() {
+    let f = fixture().await;
+    let grid = "350102001001001";
+    let (s, admin) = f.page("admin_a", &format!("/grids/{grid}/board")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        admin.contains("data-testid=\"board-public-url-warning\""),
+        "{admin}"
+    );
+    assert!(admin.contains("--public-url"));
+    let (s, worker) = f.page("gw_a1", &format!("/grids/{grid}/board")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(worker.contains("data-testid=\"board\""));
+    assert!(!worker.contains("board-public-url-warning"));
+}
