@@ -87,7 +87,11 @@ test('a resident report travels the levels, is closed, rated and published', asy
   await act(`dept${TOWNSHIP_DEPT.toLowerCase()}`, number, 'feedback', async (p, box) => {
     await p.fill(`${box} textarea[name=result]`, '已上门调解,双方约定装修时间为白天。');
   });
-  await act('operator1', number, 'verify');
+  // Nothing is chosen for the verifier: passing is a choice they make.
+  await act('operator1', number, 'verify', async (p, box) => {
+    assert.equal(await p.$(`${box} input[name=pass]:checked`), null, 'no verdict is preselected');
+    await p.check(`${box} input[name=pass][value="1"]`);
+  });
 
   // The resident follows the private link, sees the result and rates it.
   const r = await browser.newContext({ viewport: { width: 390, height: 844 } });
@@ -95,6 +99,7 @@ test('a resident report travels the levels, is closed, rated and published', asy
   await rp.goto(new URL(tracking, server.base).href);
   const timeline = await rp.textContent('[data-testid=track-timeline]');
   assert.ok(timeline.includes('已上门调解'), 'the public timeline shows the result');
+  assert.equal(await rp.$('input[name=stars]:checked'), null, 'no rating is preselected');
   await rp.check('input[name=stars][value="4"]');
   await rp.fill('[data-testid=rate-form] textarea[name=comment], [data-testid=rate-form] input[name=comment]', '处理及时');
   await Promise.all([rp.waitForLoadState('load'), rp.click('[data-testid=rate-submit]')]);

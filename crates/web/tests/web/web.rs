@@ -407,3 +407,27 @@ async fn the_board_warns_administrators_of_a_local_public_url() {
     assert!(worker.contains("data-testid=\"board\""));
     assert!(!worker.contains("board-public-url-warning"));
 }
+
+/// The verification and rating forms decide nothing for the user: no radio starts checked and
+/// each choice is required, so the browser asks instead of sending "pass" or five stars.
+#[test]
+fn verdict_and_rating_forms_preselect_nothing() {
+    for (file, name) in [
+        ("events/event.html", "name=\"pass\""),
+        ("intake/track.html", "name=\"stars\""),
+    ] {
+        let path = format!("{}/templates/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let radios: Vec<&str> = text
+            .split("<input")
+            .skip(1)
+            .filter(|tag| tag.contains(name))
+            .map(|tag| tag.split('>').next().unwrap_or_default())
+            .collect();
+        assert!(!radios.is_empty(), "{file} has its {name} radios");
+        for tag in radios {
+            assert!(!tag.contains("checked"), "{file}: {tag}");
+            assert!(tag.contains("required"), "{file}: {tag}");
+        }
+    }
+}
