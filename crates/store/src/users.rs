@@ -263,19 +263,39 @@ pub async fn set_password(
     Ok(())
 }
 
-/// Someone named on a notice board (公示牌).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct BoardStaff {
-    pub display_name: String,
-    #[sqlx(try_from = "String")]
-    pub role: Role,
-    pub phone: Option<String>,
+/// A person a notice board (公示牌) names: name and work phone as staff entered them for the public.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Contact {
+    pub name: String,
+    pub phone: String,
 }
 
-/// The active staff of a node as its notice board names them. Names, roles and work phones
-/// stand on the board in the street, so this needs no scope; it returns nothing else.
-pub async fn on_board(h: &mut Handle<'_>, node_id: i64) -> Result<Vec<BoardStaff>, Error> {
-    q!(
+#[derive(sqlx::FromRow)]
+struct BoardStaff {
+    display_name: String,
+    #[sqlx(try_from = "String")]
+    role: Role,
+    phone: Option<String>,
+}
+
+/// The grid workers of a grid and the grid leaders of its village, as the grid's notice board
+/// names them. Names, roles and work phones stand on the board in the street, so this needs no
+/// scope; it returns nothing else.
+pub async fn board_contacts(
+    h: &mut Handle<'_>,
+    grid_id: i64,
+    village_id: Option<i64>,
+) -> Result<(Vec<Contact>, Vec<Contact>), Error> {
+    let workers = contacts_at(h, grid_id, Role::Worker).await?;
+    let leaders = match village_id {
+        Some(v) => contacts_at(h, v, Role::GridLeader).await?,
+        None => Vec::new(),
+    };
+    Ok((workers, leaders))
+}
+
+async fn contacts_at(h: &mut Handle<'_>, node_id: i64, role: Role) -> Result<Vec<Contact>, Error> {
+    let staff = q!(
         h,
         fetch_all,
         BoardStaff,
@@ -283,5 +303,13 @@ pub async fn on_board(h: &mut Handle<'_>, node_id: i64) -> Result<Vec<BoardStaff
          ORDER BY role, username",
         node_id
     )
-    .map_err(sql_error)
+    .map_err(sql_error)?;
+    Ok(staff
+        .into_iter()
+        .filter(|u| u.role == role)
+        .map(|u| Contact {
+            name: u.display_name,
+            phone: u.phone.unwrap_or_default(),
+        })
+        .collect())
 }

@@ -65,8 +65,6 @@ pub const NOTE_ESCALATE: &str = "超过本级办理时限,系统自动上报";
 /// The names the history shows for the scheduler's steps.
 pub const NAME_REMIND: &str = "系统";
 pub const NAME_ESCALATE: &str = "系统自动上报";
-/// The user id of the scheduler's staff identity: no user has it.
-pub const SYSTEM_USER_ID: i64 = System::USER_ID;
 
 /// What one tick did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -292,7 +290,7 @@ fn reminder_caller(ev: &EventRow) -> Result<Caller, Error> {
         .ok_or_else(|| err!("internal", detail = "event path is empty"))?;
     Ok(Caller {
         actor: Actor::Staff(Staff {
-            user_id: SYSTEM_USER_ID,
+            user_id: System::USER_ID,
             role: Role::Operator,
             node_kind: NodeKind::City,
             node_code: city.to_string(),
@@ -318,7 +316,7 @@ fn escalation_caller(ev: &EventRow) -> Result<Caller, Error> {
     };
     Ok(Caller {
         actor: Actor::Staff(Staff {
-            user_id: SYSTEM_USER_ID,
+            user_id: System::USER_ID,
             role,
             node_kind: kind,
             node_code: code,

@@ -6,7 +6,7 @@ use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use wangge_domain::Error;
+use wangge_domain::{Error, Permission};
 use wangge_store::auth::Principal;
 
 use crate::i18n::{Lang, Tr};
@@ -42,27 +42,23 @@ impl Layout {
             .is_some_and(Principal::administers_deployment)
     }
 
+    /// Whether the caller holds a permission of the one table (`domain::permission`).
+    pub fn may(&self, permission: Permission) -> bool {
+        self.me.as_ref().is_some_and(|m| m.may(permission))
+    }
+
     /// Whether the nav shows the basic information register.
     pub fn may_read_basic(&self) -> bool {
-        self.me
-            .as_ref()
-            .map(Principal::role)
-            .is_some_and(wangge_domain::basic::access::may_read)
+        self.may(Permission::ReadBasic)
     }
 
     /// Whether the nav shows imports (roles that keep the register).
     pub fn may_write_basic(&self) -> bool {
-        self.me
-            .as_ref()
-            .map(Principal::role)
-            .is_some_and(wangge_domain::basic::access::may_write)
+        self.may(Permission::WriteBasic)
     }
 
     pub fn may_audit(&self) -> bool {
-        self.me
-            .as_ref()
-            .map(Principal::role)
-            .is_some_and(wangge_domain::basic::access::may_audit)
+        self.may(Permission::ReadAudit)
     }
 
     /// The error table's texts as JSON, for scripts that show API errors.

@@ -7,12 +7,7 @@ use super::*;
 use crate::users;
 use wangge_domain::{GridKind, System};
 
-/// A person a grid's notice board names: name and phone as staff entered them for the public.
-#[derive(Debug, Clone, Serialize)]
-pub struct Contact {
-    pub name: String,
-    pub phone: String,
-}
+pub use crate::users::Contact;
 
 /// The public facts of a grid: what its notice board and the resident page show.
 #[derive(Debug, Clone, Serialize)]
@@ -28,16 +23,6 @@ pub struct PublicGrid {
     pub boundary: String,
 }
 
-fn contacts(list: &[users::BoardStaff], role: Role) -> Vec<Contact> {
-    list.iter()
-        .filter(|u| u.role == role)
-        .map(|u| Contact {
-            name: u.display_name.clone(),
-            phone: u.phone.clone().unwrap_or_default(),
-        })
-        .collect()
-}
-
 /// The live grid with this code, as the public sees it; anything else is not found.
 pub async fn public_grid(h: &mut Handle<'_>, code: &str) -> Result<PublicGrid, Error> {
     let node = nodes::by_code(h, &System::acting().scope(), code.trim()).await?;
@@ -47,11 +32,8 @@ pub async fn public_grid(h: &mut Handle<'_>, code: &str) -> Result<PublicGrid, E
     let chain = nodes::ancestors(h, &node).await?;
     let village = chain.iter().find(|n| n.kind == NodeKind::Village).cloned();
     let township = chain.iter().find(|n| n.kind == NodeKind::Township).cloned();
-    let workers = contacts(&users::on_board(h, node.id).await?, Role::Worker);
-    let leaders = match &village {
-        Some(v) => contacts(&users::on_board(h, v.id).await?, Role::GridLeader),
-        None => Vec::new(),
-    };
+    let (workers, leaders) =
+        users::board_contacts(h, node.id, village.as_ref().map(|v| v.id)).await?;
     Ok(PublicGrid {
         code: node.code,
         name: node.name,

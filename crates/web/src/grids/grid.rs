@@ -7,9 +7,10 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use wangge_domain::err;
-use wangge_domain::{Error, GridKind, NodeKind, Role, Scope};
+use wangge_domain::{Error, GridKind, NodeKind, Scope};
+use wangge_store::Handle;
 use wangge_store::nodes::{self, Node, NodeSummary};
-use wangge_store::{Handle, users};
+use wangge_store::users::{self, Contact};
 
 use super::tree::{Crumb, crumbs};
 use crate::auth::Me;
@@ -28,30 +29,14 @@ pub fn routes() -> Router<AppState> {
         .route("/grids/{code}/edit", get(edit_page))
 }
 
-/// A person on a card: name and work phone only.
-pub struct Person {
-    pub name: String,
-    pub phone: String,
-}
-
 /// What the grid's pages show; staff names and work phones are public (they stand on the board).
 struct GridInfo {
     node: Node,
     chain: Vec<NodeSummary>,
     village: Option<NodeSummary>,
     township: Option<NodeSummary>,
-    workers: Vec<Person>,
-    leaders: Vec<Person>,
-}
-
-fn people(list: &[users::BoardStaff], role: Role) -> Vec<Person> {
-    list.iter()
-        .filter(|u| u.role == role)
-        .map(|u| Person {
-            name: u.display_name.clone(),
-            phone: u.phone.clone().unwrap_or_default(),
-        })
-        .collect()
+    workers: Vec<Contact>,
+    leaders: Vec<Contact>,
 }
 
 /// Loads a grid in scope (a code of another kind is not found), its ancestors and its staff.
@@ -64,13 +49,10 @@ async fn load_grid(h: &mut Handle<'_>, scope: &Scope, code: &str) -> Result<Grid
     let village = chain.iter().find(|n| n.kind == NodeKind::Village).cloned();
     let township = chain.iter().find(|n| n.kind == NodeKind::Township).cloned();
     // The grid itself is in scope; its staff and the village's grid leader are public facts.
-    let at_grid = users::on_board(h, node.id).await?;
-    let leaders = match &village {
-        Some(v) => people(&users::on_board(h, v.id).await?, Role::GridLeader),
-        None => Vec::new(),
-    };
+    let (workers, leaders) =
+        users::board_contacts(h, node.id, village.as_ref().map(|v| v.id)).await?;
     Ok(GridInfo {
-        workers: people(&at_grid, Role::Worker),
+        workers,
         leaders,
         node,
         chain,
@@ -91,8 +73,8 @@ pub struct Card {
     pub phone: String,
     pub village: String,
     pub township: String,
-    pub workers: Vec<Person>,
-    pub leaders: Vec<Person>,
+    pub workers: Vec<Contact>,
+    pub leaders: Vec<Contact>,
 }
 
 fn card(t: &Tr, g: GridInfo) -> (Card, Node, Vec<NodeSummary>) {

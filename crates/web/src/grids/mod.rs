@@ -12,7 +12,6 @@ use axum::Router;
 use crate::state::AppState;
 
 pub use api::after_territory_change;
-pub use grid::Person;
 
 /// Browser pages (wrapped by the page error layer in `crate::router`).
 pub fn pages() -> Router<AppState> {
