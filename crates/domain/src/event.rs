@@ -43,8 +43,8 @@
 //! | return | Assigned | the current holder |
 //! | verify | FeedbackGiven | an overseer who did not give the feedback |
 //! | rate, reopen | Closed, within the rating window | the reporter; once each, reopen only before rating |
-//! | remind | any open status | the reporter, or whoever may accept, except the current holder |
-//! | supervise | any open status | an operator (centre) at or above the event's level |
+//! | remind | any open status | the reporter, whoever may accept, or an operator or leader at or above the event's level; never the current holder |
+//! | supervise | any open status | an operator (centre) or a leader at or above the event's level |
 //! | cancel, merge | any open status | handler of the owning node, or an overseer |
 //!
 //! Levels: 1 grid, 2 village/community, 3 township/street, 4 county/district, 5 city; see
@@ -69,6 +69,7 @@ mod validate;
 pub use error::WorkflowError;
 pub use number::{EVENT_NUMBER_PREFIX, EventNumber, event_number, parse_event_number};
 use permit::permit;
+pub use permit::{InHand, in_hand, may_reveal_reporter};
 use validate::{check_attachments, required, validate};
 
 /// The lowest level: handled inside the grid.

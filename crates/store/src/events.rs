@@ -409,6 +409,53 @@ pub async fn open_reporter(
     })
 }
 
+/// Opens the reporter's name and phone for a call back and writes exactly one `reveal` audit
+/// row, as a sealed ID's reveal does: the actor, the event, the column (`reporter`) and the
+/// reason. The caller decides whether the actor may (`may_reveal`, see
+/// `event::may_reveal_reporter`) and runs this inside a transaction, so nothing is shown
+/// without its row. An anonymous report has nothing to open: `event.reporter_anonymous`, no row.
+#[allow(clippy::too_many_arguments)]
+pub async fn reveal_reporter(
+    h: &mut Handle<'_>,
+    ctx: &EventCtx<'_>,
+    event: &EventRow,
+    actor: &crate::audit::Actor,
+    may_reveal: bool,
+    reason: &str,
+    now: i64,
+) -> Result<OpenedReporter, Error> {
+    if !may_reveal {
+        return Err(err!("auth.forbidden"));
+    }
+    let reason = reason.trim();
+    let min = crate::basic::MIN_REASON_CHARS;
+    if reason.chars().count() < min {
+        return Err(err!("basic.reason_required", min));
+    }
+    let opened = open_reporter(h, ctx, event).await?;
+    if opened.anonymous {
+        return Err(err!("event.reporter_anonymous", number = &event.number));
+    }
+    crate::audit::append(
+        h,
+        &crate::audit::Entry {
+            actor,
+            action: "reveal",
+            subject_table: "events",
+            subject_id: Some(event.id),
+            column_name: Some(REPORTER_COLUMN),
+            reason,
+            detail: "",
+        },
+        now,
+    )
+    .await?;
+    Ok(opened)
+}
+
+/// The column an audit row names when a reporter's name and phone are opened together.
+pub const REPORTER_COLUMN: &str = "reporter";
+
 /// A cleaned photo ready to store.
 pub struct NewPhoto {
     pub kind: PhotoKind,

@@ -1586,11 +1586,17 @@ async fn the_personal_inbox_holds_what_one_has_acted_on_or_holds_in_person() {
         let (_, _, node, _) = fx.staff[user];
         let me = fx.user_id(user);
         let mut c = fx.db().conn().await.unwrap();
-        let counts = events::inbox_counts(&mut c.handle(), &fx.scope(node), me, t0 + 10 * DAY)
-            .await
-            .unwrap();
+        let counts = events::inbox_counts(
+            &mut c.handle(),
+            &fx.scope(node),
+            me,
+            t0 + 10 * DAY,
+            &Inbox::ALL,
+        )
+        .await
+        .unwrap();
         drop(c);
-        assert_eq!(counts.len(), Inbox::WORK.len());
+        assert_eq!(counts.len(), Inbox::ALL.len());
         for (inbox, n) in counts {
             let filter = ListFilter {
                 me: Some(me),

@@ -4,6 +4,7 @@ mod analysis;
 mod basic;
 mod calendar;
 mod categories;
+mod handling;
 mod imports;
 mod intake;
 mod work;
@@ -110,6 +111,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(categories::ENTRIES)
         .chain(imports::ENTRIES)
         .chain(basic::ENTRIES)
+        .chain(handling::ENTRIES)
 }
 
 /// (key, 中文, English)

@@ -133,6 +133,20 @@ pub fn time_text(ms: i64) -> String {
     )
 }
 
+/// A due instant as every page says it (lists, the event page, prints, tracking, boards): a
+/// limit ending at midnight is the end of the day before, `2026-12-09 24:00`, never the start
+/// of the next day, `2026-12-10 00:00`, which reads as a day later.
+pub fn due_text(ms: i64) -> String {
+    let t = time_text(ms);
+    match t.strip_suffix(" 00:00") {
+        Some(_) => {
+            let prev = time_text(ms - 60_000);
+            format!("{} 24:00", prev.split(' ').next().unwrap_or_default())
+        }
+        None => t,
+    }
+}
+
 /// An instant as RFC 3339 at +08:00 for JSON (empty if out of range, which real instants never are).
 pub fn rfc3339(ms: i64) -> String {
     wangge_domain::deadline::format_rfc3339(ms).unwrap_or_default()
@@ -241,6 +255,10 @@ mod tests {
         assert_eq!(time_text(0), "1970-01-01 08:00");
         // 2026-02-28 16:30 UTC is 2026-03-01 00:30 in Shanghai.
         assert_eq!(time_text(1_772_296_200_000), "2026-03-01 00:30");
+        // Midnight that ends 9 December is said as that day's 24:00; other times as they are.
+        assert_eq!(due_text(1_796_832_000_000), "2026-12-09 24:00");
+        assert_eq!(due_text(1_796_832_000_000 + 60_000), "2026-12-10 00:01");
+        assert_eq!(due_text(1_772_296_200_000), "2026-03-01 00:30");
         assert_eq!(area_text(Some(1234.4)), "1,234 m²");
         assert_eq!(area_text(Some(2_500_000.0)), "2.50 km²");
         assert_eq!(group_digits(999), "999");

@@ -184,6 +184,7 @@ codes! {
     "event.already_reopened" 409 "已经申请过一次重新办理" "The event has already been reopened once.";
     "event.rating_window_closed" 409 "已超过评价或重新办理的期限" "The time for rating or reopening this event has passed.";
     "event.reason_required" 400 "请填写理由" "A reason is required.";
+    "event.reporter_anonymous" 404 "事件 {number} 为匿名上报,没有联系方式" "event {number} was reported anonymously: there is no contact to show";
     "event.result_required" 400 "请填写办理结果" "say how it was handled";
     "event.target_required" 400 "请选择去向" "choose where it goes";
     "event.target_invalid" 400 "去向无效" "The target is not allowed here.";

@@ -6,6 +6,7 @@ use super::{
     ActionKind, Actor, EventState, Holder, LEVEL_MAX, LEVEL_MIN, Rules, Status, WorkflowError,
     level_of_kind,
 };
+use crate::permission::{Permission, may};
 use crate::role::Role;
 use crate::tree::NodeKind;
 
@@ -51,13 +52,11 @@ pub(super) fn permit(
         K::Verify => oversees(actor, state.level),
         K::Rate | K::Reopen => actor.is_reporter(),
         K::Remind => {
-            actor.is_reporter() || (manages(state, actor) && !acts_for(actor, &state.holder))
+            actor.is_reporter()
+                || ((manages(state, actor) || watches(actor, state.level))
+                    && !acts_for(actor, &state.holder))
         }
-        K::Supervise => actor.staff().is_some_and(|s| {
-            s.role == Role::Operator
-                && Role::Operator.allowed_nodes().contains(&s.node_kind)
-                && level_of_kind(s.node_kind).is_some_and(|l| l >= state.level)
-        }),
+        K::Supervise => watches(actor, state.level),
     };
     if !role_ok {
         return Err(WorkflowError::RoleNotAllowed { action: kind });
@@ -137,6 +136,60 @@ fn oversees(actor: &Actor, level: u8) -> bool {
             && s.role.allowed_nodes().contains(&s.node_kind)
             && level_of_kind(s.node_kind).is_some_and(|l| l >= level)
     })
+}
+
+/// A role that oversees work (the centre's operators, leaders; see [`Permission::Oversee`])
+/// attached to a node of their role whose level is at least `level`: they supervise and remind.
+fn watches(actor: &Actor, level: u8) -> bool {
+    actor.staff().is_some_and(|s| {
+        may(s.role, Permission::Oversee)
+            && s.role.allowed_nodes().contains(&s.node_kind)
+            && level_of_kind(s.node_kind).is_some_and(|l| l >= level)
+    })
+}
+
+/// Who may open the reporter's name and phone (with an audited reason): whoever has the event
+/// in hand now ([`in_hand`]: the holder, or during verification whoever may verify), or a centre
+/// operator at or above the event's level, the desk answering for it. Nobody else, and nobody
+/// holds a closed or ended event.
+pub fn may_reveal_reporter(state: &EventState, actor: &Actor) -> bool {
+    let holds = match in_hand(state) {
+        InHand::Holder(h) => acts_for(actor, &h),
+        InHand::Verifying { level } => oversees(actor, level),
+        InHand::Nobody => false,
+    };
+    let centre = actor.staff().is_some_and(|s| {
+        s.role == Role::Operator
+            && s.role.allowed_nodes().contains(&s.node_kind)
+            && level_of_kind(s.node_kind).is_some_and(|l| l >= state.level)
+    });
+    holds || centre
+}
+
+/// Who has an event in hand now, as pages say it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InHand {
+    /// The holder works on it (reported, accepted, assigned).
+    Holder(Holder),
+    /// Feedback awaits verification by an overseer at this level or above: the owning node, or
+    /// for a grid's event the village above it (a grid worker does not verify).
+    Verifying { level: u8 },
+    /// Closed or ended: nobody.
+    Nobody,
+}
+
+/// Who has the event in hand: the holder while it is worked on, the verifying level while its
+/// feedback waits, nobody once it is closed or ended.
+pub fn in_hand(state: &EventState) -> InHand {
+    match state.status {
+        Status::Reported | Status::Accepted | Status::Assigned => {
+            InHand::Holder(state.holder.clone())
+        }
+        Status::FeedbackGiven => InHand::Verifying {
+            level: state.level.max(LEVEL_MIN + 1),
+        },
+        Status::Closed | Status::Rejected | Status::Cancelled | Status::Merged => InHand::Nobody,
+    }
 }
 
 fn manages(state: &EventState, actor: &Actor) -> bool {

@@ -818,3 +818,95 @@ fn links_point_at_the_event_that_carries_on() {
         }
     }
 }
+
+#[test]
+fn leaders_supervise_and_remind_at_or_above_the_level() {
+    let township_leader = staff(20, Role::Leader, NodeKind::Township, "T1");
+    let s = go(&reported(3), &commander(), accept(), T0);
+    let supervise = Action::Supervise {
+        mark: Mark::Urgent,
+        note: "本周内办结".into(),
+    };
+    let remind = Action::Remind {
+        note: "请加快".into(),
+    };
+    let r = go(&s, &township_leader, supervise.clone(), T0);
+    assert_eq!(r.supervision, Some(Mark::Urgent));
+    let r = go(&r, &township_leader, remind.clone(), T0);
+    assert_eq!(r.reminder_count, 1);
+    // A county event is above a township leader; a leader does nothing else with events.
+    let county = go(&reported(4), &county_operator(), accept(), T0);
+    assert_eq!(
+        refused(&county, &township_leader, supervise.clone(), T0),
+        WorkflowError::RoleNotAllowed {
+            action: ActionKind::Supervise
+        }
+    );
+    assert_eq!(
+        available_actions(&s, &township_leader, T0, &rules()),
+        vec![ActionKind::Remind, ActionKind::Supervise]
+    );
+    // Neither kind is open to a closed event, nor to an administrator or a commander.
+    for who in [staff(12, Role::Admin, NodeKind::City, "Y1"), commander()] {
+        assert_eq!(refused(&s, &who, supervise.clone(), T0).status(), 403);
+    }
+    let fb = go(&s, &commander(), feedback(), T0);
+    let closed = go(&fb, &township_operator(), verify(true), T0);
+    assert_eq!(refused(&closed, &township_leader, remind, T0).status(), 409);
+}
+
+#[test]
+fn who_has_the_event_in_hand_and_may_open_the_reporter() {
+    let s = reported(1);
+    assert_eq!(in_hand(&s), InHand::Holder(node(1)));
+    assert!(may_reveal_reporter(&s, &worker()));
+    for who in [
+        other_worker(),
+        grid_leader(),
+        commander(),
+        dept("D1"),
+        staff(10, Role::Leader, NodeKind::City, "Y1"),
+        staff(12, Role::Admin, NodeKind::City, "Y1"),
+        reporter(),
+    ] {
+        assert!(!may_reveal_reporter(&s, &who), "{who:?}");
+    }
+    // The centre above it may; so may the department holding an assignment, not another.
+    assert!(may_reveal_reporter(&s, &township_operator()));
+    assert!(may_reveal_reporter(&s, &city_operator()));
+    let a = go(&reported(3), &commander(), accept(), T0);
+    assert!(!may_reveal_reporter(&a, &worker()));
+    let d = go(
+        &a,
+        &commander(),
+        Action::Assign {
+            to: Holder::Department { code: "D1".into() },
+            due_ms: T0 + 3 * DAY,
+            note: String::new(),
+        },
+        T0,
+    );
+    assert!(may_reveal_reporter(&d, &dept("D1")));
+    assert!(!may_reveal_reporter(&d, &dept("D2")));
+    assert!(!may_reveal_reporter(&d, &commander()));
+    // During verification the department no longer holds it: the township verifies.
+    let fb = go(&d, &dept("D1"), feedback(), T0);
+    assert_eq!(in_hand(&fb), InHand::Verifying { level: 3 });
+    assert!(!may_reveal_reporter(&fb, &dept("D1")));
+    assert!(may_reveal_reporter(&fb, &commander()));
+    // A grid's feedback is verified by the village above it.
+    let g = go(&reported(1), &worker(), feedback_on_spot(), T0);
+    assert_eq!(in_hand(&g), InHand::Verifying { level: 2 });
+    // Closed: nobody holds it; the centre still answers for it.
+    let closed = go(&fb, &commander(), verify(true), T0);
+    assert_eq!(in_hand(&closed), InHand::Nobody);
+    assert!(!may_reveal_reporter(&closed, &commander()));
+    assert!(may_reveal_reporter(&closed, &township_operator()));
+}
+
+fn feedback_on_spot() -> Action {
+    Action::HandleOnSpot {
+        result: "已当场处理".into(),
+        photos: Vec::new(),
+    }
+}

@@ -14,19 +14,25 @@ pub enum Inbox {
     ToHandle,
     ToVerify,
     Overdue,
+    /// Open events past 80 % of their time (the yellow light), not yet overdue.
+    DueSoon,
     Supervised,
+    /// Open events the caller has supervised (督办) in person.
+    SupervisedByMe,
     Closed,
 }
 
 impl Inbox {
-    pub const ALL: [Inbox; 8] = [
+    pub const ALL: [Inbox; 10] = [
         Inbox::All,
         Inbox::Mine,
         Inbox::ToAccept,
         Inbox::ToHandle,
         Inbox::ToVerify,
         Inbox::Overdue,
+        Inbox::DueSoon,
         Inbox::Supervised,
+        Inbox::SupervisedByMe,
         Inbox::Closed,
     ];
 
@@ -40,6 +46,23 @@ impl Inbox {
         Inbox::Supervised,
     ];
 
+    /// What someone who watches an area rather than works it (a leader) follows.
+    pub const WATCH: [Inbox; 4] = [
+        Inbox::Overdue,
+        Inbox::DueSoon,
+        Inbox::SupervisedByMe,
+        Inbox::Supervised,
+    ];
+
+    /// The lists a role's home counts and its event page offers first: what a leader watches,
+    /// the work inboxes for everyone else.
+    pub fn first_for(role: Role) -> &'static [Inbox] {
+        match role {
+            Role::Leader => &Inbox::WATCH,
+            _ => &Inbox::WORK,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Inbox::All => "all",
@@ -48,7 +71,9 @@ impl Inbox {
             Inbox::ToHandle => "to_handle",
             Inbox::ToVerify => "to_verify",
             Inbox::Overdue => "overdue",
+            Inbox::DueSoon => "due_soon",
             Inbox::Supervised => "supervised",
+            Inbox::SupervisedByMe => "my_supervised",
             Inbox::Closed => "closed",
         }
     }
@@ -79,7 +104,11 @@ macro_rules! inbox_where {
          AND ($2 <> 'to_handle' OR (e.status IN ('accepted', 'assigned') AND e.holder_path = $3)) \
          AND ($2 <> 'to_verify' OR e.status = 'feedback_given') \
          AND ($2 <> 'overdue' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND e.due_at < $4)) \
+         AND ($2 <> 'due_soon' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND e.due_at >= $4 \
+           AND ($4 - e.level_started_at) * 5 >= (e.due_at - e.level_started_at) * 4)) \
          AND ($2 <> 'supervised' OR (e.supervision IS NOT NULL AND e.status IN ('reported', 'accepted', 'assigned', 'feedback_given'))) \
+         AND ($2 <> 'my_supervised' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') \
+           AND EXISTS (SELECT 1 FROM event_history x WHERE x.event_id = e.id AND x.action = 'supervise' AND x.actor_user_id = $5))) \
          AND ($2 <> 'closed' OR e.status = 'closed') \
          AND ($2 <> 'mine' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND (e.holder_user_id = $5 \
            OR EXISTS (SELECT 1 FROM event_history x WHERE x.actor_user_id = $5 AND x.event_id = e.id))))"
@@ -158,15 +187,16 @@ pub async fn public_results(
     .map_err(sql_error)
 }
 
-/// How many events wait in each work inbox of a caller, for the home page.
+/// How many events are in each of `inboxes` for a caller, for the home page.
 pub async fn inbox_counts(
     h: &mut Handle<'_>,
     scope: &Scope,
     me: i64,
     now: i64,
+    inboxes: &[Inbox],
 ) -> Result<Vec<(Inbox, i64)>, Error> {
-    let mut out = Vec::with_capacity(Inbox::WORK.len());
-    for inbox in Inbox::WORK {
+    let mut out = Vec::with_capacity(inboxes.len());
+    for &inbox in inboxes {
         let n: i64 = q!(h, scalar fetch_one, i64,
             concat!("SELECT CAST(COUNT(*) AS BIGINT) FROM events e ", inbox_where!()),
             scope.like_pattern(), inbox.as_str(), scope.path(), now, Some(me))

@@ -132,8 +132,9 @@ async fn switch_lang(Query(q): Query<LangQuery>) -> Response {
 struct HomePage {
     l: Layout,
     counts: Vec<(String, i64)>,
-    /// The caller's work inboxes with how many events wait in each.
+    /// The caller's work inboxes with how many events wait in each (a leader's: what they watch).
     work: Vec<WorkCount>,
+    watching: bool,
 }
 
 pub struct WorkCount {
@@ -153,7 +154,8 @@ async fn home(State(s): State<AppState>, lang: Lang, me: Me) -> AppResult<Respon
     };
     counts.sort_by_key(|(k, _)| order(k));
     let l = Layout::new(lang, Some(me.0.clone()), "nav.home");
-    let work = events::inbox_counts(&mut c.handle(), &me.0.scope(), me.0.user_id, s.now())
+    let lists = events::Inbox::first_for(me.0.role());
+    let work = events::inbox_counts(&mut c.handle(), &me.0.scope(), me.0.user_id, s.now(), lists)
         .await?
         .into_iter()
         .map(|(inbox, n)| WorkCount {
@@ -162,5 +164,12 @@ async fn home(State(s): State<AppState>, lang: Lang, me: Me) -> AppResult<Respon
             n,
         })
         .collect();
-    Ok(render(HomePage { l, counts, work }))
+    // A leader watches the area's work rather than doing it: the same counts, said as such.
+    let watching = me.0.role() == wangge_domain::Role::Leader;
+    Ok(render(HomePage {
+        l,
+        counts,
+        work,
+        watching,
+    }))
 }

@@ -219,6 +219,7 @@ pub(super) async fn act(
                 &number,
                 String::new(),
                 Some((e, kind_text, posted.fields)),
+                super::page::Shown::default(),
             )
             .await
         }

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use wangge_domain::event::Status;
+use wangge_domain::event::{self, Status};
 use wangge_store::auth::Principal;
 use wangge_store::events::{self, EventRow, Inbox};
 
@@ -17,7 +17,7 @@ use crate::auth::Me;
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
-use crate::ui::{Layout, render, urlencode};
+use crate::ui::{Layout, due_text, render, urlencode};
 
 pub struct Tab {
     pub key: &'static str,
@@ -60,7 +60,14 @@ pub(super) fn row_view(t: &Tr, e: &EventRow, now: i64) -> RowView {
         status: e.status,
         urgency_label: label(t, "urgency", &e.urgency),
         urgency: e.urgency.clone(),
-        holder: e.holder_label.clone(),
+        holder: match e.state().map(|st| event::in_hand(&st)) {
+            // A list names no verifying node: the status column says what waits.
+            Ok(event::InHand::Verifying { .. }) => t.s("ev.in_hand.verifying").to_string(),
+            Ok(event::InHand::Nobody) => t
+                .s(&format!("ev.in_hand.{}", e.status.as_str()))
+                .to_string(),
+            _ => e.holder_label.clone(),
+        },
         due: e.due_at.map(due_text).unwrap_or_default(),
         calendar_missing: e.calendar_missing,
         light_label: if light.is_empty() {
@@ -172,8 +179,8 @@ pub(super) async fn inbox_page(
         }
         out
     };
-    // The work inboxes, then everything and what is closed.
-    let tabs = Inbox::WORK
+    // The role's first lists (work, or what a leader watches), then everything and what is closed.
+    let tabs = Inbox::first_for(p.role())
         .iter()
         .chain(&[Inbox::All, Inbox::Closed])
         .map(|i| Tab {

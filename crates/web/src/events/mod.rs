@@ -9,6 +9,7 @@ mod inbox;
 mod page;
 mod print;
 mod public;
+mod reveal;
 mod track_api;
 mod upload;
 
@@ -34,7 +35,11 @@ pub fn pages() -> Router<AppState> {
             "/events/{number}/act",
             post(act::act).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
-        .route("/events/{number}/print/{form}", get(print::print_page))
+        .route("/events/{number}/reveal", post(reveal::reveal_page))
+        .route(
+            "/events/{number}/print/{form}",
+            get(print::print_page).post(reveal::print_revealed),
+        )
         .route("/public/{code}", get(public::public_page))
 }
 
@@ -44,6 +49,7 @@ pub fn api() -> Router<AppState> {
         .merge(api::routes())
         .merge(forms_api::routes())
         .merge(track_api::routes())
+        .route("/api/v1/events/{number}/reveal", post(reveal::api_reveal))
 }
 
 // Labels and texts the pages and the API share.
@@ -54,18 +60,6 @@ fn label(t: &Tr, prefix: &str, code: &str) -> String {
         t.s(&key).to_string()
     } else {
         code.to_string()
-    }
-}
-
-/// A due instant for people: a period ending at 00:00 shows as 24:00 of the day before.
-pub fn due_text(ms: i64) -> String {
-    let t = time_text(ms);
-    match t.strip_suffix(" 00:00") {
-        Some(_) => {
-            let prev = time_text(ms - 60_000);
-            format!("{} 24:00", prev.split(' ').next().unwrap_or_default())
-        }
-        None => t,
     }
 }
 

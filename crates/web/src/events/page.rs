@@ -16,10 +16,11 @@ use wangge_store::{Handle, nodes, users};
 
 use super::*;
 use crate::auth::{Me, caller};
+use crate::basic::form::no_store;
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
-use crate::ui::{Layout, render, time_text};
+use crate::ui::{Layout, due_text, render, time_text};
 
 /// Which action forms the page shows: exactly the kinds the domain allows this user now.
 #[derive(Default)]
@@ -124,6 +125,8 @@ pub struct Facts {
     pub link: String,
     pub reporter: String,
     pub reporter_phone: String,
+    /// The name and phone above are the reporter's own, opened by this response (audited).
+    pub reporter_revealed: bool,
 }
 
 #[derive(Template)]
@@ -151,6 +154,9 @@ pub(super) struct EventPage {
     done: String,
     form: HashMap<String, String>,
     failed_kind: String,
+    /// The caller may open the reporter's contact (with a reason), and why the last try failed.
+    may_reveal: bool,
+    reveal_error: String,
 }
 
 impl EventPage {
@@ -241,6 +247,7 @@ pub(super) async fn event_view(
     number: &str,
     done: String,
     error: Option<(Error, String, HashMap<String, String>)>,
+    shown: Shown,
 ) -> AppResult<Response> {
     let who = caller(p)?;
     let now = s.now();
@@ -254,8 +261,10 @@ pub(super) async fn event_view(
     let a = Allowed::from_kinds(&kinds);
     let history = events::history(h, e.id, false).await?;
     let reporter = events::reporter(h, &ctx, &e).await?;
+    let may_reveal = !reporter.anonymous && event::may_reveal_reporter(&state, &who.actor);
     let l = Layout::new(lang, Some(p.clone()), "ev.event_title");
     let t = l.t;
+    let holder = in_hand_text(h, &t, &e, &state).await;
     let steps = steps_view(h, &t, &history).await;
     let photos = history
         .first()
@@ -326,7 +335,7 @@ pub(super) async fn event_view(
         .filter(|d| *d > now)
         .map(|d| date_text(d - 1))
         .unwrap_or_else(|| date_text(now + 3 * 86_400_000));
-    let f = Facts {
+    let mut f = Facts {
         number: e.number.clone(),
         category: e.category_name.clone(),
         complexity: label(&t, "ev.complexity", &e.complexity),
@@ -336,7 +345,7 @@ pub(super) async fn event_view(
         status: label(&t, "status", e.status.as_str()),
         status_code: e.status,
         source: label(&t, "source", &e.source),
-        holder: e.holder_label.clone(),
+        holder,
         due: e.due_at.map(due_text).unwrap_or_default(),
         final_due: e.final_due_at.map(due_text).unwrap_or_default(),
         light_label: if light.is_empty() {
@@ -369,13 +378,11 @@ pub(super) async fn event_view(
             })
             .unwrap_or_default(),
         link: state.link.clone().unwrap_or_default(),
-        reporter: if reporter.anonymous {
-            t.s("ev.anonymous").to_string()
-        } else {
-            reporter.name.clone().unwrap_or_default()
-        },
-        reporter_phone: reporter.phone.clone().unwrap_or_default(),
+        reporter: String::new(),
+        reporter_phone: String::new(),
+        reporter_revealed: false,
     };
+    shown.fill(&t, &reporter, &mut f);
     let urgencies = Urgency::ALL
         .iter()
         .map(|u| Opt {
@@ -392,10 +399,11 @@ pub(super) async fn event_view(
             selected: Some(m.as_str()) == e.supervision.as_deref(),
         })
         .collect();
-    let status = match &error {
-        Some((err, _, _)) => StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST),
+    let status = match error.as_ref().map(|x| &x.0).or(shown.error.as_ref()) {
+        Some(err) => StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST),
         None => StatusCode::OK,
     };
+    let reveal_error = shown.error.as_ref().map(|e| t.error(e)).unwrap_or_default();
     let (error, failed_kind, form) = match error {
         Some((err, kind, form)) => (t.error(&err), kind, form),
         None => (String::new(), String::new(), HashMap::new()),
@@ -403,6 +411,7 @@ pub(super) async fn event_view(
     let done = ActionKind::parse(&done)
         .map(|k| label(&t, "action", k.as_str()))
         .unwrap_or_default();
+    let f_revealed = f.reporter_revealed;
     let mut resp = render(EventPage {
         any_action: a.any(),
         a,
@@ -424,10 +433,13 @@ pub(super) async fn event_view(
         done,
         form,
         failed_kind,
+        may_reveal,
+        reveal_error,
         l,
     });
     *resp.status_mut() = status;
-    Ok(resp)
+    // A page carrying the reporter's contact is never kept by the browser or a proxy.
+    Ok(if f_revealed { no_store(resp) } else { resp })
 }
 
 #[derive(Deserialize, Default)]
@@ -442,5 +454,82 @@ pub(super) async fn event_page(
     Path(number): Path<String>,
     Query(q): Query<EventQuery>,
 ) -> AppResult<Response> {
-    event_view(&s, lang, &p, &number, q.done.unwrap_or_default(), None).await
+    let done = q.done.unwrap_or_default();
+    event_view(&s, lang, &p, &number, done, None, Shown::default()).await
+}
+
+/// The reporter as a page shows them: opened by this response, or masked.
+#[derive(Default)]
+pub(super) struct Shown {
+    pub opened: Option<events::OpenedReporter>,
+    /// Why opening failed (a missing reason): shown by the reveal form.
+    pub error: Option<Error>,
+}
+
+impl Shown {
+    pub(super) fn fill(&self, t: &Tr, masked: &events::Reporter, f: &mut Facts) {
+        match &self.opened {
+            Some(o) => {
+                f.reporter = o
+                    .name
+                    .as_ref()
+                    .map(|n| n.expose().clone())
+                    .unwrap_or_default();
+                f.reporter_phone = o
+                    .phone
+                    .as_ref()
+                    .map(|p| p.expose().clone())
+                    .unwrap_or_default();
+                f.reporter_revealed = true;
+            }
+            None => {
+                f.reporter = if masked.anonymous {
+                    t.s("ev.anonymous").to_string()
+                } else {
+                    masked.name.clone().unwrap_or_default()
+                };
+                f.reporter_phone = masked.phone.clone().unwrap_or_default();
+            }
+        }
+    }
+}
+
+/// Who has the event in hand now (see `event::in_hand`): its holder while worked on, the node
+/// that verifies while feedback waits, nobody once closed or ended.
+pub(super) async fn in_hand_text(
+    h: &mut Handle<'_>,
+    t: &Tr,
+    e: &events::EventRow,
+    state: &event::EventState,
+) -> String {
+    match event::in_hand(state) {
+        event::InHand::Holder(_) => e.holder_label.clone(),
+        event::InHand::Verifying { level } => {
+            // The owner verifies at its level; a grid's feedback goes to the village above it,
+            // the grid's parent in its path.
+            let verifier = if level == state.level {
+                Some(state.owner.clone())
+            } else {
+                let codes: Vec<&str> = e.path.split('/').filter(|c| !c.is_empty()).collect();
+                let parent = codes.len().checked_sub(2).and_then(|i| codes.get(i));
+                match (event::kind_of_level(level), parent) {
+                    (Some(kind), Some(code)) => Some(Holder::Node {
+                        kind,
+                        code: (*code).to_string(),
+                    }),
+                    _ => None,
+                }
+            };
+            let name = match verifier {
+                Some(v) => events::holder_name(h, &v).await.unwrap_or_default(),
+                None => String::new(),
+            };
+            format!("{} · {name}", t.s("ev.in_hand.verifying"))
+                .trim_end_matches(" · ")
+                .to_string()
+        }
+        event::InHand::Nobody => t
+            .s(&format!("ev.in_hand.{}", e.status.as_str()))
+            .to_string(),
+    }
 }

@@ -3,15 +3,16 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use wangge_store::events::{self};
+use wangge_store::auth::Principal;
+use wangge_store::events::{self, OpenedReporter};
 
-use super::page::{Facts, steps_view};
+use super::page::{Facts, Shown, in_hand_text, steps_view};
 use super::*;
 use crate::auth::{Me, caller};
 use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::ui::{Layout, render, time_text};
+use crate::ui::{Layout, due_text, render, time_text};
 
 pub struct PrintItem {
     pub at: String,
@@ -40,18 +41,32 @@ pub(super) async fn print_page(
     Me(p): Me,
     Path((number, form)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let wanted = form_actions(&form)?;
-    let who = caller(&p)?;
+    print_view(&s, lang, &p, &number, &form, None).await
+}
+
+/// A printed form: the reporter masked, unless `opened` for this one print (audited by the
+/// caller, see `reveal`).
+pub(super) async fn print_view(
+    s: &AppState,
+    lang: Lang,
+    p: &Principal,
+    number: &str,
+    form: &str,
+    opened: Option<OpenedReporter>,
+) -> AppResult<Response> {
+    let wanted = form_actions(form)?;
+    let who = caller(p)?;
     let now = s.now();
     let cal = s.calendar();
     let ctx = s.event_ctx(&cal);
     let mut c = s.db.conn().await?;
     let h = &mut c.handle();
-    let e = events::get(h, &who.scope, &number).await?;
+    let e = events::get(h, &who.scope, number).await?;
     let history = events::history(h, e.id, false).await?;
     let reporter = events::reporter(h, &ctx, &e).await?;
     let l = Layout::new(lang, Some(p.clone()), &format!("ev.form.{form}"));
     let t = l.t;
+    let holder = in_hand_text(h, &t, &e, &e.state()?).await;
     let views = steps_view(h, &t, &history).await;
     let items = views
         .into_iter()
@@ -66,7 +81,7 @@ pub(super) async fn print_page(
             photos: v.photos.len(),
         })
         .collect();
-    let f = Facts {
+    let mut f = Facts {
         number: e.number.clone(),
         category: e.category_name.clone(),
         complexity: label(&t, "ev.complexity", &e.complexity),
@@ -76,7 +91,7 @@ pub(super) async fn print_page(
         status: label(&t, "status", e.status.as_str()),
         status_code: e.status,
         source: label(&t, "source", &e.source),
-        holder: e.holder_label.clone(),
+        holder,
         due: e.due_at.map(due_text).unwrap_or_default(),
         final_due: e.final_due_at.map(due_text).unwrap_or_default(),
         light: String::new(),
@@ -100,16 +115,18 @@ pub(super) async fn print_page(
         closed_at: e.closed_at.map(time_text).unwrap_or_default(),
         rating: String::new(),
         link: String::new(),
-        reporter: if reporter.anonymous {
-            t.s("ev.anonymous").to_string()
-        } else {
-            reporter.name.unwrap_or_default()
-        },
-        reporter_phone: reporter.phone.unwrap_or_default(),
+        reporter: String::new(),
+        reporter_phone: String::new(),
+        reporter_revealed: false,
     };
+    Shown {
+        opened,
+        error: None,
+    }
+    .fill(&t, &reporter, &mut f);
     Ok(render(PrintPage {
         form_title: t.s(&format!("ev.form.{form}")).to_string(),
-        form,
+        form: form.to_string(),
         f,
         items,
         printed_at: time_text(now),

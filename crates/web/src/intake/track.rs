@@ -15,7 +15,7 @@ use crate::auth::MaybeMe;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::ui::{Layout, render, time_text};
+use crate::ui::{Layout, due_text, render, time_text};
 
 pub struct StepView {
     pub label: String,
@@ -124,7 +124,7 @@ pub(super) async fn track_view(
         },
         reported_at: time_text(e.reported_at),
         due_at: match (e.status.is_open(), e.due_at) {
-            (true, Some(d)) => time_text(d),
+            (true, Some(d)) => due_text(d),
             _ => String::new(),
         },
         steps,
