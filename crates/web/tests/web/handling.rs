@@ -335,7 +335,7 @@ async fn the_event_page_says_who_has_it_now() {
         "{now}"
     );
     assert!(!now.contains("D01"), "{now}");
-    let (_, body) = f.page("op_a", &format!("/events/{n}/print/report")).await;
+    let (_, body) = f.page("op_a", &format!("/events/{n}/print/feedback")).await;
     assert!(body.contains("待核查"), "the print says it too");
     let (_, list) = f.page("op_a", "/events?inbox=to_verify").await;
     assert!(list.contains("待核查"));
@@ -361,10 +361,14 @@ async fn a_due_time_reads_the_same_everywhere() {
     let e = f.event(&n).await;
     let due = e.due_at.expect("a due time");
     let said = due_text(due);
+    assert!(
+        said.ends_with("24:00"),
+        "a working-day limit ends at midnight: {said}"
+    );
     let (_, track) = f.page("", &format!("/t/{token}")).await;
     let (_, inbox) = f.page("gw_a1", "/events?inbox=to_accept").await;
     let (_, page) = f.page("gw_a1", &format!("/events/{n}")).await;
-    let (_, print) = f.page("gw_a1", &format!("/events/{n}/print/report")).await;
+    let (_, print) = f.page("gw_a1", &format!("/events/{n}/print/remind")).await;
     for (name, body) in [
         ("track", &track),
         ("inbox", &inbox),
@@ -380,4 +384,152 @@ async fn a_due_time_reads_the_same_everywhere() {
             );
         }
     }
+}
+
+/// The kinds of action forms an event page offers.
+fn forms_on(page: &str) -> Vec<String> {
+    page.split("data-testid=\"act-")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .filter(|k| !matches!(*k, "done" | "error"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The numbers an events list page shows.
+async fn listed(f: &Fixture, user: &str, inbox: &str) -> Vec<String> {
+    let (s, v) = f
+        .api(
+            user,
+            Method::GET,
+            &format!("/api/v1/events?inbox={inbox}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["number"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A leader supervises and reminds within their area, the history names them, and their home
+/// counts what they watch (overdue, due soon, supervised by them) with links to the lists.
+#[tokio::test]
+async fn leaders_supervise_and_remind_and_watch_their_area() {
+    let f = fixture().await;
+    let n = f.report_by_api("op_a", call()).await.0;
+    f.act_ok(
+        "gw_a1",
+        &n,
+        json!({"action": "accept", "due_ms": null, "urgency": null, "note": ""}),
+    )
+    .await;
+    let page = format!("/events/{n}");
+    let (_, body) = f.page("leader_a", &page).await;
+    assert_eq!(forms_on(&body), ["remind", "supervise"], "{body}");
+    assert!(!body.contains("data-testid=\"no-actions\""));
+
+    // Through the page's forms, as a browser posts them.
+    let act = format!("/events/{n}/act");
+    let (s, h, _) = f
+        .form(
+            "leader_a",
+            &act,
+            FORM,
+            form_body(&[
+                ("action", "supervise"),
+                ("mark", "urgent"),
+                ("note", "本周内办结"),
+            ]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{h:?}");
+    let (s, _, _) = f
+        .form(
+            "leader_a",
+            &act,
+            FORM,
+            form_body(&[("action", "remind"), ("note", "请加快")]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let v = f.detail("leader_a", &n).await;
+    assert_eq!(
+        (v["supervision"].as_str(), v["reminder_count"].as_i64()),
+        (Some("urgent"), Some(1)),
+        "{v}"
+    );
+    let history = v["history"].as_array().unwrap();
+    for action in ["supervise", "remind"] {
+        let step = history.iter().find(|s| s["action"] == action).unwrap();
+        assert_eq!(step["actor_name"], "用户leader_a", "{step}");
+    }
+    // Leaders still do not handle: no accept, assign or verify; and nothing outside their area.
+    let (s, v) = f
+        .act_by_api(
+            "leader_a",
+            &n,
+            json!({"action": "feedback", "result": "x", "photos": []}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("event.role_not_allowed"))
+    );
+    let mut other = call();
+    other["lat"] = json!(26.05);
+    other["lon"] = json!(119.25);
+    let b = f.report_by_api("op_b", other).await.0;
+    let (s, _) = f.page("leader_a", &format!("/events/{b}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = f
+        .act_by_api("leader_a", &b, json!({"action": "remind", "note": "x"}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // What they watch: supervised by them here, not by the county's leader.
+    assert_eq!(listed(&f, "leader_a", "my_supervised").await, [n.clone()]);
+    assert!(listed(&f, "leader", "my_supervised").await.is_empty());
+    assert!(listed(&f, "leader", "supervised").await.contains(&n));
+    let (_, home) = f.page("leader_a", "/").await;
+    assert!(
+        home.contains("data-testid=\"home-watch\"") && !home.contains("data-testid=\"home-work\"")
+    );
+    let count = |home: &str, inbox: &str| -> i64 {
+        home.split(&format!("data-inbox=\"{inbox}\"><b>"))
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .unwrap_or_else(|| panic!("no {inbox} on {home}"))
+            .parse()
+            .unwrap()
+    };
+    assert!(home.contains("href=\"/events?inbox=my_supervised\""));
+    assert_eq!(count(&home, "my_supervised"), 1);
+    assert_eq!(count(&home, "overdue"), 0);
+    // A worker's home stays their work.
+    let (_, home_w) = f.page("gw_a1", "/").await;
+    assert!(home_w.contains("data-testid=\"home-work\"") && !home_w.contains("home-watch"));
+
+    // Past 80 % of its time the event is due soon; past its due time, overdue.
+    let e = f.event(&n).await;
+    let due = e.due_at.unwrap();
+    f.set_clock(e.level_started_at + (due - e.level_started_at) * 9 / 10);
+    assert_eq!(listed(&f, "leader_a", "due_soon").await, [n.clone()]);
+    assert!(listed(&f, "leader_a", "overdue").await.is_empty());
+    let (_, home) = f.page("leader_a", "/").await;
+    assert_eq!(count(&home, "due_soon"), 1);
+    f.set_clock(due + 60_000);
+    assert!(listed(&f, "leader_a", "due_soon").await.is_empty());
+    assert_eq!(listed(&f, "leader_a", "overdue").await, [n.clone()]);
+    let (_, home) = f.page("leader_a", "/").await;
+    assert_eq!((count(&home, "overdue"), count(&home, "due_soon")), (1, 0));
+    // The leader's list page offers what they watch, not work inboxes.
+    let (_, list) = f.page("leader_a", "/events").await;
+    assert!(
+        list.contains("inbox=my_supervised") && !list.contains("inbox=to_accept"),
+        "{list}"
+    );
 }
