@@ -36,10 +36,14 @@ pub enum CalendarError {
     #[error("out of range: {0}")]
     OutOfRange(String),
     /// A day marked as a statutory holiday on the year's page is a Saturday or Sunday.
-    #[error("{0} is a weekend day, a rest day already: only Monday to Friday can be marked as a holiday")]
+    #[error(
+        "{0} is a weekend day, a rest day already: only Monday to Friday can be marked as a holiday"
+    )]
     HolidayOnWeekend(Date),
     /// A day marked as a make-up working day on the year's page is Monday to Friday.
-    #[error("{0} is a weekday, a working day already: only a Saturday or Sunday can be a make-up working day")]
+    #[error(
+        "{0} is a weekday, a working day already: only a Saturday or Sunday can be a make-up working day"
+    )]
     WorkdayOnWeekday(Date),
 }
 

@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use wangge_domain::System;
-use wangge_domain::deadline::{self, Complexity, Light, event_due};
 use wangge_domain::calendar::Calendar;
+use wangge_domain::deadline::{self, Complexity, Light, event_due};
 use wangge_domain::event::{Action, Actor, Holder, Staff, Urgency};
 use wangge_domain::photo::{self, PhotoKind};
 use wangge_domain::{Error, NodeKind, Role};

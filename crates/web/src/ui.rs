@@ -51,7 +51,9 @@ impl Layout {
     /// For those who may enter it (see `calendar::pages::can_edit_calendar`): the calendar
     /// year that is missing now.
     pub fn calendar_notice(&self) -> Option<CalendarNotice> {
-        let year = self.calendar_year.filter(|_| self.administers_deployment())?;
+        let year = self
+            .calendar_year
+            .filter(|_| self.administers_deployment())?;
         Some(CalendarNotice {
             year,
             text: self

@@ -185,4 +185,3 @@ async fn refresh_dues(state: &AppState) -> Result<(), Error> {
     }
     Ok(())
 }
-

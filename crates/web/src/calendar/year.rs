@@ -469,7 +469,10 @@ mod tests {
     fn marks_parse_from_the_form_and_stay_in_their_year() {
         let m = Marks::parse(2027, "2027-01-01, 2027-02-08,", "2027-02-14").unwrap();
         assert_eq!(Marks::csv(&m.holidays), "2027-01-01,2027-02-08");
-        assert_eq!(m.to_text(2027).unwrap(), "year 2027\nholiday 2027-01-01\nholiday 2027-02-08\nworkday 2027-02-14\n");
+        assert_eq!(
+            m.to_text(2027).unwrap(),
+            "year 2027\nholiday 2027-01-01\nholiday 2027-02-08\nworkday 2027-02-14\n"
+        );
         assert_eq!(
             Marks::parse(2027, "2026-12-31", "").unwrap_err().code,
             "calendar.bad_date"
@@ -479,9 +482,18 @@ mod tests {
             "calendar.bad_date"
         );
         // The grid's own checks: a weekend holiday, a weekday make-up day, no holiday at all.
-        let code = |h: &str, w: &str| Marks::parse(2027, h, w).unwrap().to_text(2027).unwrap_err().code;
+        let code = |h: &str, w: &str| {
+            Marks::parse(2027, h, w)
+                .unwrap()
+                .to_text(2027)
+                .unwrap_err()
+                .code
+        };
         assert_eq!(code("2027-02-13", ""), "calendar.holiday_on_weekend");
-        assert_eq!(code("2027-01-01", "2027-02-09"), "calendar.workday_on_weekday");
+        assert_eq!(
+            code("2027-01-01", "2027-02-09"),
+            "calendar.workday_on_weekday"
+        );
         assert_eq!(code("", "2027-02-14"), "calendar.year_empty");
     }
 

@@ -31,7 +31,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "On a year's page, click the statutory holidays and make-up working days day by day and save the whole year at once; or paste it as text to import.",
     ),
     ("calendar.enter_year", "录入 {year} 年日历", "Enter {year}"),
-    ("calendar.year_title", "{year} 年工作日历", "Working-day calendar {year}"),
+    (
+        "calendar.year_title",
+        "{year} 年工作日历",
+        "Working-day calendar {year}",
+    ),
     ("calendar.all_years", "全部年份", "All years"),
     (
         "calendar.grid_help",
@@ -41,12 +45,12 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("calendar.mark_hol", "休", "Off"),
     ("calendar.mark_work", "班", "Work"),
     ("calendar.save_year", "保存 {year} 年日历", "Save {year}"),
+    ("calendar.unsaved", "尚未保存", "Not saved yet"),
     (
-        "calendar.unsaved",
-        "尚未保存",
-        "Not saved yet",
+        "calendar.import_title",
+        "导入(粘贴文本)",
+        "Import (paste text)",
     ),
-    ("calendar.import_title", "导入(粘贴文本)", "Import (paste text)"),
     ("calendar.import", "导入并保存", "Import and save"),
     (
         "calendar.banner",

@@ -36,20 +36,20 @@ fn block<'a>(page: &'a str, id: &str) -> &'a str {
     &rest[..rest.find("</dd>").unwrap_or(rest.len())]
 }
 
-async fn post(f: &Fixture, user: &str, uri: &str, pairs: &[(&str, &str)]) -> (StatusCode, Option<String>, String) {
+async fn post(
+    f: &Fixture,
+    user: &str,
+    uri: &str,
+    pairs: &[(&str, &str)],
+) -> (StatusCode, Option<String>, String) {
     let (s, h, body) = f.form(user, uri, FORM_TYPE, form_body(pairs)).await;
-    let loc = h
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string());
+    let loc = h.get("location").map(|v| v.to_str().unwrap().to_string());
     (s, loc, body)
 }
 
 #[tokio::test]
 async fn a_december_major_report_keeps_the_due_time_inside_the_year() {
-    let f = Kit::new()
-        .clock("2026-12-04T10:00:00+08:00")
-        .build()
-        .await;
+    let f = Kit::new().clock("2026-12-04T10:00:00+08:00").build().await;
     assert!(!f.state.calendar().is_loaded(2027));
     let n = f.report_by_api("op_a", road_collapse()).await.0;
     let v = f.detail("op_a", &n).await;
@@ -62,7 +62,10 @@ async fn a_december_major_report_keeps_the_due_time_inside_the_year() {
     );
     assert_eq!(v["final_due_at"], Value::Null, "{v}");
     assert_eq!(v["calendar_missing"], true);
-    assert_eq!((&v["due_missing"], &v["final_due_missing"]), (&json!(false), &json!(true)));
+    assert_eq!(
+        (&v["due_missing"], &v["final_due_missing"]),
+        (&json!(false), &json!(true))
+    );
     assert_eq!(v["light"], "green", "{v}");
 
     // The page flags the case's limit only; the level's due time and light stand.
@@ -108,15 +111,12 @@ async fn a_december_major_report_keeps_the_due_time_inside_the_year() {
 
 #[tokio::test]
 async fn administrators_see_the_banner_from_november_until_next_year_is_entered() {
-    let f = Kit::new()
-        .clock("2026-10-31T12:00:00+08:00")
-        .build()
-        .await;
+    let f = Kit::new().clock("2026-10-31T12:00:00+08:00").build().await;
     let banner = |page: &str| page.contains("data-testid=\"calendar-banner\"");
     let (_, page) = f.page("admin_city", "/").await;
     assert!(!banner(&page), "not before November");
     f.clock_to("2026-11-01T08:00:00+08:00");
-    for uri in ["/", "/events", "/calendar", "/tree"] {
+    for uri in ["/", "/events", "/calendar", "/calendar/2026"] {
         let (s, page) = f.page("admin_city", uri).await;
         assert_eq!(s, StatusCode::OK, "{uri}");
         assert!(banner(&page), "{uri}");
@@ -148,16 +148,17 @@ async fn administrators_see_the_banner_from_november_until_next_year_is_entered(
 
 #[tokio::test]
 async fn the_year_grid_cycles_days_and_refuses_marks_that_change_nothing() {
-    let f = Kit::new()
-        .clock("2026-11-20T12:00:00+08:00")
-        .build()
-        .await;
+    let f = Kit::new().clock("2026-11-20T12:00:00+08:00").build().await;
     // Without JS a day's button posts the marks with that day cycled; nothing is saved.
     let (s, _, page) = post(
         &f,
         "admin_city",
         "/calendar/2027",
-        &[("holidays", "2027-01-01"), ("workdays", ""), ("cycle", "2027-02-08")],
+        &[
+            ("holidays", "2027-01-01"),
+            ("workdays", ""),
+            ("cycle", "2027-02-08"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::OK);
@@ -168,7 +169,10 @@ async fn the_year_grid_cycles_days_and_refuses_marks_that_change_nothing() {
         &f,
         "admin_city",
         "/calendar/2027",
-        &[("holidays", "2027-01-01,2027-02-08"), ("cycle", "2027-02-08")],
+        &[
+            ("holidays", "2027-01-01,2027-02-08"),
+            ("cycle", "2027-02-08"),
+        ],
     )
     .await;
     assert!(page.contains("name=\"holidays\" value=\"2027-01-01\""));
@@ -185,7 +189,11 @@ async fn the_year_grid_cycles_days_and_refuses_marks_that_change_nothing() {
             &f,
             "admin_city",
             "/calendar/2027",
-            &[("holidays", holidays), ("workdays", workdays), ("save", "1")],
+            &[
+                ("holidays", holidays),
+                ("workdays", workdays),
+                ("save", "1"),
+            ],
         )
         .await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{holidays} {workdays}");
@@ -204,7 +212,10 @@ async fn the_year_grid_cycles_days_and_refuses_marks_that_change_nothing() {
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (_, page) = f.page("op_a", "/calendar/2026").await;
     assert!(!page.contains("calendar-grid") && !page.contains("name=\"cycle\""));
-    assert!(page.contains("2026-10-01"), "viewers see the published holidays");
+    assert!(
+        page.contains("2026-10-01"),
+        "viewers see the published holidays"
+    );
 
     let (s, _, _) = post(
         &f,

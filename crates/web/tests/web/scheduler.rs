@@ -376,7 +376,10 @@ async fn calendar_page_enters_a_year() {
     assert!(html.contains("href=\"/calendar/2026\""));
     assert!(!html.contains("calendar-enter-year"));
     let (s, _, loc) = get_page(&app, gw, "/calendar?year=2025").await;
-    assert_eq!((s, loc.as_deref()), (StatusCode::SEE_OTHER, Some("/calendar/2025")));
+    assert_eq!(
+        (s, loc.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/calendar/2025"))
+    );
     let (s, html, _) = get_page(&app, gw, "/calendar/2025").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("2025-01-28"), "the Spring Festival of 2025");
@@ -388,7 +391,10 @@ async fn calendar_page_enters_a_year() {
     let (s, html, _) = get_page(&app, Some(admin), "/calendar/2027").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("calendar-form"));
-    assert!(html.contains("year 2027"), "the import starts from a template");
+    assert!(
+        html.contains("year 2027"),
+        "the import starts from a template"
+    );
     let (s, _, loc) = get_page(&app, None, "/calendar").await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert!(loc.unwrap().starts_with("/login"));
