@@ -35,6 +35,16 @@ pub enum CalendarError {
     /// An instant or date outside the years 0000–9999.
     #[error("out of range: {0}")]
     OutOfRange(String),
+    /// A day marked as a statutory holiday on the year's page is a Saturday or Sunday.
+    #[error(
+        "{0} is a weekend day, a rest day already: only Monday to Friday can be marked as a holiday"
+    )]
+    HolidayOnWeekend(Date),
+    /// A day marked as a make-up working day on the year's page is Monday to Friday.
+    #[error(
+        "{0} is a weekday, a working day already: only a Saturday or Sunday can be a make-up working day"
+    )]
+    WorkdayOnWeekday(Date),
 }
 
 impl CalendarError {
@@ -47,6 +57,8 @@ impl CalendarError {
             CalendarError::BadYear { .. } => "calendar.bad_year",
             CalendarError::BadInstant { .. } => "calendar.bad_instant",
             CalendarError::OutOfRange(_) => "calendar.out_of_range",
+            CalendarError::HolidayOnWeekend(_) => "calendar.holiday_on_weekend",
+            CalendarError::WorkdayOnWeekday(_) => "calendar.workday_on_weekday",
         }
     }
 }
@@ -72,6 +84,10 @@ impl From<CalendarError> for crate::error::Error {
                 Value::Null,
             ),
             CalendarError::OutOfRange(what) => (vec![("what", what.clone())], Value::Null),
+            CalendarError::HolidayOnWeekend(date) | CalendarError::WorkdayOnWeekday(date) => (
+                vec![("date", date.to_string())],
+                json!({ "date": date.to_string() }),
+            ),
         };
         crate::error::Error::new(e.code(), params).with_details(details)
     }
@@ -449,6 +465,37 @@ impl Calendar {
         Ok(())
     }
 
+    /// Loads (or replaces) one year as an administrator marks it day by day on the year's
+    /// page: stricter than [`Calendar::add_year`], which takes the published lists whose
+    /// holiday runs include weekends. Here a holiday must be Monday to Friday (a weekend is a
+    /// rest day already) and a make-up working day a Saturday or Sunday, so that a mark that
+    /// changes nothing is refused rather than silently kept. On error the calendar is unchanged.
+    pub fn add_marked_year(
+        &mut self,
+        year: i32,
+        holidays: &[Date],
+        workdays: &[Date],
+    ) -> Result<(), CalendarError> {
+        if let Some(d) = holidays.iter().find(|d| d.weekday().is_weekend()) {
+            return Err(CalendarError::HolidayOnWeekend(*d));
+        }
+        if let Some(d) = workdays.iter().find(|d| !d.weekday().is_weekend()) {
+            return Err(CalendarError::WorkdayOnWeekday(*d));
+        }
+        self.add_year(year, holidays.iter().copied(), workdays.iter().copied())
+    }
+
+    /// The year an administrator should enter now, seen on `today`: this year if it is
+    /// missing, else from 1 November next year if that is missing (the State Council publishes
+    /// the next year's holidays late in the year, and due times reach into it from December).
+    pub fn year_to_enter(&self, today: Date) -> Option<i32> {
+        let year = today.year();
+        if !self.is_loaded(year) {
+            return Some(year);
+        }
+        (today.month() >= 11 && year < MAX_YEAR && !self.is_loaded(year + 1)).then_some(year + 1)
+    }
+
     /// The loaded years, ascending.
     pub fn loaded_years(&self) -> Vec<i32> {
         self.years.keys().copied().collect()
@@ -792,6 +839,53 @@ mod tests {
         cal.add_year(2027, [], []).unwrap();
         assert!(working(&cal, "2027-02-08"));
         assert_eq!(cal.holidays(2027), Some(vec![]));
+    }
+
+    #[test]
+    fn a_marked_year_refuses_marks_that_change_nothing() {
+        let mut cal = Calendar::official();
+        // Mon 2027-02-08 holiday, Sun 2027-02-14 make-up: accepted.
+        cal.add_marked_year(2027, &[d("2027-02-08")], &[d("2027-02-14")])
+            .unwrap();
+        assert!(!working(&cal, "2027-02-08"));
+        assert!(working(&cal, "2027-02-14"));
+        let before = cal.clone();
+        // Sat 2027-02-13 as a holiday; Tue 2027-02-09 as a make-up day.
+        let e = cal
+            .add_marked_year(2027, &[d("2027-02-13")], &[])
+            .unwrap_err();
+        assert_eq!(e, CalendarError::HolidayOnWeekend(d("2027-02-13")));
+        let api: crate::error::Error = e.into();
+        assert_eq!((api.status, api.code), (400, "calendar.holiday_on_weekend"));
+        assert_eq!(api.details, json!({ "date": "2027-02-13" }));
+        let e = cal
+            .add_marked_year(2027, &[], &[d("2027-02-09")])
+            .unwrap_err();
+        assert_eq!(e.code(), "calendar.workday_on_weekday");
+        assert!(e.to_string().starts_with("2027-02-09 is a weekday"), "{e}");
+        // The checks of add_year still hold: a date of another year.
+        assert_eq!(
+            cal.add_marked_year(2027, &[d("2028-01-03")], &[])
+                .unwrap_err()
+                .code(),
+            "calendar.bad_year"
+        );
+        assert_eq!(cal, before);
+    }
+
+    #[test]
+    fn the_year_to_enter_is_asked_from_november() {
+        let cal = Calendar::official();
+        assert_eq!(cal.year_to_enter(d("2026-10-31")), None);
+        assert_eq!(cal.year_to_enter(d("2026-11-01")), Some(2027));
+        assert_eq!(cal.year_to_enter(d("2026-12-04")), Some(2027));
+        assert_eq!(cal.year_to_enter(d("2025-11-20")), None, "2026 is loaded");
+        // A year already under way and missing is asked for at once.
+        assert_eq!(cal.year_to_enter(d("2027-03-01")), Some(2027));
+        let mut cal = cal;
+        cal.add_year(2027, [d("2027-01-01")], []).unwrap();
+        assert_eq!(cal.year_to_enter(d("2026-12-04")), None);
+        assert_eq!(cal.year_to_enter(d("2027-11-01")), Some(2028));
     }
 
     #[test]

@@ -687,11 +687,38 @@ impl Remit {
 }
 
 /// The two due times of an event: its current level must act by `level_due`, and the whole case
-/// must be closed by `final_due` (7 / 15 / 30 days by complexity from the report).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// must be closed by `final_due` (7 / 15 / 30 days by complexity from the report). Each is
+/// counted on its own: one that runs past the loaded calendar is `Err` (`MissingYear`) and
+/// leaves the other standing, so a case reported in December keeps its level's light, reminders
+/// and escalation while next year's calendar is still missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventDue {
-    pub level_due: i64,
-    pub final_due: i64,
+    pub level_due: Result<i64, CalendarError>,
+    pub final_due: Result<i64, CalendarError>,
+}
+
+impl EventDue {
+    /// Whether a due time is unknown for lack of a calendar year.
+    pub fn calendar_missing(&self) -> bool {
+        [&self.level_due, &self.final_due]
+            .into_iter()
+            .any(|d| matches!(d, Err(CalendarError::MissingYear(_))))
+    }
+}
+
+/// 00:00 (+08:00) of 1 January of `year`, before which every day of a loaded count lies when the
+/// count stopped at `year` for lack of it.
+fn year_start(year: i32) -> Option<i64> {
+    Date::new(year, 1, 1).map(start_of_day)
+}
+
+/// The earlier of two due times when one of them is unknown: a count that stopped at a missing
+/// year ends after that year begins, so a known due time before then is the earlier one.
+fn earlier_known(known: i64, unknown: &CalendarError) -> Result<i64, CalendarError> {
+    match unknown {
+        CalendarError::MissingYear(y) if year_start(*y).is_some_and(|s| known <= s) => Ok(known),
+        e => Err(e.clone()),
+    }
 }
 
 /// Due times for an event at `level`, counted from `level_start` for the level and from
@@ -702,13 +729,19 @@ pub fn event_due(
     complexity: Complexity,
     level: u8,
     cal: &Calendar,
-) -> Result<EventDue, CalendarError> {
-    let final_due = due(reported, complexity.period(), cal)?;
-    let level_due = due(level_start, Remit::of_level(level).period(), cal)?.min(final_due);
-    Ok(EventDue {
+) -> EventDue {
+    let final_due = due(reported, complexity.period(), cal);
+    let own = due(level_start, Remit::of_level(level).period(), cal);
+    let level_due = match (own, &final_due) {
+        (Ok(l), Ok(f)) => Ok(l.min(*f)),
+        (Ok(l), Err(e)) => earlier_known(l, e),
+        (Err(e), Ok(f)) => earlier_known(*f, &e),
+        (Err(e), Err(_)) => Err(e),
+    };
+    EventDue {
         level_due,
         final_due,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -716,24 +749,70 @@ mod event_due_tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    fn t(s: &str) -> i64 {
+        parse_rfc3339(s).unwrap()
+    }
+
+    fn text(d: &Result<i64, CalendarError>) -> String {
+        format_rfc3339(*d.as_ref().unwrap()).unwrap()
+    }
+
     #[test]
     fn level_due_never_passes_the_final_due() {
         let cal = Calendar::official();
-        let start = parse_rfc3339("2025-03-03T09:00:00+08:00").unwrap();
-        let d = event_due(start, start, Complexity::Ordinary, 1, &cal).unwrap();
+        let start = t("2025-03-03T09:00:00+08:00");
+        let d = event_due(start, start, Complexity::Ordinary, 1, &cal);
         // Monday + 3 working days → Thursday 24:00; 7 calendar days → next Monday 24:00.
-        assert_eq!(
-            format_rfc3339(d.level_due).unwrap(),
-            "2025-03-07T00:00:00+08:00"
-        );
-        assert_eq!(
-            format_rfc3339(d.final_due).unwrap(),
-            "2025-03-11T00:00:00+08:00"
-        );
-        let late = parse_rfc3339("2025-03-10T09:00:00+08:00").unwrap();
-        let d = event_due(start, late, Complexity::Ordinary, 3, &cal).unwrap();
+        assert_eq!(text(&d.level_due), "2025-03-07T00:00:00+08:00");
+        assert_eq!(text(&d.final_due), "2025-03-11T00:00:00+08:00");
+        assert!(!d.calendar_missing());
+        let late = t("2025-03-10T09:00:00+08:00");
+        let d = event_due(start, late, Complexity::Ordinary, 3, &cal);
         assert_eq!(d.level_due, d.final_due);
         assert_eq!(Complexity::parse("major"), Some(Complexity::Major));
         assert_eq!(Remit::of_level(4), Remit::BeyondTownship);
+    }
+
+    #[test]
+    fn a_limit_inside_the_loaded_year_survives_one_past_it() {
+        // Only 2024–2026 are loaded. A major case reported on Friday 2026-12-04 at the township:
+        // its 5 working days end Friday Dec 11 (24:00), inside 2026; its 30 calendar days run
+        // to Sunday 2027-01-03 and need 2027.
+        let cal = Calendar::official();
+        assert!(!cal.is_loaded(2027));
+        let dec4 = t("2026-12-04T10:00:00+08:00");
+        let d = event_due(dec4, dec4, Complexity::Major, 3, &cal);
+        assert_eq!(text(&d.level_due), "2026-12-12T00:00:00+08:00");
+        assert_eq!(d.final_due, Err(CalendarError::MissingYear(2027)));
+        assert!(d.calendar_missing());
+        assert_eq!(
+            format_rfc3339(due(dec4, Period::WorkingDays(5), &cal).unwrap()).unwrap(),
+            "2026-12-12T00:00:00+08:00"
+        );
+        // A 60-working-day limit from the same day runs into 2027: flagged, not guessed.
+        assert_eq!(
+            due(dec4, Period::WorkingDays(60), &cal),
+            Err(CalendarError::MissingYear(2027))
+        );
+        // Both past the year: both flagged.
+        let dec30 = t("2026-12-30T10:00:00+08:00");
+        let d = event_due(dec30, dec30, Complexity::Ordinary, 1, &cal);
+        assert_eq!(d.level_due, Err(CalendarError::MissingYear(2027)));
+        assert_eq!(d.final_due, Err(CalendarError::MissingYear(2027)));
+        // The level's own count needs 2027 but the case's limit ends before it: the case's
+        // limit binds the level. Mon Dec 21 + 7 = Mon Dec 28; Dec 30 + 3 working days → 2027.
+        let dec21 = t("2026-12-21T10:00:00+08:00");
+        let d = event_due(dec21, dec30, Complexity::Ordinary, 1, &cal);
+        assert_eq!(text(&d.final_due), "2026-12-29T00:00:00+08:00");
+        assert_eq!(d.level_due, d.final_due);
+        assert!(!d.calendar_missing());
+        // Once 2027 is entered, the case's limit is counted too.
+        let mut cal = cal;
+        cal.add_year(2027, [Date::new(2027, 1, 1).unwrap()], [])
+            .unwrap();
+        let d = event_due(dec4, dec4, Complexity::Major, 3, &cal);
+        assert_eq!(text(&d.level_due), "2026-12-12T00:00:00+08:00");
+        assert_eq!(text(&d.final_due), "2027-01-05T00:00:00+08:00");
+        assert!(!d.calendar_missing());
     }
 }

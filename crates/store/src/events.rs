@@ -243,6 +243,8 @@ pub struct EventRow {
     pub level_started_at: i64,
     pub due_at: Option<i64>,
     pub final_due_at: Option<i64>,
+    /// A due time could not be counted for lack of a calendar year; the ones left `None` are
+    /// those (each due time is counted on its own, see `deadline::event_due`).
     pub calendar_missing: bool,
     pub rework_count: i64,
     pub reminder_count: i64,
@@ -263,6 +265,16 @@ impl EventRow {
 
     pub fn status(&self) -> Status {
         self.status
+    }
+
+    /// The due time the holder acts by is unknown for lack of a calendar year.
+    pub fn due_missing(&self) -> bool {
+        self.calendar_missing && self.due_at.is_none()
+    }
+
+    /// The whole case's due time is unknown for lack of a calendar year.
+    pub fn final_due_missing(&self) -> bool {
+        self.calendar_missing && self.final_due_at.is_none()
     }
 
     /// The time-limit light now: green, yellow from 80 % of the allowed time, red when overdue.

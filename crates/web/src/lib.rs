@@ -43,7 +43,11 @@ pub fn router(state: AppState) -> Router {
         .merge(basic::pages())
         .merge(events::pages())
         .merge(intake::pages())
-        .layer(middleware::from_fn(ui::html_errors));
+        .layer(middleware::from_fn(ui::html_errors))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            calendar::notice,
+        ));
     Router::new()
         .merge(pages)
         .merge(accounts::api())

@@ -16,6 +16,25 @@ pub struct Layout {
     pub t: Tr,
     pub me: Option<Principal>,
     pub title: String,
+    /// The calendar year that should be entered now (see [`with_calendar_notice`]).
+    calendar_year: Option<i32>,
+}
+
+tokio::task_local! {
+    /// The calendar year to enter, as the request's middleware found it: every page's frame
+    /// reads it here, so no handler has to pass the clock and the calendar along.
+    static CALENDAR_YEAR: Option<i32>;
+}
+
+/// Runs a request with the calendar year that should be entered now, for the frame's banner.
+pub async fn with_calendar_notice<F: std::future::Future>(year: Option<i32>, f: F) -> F::Output {
+    CALENDAR_YEAR.scope(year, f).await
+}
+
+/// The frame's banner: a calendar year is missing, with the link to enter it.
+pub struct CalendarNotice {
+    pub year: i32,
+    pub text: String,
 }
 
 impl Layout {
@@ -25,7 +44,23 @@ impl Layout {
             title: t.s(title_key).to_string(),
             t,
             me,
+            calendar_year: CALENDAR_YEAR.try_with(|y| *y).ok().flatten(),
         }
+    }
+
+    /// For those who may enter it (see `calendar::pages::can_edit_calendar`): the calendar
+    /// year that is missing now.
+    pub fn calendar_notice(&self) -> Option<CalendarNotice> {
+        let year = self
+            .calendar_year
+            .filter(|_| self.administers_deployment())?;
+        Some(CalendarNotice {
+            year,
+            text: self
+                .t
+                .s("calendar.banner")
+                .replace("{year}", &year.to_string()),
+        })
     }
 
     pub fn can_edit_tree(&self) -> bool {

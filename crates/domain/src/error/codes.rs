@@ -137,6 +137,8 @@ codes! {
     "calendar.year_invalid" 400 "年份须为四位数字,如 2027" "the year has four digits, as 2027";
     "calendar.year_empty" 400 "未列出 {year} 年的任何法定节假日" "the text lists no statutory holiday of {year}";
     "calendar.too_long" 400 "日历内容最多 {max} 字" "the text has at most {max} characters";
+    "calendar.holiday_on_weekend" 400 "{date} 是周末,本来就休息:只有周一至周五才能标为节假日“休”" "{date} is a weekend day, a rest day already: only Monday to Friday can be marked as a holiday";
+    "calendar.workday_on_weekday" 400 "{date} 是工作日,本来就上班:只有周六或周日才能标为调休上班“班”" "{date} is a weekday, a working day already: only a Saturday or Sunday can be a make-up working day";
 
     // Categories
     "category.code_invalid" 400 "分类编码无效:2–12位大写字母或数字,小类编码以大类编码开头且更长" "a category code is 2 to 12 capital letters and digits; a kind's code starts with its class's code and is longer";

@@ -347,7 +347,8 @@ fn local_month(ms: i64) -> Result<i64, Error> {
     Ok(i64::from(d.year()) * 100 + i64::from(d.month()))
 }
 
-/// Due times for the event's current level; a period past the loaded calendar is flagged.
+/// Due times for the event's current level and for the whole case, each on its own: one that
+/// runs past the loaded calendar is `None` and flags the event, the other stands.
 pub(super) fn dues(
     ctx: &EventCtx<'_>,
     reported: i64,
@@ -355,10 +356,9 @@ pub(super) fn dues(
     complexity: Complexity,
     level: u8,
 ) -> (Option<i64>, Option<i64>, bool) {
-    match deadline::event_due(reported, level_start, complexity, level, ctx.calendar) {
-        Ok(d) => (Some(d.level_due), Some(d.final_due), false),
-        Err(_) => (None, None, true),
-    }
+    let d = deadline::event_due(reported, level_start, complexity, level, ctx.calendar);
+    let missing = d.calendar_missing();
+    (d.level_due.ok(), d.final_due.ok(), missing)
 }
 
 /// A report that passed every check, routed and ready to be numbered and written.

@@ -64,6 +64,29 @@ pub async fn overdue_auto_escalations(
     .map_err(sql_error)
 }
 
+/// Counts again the due times an earlier calendar could not, once a year has been entered:
+/// every event flagged `calendar_missing` gets the due times the calendar now gives, and a due
+/// time that changes earns its reminders afresh. Returns how many events were looked at.
+pub async fn refresh_missing_dues(h: &mut Handle<'_>, ctx: &EventCtx<'_>) -> Result<usize, Error> {
+    let flagged: Vec<(i64, i64, i64, i64, String, String)> = q!(h, fetch_all, (i64, i64, i64, i64, String, String),
+        "SELECT id, reported_at, level_started_at, level, complexity, state FROM events WHERE calendar_missing ORDER BY id")
+    .map_err(sql_error)?;
+    for (id, reported, level_start, level, complexity, state) in &flagged {
+        let state: EventState = serde_json::from_str(state)
+            .map_err(|e| err!("internal", detail = format!("event state: {e}")))?;
+        let complexity = Complexity::parse(complexity).unwrap_or(Complexity::Ordinary);
+        let level = u8::try_from(*level).unwrap_or(event::LEVEL_MAX);
+        let (level_due, final_due, missing) = dues(ctx, *reported, *level_start, complexity, level);
+        let due_at = event::acting_due(&state, *level_start, level_due, ctx.rules);
+        q!(h, execute,
+            "UPDATE events SET due_at = $1, final_due_at = $2, calendar_missing = $3, \
+             reminded_light = CASE WHEN COALESCE(due_at, -1) = COALESCE($1, -1) THEN reminded_light ELSE '' END WHERE id = $4",
+            due_at, final_due, missing, id)
+        .map_err(sql_error)?;
+    }
+    Ok(flagged.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

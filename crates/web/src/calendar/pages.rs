@@ -1,35 +1,26 @@
-//! The working-day calendar: the loaded years, and a form for administrators to enter a year.
+//! The working-day calendar: the loaded years, and what its year page and its API share.
 //!
-//! `GET /calendar?year=YYYY[&edit=YYYY]` shows the loaded years, and for the chosen year its
-//! statutory rest days and make-up working days as lists and as a month grid. Administrators at
-//! the top of the tree (the calendar serves the whole deployment) see a form with the calendar
-//! text of one year (prefilled with a template for the first missing year, or with a loaded year
-//! to correct it); `POST /calendar` stores it and reloads the calendar. Bad text answers the form
-//! again with the line number and the reason, and nothing is stored.
+//! `GET /calendar` lists the loaded years, each a link to its page (`super::year`), and offers
+//! administrators at the top of the tree (the calendar serves the whole deployment) the first
+//! missing year to enter. A year is stored as text in the format of `data/cn-calendar.txt`:
+//! [`store_year`] checks and saves it for the year page's grid, its import form and the API
+//! alike, then counts the due times that were waiting for it.
 
 use askama::Template;
-use axum::Router;
-use axum::extract::{Form, FromRequest, Query, Request, State};
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use serde::Deserialize;
 use wangge_domain::Error;
-use wangge_domain::calendar::{Calendar, Date, days_in_month};
+use wangge_domain::calendar::Calendar;
 use wangge_domain::deadline;
 use wangge_domain::err;
 use wangge_store::auth::Principal;
 use wangge_store::events;
 
 use crate::auth::Me;
-use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
 use crate::ui::{Layout, render};
-
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/calendar", get(calendar_page).post(save_year))
-}
 
 /// The longest calendar text accepted for one year.
 const MAX_BODY_CHARS: usize = 20_000;
@@ -40,52 +31,19 @@ pub fn can_edit_calendar(p: &Principal) -> bool {
     p.administers_deployment()
 }
 
-pub struct YearLink {
-    pub year: i32,
-    pub current: bool,
-}
-
-pub struct Cell {
-    /// 0 for a blank cell before the first or after the last day.
-    pub day: u32,
-    /// `hol` (statutory rest day), `work` (make-up working day), `rest` (weekend), or empty.
-    pub class: &'static str,
-}
-
-pub struct Month {
-    pub name: String,
-    pub weeks: Vec<Vec<Cell>>,
-}
-
-/// A day or run of days in the lists.
-pub struct DayItem {
-    pub text: String,
-    pub days: usize,
-}
-
 #[derive(Template)]
 #[template(path = "calendar/calendar.html")]
 struct CalendarPage {
     l: Layout,
-    years: Vec<YearLink>,
-    year: i32,
-    loaded: bool,
-    holidays: Vec<DayItem>,
-    workdays: Vec<DayItem>,
-    months: Vec<Month>,
-    weekdays: Vec<String>,
+    years: Vec<i32>,
     can_edit: bool,
-    form_year: String,
-    form_body: String,
-    error: Option<String>,
-    saved: bool,
+    /// The first year from this one on that is missing, to enter.
+    to_enter: i32,
 }
 
 #[derive(Deserialize)]
-struct CalendarQuery {
+pub(super) struct CalendarQuery {
     year: Option<String>,
-    edit: Option<String>,
-    saved: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -102,10 +60,9 @@ pub(crate) fn parse_year(s: Option<&str>) -> Option<i32> {
         .and_then(|s| s.parse().ok())
 }
 
-fn this_year(state: &AppState) -> i32 {
-    deadline::local_date(state.now())
-        .map(|d| d.year())
-        .unwrap_or(2026)
+/// Today's date by the server's clock (the test clock moves it).
+pub(super) fn today(state: &AppState) -> Option<wangge_domain::calendar::Date> {
+    deadline::local_date(state.now()).ok()
 }
 
 /// The first year from this one on that the calendar lacks.
@@ -118,7 +75,7 @@ fn next_missing(cal: &Calendar, from: i32) -> i32 {
 }
 
 /// A year's text to start from: the festivals to fill in, all commented out.
-fn template(year: i32) -> String {
+pub(super) fn template(year: i32) -> String {
     format!(
         "year {year}\n\
          # 每行一条 / one entry a line:\n\
@@ -142,153 +99,24 @@ pub(crate) fn year_text(cal: &Calendar, year: i32) -> Option<String> {
     Some(one.to_text())
 }
 
-fn weekday_index(d: Date) -> usize {
-    // 0 = Monday; 1970-01-01 was a Thursday.
-    (d.days() + 3).rem_euclid(7) as usize
-}
-
-fn weekday_name(t: &Tr, d: Date) -> String {
-    t.s(&format!("calendar.wd{}", weekday_index(d))).to_string()
-}
-
-/// Runs of consecutive days as `first – last`, single days alone.
-fn runs(t: &Tr, days: &[Date]) -> Vec<DayItem> {
-    let mut out: Vec<(Date, Date, usize)> = Vec::new();
-    for &d in days {
-        match out.last_mut() {
-            Some((_, last, n)) if last.add_days(1) == Some(d) => {
-                *last = d;
-                *n += 1;
-            }
-            _ => out.push((d, d, 1)),
-        }
-    }
-    out.into_iter()
-        .map(|(a, b, n)| DayItem {
-            text: if a == b {
-                format!("{a}({})", weekday_name(t, a))
-            } else {
-                format!("{a}({}) – {b}({})", weekday_name(t, a), weekday_name(t, b))
-            },
-            days: n,
-        })
-        .collect()
-}
-
-fn month_grid(t: &Tr, cal: &Calendar, year: i32) -> Vec<Month> {
-    let holidays = cal.holidays(year).unwrap_or_default();
-    let workdays = cal.workdays(year).unwrap_or_default();
-    (1..=12u32)
-        .filter_map(|m| {
-            let first = Date::new(year, m, 1)?;
-            let mut weeks = Vec::new();
-            let mut week: Vec<Cell> = (0..weekday_index(first))
-                .map(|_| Cell { day: 0, class: "" })
-                .collect();
-            for day in 1..=days_in_month(year, m) {
-                let d = Date::new(year, m, day)?;
-                let class = if holidays.contains(&d) {
-                    "hol"
-                } else if workdays.contains(&d) {
-                    "work"
-                } else if weekday_index(d) >= 5 {
-                    "rest"
-                } else {
-                    ""
-                };
-                week.push(Cell { day, class });
-                if week.len() == 7 {
-                    weeks.push(std::mem::take(&mut week));
-                }
-            }
-            if !week.is_empty() {
-                while week.len() < 7 {
-                    week.push(Cell { day: 0, class: "" });
-                }
-                weeks.push(week);
-            }
-            Some(Month {
-                name: t.s(&format!("calendar.m{m}")).to_string(),
-                weeks,
-            })
-        })
-        .collect()
-}
-
-/// The page for `year`, with the form holding `form_year` / `form_body`.
-fn page(
-    state: &AppState,
-    lang: Lang,
-    me: &Me,
-    year: Option<i32>,
-    form: Option<(String, String)>,
-    error: Option<String>,
-    saved: bool,
-) -> CalendarPage {
-    let cal = state.calendar();
-    let loaded_years = cal.loaded_years();
-    let now_year = this_year(state);
-    let year = year.unwrap_or_else(|| {
-        if cal.is_loaded(now_year) {
-            now_year
-        } else {
-            loaded_years.last().copied().unwrap_or(now_year)
-        }
-    });
-    let l = Layout::new(lang, Some(me.0.clone()), "calendar.title");
-    let t = l.t;
-    let (form_year, form_body) = form.unwrap_or_else(|| {
-        let y = next_missing(&cal, now_year);
-        (y.to_string(), template(y))
-    });
-    CalendarPage {
-        years: loaded_years
-            .iter()
-            .map(|&y| YearLink {
-                year: y,
-                current: y == year,
-            })
-            .collect(),
-        year,
-        loaded: cal.is_loaded(year),
-        holidays: runs(&t, &cal.holidays(year).unwrap_or_default()),
-        workdays: runs(&t, &cal.workdays(year).unwrap_or_default()),
-        months: if cal.is_loaded(year) {
-            month_grid(&t, &cal, year)
-        } else {
-            Vec::new()
-        },
-        weekdays: (0..7)
-            .map(|i| t.s(&format!("calendar.wd{i}")).to_string())
-            .collect(),
-        can_edit: can_edit_calendar(&me.0),
-        form_year,
-        form_body,
-        error,
-        saved,
-        l,
-    }
-}
-
-async fn calendar_page(
+/// `GET /calendar`: the loaded years; `?year=YYYY` (the old address) goes to that year's page.
+pub(super) async fn overview(
     State(state): State<AppState>,
     lang: Lang,
     me: Me,
     Query(q): Query<CalendarQuery>,
 ) -> Response {
+    if let Some(y) = parse_year(q.year.as_deref()) {
+        return Redirect::to(&format!("/calendar/{y}")).into_response();
+    }
     let cal = state.calendar();
-    let form = parse_year(q.edit.as_deref())
-        .filter(|_| can_edit_calendar(&me.0))
-        .and_then(|y| year_text(&cal, y).map(|text| (y.to_string(), text)));
-    render(page(
-        &state,
-        lang,
-        &me,
-        parse_year(q.year.as_deref()),
-        form,
-        None,
-        q.saved.is_some(),
-    ))
+    let this_year = today(&state).map_or(2026, |d| d.year());
+    render(CalendarPage {
+        years: cal.loaded_years(),
+        can_edit: can_edit_calendar(&me.0),
+        to_enter: next_missing(&cal, this_year),
+        l: Layout::new(lang, Some(me.0.clone()), "calendar.title"),
+    })
 }
 
 /// The error in the user's language; bad lines name their line number.
@@ -338,36 +166,22 @@ pub(crate) async fn store_year(state: &AppState, me: &Me, form: &YearForm) -> Re
     tx.commit().await?;
     state.reload_calendar().await?;
     tracing::info!(year, by = %me.0.username, "calendar year entered");
+    // Events whose due time waited for this year get it now; should that fail, each gets it
+    // at its next step instead, so the saved year stands.
+    if let Err(e) = refresh_dues(state).await {
+        tracing::warn!(error = %e, "cannot count the due times that waited for the calendar");
+    }
     Ok(year)
 }
 
-async fn save_year(State(state): State<AppState>, lang: Lang, me: Me, req: Request) -> Response {
-    if !can_edit_calendar(&me.0) {
-        return AppError(err!("auth.forbidden")).into_response();
+async fn refresh_dues(state: &AppState) -> Result<(), Error> {
+    let cal = state.calendar();
+    let ctx = state.event_ctx(&cal);
+    let mut tx = state.db.begin().await?;
+    let n = events::refresh_missing_dues(&mut tx.handle(), &ctx).await?;
+    tx.commit().await?;
+    if n > 0 {
+        tracing::info!(events = n, "due times counted with the new calendar year");
     }
-    let form = match Form::<YearForm>::from_request(req, &state).await {
-        Ok(Form(f)) => f,
-        Err(r) => {
-            return AppError(err!("request.invalid", reason = r.body_text())).into_response();
-        }
-    };
-    match store_year(&state, &me, &form).await {
-        Ok(year) => Redirect::to(&format!("/calendar?year={year}&saved=1#top")).into_response(),
-        Err(e) if e.status == 400 => {
-            let t = Tr::new(lang);
-            let shown = parse_year(Some(&form.year));
-            let mut resp = render(page(
-                &state,
-                lang,
-                &me,
-                shown.filter(|y| state.calendar().is_loaded(*y)),
-                Some((form.year, form.body)),
-                Some(error_text(&t, &e)),
-                false,
-            ));
-            *resp.status_mut() = StatusCode::BAD_REQUEST;
-            resp
-        }
-        Err(e) => AppError(e).into_response(),
-    }
+    Ok(())
 }

@@ -194,6 +194,8 @@ async fn detail_json(
             ("owner", json!(state.owner)),
             ("final_due_at", opt_time(e.final_due_at)),
             ("calendar_missing", json!(e.calendar_missing)),
+            ("due_missing", json!(e.due_missing())),
+            ("final_due_missing", json!(e.final_due_missing())),
             ("rework_count", json!(e.rework_count)),
             ("reminder_count", json!(e.reminder_count)),
             ("rating", json!(e.rating)),

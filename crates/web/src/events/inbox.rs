@@ -38,7 +38,7 @@ pub struct RowView {
     pub urgency_label: String,
     pub holder: String,
     pub due: String,
-    /// A limit fell past the loaded calendar: the due time is unknown, not guessed.
+    /// The due time falls past the loaded calendar: unknown, not guessed.
     pub calendar_missing: bool,
     pub light: String,
     pub light_label: String,
@@ -69,7 +69,7 @@ pub(super) fn row_view(t: &Tr, e: &EventRow, now: i64) -> RowView {
             _ => e.holder_label.clone(),
         },
         due: e.due_at.map(due_text).unwrap_or_default(),
-        calendar_missing: e.calendar_missing,
+        calendar_missing: e.due_missing(),
         light_label: if light.is_empty() {
             String::new()
         } else {

@@ -109,7 +109,9 @@ pub struct Facts {
     pub final_due: String,
     pub light: String,
     pub light_label: String,
-    pub calendar_missing: bool,
+    /// Each due time past the loaded calendar is flagged on its own; the other still shows.
+    pub due_missing: bool,
+    pub final_due_missing: bool,
     pub route_note: String,
     pub rework_count: i64,
     pub reminder_count: i64,
@@ -354,7 +356,8 @@ pub(super) async fn event_view(
             label(&t, "light", light)
         },
         light: light.to_string(),
-        calendar_missing: e.calendar_missing,
+        due_missing: e.due_missing(),
+        final_due_missing: e.final_due_missing(),
         route_note: e.route_note.clone().unwrap_or_default(),
         rework_count: e.rework_count,
         reminder_count: e.reminder_count,

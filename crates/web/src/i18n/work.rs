@@ -45,7 +45,6 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("ev.complexity.complex", "复杂", "Complex"),
     ("ev.complexity.major", "重大", "Major"),
     ("ev.urgency", "紧急程度", "Urgency"),
-    ("ev.calendar", "工作日历", "Calendar"),
     (
         "ev.calendar_missing",
         "日历缺失:时限超出已载入的工作日历,请管理员录入该年度日历",

@@ -16,9 +16,11 @@ pub(super) fn open_or_closed(r: &PublicRequest) -> &'static str {
 }
 
 pub(super) fn notice(r: &PublicRequest) -> Option<String> {
+    // The case's own limit; a level's due time stands in only when no calendar year is missing,
+    // since with one missing the case may well run past it.
     let expected = r
         .final_due_at
-        .or(r.due_at)
+        .or(r.due_at.filter(|_| !r.calendar_missing))
         .and_then(|d| format_rfc3339(d).ok());
     match r.status {
         Status::Closed => Some("已办结 (closed)".to_string()),

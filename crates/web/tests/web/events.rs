@@ -654,8 +654,14 @@ async fn a_due_time_past_the_loaded_calendar_is_flagged_not_guessed() {
     // RFC 3339 keeps whole seconds; the due time is 30 minutes after the report.
     assert_eq!(due / 1000, (reported + 30 * 60_000) / 1000, "{v}");
     let (_, page) = f.page("gw_a1", "/events?inbox=all").await;
-    assert!(flagged(&page, &e), "its case limit is still unknown");
-    assert!(!flagged(&page, "no-such-number"));
+    assert!(!flagged(&page, &e), "its due time is known");
+    assert!(flagged(&page, &n));
+    let (_, page) = f.page("gw_a1", &format!("/events/{e}")).await;
+    assert_eq!(
+        page.matches("data-testid=\"calendar-missing\"").count(),
+        1,
+        "only its case limit is unknown"
+    );
 }
 
 #[tokio::test]

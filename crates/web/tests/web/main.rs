@@ -9,6 +9,7 @@ mod analysis;
 mod api_events_more;
 mod basic;
 mod categories;
+mod deadlines;
 mod events;
 mod handling;
 mod imports;

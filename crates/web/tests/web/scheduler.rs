@@ -369,18 +369,32 @@ async fn calendar_page_enters_a_year() {
     let admin = f.creds["admin_city"].0.as_str();
     assert!(!f.state.calendar().is_loaded(2027));
 
-    // Everyone signed in sees the loaded years; only the root administrator gets the form.
-    let (s, html, _) = get_page(&app, Some(&f.creds["gw_a1"].0), "/calendar?year=2025").await;
+    // Everyone signed in sees the loaded years; only the root administrator gets the forms.
+    let gw = Some(f.creds["gw_a1"].0.as_str());
+    let (s, html, _) = get_page(&app, gw, "/calendar").await;
     assert_eq!(s, StatusCode::OK);
-    assert!(html.contains("data-year=\"2026\""));
+    assert!(html.contains("href=\"/calendar/2026\""));
+    assert!(!html.contains("calendar-enter-year"));
+    let (s, _, loc) = get_page(&app, gw, "/calendar?year=2025").await;
+    assert_eq!(
+        (s, loc.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/calendar/2025"))
+    );
+    let (s, html, _) = get_page(&app, gw, "/calendar/2025").await;
+    assert_eq!(s, StatusCode::OK);
     assert!(html.contains("2025-01-28"), "the Spring Festival of 2025");
     assert!(!html.contains("calendar-form"));
     let (s, html, _) = get_page(&app, Some(admin), "/calendar").await;
     assert_eq!(s, StatusCode::OK);
+    // The first missing year to enter (2024–2026 are loaded).
+    assert!(html.contains("data-testid=\"calendar-enter-year\" data-year=\"2027\""));
+    let (s, html, _) = get_page(&app, Some(admin), "/calendar/2027").await;
+    assert_eq!(s, StatusCode::OK);
     assert!(html.contains("calendar-form"));
-    // The template for the first missing year (the clock stands in 2025; 2024–2026 are loaded).
-    assert!(html.contains("value=\"2027\""));
-    assert!(html.contains("year 2027"));
+    assert!(
+        html.contains("year 2027"),
+        "the import starts from a template"
+    );
     let (s, _, loc) = get_page(&app, None, "/calendar").await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert!(loc.unwrap().starts_with("/login"));
@@ -405,7 +419,7 @@ async fn calendar_page_enters_a_year() {
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    assert_eq!(loc.as_deref(), Some("/calendar?year=2027&saved=1#top"));
+    assert_eq!(loc.as_deref(), Some("/calendar/2027?saved=1#top"));
     let cal = f.state.calendar();
     assert!(cal.is_loaded(2027));
     assert_eq!(cal.holidays(2027).unwrap().len(), 8);
@@ -425,15 +439,15 @@ async fn calendar_page_enters_a_year() {
             .unwrap()
             .is_loaded(2027)
     );
-    let (s, html, _) = get_page(&app, Some(admin), "/calendar?year=2027&saved=1").await;
+    let (s, html, _) = get_page(&app, Some(admin), "/calendar/2027?saved=1").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("calendar-saved"));
     assert!(html.contains("2027-02-06"));
     assert!(html.contains("2027-02-14"));
-    // The form now offers 2028, and a loaded year can be opened for correction.
-    assert!(html.contains("year 2028"));
-    let (_, html, _) = get_page(&app, Some(admin), "/calendar?year=2027&edit=2027").await;
+    // The import holds the saved year, to correct it; the overview now offers 2028.
     assert!(html.contains("holiday 2027-02-06..2027-02-12"));
+    let (_, html, _) = get_page(&app, Some(admin), "/calendar").await;
+    assert!(html.contains("data-year=\"2028\""));
 }
 
 #[tokio::test]
