@@ -203,8 +203,10 @@ impl Read for Lines {
         let n = self.inner.read(buf)?;
         self.window.extend(&buf[..n]);
         if self.window.len() > self.max_row_bytes {
+            // The long stretch begins after the last line break read.
+            let breaks = self.window.iter().filter(|&&b| b == b'\n').count();
             return Err(overflow(TooLarge::Row {
-                row: self.lines_before + 1,
+                row: self.lines_before + breaks + 1,
                 max_kb: kib(self.max_row_bytes as u64),
             }));
         }
