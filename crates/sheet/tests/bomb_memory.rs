@@ -19,7 +19,9 @@ fn peak_mb() -> Option<u64> {
 
 /// A workbook (no workbook.xml: the reader falls back to the usual part names) of the given
 /// parts, each written by its closure, deflated as it is written.
-fn bomb(parts: Vec<(&str, Box<dyn FnOnce(&mut dyn Write)>)>) -> Vec<u8> {
+type Writer = Box<dyn FnOnce(&mut dyn Write)>;
+
+fn bomb(parts: Vec<(&str, Writer)>) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
