@@ -197,7 +197,7 @@ pub struct Report {
     pub bad_rows: u64,
     /// Every problem counted, reported or not.
     pub problem_count: u64,
-    /// The first [`MAX_REPORTED`] problems, by row.
+    /// The first [`MAX_REPORTED`] problems, by row, and the reason the file was stopped.
     pub problems: Vec<Problem>,
 }
 
@@ -237,6 +237,13 @@ impl Problems {
         if self.list.len() < MAX_REPORTED {
             self.list.push(p);
         }
+    }
+
+    /// The reason a file was stopped is listed even past [`MAX_REPORTED`]: it is the one a
+    /// person must read.
+    fn add_stop(&mut self, p: Problem) {
+        self.total += 1;
+        self.list.push(p);
     }
 
     fn bad_row(&mut self, kind: Kind, row: u64, errs: &[FieldError]) {
@@ -522,7 +529,7 @@ pub async fn run_import(
             return Ok(stop(report, problems));
         }
         Some(Msg::Sheet(e)) => {
-            problems.add(Problem::of_sheet(&e));
+            problems.add_stop(Problem::of_sheet(&e));
             return Ok(stop(report, problems));
         }
         Some(Msg::Empty) | None => {
@@ -612,7 +619,7 @@ pub async fn run_import(
         // A file that breaks off is not trusted in part: nothing is written.
         store_problems(sink.problems(), &mut problems);
         drop(sink);
-        problems.add(Problem::of_sheet(&e));
+        problems.add_stop(Problem::of_sheet(&e));
         let mut r = stop(report, problems);
         r.problems.sort_by_key(|p| p.row);
         return Ok(r);

@@ -144,8 +144,15 @@ async fn long_values_in_many_rows_leave_a_small_job() {
 #[tokio::test]
 async fn a_cell_bomb_stops_at_its_row_with_a_short_report() {
     let f = fixture().await;
+    // Past 1,100 rows with a problem each, a 64 MB cell in a file of a few hundred KB.
+    let bomb_row = 1102;
     let bytes = xlsx(|w| {
-        write!(w, r#"<row r="2"><c t="inlineStr"><is><t>"#).unwrap();
+        for r in 2..bomb_row {
+            write!(w, r#"<row r="{r}">"#).unwrap();
+            cell(w, "350102001001001");
+            write!(w, "</row>").unwrap();
+        }
+        write!(w, r#"<row r="{bomb_row}"><c t="inlineStr"><is><t>"#).unwrap();
         let chunk = vec![b'A'; 1 << 20];
         for _ in 0..64 {
             w.write_all(&chunk).unwrap();
@@ -154,14 +161,20 @@ async fn a_cell_bomb_stops_at_its_row_with_a_short_report() {
     });
     assert!(bytes.len() < 1 << 20, "{} bytes", bytes.len());
     let json = dry_run(&f, bytes).await;
-    assert!(json.len() < 4096, "{json}");
+    assert!(json.len() < 1 << 20, "the job is {} bytes", json.len());
     let job: Value = serde_json::from_str(&json).unwrap();
     let report = &job["report"];
     assert_eq!(report["stopped"], true);
-    let p = &report["problems"][0];
+    // The reason it stopped is listed after the first 1,000 problems, not only counted.
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), MAX_REPORTED + 1);
+    let p = problems.last().unwrap();
     assert_eq!(p["code"], "sheet.row_too_long");
-    assert_eq!(p["row"], 2);
-    assert_eq!(p["message"], "row 2 is longer than 4096 KB");
+    assert_eq!(p["row"], bomb_row);
+    assert_eq!(
+        p["message"],
+        format!("row {bomb_row} is longer than 4096 KB")
+    );
 }
 
 #[test]
