@@ -5,8 +5,7 @@ use std::io::Read;
 
 use crate::bounds::{overflow, start_of};
 use crate::limits::{col_num, kib};
-use crate::reader::LongCell;
-use crate::{Encoding, ReadLimits, Row, SheetError, TooLarge, UTF8_BOM};
+use crate::{Encoding, LongCell, ReadLimits, Row, SheetError, TooLarge, UTF8_BOM};
 
 pub(crate) struct CsvRows {
     reader: csv::Reader<Lines>,

@@ -14,8 +14,7 @@ use zip::ZipArchive;
 
 use crate::bounds::{Budgeted, Capped, EventCap, bound_of, start_of};
 use crate::limits::{LAST_ROW, kib, mib};
-use crate::reader::LongCell;
-use crate::{ReadLimits, Row, SheetError, TooLarge};
+use crate::{LongCell, ReadLimits, Row, SheetError, TooLarge};
 
 /// XLSX holds at most 16,384 columns (A..XFD); a reference past that is damage, not data.
 const MAX_COLUMNS: usize = 16_384;
