@@ -34,7 +34,7 @@ use wangge_domain::System;
 use wangge_domain::basic::row::Kind;
 use wangge_domain::basic::{Education, Relation, Residence, Sex};
 use wangge_domain::{NodeKind, Sensitive, deadline, geometry};
-use wangge_sheet::{CsvRowWriter, Encoding, RowReader};
+use wangge_sheet::{CsvRowWriter, Encoding, ReadLimits, RowReader};
 use wangge_store::audit::Actor;
 use wangge_store::basic::import::{BATCH, Mode};
 use wangge_store::{Db, Handle, nodes, now_ms, on_conn, territory, testdb};
@@ -334,7 +334,7 @@ async fn bare(db: &Db, path: &Path) -> anyhow::Result<(u64, i64, i64)> {
         })
     } + 1_000_000_000;
     let now = now_ms();
-    let reader = RowReader::open(path, Encoding::Utf8)?;
+    let reader = RowReader::open(path, Encoding::Utf8, &ReadLimits::default())?;
     let (tx, mut rx) = mpsc::channel::<Vec<Vec<V>>>(4);
     let thread = std::thread::spawn(move || -> anyhow::Result<()> {
         let mut next = first;
@@ -503,8 +503,17 @@ async fn measure(db: &Db, label: &str, rows: usize) -> anyhow::Result<f64> {
     let anon_before = status_kb("RssAnon:");
     let sampler = AnonPeak::start();
     let t = Instant::now();
-    let report =
-        import::import_file(db, &keys, &spec, &path, Encoding::Utf8, &locate, |_| {}).await?;
+    let report = import::import_file(
+        db,
+        &keys,
+        &spec,
+        &path,
+        Encoding::Utf8,
+        &ReadLimits::default(),
+        &locate,
+        |_| {},
+    )
+    .await?;
     let full_s = t.elapsed().as_secs_f64();
     let peak = peak_kb();
     let anon_peak = sampler.finish();

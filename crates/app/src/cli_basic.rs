@@ -15,7 +15,7 @@ use clap::Args;
 use wangge_domain::System;
 use wangge_domain::basic::row::Kind;
 use wangge_domain::{Scope, deadline};
-use wangge_sheet::Encoding;
+use wangge_sheet::{Encoding, ReadLimits};
 use wangge_store::audit::Actor;
 use wangge_store::basic::import::Mode;
 use wangge_store::seal::KeyRing;
@@ -172,7 +172,13 @@ fn print_report(r: &Report) {
 }
 
 /// `wangge import KIND FILE`.
-pub async fn import(db: &Db, keys: &KeyRing, kind: Kind, a: ImportArgs) -> anyhow::Result<()> {
+pub async fn import(
+    db: &Db,
+    keys: &KeyRing,
+    kind: Kind,
+    a: ImportArgs,
+    limits: &ReadLimits,
+) -> anyhow::Result<()> {
     let enc = encoding(&a.encoding)?;
     let mode = match (a.dry_run, a.good_rows) {
         (true, _) => Mode::DryRun,
@@ -196,9 +202,11 @@ pub async fn import(db: &Db, keys: &KeyRing, kind: Kind, a: ImportArgs) -> anyho
         now,
     };
     let bar = Bar::new();
-    let report = import::import_file(db, keys, &spec, &a.file, enc, &locate, |p| bar.show(&p))
-        .await
-        .map_err(domain)?;
+    let report = import::import_file(db, keys, &spec, &a.file, enc, limits, &locate, |p| {
+        bar.show(&p)
+    })
+    .await
+    .map_err(domain)?;
     bar.end();
     print_report(&report);
     let failed = report.stopped

@@ -29,6 +29,18 @@ pub struct FileConfig {
     pub emergency_accept_minutes: Option<u32>,
     #[serde(default)]
     pub guidance: Option<SizeGuidance>,
+    /// Bounds on import files (`[import]`).
+    pub import: Option<ImportConfig>,
+}
+
+/// What an import file may make the reader hold; unset values keep their defaults.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportConfig {
+    /// The longest cell, in KiB (a longer one is its row's problem).
+    pub max_cell_kb: Option<usize>,
+    /// What one XLSX file may inflate to, all its parts together, in MiB.
+    pub max_inflated_mb: Option<u64>,
 }
 
 impl FileConfig {
@@ -77,6 +89,22 @@ impl FileConfig {
         if let Some(g) = &self.guidance {
             c.guidance = g.clone();
         }
+        if let Some(i) = &self.import {
+            if let Some(kb) = i.max_cell_kb {
+                anyhow::ensure!(
+                    (1..=1024).contains(&kb),
+                    "import.max_cell_kb must be between 1 and 1024, not {kb}"
+                );
+                c.import_limits.max_cell_bytes = kb * 1024;
+            }
+            if let Some(mb) = i.max_inflated_mb {
+                anyhow::ensure!(
+                    (1..=16 * 1024).contains(&mb),
+                    "import.max_inflated_mb must be between 1 and 16384, not {mb}"
+                );
+                c.import_limits.max_inflated_bytes = mb * 1024 * 1024;
+            }
+        }
         if let Some(m) = self.emergency_accept_minutes {
             anyhow::ensure!(
                 (1..=24 * 60).contains(&m),
@@ -110,6 +138,13 @@ mod tests {
         let quick: FileConfig = toml::from_str("emergency_accept_minutes = 15").unwrap();
         let w = quick.web_config("127.0.0.1:9", None, None).unwrap();
         assert_eq!(w.rules.emergency_accept_minutes, 15);
+        let bounds: FileConfig =
+            toml::from_str("[import]\nmax_cell_kb = 8\nmax_inflated_mb = 200\n").unwrap();
+        let w = bounds.web_config("127.0.0.1:9", None, None).unwrap();
+        assert_eq!(w.import_limits.max_cell_bytes, 8 * 1024);
+        assert_eq!(w.import_limits.max_inflated_bytes, 200 << 20);
+        let huge: FileConfig = toml::from_str("[import]\nmax_cell_kb = 100000\n").unwrap();
+        assert!(huge.web_config("127.0.0.1:9", None, None).is_err());
         let never: FileConfig = toml::from_str("emergency_accept_minutes = 0").unwrap();
         assert!(never.web_config("127.0.0.1:9", None, None).is_err());
         assert_eq!(

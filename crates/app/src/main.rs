@@ -540,7 +540,8 @@ async fn run() -> anyhow::Result<()> {
             };
             let db = open(&url).await?;
             let keys = key_ring(cli.keys.as_deref(), &file)?;
-            cli_basic::import(&db, &keys, kind, args).await?;
+            let limits = file.web_config(DEFAULT_LISTEN, None, None)?.import_limits;
+            cli_basic::import(&db, &keys, kind, args, &limits).await?;
         }
         Command::Template { kind, file: path } => cli_basic::template(&kind, &path)?,
         Command::Bench {

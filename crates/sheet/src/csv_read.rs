@@ -3,12 +3,15 @@
 use std::collections::VecDeque;
 use std::io::Read;
 
-use crate::{Encoding, Row, SheetError, UTF8_BOM};
+use crate::bounds::{overflow, start_of};
+use crate::limits::{col_num, kib};
+use crate::{Encoding, LongCell, ReadLimits, Row, SheetError, TooLarge, UTF8_BOM};
 
 pub(crate) struct CsvRows {
     reader: csv::Reader<Lines>,
     record: csv::ByteRecord,
     encoding: Encoding,
+    max_cell_bytes: usize,
     /// Line breaks inside quoted fields so far.
     quoted_breaks: usize,
     done: bool,
@@ -16,7 +19,11 @@ pub(crate) struct CsvRows {
 
 impl CsvRows {
     /// `source` must already be past any UTF-8 BOM (see `strip_bom`).
-    pub(crate) fn new(source: Box<dyn Read + Send>, encoding: Encoding) -> CsvRows {
+    pub(crate) fn new(
+        source: Box<dyn Read + Send>,
+        encoding: Encoding,
+        limits: &ReadLimits,
+    ) -> CsvRows {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -25,11 +32,13 @@ impl CsvRows {
                 base: 0,
                 window: VecDeque::new(),
                 lines_before: 0,
+                max_row_bytes: limits.max_row_bytes,
             });
         CsvRows {
             reader,
             record: csv::ByteRecord::new(),
             encoding,
+            max_cell_bytes: limits.max_cell_bytes,
             quoted_breaks: 0,
             done: false,
         }
@@ -92,9 +101,21 @@ impl Iterator for CsvRows {
                 .map(|f| f.iter().filter(|&&b| b == b'\n').count())
                 .sum::<usize>();
 
+            if let Err(e) = col_num(self.record.len().saturating_sub(1)) {
+                self.done = true;
+                return Some(Err(e));
+            }
             let mut cells = Vec::with_capacity(self.record.len());
-            for field in self.record.iter() {
+            let mut too_long = Vec::new();
+            for (col, field) in self.record.iter().enumerate() {
                 match self.decode(field, row) {
+                    Ok(text) if text.len() > self.max_cell_bytes => {
+                        too_long.push(LongCell {
+                            col,
+                            start: start_of(&text),
+                        });
+                        cells.push(String::new());
+                    }
                     Ok(text) => cells.push(text),
                     Err(e) => {
                         self.done = true;
@@ -102,10 +123,14 @@ impl Iterator for CsvRows {
                     }
                 }
             }
-            if cells.iter().all(String::is_empty) {
+            if cells.iter().all(String::is_empty) && too_long.is_empty() {
                 continue;
             }
-            return Some(Ok(Row { number: row, cells }));
+            return Some(Ok(Row {
+                number: row,
+                cells,
+                too_long,
+            }));
         }
     }
 }
@@ -144,6 +169,8 @@ pub(crate) struct Lines {
     window: VecDeque<u8>,
     /// Line breaks before `base`.
     lines_before: usize,
+    /// The window holds the current record: the csv reader holds as much, so it is bounded.
+    max_row_bytes: usize,
 }
 
 impl Lines {
@@ -174,6 +201,14 @@ impl Read for Lines {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.window.extend(&buf[..n]);
+        if self.window.len() > self.max_row_bytes {
+            // The long stretch begins after the last line break read.
+            let breaks = self.window.iter().filter(|&&b| b == b'\n').count();
+            return Err(overflow(TooLarge::Row {
+                row: self.lines_before + breaks + 1,
+                max_kb: kib(self.max_row_bytes as u64),
+            }));
+        }
         Ok(n)
     }
 }

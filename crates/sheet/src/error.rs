@@ -15,6 +15,9 @@ pub enum SheetError {
     /// More rows or columns than the format allows.
     #[error("{0}")]
     Limit(String),
+    /// The file would make the reader inflate or hold more than its [`crate::ReadLimits`].
+    #[error("{0}")]
+    TooLarge(TooLarge),
     /// Writing failed (XLSX writer or CSV writer).
     #[error("writing the sheet failed: {0}")]
     Write(String),
@@ -30,6 +33,7 @@ impl SheetError {
             SheetError::Encoding { .. } => "sheet.encoding",
             SheetError::Malformed { .. } => "sheet.malformed",
             SheetError::Limit(_) => "sheet.limit",
+            SheetError::TooLarge(t) => t.code(),
             SheetError::Write(_) => "sheet.write",
             SheetError::Io(_) => "sheet.io",
         }
@@ -40,6 +44,7 @@ impl SheetError {
         match self {
             SheetError::Encoding { row, .. } => Some(*row),
             SheetError::Malformed { row, .. } => *row,
+            SheetError::TooLarge(TooLarge::Row { row, .. }) => Some(*row),
             _ => None,
         }
     }
@@ -48,6 +53,64 @@ impl SheetError {
         SheetError::Malformed {
             row,
             message: message.into(),
+        }
+    }
+}
+
+/// Which bound a file broke. Each has its own code; the English text is the code's, filled in,
+/// so a page can show the Chinese one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TooLarge {
+    /// The ZIP directory is bigger than any workbook's.
+    Directory { max_kb: u64 },
+    /// All parts together inflate past the limit.
+    Inflated { max_mb: u64 },
+    /// One part (its path in the ZIP) inflates past its limit.
+    Part { part: String, max_mb: u64 },
+    /// One XML element or text run of a part other than the sheet is too long to parse.
+    Element { part: String, max_kb: u64 },
+    /// The shared-string table holds too much text or too many strings.
+    SharedStrings { max_mb: u64, max_count: usize },
+    /// One row (a CSV record, or an element or text run of the sheet) is too long to parse.
+    Row { row: usize, max_kb: u64 },
+}
+
+impl TooLarge {
+    pub fn code(&self) -> &'static str {
+        match self {
+            TooLarge::Directory { .. } => "sheet.zip_directory",
+            TooLarge::Inflated { .. } => "sheet.too_large",
+            TooLarge::Part { .. } => "sheet.part_too_large",
+            TooLarge::Element { .. } => "sheet.element_too_long",
+            TooLarge::SharedStrings { .. } => "sheet.shared_strings",
+            TooLarge::Row { .. } => "sheet.row_too_long",
+        }
+    }
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TooLarge::Directory { max_kb } => write!(
+                f,
+                "the ZIP directory of the file exceeds {max_kb} KB; it is not an Excel workbook"
+            ),
+            TooLarge::Inflated { max_mb } => write!(
+                f,
+                "the file unpacks to more than {max_mb} MB; split it into smaller files"
+            ),
+            TooLarge::Part { part, max_mb } => {
+                write!(f, "{part} in the file unpacks to more than {max_mb} MB")
+            }
+            TooLarge::Element { part, max_kb } => write!(
+                f,
+                "{part} in the file holds an element or text longer than {max_kb} KB"
+            ),
+            TooLarge::SharedStrings { max_mb, max_count } => write!(
+                f,
+                "the shared strings of the workbook exceed {max_mb} MB or {max_count} strings"
+            ),
+            TooLarge::Row { row, max_kb } => write!(f, "row {row} is longer than {max_kb} KB"),
         }
     }
 }
@@ -67,7 +130,7 @@ impl From<csv::Error> for SheetError {
     fn from(e: csv::Error) -> SheetError {
         let row = e.position().map(|p| p.record() as usize + 1);
         match e.into_kind() {
-            csv::ErrorKind::Io(io) => SheetError::Io(io),
+            csv::ErrorKind::Io(io) => crate::bounds::io_error(io),
             other => SheetError::malformed(row, format!("{other:?}")),
         }
     }

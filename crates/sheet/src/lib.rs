@@ -5,6 +5,7 @@
 //! file. Writing: [`write_template`] makes an import template with drop-downs;
 //! [`XlsxRowWriter`] and [`CsvRowWriter`] stream exports.
 
+mod bounds;
 mod csv_read;
 mod error;
 mod format;
@@ -15,9 +16,10 @@ mod template;
 mod write;
 mod xlsx_read;
 
-pub use error::SheetError;
+pub use error::{SheetError, TooLarge};
 pub use format::{Encoding, Format, UTF8_BOM, sniff};
+pub use limits::ReadLimits;
 pub use progress::Progress;
-pub use reader::{Row, RowReader};
+pub use reader::{LongCell, Row, RowReader};
 pub use template::{TemplateColumn, write_csv_template, write_template};
 pub use write::{CsvRowWriter, XlsxRowWriter};

@@ -7,14 +7,24 @@ use std::path::Path;
 use crate::csv_read::{CsvRows, strip_bom};
 use crate::progress::Counting;
 use crate::xlsx_read::XlsxRows;
-use crate::{Encoding, Format, Progress, SheetError, sniff};
+use crate::{Encoding, Format, Progress, ReadLimits, SheetError, sniff};
 
 /// One non-empty row: its number as Excel shows it (1-based) and its cells, trimmed.
-/// Trailing cells a row does not have are simply absent (rows may be ragged).
+/// Trailing cells a row does not have are simply absent (rows may be ragged). A cell longer
+/// than [`ReadLimits::max_cell_bytes`] reads as empty and is listed in `too_long`: that is the
+/// row's problem, not the file's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub number: usize,
     pub cells: Vec<String>,
+    pub too_long: Vec<LongCell>,
+}
+
+/// A cell too long to take: its column (0-based) and its first 64 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LongCell {
+    pub col: usize,
+    pub start: String,
 }
 
 impl Row {
@@ -29,7 +39,8 @@ enum Inner {
     Xlsx(XlsxRows),
 }
 
-/// Iterates a sheet's non-empty rows. Stops after the first error.
+/// Iterates a sheet's non-empty rows. Stops after the first error: a file past one of its
+/// [`ReadLimits`] is refused with [`SheetError::TooLarge`] as soon as that shows.
 pub struct RowReader {
     inner: Inner,
     progress: Progress,
@@ -45,12 +56,13 @@ impl RowReader {
         source: R,
         encoding: Encoding,
         total_bytes: Option<u64>,
+        limits: &ReadLimits,
     ) -> Result<RowReader, SheetError> {
         let progress = Progress::new(total_bytes);
         let counted: Box<dyn Read + Send> = Box::new(Counting::new(source, &progress));
         let (source, encoding) = strip_bom(counted, encoding)?;
         Ok(RowReader {
-            inner: Inner::Csv(CsvRows::new(source, encoding)),
+            inner: Inner::Csv(CsvRows::new(source, encoding, limits)),
             progress,
         })
     }
@@ -59,9 +71,10 @@ impl RowReader {
     pub fn xlsx<R: Read + Seek + Send + 'static>(
         source: R,
         total_bytes: Option<u64>,
+        limits: &ReadLimits,
     ) -> Result<RowReader, SheetError> {
         let progress = Progress::new(total_bytes);
-        let rows = XlsxRows::open(Counting::new(source, &progress))?;
+        let rows = XlsxRows::open(Counting::new(source, &progress), limits)?;
         Ok(RowReader {
             inner: Inner::Xlsx(rows),
             progress,
@@ -75,6 +88,7 @@ impl RowReader {
         file_name: Option<&str>,
         encoding: Encoding,
         total_bytes: Option<u64>,
+        limits: &ReadLimits,
     ) -> Result<RowReader, SheetError> {
         let mut head = Vec::with_capacity(SNIFF_BYTES);
         (&mut source)
@@ -83,17 +97,21 @@ impl RowReader {
         let format = sniff(&head, file_name)?;
         source.seek(SeekFrom::Start(0))?;
         match format {
-            Format::Xlsx => RowReader::xlsx(source, total_bytes),
-            Format::Csv(_) => RowReader::csv(source, encoding, total_bytes),
+            Format::Xlsx => RowReader::xlsx(source, total_bytes, limits),
+            Format::Csv(_) => RowReader::csv(source, encoding, total_bytes, limits),
         }
     }
 
     /// Opens a file on disk, sniffing its format.
-    pub fn open(path: &Path, encoding: Encoding) -> Result<RowReader, SheetError> {
+    pub fn open(
+        path: &Path,
+        encoding: Encoding,
+        limits: &ReadLimits,
+    ) -> Result<RowReader, SheetError> {
         let file = File::open(path)?;
         let size = file.metadata().ok().map(|m| m.len());
         let name = path.file_name().and_then(|n| n.to_str());
-        RowReader::from_seekable(file, name, encoding, size)
+        RowReader::from_seekable(file, name, encoding, size, limits)
     }
 
     /// Bytes taken from the source so far.

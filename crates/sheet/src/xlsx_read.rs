@@ -6,23 +6,27 @@
 //! cell whose style is a date format is turned into `YYYY-MM-DD` (with ` HH:MM:SS` when it has a
 //! time of day), so dates typed into other workbooks still read as dates.
 
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::collections::HashSet;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use zip::ZipArchive;
 
-use crate::{Row, SheetError};
+use crate::bounds::{Budgeted, Capped, EventCap, bound_of, start_of};
+use crate::limits::{LAST_ROW, kib, mib};
+use crate::{LongCell, ReadLimits, Row, SheetError, TooLarge};
 
 /// XLSX holds at most 16,384 columns (A..XFD); a reference past that is damage, not data.
 const MAX_COLUMNS: usize = 16_384;
 
-type Xml = quick_xml::Reader<BufReader<Box<dyn Read + Send>>>;
+type Xml = quick_xml::Reader<EventCap<BufReader<Capped<Box<dyn Read + Send>>>>>;
 
 pub(crate) struct XlsxRows {
     xml: Xml,
     buf: Vec<u8>,
     shared: SharedStrings,
     styles: DateStyles,
+    max_cell_bytes: usize,
     last_row: usize,
     done: bool,
 }
@@ -47,40 +51,140 @@ fn damaged(message: impl std::fmt::Display) -> SheetError {
 
 fn xml_error(row: Option<usize>, e: quick_xml::Error) -> SheetError {
     match e {
-        quick_xml::Error::Io(io) => {
-            SheetError::malformed(row, format!("the XLSX file is damaged: {io}"))
-        }
+        quick_xml::Error::Io(io) => match bound_of(&io) {
+            Some(t) => SheetError::TooLarge(t),
+            None => SheetError::malformed(row, format!("the XLSX file is damaged: {io}")),
+        },
         other => SheetError::malformed(row, format!("the XLSX file is damaged: {other}")),
     }
 }
 
+/// What is left of the file's inflation budget, and the bounds to check parts against.
+struct Budget {
+    left: u64,
+    limits: ReadLimits,
+}
+
+impl Budget {
+    /// The most a part may inflate to and what crossing it reports: its own bound for a small
+    /// part when that is the tighter one, else the file's.
+    fn cap(&self, part: &str, small: bool) -> (u64, TooLarge) {
+        let whole = TooLarge::Inflated {
+            max_mb: mib(self.limits.max_inflated_bytes),
+        };
+        if small && self.limits.max_part_bytes < self.left {
+            let over = TooLarge::Part {
+                part: part.to_string(),
+                max_mb: mib(self.limits.max_part_bytes),
+            };
+            (self.limits.max_part_bytes, over)
+        } else {
+            (self.left, whole)
+        }
+    }
+
+    fn spend(&mut self, n: u64) {
+        self.left = self.left.saturating_sub(n);
+    }
+}
+
+fn zip_error(e: zip::result::ZipError) -> SheetError {
+    match e {
+        zip::result::ZipError::Io(io) => match bound_of(&io) {
+            Some(t) => SheetError::TooLarge(t),
+            None => damaged(io),
+        },
+        other => damaged(other),
+    }
+}
+
+/// The size a part's directory entry declares; checked before inflating, never trusted after.
+fn declared_size<R: Read + Seek>(zip: &ZipArchive<R>, index: usize) -> Result<u64, SheetError> {
+    Ok(zip.by_index_data(index).map_err(zip_error)?.size())
+}
+
+/// A part's bytes inflated, stopped at `max` (failing with `over` one byte past it).
+fn part_reader<'a, R: Read + Seek>(
+    zip: &'a mut ZipArchive<R>,
+    index: usize,
+    max: u64,
+    over: TooLarge,
+) -> Result<Capped<Box<dyn Read + 'a>>, SheetError> {
+    let file = zip.by_index_raw(index).map_err(zip_error)?;
+    let data: Box<dyn Read + 'a> = match file.compression() {
+        zip::CompressionMethod::Stored => Box::new(file),
+        zip::CompressionMethod::Deflated => Box::new(flate2::read::DeflateDecoder::new(file)),
+        other => {
+            return Err(damaged(format!(
+                "a part uses unsupported compression {other}"
+            )));
+        }
+    };
+    Ok(Capped::new(data, max, over))
+}
+
 impl XlsxRows {
-    pub(crate) fn open<R: Read + Seek + Send + 'static>(source: R) -> Result<XlsxRows, SheetError> {
-        let mut zip = ZipArchive::new(source).map_err(damaged)?;
-        let parts = locate(&mut zip)?;
-        let shared = match &parts.shared {
-            Some(path) if zip.index_for_name(path).is_some() => {
-                let file = zip.by_name(path).map_err(damaged)?;
-                read_shared_strings(BufReader::new(file))?
+    pub(crate) fn open<R: Read + Seek + Send + 'static>(
+        source: R,
+        limits: &ReadLimits,
+    ) -> Result<XlsxRows, SheetError> {
+        let (source, directory_read) = Budgeted::new(source, limits.max_directory_bytes);
+        let mut zip = ZipArchive::new(source).map_err(zip_error)?;
+        directory_read.lift();
+        let mut budget = Budget {
+            left: limits.max_inflated_bytes,
+            limits: *limits,
+        };
+        let parts = locate(&mut zip, &mut budget)?;
+        let index = |zip: &ZipArchive<_>, p: &Option<String>| {
+            p.as_deref().and_then(|p| zip.index_for_name(p))
+        };
+        let shared_at = index(&zip, &parts.shared);
+        let styles_at = index(&zip, &parts.styles);
+        let sheet_at = zip
+            .index_for_name(&parts.sheet)
+            .ok_or_else(|| damaged(format!("the worksheet {} is missing", parts.sheet)))?;
+
+        // What the directory declares is refused before anything is inflated.
+        if let (Some(i), Some(path)) = (styles_at, &parts.styles)
+            && declared_size(&zip, i)? > limits.max_part_bytes
+        {
+            return Err(SheetError::TooLarge(budget.cap(path, true).1));
+        }
+        let mut declared = 0u64;
+        for i in [shared_at, styles_at, Some(sheet_at)].into_iter().flatten() {
+            declared = declared.saturating_add(declared_size(&zip, i)?);
+        }
+        if declared > budget.left {
+            return Err(SheetError::TooLarge(budget.cap("", false).1));
+        }
+
+        let shared = match (shared_at, &parts.shared) {
+            (Some(i), Some(path)) => {
+                let (max, over) = budget.cap(path, false);
+                let mut part = part_reader(&mut zip, i, max, over)?;
+                let table = read_shared_strings(&mut part, path, limits)?;
+                budget.spend(part.inflated());
+                table
             }
             _ => SharedStrings::default(),
         };
-        let mut styles = match &parts.styles {
-            Some(path) if zip.index_for_name(path).is_some() => {
-                let file = zip.by_name(path).map_err(damaged)?;
-                read_date_styles(BufReader::new(file))?
+        let mut styles = match (styles_at, &parts.styles) {
+            (Some(i), Some(path)) => {
+                let (max, over) = budget.cap(path, true);
+                let mut part = part_reader(&mut zip, i, max, over)?;
+                let styles = read_date_styles(&mut part, path, limits)?;
+                budget.spend(part.inflated());
+                styles
             }
             _ => DateStyles::default(),
         };
         styles.date1904 = parts.date1904;
 
-        let index = zip
-            .index_for_name(&parts.sheet)
-            .ok_or_else(|| damaged(format!("the worksheet {} is missing", parts.sheet)))?;
         // Read the entry's raw bytes ourselves: a `ZipFile` borrows the archive, and the
         // iterator has to own its stream.
         let (method, size, start) = {
-            let file = zip.by_index(index).map_err(damaged)?;
+            let file = zip.by_index_raw(sheet_at).map_err(zip_error)?;
             (
                 file.compression(),
                 file.compressed_size(),
@@ -100,12 +204,20 @@ impl XlsxRows {
                 )));
             }
         };
-        let xml = quick_xml::Reader::from_reader(BufReader::with_capacity(64 * 1024, data));
+        let (max, over) = budget.cap(&parts.sheet, false);
+        let data = BufReader::with_capacity(64 * 1024, Capped::new(data, max, over));
+        let row_over = TooLarge::Row {
+            row: 1,
+            max_kb: kib(limits.max_row_bytes as u64),
+        };
+        let xml =
+            quick_xml::Reader::from_reader(EventCap::new(data, limits.max_row_bytes, row_over));
         Ok(XlsxRows {
             xml,
             buf: Vec::with_capacity(4096),
             shared,
             styles,
+            max_cell_bytes: limits.max_cell_bytes,
             last_row: 0,
             done: false,
         })
@@ -115,17 +227,23 @@ impl XlsxRows {
         let mut row_number = 0usize;
         let mut in_row = false;
         let mut cells: Vec<String> = Vec::new();
+        let mut too_long: Vec<LongCell> = Vec::new();
         let mut next_col = 0usize;
         let mut cell: Option<Cell> = None;
         let mut capture = false;
         let mut in_phonetic = false;
         loop {
+            // One huge element must not keep its buffer for the rest of the sheet.
+            if self.buf.capacity() > 64 * 1024 {
+                self.buf = Vec::with_capacity(4096);
+            }
             self.buf.clear();
             let at = if in_row {
                 row_number
             } else {
                 self.last_row + 1
             };
+            self.xml.get_mut().start(Some(at));
             let event = self
                 .xml
                 .read_event_into(&mut self.buf)
@@ -152,17 +270,19 @@ impl XlsxRows {
                 }
                 Event::Text(t) if capture && !in_phonetic => {
                     if let Some(c) = cell.as_mut() {
-                        c.text.push_str(&t.xml10_content());
+                        c.text.push(&t.xml10_content(), self.max_cell_bytes);
                     }
                 }
                 Event::CData(t) if capture && !in_phonetic => {
                     if let Some(c) = cell.as_mut() {
-                        c.text.push_str(&t.xml10_content());
+                        c.text.push(&t.xml10_content(), self.max_cell_bytes);
                     }
                 }
                 Event::GeneralRef(r) if capture && !in_phonetic => {
                     if let Some(c) = cell.as_mut() {
-                        push_ref(&mut c.text, &r, Some(row_number))?;
+                        let mut one = String::new();
+                        push_ref(&mut one, &r, Some(row_number))?;
+                        c.text.push(&one, self.max_cell_bytes);
                     }
                 }
                 Event::End(e) if in_row => match e.local_name().as_ref() {
@@ -171,16 +291,22 @@ impl XlsxRows {
                     "c" => {
                         if let Some(c) = cell.take() {
                             let col = c.col;
-                            let value = c.value(&self.shared, &self.styles, row_number)?;
                             if cells.len() <= col {
                                 cells.resize(col + 1, String::new());
                             }
-                            cells[col] = value.trim().to_string();
+                            match c.value(&self.shared, &self.styles, row_number)? {
+                                Value::Text(v) => cells[col] = v.trim().to_string(),
+                                // Left empty: the row carries the cell's problem instead.
+                                Value::TooLong(start) => {
+                                    cells[col].clear();
+                                    too_long.push(LongCell { col, start });
+                                }
+                            }
                             next_col = col + 1;
                         }
                     }
                     "row" => {
-                        if cells.iter().all(String::is_empty) {
+                        if cells.iter().all(String::is_empty) && too_long.is_empty() {
                             in_row = false;
                             cells.clear();
                             next_col = 0;
@@ -189,6 +315,7 @@ impl XlsxRows {
                         return Ok(Some(Row {
                             number: row_number,
                             cells,
+                            too_long,
                         }));
                     }
                     _ => {}
@@ -222,21 +349,62 @@ impl Iterator for XlsxRows {
     }
 }
 
-/// A row's `r` number, or the one after the last.
+/// A row's `r` number, or the one after the last; never past Excel's last row.
 fn row_attr(e: &BytesStart, last_row: usize) -> Result<usize, SheetError> {
-    match attr(e, "r") {
+    let row = match attr(e, "r") {
         Some(r) => r
             .parse()
-            .map_err(|_| damaged(format!("bad row number {r:?}"))),
-        None => Ok(last_row + 1),
+            .map_err(|_| damaged(format!("bad row number {r:?}")))?,
+        None => last_row + 1,
+    };
+    if row == 0 || row > LAST_ROW as usize + 1 {
+        return Err(damaged(format!("row number {row} is outside 1–1,048,576")));
     }
+    Ok(row)
+}
+
+/// A cell's or shared string's text, kept up to a bound: past it only its start is kept.
+#[derive(Default)]
+struct Bounded {
+    text: String,
+    long: bool,
+}
+
+impl Bounded {
+    fn push(&mut self, more: &str, max: usize) {
+        if self.long {
+            return;
+        }
+        if self.text.len() + more.len() > max {
+            self.text.push_str(&more[..floor_char(more, 256)]);
+            self.text = start_of(&self.text);
+            self.long = true;
+        } else {
+            self.text.push_str(more);
+        }
+    }
+}
+
+/// The largest char boundary of `s` at or below `at`.
+fn floor_char(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// A cell's value, or the start of one too long to take.
+enum Value {
+    Text(String),
+    TooLong(String),
 }
 
 struct Cell {
     col: usize,
     kind: String,
     style: Option<usize>,
-    text: String,
+    text: Bounded,
 }
 
 impl Cell {
@@ -260,7 +428,7 @@ impl Cell {
             col,
             kind: attr(e, "t").unwrap_or_default(),
             style: attr(e, "s").and_then(|s| s.parse().ok()),
-            text: String::new(),
+            text: Bounded::default(),
         })
     }
 
@@ -269,39 +437,43 @@ impl Cell {
         shared: &SharedStrings,
         styles: &DateStyles,
         row: usize,
-    ) -> Result<String, SheetError> {
-        match self.kind.as_str() {
+    ) -> Result<Value, SheetError> {
+        if self.text.long {
+            return Ok(Value::TooLong(self.text.text));
+        }
+        let text = self.text.text;
+        let value = match self.kind.as_str() {
             "s" => {
-                let i: usize = self.text.trim().parse().map_err(|_| {
+                let i: usize = text.trim().parse().map_err(|_| {
                     SheetError::malformed(
                         Some(row),
                         "the XLSX file is damaged: bad shared string index",
                     )
                 })?;
-                shared.get(i).map(str::to_string).ok_or_else(|| {
+                let (s, long) = shared.get(i).ok_or_else(|| {
                     SheetError::malformed(
                         Some(row),
                         "the XLSX file is damaged: shared string index out of range",
                     )
-                })
+                })?;
+                if long {
+                    return Ok(Value::TooLong(s.to_string()));
+                }
+                s.to_string()
             }
-            "b" => Ok(if self.text.trim() == "1" {
-                "TRUE"
-            } else {
-                "FALSE"
-            }
-            .to_string()),
+            "b" => if text.trim() == "1" { "TRUE" } else { "FALSE" }.to_string(),
             // inlineStr, str (formula text), e (#N/A …), d (ISO date): the text as written.
-            "inlineStr" | "str" | "e" | "d" => Ok(self.text),
+            "inlineStr" | "str" | "e" | "d" => text,
             _ => {
                 let is_date = self
                     .style
                     .and_then(|s| styles.is_date.get(s))
                     .copied()
                     .unwrap_or(false);
-                Ok(number_text(&self.text, is_date.then_some(styles.date1904)))
+                number_text(&text, is_date.then_some(styles.date1904))
             }
-        }
+        };
+        Ok(Value::Text(value))
     }
 }
 
@@ -414,17 +586,27 @@ fn push_ref(out: &mut String, r: &BytesRef, row: Option<usize>) -> Result<(), Sh
     Ok(())
 }
 
-/// Reads a whole small part (workbook.xml, its rels) into a string.
+/// Reads a whole small part (workbook.xml, its rels) into a string, within its bound.
 fn small_part<R: Read + Seek>(
     zip: &mut ZipArchive<R>,
+    budget: &mut Budget,
     path: &str,
 ) -> Result<Option<String>, SheetError> {
-    if zip.index_for_name(path).is_none() {
+    let Some(index) = zip.index_for_name(path) else {
         return Ok(None);
+    };
+    let (max, over) = budget.cap(path, true);
+    if declared_size(zip, index)? > max {
+        return Err(SheetError::TooLarge(over));
     }
-    let mut file = zip.by_name(path).map_err(damaged)?;
+    let mut part = part_reader(zip, index, max, over)?;
     let mut text = String::new();
-    file.read_to_string(&mut text).map_err(damaged)?;
+    part.read_to_string(&mut text)
+        .map_err(|e| match bound_of(&e) {
+            Some(t) => SheetError::TooLarge(t),
+            None => damaged(e),
+        })?;
+    budget.spend(part.inflated());
     Ok(Some(text))
 }
 
@@ -437,14 +619,17 @@ fn part_path(target: &str) -> String {
 }
 
 /// Finds the first worksheet (in the workbook's tab order), the shared strings and the styles.
-fn locate<R: Read + Seek>(zip: &mut ZipArchive<R>) -> Result<Parts, SheetError> {
+fn locate<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    budget: &mut Budget,
+) -> Result<Parts, SheetError> {
     let mut parts = Parts {
         sheet: "xl/worksheets/sheet1.xml".into(),
         shared: Some("xl/sharedStrings.xml".into()),
         styles: Some("xl/styles.xml".into()),
         date1904: false,
     };
-    let Some(workbook) = small_part(zip, "xl/workbook.xml")? else {
+    let Some(workbook) = small_part(zip, budget, "xl/workbook.xml")? else {
         if zip.index_for_name(&parts.sheet).is_none() {
             return Err(SheetError::NotSpreadsheet {
                 looks_like: "a ZIP archive that is not an Excel workbook".into(),
@@ -467,7 +652,7 @@ fn locate<R: Read + Seek>(zip: &mut ZipArchive<R>) -> Result<Parts, SheetError> 
             _ => {}
         }
     }
-    let Some(rels) = small_part(zip, "xl/_rels/workbook.xml.rels")? else {
+    let Some(rels) = small_part(zip, budget, "xl/_rels/workbook.xml.rels")? else {
         return Ok(parts);
     };
     let mut xml = quick_xml::Reader::from_str(&rels);
@@ -495,35 +680,81 @@ fn locate<R: Read + Seek>(zip: &mut ZipArchive<R>) -> Result<Parts, SheetError> 
 }
 
 /// The shared-string table, packed into one string with end offsets: a million unique names
-/// cost their bytes plus one `usize` each, not a `String` apiece.
+/// cost their bytes plus one `usize` each, not a `String` apiece. A string longer than a cell
+/// may be is kept as its start only, and listed in `long`.
 #[derive(Default)]
 struct SharedStrings {
     text: String,
     ends: Vec<usize>,
+    /// Indexes of the strings kept as their start only, ascending.
+    long: Vec<usize>,
 }
 
 impl SharedStrings {
-    fn get(&self, index: usize) -> Option<&str> {
+    /// The string at `index`, and whether it is only the start of one too long to take.
+    fn get(&self, index: usize) -> Option<(&str, bool)> {
         let end = *self.ends.get(index)?;
         let start = if index == 0 {
             0
         } else {
             *self.ends.get(index - 1)?
         };
-        self.text.get(start..end)
+        let text = self.text.get(start..end)?;
+        Some((text, self.long.binary_search(&index).is_ok()))
+    }
+
+    fn push(&mut self, entry: Bounded, limits: &ReadLimits) -> Result<(), SheetError> {
+        if self.text.len() + entry.text.len() > limits.max_shared_bytes
+            || self.ends.len() >= limits.max_shared_strings
+        {
+            return Err(SheetError::TooLarge(TooLarge::SharedStrings {
+                max_mb: mib(limits.max_shared_bytes as u64),
+                max_count: limits.max_shared_strings,
+            }));
+        }
+        if entry.long {
+            self.long.push(self.ends.len());
+        }
+        self.text.push_str(&entry.text);
+        self.ends.push(self.text.len());
+        Ok(())
     }
 }
 
+/// An XML reader over a part other than the sheet, each event bounded.
+fn part_xml<R: Read>(
+    source: R,
+    part: &str,
+    limits: &ReadLimits,
+) -> quick_xml::Reader<EventCap<BufReader<R>>> {
+    let over = TooLarge::Element {
+        part: part.to_string(),
+        max_kb: kib(limits.max_row_bytes as u64),
+    };
+    quick_xml::Reader::from_reader(EventCap::new(
+        BufReader::new(source),
+        limits.max_row_bytes,
+        over,
+    ))
+}
+
 /// Reads the table: each `<si>`'s text runs joined, phonetic guides left out.
-fn read_shared_strings(source: impl BufRead) -> Result<SharedStrings, SheetError> {
-    let mut xml = quick_xml::Reader::from_reader(source);
+fn read_shared_strings(
+    source: impl Read,
+    part: &str,
+    limits: &ReadLimits,
+) -> Result<SharedStrings, SheetError> {
+    let mut xml = part_xml(source, part, limits);
     let mut buf = Vec::new();
     let mut table = SharedStrings::default();
+    let mut entry = Bounded::default();
     let mut in_si = false;
     let mut capture = false;
     let mut in_phonetic = false;
+    let max = limits.max_cell_bytes;
     loop {
         buf.clear();
+        xml.get_mut().start(None);
         match xml
             .read_event_into(&mut buf)
             .map_err(|e| xml_error(None, e))?
@@ -534,21 +765,31 @@ fn read_shared_strings(source: impl BufRead) -> Result<SharedStrings, SheetError
                 "rPh" => in_phonetic = true,
                 _ => {}
             },
-            Event::Empty(e) if e.local_name().as_ref() == "si" => table.ends.push(table.text.len()),
+            Event::Empty(e) if e.local_name().as_ref() == "si" => {
+                table.push(std::mem::take(&mut entry), limits)?;
+            }
             Event::End(e) => match e.local_name().as_ref() {
                 "si" => {
                     in_si = false;
-                    table.ends.push(table.text.len());
+                    table.push(std::mem::take(&mut entry), limits)?;
                 }
                 "t" => capture = false,
                 "rPh" => in_phonetic = false,
                 _ => {}
             },
-            Event::Text(t) if capture && !in_phonetic => table.text.push_str(&t.xml10_content()),
-            Event::CData(t) if capture && !in_phonetic => table.text.push_str(&t.xml10_content()),
-            Event::GeneralRef(r) if capture && !in_phonetic => push_ref(&mut table.text, &r, None)?,
+            Event::Text(t) if capture && !in_phonetic => entry.push(&t.xml10_content(), max),
+            Event::CData(t) if capture && !in_phonetic => entry.push(&t.xml10_content(), max),
+            Event::GeneralRef(r) if capture && !in_phonetic => {
+                let mut one = String::new();
+                push_ref(&mut one, &r, None)?;
+                entry.push(&one, max);
+            }
             Event::Eof => break,
             _ => {}
+        }
+        // One huge element must not keep its buffer for the rest of the part.
+        if buf.capacity() > 64 * 1024 {
+            buf = Vec::new();
         }
     }
     table.text.shrink_to_fit();
@@ -557,14 +798,20 @@ fn read_shared_strings(source: impl BufRead) -> Result<SharedStrings, SheetError
 }
 
 /// Which `cellXfs` entries have a date number format.
-fn read_date_styles(source: impl BufRead) -> Result<DateStyles, SheetError> {
-    let mut xml = quick_xml::Reader::from_reader(source);
+fn read_date_styles(
+    source: impl Read,
+    part: &str,
+    limits: &ReadLimits,
+) -> Result<DateStyles, SheetError> {
+    let mut xml = part_xml(source, part, limits);
     let mut buf = Vec::new();
-    let mut custom_dates: Vec<u32> = Vec::new();
+    // A set: a hostile part may list a million formats before a million styles.
+    let mut custom_dates: HashSet<u32> = HashSet::new();
     let mut is_date = Vec::new();
     let mut in_cell_xfs = false;
     loop {
         buf.clear();
+        xml.get_mut().start(None);
         match xml
             .read_event_into(&mut buf)
             .map_err(|e| xml_error(None, e))?
@@ -575,7 +822,7 @@ fn read_date_styles(source: impl BufRead) -> Result<DateStyles, SheetError> {
                         && let Ok(id) = id.parse()
                         && is_date_code(&code)
                     {
-                        custom_dates.push(id);
+                        custom_dates.insert(id);
                     }
                 }
                 "cellXfs" => in_cell_xfs = true,

@@ -5,13 +5,14 @@
 use std::io::{Cursor, Read};
 
 use rust_xlsxwriter::{Format as XFormat, Workbook};
-use wangge_sheet::{Encoding, Format, Row, RowReader, SheetError, sniff};
+use wangge_sheet::{Encoding, Format, ReadLimits, Row, RowReader, SheetError, sniff};
 
 fn csv_rows(bytes: &[u8], encoding: Encoding) -> Result<Vec<Row>, SheetError> {
     RowReader::csv(
         Cursor::new(bytes.to_vec()),
         encoding,
         Some(bytes.len() as u64),
+        &ReadLimits::default(),
     )?
     .collect()
 }
@@ -137,10 +138,15 @@ fn non_spreadsheets_are_refused_with_what_they_look_like() {
         assert!(message.contains(what), "{what}: {message}");
         // Opening such a file whole gives the same refusal.
         if !bytes.is_empty() {
-            let err =
-                RowReader::from_seekable(Cursor::new(bytes.to_vec()), None, Encoding::Utf8, None)
-                    .err()
-                    .unwrap();
+            let err = RowReader::from_seekable(
+                Cursor::new(bytes.to_vec()),
+                None,
+                Encoding::Utf8,
+                None,
+                &ReadLimits::default(),
+            )
+            .err()
+            .unwrap();
             assert_eq!(err.code(), "sheet.not_spreadsheet");
         }
     }
@@ -161,9 +167,15 @@ fn a_zip_that_is_not_a_workbook_is_refused() {
         std::io::Write::write_all(&mut zip, b"hello").unwrap();
         zip.finish().unwrap();
     }
-    let err = RowReader::from_seekable(Cursor::new(buf.into_inner()), None, Encoding::Utf8, None)
-        .err()
-        .unwrap();
+    let err = RowReader::from_seekable(
+        Cursor::new(buf.into_inner()),
+        None,
+        Encoding::Utf8,
+        None,
+        &ReadLimits::default(),
+    )
+    .err()
+    .unwrap();
     assert_eq!(err.code(), "sheet.not_spreadsheet");
 }
 
@@ -194,11 +206,16 @@ fn xlsx_round_trip_with_gaps_types_and_dates() {
         ws.write_string(5, 1, "   ").unwrap(); // wholly blank → skipped
         ws.write_string(6, 4, "line1\nline2").unwrap();
     });
-    let rows: Vec<Row> =
-        RowReader::from_seekable(Cursor::new(bytes), Some("p.xlsx"), Encoding::Gbk, None)
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+    let rows: Vec<Row> = RowReader::from_seekable(
+        Cursor::new(bytes),
+        Some("p.xlsx"),
+        Encoding::Gbk,
+        None,
+        &ReadLimits::default(),
+    )
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap();
     assert_eq!(
         cells(&rows),
         vec![
@@ -225,7 +242,7 @@ fn xlsx_reads_the_first_sheet_in_tab_order() {
             .write_string(0, 0, "second")
             .unwrap();
     });
-    let rows: Vec<Row> = RowReader::xlsx(Cursor::new(bytes), None)
+    let rows: Vec<Row> = RowReader::xlsx(Cursor::new(bytes), None, &ReadLimits::default())
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -241,7 +258,7 @@ fn xlsx_inline_strings_from_constant_memory_mode() {
         ws.write_string(r, 2, format!("{r}")).unwrap();
     }
     let bytes = workbook.save_to_buffer().unwrap();
-    let rows: Vec<Row> = RowReader::xlsx(Cursor::new(bytes), None)
+    let rows: Vec<Row> = RowReader::xlsx(Cursor::new(bytes), None, &ReadLimits::default())
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -260,7 +277,7 @@ fn a_truncated_xlsx_is_malformed_not_a_panic() {
     });
     let cut = bytes[..bytes.len() / 2].to_vec();
     let result: Result<Vec<Row>, SheetError> =
-        RowReader::xlsx(Cursor::new(cut), None).and_then(|r| r.collect());
+        RowReader::xlsx(Cursor::new(cut), None, &ReadLimits::default()).and_then(|r| r.collect());
     let err = result.unwrap_err();
     assert_eq!(err.code(), "sheet.malformed", "{err}");
 }
@@ -305,7 +322,7 @@ fn a_200k_row_csv_streams() {
         pending: Vec::new(),
         at: 0,
     };
-    let mut reader = RowReader::csv(source, Encoding::Utf8, None).unwrap();
+    let mut reader = RowReader::csv(source, Encoding::Utf8, None, &ReadLimits::default()).unwrap();
     let progress = reader.progress();
     let mut count = 0usize;
     let mut seen_progress_mid_way = false;
@@ -332,6 +349,7 @@ fn progress_reaches_the_total() {
         Cursor::new(text.as_bytes().to_vec()),
         Encoding::Utf8,
         Some(text.len() as u64),
+        &ReadLimits::default(),
     )
     .unwrap();
     assert_eq!(reader.total_bytes(), Some(text.len() as u64));
@@ -409,8 +427,14 @@ fn xlsx_from_other_producers() {
     );
     let bytes = hand_made_xlsx(data);
     let total = bytes.len() as u64;
-    let mut reader =
-        RowReader::from_seekable(Cursor::new(bytes), None, Encoding::Utf8, Some(total)).unwrap();
+    let mut reader = RowReader::from_seekable(
+        Cursor::new(bytes),
+        None,
+        Encoding::Utf8,
+        Some(total),
+        &ReadLimits::default(),
+    )
+    .unwrap();
     let rows: Vec<Row> = reader.by_ref().collect::<Result<_, _>>().unwrap();
     assert_eq!(
         cells(&rows),
@@ -429,7 +453,7 @@ fn xlsx_bad_shared_string_names_its_row() {
     let bytes = hand_made_xlsx(
         r#"<row r="1"><c t="s"><v>0</v></c></row><row r="9"><c r="B9" t="s"><v>99</v></c></row>"#,
     );
-    let mut reader = RowReader::xlsx(Cursor::new(bytes), None).unwrap();
+    let mut reader = RowReader::xlsx(Cursor::new(bytes), None, &ReadLimits::default()).unwrap();
     assert_eq!(reader.next().unwrap().unwrap().cells, owned(&["张三"]));
     let err = reader.next().unwrap().unwrap_err();
     assert_eq!(err.code(), "sheet.malformed");
@@ -441,7 +465,13 @@ fn xlsx_bad_shared_string_names_its_row() {
 #[test]
 fn readers_can_move_to_a_worker_thread() {
     fn send<T: Send>(_: &T) {}
-    let reader = RowReader::csv(Cursor::new(b"a\n".to_vec()), Encoding::Utf8, None).unwrap();
+    let reader = RowReader::csv(
+        Cursor::new(b"a\n".to_vec()),
+        Encoding::Utf8,
+        None,
+        &ReadLimits::default(),
+    )
+    .unwrap();
     send(&reader);
     send(&reader.progress());
 }

@@ -6,7 +6,7 @@
 use std::io::{Cursor, Read};
 
 use wangge_sheet::{
-    CsvRowWriter, Encoding, Row, RowReader, SheetError, TemplateColumn, XlsxRowWriter,
+    CsvRowWriter, Encoding, ReadLimits, Row, RowReader, SheetError, TemplateColumn, XlsxRowWriter,
     write_csv_template, write_template,
 };
 
@@ -89,7 +89,11 @@ fn template_has_drop_downs_text_format_and_frozen_header() {
         "{workbook}"
     );
 
-    let rows = read_all(RowReader::xlsx(Cursor::new(bytes), None));
+    let rows = read_all(RowReader::xlsx(
+        Cursor::new(bytes),
+        None,
+        &ReadLimits::default(),
+    ));
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].cells, vec!["姓名", "身份证号", "性别", "社区"]);
     assert_eq!(rows[1].cells, samples[0]);
@@ -107,7 +111,12 @@ fn csv_template_is_utf8_with_bom() {
     let bytes = write_csv_template(Vec::new(), &columns(&[]), &samples).unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
     // Even a reader told GBK reads it right, thanks to the BOM.
-    let rows = read_all(RowReader::csv(Cursor::new(bytes), Encoding::Gbk, None));
+    let rows = read_all(RowReader::csv(
+        Cursor::new(bytes),
+        Encoding::Gbk,
+        None,
+        &ReadLimits::default(),
+    ));
     assert_eq!(rows[0].cells, vec!["姓名", "身份证号", "性别", "社区"]);
     assert_eq!(rows[1].cells, samples[0]);
 }
@@ -148,6 +157,7 @@ fn xlsx_export_streams_and_reads_back() {
         Some("x.xlsx"),
         Encoding::Utf8,
         None,
+        &ReadLimits::default(),
     ));
     assert_eq!(back.len(), rows.len() + 1);
     assert_eq!(back[0].cells, vec!["编号", "姓名", "电话", "备注"]);
@@ -171,7 +181,12 @@ fn csv_export_round_trips_in_both_encodings() {
             bytes.starts_with(b"\xEF\xBB\xBF"),
             encoding == Encoding::Utf8
         );
-        let back = read_all(RowReader::csv(Cursor::new(bytes), encoding, None));
+        let back = read_all(RowReader::csv(
+            Cursor::new(bytes),
+            encoding,
+            None,
+            &ReadLimits::default(),
+        ));
         assert_eq!(back.len(), rows.len());
         for (i, row) in rows.iter().enumerate() {
             // Every row holds one quoted line break, and Excel still numbers it as one row.

@@ -30,6 +30,8 @@ pub struct WebConfig {
     pub guidance: SizeGuidance,
     /// Settings of the event workflow (rating window, emergency acceptance).
     pub rules: Rules,
+    /// What an uploaded import file may make the server inflate or hold.
+    pub import_limits: wangge_sheet::ReadLimits,
 }
 
 impl WebConfig {
@@ -67,6 +69,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             guidance: SizeGuidance::default(),
             rules: Rules::default(),
+            import_limits: wangge_sheet::ReadLimits::default(),
         }
     }
 }

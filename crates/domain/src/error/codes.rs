@@ -301,4 +301,12 @@ codes! {
     "sheet.limit" 400 "超出表格行列上限:{reason}" "{reason}";
     "sheet.write" 500 "表格写入失败:{reason}" "writing the sheet failed: {reason}";
     "sheet.io" 500 "读取文件失败:{reason}" "reading the file failed: {reason}";
+    // Bounds on what a file may make the reader hold (wangge_sheet::ReadLimits).
+    "sheet.zip_directory" 400 "文件的 ZIP 目录超过 {max_kb} KB,不是 Excel 工作簿" "the ZIP directory of the file exceeds {max_kb} KB; it is not an Excel workbook";
+    "sheet.too_large" 400 "文件解压后超过 {max_mb} MB,请拆分成几个较小的文件" "the file unpacks to more than {max_mb} MB; split it into smaller files";
+    "sheet.part_too_large" 400 "文件中的 {part} 解压后超过 {max_mb} MB" "{part} in the file unpacks to more than {max_mb} MB";
+    "sheet.element_too_long" 400 "文件中的 {part} 含有超过 {max_kb} KB 的元素或文本" "{part} in the file holds an element or text longer than {max_kb} KB";
+    "sheet.shared_strings" 400 "工作簿的共享字符串超过 {max_mb} MB 或 {max_count} 条" "the shared strings of the workbook exceed {max_mb} MB or {max_count} strings";
+    "sheet.row_too_long" 400 "第 {row} 行超过 {max_kb} KB" "row {row} is longer than {max_kb} KB";
+    "sheet.cell_too_long" 400 "单元格超过 {max_kb} KB,开头为 “{start}”" "the cell is longer than {max_kb} KB; it begins “{start}”";
 }

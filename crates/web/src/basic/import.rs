@@ -7,7 +7,10 @@
 //! store's bulk importer (grid, scope and duplicate checks, sealing, multi-row INSERTs in one
 //! transaction). Reading and validating thus overlap with the database writes, and memory stays
 //! flat: a few chunks in flight, the importer's caches, and the problems list, which keeps the
-//! first [`MAX_REPORTED`] problems in full and counts the rest.
+//! first [`MAX_REPORTED`] problems in full and counts the rest. What a file may make the reader
+//! hold is bounded by its [`ReadLimits`] (a cell too long is its row's problem, a file that
+//! inflates too far is refused), and every problem's text by [`MAX_MESSAGE_CHARS`], so a job's
+//! report stays small whatever the file holds.
 //!
 //! Outcomes:
 //! - a header problem (a required column missing, an unknown or repeated column) stops before
@@ -28,9 +31,10 @@ use wangge_domain::basic::validate::{self, FieldError};
 use wangge_domain::basic::{House, Org, Person, Relation};
 use wangge_domain::calendar::Date;
 use wangge_domain::err;
+use wangge_domain::error::{Params, codes, render};
 use wangge_domain::locate::LocateIndex;
 use wangge_domain::{Error, Scope};
-use wangge_sheet::{Encoding, Progress, RowReader, SheetError, TemplateColumn};
+use wangge_sheet::{Encoding, Progress, ReadLimits, Row, RowReader, SheetError, TemplateColumn};
 use wangge_store::Db;
 use wangge_store::basic::Actor;
 use wangge_store::basic::import::{
@@ -41,6 +45,10 @@ use wangge_store::territory::GridRef;
 
 /// Problems reported in full; beyond this they are only counted.
 pub const MAX_REPORTED: usize = 1000;
+/// The longest problem text kept, in characters: texts quote cells, which may be long.
+pub const MAX_MESSAGE_CHARS: usize = 300;
+/// The most of one quoted value a shortened problem text keeps, in characters.
+const MAX_VALUE_CHARS: usize = 64;
 /// Rows per message from the reader thread.
 const CHUNK: usize = 512;
 /// Chunks in flight between the reader and the writer.
@@ -79,7 +87,7 @@ impl Problem {
             field: e.field.to_string(),
             column_zh: column_zh(kind, e.field),
             code: e.code.to_string(),
-            message: e.message.clone(),
+            message: bounded_message(e.code, &e.message, &e.params),
         }
     }
 
@@ -89,7 +97,7 @@ impl Problem {
             field: p.field.to_string(),
             column_zh: column_zh(kind, p.field),
             code: p.code.to_string(),
-            message: p.message.clone(),
+            message: shorten(&p.message, MAX_MESSAGE_CHARS),
         }
     }
 
@@ -99,7 +107,7 @@ impl Problem {
             field: "file".to_string(),
             column_zh: None,
             code: e.code().to_string(),
-            message: e.to_string(),
+            message: shorten(&e.to_string(), MAX_MESSAGE_CHARS),
         }
     }
 
@@ -110,6 +118,57 @@ impl Problem {
             _ => self.field.clone(),
         }
     }
+}
+
+/// `s`, or its first `max` characters and an ellipsis.
+fn shorten(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((at, _)) => format!("{}…", &s[..at]),
+    }
+}
+
+/// A problem's text within [`MAX_MESSAGE_CHARS`]. A long one is rendered again from its code
+/// with each value shortened, so it still reads whole (and the page can still put it in
+/// Chinese); only then is the text itself cut.
+fn bounded_message(code: &str, message: &str, params: &Params) -> String {
+    if message.chars().count() <= MAX_MESSAGE_CHARS {
+        return message.to_string();
+    }
+    let text = match codes::entry(code) {
+        Some(e) => {
+            let short: Params = params
+                .iter()
+                .map(|(k, v)| (*k, shorten(v, MAX_VALUE_CHARS)))
+                .collect();
+            render(e.en, &short)
+        }
+        None => message.to_string(),
+    };
+    shorten(&text, MAX_MESSAGE_CHARS)
+}
+
+/// A row's cells too long to take, as problems of the columns they are in; a cell outside
+/// every known column is ignored, as its text would be.
+fn long_cells(kind: Kind, map: Option<&HeaderMap>, r: &Row, max_kb: u64) -> Vec<FieldError> {
+    r.too_long
+        .iter()
+        .filter_map(|c| {
+            let field = match map {
+                Some(map) => {
+                    row::columns(kind)
+                        .iter()
+                        .find(|col| map.index_of(col.key) == Some(c.col))?
+                        .key
+                }
+                None => "header",
+            };
+            Some(FieldError::new(
+                field,
+                err!("sheet.cell_too_long", max_kb, start = c.start),
+            ))
+        })
+        .collect()
 }
 
 /// The Chinese header of a column key of `kind`.
@@ -138,7 +197,7 @@ pub struct Report {
     pub bad_rows: u64,
     /// Every problem counted, reported or not.
     pub problem_count: u64,
-    /// The first [`MAX_REPORTED`] problems, by row.
+    /// The first [`MAX_REPORTED`] problems, by row, and the reason the file was stopped.
     pub problems: Vec<Problem>,
 }
 
@@ -178,6 +237,13 @@ impl Problems {
         if self.list.len() < MAX_REPORTED {
             self.list.push(p);
         }
+    }
+
+    /// The reason a file was stopped is listed even past [`MAX_REPORTED`]: it is the one a
+    /// person must read.
+    fn add_stop(&mut self, p: Problem) {
+        self.total += 1;
+        self.list.push(p);
     }
 
     fn bad_row(&mut self, kind: Kind, row: u64, errs: &[FieldError]) {
@@ -245,7 +311,8 @@ fn validate_row(
 }
 
 /// The reader thread: header, then chunks of validated rows, stopping at the first sheet error.
-fn read_rows(reader: RowReader, kind: Kind, today: Date, tx: mpsc::Sender<Msg>) {
+/// `max_kb` is the cell bound, for the text of a cell past it.
+fn read_rows(reader: RowReader, kind: Kind, today: Date, max_kb: u64, tx: mpsc::Sender<Msg>) {
     let mut rows = reader;
     let header = match rows.next() {
         None => {
@@ -258,6 +325,11 @@ fn read_rows(reader: RowReader, kind: Kind, today: Date, tx: mpsc::Sender<Msg>) 
         }
         Some(Ok(h)) => h,
     };
+    let long = long_cells(kind, None, &header, max_kb);
+    if !long.is_empty() {
+        let _ = tx.blocking_send(Msg::Header(Err(long)));
+        return;
+    }
     let map = match row::map_header(kind, &header.cells) {
         Ok(m) => m,
         Err(errs) => {
@@ -280,9 +352,14 @@ fn read_rows(reader: RowReader, kind: Kind, today: Date, tx: mpsc::Sender<Msg>) 
             }
         };
         let n = r.number as u64;
-        match validate_row(kind, &map, &r.cells, today) {
-            Ok(rec) => good.push((n, rec)),
-            Err(errs) => bad.push((n, errs)),
+        let long = long_cells(kind, Some(&map), &r, max_kb);
+        if !long.is_empty() {
+            bad.push((n, long));
+        } else {
+            match validate_row(kind, &map, &r.cells, today) {
+                Ok(rec) => good.push((n, rec)),
+                Err(errs) => bad.push((n, errs)),
+            }
         }
         if good.len() + bad.len() >= CHUNK {
             let msg = Msg::Rows {
@@ -401,6 +478,7 @@ pub async fn run_import(
     keys: &KeyRing,
     spec: &ImportSpec,
     reader: RowReader,
+    limits: &ReadLimits,
     locate: &LocateIndex<GridRef>,
     progress: impl Fn(ImportProgress),
 ) -> Result<Report, Error> {
@@ -408,9 +486,10 @@ pub async fn run_import(
     let bytes = reader.progress();
     let (tx, mut rx) = mpsc::channel::<Msg>(IN_FLIGHT);
     let today = spec.today;
+    let max_kb = (limits.max_cell_bytes as u64).div_ceil(1024);
     let thread = std::thread::Builder::new()
         .name("import-reader".into())
-        .spawn(move || read_rows(reader, kind, today, tx))
+        .spawn(move || read_rows(reader, kind, today, max_kb, tx))
         .map_err(|e| {
             err!(
                 "internal",
@@ -450,7 +529,7 @@ pub async fn run_import(
             return Ok(stop(report, problems));
         }
         Some(Msg::Sheet(e)) => {
-            problems.add(Problem::of_sheet(&e));
+            problems.add_stop(Problem::of_sheet(&e));
             return Ok(stop(report, problems));
         }
         Some(Msg::Empty) | None => {
@@ -540,7 +619,7 @@ pub async fn run_import(
         // A file that breaks off is not trusted in part: nothing is written.
         store_problems(sink.problems(), &mut problems);
         drop(sink);
-        problems.add(Problem::of_sheet(&e));
+        problems.add_stop(Problem::of_sheet(&e));
         let mut r = stop(report, problems);
         r.problems.sort_by_key(|p| p.row);
         return Ok(r);
@@ -590,18 +669,21 @@ pub fn unreadable(kind: Kind, mode: Mode, e: &SheetError) -> Report {
     }
 }
 
-/// Opens a file on disk (sniffing XLSX from CSV; `encoding` applies to CSV) and imports it.
+/// Opens a file on disk (sniffing XLSX from CSV; `encoding` applies to CSV) and imports it,
+/// reading it within `limits`.
+#[allow(clippy::too_many_arguments)]
 pub async fn import_file(
     db: &Db,
     keys: &KeyRing,
     spec: &ImportSpec,
     path: &std::path::Path,
     encoding: Encoding,
+    limits: &ReadLimits,
     locate: &LocateIndex<GridRef>,
     progress: impl Fn(ImportProgress),
 ) -> Result<Report, Error> {
-    match RowReader::open(path, encoding) {
-        Ok(reader) => run_import(db, keys, spec, reader, locate, progress).await,
+    match RowReader::open(path, encoding, limits) {
+        Ok(reader) => run_import(db, keys, spec, reader, limits, locate, progress).await,
         Err(SheetError::Io(e)) => Err(err!("import.unreadable", path = path.display(), reason = e)),
         Err(e) => Ok(unreadable(spec.kind, spec.mode, &e)),
     }

@@ -56,6 +56,10 @@ use crate::ui::{Layout, render, texts_json};
 pub const UPLOAD_LIMIT: usize = 256 * 1024 * 1024;
 /// How long a finished job's report is kept.
 const KEEP_FINISHED: Duration = Duration::from_secs(3600);
+/// The longest form value kept besides the file (`kind`, `mode`, `encoding` are words).
+const MAX_FORM_VALUE: usize = 1024;
+/// The longest file name a job keeps, in characters.
+const MAX_FILE_NAME: usize = 200;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/import", get(page))
@@ -381,11 +385,26 @@ async fn upload(
                 out.flush().map_err(|e| {
                     err!("internal", detail = format!("cannot store the upload: {e}"))
                 })?;
+                let file_name: String = file_name.chars().take(MAX_FILE_NAME).collect();
                 file = Some((guard, file_name, size));
             }
             _ => {
-                let v = field.text().await.map_err(|e| bad_form(e.body_text()))?;
-                text.insert(name, v);
+                // Only the form's own words are kept, each short: the body may be 256 MB.
+                let mut v = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|e| bad_form(e.body_text()))? {
+                    if v.len() + chunk.len() > MAX_FORM_VALUE {
+                        return Err(AppError(bad_form(format!(
+                            "{} is longer than {MAX_FORM_VALUE} bytes",
+                            name.chars().take(32).collect::<String>()
+                        ))));
+                    }
+                    v.extend_from_slice(&chunk);
+                }
+                if matches!(name.as_str(), "kind" | "mode" | "encoding") {
+                    let v = String::from_utf8(v)
+                        .map_err(|_| bad_form(format!("{name} is not text")))?;
+                    text.insert(name, v);
+                }
             }
         }
     }
@@ -442,9 +461,17 @@ async fn upload(
     tokio::spawn(async move {
         let locate = s.locate_index();
         let progress_id = job_id.clone();
-        let result = import::import_file(&s.db, &s.keys, &spec, &temp.0, encoding, &locate, |p| {
-            update(&jobs, &progress_id, |j| j.view.progress = p)
-        })
+        let limits = &s.config.import_limits;
+        let result = import::import_file(
+            &s.db,
+            &s.keys,
+            &spec,
+            &temp.0,
+            encoding,
+            limits,
+            &locate,
+            |p| update(&jobs, &progress_id, |j| j.view.progress = p),
+        )
         .await;
         drop(temp);
         update(&jobs, &job_id, |j| {

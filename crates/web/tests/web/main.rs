@@ -12,6 +12,7 @@ mod categories;
 mod deadlines;
 mod events;
 mod handling;
+mod importbounds;
 mod imports;
 mod intake;
 mod open311;
