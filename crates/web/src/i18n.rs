@@ -6,6 +6,7 @@ mod calendar;
 mod categories;
 mod imports;
 mod intake;
+mod nav;
 mod work;
 
 use std::collections::HashMap;
@@ -90,6 +91,15 @@ impl Tr {
         self.s(&format!("role.{role}")).to_string()
     }
 
+    /// A name kept in both languages (a category's): the English one on an English page, the
+    /// Chinese one where no English name was given.
+    pub fn name<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::En if !en.trim().is_empty() => en,
+            _ => zh,
+        }
+    }
+
     /// An error's text in this language, from the domain's error table with its parameters.
     pub fn error(&self, e: &wangge_domain::Error) -> String {
         e.text(self.lang == Lang::Zh)
@@ -110,6 +120,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(categories::ENTRIES)
         .chain(imports::ENTRIES)
         .chain(basic::ENTRIES)
+        .chain(nav::ENTRIES)
 }
 
 /// (key, 中文, English)

@@ -12,6 +12,7 @@ mod categories;
 mod events;
 mod imports;
 mod intake;
+mod nav;
 mod open311;
 mod scheduler;
 mod web;
