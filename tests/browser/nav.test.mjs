@@ -1,10 +1,10 @@
-// Finding one's way on a phone: a grid worker reports from the big button on home; every entry
+// The demo's list of every log-in. Finding one's way on a phone: a grid worker reports from the big button on home; every entry
 // of the bottom bar and of the "me" page lies inside the 390 px screen and opens, for a worker,
 // a leader and an administrator. On a desktop the top menu wraps inside the window. The audit
 // page reads in one language, Chinese or English.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, startBrowser, login } from './harness.mjs';
@@ -60,8 +60,20 @@ test('a grid worker reports from the big button on home, on a phone', async () =
 
   // The grid page offers the same, for its grid.
   await page.goto(`${server.base}/grids/${GRID}`);
+  await onScreen(page.locator('[data-testid=report-cta]'), 'the grid page report button', PHONE);
+  await page.screenshot({ path: join(out, 'nav-worker-grid.png') });
   await Promise.all([page.waitForURL(new RegExp(`/events/new\\?grid=${GRID}`)), page.click('[data-testid=report-cta]')]);
   assert.equal(await page.inputValue('[data-testid=staff-grid]'), GRID);
+  // The registers are tabs with the open one marked; adding a person is a separate button.
+  await page.goto(`${server.base}/people`);
+  assert.equal(await page.textContent('[data-testid=registers] [aria-current=page]'), await page.textContent('h1'));
+  assert.equal(await page.$('[data-testid=registers] [data-testid=person-new]'), null);
+  await onScreen(page.locator('[data-testid=person-new]'), 'register a person', PHONE);
+  await page.screenshot({ path: join(out, 'registers-phone.png') });
+  // In English the bar still fits.
+  await page.goto(`${server.base}/lang?to=en&back=/`);
+  await onScreen(page.locator('[data-testid=bottom-nav] [data-nav=me]'), 'me in English', PHONE);
+  await page.screenshot({ path: join(out, 'nav-worker-home-en.png') });
   await ctx.close();
 });
 
@@ -82,14 +94,14 @@ async function tapEverything(user, shot) {
     await onScreen(link, `${user} bottom ${b.nav}`, PHONE);
     await Promise.all([page.waitForLoadState('load'), link.click()]);
     await page.waitForURL((u) => u.pathname === b.href.split('?')[0]);
-    assert.equal(await page.$('.error-page, [data-testid=error]'), null, `${user} ${b.href} opens`);
+    assert.equal(await page.$('.error-card'), null, `${user} ${b.href} opens`);
     // The bar stays in place and marks where one is.
     await onScreen(page.locator(`[data-testid=bottom-nav] [data-nav=${b.nav}]`), `${user} bottom ${b.nav} on its page`, PHONE);
     assert.equal(await page.getAttribute(`[data-testid=bottom-nav] [data-nav=${b.nav}]`, 'aria-current'), 'page');
     await noSidewaysScroll(page, `${user} ${b.href}`);
   }
   await page.goto(`${server.base}/me`);
-  await page.screenshot({ path: join(out, `nav-${shot}-me.png`), fullPage: true });
+  await page.screenshot({ path: join(out, `nav-${shot}-me.png`) });
   const items = await page.$$eval('[data-testid=me-menu] a[data-nav]', (as) => as.map((a) => ({ nav: a.dataset.nav, href: a.getAttribute('href') })));
   for (const m of items) {
     if (m.nav === 'lang') continue;
@@ -97,10 +109,10 @@ async function tapEverything(user, shot) {
     const link = page.locator(`[data-testid=me-menu] [data-nav=${m.nav}]`);
     await link.scrollIntoViewIfNeeded();
     await onScreen(link, `${user} me ${m.nav}`, PHONE);
-    const resp = await Promise.all([page.waitForURL((u) => u.pathname === m.href), link.click()]);
-    void resp;
-    const status = await page.evaluate(() => document.title);
-    assert.ok(status.length > 0, `${user} ${m.href} opens`);
+    // /tree opens the caller's own part of the tree.
+    await Promise.all([page.waitForURL((u) => u.pathname === m.href || u.pathname.startsWith(`${m.href}/`)), link.click()]);
+    assert.equal(await page.$('.error-card'), null, `${user} ${m.href} opens`);
+    await noSidewaysScroll(page, `${user} ${m.href}`);
   }
   // Language and log-out are on "me" too.
   await page.goto(`${server.base}/me`);
@@ -112,6 +124,24 @@ async function tapEverything(user, shot) {
   await ctx.close();
   return items.map((m) => m.nav);
 }
+
+test('the demo writes every log-in beside the database, department names as their codes', async () => {
+  const file = join(dirname(server.dbUrl.replace('sqlite://', '')), 'demo-logins.txt');
+  assert.match(server.demoOut, /demo-logins\.txt/);
+  const text = readFileSync(file, 'utf8');
+  assert.match(text, /wangge2026/);
+  const lines = text.split('\n').filter((l) => l && !l.startsWith('#'));
+  assert.ok(lines.length > 300, `${lines.length} accounts`);
+  assert.ok(lines.some((l) => l.startsWith(`${WORKER}\t`)));
+  const dept = lines.find((l) => l.startsWith('dept'));
+  assert.match(dept, /^dept\d{12}D\d{2}\t/, 'a department user name carries its code as written');
+  // And that name logs in.
+  const ctx = await browser.newContext({ viewport: PHONE });
+  const page = await ctx.newPage();
+  await login(page, server.base, dept.split('\t')[0]);
+  assert.ok(await page.isVisible('[data-testid=bottom-nav]'));
+  await ctx.close();
+});
 
 test('every bottom item and every me item is on screen and opens, at 390 px', async () => {
   const worker = await tapEverything(WORKER, 'worker');

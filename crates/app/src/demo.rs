@@ -162,7 +162,12 @@ pub fn logins_text(logins: &[Login]) -> String {
         "# wangge demo log-ins; the password of every account: {DEMO_PASSWORD}\n# user name\trole\tnode\n"
     );
     for l in logins {
-        out.push_str(&format!("{}\t{}\t{}\n", l.username, l.role.as_str(), l.node));
+        out.push_str(&format!(
+            "{}\t{}\t{}\n",
+            l.username,
+            l.role.as_str(),
+            l.node
+        ));
     }
     out
 }

@@ -145,7 +145,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("login.username", "用户名", "User name"),
     ("login.password", "密码", "Password"),
     ("login.submit", "登录", "Log in"),
-    ("home.welcome", "欢迎", "Welcome"),
+    ("home.welcome", "欢迎,", "Welcome, "),
     ("home.your_area", "您的管辖范围", "Your area"),
     ("home.counts", "辖区概况", "Overview"),
     ("home.work", "我的工作", "My work"),

@@ -90,7 +90,12 @@ impl Layout {
                 "nav.categories",
                 self.administers_deployment(),
             ),
-            ("users", "/admin/users", "nav.users", self.can_manage_users()),
+            (
+                "users",
+                "/admin/users",
+                "nav.users",
+                self.can_manage_users(),
+            ),
             ("audit", "/audit", "nav.audit", self.may_audit()),
             ("check", "/check", "nav.check", self.can_edit_tree()),
         ]

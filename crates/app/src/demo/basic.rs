@@ -8,7 +8,6 @@
 //! Everything is deterministic for a seed: the "today" of the data is a fixed date.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 

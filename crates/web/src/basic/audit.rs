@@ -378,15 +378,21 @@ mod tests {
 
     #[test]
     fn details_read_as_fields_in_the_page_language() {
-        let detail = r#"{"mode":"good_rows","inserted":3,"problems":1,"tags":true}"#;
+        let detail = r#"{"mode":"good_rows_only","inserted":3,"problems":1,"tags":true}"#;
         let zh = detail_text(&Tr::new(Lang::Zh), detail);
         assert!(zh.contains("新增: 3"), "{zh}");
         assert!(zh.contains("只导入无误的行"), "{zh}");
         assert!(!zh.contains('{') && !zh.contains("inserted"), "{zh}");
         let en = detail_text(&Tr::new(Lang::En), detail);
         assert!(en.contains("inserted: 3"), "{en}");
-        assert!(en.contains("tags: Yes") || en.contains("Key-group tags: Yes"), "{en}");
-        assert!(!en.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{en}");
+        assert!(
+            en.contains("tags: Yes") || en.contains("Key-group tags: Yes"),
+            "{en}"
+        );
+        assert!(
+            !en.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{en}"
+        );
         // Text that is not an object is shown as it is.
         assert_eq!(detail_text(&Tr::new(Lang::Zh), "plain"), "plain");
     }

@@ -8,7 +8,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("nav.language", "语言", "Language"),
     ("me.role", "角色", "Role"),
     ("report.cta", "上报事件", "Report an event"),
-    ("report.cta_here", "在本网格上报事件", "Report an event in this grid"),
+    (
+        "report.cta_here",
+        "在本网格上报事件",
+        "Report an event in this grid",
+    ),
     ("basic.registers", "基础信息", "Registers"),
     // The audit page names what the log stores as codes.
     ("audit.table.people", "实有人口", "People"),
@@ -20,8 +24,16 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("audit.table.events", "事件", "Events"),
     ("audit.table.nodes", "区划与网格", "Areas and grids"),
     ("audit.table.*", "全部加密字段", "All sealed values"),
-    ("audit.column.reporter_name", "上报人姓名", "Reporter's name"),
-    ("audit.column.reporter_phone", "上报人电话", "Reporter's phone"),
+    (
+        "audit.column.reporter_name",
+        "上报人姓名",
+        "Reporter's name",
+    ),
+    (
+        "audit.column.reporter_phone",
+        "上报人电话",
+        "Reporter's phone",
+    ),
     ("audit.field.mode", "方式", "mode"),
     ("audit.field.inserted", "新增", "inserted"),
     ("audit.field.updated", "更新", "updated"),
@@ -34,8 +46,20 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("audit.field.skipped", "跳过", "skipped"),
     ("audit.field.unopened", "无法解密", "could not be opened"),
     ("audit.value.dry_run", "试导入", "dry run"),
-    ("audit.value.all", "全部导入", "all rows"),
-    ("audit.value.good_rows", "只导入无误的行", "good rows only"),
-    ("audit.reason.reseal", "用新密钥重新加密", "re-seal under the active key"),
-    ("audit.detail_sep", ";", "; "),
+    (
+        "audit.value.all_or_nothing",
+        "全部无误才导入",
+        "all or nothing",
+    ),
+    (
+        "audit.value.good_rows_only",
+        "只导入无误的行",
+        "good rows only",
+    ),
+    (
+        "audit.reason.reseal",
+        "用新密钥重新加密",
+        "re-seal under the active key",
+    ),
+    ("audit.detail_sep", "；", "; "),
 ];

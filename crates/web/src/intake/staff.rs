@@ -1,8 +1,8 @@
 //! The staff report form: grid workers from the field, desks for calls, visits and work handed down.
 
 use askama::Template;
-use axum::extract::{Query, State};
 use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use wangge_domain::Error;
 use wangge_domain::err;

@@ -46,9 +46,7 @@ fn hrefs_in(html: &str, testid: &str) -> Vec<String> {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric())
         .collect();
-    let end = rest
-        .find(&format!("</{tag}>"))
-        .unwrap_or(rest.len());
+    let end = rest.find(&format!("</{tag}>")).unwrap_or(rest.len());
     rest[..end]
         .split("href=\"")
         .skip(1)
@@ -81,7 +79,10 @@ async fn a_worker_finds_report_on_home_inbox_and_grid_page() {
     // The grid page's button starts the report in that grid.
     let (_, grid_page) = f.page("gw_a1", &format!("/grids/{GRID}")).await;
     let href = format!("/events/new?grid={GRID}");
-    assert!(grid_page.contains(&href), "the grid page reports in its grid");
+    assert!(
+        grid_page.contains(&href),
+        "the grid page reports in its grid"
+    );
     let (s, form) = f.page("gw_a1", &href).await;
     assert_eq!(s, StatusCode::OK);
     assert!(
@@ -92,7 +93,10 @@ async fn a_worker_finds_report_on_home_inbox_and_grid_page() {
     let (_, home) = f.page("leader", "/").await;
     assert!(hrefs_in(&home, "report-cta").is_empty());
     assert!(!hrefs_in(&home, "bottom-nav").contains(&"/events/new".to_string()));
-    assert_eq!(f.page("leader", "/events/new").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        f.page("leader", "/events/new").await.0,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -162,7 +166,9 @@ fn drop_elements(html: &str, open: &str, close: &str) -> String {
     let mut rest = html;
     while let Some(i) = rest.find(open) {
         kept.push_str(&rest[..i]);
-        rest = rest[i..].find(close).map_or("", |j| &rest[i + j + close.len()..]);
+        rest = rest[i..]
+            .find(close)
+            .map_or("", |j| &rest[i + j + close.len()..]);
     }
     kept.push_str(rest);
     kept
@@ -170,7 +176,11 @@ fn drop_elements(html: &str, open: &str, close: &str) -> String {
 
 /// The text a reader sees: tags, scripts and styles removed, plus the attributes people read.
 fn visible_text(html: &str) -> String {
-    let html = drop_elements(&drop_elements(html, "<script", "</script>"), "<style", "</style>");
+    let html = drop_elements(
+        &drop_elements(html, "<script", "</script>"),
+        "<style",
+        "</style>",
+    );
     let mut text = String::new();
     let mut in_tag = false;
     let mut tag = String::new();
@@ -232,10 +242,10 @@ fn without_data(text: &str) -> String {
 fn english_in_brackets(text: &str) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
     for (i, w) in chars.windows(2).enumerate() {
-        if is_cjk(w[0]) && (w[1] == '(' || w[1] == '(') {
+        if is_cjk(w[0]) && (w[1] == '(' || w[1] == '\u{ff08}') {
             let inside: String = chars[i + 2..]
                 .iter()
-                .take_while(|c| **c != ')' && **c != ')')
+                .take_while(|c| **c != ')' && **c != '\u{ff09}')
                 .collect();
             let letters = inside
                 .split(|c: char| !c.is_ascii_alphabetic())
@@ -243,7 +253,11 @@ fn english_in_brackets(text: &str) -> Option<String> {
                 .any(|word| word.len() >= 3 && word.chars().any(|c| c.is_ascii_lowercase()));
             if letters {
                 let from = i.saturating_sub(10);
-                return Some(chars[from..(i + 2 + inside.chars().count() + 1).min(chars.len())].iter().collect());
+                return Some(
+                    chars[from..(i + 2 + inside.chars().count() + 1).min(chars.len())]
+                        .iter()
+                        .collect(),
+                );
             }
         }
     }
@@ -261,7 +275,7 @@ async fn seed_audit(f: &Fixture) {
             None,
             None,
             "",
-            r#"{"mode":"good_rows","inserted":3,"updated":1,"problems":2}"#,
+            r#"{"mode":"good_rows_only","inserted":3,"updated":1,"problems":2}"#,
         ),
         (
             "export",
@@ -303,20 +317,44 @@ async fn seed_audit(f: &Fixture) {
 async fn each_page_speaks_one_language() {
     let f = fixture().await;
     let r = f
-        .report_at("gw_a1", worker_report(GRID, "MD01", "broken lamp"), now_ms())
+        .report_at(
+            "gw_a1",
+            worker_report(GRID, "MD01", "broken lamp"),
+            now_ms(),
+        )
         .await;
     seed_audit(&f).await;
     let n = r.number;
     let pages: &[(&str, &[&str])] = &[
         (
             "gw_a1",
-            &["/", "/me", "/events", "/events/new", "/people", "/houses", "/tree", "/map", "/analysis", "/calendar"],
+            &[
+                "/",
+                "/me",
+                "/events",
+                "/events/new",
+                "/people",
+                "/houses",
+                "/tree",
+                "/map",
+                "/analysis",
+                "/calendar",
+            ],
         ),
         ("leader", &["/", "/me", "/events", "/analysis"]),
         ("dept_a", &["/", "/me", "/events"]),
         (
             "admin_city",
-            &["/", "/me", "/events", "/audit", "/admin/users", "/admin/categories", "/import", "/check"],
+            &[
+                "/",
+                "/me",
+                "/events",
+                "/audit",
+                "/admin/users",
+                "/admin/categories",
+                "/import",
+                "/check",
+            ],
         ),
     ];
     let event_page = format!("/events/{n}");
@@ -390,7 +428,7 @@ async fn the_audit_page_names_things_in_the_readers_language() {
     ] {
         assert!(zh.contains(shown), "Chinese audit page shows {shown}");
     }
-    for raw in ["{", "id_number", "good_rows", "people #"] {
+    for raw in ["{", "id_number", "good_rows_only", "people #"] {
         assert!(!visible_text(&zh).contains(raw), "no raw {raw} in Chinese");
         assert!(!visible_text(&en).contains(raw), "no raw {raw} in English");
     }
@@ -399,6 +437,7 @@ async fn the_audit_page_names_things_in_the_readers_language() {
 #[test]
 fn the_bracket_pattern_is_caught() {
     assert!(english_in_brackets("用户名或密码错误(wrong user name or password)").is_some());
+    assert!(english_in_brackets("密码错误\u{ff08}wrong password\u{ff09}").is_some());
     assert!(english_in_brackets("文件(XLSX 或 CSV)").is_none());
     assert!(english_in_brackets("Wrong (user name)").is_none());
 }
