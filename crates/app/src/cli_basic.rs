@@ -5,10 +5,8 @@
 //! reason) on stdout, then a summary. It exits non-zero when nothing was written because of
 //! problems, when the file could not be read, or when a dry run found problems.
 
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -22,6 +20,8 @@ use wangge_store::seal::KeyRing;
 use wangge_store::{Db, auth, nodes, now_ms, territory, users};
 use wangge_web::export::{self, ExportFormat, ExportKind, ExportSpec};
 use wangge_web::import::{self, ImportProgress, ImportSpec, Report};
+
+use crate::progress::Progress;
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
@@ -87,31 +87,24 @@ async fn importer(db: &Db, as_user: Option<&str>) -> anyhow::Result<(Actor, Scop
     Ok((Actor::user(p.user_id, p.display_name.clone()), p.scope()))
 }
 
-/// Draws `[#####-----]  45%  123,456 rows` on stderr, at most ten times a second.
+/// Draws `[#####-----]  45%  123,456 rows` on stderr (see [`crate::progress`]).
 struct Bar {
-    last: Mutex<(Instant, Option<u8>)>,
-    tty: bool,
+    /// The progress line and the tenth of the work last shown.
+    state: Mutex<(Progress, Option<u8>)>,
 }
 
 impl Bar {
     fn new() -> Bar {
         Bar {
-            last: Mutex::new((Instant::now(), None)),
-            tty: std::io::stderr().is_terminal(),
+            state: Mutex::new((Progress::new(), None)),
         }
     }
 
     fn show(&self, p: &ImportProgress) {
-        let Ok(mut last) = self.last.lock() else {
+        let Ok(mut state) = self.state.lock() else {
             return;
         };
-        let due = last.0.elapsed().as_millis() >= 100 || p.phase == "done";
-        // Off a terminal, one line per ten per cent keeps logs short.
-        let step = p.percent.map(|x| x / 10);
-        if !due || (!self.tty && step == last.1.map(|x| x / 10) && p.phase != "done") {
-            return;
-        }
-        *last = (Instant::now(), p.percent);
+        let (progress, shown) = &mut *state;
         let pct = p.percent.unwrap_or(0);
         let filled = usize::from(pct) * 30 / 100;
         let line = format!(
@@ -121,18 +114,19 @@ impl Bar {
             p.rows,
             p.phase
         );
-        let mut err = std::io::stderr();
-        if self.tty {
-            let _ = write!(err, "\r{line}   ");
-        } else {
-            let _ = writeln!(err, "{line}");
+        // Off a terminal, one line per ten per cent keeps logs short.
+        let step = p.percent.map(|x| x / 10);
+        if p.phase == "done" || (!progress.is_terminal() && step != *shown) {
+            progress.show_now(&line);
+            *shown = step;
+        } else if progress.is_terminal() {
+            progress.show(&line);
         }
-        let _ = err.flush();
     }
 
     fn end(&self) {
-        if self.tty {
-            eprintln!();
+        if let Ok(mut state) = self.state.lock() {
+            state.0.end();
         }
     }
 }

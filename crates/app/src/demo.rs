@@ -23,6 +23,9 @@ pub struct Login {
     pub username: String,
     pub role: Role,
     pub node: String,
+    /// Printed at the terminal: the named accounts and the first of each per-node role (the
+    /// file of log-ins holds every account).
+    pub shown: bool,
 }
 
 pub enum Outcome {
@@ -30,6 +33,7 @@ pub enum Outcome {
         nodes: usize,
         grids: usize,
         users: usize,
+        /// Every demo account, in the order created.
         logins: Vec<Login>,
         /// The Open311 key of the demo city, shown once.
         open311_key: String,
@@ -113,13 +117,12 @@ pub async fn seed(db: &Db, seed: u64, scale: Scale) -> anyhow::Result<Outcome> {
             ];
             let first_of_role = matches!(role, Role::GridLeader | Role::Worker | Role::DeptHandler)
                 && !logins.iter().any(|l: &Login| l.role == role);
-            if NAMED.contains(&username.as_str()) || first_of_role {
-                logins.push(Login {
-                    username,
-                    role,
-                    node: n.name.clone(),
-                });
-            }
+            logins.push(Login {
+                shown: NAMED.contains(&username.as_str()) || first_of_role,
+                username,
+                role,
+                node: n.name.clone(),
+            });
         }
     }
     let (_, open311_key) = wangge_store::open311::create_key(&mut tx.handle(), "demo", now).await?;
@@ -132,6 +135,41 @@ pub async fn seed(db: &Db, seed: u64, scale: Scale) -> anyhow::Result<Outcome> {
         logins,
         open311_key,
     })
+}
+
+/// Where the demo's list of log-ins goes: beside the SQLite file, or `./data` for PostgreSQL
+/// (and an in-memory SQLite).
+pub fn logins_path(database_url: &str) -> std::path::PathBuf {
+    let dir = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .filter(|p| !p.is_empty() && !p.starts_with(":memory:"))
+        .map(|p| {
+            let p = p.split('?').next().unwrap_or(p);
+            std::path::Path::new(p)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."))
+                .to_path_buf()
+        })
+        .unwrap_or_else(|| std::path::PathBuf::from("data"));
+    dir.join("demo-logins.txt")
+}
+
+/// The list of every demo log-in as the file holds it: the password, then one account a line.
+pub fn logins_text(logins: &[Login]) -> String {
+    let mut out = format!(
+        "# wangge demo log-ins; the password of every account: {DEMO_PASSWORD}\n# user name\trole\tnode\n"
+    );
+    for l in logins {
+        out.push_str(&format!(
+            "{}\t{}\t{}\n",
+            l.username,
+            l.role.as_str(),
+            l.node
+        ));
+    }
+    out
 }
 
 /// The accounts a node of the demo gets: (user name, role, fixed display name or a random one).
@@ -165,11 +203,59 @@ fn staff_for(
         }
         NodeKind::Village => vec![(format!("gl{}", n.code), Role::GridLeader, None)],
         NodeKind::Grid => vec![(format!("gw{}", n.code), Role::Worker, None)],
-        NodeKind::Department => vec![(
-            format!("dept{}", n.code.to_lowercase()),
-            Role::DeptHandler,
-            None,
-        )],
+        // The code as it is (its `D` upper case), so the user name reads like the code.
+        NodeKind::Department => vec![(format!("dept{}", n.code), Role::DeptHandler, None)],
         NodeKind::Building | NodeKind::Unit => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_logins_sit_beside_the_database() {
+        let p = |u: &str| logins_path(u).to_string_lossy().into_owned();
+        assert_eq!(p("sqlite://data/wangge.db"), "data/demo-logins.txt");
+        assert_eq!(p("sqlite:///var/lib/w/w.db"), "/var/lib/w/demo-logins.txt");
+        assert_eq!(p("sqlite://w.db"), "./demo-logins.txt");
+        assert_eq!(p("sqlite::memory:"), "data/demo-logins.txt");
+        assert_eq!(p("postgres://u@h:5432/db"), "data/demo-logins.txt");
+    }
+
+    #[test]
+    fn the_file_lists_every_account_with_the_password() {
+        let logins = [
+            Login {
+                username: "admin".into(),
+                role: Role::Admin,
+                node: "示范市".into(),
+                shown: true,
+            },
+            Login {
+                username: "dept350102000000D02".into(),
+                role: Role::DeptHandler,
+                node: "城管局".into(),
+                shown: false,
+            },
+        ];
+        let text = logins_text(&logins);
+        assert!(text.contains(DEMO_PASSWORD));
+        assert!(text.contains("admin\tadmin\t示范市\n"));
+        assert!(text.contains("dept350102000000D02\tdept_handler\t城管局\n"));
+    }
+
+    #[test]
+    fn a_department_user_name_carries_its_code_as_written() {
+        let n = LayoutNode {
+            code: "350102000000D01".into(),
+            kind: NodeKind::Department,
+            name: "城管局".into(),
+            parent: Some(0),
+            grid_kind: None,
+            boundary: None,
+        };
+        let staff = staff_for(&n, &mut 0, &mut 0);
+        assert_eq!(staff[0].0, "dept350102000000D01");
     }
 }

@@ -155,26 +155,26 @@ fn cipher_name(ring: &KeyRing, id: &str) -> &'static str {
 
 async fn reseal_now(db: &Db, ring: &KeyRing, batch: usize) -> anyhow::Result<()> {
     let started = Instant::now();
-    let mut err = std::io::stderr();
-    let mut shown = (String::new(), Instant::now());
+    let mut column_shown = String::new();
+    let mut line = crate::progress::Progress::new();
     let mut progress = |column: &str, n: u64| {
-        // A line per column and about two a second, not one per batch.
-        if shown.0 == column && shown.1.elapsed().as_millis() < 500 {
-            return;
-        }
-        shown = (column.to_string(), Instant::now());
-        let _ = write!(
-            err,
-            "\rre-sealing under {}: {column} {n} values, {:.1} s        ",
+        let text = format!(
+            "re-sealing under {}: {column} {n} values, {:.1} s",
             ring.active_key_id(),
             started.elapsed().as_secs_f64()
         );
-        let _ = err.flush();
+        // A new column always shows; within one, the progress paces the lines.
+        if column_shown != column {
+            column_shown = column.to_string();
+            line.show_now(&text);
+        } else {
+            line.show(&text);
+        }
     };
     let counts = reseal::reseal_all(db, ring, &Actor::system("cli"), batch, &mut progress)
         .await
         .map_err(crate::domain)?;
-    eprintln!();
+    line.end();
     for (column, n) in &counts.by_column {
         println!("  {column:<28} {n:>9} re-sealed");
     }

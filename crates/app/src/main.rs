@@ -11,6 +11,7 @@ mod config;
 mod demo;
 mod keys;
 mod open311_keys;
+mod progress;
 mod verify;
 
 use std::path::PathBuf;
@@ -328,7 +329,9 @@ fn print_errors(json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_demo(outcome: &demo::Outcome) {
+/// Prints what the demo made, with a few log-ins to start from, and writes every log-in to a
+/// file beside the database.
+fn print_demo(outcome: &demo::Outcome, database_url: &str) -> anyhow::Result<()> {
     match outcome {
         demo::Outcome::AlreadyPresent { nodes } => {
             println!("the database already holds a city ({nodes} nodes); left as it is");
@@ -345,12 +348,25 @@ fn print_demo(outcome: &demo::Outcome) {
                 "demo log-ins (password for every demo account: {}):",
                 demo::DEMO_PASSWORD
             );
-            for l in logins {
+            for l in logins.iter().filter(|l| l.shown) {
                 println!("  {:<28} {:<12} {}", l.username, l.role.as_str(), l.node);
             }
+            let path = demo::logins_path(database_url);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            std::fs::write(&path, demo::logins_text(logins))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!(
+                "all {} demo log-ins written to {}",
+                logins.len(),
+                path.display()
+            );
             println!("open311 api_key: {open311_key}");
         }
     }
+    Ok(())
 }
 
 fn main() -> std::process::ExitCode {
@@ -404,7 +420,7 @@ async fn run() -> anyhow::Result<()> {
             let keys = key_ring(cli.keys.as_deref(), &file)?;
             if with_demo {
                 let city = demo::seed(&db, 1, Scale::Small).await?;
-                print_demo(&city);
+                print_demo(&city, &url)?;
                 demo::basic::fill_new_city(&db, &keys, 1, Scale::Small, None, &city).await?;
                 demo::events::fill_new_city(&db, &keys, 1, 2, &city, now_ms()).await?;
             }
@@ -434,7 +450,7 @@ async fn run() -> anyhow::Result<()> {
             };
             let keys = key_ring(cli.keys.as_deref(), &file)?;
             let city = demo::seed(&db, seed, scale).await?;
-            print_demo(&city);
+            print_demo(&city, &url)?;
             demo::basic::fill_new_city(&db, &keys, seed, scale, people_per_grid, &city).await?;
             demo::events::fill_new_city(&db, &keys, seed, events_per_grid, &city, now_ms()).await?;
         }

@@ -85,6 +85,12 @@ pub fn may(role: Role, permission: Permission) -> bool {
     permission.roles().contains(&role)
 }
 
+/// Who may report an event on the staff form (from the field or at a desk): every role but a
+/// leader, who watches the work and supervises it rather than reporting it.
+pub fn may_report(role: Role) -> bool {
+    role != Role::Leader
+}
+
 /// Permissions that serve the whole deployment are held only at the root of the tree: the node
 /// path has one code.
 pub fn deployment_wide(node_path: &str) -> bool {
@@ -117,6 +123,14 @@ mod tests {
                 .collect();
             assert_eq!(got, row, "{role:?}");
         }
+    }
+
+    #[test]
+    fn leaders_do_not_report() {
+        let reporters: Vec<Role> = Role::ALL.into_iter().filter(|r| may_report(*r)).collect();
+        assert_eq!(reporters.len(), Role::ALL.len() - 1);
+        assert!(!may_report(Role::Leader));
+        assert!(may_report(Role::Worker));
     }
 
     #[test]

@@ -223,6 +223,8 @@ pub struct EventRow {
     pub source: String,
     pub category_code: String,
     pub category_name: String,
+    /// The category's English name, for English pages.
+    pub category_name_en: String,
     pub complexity: String,
     pub description: String,
     pub lat: Option<f64>,
@@ -290,7 +292,7 @@ impl EventRow {
 macro_rules! event_sql {
     ($($rest:tt)+) => {
         concat!(
-            "SELECT e.id, e.number, e.source, e.category_code, c.name AS category_name, e.complexity, e.description, ",
+            "SELECT e.id, e.number, e.source, e.category_code, c.name AS category_name, c.name_en AS category_name_en, e.complexity, e.description, ",
             "e.lat, e.lon, e.address, g.code AS grid_code, g.name AS grid_name, e.path, e.route_note, e.level, e.urgency, ",
             "e.status, e.holder_path, e.holder_label, e.state, e.level_started_at, e.due_at, e.final_due_at, e.calendar_missing, ",
             "e.rework_count, e.reminder_count, e.reminded_light, e.supervision, e.rating, e.rating_comment, e.reported_at, ",

@@ -426,8 +426,23 @@
     });
   }
 
+  // Marks the menu entry of this page: the longest link that starts the path ("/" only itself).
+  function initNavCurrent() {
+    var path = location.pathname;
+    ['.topbar .nav', '.bottom-nav'].forEach(function (sel) {
+      var best = null;
+      $$(sel + ' a').forEach(function (a) {
+        var href = a.getAttribute('href') || '';
+        var hit = href === '/' ? path === '/' : (path === href || path.indexOf(href + '/') === 0);
+        if (hit && (!best || href.length > best.getAttribute('href').length)) best = a;
+      });
+      if (best) best.setAttribute('aria-current', 'page');
+    });
+  }
+
   function init() {
     initLangLink();
+    initNavCurrent();
     initApiForms();
     initPrint();
     if (typeof L === 'undefined') return;

@@ -7,6 +7,7 @@ mod categories;
 mod handling;
 mod imports;
 mod intake;
+mod nav;
 mod work;
 
 use std::collections::HashMap;
@@ -91,6 +92,15 @@ impl Tr {
         self.s(&format!("role.{role}")).to_string()
     }
 
+    /// A name kept in both languages (a category's): the English one on an English page, the
+    /// Chinese one where no English name was given.
+    pub fn name<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::En if !en.trim().is_empty() => en,
+            _ => zh,
+        }
+    }
+
     /// An error's text in this language, from the domain's error table with its parameters.
     pub fn error(&self, e: &wangge_domain::Error) -> String {
         e.text(self.lang == Lang::Zh)
@@ -112,6 +122,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(imports::ENTRIES)
         .chain(basic::ENTRIES)
         .chain(handling::ENTRIES)
+        .chain(nav::ENTRIES)
 }
 
 /// (key, 中文, English)
@@ -136,7 +147,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("login.username", "用户名", "User name"),
     ("login.password", "密码", "Password"),
     ("login.submit", "登录", "Log in"),
-    ("home.welcome", "欢迎", "Welcome"),
+    ("home.welcome", "欢迎,", "Welcome, "),
     ("home.your_area", "您的管辖范围", "Your area"),
     ("home.counts", "辖区概况", "Overview"),
     ("home.work", "我的工作", "My work"),

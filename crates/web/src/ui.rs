@@ -96,9 +96,88 @@ impl Layout {
         self.may(Permission::ReadAudit)
     }
 
+    /// Whether the caller may report an event on the staff form (`/events/new`).
+    pub fn may_report(&self) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(|m| wangge_domain::permission::may_report(m.role()))
+    }
+
+    /// Every page the caller may open, in the order the top menu shows them; the "me" page
+    /// lists the same. None when nobody is logged in.
+    pub fn menu(&self) -> Vec<MenuItem> {
+        if self.me.is_none() {
+            return Vec::new();
+        }
+        [
+            ("home", "/", "nav.home", true),
+            ("report", "/events/new", "nav.report", self.may_report()),
+            ("inbox", "/events", "nav.events", true),
+            ("people", "/people", "nav.people", self.may_read_basic()),
+            ("tree", "/tree", "nav.tree", true),
+            ("map", "/map", "nav.map", true),
+            ("import", "/import", "nav.import", self.may_write_basic()),
+            ("analysis", "/analysis", "nav.analysis", true),
+            ("calendar", "/calendar", "nav.calendar", true),
+            (
+                "categories",
+                "/admin/categories",
+                "nav.categories",
+                self.administers_deployment(),
+            ),
+            (
+                "users",
+                "/admin/users",
+                "nav.users",
+                self.can_manage_users(),
+            ),
+            ("audit", "/audit", "nav.audit", self.may_audit()),
+            ("check", "/check", "nav.check", self.can_edit_tree()),
+        ]
+        .into_iter()
+        .filter(|(.., may)| *may)
+        .map(|(id, href, key, _)| MenuItem { id, href, key })
+        .collect()
+    }
+
+    /// The phone's bottom bar: home, report, inbox and people where the role may, then "me",
+    /// which holds the rest of the menu.
+    pub fn bottom_nav(&self) -> Vec<MenuItem> {
+        let mut out: Vec<MenuItem> = self
+            .menu()
+            .into_iter()
+            .filter(|m| BOTTOM.contains(&m.id))
+            .collect();
+        if self.me.is_some() {
+            out.push(MenuItem {
+                id: "me",
+                href: "/me",
+                key: "nav.me",
+            });
+        }
+        out
+    }
+
     /// The error table's texts as JSON, for scripts that show API errors.
     pub fn errors_json(&self) -> String {
         error_texts_json(&self.t)
+    }
+}
+
+/// The pages the phone's bottom bar holds itself (the "me" page lists the rest).
+const BOTTOM: [&str; 4] = ["home", "report", "inbox", "people"];
+
+/// A page of the menu: `id` names it for styles and tests, `key` its text in the table.
+pub struct MenuItem {
+    pub id: &'static str,
+    pub href: &'static str,
+    pub key: &'static str,
+}
+
+impl MenuItem {
+    /// Whether the phone's bottom bar shows it (the "me" page then leaves it out).
+    pub fn in_bottom_nav(&self) -> bool {
+        BOTTOM.contains(&self.id) || self.id == "me"
     }
 }
 

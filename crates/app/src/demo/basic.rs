@@ -8,7 +8,6 @@
 //! Everything is deterministic for a seed: the "today" of the data is a fixed date.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -404,19 +403,20 @@ pub async fn fill_new_city(
     Ok(())
 }
 
-/// A progress line on standard error, rewritten in place.
+/// A progress line on standard error (see [`crate::progress`]).
 pub fn print_progress(started: Instant) -> impl FnMut(usize, usize, u64) {
+    let mut progress = crate::progress::Progress::new();
     move |done, total, people| {
-        let mut err = std::io::stderr();
-        let _ = write!(
-            err,
-            "\rbasic information: {done}/{total} grids, {people} people, {:.1} s",
+        let line = format!(
+            "basic information: {done}/{total} grids, {people} people, {:.1} s",
             started.elapsed().as_secs_f64()
         );
         if done == total {
-            let _ = writeln!(err);
+            progress.show_now(&line);
+            progress.end();
+        } else {
+            progress.show(&line);
         }
-        let _ = err.flush();
     }
 }
 

@@ -164,6 +164,7 @@ pub async fn list(
 pub struct PublicResult {
     pub number: String,
     pub category_name: String,
+    pub category_name_en: String,
     pub grid_name: String,
     pub description: String,
     pub result: String,
@@ -179,7 +180,7 @@ pub async fn public_results(
     limit: i64,
 ) -> Result<Vec<PublicResult>, Error> {
     q!(h, fetch_all, PublicResult,
-        "SELECT e.number, c.name AS category_name, g.name AS grid_name, e.description, \
+        "SELECT e.number, c.name AS category_name, c.name_en AS category_name_en, g.name AS grid_name, e.description, \
          COALESCE((SELECT x.note FROM event_history x WHERE x.event_id = e.id AND x.action IN ('feedback', 'handle_on_spot') ORDER BY x.seq DESC LIMIT 1), '') AS result, \
          e.reported_at, e.closed_at, e.rating FROM events e JOIN categories c ON c.code = e.category_code JOIN nodes g ON g.id = e.grid_id \
          WHERE e.path LIKE $1 AND e.status = 'closed' ORDER BY e.closed_at DESC LIMIT $2",

@@ -757,6 +757,7 @@ async fn write_report(
         source: c.source.as_str().to_string(),
         category_code: category.code.clone(),
         category_name: category.name.clone(),
+        category_name_en: category.name_en.clone(),
         complexity: complexity.as_str().to_string(),
         description,
         lat: c.lat,

@@ -13,7 +13,7 @@ use crate::auth::{self, MaybeMe, Me};
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
-use crate::ui::{Layout, render};
+use crate::ui::{Layout, node_href, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/lang", get(switch_lang))
         .route("/", get(home))
+        .route("/me", get(me_page))
 }
 
 #[derive(Template)]
@@ -172,4 +173,22 @@ async fn home(State(s): State<AppState>, lang: Lang, me: Me) -> AppResult<Respon
         work,
         watching,
     }))
+}
+
+#[derive(Template)]
+#[template(path = "accounts/me.html")]
+struct MePage {
+    l: Layout,
+    /// Where the caller's own node is shown.
+    area_href: String,
+}
+
+/// "Me": who is logged in, and every page of the menu the phone's bottom bar has no room for,
+/// with the language and log-out.
+async fn me_page(lang: Lang, me: Me) -> Response {
+    let area_href = node_href(me.0.node_kind, &me.0.node_code);
+    render(MePage {
+        l: Layout::new(lang, Some(me.0), "nav.me"),
+        area_href,
+    })
 }

@@ -205,20 +205,13 @@ fn statuses(t: &Tr, m: &Monthly) -> Vec<Bar> {
         .collect()
 }
 
-fn category_name<'a>(t: &Tr, zh: &'a str, en: &'a str) -> &'a str {
-    match t.lang {
-        Lang::Zh => zh,
-        Lang::En => en,
-    }
-}
-
 fn groups(t: &Tr, m: &Monthly) -> Vec<GroupRow> {
     m.by_group
         .iter()
         .map(|g| GroupRow {
             bar: bar(
                 &g.code,
-                category_name(t, &g.name, &g.name_en),
+                t.name(&g.name, &g.name_en),
                 g.count,
                 m.figures.total,
             ),
@@ -228,7 +221,7 @@ fn groups(t: &Tr, m: &Monthly) -> Vec<GroupRow> {
                 .map(|c| {
                     bar(
                         &c.code,
-                        category_name(t, &c.name, &c.name_en),
+                        t.name(&c.name, &c.name_en),
                         c.count,
                         m.figures.total,
                     )

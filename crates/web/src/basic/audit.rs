@@ -129,8 +129,66 @@ pub struct RowView {
     pub detail: String,
 }
 
+/// A name of the audit log in the page's language: the table's text under `prefix.name`, else
+/// the name as stored (a name the table does not know yet still shows).
+fn named(t: &Tr, prefix: &str, name: &str) -> String {
+    let key = format!("{prefix}.{name}");
+    if Tr::has(&key) {
+        t.s(&key).to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// A table of the audit log as people call it (`people` → 实有人口).
+fn table_text(t: &Tr, table: &str) -> String {
+    named(t, "audit.table", table)
+}
+
+/// A column: the register's field name where it has one (`id_number` → 身份证号).
+fn column_text(t: &Tr, column: &str) -> String {
+    let key = format!("bf.{column}");
+    if Tr::has(&key) {
+        t.s(&key).to_string()
+    } else {
+        named(t, "audit.column", column)
+    }
+}
+
+/// Reasons the system writes itself (people's reasons are shown as they typed them).
+const SYSTEM_REASONS: [(&str, &str); 1] = [("re-seal under the active key", "audit.reason.reseal")];
+
+fn reason_text(t: &Tr, reason: &str) -> String {
+    match SYSTEM_REASONS.iter().find(|(r, _)| *r == reason) {
+        Some((_, key)) => t.s(key).to_string(),
+        None => reason.to_string(),
+    }
+}
+
+/// The details (a JSON object such as `{"mode":"all","inserted":3}`) as `field: value` pairs in
+/// the page's language; details that are not an object show as they are.
+fn detail_text(t: &Tr, detail: &str) -> String {
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(detail) else {
+        return detail.to_string();
+    };
+    let value = |v: &Value| match v {
+        Value::Null => "—".to_string(),
+        Value::Bool(b) => t.s(if *b { "common.yes" } else { "common.no" }).to_string(),
+        Value::String(x) => named(t, "audit.value", x),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    };
+    map.iter()
+        .map(|(k, v)| format!("{}: {}", named(t, "audit.field", k), value(v)))
+        .collect::<Vec<_>>()
+        .join(t.s("audit.detail_sep"))
+}
+
 fn row_view(t: &Tr, r: &AuditRow) -> RowView {
-    let key = format!("audit.action.{}", r.action);
     let base = match r.subject_table.as_str() {
         "people" => "/people",
         "houses" => "/houses",
@@ -138,27 +196,44 @@ fn row_view(t: &Tr, r: &AuditRow) -> RowView {
         "objects" => "/objects",
         _ => "",
     };
+    let table = table_text(t, &r.subject_table);
     RowView {
         id: r.id,
         at: time_text(r.at),
         actor: r.actor_name.clone(),
-        action: if Tr::has(&key) {
-            t.s(&key).to_string()
-        } else {
-            r.action.clone()
-        },
+        action: named(t, "audit.action", &r.action),
         subject: match r.subject_id {
-            Some(i) => format!("{} #{i}", r.subject_table),
-            None => r.subject_table.clone(),
+            Some(i) => format!("{table} #{i}"),
+            None => table,
         },
         subject_href: match (base, r.subject_id) {
             ("", _) | (_, None) => String::new(),
             (b, Some(i)) => format!("{b}/{i}"),
         },
-        column: r.column_name.clone().unwrap_or_default(),
-        reason: r.reason.clone(),
-        detail: r.detail.clone(),
+        column: r
+            .column_name
+            .as_deref()
+            .map(|c| column_text(t, c))
+            .unwrap_or_default(),
+        reason: reason_text(t, &r.reason),
+        detail: detail_text(t, &r.detail),
     }
+}
+
+/// The tables the filter offers, with their names in the page's language.
+pub struct TableChoice {
+    pub value: &'static str,
+    pub label: String,
+}
+
+fn table_choices(t: &Tr) -> Vec<TableChoice> {
+    ["people", "houses", "orgs", "objects", "person_tags"]
+        .into_iter()
+        .map(|value| TableChoice {
+            value,
+            label: table_text(t, value),
+        })
+        .collect()
 }
 
 pub struct VerifyView {
@@ -181,6 +256,7 @@ struct AuditPage {
     next_href: String,
     verify: Option<VerifyView>,
     error: String,
+    tables: Vec<TableChoice>,
 }
 
 const PAGE: i64 = 100;
@@ -242,6 +318,7 @@ async fn page(
         next_href: next,
         verify,
         error,
+        tables: table_choices(&t),
         actor: val(&q.actor).to_string(),
         action: val(&q.action).to_string(),
         table: val(&q.table).to_string(),
@@ -292,4 +369,43 @@ async fn api_verify(State(s): State<AppState>, Me(p): Me) -> AppResult<Json<Valu
         "ok": breaks.is_empty(),
         "breaks": breaks,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn details_read_as_fields_in_the_page_language() {
+        let detail = r#"{"mode":"good_rows_only","inserted":3,"problems":1,"tags":true}"#;
+        let zh = detail_text(&Tr::new(Lang::Zh), detail);
+        assert!(zh.contains("新增: 3"), "{zh}");
+        assert!(zh.contains("只导入无误的行"), "{zh}");
+        assert!(!zh.contains('{') && !zh.contains("inserted"), "{zh}");
+        let en = detail_text(&Tr::new(Lang::En), detail);
+        assert!(en.contains("inserted: 3"), "{en}");
+        assert!(
+            en.contains("tags: Yes") || en.contains("Key-group tags: Yes"),
+            "{en}"
+        );
+        assert!(
+            !en.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{en}"
+        );
+        // Text that is not an object is shown as it is.
+        assert_eq!(detail_text(&Tr::new(Lang::Zh), "plain"), "plain");
+    }
+
+    #[test]
+    fn tables_and_columns_are_named() {
+        let zh = Tr::new(Lang::Zh);
+        assert_eq!(table_text(&zh, "people"), "实有人口");
+        assert_eq!(column_text(&zh, "id_number"), "身份证号");
+        assert_eq!(table_text(&zh, "unknown_table"), "unknown_table");
+        assert_eq!(
+            reason_text(&Tr::new(Lang::Zh), "re-seal under the active key"),
+            "用新密钥重新加密"
+        );
+    }
 }

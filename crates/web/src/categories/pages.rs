@@ -151,7 +151,7 @@ async fn view(
         .filter(|c| c.parent_code.is_none())
         .map(|c| Opt {
             value: c.code.clone(),
-            label: format!("{} {}", c.code, c.name),
+            label: format!("{} {}", c.code, t.name(&c.name, &c.name_en)),
         })
         .collect();
     let complexities = Complexity::ALL

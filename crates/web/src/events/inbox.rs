@@ -52,7 +52,7 @@ pub(super) fn row_view(t: &Tr, e: &EventRow, now: i64) -> RowView {
     let supervision = e.supervision.clone().unwrap_or_default();
     RowView {
         number: e.number.clone(),
-        category: e.category_name.clone(),
+        category: t.name(&e.category_name, &e.category_name_en).to_string(),
         grid: e.grid_name.clone(),
         level: e.level,
         level_label: label(t, "ev.level", &e.level.to_string()),
@@ -195,9 +195,9 @@ pub(super) async fn inbox_page(
         .map(|c| Opt {
             value: c.code.clone(),
             label: if c.parent_code.is_some() {
-                format!("\u{a0}\u{a0}{}", c.name)
+                format!("\u{a0}\u{a0}{}", t.name(&c.name, &c.name_en))
             } else {
-                c.name.clone()
+                t.name(&c.name, &c.name_en).to_string()
             },
             selected: filter.category.as_deref() == Some(c.code.as_str()),
         })

@@ -339,7 +339,7 @@ pub(super) async fn event_view(
         .unwrap_or_else(|| date_text(now + 3 * 86_400_000));
     let mut f = Facts {
         number: e.number.clone(),
-        category: e.category_name.clone(),
+        category: t.name(&e.category_name, &e.category_name_en).to_string(),
         complexity: label(&t, "ev.complexity", &e.complexity),
         level: label(&t, "ev.level", &e.level.to_string()),
         urgency: label(&t, "urgency", &e.urgency),

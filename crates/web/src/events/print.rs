@@ -83,7 +83,7 @@ pub(super) async fn print_view(
         .collect();
     let mut f = Facts {
         number: e.number.clone(),
-        category: e.category_name.clone(),
+        category: t.name(&e.category_name, &e.category_name_en).to_string(),
         complexity: label(&t, "ev.complexity", &e.complexity),
         level: label(&t, "ev.level", &e.level.to_string()),
         urgency: label(&t, "urgency", &e.urgency),

@@ -47,7 +47,7 @@ pub(super) async fn public_page(
     let rows = list
         .into_iter()
         .map(|r| PublicRow {
-            category: r.category_name,
+            category: l.t.name(&r.category_name, &r.category_name_en).to_string(),
             grid: r.grid_name,
             summary: truncate(&scrub_digits(&r.description), 60),
             result: truncate(&scrub_digits(&r.result), 200),

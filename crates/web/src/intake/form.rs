@@ -11,7 +11,7 @@ use wangge_store::Handle;
 use wangge_store::events::{self, NewPhoto};
 
 use super::*;
-use crate::i18n::{Lang, Tr};
+use crate::i18n::Tr;
 
 /// A multipart form read into its text fields (last value wins) and its files.
 #[derive(Default)]
@@ -183,14 +183,7 @@ pub struct CatItem {
 
 pub(super) async fn category_groups(h: &mut Handle<'_>, t: &Tr) -> Result<Vec<CatGroup>, Error> {
     let all = events::open_categories(h).await?;
-    let en = t.lang == Lang::En;
-    let label = |c: &events::Category| {
-        if en {
-            c.name_en.clone()
-        } else {
-            c.name.clone()
-        }
-    };
+    let label = |c: &events::Category| t.name(&c.name, &c.name_en).to_string();
     Ok(all
         .iter()
         .filter(|c| c.parent_code.is_none())

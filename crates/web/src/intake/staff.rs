@@ -1,8 +1,8 @@
 //! The staff report form: grid workers from the field, desks for calls, visits and work handed down.
 
 use askama::Template;
-use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use wangge_domain::Error;
 use wangge_domain::err;
@@ -30,10 +30,12 @@ pub(super) enum StaffKind {
 
 pub(super) fn staff_kind(me: &Me) -> Result<(StaffKind, Role), Error> {
     let role = me.0.role();
+    if !wangge_domain::permission::may_report(role) {
+        return Err(err!("auth.forbidden"));
+    }
     match role {
-        Role::Leader => Err(err!("auth.forbidden")),
         Role::Operator | Role::Commander | Role::Admin => Ok((StaffKind::Desk, role)),
-        Role::Worker | Role::GridLeader | Role::DeptHandler | Role::Volunteer => {
+        Role::Leader | Role::Worker | Role::GridLeader | Role::DeptHandler | Role::Volunteer => {
             Ok((StaffKind::Field, role))
         }
     }
@@ -173,12 +175,24 @@ pub(super) async fn staff_view(
     })
 }
 
+#[derive(serde::Deserialize)]
+pub(super) struct StaffQuery {
+    /// The grid whose page the report was started from (a grid page's report button).
+    grid: Option<String>,
+}
+
 pub(super) async fn staff_page(
     State(s): State<AppState>,
     lang: Lang,
     me: Me,
+    Query(q): Query<StaffQuery>,
 ) -> AppResult<Response> {
     let (kind, role) = staff_kind(&me)?;
+    // A grid outside the caller's list simply selects nothing; the submission checks the scope.
+    let asked = q
+        .grid
+        .map(|g| g.trim().chars().take(32).collect::<String>())
+        .filter(|g| !g.is_empty());
     let f = StaffForm {
         submission_key: new_key(),
         urgency: Urgency::Normal.as_str().to_string(),
@@ -188,10 +202,12 @@ pub(super) async fn staff_page(
             String::new()
         },
         // A grid worker reports in their own grid unless the map says otherwise.
-        grid: if role == Role::Worker && me.0.node_kind == NodeKind::Grid {
-            me.0.node_code.clone()
-        } else {
-            String::new()
+        grid: match asked {
+            Some(g) => g,
+            None if role == Role::Worker && me.0.node_kind == NodeKind::Grid => {
+                me.0.node_code.clone()
+            }
+            None => String::new(),
         },
         ..StaffForm::default()
     };

@@ -79,14 +79,7 @@ pub(super) async fn track_view(
     let h = &mut conn.handle();
     let e = events::by_tracking(h, token).await?;
     let history = events::history(h, e.id, true).await?;
-    let category = {
-        let all = events::categories(h).await?;
-        match all.iter().find(|c| c.code == e.category_code) {
-            Some(c) if t.lang == Lang::En => c.name_en.clone(),
-            Some(c) => c.name.clone(),
-            None => e.category_name.clone(),
-        }
-    };
+    let category = t.name(&e.category_name, &e.category_name_en).to_string();
     let steps = history
         .iter()
         .filter(|r| r.public)

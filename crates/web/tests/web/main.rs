@@ -15,6 +15,7 @@ mod handling;
 mod importbounds;
 mod imports;
 mod intake;
+mod nav;
 mod open311;
 mod scheduler;
 mod web;

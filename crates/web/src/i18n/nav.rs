@@ -1,0 +1,65 @@
+//! Texts of the menus (the top bar, the phone's bottom bar, the "me" page), the report buttons
+//! and the audit page's names: (key, 中文, English).
+
+pub const ENTRIES: &[(&str, &str, &str)] = &[
+    ("nav.menu", "菜单", "Menu"),
+    ("nav.report", "上报事件", "Report"),
+    ("nav.me", "我的", "Me"),
+    ("nav.language", "语言", "Language"),
+    ("me.role", "角色", "Role"),
+    ("report.cta", "上报事件", "Report an event"),
+    (
+        "report.cta_here",
+        "在本网格上报事件",
+        "Report an event in this grid",
+    ),
+    ("basic.registers", "基础信息", "Registers"),
+    // The audit page names what the log stores as codes.
+    ("audit.table.people", "实有人口", "People"),
+    ("audit.table.households", "户", "Households"),
+    ("audit.table.houses", "房屋", "Houses"),
+    ("audit.table.orgs", "组织", "Organisations"),
+    ("audit.table.objects", "部件", "Objects"),
+    ("audit.table.person_tags", "重点人员标签", "Key-group tags"),
+    ("audit.table.events", "事件", "Events"),
+    ("audit.table.nodes", "区划与网格", "Areas and grids"),
+    ("audit.table.*", "全部加密字段", "All sealed values"),
+    (
+        "audit.column.reporter_name",
+        "上报人姓名",
+        "Reporter's name",
+    ),
+    (
+        "audit.column.reporter_phone",
+        "上报人电话",
+        "Reporter's phone",
+    ),
+    ("audit.field.mode", "方式", "mode"),
+    ("audit.field.inserted", "新增", "inserted"),
+    ("audit.field.updated", "更新", "updated"),
+    ("audit.field.problems", "问题", "problems"),
+    ("audit.field.format", "格式", "format"),
+    ("audit.field.rows", "行数", "rows"),
+    ("audit.field.under", "范围", "under"),
+    ("audit.field.tags", "含重点人员标签", "tags"),
+    ("audit.field.resealed", "重新加密", "re-sealed"),
+    ("audit.field.skipped", "跳过", "skipped"),
+    ("audit.field.unopened", "无法解密", "could not be opened"),
+    ("audit.value.dry_run", "试导入", "dry run"),
+    (
+        "audit.value.all_or_nothing",
+        "全部无误才导入",
+        "all or nothing",
+    ),
+    (
+        "audit.value.good_rows_only",
+        "只导入无误的行",
+        "good rows only",
+    ),
+    (
+        "audit.reason.reseal",
+        "用新密钥重新加密",
+        "re-seal under the active key",
+    ),
+    ("audit.detail_sep", "；", "; "),
+];
