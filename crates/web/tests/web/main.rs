@@ -10,6 +10,7 @@ mod api_events_more;
 mod basic;
 mod categories;
 mod events;
+mod gridedit;
 mod imports;
 mod intake;
 mod open311;
