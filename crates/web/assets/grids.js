@@ -76,8 +76,12 @@
   }
 
   function flyTo(map, l) {
+    var opened = false;
+    var open = function () { if (!opened) { opened = true; l.openPopup(); } };
+    map.once('moveend', open);
+    // A grid already in view may not move the map at all.
+    setTimeout(open, 1200);
     map.flyToBounds(l.getBounds(), { maxZoom: 17, padding: [24, 24], duration: 0.6 });
-    map.once('moveend', function () { l.openPopup(); });
   }
 
   function initMapSearch(map, byCode, texts) {

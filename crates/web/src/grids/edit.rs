@@ -121,7 +121,9 @@ pub async fn require_clean_or_confirmed(
         return Ok(());
     }
     let o = outcome(s, me, &node.code, &parent_code_of(node)?, boundary).await?;
-    if o.clean || o.blocked {
+    // The store refuses a grid's overlap with its own message; other nodes' overlaps need the
+    // editor's word like any other finding.
+    if o.clean || (o.blocked && node.kind == NodeKind::Grid) {
         Ok(())
     } else {
         Err(o.refusal())
