@@ -69,6 +69,7 @@ test('a vertex dragged inward shows the gap before saving, needs confirming, and
   const gap = await page.getAttribute('[data-testid=edit-result] tr.finding-gap', 'data-area');
   assert.ok(Number(gap) > 100, `the gap's area is shown: ${gap}`);
   assert.ok(await page.isVisible('[data-testid=btn-confirm-save]'));
+  await page.locator('[data-testid=edit-result] [data-testid=check-report]').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(out, 'gridedit-gap-preview.png') });
   const still = (await api(page, 'GET', `/api/v1/grids/${GRID}/versions`)).data;
   assert.equal(still.length, before.length, 'nothing saved before confirming');
@@ -85,8 +86,8 @@ test('a vertex dragged inward shows the gap before saving, needs confirming, and
   await page.click(`[data-testid=restore-${first}]`);
   await page.click('[data-testid=btn-restore-go]');
   await page.waitForSelector('[data-testid=restore-result][data-ok=true]');
-  await page.waitForLoadState('load');
-  await page.waitForSelector('[data-testid=grid-versions] tr[data-version]');
+  // The page reloads with the restore as the newest version.
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=grid-versions] tr[data-version]').length === n, before.length + 2, { timeout: 10000 });
   const after = (await api(page, 'GET', `/api/v1/grids/${GRID}/versions`)).data;
   assert.equal(after.length, before.length + 2);
   assert.equal(after[0].action, 'restore');
@@ -144,15 +145,16 @@ test('a new user is placed by picking a node from the tree', async () => {
   assert.equal(await page.inputValue('[data-testid=node-code]'), GRID);
   // The tree opens level by level too; a township cannot be chosen for a worker.
   await page.fill('[data-testid=node-search]', '');
-  await page.waitForSelector('[data-testid=node-options] li[data-kind=county] .np-open[aria-expanded=true]');
+  await page.waitForSelector('[data-testid=node-options] li[data-kind=county] .np-open');
+  await page.click('[data-testid=node-options] li[data-kind=county] .np-open');
   await page.waitForSelector('[data-testid=node-options] li[data-kind=township]');
   assert.ok(await page.$eval('[data-testid=node-options] li[data-kind=township] .np-choose', (b) => b.disabled));
   await page.locator('[data-testid=node-picker]').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(out, 'gridedit-node-picker.png') });
   await Promise.all([page.waitForURL(/\/admin\/users\/\d+/), page.click('[data-testid=user-create-form] button[type=submit]')]);
-  const me = await api(page, 'GET', '/api/v1/users');
-  const u = me.data.find((x) => x.username === 'gw_picked');
-  assert.equal(u.node_code, GRID);
+  // The new user's page shows the node picked, by name and code.
+  assert.equal(await page.inputValue('[data-testid=node-code]'), GRID);
+  assert.ok((await page.textContent('[data-testid=node-chosen]')).trim().length > 0);
   await ctx.close();
 });
 
@@ -161,7 +163,7 @@ test('on a phone a grid worker sees the grid events, puts a photo on the board a
   const page = await ctx.newPage();
   await login(page, server.base, `gw${GRID}`);
   const r = await api(page, 'POST', '/api/v1/events', { category_code: 'SR01', description: '井盖松动,行人易绊倒', grid_code: GRID, urgency: 'normal', source: 'worker' });
-  assert.equal(r.status, 200, JSON.stringify(r.data));
+  assert.equal(r.status, 201, JSON.stringify(r.data));
   await page.goto(`${server.base}/grids/${GRID}`);
   const item = `[data-testid=grid-events] li[data-number="${r.data.number}"]`;
   await page.waitForSelector(item);

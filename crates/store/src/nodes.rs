@@ -662,7 +662,8 @@ pub async fn restore(
     if let Some(pid) = node.parent_id.filter(|_| node.kind == NodeKind::Grid) {
         refuse_overlaps(h, pid, node.id, &boundary, min_overlap_m2).await?;
     }
-    let note = format!("version {version_id}");
+    // The note names the version by its number only, so it reads the same in either language.
+    let note = format!("#{version_id}");
     set_boundary(h, &node, &actor.name, "restore", &boundary, &note, now).await?;
     crate::audit::append(
         h,

@@ -203,7 +203,7 @@
     box.textContent = '';
     box.className = 'result ' + (ok === null ? 'warn' : ok ? 'ok' : 'error');
     box.setAttribute('data-ok', ok === null ? 'warn' : ok ? 'true' : 'false');
-    box.appendChild(h('p', { 'class': 'result-msg' }, text));
+    (Array.isArray(text) ? text : [text]).forEach(function (t) { box.appendChild(h('p', { 'class': 'result-msg' }, t)); });
     var rep = checkReport(check, texts);
     if (rep) box.appendChild(rep);
     if (action) box.appendChild(h('p', { 'class': 'actions' }, action));
@@ -212,9 +212,10 @@
 
   // What a preview answer means for the editor: the message and whether a confirm is offered.
   function previewText(p, texts) {
-    if (p.blocked) return { ok: false, text: texts['edit.overlap_blocked'] || 'Overlaps a neighbour' };
-    if (p.clean) return { ok: true, text: (texts['edit.preview_clean'] || 'Clean') + ' · ' + areaText(p.area_m2) };
-    return { ok: null, text: (texts['edit.preview_not_clean'] || 'Not clean') + ' · ' + areaText(p.area_m2), confirm: true };
+    var area = (texts['edit.area_after'] || 'Area') + ': ' + areaText(p.area_m2);
+    if (p.blocked) return { ok: false, text: [texts['edit.overlap_blocked'] || 'Overlaps a neighbour', area] };
+    if (p.clean) return { ok: true, text: [texts['edit.preview_clean'] || 'Clean', area] };
+    return { ok: null, text: [texts['edit.preview_not_clean'] || 'Not clean', area], confirm: true };
   }
 
   // ---- the boundary editor ----
@@ -227,9 +228,21 @@
     var boundaryBox = $('#boundary-json'), noteBox = $('#boundary-note');
     var lineBox = $('#split-line'), nameBox = $('#split-name'), otherSel = $('#merge-other');
     var siblings = null, target = null, poly = null, line = null;
+    var findings = L.layerGroup().addTo(map);
     if (map.pm) map.pm.setGlobalOptions({ snappable: true, snapDistance: 15, allowSelfIntersection: false });
 
-    function show(ok, text, check, action) { showIn(result, ok, text, check, texts, action); }
+    // Each gap, overlap or piece outside is also marked where it lies on the map.
+    function show(ok, text, check, action) {
+      showIn(result, ok, text, check, texts, action);
+      findings.clearLayers();
+      ((check && check.coverage) || []).forEach(function (p) {
+        (p.findings || []).forEach(function (f) {
+          L.circleMarker([f.lat, f.lon], { radius: 9, color: '#b45309', weight: 3, fillColor: '#fbbf24', fillOpacity: 0.8, className: 'finding-marker', pmIgnore: true, snapIgnore: true })
+            .bindTooltip((texts['check.' + f.kind] || f.kind) + ' ' + Math.round(f.area_m2).toLocaleString('en-US') + ' m²')
+            .addTo(findings);
+        });
+      });
+    }
 
     function syncBoundary() {
       if (poly) boundaryBox.value = JSON.stringify(poly.toGeoJSON(false).geometry);

@@ -355,6 +355,7 @@ const EDIT_TEXTS: &[&str] = &[
     "edit.preview_not_clean",
     "edit.overlap_blocked",
     "edit.save_anyway",
+    "edit.area_after",
     "check.gap",
     "check.overlap",
     "check.outside",

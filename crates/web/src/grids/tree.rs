@@ -146,6 +146,7 @@ const DRAW_TEXTS: &[&str] = &[
     "edit.preview_clean",
     "edit.preview_not_clean",
     "edit.overlap_blocked",
+    "edit.area_after",
     "edit.check_title",
     "edit.check_clean",
     "edit.check_parents",

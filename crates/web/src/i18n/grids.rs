@@ -19,6 +19,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "This boundary overlaps a neighbouring grid and cannot be saved. Move the vertices to remove the overlap",
     ),
     ("edit.save_anyway", "仍然保存", "Save anyway"),
+    ("edit.area_after", "本网格面积", "This grid's area"),
     ("version.restore", "恢复", "Restored"),
     ("grid.restore", "恢复此版本", "Restore this version"),
     (
