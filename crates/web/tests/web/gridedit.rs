@@ -98,6 +98,11 @@ async fn a_save_that_opens_a_gap_is_refused_until_confirmed() {
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     assert_eq!(v["code"], "grid.check_not_clean");
     assert!((gap_area(&v["details"]["check"]) - strip).abs() < strip * 0.01);
+    let message = v["message"].as_str().unwrap();
+    assert!(
+        message.contains("(1, ") && message.contains("m² in all") && !message.contains('{'),
+        "the refusal says how many findings and their area: {message}"
+    );
     assert_eq!(
         boundary(&f, GRID).await.0,
         before,
