@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod audit;
 pub mod auth;
 pub mod basic;
+pub mod boards;
 pub mod categories;
 pub mod events;
 pub mod nodes;

@@ -624,6 +624,64 @@ pub async fn versions(
     .map_err(sql_error)
 }
 
+/// The boundary a grid had after one of its versions (a retired or empty version has none).
+pub async fn version_boundary(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    code: &str,
+    version_id: i64,
+) -> Result<MultiPolygon<f64>, Error> {
+    let node = by_code(h, scope, code).await?;
+    let after: Option<Option<String>> = q!(h, scalar fetch_optional, Option<String>,
+        "SELECT after_geojson FROM grid_versions WHERE id = $1 AND node_id = $2",
+        version_id, node.id)
+    .map_err(sql_error)?;
+    match after {
+        None => Err(err!("grid.version_not_found", code, version = version_id)),
+        Some(None) => Err(err!("grid.version_empty", version = version_id)),
+        Some(Some(text)) => Ok(geometry::parse_geojson_str(&text)?),
+    }
+}
+
+/// Puts back the boundary a grid had after one of its versions. Restoring is itself a new
+/// version (the history is never rewritten) and is written to the audit log; an overlap with
+/// today's neighbours is refused as in a redraw.
+// Each argument is one column or one rule; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
+pub async fn restore(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    actor: &crate::audit::Actor,
+    code: &str,
+    version_id: i64,
+    min_overlap_m2: f64,
+    now: i64,
+) -> Result<Node, Error> {
+    let boundary = version_boundary(h, scope, code, version_id).await?;
+    let node = by_code(h, scope, code).await?;
+    if let Some(pid) = node.parent_id.filter(|_| node.kind == NodeKind::Grid) {
+        refuse_overlaps(h, pid, node.id, &boundary, min_overlap_m2).await?;
+    }
+    // The note names the version by its number only, so it reads the same in either language.
+    let note = format!("#{version_id}");
+    set_boundary(h, &node, &actor.name, "restore", &boundary, &note, now).await?;
+    crate::audit::append(
+        h,
+        &crate::audit::Entry {
+            actor,
+            action: "restore",
+            subject_table: "nodes",
+            subject_id: Some(node.id),
+            column_name: Some("boundary"),
+            reason: &note,
+            detail: code,
+        },
+        now,
+    )
+    .await?;
+    by_id(h, scope, node.id).await
+}
+
 /// Territorial nodes in scope, for the coverage check and the locate index.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TerritoryRow {

@@ -36,21 +36,67 @@ pub async fn check(
     guidance: &SizeGuidance,
 ) -> Result<CheckReport, Error> {
     let rows = parse_rows(nodes::territory(h, scope).await?)?;
-    let nodes: Vec<CheckNode> = rows
-        .into_iter()
-        .map(|(r, g)| CheckNode {
-            id: r.id,
-            parent_id: r.parent_id,
-            is_grid: r.kind == NodeKind::Grid,
-            exclusive: r.grid_kind.is_some_and(GridKind::is_exclusive),
-            code: r.code,
-            name: r.name,
-            boundary: g,
-            households: r.households,
-            population: r.population,
-        })
-        .collect();
+    let nodes: Vec<CheckNode> = rows.into_iter().map(|(r, g)| check_node(r, g)).collect();
     Ok(check_tree(&nodes, guidance))
+}
+
+/// A boundary not yet saved: a grid's new shape, or a new grid's under its parent.
+pub struct Proposed<'a> {
+    /// The grid's code (a new grid's may be empty).
+    pub code: &'a str,
+    pub parent_code: &'a str,
+    pub boundary: &'a MultiPolygon<f64>,
+}
+
+/// The coverage check of the proposed grid's parent as it would be after saving: the parent and
+/// its children with the proposed boundary in place of (or added to) the stored one. Nothing is
+/// written. `scope` is the caller's; the parent must lie in it.
+pub async fn check_proposed(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    guidance: &SizeGuidance,
+    p: &Proposed<'_>,
+) -> Result<CheckReport, Error> {
+    let parent = nodes::by_code(h, scope, p.parent_code).await?;
+    let rows = parse_rows(nodes::territory(h, &scope.narrow(&parent.path)).await?)?;
+    // Only the parent and its own children: grandchildren tile their own parents.
+    let mut nodes: Vec<CheckNode> = rows
+        .into_iter()
+        .filter(|(r, _)| r.id == parent.id || r.parent_id == Some(parent.id))
+        .map(|(r, g)| check_node(r, g))
+        .collect();
+    match nodes
+        .iter_mut()
+        .find(|n| !p.code.is_empty() && n.code == p.code)
+    {
+        Some(n) => n.boundary = Some(p.boundary.clone()),
+        None => nodes.push(CheckNode {
+            id: -1,
+            parent_id: Some(parent.id),
+            code: p.code.to_string(),
+            name: String::new(),
+            is_grid: true,
+            exclusive: false,
+            boundary: Some(p.boundary.clone()),
+            households: None,
+            population: None,
+        }),
+    }
+    Ok(check_tree(&nodes, guidance))
+}
+
+fn check_node(r: TerritoryRow, g: Option<MultiPolygon<f64>>) -> CheckNode {
+    CheckNode {
+        id: r.id,
+        parent_id: r.parent_id,
+        is_grid: r.kind == NodeKind::Grid,
+        exclusive: r.grid_kind.is_some_and(GridKind::is_exclusive),
+        code: r.code,
+        name: r.name,
+        boundary: g,
+        households: r.households,
+        population: r.population,
+    }
 }
 
 /// What a locate answers about a grid.

@@ -5,6 +5,7 @@ mod basic;
 mod calendar;
 mod categories;
 mod handling;
+mod grids;
 mod imports;
 mod intake;
 mod nav;
@@ -123,6 +124,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(basic::ENTRIES)
         .chain(handling::ENTRIES)
         .chain(nav::ENTRIES)
+        .chain(grids::ENTRIES)
 }
 
 /// (key, 中文, English)
@@ -382,8 +384,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("users.node_code", "所属节点编码", "Node code"),
     (
         "users.node_hint",
-        "填写节点编码,可在“区划与网格”中查找;角色须与节点类型相符(括号内)。",
-        "Enter a node code (find it under Areas & grids); the role must fit the node kind (in brackets).",
+        "选中的节点编码会填在这里,也可直接填写;角色须与节点类型相符(括号内)。",
+        "The chosen node's code goes here; you may also type it. The role must fit the node kind (in brackets).",
     ),
     ("users.current_node", "当前节点", "Current node"),
     ("users.edit_title", "编辑用户", "Edit user"),

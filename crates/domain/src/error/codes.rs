@@ -69,6 +69,10 @@ codes! {
     "grid.not_a_grid" 400 "只能拆分网格" "only grids are split";
     "grid.merge_invalid" 400 "只能合并同一村(社区)的两个不同网格" "only two different grids of the same village or community are merged";
     "grid.codes_exhausted" 409 "村(社区){village} 的999个网格编码已用完" "village {village} has used all 999 grid codes";
+    "grid.check_not_clean" 409 "保存后将出现 {count} 处缝隙或越界,共 {area} 平方米;请确认后再保存" "saving leaves gaps or pieces outside ({count}, {area} m² in all): confirm to save anyway";
+    "grid.version_not_found" 404 "网格 {code} 没有第 {version} 号版本" "grid {code} has no version {version}";
+    "grid.version_empty" 400 "第 {version} 号版本没有边界,无法恢复" "version {version} has no boundary to restore";
+    "grid.photo_missing" 400 "请选择一张照片" "choose a photo";
     "locate.invalid" 400 "纬度须在 [-90, 90]、经度须在 [-180, 180] 之内" "lat must lie in [-90, 90] and lon in [-180, 180]";
 
     // Geometry (GeometryError)

@@ -7,8 +7,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use wangge_domain::Role;
 use wangge_domain::err;
+use wangge_domain::{NodeKind, Role};
 use wangge_store::users::{self, User};
 
 use crate::auth::Me;
@@ -79,6 +79,40 @@ fn role_options(t: &Tr) -> Vec<RoleOption> {
         .collect()
 }
 
+/// What the node picker needs: where the admin's tree starts, the node kinds each role may sit
+/// at, the kinds' names and its texts (JSON for `data-*` attributes).
+pub struct Picker {
+    pub root: String,
+    pub role_kinds: String,
+    pub kind_labels: String,
+    pub texts: String,
+}
+
+fn picker(t: &Tr, root: &str) -> Picker {
+    let role_kinds: serde_json::Map<String, serde_json::Value> = Role::ALL
+        .iter()
+        .map(|r| (r.as_str().to_string(), serde_json::json!(r.allowed_nodes())))
+        .collect();
+    let kind_labels: serde_json::Map<String, serde_json::Value> = NodeKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_string(), serde_json::json!(t.kind(k))))
+        .collect();
+    Picker {
+        root: root.to_string(),
+        role_kinds: serde_json::Value::Object(role_kinds).to_string(),
+        kind_labels: serde_json::Value::Object(kind_labels).to_string(),
+        texts: crate::ui::texts_json(
+            t,
+            &[
+                "users.node_choose",
+                "users.node_open",
+                "users.node_not_for_role",
+                "tree.no_results",
+            ],
+        ),
+    }
+}
+
 const PAGE: i64 = 50;
 
 #[derive(Template)]
@@ -89,6 +123,8 @@ struct ListPage {
     users: Vec<UserRow>,
     roles: Vec<RoleOption>,
     default_node: String,
+    default_node_name: String,
+    picker: Picker,
     q_enc: String,
     next_offset: Option<i64>,
     prev_offset: Option<i64>,
@@ -122,6 +158,8 @@ async fn list_page(
             .collect(),
         roles: role_options(&t),
         default_node: me.0.node_code.clone(),
+        default_node_name: me.0.node_name.clone(),
+        picker: picker(&t, &me.0.node_code),
         next_offset: more.then_some(offset + PAGE),
         prev_offset: (offset > 0).then_some((offset - PAGE).max(0)),
         q_enc: crate::ui::urlencode(&text),
@@ -137,6 +175,7 @@ struct EditPage {
     u: UserRow,
     roles: Vec<RoleOption>,
     is_self: bool,
+    picker: Picker,
 }
 
 async fn edit_page(
@@ -155,6 +194,7 @@ async fn edit_page(
         u: user_row(&t, &user),
         roles: role_options(&t),
         is_self: user.id == me.0.user_id,
+        picker: picker(&t, &me.0.node_code),
         l,
     }))
 }

@@ -28,6 +28,8 @@ pub fn api_routes() -> Router<AppState> {
 pub struct CountView {
     pub label: String,
     pub n: String,
+    /// The people list filtered to what is counted (empty for the main counts).
+    pub href: String,
 }
 
 /// The basic-information counts a grid, village or township page shows.
@@ -48,6 +50,9 @@ pub async fn count_views(
     with_tags: bool,
 ) -> Result<(Vec<CountView>, Vec<CountView>, Vec<CountView>), Error> {
     let c = s.basic_counts(h, scope, path).await?;
+    // The node whose people are counted is the last code of its path.
+    let under = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let people = |key: &str, value: &str| format!("/people?under={under}&{key}={value}");
     let main = [
         ("basic.households", c.households),
         ("basic.people", c.people),
@@ -59,6 +64,7 @@ pub async fn count_views(
     .map(|(key, n)| CountView {
         label: t.s(key).to_string(),
         n: group_digits(n),
+        href: String::new(),
     })
     .collect();
     let residence = c
@@ -67,6 +73,7 @@ pub async fn count_views(
         .map(|(r, n)| CountView {
             label: RESIDENCE.label(t, r.as_str()),
             n: group_digits(*n),
+            href: people("residence", r.as_str()),
         })
         .collect();
     let tags = if with_tags {
@@ -75,6 +82,7 @@ pub async fn count_views(
             .map(|(g, n)| CountView {
                 label: TAG.label(t, g.as_str()),
                 n: group_digits(*n),
+                href: people("tag", g.as_str()),
             })
             .collect()
     } else {

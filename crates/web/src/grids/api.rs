@@ -10,6 +10,7 @@ use wangge_domain::geometry;
 use wangge_domain::{Error, GridKind, NodeKind, Scope};
 use wangge_store::{nodes, now_ms, territory, users};
 
+use super::edit::{ConfirmQuery, require_clean_or_confirmed};
 use crate::auth::Me;
 use crate::error::AppResult;
 use crate::form::{ApiJson, parse_lat_lon};
@@ -18,7 +19,7 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/locate", get(locate))
-        .route("/api/v1/nodes", post(create_node))
+        .route("/api/v1/nodes", get(search_nodes).post(create_node))
         .route("/api/v1/nodes/{code}", get(get_node).patch(update_node))
         .route("/api/v1/nodes/{code}/children", get(children))
         .route("/api/v1/grids.geojson", get(grids_geojson))
@@ -80,6 +81,29 @@ async fn children(
     let h = &mut c.handle();
     let node = nodes::by_code(h, &p.scope(), &code).await?;
     Ok(Json(json!(nodes::children(h, &p.scope(), node.id).await?)))
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+/// Nodes in the caller's scope whose name or code contains the text (the user form's node
+/// picker); at most 20.
+async fn search_nodes(
+    State(s): State<AppState>,
+    Me(p): Me,
+    Query(q): Query<SearchQuery>,
+) -> AppResult<Json<Value>> {
+    let text = q.q.unwrap_or_default();
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 40 {
+        return Ok(Json(json!([])));
+    }
+    let mut c = s.db.conn().await?;
+    Ok(Json(json!(
+        nodes::search(&mut c.handle(), &p.scope(), text, 20).await?
+    )))
 }
 
 #[derive(Deserialize)]
@@ -170,7 +194,7 @@ async fn update_node(
     Ok(Json(node_json(&node)))
 }
 
-fn node_json(n: &nodes::Node) -> Value {
+pub(super) fn node_json(n: &nodes::Node) -> Value {
     json!({"code": n.code, "kind": n.kind, "name": n.name, "path": n.path, "grid_kind": n.grid_kind,
            "area_m2": n.area_m2, "phone": n.phone})
 }
@@ -263,7 +287,7 @@ struct RedrawReq {
 
 /// The parent's code is the second last code of the node's own path: no read outside the
 /// caller's scope is needed to name it.
-fn parent_code_of(node: &nodes::Node) -> Result<String, Error> {
+pub(super) fn parent_code_of(node: &nodes::Node) -> Result<String, Error> {
     let mut codes = node.path.split('/').filter(|c| !c.is_empty()).rev();
     codes
         .nth(1)
@@ -271,14 +295,22 @@ fn parent_code_of(node: &nodes::Node) -> Result<String, Error> {
         .ok_or_else(|| err!("node.not_found", code = format!("{} (parent)", node.code)))
 }
 
+/// Saves a boundary; one that leaves gaps or pieces outside its parent is refused with the
+/// check unless the editor confirms (`?confirm=1`) after seeing it.
 async fn redraw(
     State(s): State<AppState>,
     me: Me,
     Path(code): Path<String>,
+    Query(confirm): Query<ConfirmQuery>,
     ApiJson(r): ApiJson<RedrawReq>,
 ) -> AppResult<Json<Value>> {
     me.require_tree_editor()?;
     let boundary = geometry::parse_geojson_geometry(&r.geometry)?;
+    let current = {
+        let mut c = s.db.conn().await?;
+        nodes::by_code(&mut c.handle(), &me.0.scope(), &code).await?
+    };
+    require_clean_or_confirmed(&s, &me, &current, &boundary, &confirm).await?;
     let mut tx = s.db.begin().await?;
     let node = nodes::redraw(
         &mut tx.handle(),

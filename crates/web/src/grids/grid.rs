@@ -97,6 +97,9 @@ fn card(t: &Tr, g: GridInfo) -> (Card, Node, Vec<NodeSummary>) {
 }
 
 pub struct VersionRow {
+    pub id: i64,
+    /// Whether the version left a boundary to restore (a retirement leaves none).
+    pub restorable: bool,
     pub action: String,
     pub actor: String,
     pub at: String,
@@ -114,7 +117,76 @@ struct GridPage {
     tile_url: String,
     versions: Vec<VersionRow>,
     basic: Option<crate::basic::CountsCard>,
+    events: Vec<EventItem>,
+    /// Texts the restore buttons' script shows.
+    texts: String,
 }
+
+/// One of the grid's events on its page.
+pub struct EventItem {
+    pub number: String,
+    pub category: String,
+    pub summary: String,
+    pub status_label: String,
+    pub open: bool,
+    pub reported: String,
+}
+
+/// How many events a grid page lists: all open ones up to this, then the latest closed.
+const GRID_EVENTS: usize = 20;
+
+/// The grid's events in the caller's scope: open first, then closed, newest first in each.
+async fn grid_events(
+    s: &AppState,
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    t: &Tr,
+    path: &str,
+) -> Result<Vec<EventItem>, Error> {
+    let filter = wangge_store::events::ListFilter {
+        limit: 200,
+        ..Default::default()
+    };
+    let rows = wangge_store::events::list(
+        h,
+        &scope.narrow(path),
+        wangge_store::events::Inbox::All,
+        &filter,
+        s.now(),
+    )
+    .await?;
+    let (open, closed): (Vec<_>, Vec<_>) = rows.iter().partition(|e| e.status.is_open());
+    Ok(open
+        .into_iter()
+        .chain(closed)
+        .take(GRID_EVENTS)
+        .map(|e| EventItem {
+            number: e.number.clone(),
+            category: e.category_name.clone(),
+            summary: crate::events::truncate(&e.description, 40),
+            status_label: t.s(&format!("status.{}", e.status.as_str())).to_string(),
+            open: e.status.is_open(),
+            reported: time_text(e.reported_at),
+        })
+        .collect())
+}
+
+/// Texts the grid page's restore buttons show.
+const RESTORE_TEXTS: &[&str] = &[
+    "grid.restore_confirm",
+    "grid.restore_anyway",
+    "grid.restored",
+    "grid.restore",
+    "edit.check_title",
+    "edit.check_clean",
+    "edit.check_parents",
+    "edit.check_grids",
+    "edit.sizes",
+    "edit.missing_boundary",
+    "check.gap",
+    "check.overlap",
+    "check.outside",
+];
 
 async fn grid_page(
     State(s): State<AppState>,
@@ -138,9 +210,12 @@ async fn grid_page(
         c.population = crate::ui::group_digits(people);
     }
     let basic = crate::basic::counts_card(&s, h, &me.0, &t, &node.code, &node.path).await?;
+    let events = grid_events(&s, h, &scope, &t, &node.path).await?;
     let versions = versions
         .into_iter()
         .map(|v| VersionRow {
+            id: v.id,
+            restorable: v.after_geojson.is_some(),
             action: {
                 let key = format!("version.{}", v.action);
                 if Tr::has(&key) {
@@ -161,6 +236,8 @@ async fn grid_page(
         tile_url: s.config.tile_url.clone().unwrap_or_default(),
         versions,
         basic,
+        events,
+        texts: texts_json(&t, RESTORE_TEXTS),
         c,
         l,
     }))
@@ -177,6 +254,9 @@ struct BoardPage {
     resident_url: String,
     /// Administrators are told when the QR code points at an address phones cannot reach.
     warn_local_url: bool,
+    /// The worker's photo, when one was uploaded (its address changes with each upload).
+    photo_url: Option<String>,
+    may_upload: bool,
 }
 
 /// The QR code as an inline SVG element (without the XML prologue).
@@ -214,6 +294,9 @@ async fn board_page(
     let info = load_grid(h, &me.0.scope(), &code).await?;
     let (households, people) =
         crate::basic::public_counts(&s, h, &me.0.scope(), &info.node.path).await?;
+    let photo_url = wangge_store::boards::photo_stamp(h, info.node.id)
+        .await?
+        .map(|at| format!("/grids/{code}/board/photo?v={at}"));
     let l = Layout::new(lang, Some(me.0.clone()), "board.title");
     let (c, _, _) = card(&l.t, info);
     let url = resident_url(&s, &c.code);
@@ -227,6 +310,8 @@ async fn board_page(
         qr_svg: qr_svg(&url),
         resident_url: url,
         warn_local_url: s.config.public_url_is_local() && me.0.can_edit_tree(),
+        photo_url,
+        may_upload: super::board::may_upload(&me),
         c,
         l,
     }))
@@ -266,6 +351,11 @@ const EDIT_TEXTS: &[&str] = &[
     "edit.check_grids",
     "edit.sizes",
     "edit.missing_boundary",
+    "edit.preview_clean",
+    "edit.preview_not_clean",
+    "edit.overlap_blocked",
+    "edit.save_anyway",
+    "edit.area_after",
     "check.gap",
     "check.overlap",
     "check.outside",

@@ -61,6 +61,7 @@ pub const MAP_TEXTS: &[&str] = &[
     "map.open_grid",
     "map.no_grids",
     "map.load_failed",
+    "map.search_none",
 ];
 
 async fn map_page(

@@ -2,7 +2,9 @@
 //! gap-and-overlap check, and their JSON API.
 
 mod api;
+mod board;
 mod check;
+mod edit;
 mod grid;
 mod map;
 mod tree;
@@ -20,9 +22,10 @@ pub fn pages() -> Router<AppState> {
         .merge(map::routes())
         .merge(grid::routes())
         .merge(check::routes())
+        .merge(board::routes())
 }
 
 /// The JSON API.
 pub fn api() -> Router<AppState> {
-    api::routes()
+    api::routes().merge(edit::routes())
 }

@@ -135,7 +135,27 @@ struct TreePage {
     grid_kinds: Vec<(String, String)>,
     offers_grid: bool,
     basic: Option<crate::basic::CountsCard>,
+    /// The node's boundary (GeoJSON), outlined on the map a new grid is drawn on.
+    boundary: String,
+    tile_url: String,
+    draw_texts: String,
 }
+
+/// Texts the new-grid map's script shows.
+const DRAW_TEXTS: &[&str] = &[
+    "edit.preview_clean",
+    "edit.preview_not_clean",
+    "edit.overlap_blocked",
+    "edit.area_after",
+    "edit.check_title",
+    "edit.check_clean",
+    "edit.check_parents",
+    "edit.check_grids",
+    "edit.sizes",
+    "check.gap",
+    "check.overlap",
+    "check.outside",
+];
 
 #[derive(Deserialize)]
 struct TreeQuery {
@@ -240,6 +260,9 @@ async fn tree_page(
         grid_kinds,
         offers_grid,
         basic,
+        boundary: node.boundary.clone().unwrap_or_default(),
+        tile_url: s.config.tile_url.clone().unwrap_or_default(),
+        draw_texts: crate::ui::texts_json(&t, DRAW_TEXTS),
         l,
     };
     Ok(render(page))

@@ -13,6 +13,7 @@ mod deadlines;
 mod events;
 mod handling;
 mod importbounds;
+mod gridedit;
 mod imports;
 mod intake;
 mod nav;
