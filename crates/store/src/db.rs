@@ -173,6 +173,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_history_link.sql"),
         postgres: include_str!("../migrations/postgres/0009_history_link.sql"),
     },
+    Migration {
+        version: 10,
+        sqlite: include_str!("../migrations/sqlite/0010_residents.sql"),
+        postgres: include_str!("../migrations/postgres/0010_residents.sql"),
+    },
 ];
 
 pub fn now_ms() -> i64 {

@@ -6,6 +6,7 @@ mod calendar;
 mod categories;
 mod imports;
 mod intake;
+mod residents;
 mod work;
 
 use std::collections::HashMap;
@@ -104,6 +105,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
     ENTRIES
         .iter()
         .chain(intake::ENTRIES)
+        .chain(residents::ENTRIES)
         .chain(work::ENTRIES)
         .chain(analysis::ENTRIES)
         .chain(calendar::ENTRIES)

@@ -32,7 +32,7 @@ pub(super) fn permit(
         K::Feedback => matches!(status, Status::Accepted | Status::Assigned),
         K::Verify => status == Status::FeedbackGiven,
         K::Rate | K::Reopen => status == Status::Closed,
-        K::Remind | K::Supervise | K::Cancel | K::Merge => status.is_open(),
+        K::Remind | K::Supervise | K::Cancel | K::Merge | K::RaiseUrgency => status.is_open(),
     };
     if !status_ok {
         return Err(WorkflowError::ActionNotAllowed {
@@ -50,6 +50,8 @@ pub(super) fn permit(
         K::Transfer | K::Return | K::Feedback => acts_for(actor, &state.holder),
         K::Verify => oversees(actor, state.level),
         K::Rate | K::Reopen => actor.is_reporter(),
+        // Residents as a crowd; the store raises it when their count reaches the threshold.
+        K::RaiseUrgency => actor.is_reporter(),
         K::Remind => {
             actor.is_reporter() || (manages(state, actor) && !acts_for(actor, &state.holder))
         }
