@@ -13,5 +13,6 @@ mod events;
 mod imports;
 mod intake;
 mod open311;
+mod residents;
 mod scheduler;
 mod web;
