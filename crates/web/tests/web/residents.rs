@@ -253,7 +253,7 @@ async fn time_limits_show_on_the_tracking_page_and_the_board_and_overdue_says_so
     assert!(track.contains("data-state=\"running\""));
     assert!(testid(&track, "track-elapsed").starts_with("0 天 0 小时"));
 
-    f.set_clock(at("2026-12-10T12:00:00+08:00"));
+    f.set_clock(at("2026-12-10T12:30:00+08:00"));
     let (_, track) = f.page("", &location).await;
     assert!(track.contains("data-state=\"overdue\""));
     assert!(testid(&track, "track-elapsed").starts_with("9 天 3 小时"));
