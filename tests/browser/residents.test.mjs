@@ -174,12 +174,12 @@ test('a rejected case says which office said no, why, and where to go instead', 
   await ctx.close();
 });
 
-test('past its time limit a case says it is overdue, on the tracking page and the board', async () => {
+test('twelve days on, past its seven-day limit, a case says it is overdue, on the tracking page and the board', async () => {
   const admin = await browser.newContext();
   const ap = await admin.newPage();
   await login(ap, server.base, 'admin');
   const r = await ap.request.post(`${server.base}/api/v1/test/clock`, {
-    data: { advance_ms: 9 * 24 * 3600_000 },
+    data: { advance_ms: 12 * 24 * 3600_000 },
     headers: { Origin: server.base },
   });
   assert.equal(r.status(), 200, await r.text());

@@ -1750,6 +1750,7 @@ async fn administrators_keep_the_category_tree() {
         auto_escalate: class.auto_escalate,
         sort: None,
         active: Some(false),
+        ..Draft::default()
     };
     save(retire_class.clone(), t0 + 3).await.unwrap();
     assert!(stamp().await.1 >= t0 + 3);

@@ -3,8 +3,8 @@
 //! documentation of [`super`] says it in words.
 
 use super::{
-    ActionKind, Actor, EventState, Holder, LEVEL_MAX, LEVEL_MIN, Rules, Status, WorkflowError,
-    level_of_kind,
+    ActionKind, Actor, EventState, Holder, LEVEL_MAX, LEVEL_MIN, Rules, Status, Urgency,
+    WorkflowError, level_of_kind,
 };
 use crate::role::Role;
 use crate::tree::NodeKind;
@@ -66,6 +66,10 @@ pub(super) fn permit(
     }
     match kind {
         K::Escalate if state.level >= LEVEL_MAX => Err(WorkflowError::LevelMax),
+        // Nothing is above an emergency: the step is not on offer.
+        K::RaiseUrgency if state.urgency == Urgency::Emergency => {
+            Err(WorkflowError::UrgencyNotHigher)
+        }
         K::Verify if state.feedback_by.is_some() && state.feedback_by == actor.user_id() => {
             Err(WorkflowError::SelfVerify)
         }
