@@ -10,6 +10,8 @@ use crate::error::Error;
 
 /// At most this many characters in a Chinese name; English names may be twice as long.
 pub const MAX_NAME_CHARS: usize = 40;
+/// At most this many characters in a Chinese hint; English hints may be twice as long.
+pub const MAX_HINT_CHARS: usize = 120;
 
 /// A category as an administrator submits it (a new one, or new values for an existing code).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -31,6 +33,16 @@ pub struct Draft {
     pub sort: Option<i64>,
     #[serde(default)]
     pub active: Option<bool>,
+    /// "Me too"s that raise a case's urgency; 0 keeps the kind's open cases from residents.
+    /// Absent: unchanged (a new category takes the default).
+    #[serde(default)]
+    pub me_too_threshold: Option<i64>,
+    /// Where such a request belongs when a grid cannot take it (a hotline, a department), shown
+    /// to the resident whose case was refused. Absent: unchanged.
+    #[serde(default)]
+    pub hint: Option<String>,
+    #[serde(default)]
+    pub hint_en: Option<String>,
 }
 
 /// A draft that passed [`check`]: trimmed, with defaults filled in.
@@ -45,6 +57,9 @@ pub struct Checked {
     pub auto_escalate: bool,
     pub sort: Option<i64>,
     pub active: bool,
+    pub me_too_threshold: Option<i64>,
+    pub hint: Option<String>,
+    pub hint_en: Option<String>,
 }
 
 /// What the tree already holds that a draft must agree with.
@@ -131,6 +146,20 @@ pub fn check(
     if d.sort.is_some_and(|s| !(0..=1_000_000).contains(&s)) {
         return Err(err!("category.sort_invalid"));
     }
+    let max = crate::residents::MAX_ME_TOO_THRESHOLD;
+    if d.me_too_threshold.is_some_and(|n| !(0..=max).contains(&n)) {
+        return Err(err!("category.threshold_invalid", max));
+    }
+    let hint_zh = d
+        .hint
+        .as_deref()
+        .map(|h| hint(h, MAX_HINT_CHARS))
+        .transpose()?;
+    let hint_en = d
+        .hint_en
+        .as_deref()
+        .map(|h| hint(h, 2 * MAX_HINT_CHARS))
+        .transpose()?;
     Ok(Checked {
         code,
         parent_code,
@@ -141,7 +170,19 @@ pub fn check(
         auto_escalate: d.auto_escalate,
         sort: d.sort,
         active: d.active.unwrap_or(true),
+        me_too_threshold: d.me_too_threshold,
+        hint: hint_zh,
+        hint_en,
     })
+}
+
+/// A hint: optional (empty clears it), on one line, at most `max` characters.
+fn hint(text: &str, max: usize) -> Result<String, Error> {
+    let t = text.trim();
+    if t.chars().count() > max || t.chars().any(char::is_control) {
+        return Err(err!("category.hint_invalid", max));
+    }
+    Ok(t.to_string())
 }
 
 #[cfg(test)]
@@ -160,6 +201,9 @@ mod tests {
             auto_escalate: true,
             sort: Some(19),
             active: None,
+            me_too_threshold: None,
+            hint: Some(" 拨打 12345 ".into()),
+            hint_en: None,
         }
     }
 
@@ -176,6 +220,8 @@ mod tests {
         assert_eq!(c.complexity, Complexity::Ordinary);
         assert_eq!(c.handling_level, 1);
         assert!(c.active && c.auto_escalate);
+        assert_eq!(c.hint.as_deref(), Some("拨打 12345"));
+        assert_eq!(c.me_too_threshold, None);
         let class = Draft {
             code: "ZZ".into(),
             parent_code: Some("  ".into()),
@@ -208,6 +254,23 @@ mod tests {
         assert_eq!(with(&|d| d.handling_level = 0), "category.level_invalid");
         assert_eq!(with(&|d| d.handling_level = 6), "category.level_invalid");
         assert_eq!(with(&|d| d.sort = Some(-1)), "category.sort_invalid");
+        assert_eq!(
+            with(&|d| d.me_too_threshold = Some(-1)),
+            "category.threshold_invalid"
+        );
+        assert_eq!(
+            with(&|d| d.me_too_threshold = Some(1001)),
+            "category.threshold_invalid"
+        );
+        assert_eq!(with(&|d| d.me_too_threshold = Some(0)), "ok");
+        assert_eq!(
+            with(&|d| d.hint = Some("长".repeat(121))),
+            "category.hint_invalid"
+        );
+        assert_eq!(
+            with(&|d| d.hint = Some("a\nb".into())),
+            "category.hint_invalid"
+        );
         assert_eq!(with(&|_| {}), "ok");
         // The parent must be a class: unknown or itself a kind, it is refused.
         assert_eq!(

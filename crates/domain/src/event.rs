@@ -46,6 +46,7 @@
 //! | remind | any open status | the reporter, whoever may accept, or an operator or leader at or above the event's level; never the current holder |
 //! | supervise | any open status | an operator (centre) or a leader at or above the event's level |
 //! | cancel, merge | any open status | handler of the owning node, or an overseer |
+//! | raise_urgency | any open status | the public (residents' "me too"s; the caller counts them) |
 //!
 //! Levels: 1 grid, 2 village/community, 3 township/street, 4 county/district, 5 city; see
 //! [`level_of_kind`]. "Handled on the spot" (就地办结) is a step on a freshly reported level-1
@@ -182,6 +183,17 @@ str_enum! {
     }
 }
 
+impl Urgency {
+    /// Higher is more urgent.
+    pub fn rank(self) -> u8 {
+        match self {
+            Urgency::Normal => 0,
+            Urgency::Urgent => 1,
+            Urgency::Emergency => 2,
+        }
+    }
+}
+
 impl Status {
     /// Rejected, Cancelled and Merged: nothing more can happen.
     pub fn is_terminal(self) -> bool {
@@ -217,6 +229,9 @@ str_enum! {
         Merge => "merge",
         Reopen => "reopen",
         HandleOnSpot => "handle_on_spot",
+        /// The urgency raised because enough residents said "me too" (我也遇到); the step's
+        /// note is how many had.
+        RaiseUrgency => "raise_urgency",
     }
 }
 
@@ -333,6 +348,9 @@ pub enum Action {
     Reopen { reason: String },
     /// 就地办结: the grid worker reports a level-1 event already handled.
     HandleOnSpot { result: String, photos: Vec<String> },
+    /// Residents' "me too"s (我也遇到) reached the category's threshold: the urgency goes up
+    /// to `urgency`; `me_too` is the count that did it.
+    RaiseUrgency { urgency: Urgency, me_too: u32 },
 }
 
 impl Action {
@@ -353,6 +371,7 @@ impl Action {
             Action::Merge { .. } => ActionKind::Merge,
             Action::Reopen { .. } => ActionKind::Reopen,
             Action::HandleOnSpot { .. } => ActionKind::HandleOnSpot,
+            Action::RaiseUrgency { .. } => ActionKind::RaiseUrgency,
         }
     }
 }
@@ -690,6 +709,10 @@ pub fn apply(
             next.link = Some(canonical_number(into));
             link = next.link.clone();
             note = n.trim().to_string();
+        }
+        Action::RaiseUrgency { urgency, me_too } => {
+            next.urgency = *urgency;
+            note = me_too.to_string();
         }
         Action::Reopen { reason } => {
             next.status = Status::Accepted;

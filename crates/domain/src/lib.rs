@@ -15,6 +15,7 @@ pub mod guidance;
 pub mod locate;
 pub mod permission;
 pub mod photo;
+pub mod residents;
 pub mod rng;
 pub mod role;
 pub mod scope;

@@ -4,6 +4,7 @@
 use wangge_domain::Error;
 use wangge_domain::category::{self, Draft, Existing};
 use wangge_domain::err;
+use wangge_domain::residents::DEFAULT_ME_TOO_THRESHOLD;
 
 use crate::db::{Handle, sql_error};
 use crate::events::{self, Category};
@@ -48,11 +49,30 @@ pub async fn save(h: &mut Handle<'_>, draft: &Draft, now: i64) -> Result<(Catego
         }
     };
     let level = i64::from(c.handling_level);
+    // What the draft leaves out stays as stored; a new category takes the defaults.
+    let threshold = c.me_too_threshold.unwrap_or_else(|| {
+        stored
+            .as_ref()
+            .map_or(DEFAULT_ME_TOO_THRESHOLD, |s| s.me_too_threshold)
+    });
+    let hint = c.hint.clone().unwrap_or_else(|| {
+        stored
+            .as_ref()
+            .map(|s| s.redirect_hint.clone())
+            .unwrap_or_default()
+    });
+    let hint_en = c.hint_en.clone().unwrap_or_else(|| {
+        stored
+            .as_ref()
+            .map(|s| s.redirect_hint_en.clone())
+            .unwrap_or_default()
+    });
     if stored.is_some() {
         q!(h, execute,
             "UPDATE categories SET name = $1, name_en = $2, complexity = $3, handling_level = $4, auto_escalate = $5, \
-             sort = $6, active = $7, updated_at = $8 WHERE code = $9",
-            &c.name, &c.name_en, c.complexity.as_str(), level, c.auto_escalate, sort, c.active, now, &c.code)
+             sort = $6, active = $7, updated_at = $8, me_too_threshold = $10, redirect_hint = $11, redirect_hint_en = $12 WHERE code = $9",
+            &c.name, &c.name_en, c.complexity.as_str(), level, c.auto_escalate, sort, c.active, now, &c.code,
+            threshold, &hint, &hint_en)
         .map_err(sql_error)?;
         if !c.active {
             q!(h, execute,
@@ -62,9 +82,10 @@ pub async fn save(h: &mut Handle<'_>, draft: &Draft, now: i64) -> Result<(Catego
         }
     } else {
         q!(h, execute,
-            "INSERT INTO categories (code, parent_code, name, name_en, complexity, handling_level, auto_escalate, sort, active, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            &c.code, &c.parent_code, &c.name, &c.name_en, c.complexity.as_str(), level, c.auto_escalate, sort, c.active, now)
+            "INSERT INTO categories (code, parent_code, name, name_en, complexity, handling_level, auto_escalate, sort, active, updated_at, \
+             me_too_threshold, redirect_hint, redirect_hint_en) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            &c.code, &c.parent_code, &c.name, &c.name_en, c.complexity.as_str(), level, c.auto_escalate, sort, c.active, now,
+            threshold, &hint, &hint_en)
         .map_err(sql_error)?;
     }
     Ok((events::category(h, &c.code).await?, stored.is_none()))

@@ -174,6 +174,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0009_history_link.sql"),
     },
     Migration {
+        version: 10,
+        sqlite: include_str!("../migrations/sqlite/0010_residents.sql"),
+        postgres: include_str!("../migrations/postgres/0010_residents.sql"),
+    },
+    Migration {
         version: 13,
         sqlite: include_str!("../migrations/sqlite/0013_board_photos.sql"),
         postgres: include_str!("../migrations/postgres/0013_board_photos.sql"),

@@ -143,11 +143,16 @@ pub struct Category {
     pub sort: i64,
     /// A retired category stays for the events that used it but takes no new reports.
     pub active: bool,
+    /// "Me too"s that raise a case's urgency; 0: its open cases are not shown to residents.
+    pub me_too_threshold: i64,
+    /// Where such a request belongs when a grid cannot take it (empty: the class's hint).
+    pub redirect_hint: String,
+    pub redirect_hint_en: String,
 }
 
 pub async fn categories(h: &mut Handle<'_>) -> Result<Vec<Category>, Error> {
     q!(h, fetch_all, Category,
-        "SELECT code, parent_code, name, name_en, complexity, handling_level, auto_escalate, sort, active FROM categories ORDER BY sort")
+        "SELECT code, parent_code, name, name_en, complexity, handling_level, auto_escalate, sort, active, me_too_threshold, redirect_hint, redirect_hint_en FROM categories ORDER BY sort")
     .map_err(sql_error)
 }
 
@@ -164,7 +169,7 @@ pub async fn open_categories(h: &mut Handle<'_>) -> Result<Vec<Category>, Error>
 
 pub async fn category(h: &mut Handle<'_>, code: &str) -> Result<Category, Error> {
     let c: Option<Category> = q!(h, fetch_optional, Category,
-        "SELECT code, parent_code, name, name_en, complexity, handling_level, auto_escalate, sort, active FROM categories WHERE code = $1",
+        "SELECT code, parent_code, name, name_en, complexity, handling_level, auto_escalate, sort, active, me_too_threshold, redirect_hint, redirect_hint_en FROM categories WHERE code = $1",
         code)
     .map_err(sql_error)?;
     c.ok_or_else(|| unknown_category(code))
@@ -257,6 +262,8 @@ pub struct EventRow {
     pub reported_at: i64,
     pub closed_at: Option<i64>,
     pub updated_at: i64,
+    /// Residents who said "me too" (我也遇到), one per device.
+    pub me_too_count: i64,
 }
 
 impl EventRow {
@@ -296,7 +303,7 @@ macro_rules! event_sql {
             "e.lat, e.lon, e.address, g.code AS grid_code, g.name AS grid_name, e.path, e.route_note, e.level, e.urgency, ",
             "e.status, e.holder_path, e.holder_label, e.state, e.level_started_at, e.due_at, e.final_due_at, e.calendar_missing, ",
             "e.rework_count, e.reminder_count, e.reminded_light, e.supervision, e.rating, e.rating_comment, e.reported_at, ",
-            "e.closed_at, e.updated_at FROM events e JOIN categories c ON c.code = e.category_code JOIN nodes g ON g.id = e.grid_id ",
+            "e.closed_at, e.updated_at, e.me_too_count FROM events e JOIN categories c ON c.code = e.category_code JOIN nodes g ON g.id = e.grid_id ",
             $($rest)+
         )
     };
@@ -319,12 +326,14 @@ mod history;
 mod lists;
 mod places;
 mod report;
+mod residents;
 mod schedule;
 
 pub use history::*;
 pub use lists::*;
 pub use places::*;
 pub use report::*;
+pub use residents::*;
 pub use schedule::*;
 
 fn not_found(number: &str) -> Error {
@@ -340,13 +349,14 @@ pub async fn get(h: &mut Handle<'_>, scope: &Scope, number: &str) -> Result<Even
     e.ok_or_else(|| not_found(number))
 }
 
-/// An event reached through the reporter's private tracking link.
+/// An event reached through the reporter's private tracking link: the one the report gave, or
+/// one issued again after a look-up by number and phone.
 pub async fn by_tracking(h: &mut Handle<'_>, token: &str) -> Result<EventRow, Error> {
     let e: Option<EventRow> = q!(
         h,
         fetch_optional,
         EventRow,
-        event_sql!("WHERE e.tracking_hash = $1"),
+        event_sql!("WHERE e.tracking_hash = $1 OR e.id = (SELECT t.event_id FROM tracking_links t WHERE t.token_hash = $1)"),
         sha256_hex(token.trim())
     )
     .map_err(sql_error)?;

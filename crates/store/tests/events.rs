@@ -115,27 +115,6 @@ impl Fx {
 }
 
 /// A 1×1 grey PNG with correct CRCs, which `photo::clean` accepts.
-fn tiny_png() -> Vec<u8> {
-    fn chunk(ty: &[u8; 4], data: &[u8]) -> Vec<u8> {
-        let mut c = (data.len() as u32).to_be_bytes().to_vec();
-        c.extend_from_slice(ty);
-        c.extend_from_slice(data);
-        let crc = photo::crc32(&c[4..]);
-        c.extend_from_slice(&crc.to_be_bytes());
-        c
-    }
-    let sig = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    let ihdr = chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
-    let idat = chunk(
-        b"IDAT",
-        &[
-            0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF, 0, 0, 0x00, 0x02, 0x00, 0x01,
-        ],
-    );
-    let iend = chunk(b"IEND", &[]);
-    [&sig[..], &ihdr, &idat, &iend].concat()
-}
-
 fn png_photo() -> NewPhoto {
     let (kind, bytes) = photo::clean(&tiny_png(), 1 << 20).unwrap();
     assert_eq!(kind, PhotoKind::Png);
@@ -1778,6 +1757,7 @@ async fn administrators_keep_the_category_tree() {
         auto_escalate: class.auto_escalate,
         sort: None,
         active: Some(false),
+        ..Draft::default()
     };
     save(retire_class.clone(), t0 + 3).await.unwrap();
     assert!(stamp().await.1 >= t0 + 3);

@@ -1,5 +1,6 @@
 // Report forms (the resident's QR page and the staff form): location by the browser or a tap on
-// the map, photo checks before sending, anonymous reporting, and no double sending.
+// the map, photo checks before sending, anonymous reporting, no double sending, and the tracking
+// page's "copy link".
 // No inline scripts (CSP script-src 'self'): the page passes texts in data-* attributes.
 (function () {
   'use strict';
@@ -125,7 +126,40 @@
     });
   }
 
+  // The tracking page's "copy link": the clipboard where the browser allows it (secure pages),
+  // else the link is selected for the resident to copy by hand, and the page says so.
+  function initCopy(button) {
+    var msg = $('[data-role=copy-msg]');
+    function say(text, ok) {
+      if (!msg) return;
+      msg.textContent = text;
+      msg.className = 'form-msg ' + (ok ? 'ok' : 'error');
+    }
+    function fallback() {
+      var code = $('[data-testid=track-url]');
+      if (code && window.getSelection && document.createRange) {
+        var range = document.createRange();
+        range.selectNodeContents(code);
+        var sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+      }
+      say(button.getAttribute('data-failed'), false);
+    }
+    button.addEventListener('click', function () {
+      var text = button.getAttribute('data-copy');
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(function () {
+          say(button.getAttribute('data-copied'), true);
+        }, fallback);
+      } else {
+        fallback();
+      }
+    });
+  }
+
   function init() {
+    $$('button[data-copy]').forEach(initCopy);
     // Coming back to the page (the browser's back button) gives the buttons back.
     window.addEventListener('pageshow', function () {
       $$('form[data-intake] button[type=submit]').forEach(function (b) { b.disabled = false; });

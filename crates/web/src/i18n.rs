@@ -9,6 +9,7 @@ mod grids;
 mod imports;
 mod intake;
 mod nav;
+mod residents;
 mod work;
 
 use std::collections::HashMap;
@@ -116,6 +117,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
     ENTRIES
         .iter()
         .chain(intake::ENTRIES)
+        .chain(residents::ENTRIES)
         .chain(work::ENTRIES)
         .chain(analysis::ENTRIES)
         .chain(calendar::ENTRIES)

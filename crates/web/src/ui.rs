@@ -261,6 +261,43 @@ pub fn due_text(ms: i64) -> String {
     }
 }
 
+/// Masks runs of seven or more digits (phone or ID numbers a resident may have typed) for
+/// public display.
+pub(crate) fn scrub_digits(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().count() >= 7 {
+            out.push_str(&"*".repeat(run.chars().count()));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// At most `n` characters of `s`, trimmed, with an ellipsis when cut.
+pub(crate) fn truncate(s: &str, n: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(n).collect();
+        out.push('…');
+        out
+    }
+}
+
 /// An instant as RFC 3339 at +08:00 for JSON (empty if out of range, which real instants never are).
 pub fn rfc3339(ms: i64) -> String {
     wangge_domain::deadline::format_rfc3339(ms).unwrap_or_default()

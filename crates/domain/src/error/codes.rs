@@ -154,6 +154,8 @@ codes! {
     "category.complexity_invalid" 400 "复杂程度为一般、复杂或重大" "complexity is ordinary, complex or major";
     "category.level_invalid" 400 "处置层级为1(网格)至5(市)" "the handling level is 1 (grid) to 5 (city)";
     "category.sort_invalid" 400 "排序为0至1000000的整数" "the sort order is 0 to 1000000";
+    "category.threshold_invalid" 400 "“我也遇到”人数为0至{max}的整数(0 表示不向居民公开办理中的事件)" "the me-too count is 0 to {max} (0: open cases are not shown to residents)";
+    "category.hint_invalid" 400 "去向提示在一行之内,不超过 {max} 字" "the hint is one line of at most {max} characters";
 
     // Events: reports
     "event.not_found" 404 "找不到事件 {number},或不在您的管辖范围内" "no event {number}";
@@ -179,6 +181,9 @@ codes! {
     "intake.form_invalid" 400 "表单无法读取,请重新填写:{reason}" "the form could not be read: {reason}";
     "intake.upload_too_large" 413 "上传内容过大(合计不超过 {max_mb} MB)" "the upload is larger than {max_mb} MB in all";
     "intake.too_many_photos" 400 "最多只能上传 {max} 张照片" "at most {max} photos";
+    "track.lookup_not_found" 404 "没有找到与该编号和手机号相符的事件,请核对后重试" "no case matches that number and phone; check them and try again";
+    "track.lookup_limited" 429 "查询过于频繁:{minutes} 分钟内最多 {max} 次,请稍后再试" "too many look-ups: at most {max} in {minutes} minutes; try again later";
+    "me_too.unavailable" 404 "该事件已办结或不接受“我也遇到”" "that case is closed or takes no me-too";
 
     // Events: the workflow (WorkflowError) and its pages
     "event.action_not_allowed" 409 "处于“{status}”状态的事件不能进行“{action}”操作" "An event that is {status} cannot be given the action {action}.";
@@ -203,6 +208,7 @@ codes! {
     "event.link_invalid" 400 "关联的事件编号无效(须为另一事件的编号)" "The linked event number is not valid (it must be another event's number).";
     "event.link_dead_end" 409 "关联的事件处于“{status}”状态:请关联仍在办理的事件" "The linked event is {status}: link to the event that carries on the work.";
     "event.number_invalid" 400 "事件编号格式有误,形如 SJ20251124-000123" "Not an event number; they look like SJ20251124-000123.";
+    "event.urgency_not_higher" 409 "事件的紧急程度已不低于此级别" "The event is already at least that urgent.";
     "event.changed" 409 "事件已被他人更新,请刷新后重试" "the event changed meanwhile; reload and try again";
     "event.photos_unexpected" 400 "只有反馈可以附照片" "photos go with feedback only";
     "event.inbox_invalid" 400 "列表类型无效" "inbox is one of all, mine, to_accept, to_handle, to_verify, overdue, supervised, closed";

@@ -44,6 +44,8 @@ pub enum WorkflowError {
     LinkDeadEnd { status: Status },
     #[error("Not an event number; they look like SJ20251124-000123.")]
     NumberInvalid,
+    #[error("The event is already at least that urgent.")]
+    UrgencyNotHigher,
 }
 
 impl WorkflowError {
@@ -70,6 +72,7 @@ impl WorkflowError {
             WorkflowError::LinkInvalid => "event.link_invalid",
             WorkflowError::LinkDeadEnd { .. } => "event.link_dead_end",
             WorkflowError::NumberInvalid => "event.number_invalid",
+            WorkflowError::UrgencyNotHigher => "event.urgency_not_higher",
         }
     }
 

@@ -3,8 +3,8 @@
 //! documentation of [`super`] says it in words.
 
 use super::{
-    ActionKind, Actor, EventState, Holder, LEVEL_MAX, LEVEL_MIN, Rules, Status, WorkflowError,
-    level_of_kind,
+    ActionKind, Actor, EventState, Holder, LEVEL_MAX, LEVEL_MIN, Rules, Status, Urgency,
+    WorkflowError, level_of_kind,
 };
 use crate::permission::{Permission, may};
 use crate::role::Role;
@@ -33,7 +33,7 @@ pub(super) fn permit(
         K::Feedback => matches!(status, Status::Accepted | Status::Assigned),
         K::Verify => status == Status::FeedbackGiven,
         K::Rate | K::Reopen => status == Status::Closed,
-        K::Remind | K::Supervise | K::Cancel | K::Merge => status.is_open(),
+        K::Remind | K::Supervise | K::Cancel | K::Merge | K::RaiseUrgency => status.is_open(),
     };
     if !status_ok {
         return Err(WorkflowError::ActionNotAllowed {
@@ -51,6 +51,8 @@ pub(super) fn permit(
         K::Transfer | K::Return | K::Feedback => acts_for(actor, &state.holder),
         K::Verify => oversees(actor, state.level),
         K::Rate | K::Reopen => actor.is_reporter(),
+        // Residents as a crowd; the store raises it when their count reaches the threshold.
+        K::RaiseUrgency => actor.is_reporter(),
         K::Remind => {
             actor.is_reporter()
                 || ((manages(state, actor) || watches(actor, state.level))
@@ -63,6 +65,10 @@ pub(super) fn permit(
     }
     match kind {
         K::Escalate if state.level >= LEVEL_MAX => Err(WorkflowError::LevelMax),
+        // Nothing is above an emergency: the step is not on offer.
+        K::RaiseUrgency if state.urgency == Urgency::Emergency => {
+            Err(WorkflowError::UrgencyNotHigher)
+        }
         K::Verify if state.feedback_by.is_some() && state.feedback_by == actor.user_id() => {
             Err(WorkflowError::SelfVerify)
         }

@@ -114,6 +114,12 @@ pub(super) fn validate(
             }
             optional(note)
         }
+        Action::RaiseUrgency { urgency, .. } => {
+            if urgency.rank() <= state.urgency.rank() {
+                return Err(WorkflowError::UrgencyNotHigher);
+            }
+            Ok(())
+        }
     }
 }
 

@@ -171,6 +171,9 @@ pub struct PublicResult {
     pub reported_at: i64,
     pub closed_at: Option<i64>,
     pub rating: Option<i64>,
+    /// The whole case's time limit (办结时限), when the calendar knew it.
+    pub final_due_at: Option<i64>,
+    pub complexity: String,
 }
 
 /// Closed events under a grid or village (by path), newest first.
@@ -182,7 +185,7 @@ pub async fn public_results(
     q!(h, fetch_all, PublicResult,
         "SELECT e.number, c.name AS category_name, c.name_en AS category_name_en, g.name AS grid_name, e.description, \
          COALESCE((SELECT x.note FROM event_history x WHERE x.event_id = e.id AND x.action IN ('feedback', 'handle_on_spot') ORDER BY x.seq DESC LIMIT 1), '') AS result, \
-         e.reported_at, e.closed_at, e.rating FROM events e JOIN categories c ON c.code = e.category_code JOIN nodes g ON g.id = e.grid_id \
+         e.reported_at, e.closed_at, e.rating, e.final_due_at, e.complexity FROM events e JOIN categories c ON c.code = e.category_code JOIN nodes g ON g.id = e.grid_id \
          WHERE e.path LIKE $1 AND e.status = 'closed' ORDER BY e.closed_at DESC LIMIT $2",
         format!("{path}%"), limit.clamp(1, 200))
     .map_err(sql_error)

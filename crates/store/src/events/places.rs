@@ -21,6 +21,8 @@ pub struct PublicGrid {
     pub workers: Vec<Contact>,
     pub leaders: Vec<Contact>,
     pub boundary: String,
+    /// Where its cases lie, for the open cases its residents see.
+    pub path: String,
 }
 
 /// The live grid with this code, as the public sees it; anything else is not found.
@@ -44,6 +46,7 @@ pub async fn public_grid(h: &mut Handle<'_>, code: &str) -> Result<PublicGrid, E
         workers,
         leaders,
         boundary: node.boundary.unwrap_or_default(),
+        path: node.path,
     })
 }
 

@@ -48,7 +48,7 @@ fn clean_text(s: &str, max: usize, code: &'static str) -> Result<String, Error> 
     Ok(t.to_string())
 }
 
-fn validate_phone(p: &str) -> Result<String, Error> {
+pub(super) fn validate_phone(p: &str) -> Result<String, Error> {
     let digits: String = p
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
@@ -786,6 +786,7 @@ async fn write_report(
         reported_at: now,
         closed_at: None,
         updated_at: now,
+        me_too_count: 0,
     };
     Ok(Reported {
         number,

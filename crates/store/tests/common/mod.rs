@@ -300,3 +300,25 @@ pub fn assert_err<T: std::fmt::Debug>(r: Result<T, Error>, code: &str, status: u
         }
     }
 }
+
+/// The smallest PNG there is (one pixel), for photos.
+pub fn tiny_png() -> Vec<u8> {
+    fn chunk(ty: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        c.extend_from_slice(ty);
+        c.extend_from_slice(data);
+        let crc = wangge_domain::photo::crc32(&c[4..]);
+        c.extend_from_slice(&crc.to_be_bytes());
+        c
+    }
+    let sig = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    let ihdr = chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
+    let idat = chunk(
+        b"IDAT",
+        &[
+            0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF, 0, 0, 0x00, 0x02, 0x00, 0x01,
+        ],
+    );
+    let iend = chunk(b"IEND", &[]);
+    [&sig[..], &ihdr, &idat, &iend].concat()
+}

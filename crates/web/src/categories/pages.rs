@@ -48,6 +48,12 @@ struct CategoryForm {
     sort: String,
     #[serde(default)]
     active: Option<String>,
+    #[serde(default)]
+    me_too_threshold: String,
+    #[serde(default)]
+    redirect_hint: Option<String>,
+    #[serde(default)]
+    redirect_hint_en: Option<String>,
     /// Present on the form that adds a category.
     #[serde(default)]
     adding: Option<String>,
@@ -74,6 +80,15 @@ impl CategoryForm {
             auto_escalate: self.auto_escalate.is_some(),
             sort: number(&self.sort, "category.sort_invalid")?,
             active: Some(self.active.is_some()),
+            me_too_threshold: number(&self.me_too_threshold, "category.threshold_invalid")
+                .map_err(|_| {
+                    err!(
+                        "category.threshold_invalid",
+                        max = wangge_domain::residents::MAX_ME_TOO_THRESHOLD
+                    )
+                })?,
+            hint: self.redirect_hint.clone(),
+            hint_en: self.redirect_hint_en.clone(),
         })
     }
 }

@@ -161,7 +161,7 @@ pub(super) fn form_action(kind: ActionKind, f: &HashMap<String, String>) -> Resu
             into: text("into"),
             note: text("note"),
         },
-        ActionKind::Report | ActionKind::Rate | ActionKind::Reopen => {
+        ActionKind::Report | ActionKind::Rate | ActionKind::Reopen | ActionKind::RaiseUrgency => {
             return Err(err!("event.action_unknown"));
         }
     })

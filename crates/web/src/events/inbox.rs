@@ -45,6 +45,8 @@ pub struct RowView {
     pub supervision: String,
     pub supervision_label: String,
     pub summary: String,
+    /// Residents who said "me too" (我也遇到).
+    pub me_too: i64,
 }
 
 pub(super) fn row_view(t: &Tr, e: &EventRow, now: i64) -> RowView {
@@ -83,6 +85,7 @@ pub(super) fn row_view(t: &Tr, e: &EventRow, now: i64) -> RowView {
         },
         supervision,
         summary: truncate(&e.description, 40),
+        me_too: e.me_too_count,
     }
 }
 

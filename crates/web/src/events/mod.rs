@@ -77,41 +77,7 @@ pub struct Opt {
     pub selected: bool,
 }
 
-/// Masks runs of seven or more digits (phone or ID numbers a resident may have typed) for
-/// public display.
-pub(crate) fn scrub_digits(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.chars().count() >= 7 {
-            out.push_str(&"*".repeat(run.chars().count()));
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
-    out
-}
-
-pub(crate) fn truncate(s: &str, n: usize) -> String {
-    let s = s.trim();
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(n).collect();
-        out.push('…');
-        out
-    }
-}
+pub(crate) use crate::ui::{scrub_digits, truncate};
 
 /// The history steps a printable form lists; an unknown form is not found. Shared with the API.
 pub(crate) fn form_actions(form: &str) -> Result<&'static [&'static str], Error> {

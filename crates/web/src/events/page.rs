@@ -58,7 +58,10 @@ impl Allowed {
                 ActionKind::Supervise => a.supervise = true,
                 ActionKind::Cancel => a.cancel = true,
                 ActionKind::Merge => a.merge = true,
-                ActionKind::Report | ActionKind::Rate | ActionKind::Reopen => {}
+                ActionKind::Report
+                | ActionKind::Rate
+                | ActionKind::Reopen
+                | ActionKind::RaiseUrgency => {}
             }
         }
         a
@@ -139,6 +142,9 @@ pub(super) struct EventPage {
     a: Allowed,
     any_action: bool,
     photos: Vec<i64>,
+    /// Residents who said "me too" (我也遇到), and the photos they sent.
+    me_too: i64,
+    me_too_photos: Vec<i64>,
     steps: Vec<StepView>,
     departments: Vec<Opt>,
     transfer_departments: Vec<Opt>,
@@ -224,7 +230,7 @@ pub(crate) async fn steps_view(h: &mut Handle<'_>, t: &Tr, rows: &[HistoryRow]) 
             label: label(t, "action", &r.label),
             actor: r.actor_name.clone(),
             at: time_text(r.at),
-            note: r.note.clone(),
+            note: crate::intake::staff_step_note(t, &r.label, &r.note),
             to,
             due: r.due_at.map(due_text).unwrap_or_default(),
             photos: r.attachment_ids(),
@@ -415,7 +421,10 @@ pub(super) async fn event_view(
         .map(|k| label(&t, "action", k.as_str()))
         .unwrap_or_default();
     let f_revealed = f.reporter_revealed;
+    let me_too_photos = events::me_too_photos(h, e.id).await?;
     let mut resp = render(EventPage {
+        me_too: e.me_too_count,
+        me_too_photos,
         any_action: a.any(),
         a,
         f,

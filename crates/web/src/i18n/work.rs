@@ -130,8 +130,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("pub.title", "办理结果公示", "Results board"),
     (
         "pub.intro",
-        "已办结的事件及处理结果,不含个人信息。",
-        "Closed events and what was done, with no personal data.",
+        "正在办理和已办结的事件,及其时限和处理结果,不含个人信息。",
+        "Cases being handled and closed, with their time limits and what was done; no personal data.",
     ),
     ("pub.none", "暂无已办结事件", "No closed events yet"),
     ("pub.rating", "群众评价", "Rating"),

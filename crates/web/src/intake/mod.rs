@@ -1,8 +1,12 @@
 //! Intake (受理): the one report path and its doors of the browser — the resident's report on
-//! the grid's QR page, the grid worker's and the operator's report form — and the resident's
-//! private tracking page with rating and reopening.
+//! the grid's QR page, the grid worker's and the operator's report form — the resident's
+//! private tracking page with rating and reopening, finding a case again by number and phone,
+//! and "me too" on open cases nearby.
 
 mod form;
+pub(crate) mod limits;
+mod lookup;
+mod me_too;
 pub mod report;
 mod resident;
 mod staff;
@@ -22,7 +26,7 @@ use crate::i18n::Tr;
 use crate::state::AppState;
 
 pub use report::{GridHint, MAX_PHOTOS, ReportRequest, UPLOAD_LIMIT, submit};
-pub(crate) use track::{note_is_public, track_apply};
+pub(crate) use track::{note_is_public, staff_step_note, track_apply};
 
 /// Public submissions (reports, ratings, reopening requests) per client address.
 pub const INTAKE_LIMIT: Limit = Limit {
@@ -40,6 +44,14 @@ pub fn pages() -> Router<AppState> {
             get(resident::resident_page)
                 .post(resident::resident_submit)
                 .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/r/{code}/me-too",
+            post(me_too::me_too_submit).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/track",
+            get(lookup::lookup_page).post(lookup::lookup_submit),
         )
         .route("/t/{token}", get(track::track_page))
         .route("/t/{token}/photos/{id}", get(track::track_photo))

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use wangge_domain::event::Urgency;
 use wangge_domain::{Error, GridKind, Sensitive};
@@ -10,6 +10,7 @@ use wangge_store::Handle;
 use wangge_store::events::{self, Contact, Reported, Source};
 
 use super::form::*;
+use super::me_too::{MeTooNote, NearbyCase, nearby};
 use super::*;
 use crate::auth::MaybeMe;
 use crate::error::{AppError, AppResult};
@@ -28,6 +29,7 @@ pub struct PublicGrid {
     pub workers: Vec<Contact>,
     pub leaders: Vec<Contact>,
     pub boundary: String,
+    pub path: String,
 }
 
 pub(super) async fn public_grid(
@@ -46,6 +48,7 @@ pub(super) async fn public_grid(
         workers: g.workers,
         leaders: g.leaders,
         boundary: g.boundary,
+        path: g.path,
     })
 }
 
@@ -65,6 +68,14 @@ pub struct ResidentForm {
 }
 
 impl ResidentForm {
+    /// An empty form with a new submission key.
+    pub(super) fn fresh() -> ResidentForm {
+        ResidentForm {
+            submission_key: new_key(),
+            ..ResidentForm::default()
+        }
+    }
+
     fn from_fields(f: &Fields) -> ResidentForm {
         ResidentForm {
             submission_key: submission_key(&f.get("submission_key")).unwrap_or_else(new_key),
@@ -90,6 +101,18 @@ pub(super) struct ResidentPage {
     error: String,
     tile_url: String,
     max_photos: usize,
+    /// Open cases nearby, for "me too".
+    cases: Vec<NearbyCase>,
+    /// What the last "me too" did, shown at its case.
+    me_too: Option<MeTooNote>,
+    me_too_error: String,
+}
+
+/// What the page says about "me too": the outcome of the last one, or why one was refused.
+#[derive(Default)]
+pub(super) struct MeTooSide {
+    pub note: Option<MeTooNote>,
+    pub problem: Option<Problem>,
 }
 
 pub(super) async fn resident_view(
@@ -99,11 +122,26 @@ pub(super) async fn resident_view(
     f: ResidentForm,
     problem: Option<Problem>,
 ) -> AppResult<Response> {
+    resident_view_with(s, l, c, f, problem, MeTooSide::default()).await
+}
+
+pub(super) async fn resident_view_with(
+    s: &AppState,
+    l: Layout,
+    c: PublicGrid,
+    f: ResidentForm,
+    problem: Option<Problem>,
+    side: MeTooSide,
+) -> AppResult<Response> {
     let mut conn = s.db.conn().await?;
     let groups = category_groups(&mut conn.handle(), &l.t).await?;
-    let status = problem.as_ref().map(|p| p.status);
+    let cases = nearby(&mut conn.handle(), &l.t, &c.path, s.now()).await?;
+    let status = problem.as_ref().or(side.problem.as_ref()).map(|p| p.status);
     let page = render(ResidentPage {
         groups,
+        cases,
+        me_too: side.note,
+        me_too_error: side.problem.map(|p| p.message).unwrap_or_default(),
         error: problem.map(|p| p.message).unwrap_or_default(),
         tile_url: s.config.tile_url.clone().unwrap_or_default(),
         max_photos: MAX_PHOTOS,
@@ -118,24 +156,31 @@ pub(super) async fn resident_view(
     })
 }
 
-/// The page a resident's phone opens from the QR code: the grid's public facts and the report
-/// form; no log-in.
+#[derive(serde::Deserialize, Default)]
+pub(super) struct ResidentQuery {
+    me_too: Option<String>,
+    r: Option<String>,
+}
+
+/// The page a resident's phone opens from the QR code: the grid's public facts, the open cases
+/// nearby with "me too", and the report form; no log-in.
 pub(super) async fn resident_page(
     State(s): State<AppState>,
     lang: Lang,
     MaybeMe(me): MaybeMe,
     Path(code): Path<String>,
+    Query(q): Query<ResidentQuery>,
 ) -> AppResult<Response> {
     let l = Layout::new(lang, me, "resident.title");
     let c = {
         let mut conn = s.db.conn().await?;
         public_grid(&mut conn.handle(), &l.t, &code).await?
     };
-    let f = ResidentForm {
-        submission_key: new_key(),
-        ..ResidentForm::default()
+    let side = MeTooSide {
+        note: MeTooNote::from_query(&l.t, q.me_too, q.r),
+        problem: None,
     };
-    resident_view(&s, l, c, f, None).await
+    resident_view_with(&s, l, c, ResidentForm::fresh(), None, side).await
 }
 
 #[derive(Template)]
@@ -148,6 +193,7 @@ pub(super) struct DonePage {
     tracking_url: String,
     duplicate: bool,
     back: String,
+    number_query: String,
 }
 
 pub(super) fn done_page(s: &AppState, l: Layout, rep: &Reported, back: String) -> Response {
@@ -169,6 +215,7 @@ pub(super) fn done_page(s: &AppState, l: Layout, rep: &Reported, back: String) -
         number: rep.number.clone(),
         grid_name: rep.event.grid_name.clone(),
         duplicate: rep.duplicate_submission,
+        number_query: crate::ui::urlencode(&rep.number),
         tracking_path,
         tracking_url,
         back,

@@ -10,6 +10,7 @@ use wangge_domain::err;
 use wangge_domain::event::{Action, Status};
 use wangge_store::events::{self};
 
+use super::limits::{LimitView, limit_view};
 use super::*;
 use crate::auth::MaybeMe;
 use crate::error::{AppError, AppResult};
@@ -48,6 +49,23 @@ pub(super) struct TrackPage {
     error: String,
     comment: String,
     reason: String,
+    /// This page's full address, to copy and keep.
+    link: String,
+    /// The grid's public results board.
+    board: String,
+    limit: LimitView,
+    me_too: i64,
+    refusal: Option<RefusalView>,
+}
+
+/// Who said no, why, and where such a request belongs.
+pub struct RefusalView {
+    /// `reject` or `return`.
+    pub action: String,
+    pub office: String,
+    pub reason: String,
+    pub at: String,
+    pub hint: String,
 }
 
 /// The steps whose note the resident sees: the report, results, the closing and rejecting
@@ -57,6 +75,44 @@ pub(crate) fn note_is_public(label: &str) -> bool {
         label,
         "report" | "feedback" | "close" | "reject" | "rate" | "handle_on_spot" | "reopen"
     )
+}
+
+/// The note of a step as the resident reads it: the public ones as written, the count of a
+/// "me too" raise in words, the rest not at all.
+pub(crate) fn step_note(t: &crate::i18n::Tr, label: &str, note: &str) -> String {
+    if label == "raise_urgency" || note_is_public(label) {
+        staff_step_note(t, label, note)
+    } else {
+        String::new()
+    }
+}
+
+/// The note of a step as staff read it: every note as written, the count of a "me too" raise
+/// in words.
+pub(crate) fn staff_step_note(t: &crate::i18n::Tr, label: &str, note: &str) -> String {
+    if label == "raise_urgency" {
+        t.s("step.raise_urgency").replace("{n}", note)
+    } else {
+        note.to_string()
+    }
+}
+
+/// Where a request of this kind belongs: its own hint, else its class's.
+fn redirect_hint(all: &[events::Category], code: &str, en: bool) -> Option<String> {
+    // One language per page: an English page never falls back to the Chinese hint.
+    let pick = |c: &events::Category| {
+        let h = if en {
+            &c.redirect_hint_en
+        } else {
+            &c.redirect_hint
+        };
+        Some(h.clone()).filter(|h| !h.is_empty())
+    };
+    let kind = all.iter().find(|c| c.code == code)?;
+    pick(kind).or_else(|| {
+        let class = kind.parent_code.as_deref()?;
+        all.iter().find(|c| c.code == class).and_then(pick)
+    })
 }
 
 /// What the form sent back, kept when the page comes back with a message.
@@ -80,17 +136,23 @@ pub(super) async fn track_view(
     let e = events::by_tracking(h, token).await?;
     let history = events::history(h, e.id, true).await?;
     let category = t.name(&e.category_name, &e.category_name_en).to_string();
+    let all = events::categories(h).await?;
+    let en = t.lang == Lang::En;
+    let refusal = events::refusal(h, &e).await?.map(|r| RefusalView {
+        hint: redirect_hint(&all, &e.category_code, en)
+            .unwrap_or_else(|| t.s("refusal.where_default").to_string()),
+        action: r.action,
+        office: r.office,
+        reason: r.reason,
+        at: time_text(r.at),
+    });
     let steps = history
         .iter()
         .filter(|r| r.public)
         .map(|r| StepView {
             label: label_text(&t, "action", &r.label),
             at: time_text(r.at),
-            note: if note_is_public(&r.label) {
-                r.note.clone()
-            } else {
-                String::new()
-            },
+            note: step_note(&t, &r.label, &r.note),
             photos: r.attachment_ids(),
         })
         .collect();
@@ -133,6 +195,23 @@ pub(super) async fn track_view(
             .unwrap_or_default(),
         comment: input.comment,
         reason: input.reason,
+        link: format!(
+            "{}/t/{}",
+            s.config.public_url.trim_end_matches('/'),
+            token.trim()
+        ),
+        board: format!("/public/{}", e.grid_code),
+        limit: limit_view(
+            &t,
+            &e.complexity,
+            e.status,
+            e.reported_at,
+            e.final_due_at,
+            e.closed_at,
+            now,
+        ),
+        me_too: e.me_too_count,
+        refusal,
         l,
     });
     let resp = no_store(resp);

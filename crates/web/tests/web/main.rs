@@ -18,5 +18,6 @@ mod imports;
 mod intake;
 mod nav;
 mod open311;
+mod residents;
 mod scheduler;
 mod web;

@@ -120,6 +120,21 @@ fn valid_action(
             result: some_text(rng),
             photos: photos(rng),
         },
+        ActionKind::RaiseUrgency => {
+            // Only a higher urgency is valid; an emergency has none.
+            let higher: Vec<Urgency> = Urgency::ALL
+                .iter()
+                .copied()
+                .filter(|u| u.rank() > s.urgency.rank())
+                .collect();
+            if higher.is_empty() {
+                return None;
+            }
+            Action::RaiseUrgency {
+                urgency: *rng.pick(&higher),
+                me_too: 1 + rng.below(20) as u32,
+            }
+        }
     })
 }
 
