@@ -9,6 +9,7 @@ mod analysis;
 mod api_events_more;
 mod basic;
 mod categories;
+mod dataio;
 mod events;
 mod imports;
 mod intake;
