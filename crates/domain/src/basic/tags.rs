@@ -123,6 +123,7 @@ pub fn cell_text<'a>(tags: impl IntoIterator<Item = (KeyGroup, &'a str)>) -> Str
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
