@@ -1,5 +1,7 @@
-//! `wangge import people|households|houses|orgs FILE`, `wangge export people|houses|orgs FILE`
-//! and `wangge template KIND FILE`: the web's import pipeline and exports from the terminal.
+//! `wangge import people|households|houses|orgs|objects FILE`, `wangge export
+//! people|houses|orgs|objects FILE` and `wangge template KIND FILE`: the web's import pipeline
+//! and exports from the terminal. An export has the template's columns; with `--reveal REASON`
+//! it carries full ID numbers and phones and imports into another city unchanged.
 //!
 //! The import prints a progress bar on stderr, then every problem reported (row, column,
 //! reason) on stdout, then a summary. It exits non-zero when nothing was written because of
@@ -54,6 +56,10 @@ pub struct ExportArgs {
     /// Add each person's open key-group tags (people only)
     #[arg(long)]
     pub tags: bool,
+    /// Full ID numbers and phones instead of masks, for moving data; the reason (4 characters
+    /// or more) goes into the audit log
+    #[arg(long, value_name = "REASON")]
+    pub reveal: Option<String>,
 }
 
 fn encoding(s: &str) -> anyhow::Result<Encoding> {
@@ -250,10 +256,11 @@ pub async fn export(
         scope: everything,
         under,
         tags: a.tags,
+        reveal: a.reveal,
     };
     let out = std::fs::File::create(&a.file)
         .with_context(|| format!("cannot write {}", a.file.display()))?;
-    let (out, rows) = export::export(
+    let written = export::export(
         db,
         keys,
         &Actor::system("cli"),
@@ -261,8 +268,15 @@ pub async fn export(
         std::io::BufWriter::new(out),
         now_ms(),
     )
-    .await
-    .map_err(domain)?;
+    .await;
+    let (out, rows) = match written {
+        Ok(w) => w,
+        Err(e) => {
+            // A file cut short (and perhaps holding full values with no audit row) is not left.
+            let _ = std::fs::remove_file(&a.file);
+            return Err(domain(e));
+        }
+    };
     out.into_inner()
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", a.file.display()))?;
     eprintln!(
@@ -276,7 +290,7 @@ pub async fn export(
 /// `wangge template KIND FILE.xlsx|.csv`.
 pub fn template(kind: &str, file: &Path) -> anyhow::Result<()> {
     let kind = Kind::parse(kind)
-        .with_context(|| format!("{kind:?} is not people, households, houses or orgs"))?;
+        .with_context(|| format!("{kind:?} is not people, households, houses, orgs or objects"))?;
     let bytes = match extension(file).as_str() {
         "xlsx" => import::xlsx_template(kind),
         "csv" => import::csv_template(kind),

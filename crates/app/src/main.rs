@@ -146,7 +146,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Write an empty import template: people, households, houses or orgs, as FILE.xlsx or FILE.csv
+    /// Write an import template (header and an example row the import skips while unchanged):
+    /// people, households, houses, orgs or objects, as FILE.xlsx or FILE.csv
     Template { kind: String, file: PathBuf },
     /// The key ring that seals personal data: add a key, re-seal, rotate, status
     Keys {
@@ -220,16 +221,21 @@ enum ImportWhat {
     Houses(cli_basic::ImportArgs),
     /// Organisations (组织)
     Orgs(cli_basic::ImportArgs),
+    /// Objects (部件): hydrants, manhole covers, cameras, …
+    Objects(cli_basic::ImportArgs),
 }
 
 #[derive(Subcommand)]
 enum ExportWhat {
-    /// People as FILE.xlsx or FILE.csv, ID numbers and phones masked
+    /// People as FILE.xlsx or FILE.csv in the template's columns, ID numbers and phones masked
+    /// unless --reveal
     People(cli_basic::ExportArgs),
     /// Houses as FILE.xlsx or FILE.csv
     Houses(cli_basic::ExportArgs),
     /// Organisations as FILE.xlsx or FILE.csv
     Orgs(cli_basic::ExportArgs),
+    /// Objects (部件) as FILE.xlsx or FILE.csv
+    Objects(cli_basic::ExportArgs),
     /// Grids as a GeoJSON FeatureCollection
     Grids {
         /// Write to this file instead of standard output
@@ -552,6 +558,7 @@ async fn run() -> anyhow::Result<()> {
                 ImportWhat::Households(a) => (Kind::Households, a),
                 ImportWhat::Houses(a) => (Kind::Houses, a),
                 ImportWhat::Orgs(a) => (Kind::Orgs, a),
+                ImportWhat::Objects(a) => (Kind::Objects, a),
                 ImportWhat::Grids { .. } => bail!("grids are imported above"),
             };
             let db = open(&url).await?;
@@ -588,6 +595,7 @@ async fn run() -> anyhow::Result<()> {
                 ExportWhat::People(a) => (ExportKind::People, a),
                 ExportWhat::Houses(a) => (ExportKind::Houses, a),
                 ExportWhat::Orgs(a) => (ExportKind::Orgs, a),
+                ExportWhat::Objects(a) => (ExportKind::Objects, a),
                 ExportWhat::Grids { .. } => bail!("grids are exported above"),
             };
             let db = open(&url).await?;

@@ -8,6 +8,7 @@
 //! import files' English headers) and a Chinese label (`label_zh`, used by the UI and templates).
 
 pub mod access;
+pub mod dates;
 pub mod ident;
 pub mod pinyin;
 pub mod row;

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use rust_xlsxwriter::{Color, DataValidation, Format, Formula, Workbook, Worksheet};
+use rust_xlsxwriter::{Color, DataValidation, Format, Formula, Note, Workbook, Worksheet};
 
 use crate::limits::{LAST_ROW, check_sheet_name, col_num, row_num};
 use crate::write::CsvRowWriter;
@@ -29,12 +29,14 @@ pub struct TemplateColumn<'a> {
 }
 
 /// Writes an XLSX template: bold header row (required headers red), frozen; drop-down lists
-/// for columns with choices; text format for text columns; then the sample rows.
+/// for columns with choices; text format for text columns; then the sample rows, in grey
+/// italics, the first cell of the first carrying `sample_note` when given (what the rows are).
 pub fn write_template<W: Write + Send>(
     out: W,
     sheet_name: &str,
     columns: &[TemplateColumn],
     sample_rows: &[Vec<String>],
+    sample_note: Option<&str>,
 ) -> Result<(), SheetError> {
     check_sheet_name(sheet_name)?;
     if columns.len() > usize::from(u16::MAX) {
@@ -54,6 +56,12 @@ pub fn write_template<W: Write + Send>(
     let sheet = workbook.add_worksheet();
     sheet.set_name(sheet_name)?;
     fill_template(sheet, columns, sample_rows, &long_lists)?;
+    if let Some(note) = sample_note
+        && !sample_rows.is_empty()
+    {
+        let note = Note::new(note).set_width(360).set_height(90);
+        sheet.insert_note(1, 0, &note)?;
+    }
 
     if !long_lists.is_empty() {
         let lists = workbook.add_worksheet();
@@ -80,6 +88,9 @@ fn fill_template(
     let required = Format::new().set_bold().set_font_color(Color::Red);
     // Built-in format 49 is "@", Excel's own Text format.
     let text = Format::new().set_num_format_index(49);
+    let grey = Color::RGB(0x80_80_80);
+    let sample = Format::new().set_italic().set_font_color(grey);
+    let sample_text = sample.clone().set_num_format_index(49);
     for (i, column) in columns.iter().enumerate() {
         let col = col_num(i)?;
         if column.width > 0.0 {
@@ -114,11 +125,12 @@ fn fill_template(
         let r = row_num(r + 1)?;
         for (i, value) in row.iter().enumerate() {
             let col = col_num(i)?;
-            if columns.get(i).is_some_and(|c| c.text) {
-                sheet.write_string_with_format(r, col, value, &text)?;
+            let format = if columns.get(i).is_some_and(|c| c.text) {
+                &sample_text
             } else {
-                sheet.write_string(r, col, value)?;
-            }
+                &sample
+            };
+            sheet.write_string_with_format(r, col, value, format)?;
         }
     }
     Ok(())

@@ -70,7 +70,7 @@ fn template_has_drop_downs_text_format_and_frozen_header() {
         "男".to_string(),
     ]];
     let mut bytes = Vec::new();
-    write_template(&mut bytes, "人员", &columns(&long), &samples).unwrap();
+    write_template(&mut bytes, "人员", &columns(&long), &samples, Some("示例")).unwrap();
 
     let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
     assert_eq!(sheet.matches("<dataValidation ").count(), 2, "{sheet}");
@@ -101,7 +101,7 @@ fn template_has_drop_downs_text_format_and_frozen_header() {
 
 #[test]
 fn template_refuses_a_bad_sheet_name() {
-    let err = write_template(Vec::new(), "a/b", &columns(&[]), &[]).unwrap_err();
+    let err = write_template(Vec::new(), "a/b", &columns(&[]), &[], None).unwrap_err();
     assert_eq!(err.code(), "sheet.write");
 }
 

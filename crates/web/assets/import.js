@@ -82,6 +82,9 @@
       r.updated ? h('li', null, t('imports.updated') + ': ', h('b', null, r.updated)) : null,
       h('li', null, t('imports.bad_rows') + ': ', h('b', { 'data-testid': 'import-bad-rows' }, r.bad_rows))
     ));
+    if (r.example_row) {
+      result.appendChild(h('p', { class: 'muted', 'data-testid': 'import-example-skipped' }, t('imports.example_skipped').replace('{row}', r.example_row)));
+    }
     if (!r.problems.length) {
       result.appendChild(h('p', { class: 'muted', 'data-testid': 'import-no-problems' }, t('imports.no_problems')));
       return;

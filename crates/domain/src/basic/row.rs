@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use crate::Sensitive;
 use crate::err;
 
-use super::validate::{FieldError, HouseFields, OrgFields, PersonFields};
+use super::validate::{FieldError, HouseFields, ObjectFields, OrgFields, PersonFields};
 
 /// What an import file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,10 +28,17 @@ pub enum Kind {
     Households,
     Houses,
     Orgs,
+    Objects,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::People, Kind::Households, Kind::Houses, Kind::Orgs];
+    pub const ALL: [Kind; 5] = [
+        Kind::People,
+        Kind::Households,
+        Kind::Houses,
+        Kind::Orgs,
+        Kind::Objects,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,6 +46,7 @@ impl Kind {
             Kind::Households => "households",
             Kind::Houses => "houses",
             Kind::Orgs => "orgs",
+            Kind::Objects => "objects",
         }
     }
 
@@ -48,6 +56,7 @@ impl Kind {
             Kind::Households => "户籍家庭",
             Kind::Houses => "房屋",
             Kind::Orgs => "组织",
+            Kind::Objects => "部件",
         }
     }
 
@@ -98,6 +107,9 @@ pub const RELATION_CHOICES: &[&str] = &[
 pub const HOUSE_USE_CHOICES: &[&str] = &["自住", "出租", "空置", "经营"];
 pub const ORG_KIND_CHOICES: &[&str] = &["企业", "个体商户", "学校", "医院", "社会组织", "党组织"];
 pub const GRADE_CHOICES: &[&str] = &["A", "B", "C", "D"];
+pub const OBJECT_KIND_CHOICES: &[&str] =
+    &["消防栓", "井盖", "监控摄像头", "路灯", "垃圾箱", "其他部件"];
+pub const CONDITION_CHOICES: &[&str] = &["完好", "损坏", "丢失"];
 
 const fn col(key: &'static str, zh: &'static str, required: bool) -> Column {
     Column {
@@ -149,12 +161,14 @@ macro_rules! person_columns {
                 $household_required,
                 RELATION_CHOICES,
             ),
+            // Open key-group tags, `独居老人(2024-03-01);低保户`: see `tags::parse_cell`.
+            col("key_groups", "重点人群", false),
         ]
     };
 }
 
-const PEOPLE: [Column; 19] = person_columns!(false);
-const HOUSEHOLDS: [Column; 19] = person_columns!(true);
+const PEOPLE: [Column; 20] = person_columns!(false);
+const HOUSEHOLDS: [Column; 20] = person_columns!(true);
 
 const HOUSES: [Column; 14] = [
     col("grid_code", "网格编码", true),
@@ -186,6 +200,16 @@ const ORGS: [Column; 10] = [
     pick("key_supervised", "是否重点监管", false, YES_NO_CHOICES),
 ];
 
+const OBJECTS: [Column; 7] = [
+    col("grid_code", "网格编码", true),
+    col("code", "部件编码", true),
+    pick("kind", "部件类型", true, OBJECT_KIND_CHOICES),
+    col("lon", "经度", true),
+    col("lat", "纬度", true),
+    pick("condition", "状况", false, CONDITION_CHOICES),
+    col("note", "备注", false),
+];
+
 /// The columns of a kind, in template order.
 pub fn columns(kind: Kind) -> &'static [Column] {
     match kind {
@@ -193,6 +217,79 @@ pub fn columns(kind: Kind) -> &'static [Column] {
         Kind::Households => &HOUSEHOLDS,
         Kind::Houses => &HOUSES,
         Kind::Orgs => &ORGS,
+        Kind::Objects => &OBJECTS,
+    }
+}
+
+// The example row of each template, cell by cell in column order: valid, so it shows the
+// formats, and skipped by the import while it is left exactly as it is (see `is_example`).
+const PERSON_EXAMPLE: [&str; 20] = [
+    "350102001001001",
+    "张示例",
+    "男",
+    "1980-01-02",
+    "350102198001020017",
+    "13800138000",
+    "汉族",
+    "福建省福州市鼓楼区示例路1号",
+    "户籍",
+    "",
+    "",
+    "否",
+    "高中/中专",
+    "个体",
+    "1",
+    "2",
+    "301",
+    "H0001",
+    "户主",
+    "",
+];
+const HOUSE_EXAMPLE: [&str; 14] = [
+    "350102001001001",
+    "1",
+    "2",
+    "301",
+    "出租",
+    "李示例",
+    "13800138001",
+    "89.5",
+    "",
+    "",
+    "王示例",
+    "13800138002",
+    "2025-03-01",
+    "2026-02-28",
+];
+const ORG_EXAMPLE: [&str; 10] = [
+    "350102001001001",
+    "示例便利店",
+    "个体商户",
+    "",
+    "赵示例",
+    "13800138003",
+    "示例路1号",
+    "B",
+    "",
+    "否",
+];
+const OBJECT_EXAMPLE: [&str; 7] = [
+    "350102001001001",
+    "XFS-0001",
+    "消防栓",
+    "119.30",
+    "26.08",
+    "完好",
+    "示例路1号路口",
+];
+
+/// The template's example row of a kind, cell by cell in column order.
+pub fn example(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::People | Kind::Households => &PERSON_EXAMPLE,
+        Kind::Houses => &HOUSE_EXAMPLE,
+        Kind::Orgs => &ORG_EXAMPLE,
+        Kind::Objects => &OBJECT_EXAMPLE,
     }
 }
 
@@ -353,6 +450,32 @@ impl HeaderMap {
         }
     }
 
+    /// Whether a row is the template's example, left as it was: every column the file has
+    /// holds the example's value (a file without some columns still matches on the rest).
+    pub fn is_example(&self, cells: &[String]) -> bool {
+        let example = example(self.kind);
+        self.at.iter().zip(example).all(|(at, want)| match at {
+            Some(i) => cells.get(*i).map_or("", |c| c.trim()) == *want,
+            None => true,
+        }) && cells.iter().enumerate().all(|(i, c)| {
+            // A cell under no known column (blank header) must be blank too.
+            self.at.contains(&Some(i)) || c.trim().is_empty()
+        })
+    }
+
+    pub fn object_fields<'a>(&self, cells: &'a [String]) -> ObjectFields<'a> {
+        let c = |k| self.cell(cells, k);
+        ObjectFields {
+            grid_code: c("grid_code"),
+            code: c("code"),
+            kind: c("kind"),
+            lon: c("lon"),
+            lat: c("lat"),
+            condition: c("condition"),
+            note: c("note"),
+        }
+    }
+
     pub fn org_fields<'a>(&self, cells: &'a [String]) -> OrgFields<'a> {
         let c = |k| self.cell(cells, k);
         OrgFields {
@@ -431,7 +554,10 @@ pub fn household_problems<'a>(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
-    use crate::basic::{Education, Grade, HouseUse, OrgKind, Relation, Residence, Sex, validate};
+    use crate::basic::{
+        Condition, Education, Grade, HouseUse, ObjectKind, OrgKind, Relation, Residence, Sex,
+        validate,
+    };
     use crate::calendar::Date;
 
     fn strings(v: &[&str]) -> Vec<String> {
@@ -456,6 +582,40 @@ mod tests {
         assert_eq!(HOUSE_USE_CHOICES, labels(HouseUse::ALL, HouseUse::label_zh));
         assert_eq!(ORG_KIND_CHOICES, labels(OrgKind::ALL, OrgKind::label_zh));
         assert_eq!(GRADE_CHOICES, labels(Grade::ALL, Grade::label_zh));
+        assert_eq!(
+            OBJECT_KIND_CHOICES,
+            labels(ObjectKind::ALL, ObjectKind::label_zh)
+        );
+        assert_eq!(
+            CONDITION_CHOICES,
+            labels(Condition::ALL, Condition::label_zh)
+        );
+    }
+
+    #[test]
+    fn every_example_row_is_valid_and_recognised_only_unchanged() {
+        let today = Date::new(2026, 1, 1).unwrap();
+        for kind in Kind::ALL {
+            let cols = columns(kind);
+            let ex = example(kind);
+            assert_eq!(ex.len(), cols.len(), "{kind:?}");
+            let header: Vec<String> = cols.iter().map(|c| c.zh.to_string()).collect();
+            let map = map_header(kind, &header).unwrap();
+            let cells = strings(ex);
+            let ok = match kind {
+                Kind::People | Kind::Households => {
+                    validate::person(&map.person_fields(&cells), today).is_ok()
+                }
+                Kind::Houses => validate::house(&map.house_fields(&cells)).is_ok(),
+                Kind::Orgs => validate::org(&map.org_fields(&cells)).is_ok(),
+                Kind::Objects => validate::object(&map.object_fields(&cells)).is_ok(),
+            };
+            assert!(ok, "{kind:?}'s example is not valid");
+            assert!(map.is_example(&cells));
+            let mut changed = cells.clone();
+            changed[1].push('2');
+            assert!(!map.is_example(&changed), "{kind:?}");
+        }
     }
 
     #[test]

@@ -301,6 +301,9 @@ codes! {
     "import.mode_invalid" 400 "“{mode}” 不是导入方式(dry_run、all 或 good_rows)" "\"{mode}\" is not dry_run, all or good_rows";
     "import.encoding_invalid" 400 "“{encoding}” 不是 utf-8 或 gbk" "\"{encoding}\" is not utf-8 or gbk";
     "import.too_large" 413 "文件超过 {max_mb} MB" "the file exceeds {max_mb} MB";
+    "import.masked_value" 400 "{field} 是导出时遮盖的值(含 *),不能导入:请使用含完整值的导出,或填写完整值" "{field} holds a value masked by an export (with *), which cannot be imported: use an export with full values, or type the full value";
+    "export.reveal_forbidden" 403 "您的角色不能导出完整的身份证号和电话" "your role may not export full ID numbers and phones";
+    "tag.repeated" 400 "重点人群 {tag} 写了两次" "key group {tag} is given twice";
     "export.encoding" 400 "有字符无法用 GBK 表示,请导出 UTF-8:{reason}" "some characters do not exist in GBK; export UTF-8: {reason}";
     "export.too_many_rows" 400 "行数超过 XLSX 上限,请导出 CSV 或缩小范围" "more rows than an XLSX sheet holds (1,048,576); export CSV or a smaller area";
 

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 use wangge_domain::basic::{House, HouseAddress, HouseUse};
+use wangge_domain::calendar::Date;
 use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 
@@ -103,11 +104,14 @@ pub(crate) const COLUMNS: [&str; 22] = [
     "updated_at",
 ];
 
-/// `3栋2单元501室` (a part that already ends in its word keeps it once).
+/// `3栋2单元501室` (a part that already ends in its word keeps it once; a blank part, such as
+/// the unit of a building without units, is left out: `1栋101室`).
 pub fn address_text(a: &HouseAddress) -> String {
     let part = |s: &str, word: &str| {
         let s = s.trim();
-        if s.ends_with(word) {
+        if s.is_empty() {
+            String::new()
+        } else if s.ends_with(word) {
             s.to_string()
         } else {
             format!("{s}{word}")
@@ -334,6 +338,9 @@ pub struct Filter {
     /// An address fragment, or an owner-name prefix.
     pub q: Option<String>,
     pub use_kind: Option<HouseUse>,
+    /// With `use_kind` rented: only houses still let on this day (a lease that ended before it
+    /// no longer counts; see `dates::lease_on`).
+    pub let_on: Option<Date>,
     pub include_removed: bool,
 }
 
@@ -362,6 +369,12 @@ pub async fn list(
         }
         if let Some(u) = filter.use_kind {
             c.and(" AND h.use_kind = ?", [u.as_str().into()]);
+            if let (HouseUse::Rented, Some(d)) = (u, filter.let_on) {
+                c.and(
+                    " AND (h.rent_end IS NULL OR h.rent_end >= ?)",
+                    [d.to_string().into()],
+                );
+            }
         }
     })
     .await

@@ -22,13 +22,18 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use serde::Serialize;
-use wangge_domain::basic::{House, HouseAddress, HouseUse, Org, Person};
+use wangge_domain::basic::{HouseAddress, HouseUse, Person, PersonTag};
 use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 
-use super::{Actor, Arg, Grid, GridProblem, execute, fetch_all, find_grid, houses, orgs, people};
-use crate::db::{Db, Tx, sql_error};
-use crate::seal::KeyRing;
+use super::{
+    Actor, Arg, Grid, GridProblem, INDEX_TAG, execute, fetch_all, find_grid, houses, people,
+};
+use crate::db::{Db, Tx};
+use crate::seal::{Aad, KeyRing};
+
+mod registers;
+pub use registers::{HousesImport, ObjectsImport, OrgsImport};
 
 /// Rows per INSERT statement.
 pub const BATCH: usize = 400;
@@ -227,6 +232,8 @@ struct PendingPerson {
     grid: Grid,
     person: Person,
     id_index: String,
+    /// Open key-group tags the row carries.
+    tags: Vec<PersonTag>,
 }
 
 /// Imports people. `begin`, `push` each row, `finish`. Full batches go to a task of their own
@@ -307,6 +314,16 @@ impl<'k> PeopleImport<'k> {
         row: u64,
         person: Person,
     ) -> Result<Result<(), RowProblem>, Error> {
+        self.push_tagged(row, person, Vec::new()).await
+    }
+
+    /// [`PeopleImport::push`] with the person's key-group tags, written with them.
+    pub async fn push_tagged(
+        &mut self,
+        row: u64,
+        person: Person,
+        tags: Vec<PersonTag>,
+    ) -> Result<Result<(), RowProblem>, Error> {
         let grid = match self.grid(row, &person.grid_code).await? {
             Ok(g) => g,
             Err(p) => {
@@ -333,6 +350,7 @@ impl<'k> PeopleImport<'k> {
             grid,
             person,
             id_index,
+            tags,
         });
         if self.pending.len() >= BATCH {
             self.send().await?;
@@ -683,6 +701,7 @@ impl PeopleWriter {
         }
         let batch = Arc::new(batch);
         let ids = self.take_ids(batch.len()).await?;
+        let person_ids = ids.clone();
         let sealing = {
             let (keys, batch) = (self.c.keys.clone(), batch.clone());
             let now = self.c.now;
@@ -728,245 +747,47 @@ impl PeopleWriter {
         let sql = self.insert_sql(batch.len());
         execute(&mut self.c.tx.handle(), sql, args).await?;
         self.c.inserted += batch.len() as u64;
-        Ok(())
-    }
-}
-
-/// Imports houses: a placeholder at the same address is filled in, an entered house is a
-/// problem, as is the same address twice in the file.
-pub struct HousesImport {
-    c: Common,
-    seen: HashMap<(i64, HouseAddress), u64>,
-    pending: Vec<(Grid, House)>,
-}
-
-impl HousesImport {
-    pub async fn begin(
-        db: &Db,
-        keys: &KeyRing,
-        scope: &Scope,
-        actor: &Actor,
-        mode: Mode,
-        now: i64,
-    ) -> Result<HousesImport, Error> {
-        let mut c = Common::begin(db, keys, scope, actor, mode, now).await?;
-        c.tx.custom_plans().await?;
-        Ok(HousesImport {
-            c,
-            seen: HashMap::new(),
-            pending: Vec::with_capacity(BATCH),
-        })
+        self.insert_tags(&batch, &person_ids).await
     }
 
-    pub async fn push(&mut self, row: u64, house: House) -> Result<Result<(), RowProblem>, Error> {
-        let grid = match self.c.grid(row, &house.grid_code).await? {
-            Ok(g) => g,
-            Err(p) => return Ok(Err(self.c.problem(p))),
-        };
-        let a = &house.address;
-        let key = (
-            grid.id,
-            HouseAddress {
-                building: a.building.trim().to_string(),
-                unit: a.unit.trim().to_string(),
-                room: a.room.trim().to_string(),
-            },
-        );
-        if let Some(first) = self.seen.get(&key) {
-            let p = RowProblem {
-                row,
-                field: "address",
-                code: "basic.duplicate_in_file",
-                message: err!("basic.duplicate_in_file", field = "address", first).message,
-            };
-            return Ok(Err(self.c.problem(p)));
-        }
-        self.seen.insert(key, row);
-        let existing: Option<(i64, String, Option<String>, Option<String>)> = q!(
-            &mut self.c.tx.handle(),
-            fetch_optional,
-            (i64, String, Option<String>, Option<String>),
-            "SELECT id, owner_name, owner_phone_sealed, tenant_name FROM houses WHERE grid_id = $1 AND building = $2 AND unit = $3 AND room = $4",
-            grid.id, a.building.trim(), a.unit.trim(), a.room.trim())
-        .map_err(sql_error)?;
-        match existing {
-            Some((_, owner, None, None)) if owner.is_empty() => {
-                let (scope, actor) = (self.c.scope.clone(), self.c.actor.clone());
-                houses::insert(
-                    &mut self.c.tx.handle(),
-                    &self.c.keys,
-                    &scope,
-                    &actor,
-                    &house,
-                    self.c.now,
-                )
-                .await?;
-                self.c.updated += 1;
-                Ok(Ok(()))
-            }
-            Some(_) => {
-                let p = RowProblem {
-                    row,
-                    field: "address",
-                    code: "basic.duplicate_house",
-                    message: err!(
-                        "basic.duplicate_house",
-                        address = houses::address_text(a),
-                        grid = grid.code
-                    )
-                    .message,
-                };
-                Ok(Err(self.c.problem(p)))
-            }
-            None => {
-                self.pending.push((grid, house));
-                if self.pending.len() >= BATCH {
-                    self.flush().await?;
-                }
-                Ok(Ok(()))
-            }
-        }
-    }
-
-    async fn flush(&mut self) -> Result<(), Error> {
-        if self.pending.is_empty() {
+    /// The key-group tags of a written batch, sealed as `people::add_tag` seals one.
+    async fn insert_tags(&mut self, batch: &[PendingPerson], ids: &[i64]) -> Result<(), Error> {
+        let tagged: Vec<(i64, &Grid, &PersonTag)> = batch
+            .iter()
+            .zip(ids)
+            .flat_map(|(p, id)| p.tags.iter().map(move |t| (*id, &p.grid, t)))
+            .collect();
+        if tagged.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::take(&mut self.pending);
-        let ids = self
+        let tag_ids = self
             .c
             .tx
             .handle()
-            .reserve_ids("houses", batch.len())
+            .reserve_ids("person_tags", tagged.len())
             .await?;
-        let mut args = Vec::with_capacity(batch.len() * houses::COLUMNS.len());
-        for ((grid, house), id) in batch.iter().zip(&ids) {
-            args.extend(houses::values(&self.c.keys, *id, grid, house, self.c.now)?);
+        let mut args = Vec::with_capacity(tagged.len() * 8);
+        for ((person_id, grid, tag), id) in tagged.iter().zip(&tag_ids) {
+            let code = tag.group.as_str();
+            let sealed = self
+                .c
+                .keys
+                .seal(code, &Aad::new("person_tags", "tag", &id.to_string()))?;
+            args.extend([
+                Arg::from(*id),
+                (*person_id).into(),
+                grid.path.as_str().into(),
+                sealed.into(),
+                self.c.keys.blind_index(INDEX_TAG, code).into(),
+                tag.since.to_string().into(),
+                tag.until.map(|d| d.to_string()).into(),
+                self.c.now.into(),
+            ]);
         }
-        execute(
-            &mut self.c.tx.handle(),
-            houses::insert_sql(batch.len()),
-            args,
-        )
-        .await?;
-        self.c.inserted += batch.len() as u64;
-        Ok(())
-    }
-
-    pub fn problems(&self) -> &[RowProblem] {
-        &self.c.problems
-    }
-
-    pub async fn finish(mut self) -> Result<Summary, Error> {
-        self.flush().await?;
-        self.c.finish("houses", None).await
-    }
-}
-
-/// Imports organisations; a credit code already registered, or twice in the file, is a problem.
-pub struct OrgsImport {
-    c: Common,
-    seen: HashMap<String, u64>,
-    pending: Vec<(u64, Grid, Org)>,
-}
-
-impl OrgsImport {
-    pub async fn begin(
-        db: &Db,
-        keys: &KeyRing,
-        scope: &Scope,
-        actor: &Actor,
-        mode: Mode,
-        now: i64,
-    ) -> Result<OrgsImport, Error> {
-        let mut c = Common::begin(db, keys, scope, actor, mode, now).await?;
-        c.tx.custom_plans().await?;
-        Ok(OrgsImport {
-            c,
-            seen: HashMap::new(),
-            pending: Vec::with_capacity(BATCH),
-        })
-    }
-
-    pub async fn push(&mut self, row: u64, org: Org) -> Result<Result<(), RowProblem>, Error> {
-        let grid = match self.c.grid(row, &org.grid_code).await? {
-            Ok(g) => g,
-            Err(p) => return Ok(Err(self.c.problem(p))),
-        };
-        if let Some(code) = &org.credit_code {
-            if let Some(first) = self.seen.get(code) {
-                let p = RowProblem {
-                    row,
-                    field: "credit_code",
-                    code: "basic.duplicate_in_file",
-                    message: err!("basic.duplicate_in_file", field = "credit_code", first).message,
-                };
-                return Ok(Err(self.c.problem(p)));
-            }
-            self.seen.insert(code.clone(), row);
-        }
-        self.pending.push((row, grid, org));
-        if self.pending.len() >= BATCH {
-            self.flush().await?;
-        }
-        Ok(Ok(()))
-    }
-
-    async fn flush(&mut self) -> Result<(), Error> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let batch = std::mem::take(&mut self.pending);
-        let codes: Vec<&str> = batch
-            .iter()
-            .filter_map(|(_, _, o)| o.credit_code.as_deref())
-            .collect();
-        let mut taken: HashMap<String, (String, String)> = HashMap::new();
-        if !codes.is_empty() {
-            let sql = format!(
-                "SELECT o.credit_code, o.name, n.code FROM orgs o JOIN nodes n ON n.id = o.grid_id WHERE o.credit_code IN ({})",
-                params(codes.len())
-            );
-            let args = codes.iter().map(|c| Arg::from(*c)).collect();
-            let rows: Vec<(String, String, String)> =
-                fetch_all(&mut self.c.tx.handle(), sql, args).await?;
-            taken = rows.into_iter().map(|(c, n, g)| (c, (n, g))).collect();
-        }
-        let mut good = Vec::with_capacity(batch.len());
-        for (row, grid, org) in batch {
-            match org
-                .credit_code
-                .as_ref()
-                .and_then(|c| Some((c, taken.get(c)?)))
-            {
-                Some((code, (name, g))) => self.c.problems.push(RowProblem {
-                    row,
-                    field: "credit_code",
-                    code: "basic.duplicate_credit_code",
-                    message: err!("basic.duplicate_credit_code", code, name, grid = g).message,
-                }),
-                None => good.push((grid, org)),
-            }
-        }
-        if good.is_empty() {
-            return Ok(());
-        }
-        let ids = self.c.tx.handle().reserve_ids("orgs", good.len()).await?;
-        let mut args = Vec::with_capacity(good.len() * orgs::COLUMNS.len());
-        for ((grid, org), id) in good.iter().zip(&ids) {
-            args.extend(orgs::values(&self.c.keys, *id, grid, org, self.c.now)?);
-        }
-        execute(&mut self.c.tx.handle(), orgs::insert_sql(good.len()), args).await?;
-        self.c.inserted += good.len() as u64;
-        Ok(())
-    }
-
-    pub fn problems(&self) -> &[RowProblem] {
-        &self.c.problems
-    }
-
-    pub async fn finish(mut self) -> Result<Summary, Error> {
-        self.flush().await?;
-        self.c.finish("orgs", None).await
+        let sql = format!(
+            "INSERT INTO person_tags (id, person_id, path, tag_sealed, tag_index, since, until, created_at) VALUES {}",
+            people::placeholders(tagged.len(), 8)
+        );
+        execute(&mut self.c.tx.handle(), sql, args).await.map(drop)
     }
 }

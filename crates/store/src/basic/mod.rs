@@ -487,6 +487,38 @@ pub async fn reveal(
     Ok(Sensitive::new(plain))
 }
 
+/// Opens one sealed column of several records in scope at once, for an export with full values:
+/// record id → plaintext (records without a value are left out). Writes no audit row: the
+/// export that asks writes one for the whole file, with its reason.
+pub async fn open_many(
+    h: &mut Handle<'_>,
+    keys: &KeyRing,
+    scope: &Scope,
+    secret: Secret,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Sensitive<String>>, Error> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let (table, sealed_col, aad_col) = secret.place();
+    let list = (2..ids.len() + 2)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT id, {sealed_col} FROM {table} WHERE path LIKE $1 AND {sealed_col} IS NOT NULL AND id IN ({list})"
+    );
+    let mut args = vec![Arg::from(scope.like_pattern())];
+    args.extend(ids.iter().map(|i| Arg::from(*i)));
+    let rows: Vec<(i64, String)> = fetch_all(h, sql, args).await?;
+    for (id, sealed) in rows {
+        let plain = keys.open(&sealed, &Aad::new(table, aad_col, &id.to_string()))?;
+        out.insert(id, Sensitive::new(plain));
+    }
+    Ok(out)
+}
+
 /// Counts under a node, from the trigger-kept `basic_counts`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {

@@ -76,7 +76,18 @@ const UPDATE_COLUMNS: [&str; 9] = [
     "updated_at",
 ];
 
-fn values(grid: &Grid, o: &Object) -> Vec<Arg> {
+/// The columns of a bulk INSERT: [`values`], then `created_at` and `updated_at`.
+pub(crate) const INSERT_ARITY: usize = 10;
+
+/// An INSERT of `n` objects, [`INSERT_ARITY`] values each.
+pub(crate) fn insert_sql(n: usize) -> String {
+    format!(
+        "INSERT INTO objects (grid_id, path, code, kind, lon, lat, condition, note, created_at, updated_at) VALUES {}",
+        super::people::placeholders(n, INSERT_ARITY)
+    )
+}
+
+pub(crate) fn values(grid: &Grid, o: &Object) -> Vec<Arg> {
     vec![
         grid.id.into(),
         grid.path.as_str().into(),

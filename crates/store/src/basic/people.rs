@@ -39,6 +39,10 @@ pub struct PersonRow {
     pub occupation: Option<String>,
     pub house_id: Option<i64>,
     pub house_address: Option<String>,
+    /// The house's address in parts, as the import names it.
+    pub house_building: Option<String>,
+    pub house_unit: Option<String>,
+    pub house_room: Option<String>,
     pub household_id: Option<i64>,
     pub household_no: Option<String>,
     pub relation: Option<String>,
@@ -49,7 +53,8 @@ pub struct PersonRow {
 
 const ROW_SQL: &str = "SELECT p.id, p.grid_id, n.code AS grid_code, n.name AS grid_name, p.path, p.name, p.name_initials, \
     p.sex, p.birth_date, p.id_masked, p.phone_masked, p.ethnic, p.registered_address, p.residence, p.arrived_on, p.left_on, \
-    p.party_member, p.education, p.occupation, p.house_id, hs.address AS house_address, p.household_id, hh.household_no, \
+    p.party_member, p.education, p.occupation, p.house_id, hs.address AS house_address, \
+    hs.building AS house_building, hs.unit AS house_unit, hs.room AS house_room, p.household_id, hh.household_no, \
     p.relation, p.created_at, p.updated_at, p.removed_at \
     FROM people p JOIN nodes n ON n.id = p.grid_id LEFT JOIN houses hs ON hs.id = p.house_id \
     LEFT JOIN households hh ON hh.id = p.household_id";
@@ -366,6 +371,10 @@ pub struct Filter {
     pub residence: Option<Residence>,
     pub house_id: Option<i64>,
     pub household_id: Option<i64>,
+    /// Born on or before this day (an age of at least …; see `dates::born_by`).
+    pub born_by: Option<Date>,
+    /// Born after this day (younger than …).
+    pub born_after: Option<Date>,
     pub include_removed: bool,
 }
 
@@ -464,6 +473,13 @@ pub async fn list(
         }
         if let Some(v) = filter.household_id {
             c.and(" AND p.household_id = ?", [v.into()]);
+        }
+        // Birth dates are ISO text: they compare as the days do.
+        if let Some(d) = filter.born_by {
+            c.and(" AND p.birth_date <= ?", [d.to_string().into()]);
+        }
+        if let Some(d) = filter.born_after {
+            c.and(" AND p.birth_date > ?", [d.to_string().into()]);
         }
     })
     .await
@@ -584,6 +600,22 @@ async fn list_seeking(
             &mut args,
             " AND p.residence = ?",
             [r.as_str().into()],
+        );
+    }
+    if let Some(d) = filter.born_by {
+        push_cond(
+            &mut sql,
+            &mut args,
+            " AND p.birth_date <= ?",
+            [d.to_string().into()],
+        );
+    }
+    if let Some(d) = filter.born_after {
+        push_cond(
+            &mut sql,
+            &mut args,
+            " AND p.birth_date > ?",
+            [d.to_string().into()],
         );
     }
     args.push(limit(limit_n).into());

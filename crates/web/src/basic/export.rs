@@ -1,23 +1,35 @@
-//! Exports of people, houses and organisations in the caller's scope, as XLSX or CSV (UTF-8 or
-//! GBK), shared by `GET /export/{kind}.xlsx|.csv` and `wangge export`.
+//! Exports of people, houses, organisations and objects in the caller's scope, as XLSX or CSV
+//! (UTF-8 or GBK), shared by `GET|POST /export/{kind}.xlsx|.csv` and `wangge export`.
+//!
+//! An export has the import template's columns and headers, so it imports again. Round trip,
+//! honestly: ID numbers and phones leave masked, as lists show them, and the import refuses a
+//! masked value (`import.masked_value`): a masked export is for reading. An export with full
+//! values (`reveal`, a keeper's right, with a reason) carries them in the clear, and re-imported
+//! into an empty city gives the same records: people with their house, household and open
+//! key-group tags (with the day each began), houses, organisations and objects. Ended tags,
+//! history, removed records and placeholder houses (an address a person named, no owner yet:
+//! the people file makes them again) do not travel.
 //!
 //! Rows are read a page at a time (keyset, 500 rows) and written at once, so memory stays flat
-//! whatever the size. What leaves is masked as lists show it: ID numbers and phones masked,
-//! key-group tags only when the caller's role may see them (and asked for). Each export writes
-//! one `export` audit row: who, what kind, how many rows, in which format, under which node.
+//! whatever the size. Key-group tags go out only when the caller's role may see them (and asked
+//! for). Each export writes one `export` audit row: who, what kind, how many rows, in which
+//! format, under which node, and for full values the reason.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use serde::Serialize;
+use wangge_domain::basic::row::{self, Kind};
 use wangge_domain::basic::{
-    Education, Grade, HouseUse, KeyGroup, OrgKind, Relation, Residence, Sex,
+    Condition, Education, Grade, HouseUse, KeyGroup, ObjectKind, OrgKind, Relation, Residence, Sex,
+    tags,
 };
 use wangge_domain::err;
-use wangge_domain::{Error, Scope};
+use wangge_domain::{Error, Scope, Sensitive};
 use wangge_sheet::{CsvRowWriter, Encoding, SheetError, XlsxRowWriter};
-use wangge_store::Db;
-use wangge_store::basic::{Actor, houses, orgs, people};
+use wangge_store::basic::{self, Actor, Secret, houses, objects, orgs, people};
 use wangge_store::seal::KeyRing;
+use wangge_store::{Db, Handle};
 
 /// Rows read per page.
 const PAGE: i64 = 500;
@@ -29,17 +41,19 @@ pub enum ExportKind {
     People,
     Houses,
     Orgs,
+    Objects,
 }
 
 impl ExportKind {
-    pub const ALL: [ExportKind; 3] = [ExportKind::People, ExportKind::Houses, ExportKind::Orgs];
+    pub const ALL: [ExportKind; 4] = [
+        ExportKind::People,
+        ExportKind::Houses,
+        ExportKind::Orgs,
+        ExportKind::Objects,
+    ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            ExportKind::People => "people",
-            ExportKind::Houses => "houses",
-            ExportKind::Orgs => "orgs",
-        }
+        template_kind(self).as_str()
     }
 
     pub fn parse(s: &str) -> Option<ExportKind> {
@@ -48,11 +62,7 @@ impl ExportKind {
 
     /// The sheet's name and the file name's stem, in Chinese.
     pub fn label_zh(self) -> &'static str {
-        match self {
-            ExportKind::People => "实有人口",
-            ExportKind::Houses => "房屋",
-            ExportKind::Orgs => "组织",
-        }
+        template_kind(self).label_zh()
     }
 }
 
@@ -109,6 +119,9 @@ pub struct ExportSpec {
     pub under: Option<String>,
     /// Add the open key-group tags of each person; the caller has checked the role may see them.
     pub tags: bool,
+    /// Full ID numbers and phones instead of masks, with this reason (at least
+    /// `basic::MIN_REASON_CHARS`); the caller has checked the role may reveal.
+    pub reveal: Option<String>,
 }
 
 fn sheet_error(e: SheetError) -> Error {
@@ -159,70 +172,41 @@ impl<W: Write + Send> Writer<W> {
     }
 }
 
-/// The headers of an export, in Chinese (the import templates' language).
+/// The import kind whose template an export's columns follow.
+fn template_kind(kind: ExportKind) -> Kind {
+    match kind {
+        ExportKind::People => Kind::People,
+        ExportKind::Houses => Kind::Houses,
+        ExportKind::Orgs => Kind::Orgs,
+        ExportKind::Objects => Kind::Objects,
+    }
+}
+
+/// The headers of an export: exactly the import template's, so an export imports again. The
+/// key-group column (the people template's last) only when tags go out.
 pub fn headers(kind: ExportKind, tags: bool) -> Vec<&'static str> {
-    let mut h = match kind {
-        ExportKind::People => vec![
-            "网格编码",
-            "网格名称",
-            "姓名",
-            "性别",
-            "出生日期",
-            "身份证号",
-            "联系电话",
-            "民族",
-            "户籍地址",
-            "人口类型",
-            "来本地日期",
-            "离开日期",
-            "是否党员",
-            "文化程度",
-            "职业",
-            "房屋地址",
-            "户号",
-            "与户主关系",
-        ],
-        ExportKind::Houses => vec![
-            "网格编码",
-            "网格名称",
-            "楼栋",
-            "单元",
-            "室",
-            "地址",
-            "房屋用途",
-            "房主姓名",
-            "房主电话",
-            "面积(平方米)",
-            "经度",
-            "纬度",
-            "承租人姓名",
-            "承租人电话",
-            "租赁开始日期",
-            "租赁结束日期",
-            "居住人数",
-        ],
-        ExportKind::Orgs => vec![
-            "网格编码",
-            "网格名称",
-            "组织名称",
-            "组织类型",
-            "统一社会信用代码",
-            "联系人",
-            "联系电话",
-            "地址",
-            "安全生产等级",
-            "环保等级",
-            "是否重点监管",
-        ],
-    };
-    if tags && kind == ExportKind::People {
-        h.push("重点人群");
+    let mut h: Vec<&'static str> = row::columns(template_kind(kind))
+        .iter()
+        .map(|c| c.zh)
+        .collect();
+    if kind == ExportKind::People && !tags {
+        h.pop();
     }
     h
 }
 
 fn label<T>(code: &str, parse: fn(&str) -> Option<T>, zh: fn(T) -> &'static str) -> String {
     parse(code).map_or_else(|| code.to_string(), |v| zh(v).to_string())
+}
+
+fn opt_label<T>(
+    code: &Option<String>,
+    parse: fn(&str) -> Option<T>,
+    zh: fn(T) -> &'static str,
+) -> String {
+    code.as_deref()
+        .map(|c| label(c, parse, zh))
+        .unwrap_or_default()
 }
 
 fn yes_no(b: bool) -> String {
@@ -237,75 +221,103 @@ fn num(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
-fn person_cells(p: &people::PersonRow) -> Vec<String> {
+/// The full values of one page's sealed columns, by record id, when the export reveals them.
+#[derive(Default)]
+struct Opened(Vec<HashMap<i64, Sensitive<String>>>);
+
+impl Opened {
+    async fn of(
+        h: &mut Handle<'_>,
+        keys: &KeyRing,
+        spec: &ExportSpec,
+        secrets: &[Secret],
+        ids: &[i64],
+    ) -> Result<Opened, Error> {
+        let mut v = Vec::new();
+        if spec.reveal.is_some() {
+            for s in secrets {
+                v.push(basic::open_many(h, keys, &spec.scope, *s, ids).await?);
+            }
+        }
+        Ok(Opened(v))
+    }
+
+    /// Secret `i` of record `id` in full when revealed, else the mask.
+    fn or(&self, i: usize, id: i64, masked: &Option<String>) -> String {
+        match self.0.get(i) {
+            Some(m) => m.get(&id).map(|v| v.expose().clone()).unwrap_or_default(),
+            None => opt(masked),
+        }
+    }
+}
+
+fn person_cells(p: &people::PersonRow, o: &Opened) -> Vec<String> {
     vec![
         p.grid_code.clone(),
-        p.grid_name.clone(),
         p.name.clone(),
         label(&p.sex, Sex::parse, Sex::label_zh),
         p.birth_date.clone(),
-        p.id_masked.clone(),
-        opt(&p.phone_masked),
+        o.or(0, p.id, &Some(p.id_masked.clone())),
+        o.or(1, p.id, &p.phone_masked),
         p.ethnic.clone(),
         p.registered_address.clone(),
         label(&p.residence, Residence::parse, Residence::label_zh),
         opt(&p.arrived_on),
         opt(&p.left_on),
         yes_no(p.party_member),
-        p.education
-            .as_deref()
-            .map(|e| label(e, Education::parse, Education::label_zh))
-            .unwrap_or_default(),
+        opt_label(&p.education, Education::parse, Education::label_zh),
         opt(&p.occupation),
-        opt(&p.house_address),
+        opt(&p.house_building),
+        opt(&p.house_unit),
+        opt(&p.house_room),
         opt(&p.household_no),
-        p.relation
-            .as_deref()
-            .map(|r| label(r, Relation::parse, Relation::label_zh))
-            .unwrap_or_default(),
+        opt_label(&p.relation, Relation::parse, Relation::label_zh),
     ]
 }
 
-fn house_cells(h: &houses::HouseRow) -> Vec<String> {
+fn house_cells(h: &houses::HouseRow, o: &Opened) -> Vec<String> {
     vec![
         h.grid_code.clone(),
-        h.grid_name.clone(),
         h.building.clone(),
         h.unit.clone(),
         h.room.clone(),
-        h.address.clone(),
         label(&h.use_kind, HouseUse::parse, HouseUse::label_zh),
         h.owner_name.clone(),
-        opt(&h.owner_phone_masked),
+        o.or(0, h.id, &h.owner_phone_masked),
         num(h.area_m2),
         num(h.lon),
         num(h.lat),
         opt(&h.tenant_name),
-        opt(&h.tenant_phone_masked),
+        o.or(1, h.id, &h.tenant_phone_masked),
         opt(&h.rent_start),
         opt(&h.rent_end),
-        h.occupants.to_string(),
     ]
 }
 
-fn org_cells(o: &orgs::OrgRow) -> Vec<String> {
-    let grade = |g: &Option<String>| {
-        g.as_deref()
-            .map(|g| label(g, Grade::parse, Grade::label_zh))
-            .unwrap_or_default()
-    };
+fn org_cells(x: &orgs::OrgRow, o: &Opened) -> Vec<String> {
     vec![
-        o.grid_code.clone(),
-        o.grid_name.clone(),
-        o.name.clone(),
-        label(&o.kind, OrgKind::parse, OrgKind::label_zh),
-        opt(&o.credit_code),
-        o.contact_name.clone(),
-        opt(&o.contact_phone_masked),
-        o.address.clone(),
-        grade(&o.safety_grade),
-        grade(&o.env_grade),
-        yes_no(o.key_supervised),
+        x.grid_code.clone(),
+        x.name.clone(),
+        label(&x.kind, OrgKind::parse, OrgKind::label_zh),
+        opt(&x.credit_code),
+        x.contact_name.clone(),
+        o.or(0, x.id, &x.contact_phone_masked),
+        x.address.clone(),
+        opt_label(&x.safety_grade, Grade::parse, Grade::label_zh),
+        opt_label(&x.env_grade, Grade::parse, Grade::label_zh),
+        yes_no(x.key_supervised),
+    ]
+}
+
+fn object_cells(x: &objects::ObjectRow) -> Vec<String> {
+    vec![
+        x.grid_code.clone(),
+        x.code.clone(),
+        label(&x.kind, ObjectKind::parse, ObjectKind::label_zh),
+        x.lon.to_string(),
+        x.lat.to_string(),
+        label(&x.condition, Condition::parse, Condition::label_zh),
+        opt(&x.note),
     ]
 }
 
@@ -319,6 +331,11 @@ pub async fn export<W: Write + Send>(
     out: W,
     now: i64,
 ) -> Result<(W, u64), Error> {
+    if let Some(reason) = &spec.reveal
+        && reason.trim().chars().count() < basic::MIN_REASON_CHARS
+    {
+        return Err(err!("basic.reason_required", min = basic::MIN_REASON_CHARS));
+    }
     let headers = headers(spec.kind, spec.tags);
     let mut w = Writer::new(out, spec.format, spec.kind.label_zh(), &headers)?;
     let mut rows = 0u64;
@@ -333,16 +350,17 @@ pub async fn export<W: Write + Send>(
                     ..Default::default()
                 };
                 let page = people::list(h, keys, &spec.scope, &filter, after, PAGE).await?;
+                let ids: Vec<i64> = page.iter().map(|p| p.id).collect();
+                let secrets = [Secret::PersonIdNumber, Secret::PersonPhone];
+                let opened = Opened::of(h, keys, spec, &secrets, &ids).await?;
                 for p in &page {
-                    let mut cells = person_cells(p);
+                    let mut cells = person_cells(p, &opened);
                     if spec.tags {
                         let tags = people::tags(h, keys, &spec.scope, p.id).await?;
-                        let open: Vec<&str> = tags
-                            .iter()
-                            .filter(|t| t.until.is_none())
-                            .filter_map(|t| KeyGroup::parse(&t.group).map(KeyGroup::label_zh))
-                            .collect();
-                        cells.push(open.join(";"));
+                        let open = tags.iter().filter(|t| t.until.is_none()).filter_map(|t| {
+                            KeyGroup::parse(&t.group).map(|g| (g, t.since.as_str()))
+                        });
+                        cells.push(tags::cell_text(open));
                     }
                     w.row(&cells)?;
                 }
@@ -354,10 +372,17 @@ pub async fn export<W: Write + Send>(
                     ..Default::default()
                 };
                 let page = houses::list(h, &spec.scope, &filter, after, PAGE).await?;
-                for x in &page {
-                    w.row(&house_cells(x))?;
+                let ids: Vec<i64> = page.iter().map(|x| x.id).collect();
+                let secrets = [Secret::HouseOwnerPhone, Secret::HouseTenantPhone];
+                let opened = Opened::of(h, keys, spec, &secrets, &ids).await?;
+                // A placeholder (a person's address, no owner yet) is not a house to import:
+                // the people file that made it makes it again.
+                let entered: Vec<&houses::HouseRow> =
+                    page.iter().filter(|x| !x.owner_name.is_empty()).collect();
+                for x in &entered {
+                    w.row(&house_cells(x, &opened))?;
                 }
-                page.last().map(|x| (x.id, page.len() as u64))
+                page.last().map(|x| (x.id, entered.len() as u64))
             }
             ExportKind::Orgs => {
                 let filter = orgs::Filter {
@@ -365,8 +390,22 @@ pub async fn export<W: Write + Send>(
                     ..Default::default()
                 };
                 let page = orgs::list(h, &spec.scope, &filter, after, PAGE).await?;
+                let ids: Vec<i64> = page.iter().map(|x| x.id).collect();
+                let secrets = [Secret::OrgContactPhone];
+                let opened = Opened::of(h, keys, spec, &secrets, &ids).await?;
                 for x in &page {
-                    w.row(&org_cells(x))?;
+                    w.row(&org_cells(x, &opened))?;
+                }
+                page.last().map(|x| (x.id, page.len() as u64))
+            }
+            ExportKind::Objects => {
+                let filter = objects::Filter {
+                    under: spec.under.clone(),
+                    ..Default::default()
+                };
+                let page = objects::list(h, &spec.scope, &filter, after, PAGE).await?;
+                for x in &page {
+                    w.row(&object_cells(x))?;
                 }
                 page.last().map(|x| (x.id, page.len() as u64))
             }
@@ -386,6 +425,7 @@ pub async fn export<W: Write + Send>(
         "rows": rows,
         "under": spec.under,
         "tags": spec.tags,
+        "revealed": spec.reveal.is_some(),
     })
     .to_string();
     let mut tx = db.begin().await?;
@@ -397,7 +437,7 @@ pub async fn export<W: Write + Send>(
             subject_table: spec.kind.as_str(),
             subject_id: None,
             column_name: None,
-            reason: "",
+            reason: spec.reveal.as_deref().map_or("", str::trim),
             detail: &detail,
         },
         now,

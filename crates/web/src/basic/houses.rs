@@ -1,8 +1,10 @@
 //! Houses (房屋): searched by address, a house with the people living there and its rental;
-//! its point must lie inside its grid.
+//! its point must lie inside its grid. A rented house whose lease ended before today is shown
+//! as "lease ended" with the date, its tenant as the former one, and leaves the rented filter.
 
 use wangge_domain::Error;
 use wangge_domain::Scope;
+use wangge_domain::basic::dates::{Lease, lease_on};
 use wangge_domain::basic::validate::{self, FieldError, HouseFields};
 use wangge_domain::basic::{House, HouseUse};
 use wangge_domain::calendar::Date;
@@ -81,21 +83,22 @@ impl Register for Houses {
         r.address.clone()
     }
 
-    fn cells(t: &Tr, r: &HouseRow) -> Vec<String> {
+    fn cells(t: &Tr, r: &HouseRow, today: Date) -> Vec<String> {
         vec![
             r.address.clone(),
-            USE.label(t, &r.use_kind),
+            use_text(t, r, today),
             r.owner_name.clone(),
             r.occupants.to_string(),
             r.grid_name.clone(),
         ]
     }
 
-    fn facts(t: &Tr, r: &HouseRow) -> Vec<Fact> {
+    fn facts(t: &Tr, r: &HouseRow, today: Date) -> Vec<Fact> {
+        let ended = matches!(lease(r, today), Lease::Ended(_));
         let mut v = vec![
             fact(t, "bf.address", r.address.clone()),
             grid_fact(t, &r.grid_name, &r.grid_code),
-            fact(t, "bf.use_kind", USE.label(t, &r.use_kind)),
+            fact(t, "bf.use_kind", use_text(t, r, today)),
             fact(t, "bf.owner_name", r.owner_name.clone()),
         ];
         if let Some(a) = r.area_m2 {
@@ -105,7 +108,12 @@ impl Register for Houses {
             v.push(fact(t, "bf.point", format!("{lon:.6}, {lat:.6}")));
         }
         if let Some(n) = &r.tenant_name {
-            v.push(fact(t, "bf.tenant_name", n.clone()));
+            let label = if ended {
+                "basic.former_tenant"
+            } else {
+                "bf.tenant_name"
+            };
+            v.push(fact(t, label, n.clone()));
             v.push(fact(t, "bf.rental_start", opt_text(&r.rent_start)));
             if let Some(e) = &r.rent_end {
                 v.push(fact(t, "bf.rental_end", e.clone()));
@@ -115,11 +123,12 @@ impl Register for Houses {
         v
     }
 
-    fn filter(_: &Access, q: &ListQuery) -> Result<Filter, Error> {
+    fn filter(_: &Access, q: &ListQuery, today: Date) -> Result<Filter, Error> {
         Ok(Filter {
             use_kind: q.pick("use", HouseUse::parse, |v| {
                 kit::filter_invalid("house use", v)
             })?,
+            let_on: Some(today),
             ..Default::default()
         })
     }
@@ -144,5 +153,20 @@ impl Register for Houses {
         id: i64,
     ) -> Result<Option<Vec<PersonRow>>, Error> {
         Ok(Some(houses::occupants(h, keys, scope, id).await?))
+    }
+}
+
+/// The house's letting today, from its stored use and term.
+fn lease(r: &HouseRow, today: Date) -> Lease {
+    let use_kind = HouseUse::parse(&r.use_kind).unwrap_or(HouseUse::SelfOccupied);
+    let end = r.rent_end.as_deref().and_then(|d| Date::parse(d).ok());
+    lease_on(use_kind, end, today)
+}
+
+/// The use as shown: "rented" only while the lease runs; after it, "lease ended" and the date.
+fn use_text(t: &Tr, r: &HouseRow, today: Date) -> String {
+    match lease(r, today) {
+        Lease::Ended(d) => t.s("basic.lease_ended").replace("{date}", &d.to_string()),
+        Lease::Running | Lease::NotLet => USE.label(t, &r.use_kind),
     }
 }

@@ -1,5 +1,5 @@
-//! The one import pipeline of people, households, houses and organisations, shared by the
-//! import page and `wangge import`.
+//! The one import pipeline of people, households, houses, organisations and objects, shared by
+//! the import page and `wangge import`.
 //!
 //! A reader thread pulls rows from the [`RowReader`], maps the header once and validates each
 //! row with the domain's rules; validated records go in chunks over a small bounded channel to
@@ -20,6 +20,10 @@
 //! - all-or-nothing (the default) writes nothing when any row has a problem; good-rows-only
 //!   writes the rows without problems; a dry run writes nothing and lists every problem.
 //!
+//! The template's example row, left exactly as it came, is skipped and named in the report
+//! (`example_row`); changed, it is a row like any other. A value an export masked (with `*`)
+//! is refused as such (`import.masked_value`), not as a malformed number.
+//!
 //! One limit of the all-or-nothing mode: once a row fails validation the import is rolled back
 //! without writing the last batch, so database duplicates among the last few rows (fewer than
 //! the store's batch) may go unreported until the file is corrected. A dry run lists them all.
@@ -28,7 +32,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use wangge_domain::basic::row::{self, HeaderMap, Kind, Member};
 use wangge_domain::basic::validate::{self, FieldError};
-use wangge_domain::basic::{House, Org, Person, Relation};
+use wangge_domain::basic::{House, Object, Org, Person, PersonTag, Relation, tags};
 use wangge_domain::calendar::Date;
 use wangge_domain::err;
 use wangge_domain::error::{Params, codes, render};
@@ -38,7 +42,7 @@ use wangge_sheet::{Encoding, Progress, ReadLimits, Row, RowReader, SheetError, T
 use wangge_store::Db;
 use wangge_store::basic::Actor;
 use wangge_store::basic::import::{
-    HousesImport, Mode, OrgsImport, PeopleImport, RowProblem, Summary,
+    HousesImport, Mode, ObjectsImport, OrgsImport, PeopleImport, RowProblem, Summary,
 };
 use wangge_store::seal::KeyRing;
 use wangge_store::territory::GridRef;
@@ -195,6 +199,8 @@ pub struct Report {
     pub stopped: bool,
     /// Rows with at least one problem.
     pub bad_rows: u64,
+    /// The template's example row, skipped because it was left unchanged.
+    pub example_row: Option<u64>,
     /// Every problem counted, reported or not.
     pub problem_count: u64,
     /// The first [`MAX_REPORTED`] problems, by row, and the reason the file was stopped.
@@ -256,9 +262,10 @@ impl Problems {
 
 /// A validated record on its way to the store.
 enum Record {
-    Person(Person),
+    Person(Person, Vec<PersonTag>),
     House(House),
     Org(Org),
+    Object(Object),
 }
 
 enum Msg {
@@ -266,6 +273,8 @@ enum Msg {
     Header(Result<(), Vec<FieldError>>),
     /// The file has no rows at all.
     Empty,
+    /// The template's example row, unchanged, was skipped.
+    Example(u64),
     /// Valid records and bad rows, in row order within each list.
     Rows {
         good: Vec<(u64, Record)>,
@@ -274,15 +283,74 @@ enum Msg {
     Sheet(SheetError),
 }
 
-/// Validates one data row.
+/// The columns an export masks.
+const MASKED_COLUMNS: &[&str] = &[
+    "id_number",
+    "phone",
+    "owner_phone",
+    "tenant_phone",
+    "contact_phone",
+];
+
+/// Validates one data row. A masked value is reported as such, in place of what the field's
+/// own check would say about its stars.
 fn validate_row(
     kind: Kind,
     map: &HeaderMap,
     cells: &[String],
     today: Date,
 ) -> Result<Record, Vec<FieldError>> {
+    let masked: Vec<&'static str> = MASKED_COLUMNS
+        .iter()
+        .copied()
+        .filter(|k| map.cell(cells, k).contains('*'))
+        .collect();
+    let result = validate_fields(kind, map, cells, today);
+    if masked.is_empty() {
+        return result;
+    }
+    let mut errs: Vec<FieldError> = masked
+        .iter()
+        .map(|f| FieldError::new(f, err!("import.masked_value", field = *f)))
+        .collect();
+    if let Err(others) = result {
+        errs.extend(others.into_iter().filter(|e| !masked.contains(&e.field)));
+    }
+    Err(errs)
+}
+
+/// A person's open key-group tags, when the file has the column.
+fn person_record(
+    map: &HeaderMap,
+    cells: &[String],
+    today: Date,
+    person: Result<Person, Vec<FieldError>>,
+) -> Result<Record, Vec<FieldError>> {
+    let tags = tags::parse_cell(map.cell(cells, "key_groups"), today);
+    match (person, tags) {
+        (Ok(p), Ok(t)) => Ok(Record::Person(p, t)),
+        (Ok(_), Err(e)) => Err(vec![e]),
+        (Err(errs), Ok(_)) => Err(errs),
+        (Err(mut errs), Err(e)) => {
+            errs.push(e);
+            Err(errs)
+        }
+    }
+}
+
+fn validate_fields(
+    kind: Kind,
+    map: &HeaderMap,
+    cells: &[String],
+    today: Date,
+) -> Result<Record, Vec<FieldError>> {
     match kind {
-        Kind::People => validate::person(&map.person_fields(cells), today).map(Record::Person),
+        Kind::People => person_record(
+            map,
+            cells,
+            today,
+            validate::person(&map.person_fields(cells), today),
+        ),
         Kind::Households => {
             let f = map.person_fields(cells);
             let mut missing = Vec::new();
@@ -292,8 +360,8 @@ fn validate_row(
                     missing.push(FieldError::new(field, err!("required", field)));
                 }
             }
-            match validate::person(&f, today) {
-                Ok(p) if missing.is_empty() => Ok(Record::Person(p)),
+            let person = match validate::person(&f, today) {
+                Ok(p) if missing.is_empty() => Ok(p),
                 Ok(_) => Err(missing),
                 Err(mut errs) => {
                     for m in missing {
@@ -303,10 +371,12 @@ fn validate_row(
                     }
                     Err(errs)
                 }
-            }
+            };
+            person_record(map, cells, today, person)
         }
         Kind::Houses => validate::house(&map.house_fields(cells)).map(Record::House),
         Kind::Orgs => validate::org(&map.org_fields(cells)).map(Record::Org),
+        Kind::Objects => validate::object(&map.object_fields(cells)).map(Record::Object),
     }
 }
 
@@ -352,6 +422,12 @@ fn read_rows(reader: RowReader, kind: Kind, today: Date, max_kb: u64, tx: mpsc::
             }
         };
         let n = r.number as u64;
+        if map.is_example(&r.cells) {
+            if tx.blocking_send(Msg::Example(n)).is_err() {
+                return;
+            }
+            continue;
+        }
         let long = long_cells(kind, Some(&map), &r, max_kb);
         if !long.is_empty() {
             bad.push((n, long));
@@ -381,6 +457,7 @@ enum Sink<'k> {
     People(PeopleImport<'k>),
     Houses(HousesImport),
     Orgs(OrgsImport),
+    Objects(ObjectsImport),
 }
 
 impl<'k> Sink<'k> {
@@ -392,15 +469,17 @@ impl<'k> Sink<'k> {
             }
             Kind::Houses => Sink::Houses(HousesImport::begin(db, keys, s, a, m, now).await?),
             Kind::Orgs => Sink::Orgs(OrgsImport::begin(db, keys, s, a, m, now).await?),
+            Kind::Objects => Sink::Objects(ObjectsImport::begin(db, keys, s, a, m, now).await?),
         })
     }
 
     /// Hands one record over; the store keeps its own problems (see [`Sink::problems`]).
     async fn push(&mut self, row: u64, rec: Record) -> Result<(), Error> {
         match (self, rec) {
-            (Sink::People(i), Record::Person(p)) => i.push(row, p).await.map(drop),
+            (Sink::People(i), Record::Person(p, t)) => i.push_tagged(row, p, t).await.map(drop),
             (Sink::Houses(i), Record::House(h)) => i.push(row, h).await.map(drop),
             (Sink::Orgs(i), Record::Org(o)) => i.push(row, o).await.map(drop),
+            (Sink::Objects(i), Record::Object(o)) => i.push(row, o).await.map(drop),
             _ => Err(err!(
                 "internal",
                 detail = "a record reached the wrong importer"
@@ -413,6 +492,7 @@ impl<'k> Sink<'k> {
             Sink::People(i) => i.problems(),
             Sink::Houses(i) => i.problems(),
             Sink::Orgs(i) => i.problems(),
+            Sink::Objects(i) => i.problems(),
         }
     }
 
@@ -421,15 +501,26 @@ impl<'k> Sink<'k> {
             Sink::People(i) => i.finish().await,
             Sink::Houses(i) => i.finish().await,
             Sink::Orgs(i) => i.finish().await,
+            Sink::Objects(i) => i.finish().await,
         }
     }
 }
 
-/// A house's point must lie in the grid it names.
-fn point_problem(locate: &LocateIndex<GridRef>, h: &House) -> Option<FieldError> {
-    let (lon, lat) = h.point?;
+/// The grid and point of a record that has one.
+fn point_of(rec: &Record) -> Option<(&str, (f64, f64))> {
+    match rec {
+        Record::House(h) => Some((h.grid_code.as_str(), h.point?)),
+        Record::Object(o) => Some((o.grid_code.as_str(), o.point)),
+        Record::Person(..) | Record::Org(_) => None,
+    }
+}
+
+/// A house's or an object's point must lie in the grid it names.
+fn point_problem(locate: &LocateIndex<GridRef>, rec: &Record) -> Option<FieldError> {
+    let (grid, (lon, lat)) = point_of(rec)?;
+    let grid = grid.trim();
     match locate.locate(lon, lat) {
-        Some(g) if g.code == h.grid_code.trim() => None,
+        Some(g) if g.code == grid => None,
         Some(g) => Some(FieldError::new(
             "lon",
             err!(
@@ -437,18 +528,12 @@ fn point_problem(locate: &LocateIndex<GridRef>, h: &House) -> Option<FieldError>
                 lon,
                 lat,
                 found = format!("{} ({})", g.code, g.name),
-                grid = h.grid_code.trim()
+                grid
             ),
         )),
         None => Some(FieldError::new(
             "lon",
-            err!(
-                "house.point_outside_grid",
-                lon,
-                lat,
-                found = "—",
-                grid = h.grid_code.trim()
-            ),
+            err!("house.point_outside_grid", lon, lat, found = "—", grid),
         )),
     }
 }
@@ -508,6 +593,7 @@ pub async fn run_import(
         committed: false,
         stopped: false,
         bad_rows: 0,
+        example_row: None,
         problem_count: 0,
         problems: Vec::new(),
     };
@@ -532,7 +618,7 @@ pub async fn run_import(
             problems.add_stop(Problem::of_sheet(&e));
             return Ok(stop(report, problems));
         }
-        Some(Msg::Empty) | None => {
+        Some(Msg::Empty) | Some(Msg::Example(_)) | None => {
             problems.add(Problem {
                 row: None,
                 field: "file".into(),
@@ -558,14 +644,12 @@ pub async fn run_import(
                     problems.bad_row(kind, *row, errs);
                 }
                 for (row, rec) in good {
-                    if let Record::House(h) = &rec
-                        && let Some(e) = point_problem(locate, h)
-                    {
+                    if let Some(e) = point_problem(locate, &rec) {
                         problems.bad_row(kind, row, &[e]);
                         continue;
                     }
                     if kind == Kind::Households
-                        && let Record::Person(p) = &rec
+                        && let Record::Person(p, _) = &rec
                     {
                         members.push(HouseholdRow {
                             row,
@@ -582,6 +666,10 @@ pub async fn run_import(
                     sink.push(row, rec).await?;
                 }
                 progress(progress_of(&bytes, report.rows, "reading"));
+            }
+            Msg::Example(row) => {
+                report.rows += 1;
+                report.example_row = Some(row);
             }
             Msg::Sheet(e) => {
                 sheet_error = Some(e);
@@ -664,6 +752,7 @@ pub fn unreadable(kind: Kind, mode: Mode, e: &SheetError) -> Report {
         committed: false,
         stopped: true,
         bad_rows: 0,
+        example_row: None,
         problem_count: 1,
         problems: vec![Problem::of_sheet(e)],
     }
@@ -707,6 +796,8 @@ const TEXT_COLUMNS: &[&str] = &[
     "building",
     "unit",
     "room",
+    "code",
+    "key_groups",
 ];
 
 /// The template's columns of a kind: Chinese headers, required ones marked, drop-downs.
@@ -720,7 +811,7 @@ pub fn template_columns(kind: Kind) -> Vec<TemplateColumn<'static>> {
             text: TEXT_COLUMNS.contains(&c.key),
             width: match c.key {
                 "id_number" | "credit_code" => 22.0,
-                "registered_address" | "address" => 30.0,
+                "registered_address" | "address" | "key_groups" => 30.0,
                 "grid_code" => 18.0,
                 _ => 12.0,
             },
@@ -728,26 +819,40 @@ pub fn template_columns(kind: Kind) -> Vec<TemplateColumn<'static>> {
         .collect()
 }
 
-/// An empty XLSX template for a kind (header row, drop-downs, text columns).
+/// The template's example row of a kind, as the writer takes it.
+fn example_rows(kind: Kind) -> Vec<Vec<String>> {
+    vec![row::example(kind).iter().map(|c| c.to_string()).collect()]
+}
+
+/// What the XLSX template says of its example row, on its first cell.
+const EXAMPLE_NOTE: &str = "示例行:照此格式填写。此行保持原样时导入会跳过;可直接删除或改写。\n\
+Example row: fill in rows like it. Left unchanged it is skipped by the import; delete or overwrite it.";
+
+fn template_error(e: SheetError) -> Error {
+    err!(
+        "internal",
+        detail = format!("cannot write the template: {e}")
+    )
+}
+
+/// The XLSX template of a kind: header row, drop-downs, text columns, and the example row
+/// (grey, with a note that the import skips it while it is unchanged).
 pub fn xlsx_template(kind: Kind) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
-    wangge_sheet::write_template(&mut out, kind.label_zh(), &template_columns(kind), &[]).map_err(
-        |e| {
-            err!(
-                "internal",
-                detail = format!("cannot write the template: {e}")
-            )
-        },
-    )?;
+    wangge_sheet::write_template(
+        &mut out,
+        kind.label_zh(),
+        &template_columns(kind),
+        &example_rows(kind),
+        Some(EXAMPLE_NOTE),
+    )
+    .map_err(template_error)?;
     Ok(out)
 }
 
-/// The CSV form of the template (UTF-8 with a BOM): the header row only.
+/// The CSV form of the template (UTF-8 with a BOM): the header row and the example row, which
+/// the import skips while it is unchanged.
 pub fn csv_template(kind: Kind) -> Result<Vec<u8>, Error> {
-    wangge_sheet::write_csv_template(Vec::new(), &template_columns(kind), &[]).map_err(|e| {
-        err!(
-            "internal",
-            detail = format!("cannot write the template: {e}")
-        )
-    })
+    wangge_sheet::write_csv_template(Vec::new(), &template_columns(kind), &example_rows(kind))
+        .map_err(template_error)
 }

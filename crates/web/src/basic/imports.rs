@@ -10,7 +10,11 @@
 //! - `GET /import/jobs/{id}` — the job as JSON: state, progress, and the report when done. Only
 //!   the user who started it sees it. Jobs live in the server's memory for an hour.
 //! - `GET /export/{kind}.xlsx|.csv[?encoding=gbk][&under=CODE]` — the caller's scope, masked,
-//!   streamed from a temporary file; one `export` audit row each.
+//!   streamed from a temporary file; one `export` audit row each. Its columns are the
+//!   template's, so it imports again (masked values excepted: see `export`).
+//! - `POST /export` (form: `kind`, `format` = xlsx, csv or csv-gbk, `reason`, `under`) — the
+//!   same with full ID numbers and phones, for roles that may reveal; the reason goes into the
+//!   audit row.
 //!
 //! Importing needs a role that keeps the register (grid workers for their grid, grid leaders,
 //! operators and administrators within their area); exporting needs one that reads it. Tags go
@@ -72,6 +76,7 @@ pub fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/import/template/{file}", get(template))
         .route("/export/{file}", get(export_file))
+        .route("/export", axum::routing::post(export_revealed))
         .route(
             "/import",
             axum::routing::post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT + 64 * 1024)),
@@ -168,7 +173,7 @@ fn parse_kind(s: &str) -> Result<Kind, Error> {
         err!(
             "import.kind_invalid",
             kind = s,
-            choices = "people, households, houses, orgs"
+            choices = "people, households, houses, orgs, objects"
         )
     })
 }
@@ -205,6 +210,8 @@ struct ImportPage {
     selected: String,
     job: String,
     may_import: bool,
+    /// The role may export full values (with a reason).
+    may_reveal: bool,
     limit_mb: usize,
     texts: String,
 }
@@ -236,6 +243,7 @@ const JS_TEXTS: &[&str] = &[
     "imports.failed",
     "imports.choose_file",
     "imports.whole_file",
+    "imports.example_skipped",
 ];
 
 async fn page(lang: Lang, Me(me): Me, Query(q): Query<PageQuery>) -> AppResult<Response> {
@@ -276,6 +284,7 @@ async fn page(lang: Lang, Me(me): Me, Query(q): Query<PageQuery>) -> AppResult<R
         selected,
         job,
         may_import: may,
+        may_reveal: access::may_reveal(me.role()),
         limit_mb: UPLOAD_LIMIT / (1024 * 1024),
     }))
 }
@@ -577,8 +586,52 @@ async fn export_file(
     Path(file): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> AppResult<Response> {
-    let tags = may_export(&me)?;
-    let (kind, ext) = split_file(&file)?;
+    Ok(export_response(&s, &me, &file, q, None).await?)
+}
+
+#[derive(Deserialize)]
+struct RevealForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    reason: String,
+    under: Option<String>,
+}
+
+/// An export with full values: the role must be one that may reveal, the reason is required.
+async fn export_revealed(
+    State(s): State<AppState>,
+    Me(me): Me,
+    axum::Form(f): axum::Form<RevealForm>,
+) -> AppResult<Response> {
+    if !access::may_reveal(me.role()) {
+        return Err(AppError(err!("export.reveal_forbidden")));
+    }
+    let (ext, encoding) = match f.format.trim() {
+        "" | "xlsx" => ("xlsx", None),
+        "csv" => ("csv", None),
+        "csv-gbk" => ("csv", Some("gbk".to_string())),
+        other => return Err(AppError(err!("import.no_such_file", file = other))),
+    };
+    let file = format!("{}.{ext}", f.kind.trim());
+    let q = ExportQuery {
+        encoding,
+        under: f.under,
+    };
+    Ok(export_response(&s, &me, &file, q, Some(f.reason)).await?)
+}
+
+async fn export_response(
+    s: &AppState,
+    me: &Principal,
+    file: &str,
+    q: ExportQuery,
+    reveal: Option<String>,
+) -> Result<Response, Error> {
+    let tags = may_export(me)?;
+    let (kind, ext) = split_file(file)?;
     let kind = ExportKind::parse(kind).ok_or_else(|| err!("import.no_such_file", file))?;
     let encoding = parse_encoding(q.encoding.as_deref().unwrap_or(""))?;
     let format = ExportFormat::from_extension(ext, encoding)
@@ -597,6 +650,7 @@ async fn export_file(
         scope,
         under,
         tags,
+        reveal,
     };
     let path = temp_path("export", format.extension())?;
     let temp = TempFile(path.clone());
@@ -604,7 +658,7 @@ async fn export_file(
         std::fs::File::create(&path)
             .map_err(|e| err!("internal", detail = format!("cannot write the export: {e}")))?,
     );
-    let (out, _rows) = export::export(&s.db, &s.keys, &actor_of(&me), &spec, out, s.now()).await?;
+    let (out, _rows) = export::export(&s.db, &s.keys, &actor_of(me), &spec, out, s.now()).await?;
     out.into_inner()
         .map_err(|e| err!("internal", detail = format!("cannot write the export: {e}")))?;
     let day = deadline::local_date(s.now()).map_err(Error::from)?;

@@ -64,7 +64,7 @@ impl Register for Objects {
         r.code.clone()
     }
 
-    fn cells(t: &Tr, r: &ObjectRow) -> Vec<String> {
+    fn cells(t: &Tr, r: &ObjectRow, _: Date) -> Vec<String> {
         vec![
             r.code.clone(),
             KIND.label(t, &r.kind),
@@ -73,7 +73,7 @@ impl Register for Objects {
         ]
     }
 
-    fn facts(t: &Tr, r: &ObjectRow) -> Vec<Fact> {
+    fn facts(t: &Tr, r: &ObjectRow, _: Date) -> Vec<Fact> {
         vec![
             fact(t, "bf.kind", KIND.label(t, &r.kind)),
             grid_fact(t, &r.grid_name, &r.grid_code),
@@ -84,7 +84,7 @@ impl Register for Objects {
         ]
     }
 
-    fn filter(_: &Access, q: &ListQuery) -> Result<Filter, Error> {
+    fn filter(_: &Access, q: &ListQuery, _: Date) -> Result<Filter, Error> {
         let kind = q.pick("kind", ObjectKind::parse, |v| {
             kit::filter_invalid("object kind", v)
         })?;

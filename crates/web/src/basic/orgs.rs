@@ -87,10 +87,10 @@ impl Register for Orgs {
     type Record = Org;
 
     fn heading(r: &OrgRow) -> String {
-        r.address.clone()
+        r.name.clone()
     }
 
-    fn cells(t: &Tr, r: &OrgRow) -> Vec<String> {
+    fn cells(t: &Tr, r: &OrgRow, _: Date) -> Vec<String> {
         let star = if r.key_supervised { " ★" } else { "" };
         let grade = |g: &Option<String>| g.clone().unwrap_or_else(|| "—".into());
         vec![
@@ -102,7 +102,7 @@ impl Register for Orgs {
         ]
     }
 
-    fn facts(t: &Tr, r: &OrgRow) -> Vec<Fact> {
+    fn facts(t: &Tr, r: &OrgRow, _: Date) -> Vec<Fact> {
         let yes_no = |b: bool| t.s(if b { "common.yes" } else { "common.no" }).to_string();
         vec![
             fact(t, "bf.kind", KIND.label(t, &r.kind)),
@@ -117,7 +117,7 @@ impl Register for Orgs {
         ]
     }
 
-    fn filter(_: &Access, q: &ListQuery) -> Result<Filter, Error> {
+    fn filter(_: &Access, q: &ListQuery, _: Date) -> Result<Filter, Error> {
         let kind = q.pick("kind", OrgKind::parse, |v| {
             kit::filter_invalid("organisation kind", v)
         })?;

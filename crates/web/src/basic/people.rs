@@ -1,11 +1,13 @@
 //! People (实有人口): the register of people on the kit, with what is theirs alone: a list that
 //! heads a browse with the area's counts and offers houses when a search names nobody, a page
 //! with the household's members and the key-group tags (see `tags`), and the form's house
-//! (building, unit, room) read from the house a person lives in.
+//! (building, unit, room) read from the house a person lives in. Lists show each person's age
+//! at today's date (the app's clock) and filter by an age range (`age_min`, `age_max`).
 
 use askama::Template;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
+use wangge_domain::basic::dates::{age_on, born_by};
 use wangge_domain::basic::validate::{self, FieldError, PersonFields};
 use wangge_domain::basic::{Education, KeyGroup, Person, Relation, Residence, Sex};
 use wangge_domain::calendar::Date;
@@ -103,12 +105,12 @@ impl Register for People {
         r.name.clone()
     }
 
-    fn facts(t: &Tr, p: &PersonRow) -> Vec<Fact> {
-        person_facts(t, p)
+    fn facts(t: &Tr, p: &PersonRow, today: Date) -> Vec<Fact> {
+        person_facts(t, p, today)
     }
 
     /// A tag filter needs a role that may see tags.
-    fn filter(a: &Access, q: &ListQuery) -> Result<Filter, Error> {
+    fn filter(a: &Access, q: &ListQuery, today: Date) -> Result<Filter, Error> {
         let tag = match q.get("tag") {
             "" => None,
             v => {
@@ -119,9 +121,26 @@ impl Register for People {
         let residence = q.pick("residence", Residence::parse, |v| {
             err!("basic.residence_invalid", value = v)
         })?;
+        // An age range: at least `age_min` (born by that many years ago), at most `age_max`
+        // (born after `age_max + 1` years ago).
+        let age = |name: &str| -> Result<Option<u32>, Error> {
+            match q.get(name) {
+                "" => Ok(None),
+                v => v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n <= 150)
+                    .map(Some)
+                    .ok_or_else(|| kit::filter_invalid("age", v)),
+            }
+        };
+        let born_by_min = age("age_min")?.and_then(|n| born_by(n, today));
+        let born_after_max = age("age_max")?.and_then(|n| born_by(n + 1, today));
         Ok(Filter {
             tag,
             residence,
+            born_by: born_by_min,
+            born_after: born_after_max,
             ..Default::default()
         })
     }
@@ -195,6 +214,8 @@ pub struct RowView {
     pub name: String,
     pub sex: String,
     pub birth_date: String,
+    /// Full years today; blank when the birth date cannot be read.
+    pub age: String,
     pub id_masked: String,
     pub phone_masked: String,
     pub residence: String,
@@ -203,12 +224,22 @@ pub struct RowView {
     pub relation: String,
 }
 
-pub fn row_view(t: &Tr, p: &PersonRow) -> RowView {
+/// A person's age in full years on `today`, as text (blank when the birth date is unreadable).
+pub fn age_text(birth_date: &str, today: Date) -> String {
+    Date::parse(birth_date)
+        .ok()
+        .and_then(|b| age_on(b, today))
+        .map(|a| a.to_string())
+        .unwrap_or_default()
+}
+
+pub fn row_view(t: &Tr, p: &PersonRow, today: Date) -> RowView {
     RowView {
         id: p.id,
         name: p.name.clone(),
         sex: SEX.label(t, &p.sex),
         birth_date: p.birth_date.clone(),
+        age: age_text(&p.birth_date, today),
         id_masked: p.id_masked.clone(),
         phone_masked: opt_text(&p.phone_masked),
         residence: RESIDENCE.label(t, &p.residence),
@@ -231,6 +262,8 @@ struct ListPage {
     nodes: Vec<Opt>,
     tags: Vec<Opt>,
     residences: Vec<Opt>,
+    age_min: String,
+    age_max: String,
     counts: Vec<CountView>,
     by_residence: Vec<CountView>,
     by_tag: Vec<CountView>,
@@ -272,6 +305,7 @@ async fn list_view(
     };
     let l = Layout::new(lang, Some(p.clone()), "basic.people_title");
     let t = l.t;
+    let day = today(s.now())?;
     let path = filter
         .under
         .clone()
@@ -291,10 +325,12 @@ async fn list_view(
             Vec::new()
         },
         residences: RESIDENCE.options(&t, q.get("residence")),
+        age_min: q.get("age_min").to_string(),
+        age_max: q.get("age_max").to_string(),
         counts,
         by_residence,
         by_tag,
-        rows: list.rows.iter().map(|r| row_view(&t, r)).collect(),
+        rows: list.rows.iter().map(|r| row_view(&t, r, day)).collect(),
         next_href: list.next_href,
         first_href: list.first_href,
         paged: after.is_some(),
@@ -329,10 +365,11 @@ struct DetailPage {
     done: String,
 }
 
-pub fn person_facts(t: &Tr, p: &PersonRow) -> Vec<Fact> {
+pub fn person_facts(t: &Tr, p: &PersonRow, today: Date) -> Vec<Fact> {
     let mut v = vec![
         fact(t, "bf.sex", SEX.label(t, &p.sex)),
         fact(t, "bf.birth_date", p.birth_date.clone()),
+        fact(t, "bf.age", age_text(&p.birth_date, today)),
         fact(t, "bf.ethnic", p.ethnic.clone()),
         fact(t, "bf.residence", RESIDENCE.label(t, &p.residence)),
         fact(t, "bf.registered_address", p.registered_address.clone()),
@@ -405,12 +442,13 @@ pub async fn detail_view(
     let hist = history::of(h, &scope, history::Table::People, id).await?;
     let l = Layout::new(lang, Some(p.clone()), "basic.person_title");
     let t = l.t;
+    let day = today(s.now())?;
     let current = json!(person);
     let page = render(DetailPage {
         id,
         name: person.name.clone(),
         removed: person.removed_at.is_some(),
-        facts: person_facts(&t, &person),
+        facts: person_facts(&t, &person, day),
         secrets: kit::secret_views(&t, People::FIELDS, &current, &extra),
         reveal_error: extra.reveal_error,
         reveal: a.reveal,
@@ -418,7 +456,7 @@ pub async fn detail_view(
         members: members
             .iter()
             .filter(|m| m.id != id)
-            .map(|m| row_view(&t, m))
+            .map(|m| row_view(&t, m, day))
             .collect(),
         house_href: person
             .house_id
@@ -427,7 +465,7 @@ pub async fn detail_view(
         tags: tags.iter().map(|g| TagView::of(&t, g)).collect(),
         tag_options: TAG.options(&t, ""),
         tag_error,
-        today: today(s.now())?.to_string(),
+        today: day.to_string(),
         history: history_view(&t, &hist, &current, People::HISTORY),
         done: extra.done,
         a,

@@ -10,6 +10,7 @@ mod api_events_more;
 mod basic;
 mod categories;
 mod deadlines;
+mod dataio;
 mod events;
 mod handling;
 mod importbounds;

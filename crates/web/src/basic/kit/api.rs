@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::{ListQuery, Register, Row, parse_list, remove, reveal_secret, save, secrets_of};
 use crate::auth::Me;
-use crate::basic::access::access_of;
+use crate::basic::access::{access_of, today};
 use crate::basic::api::{
     RevealReq, fields_of, history_json, limit_of, revealed_json, rows_page_json, saved,
 };
@@ -47,7 +47,7 @@ async fn api_list<R: Register>(
     let limit = limit_of(q.limit.as_deref())?;
     let mut c = s.db.conn().await?;
     let h = &mut c.handle();
-    let (filter, after) = parse_list::<R>(h, &scope, &a, &q).await?;
+    let (filter, after) = parse_list::<R>(h, &scope, &a, &q, today(s.now())?).await?;
     let rows = R::list(h, &s.keys, &scope, &filter, after, limit).await?;
     Ok(Json(rows_page_json(&rows, limit, Row::id)))
 }

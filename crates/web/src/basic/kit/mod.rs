@@ -370,13 +370,14 @@ pub trait Register: Sized + Send + Sync + 'static {
 
     /// The detail page's heading.
     fn heading(r: &Self::Row) -> String;
-    /// The generic list's cells, one per column; the first links to the record.
-    fn cells(_t: &Tr, _r: &Self::Row) -> Vec<String> {
+    /// The generic list's cells, one per column; the first links to the record. `today` (the
+    /// app's clock) is for what dates mean now, such as a lease that has ended.
+    fn cells(_t: &Tr, _r: &Self::Row, _today: Date) -> Vec<String> {
         Vec::new()
     }
-    fn facts(t: &Tr, r: &Self::Row) -> Vec<Fact>;
+    fn facts(t: &Tr, r: &Self::Row, today: Date) -> Vec<Fact>;
     /// The store filter of a list query's own filters (the area and text come after).
-    fn filter(a: &Access, q: &ListQuery) -> Result<Self::Filter, Error>;
+    fn filter(a: &Access, q: &ListQuery, today: Date) -> Result<Self::Filter, Error>;
     /// Narrows a filter to a node's path and a search text.
     fn narrow(f: &mut Self::Filter, under: Option<String>, text: Option<String>);
     fn validate(values: &Fields, today: Date) -> Result<Self::Record, Vec<FieldError>>;
@@ -494,8 +495,9 @@ pub async fn parse_list<R: Register>(
     scope: &Scope,
     a: &Access,
     q: &ListQuery,
+    today: Date,
 ) -> Result<(R::Filter, Option<i64>), Error> {
-    let mut filter = R::filter(a, q)?;
+    let mut filter = R::filter(a, q, today)?;
     let text = q.text();
     R::narrow(
         &mut filter,
@@ -522,7 +524,7 @@ pub async fn list_rows<R: Register>(
     a: &Access,
     q: &ListQuery,
 ) -> Result<Listed<R>, Error> {
-    let (filter, after) = parse_list::<R>(h, scope, a, q).await?;
+    let (filter, after) = parse_list::<R>(h, scope, a, q, today(s.now())?).await?;
     let mut rows = R::list(h, &s.keys, scope, &filter, after, PAGE + 1).await?;
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);

@@ -16,7 +16,7 @@ use super::{
     secrets_of,
 };
 use crate::auth::Me;
-use crate::basic::access::access_of;
+use crate::basic::access::{access_of, today};
 use crate::basic::area::{grid_options, node_options};
 use crate::basic::form::{
     Fields, FormBuilder, Opt, f, form_page, no_store, parse_id, read_form, shown_on_page, status_of,
@@ -40,6 +40,7 @@ pub async fn list_view<R: Register>(
     let mut c = s.db.conn().await?;
     let h = &mut c.handle();
     let list = list_rows::<R>(s, h, &scope, &a, q).await?;
+    let day = today(s.now())?;
     let l = Layout::new(lang, Some(p.clone()), R::KEYS.list);
     let t = l.t;
     let base = format!("/{}", R::BASE);
@@ -67,7 +68,7 @@ pub async fn list_view<R: Register>(
             .iter()
             .map(|r| ListRow {
                 href: format!("{base}/{}", r.id()),
-                cells: R::cells(&t, r),
+                cells: R::cells(&t, r, day),
             })
             .collect(),
         next_href: list.next_href,
@@ -94,6 +95,7 @@ pub async fn detail_view<R: Register>(
     let r = R::get(h, &scope, id).await?;
     let occupants = R::occupants(h, &s.keys, &scope, id).await?;
     let hist = history::of(h, &scope, R::TABLE, id).await?;
+    let day = today(s.now())?;
     let l = Layout::new(lang, Some(p.clone()), R::KEYS.one);
     let t = l.t;
     let current = json!(r);
@@ -106,7 +108,7 @@ pub async fn detail_view<R: Register>(
         removed: r.removed(),
         write: a.write,
         reveal: a.reveal,
-        facts: R::facts(&t, &r),
+        facts: R::facts(&t, &r, day),
         secrets,
         reveal_error: extra.reveal_error,
         done: extra.done,
@@ -114,7 +116,7 @@ pub async fn detail_view<R: Register>(
         occupants: occupants
             .unwrap_or_default()
             .iter()
-            .map(|m| row_view(&t, m))
+            .map(|m| row_view(&t, m, day))
             .collect(),
         history: history_view(&t, &hist, &current, R::HISTORY),
         l,
