@@ -1,6 +1,7 @@
 //! zh-CN by default, English as a switch. Every string the UI shows comes from this table.
 
 mod analysis;
+mod auth;
 mod basic;
 mod calendar;
 mod categories;
@@ -110,6 +111,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(categories::ENTRIES)
         .chain(imports::ENTRIES)
         .chain(basic::ENTRIES)
+        .chain(auth::ENTRIES)
 }
 
 /// (key, 中文, English)
