@@ -4,7 +4,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, Request, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use wangge_store::{auth as store_auth, events, nodes};
@@ -131,10 +131,11 @@ async fn login_submit(State(s): State<AppState>, lang: Lang, req: Request) -> Re
     let next = safe_next(form.next.as_deref());
     match auth::sign_in(&s, &form.username, &form.password, &ip, device.as_deref()).await {
         Ok(signed) => (
-            [
+            // Appended: a plain array of headers would keep only the last cookie.
+            AppendHeaders([
                 (header::SET_COOKIE, signed.session),
                 (header::SET_COOKIE, signed.device),
-            ],
+            ]),
             Redirect::to(&next),
         )
             .into_response(),
