@@ -154,7 +154,7 @@ fn wait_error(code: &'static str, wait_ms: i64) -> Error {
             ("minutes", minutes.to_string()),
         ],
     )
-        .with_details(serde_json::json!({ "retry_after_s": seconds }))
+    .with_details(serde_json::json!({ "retry_after_s": seconds }))
 }
 
 /// When the `n`-th most recent failure matching `filter` (bound to `key`) leaves the window, or

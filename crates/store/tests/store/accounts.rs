@@ -123,7 +123,9 @@ async fn login_sessions_and_tokens() {
 
     // Good and bad passwords.
     assert_eq!(
-        auth::login(h, "admin1", pw, "10.0.0.1", false, now).await.unwrap(),
+        auth::login(h, "admin1", pw, "10.0.0.1", false, now)
+            .await
+            .unwrap(),
         admin.id
     );
     assert_err(
@@ -138,7 +140,9 @@ async fn login_sessions_and_tokens() {
     );
     // A good log-in after a failure from another address.
     assert_eq!(
-        auth::login(h, "admin1", pw, "10.0.0.1", false, now).await.unwrap(),
+        auth::login(h, "admin1", pw, "10.0.0.1", false, now)
+            .await
+            .unwrap(),
         admin.id
     );
 

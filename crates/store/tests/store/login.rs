@@ -129,7 +129,13 @@ async fn a_stranger_cannot_lock_a_worker_out() {
     // A distributed guess past the ceiling: new devices are refused for a while, a device that
     // signed in before passes with the right password (and only with it).
     let guess: Vec<_> = (0..auth::CEILING)
-        .map(|i| ("worker1".to_string(), format!("10.3.{}.{}", i / 200, i % 200), at))
+        .map(|i| {
+            (
+                "worker1".to_string(),
+                format!("10.3.{}.{}", i / 200, i % 200),
+                at,
+            )
+        })
         .collect();
     failures(db, &guess).await;
     let e = assert_err(
@@ -186,7 +192,10 @@ async fn a_stranger_cannot_lock_a_worker_out() {
 fn the_pair_wait_doubles_and_is_capped() {
     let free = auth::PAIR_FREE_FAILURES;
     assert_eq!(auth::pair_wait_ms(free - 1, 0, 0), None);
-    assert_eq!(auth::pair_wait_ms(free, 0, 0), Some(auth::PAIR_FIRST_DELAY_MS));
+    assert_eq!(
+        auth::pair_wait_ms(free, 0, 0),
+        Some(auth::PAIR_FIRST_DELAY_MS)
+    );
     assert_eq!(
         auth::pair_wait_ms(free + 2, 0, 0),
         Some(4 * auth::PAIR_FIRST_DELAY_MS)
@@ -196,7 +205,10 @@ fn the_pair_wait_doubles_and_is_capped() {
         Some(auth::PAIR_MAX_DELAY_MS)
     );
     // Measured from the last failure.
-    assert_eq!(auth::pair_wait_ms(free, 0, 500), Some(auth::PAIR_FIRST_DELAY_MS - 500));
+    assert_eq!(
+        auth::pair_wait_ms(free, 0, 500),
+        Some(auth::PAIR_FIRST_DELAY_MS - 500)
+    );
     assert_eq!(auth::pair_wait_ms(free, 0, auth::PAIR_FIRST_DELAY_MS), None);
 }
 
@@ -262,7 +274,8 @@ async fn alive(h: &mut wangge_store::Handle<'_>, session: String) -> bool {
 }
 
 async fn live_tokens(db: &Db, user_id: i64) -> i64 {
-    let sql = "SELECT CAST(COUNT(*) AS BIGINT) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL";
+    let sql =
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL";
     match db {
         Db::Sqlite(p) => sqlx::query_scalar(sql).bind(user_id).fetch_one(p).await,
         Db::Postgres(p) => sqlx::query_scalar(sql).bind(user_id).fetch_one(p).await,
@@ -288,17 +301,39 @@ async fn password_changes_revoke_sessions_and_tokens() {
     let script = auth::create_token(h, u.id, "script", now).await.unwrap();
     // An own change needs the current password.
     assert_err(
-        users::change_own_password(h, &all, u.id, "wrong", "new password 1", Keep::Session(&here), now)
-            .await,
+        users::change_own_password(
+            h,
+            &all,
+            u.id,
+            "wrong",
+            "new password 1",
+            Keep::Session(&here),
+            now,
+        )
+        .await,
         "auth.current_password",
         403,
     );
-    assert!(alive(h, phone.clone()).await, "a refused change revokes nothing");
+    assert!(
+        alive(h, phone.clone()).await,
+        "a refused change revokes nothing"
+    );
     assert_eq!(live_tokens(db, u.id).await, 1);
-    users::change_own_password(h, &all, u.id, PW, "new password 1", Keep::Session(&here), now)
-        .await
-        .unwrap();
-    assert!(alive(h, here.clone()).await, "the session that made the change stays");
+    users::change_own_password(
+        h,
+        &all,
+        u.id,
+        PW,
+        "new password 1",
+        Keep::Session(&here),
+        now,
+    )
+    .await
+    .unwrap();
+    assert!(
+        alive(h, here.clone()).await,
+        "the session that made the change stays"
+    );
     assert!(!alive(h, phone.clone()).await, "another session ends");
     assert!(auth::token_principal(h, &script).await.unwrap().is_none());
     assert_eq!(live_tokens(db, u.id).await, 0);
@@ -311,9 +346,17 @@ async fn password_changes_revoke_sessions_and_tokens() {
     // An own change made with a token keeps that token only.
     let t1 = auth::create_token(h, u.id, "t1", now).await.unwrap();
     let t2 = auth::create_token(h, u.id, "t2", now).await.unwrap();
-    users::change_own_password(h, &all, u.id, "new password 1", "new password 2", Keep::Token(&t1), now)
-        .await
-        .unwrap();
+    users::change_own_password(
+        h,
+        &all,
+        u.id,
+        "new password 1",
+        "new password 2",
+        Keep::Token(&t1),
+        now,
+    )
+    .await
+    .unwrap();
     assert!(auth::token_principal(h, &t1).await.unwrap().is_some());
     assert!(auth::token_principal(h, &t2).await.unwrap().is_none());
     assert!(!alive(h, here.clone()).await);
@@ -337,7 +380,8 @@ async fn password_changes_revoke_sessions_and_tokens() {
 #[tokio::test]
 async fn database_and_key_files_are_private() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = std::env::temp_dir().join(format!("wangge_modes_{}_{}", std::process::id(), now_ms()));
+    let dir =
+        std::env::temp_dir().join(format!("wangge_modes_{}_{}", std::process::id(), now_ms()));
     let data = dir.join("data");
     let db_path = data.join("wangge.db");
     let db = Db::connect(&format!("sqlite://{}", db_path.display()))

@@ -67,7 +67,11 @@ async fn redirects_go_only_to_this_site() {
     }
     let (s, h, _) = f.get("", "/lang?to=en&back=%2Fevents%3Finbox%3Dmine").await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    assert_eq!(location(&h), "/events?inbox=mine", "a path of this site is kept");
+    assert_eq!(
+        location(&h),
+        "/events?inbox=mine",
+        "a path of this site is kept"
+    );
 
     // The log-in page: the form carries "/" instead, and a signed-in caller is sent to "/".
     for next in [PWNED, "%2Fx%01y", "%2F%2Fevil.example"] {
@@ -90,7 +94,11 @@ async fn redirects_go_only_to_this_site() {
             .await;
         assert_eq!(s, StatusCode::SEE_OTHER, "next={next}");
         assert_eq!(location(&h), "/", "next={next}");
-        assert!(set_cookies(&h).iter().any(|c| c.starts_with("wangge_session=")));
+        assert!(
+            set_cookies(&h)
+                .iter()
+                .any(|c| c.starts_with("wangge_session="))
+        );
     }
     let (s, h, _) = f
         .send(login_req("gw_a1", PW, "%2Fevents", "10.7.1.1", ""))
@@ -105,14 +113,18 @@ async fn a_stranger_cannot_lock_a_worker_out() {
     // Five wrong passwords from five addresses…
     for i in 0..5 {
         let (s, _, _) = f
-            .send(login_req("gw_a1", "wrong-password", "%2F", &format!("10.8.0.{i}"), ""))
+            .send(login_req(
+                "gw_a1",
+                "wrong-password",
+                "%2F",
+                &format!("10.8.0.{i}"),
+                "",
+            ))
             .await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
     }
     // …and the worker, at a new address, is in.
-    let (s, h, _) = f
-        .send(login_req("gw_a1", PW, "%2F", "10.8.1.1", ""))
-        .await;
+    let (s, h, _) = f.send(login_req("gw_a1", PW, "%2F", "10.8.1.1", "")).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let cookies = set_cookies(&h);
     assert!(cookies.iter().any(|c| c.starts_with("wangge_session=")));
@@ -138,11 +150,12 @@ async fn a_stranger_cannot_lock_a_worker_out() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     assert!(wait >= 1, "Retry-After: {wait}");
-    assert!(last.2.contains("data-testid") || last.2.contains("<form"), "the log-in page again");
+    assert!(
+        last.2.contains("data-testid") || last.2.contains("<form"),
+        "the log-in page again"
+    );
     // That address's trouble is its own: the worker's other address still gets in.
-    let (s, _, _) = f
-        .send(login_req("gw_a1", PW, "%2F", "10.8.1.1", ""))
-        .await;
+    let (s, _, _) = f.send(login_req("gw_a1", PW, "%2F", "10.8.1.1", "")).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
 
     // A guess spread over many addresses reaches the per-name ceiling: new devices wait, the
@@ -157,9 +170,7 @@ async fn a_stranger_cannot_lock_a_worker_out() {
         ))
         .await;
     }
-    let (s, h, _) = f
-        .send(login_req("gw_a1", PW, "%2F", "10.8.3.1", ""))
-        .await;
+    let (s, h, _) = f.send(login_req("gw_a1", PW, "%2F", "10.8.3.1", "")).await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
     assert!(h.get(header::RETRY_AFTER).is_some());
     let (s, _, _) = f
@@ -168,7 +179,13 @@ async fn a_stranger_cannot_lock_a_worker_out() {
     assert_eq!(s, StatusCode::SEE_OTHER, "the known device passes");
     // The device cookie proves one name only, and a forged one nothing.
     let (s, _, _) = f
-        .send(login_req("gw_a1", PW, "%2F", "10.8.3.2", "wangge_device=1.00000000000000000000000000000000"))
+        .send(login_req(
+            "gw_a1",
+            PW,
+            "%2F",
+            "10.8.3.2",
+            "wangge_device=1.00000000000000000000000000000000",
+        ))
         .await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
 }
@@ -180,7 +197,12 @@ async fn password_changes_need_the_current_one_and_revoke_the_rest() {
     let uri = format!("/api/v1/users/{me}/password");
     // One's own change without or with a wrong current password.
     let (s, v) = f
-        .api("gw_a1", Method::POST, &uri, Some(json!({"password": "new-password-1"})))
+        .api(
+            "gw_a1",
+            Method::POST,
+            &uri,
+            Some(json!({"password": "new-password-1"})),
+        )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     assert_eq!(v["code"], "auth.current_password");
@@ -241,7 +263,11 @@ async fn password_changes_need_the_current_one_and_revoke_the_rest() {
         .header(header::COOKIE, &session)
         .body(Body::empty())
         .unwrap();
-    assert_eq!(f.send(req).await.0, StatusCode::OK, "the changing session stays");
+    assert_eq!(
+        f.send(req).await.0,
+        StatusCode::OK,
+        "the changing session stays"
+    );
     let (s, _) = f.api("gw_a1", Method::GET, "/api/v1/me", None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "the token is revoked");
 
