@@ -136,7 +136,8 @@ pub fn add_key(path: &Path, cipher: CipherArg) -> anyhow::Result<(KeyRing, Strin
         let mut f = options
             .open(&tmp)
             .with_context(|| format!("cannot write {}", tmp.display()))?;
-        f.write_all(new_text.as_bytes())
+        wangge_store::private_files::set_mode(&tmp, wangge_store::private_files::FILE_MODE)
+            .and_then(|()| f.write_all(new_text.as_bytes()))
             .and_then(|()| f.sync_all())
             .with_context(|| format!("cannot write {}", tmp.display()))?;
     }

@@ -107,26 +107,104 @@ struct LoginRow {
     active: bool,
 }
 
-/// Log-in failures allowed per user name or per address in the window before refusing.
-pub const MAX_FAILURES: i64 = 5;
-pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// A hash of a password no one types, made with the same parameters as real ones: an unknown or
+/// disabled name is checked against it, so the answer takes as long as for a known name and the
+/// time does not tell which names exist.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    hash_password("wangge: no such user, but take the time a real check takes").unwrap_or_default()
+});
 
-/// Checks a user name and password; counts failures per name and per address and refuses
-/// with 429 once either passes the limit, so guessing is slow even across instances.
+/// Failures one (name, address) pair may make in the window before each next try must wait.
+pub const PAIR_FREE_FAILURES: i64 = 3;
+/// The wait after the first failure past the free ones; it doubles with each further failure.
+pub const PAIR_FIRST_DELAY_MS: i64 = 2_000;
+/// The longest wait a pair is asked for.
+pub const PAIR_MAX_DELAY_MS: i64 = 15 * 60 * 1000;
+/// Failures for one name from all addresses together (or from one address across all names)
+/// within the window before the name (or address) is refused, except for the right password
+/// from a device that has signed in as that name before. High on purpose: it slows a
+/// distributed guess, while a stranger cannot lock a worker out.
+pub const CEILING: i64 = 100;
+/// The window the counts above look back over.
+pub const FAILURE_WINDOW_MS: i64 = 60 * 60 * 1000;
+/// Every this many failures (by row id) rows older than the window are swept.
+const SWEEP_EVERY: i64 = 100;
+
+/// How long the pair must wait after `failures` failures, the last at `last`; `None`: no wait.
+pub fn pair_wait_ms(failures: i64, last: i64, now: i64) -> Option<i64> {
+    if failures < PAIR_FREE_FAILURES {
+        return None;
+    }
+    let doublings = (failures - PAIR_FREE_FAILURES).min(20) as u32;
+    let delay = PAIR_FIRST_DELAY_MS
+        .saturating_mul(1 << doublings)
+        .min(PAIR_MAX_DELAY_MS);
+    let wait = last + delay - now;
+    (wait > 0).then_some(wait)
+}
+
+/// A refusal that says how long to wait (`details.retry_after_s`, the web layer's `Retry-After`).
+fn wait_error(code: &'static str, wait_ms: i64) -> Error {
+    let seconds = ((wait_ms + 999) / 1000).max(1);
+    let minutes = (seconds + 59) / 60;
+    Error::new(
+        code,
+        vec![
+            ("seconds", seconds.to_string()),
+            ("minutes", minutes.to_string()),
+        ],
+    )
+    .with_details(serde_json::json!({ "retry_after_s": seconds }))
+}
+
+/// When the `n`-th most recent failure matching `filter` (bound to `key`) leaves the window, or
+/// `None` when there are fewer than `n`.
+async fn nth_latest_failure(
+    h: &mut Handle<'_>,
+    by_ip: bool,
+    key: &str,
+    since: i64,
+    n: i64,
+) -> Result<Option<i64>, Error> {
+    let sql = if by_ip {
+        "SELECT at FROM login_failures WHERE ip = $1 AND at > $2 ORDER BY at DESC LIMIT 1 OFFSET $3"
+    } else {
+        "SELECT at FROM login_failures WHERE username = $1 AND at > $2 ORDER BY at DESC LIMIT 1 OFFSET $3"
+    };
+    q!(h, scalar fetch_optional, i64, sql, key, since, n - 1).map_err(sql_error)
+}
+
+/// Checks a user name and password from a client address. Throttling, in the database so every
+/// instance shares it:
+/// - per (name, address) pair, a progressive wait after a few failures (429 `auth.slow_down`);
+/// - per name and per address, a high ceiling over the window (429 `auth.throttled`), which the
+///   right password from a `known_device` (one that signed in as this name before) passes.
+///
+/// Both refusals carry `retry_after_s`. Unknown and disabled names cost the same password check
+/// as known ones.
 pub async fn login(
     h: &mut Handle<'_>,
     username: &str,
     password: &str,
     ip: &str,
+    known_device: bool,
     now: i64,
 ) -> Result<i64, Error> {
     let since = now - FAILURE_WINDOW_MS;
-    let failures: i64 = q!(h, scalar fetch_one, i64,
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM login_failures WHERE (username = $1 OR ip = $2) AND at > $3",
+    let (pair, last): (i64, Option<i64>) = q!(h, fetch_one, (i64, Option<i64>),
+        "SELECT CAST(COUNT(*) AS BIGINT), MAX(at) FROM login_failures WHERE username = $1 AND ip = $2 AND at > $3",
         username, ip, since)
     .map_err(sql_error)?;
-    if failures >= MAX_FAILURES {
-        return Err(err!("auth.throttled"));
+    if let Some(wait) = pair_wait_ms(pair, last.unwrap_or(now), now) {
+        return Err(wait_error("auth.slow_down", wait));
+    }
+    if !known_device {
+        for by_ip in [false, true] {
+            let key = if by_ip { ip } else { username };
+            if let Some(at) = nth_latest_failure(h, by_ip, key, since, CEILING).await? {
+                return Err(wait_error("auth.throttled", at + FAILURE_WINDOW_MS - now));
+            }
+        }
     }
     let row: Option<LoginRow> = q!(
         h,
@@ -136,27 +214,39 @@ pub async fn login(
         username
     )
     .map_err(sql_error)?;
-    match row {
-        Some(r) if r.active && verify_password(password, &r.password_hash) => {
+    let (hash, user) = match &row {
+        Some(r) if r.active => (r.password_hash.as_str(), Some(r.id)),
+        _ => (DUMMY_HASH.as_str(), None),
+    };
+    let right = verify_password(password, hash);
+    match user {
+        Some(id) if right => {
+            // Only this pair's failures are forgiven: a stranger's failures under the same
+            // name from elsewhere still count towards the ceiling.
             q!(
                 h,
                 execute,
-                "DELETE FROM login_failures WHERE username = $1",
-                username
+                "DELETE FROM login_failures WHERE username = $1 AND ip = $2",
+                username,
+                ip
             )
             .map_err(sql_error)?;
-            Ok(r.id)
+            Ok(id)
         }
         _ => {
-            q!(
-                h,
-                execute,
-                "INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3)",
-                username,
-                ip,
-                now
-            )
+            let id: i64 = q!(h, scalar fetch_one, i64,
+                "INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3) RETURNING id",
+                username, ip, now)
             .map_err(sql_error)?;
+            if id % SWEEP_EVERY == 0 {
+                q!(
+                    h,
+                    execute,
+                    "DELETE FROM login_failures WHERE at <= $1",
+                    since
+                )
+                .map_err(sql_error)?;
+            }
             Err(err!("auth.bad_credentials"))
         }
     }

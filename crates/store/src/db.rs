@@ -9,6 +9,8 @@ use sqlx::{PgConnection, SqliteConnection};
 use wangge_domain::Error;
 use wangge_domain::err;
 
+use crate::private_files;
+
 /// Runs a query on a `&mut Handle`. Forms:
 /// `q!(h, fetch_all, Row, "SQL", args…)` (query_as), `q!(h, scalar fetch_one, i64, "SQL", args…)`,
 /// `q!(h, execute, "SQL", args…)` which yields rows affected.
@@ -216,13 +218,13 @@ impl Db {
             if path.is_empty() {
                 return Err(DbError::BadUrl(url.to_string()));
             }
-            if let Some(dir) = std::path::Path::new(path).parent()
-                && !dir.as_os_str().is_empty()
-                && path != ":memory:"
-            {
-                std::fs::create_dir_all(dir).map_err(|e| DbError::Unreachable {
-                    url: url.to_string(),
-                    source: sqlx::Error::Io(e),
+            let file = path != ":memory:" && !path.contains("mode=memory");
+            if file {
+                prepare_private_file(std::path::Path::new(path)).map_err(|e| {
+                    DbError::Unreachable {
+                        url: url.to_string(),
+                        source: sqlx::Error::Io(e),
+                    }
                 })?;
             }
             let opts = SqliteConnectOptions::new()
@@ -242,7 +244,6 @@ impl Db {
                 .pragma("cache_size", "-65536")
                 // Statement journals of large multi-row INSERTs stay in memory, not in temp files.
                 .pragma("temp_store", "MEMORY");
-            let file = path != ":memory:" && !path.contains("mode=memory");
             let pool_opts = if file {
                 // The checkpointer below keeps the log short; this is its backstop.
                 opts.clone()
@@ -259,6 +260,10 @@ impl Db {
                     source,
                 })?;
             if file {
+                // SQLite gives its -wal and -shm the database's mode; this makes sure of it.
+                for f in private_files::sqlite_files(std::path::Path::new(path)) {
+                    private_files::tighten(&f, private_files::FILE_MODE);
+                }
                 crate::wal::spawn_checkpointer(pool.clone(), opts);
             }
             Ok(Db::Sqlite(pool))
@@ -428,6 +433,25 @@ impl Db {
             Db::Postgres(p) => p.close().await,
         }
     }
+}
+
+/// Makes the database's directory (0700 when created here, or when it holds only wangge's
+/// files) and the database file itself (0600) before SQLite opens it, and tightens the files an
+/// earlier version left readable by others.
+fn prepare_private_file(path: &std::path::Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        private_files::create_dir(dir)?;
+        let own = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        private_files::tighten_data_dir(dir, &own);
+    }
+    private_files::create_file(path)?;
+    for f in private_files::sqlite_files(path) {
+        private_files::tighten(&f, private_files::FILE_MODE);
+    }
+    Ok(())
 }
 
 fn coarse_type(t: &str) -> &'static str {

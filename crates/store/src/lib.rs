@@ -13,6 +13,7 @@ pub mod categories;
 pub mod events;
 pub mod nodes;
 pub mod open311;
+pub mod private_files;
 pub mod ratelimit;
 pub mod reseal;
 pub mod seal;

@@ -432,7 +432,8 @@ impl KeyRing {
             )
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| io_err("create the directory of", e))?;
+            crate::private_files::create_dir(dir)
+                .map_err(|e| io_err("create the directory of", e))?;
         }
         let text = format!(
             "# wangge key ring. Keep it secret and keep a backup: without it sealed data is lost.\n\
@@ -456,8 +457,8 @@ impl KeyRing {
                 io_err("create", e)
             }
         })?;
-        if let Err(e) = file
-            .write_all(text.as_bytes())
+        if let Err(e) = crate::private_files::set_mode(path, crate::private_files::FILE_MODE)
+            .and_then(|()| file.write_all(text.as_bytes()))
             .and_then(|()| file.sync_all())
         {
             drop(file);
@@ -581,15 +582,14 @@ fn read_key_file(path: &Path) -> Result<Option<KeyRing>, Error> {
             ));
         }
     };
-    #[cfg(unix)]
-    if let Ok(meta) = std::fs::metadata(path) {
-        use std::os::unix::fs::PermissionsExt;
-        if meta.permissions().mode() & 0o077 != 0 {
-            tracing::warn!(
-                path = %path.display(),
-                "the key file can be read by other users; chmod 600 it"
-            );
-        }
+    // A key file an earlier version (or a hand) left readable by others is tightened.
+    crate::private_files::tighten(path, crate::private_files::FILE_MODE);
+    if let Some(dir) = path.parent() {
+        let own = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        crate::private_files::tighten_data_dir(dir, &own);
     }
     KeyRing::parse(&text, &path.display().to_string()).map(Some)
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 use wangge_domain::err;
 use wangge_domain::{Error, NodeKind, Role, Scope};
 
-use crate::auth::hash_password;
+use crate::auth::{hash_password, sha256_hex, verify_password};
 use crate::db::{Handle, sql_error};
 use crate::nodes;
 
@@ -236,11 +236,27 @@ pub async fn update(
     get(h, scope, id).await
 }
 
+/// The credential a password change leaves working: the session or API token the user made
+/// their own change with. Everything else of the user's is revoked.
+#[derive(Debug, Clone, Copy)]
+pub enum Keep<'a> {
+    Nothing,
+    /// A session, by its secret.
+    Session(&'a str),
+    /// An API token, by its secret.
+    Token(&'a str),
+}
+
+/// Sets a user's password (an administrator's reset inside their scope) and revokes all the
+/// user's sessions and API tokens but `keep`: whoever knew the old password, or held a session
+/// or token made with it, is out.
 pub async fn set_password(
     h: &mut Handle<'_>,
     scope: &Scope,
     id: i64,
     password: &str,
+    keep: Keep<'_>,
+    now: i64,
 ) -> Result<(), Error> {
     validate_password(password)?;
     let user = get(h, scope, id).await?;
@@ -253,11 +269,62 @@ pub async fn set_password(
         user.id
     )
     .map_err(sql_error)?;
+    revoke_all_but(h, user.id, keep, now).await
+}
+
+/// One's own password change: the current password must be right (so a session left open on
+/// a shared computer cannot take the account over).
+pub async fn change_own_password(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    id: i64,
+    current: &str,
+    password: &str,
+    keep: Keep<'_>,
+    now: i64,
+) -> Result<(), Error> {
+    validate_password(password)?;
+    let stored: Option<String> = q!(
+        h,
+        scalar fetch_optional,
+        String,
+        "SELECT password_hash FROM users WHERE id = $1",
+        id
+    )
+    .map_err(sql_error)?;
+    if !stored.is_some_and(|hash| verify_password(current, &hash)) {
+        return Err(err!("auth.current_password"));
+    }
+    set_password(h, scope, id, password, keep, now).await
+}
+
+async fn revoke_all_but(
+    h: &mut Handle<'_>,
+    user_id: i64,
+    keep: Keep<'_>,
+    now: i64,
+) -> Result<(), Error> {
+    // A hash no row has stands for "keep nothing" (hashes are 64 hex characters).
+    let (session, token) = match keep {
+        Keep::Nothing => (String::new(), String::new()),
+        Keep::Session(s) => (sha256_hex(s), String::new()),
+        Keep::Token(t) => (String::new(), sha256_hex(t)),
+    };
     q!(
         h,
         execute,
-        "DELETE FROM sessions WHERE user_id = $1",
-        user.id
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2",
+        user_id,
+        session
+    )
+    .map_err(sql_error)?;
+    q!(
+        h,
+        execute,
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND token_hash <> $3",
+        now,
+        user_id,
+        token
     )
     .map_err(sql_error)?;
     Ok(())

@@ -12,9 +12,10 @@ use wangge_domain::Error;
 use wangge_domain::err;
 use wangge_store::auth::{self, Principal};
 use wangge_store::now_ms;
+use wangge_store::seal::KeyRing;
 
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::state::{AppState, WebConfig};
 
 pub const SESSION_COOKIE: &str = "wangge_session";
 
@@ -30,7 +31,8 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+/// The bearer token of the request, if any.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -155,6 +157,17 @@ pub fn client_ip(parts_ext: &axum::http::Extensions) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
+/// Whether cookies carry `Secure`: when configured, and whenever the public URL is https (the
+/// browser then reaches this server only over TLS, so the flag costs nothing).
+pub fn secure_cookies(config: &WebConfig) -> bool {
+    config.secure_cookies
+        || config
+            .public_url
+            .trim()
+            .to_ascii_lowercase()
+            .starts_with("https://")
+}
+
 pub fn session_cookie(secret: &str, max_age_s: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     let v = format!(
@@ -167,16 +180,95 @@ pub fn clear_session_cookie() -> HeaderValue {
     HeaderValue::from_static("wangge_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
-/// Signs in: checks the password (throttled) and starts a session; returns the cookie.
+/// The cookie by which a browser that signed in before passes the per-name ceiling of log-in
+/// failures (with the right password): `issued.mac` entries joined by `_`, one per name that
+/// signed in on it, the MAC keyed by the key ring's index key over the name and the time.
+pub const DEVICE_COOKIE: &str = "wangge_device";
+const DEVICE_TTL_MS: i64 = 180 * 24 * 3600 * 1000;
+/// Names remembered per browser (a shared office computer).
+const DEVICE_ENTRIES: usize = 5;
+
+fn device_mac(keys: &KeyRing, username: &str, issued: i64) -> String {
+    keys.blind_index("login_device", &format!("{username}\n{issued}"))
+}
+
+/// The well-formed, unexpired entries of a device cookie (anything else a client sends is
+/// dropped, so it never reaches a header again).
+fn device_entries(cookie: Option<&str>, now: i64) -> impl Iterator<Item = (i64, &str)> {
+    cookie
+        .unwrap_or("")
+        .split('_')
+        .filter_map(|e| e.split_once('.'))
+        .filter_map(|(issued, mac)| Some((issued.parse::<i64>().ok()?, mac)))
+        .filter(move |(issued, mac)| {
+            now - issued < DEVICE_TTL_MS
+                && *issued <= now + 60_000
+                && mac.len() == 32
+                && mac.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+        .take(DEVICE_ENTRIES)
+}
+
+/// Whether the device cookie proves this browser signed in as `username` before.
+pub fn known_device(keys: &KeyRing, cookie: Option<&str>, username: &str, now: i64) -> bool {
+    device_entries(cookie, now).any(|(issued, mac)| {
+        let want = device_mac(keys, username, issued);
+        // Compared without an early exit, so the time does not tell how much of a MAC matched.
+        want.len() == mac.len()
+            && want
+                .bytes()
+                .zip(mac.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    })
+}
+
+/// The device cookie after `username` signed in: a fresh entry for the name first, then the
+/// browser's other names (the oldest dropped past the limit).
+pub fn device_cookie(
+    keys: &KeyRing,
+    old: Option<&str>,
+    username: &str,
+    now: i64,
+    secure: bool,
+) -> HeaderValue {
+    let mut entries = vec![format!("{now}.{}", device_mac(keys, username, now))];
+    entries.extend(
+        device_entries(old, now)
+            .filter(|(issued, mac)| *mac != device_mac(keys, username, *issued))
+            .take(DEVICE_ENTRIES - 1)
+            .map(|(issued, mac)| format!("{issued}.{mac}")),
+    );
+    let secure = if secure { "; Secure" } else { "" };
+    let v = format!(
+        "{DEVICE_COOKIE}={}; Path=/login; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        entries.join("_"),
+        DEVICE_TTL_MS / 1000
+    );
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// A successful sign-in's cookies: the session and the refreshed device cookie.
+pub struct SignedIn {
+    pub session: HeaderValue,
+    pub device: HeaderValue,
+}
+
+/// Signs in: checks the password (throttled per name and address; a known device passes the
+/// per-name ceiling) and starts a session.
 pub async fn sign_in(
     state: &AppState,
     username: &str,
     password: &str,
     ip: &str,
-) -> Result<HeaderValue, Error> {
+    device: Option<&str>,
+) -> Result<SignedIn, Error> {
+    // The real clock, as sessions are checked by it (tests move only the workflow's clock).
     let now = now_ms();
+    let username = username.trim();
+    let known = known_device(&state.keys, device, username, now);
     let mut tx = state.db.begin().await?;
-    let result = auth::login(&mut tx.handle(), username.trim(), password, ip, now).await;
+    let result = auth::login(&mut tx.handle(), username, password, ip, known, now).await;
     let user_id = match result {
         Ok(id) => id,
         Err(e) => {
@@ -188,11 +280,11 @@ pub async fn sign_in(
     let secret =
         auth::create_session(&mut tx.handle(), user_id, now, state.config.session_ttl_ms).await?;
     tx.commit().await?;
-    Ok(session_cookie(
-        &secret,
-        state.config.session_ttl_ms / 1000,
-        state.config.secure_cookies,
-    ))
+    let secure = secure_cookies(&state.config);
+    Ok(SignedIn {
+        session: session_cookie(&secret, state.config.session_ttl_ms / 1000, secure),
+        device: device_cookie(&state.keys, device, username, now, secure),
+    })
 }
 
 /// Refuses state-changing requests that ride on a cookie from another origin. Browsers send
@@ -230,7 +322,23 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
     }
 }
 
+/// Whether the answer to a request may carry personal data and must not be stored by the
+/// browser or a proxy: everything asked with a session or token, the whole API, and the
+/// resident's report and tracking pages. Static assets are the same for everyone.
+fn private_request(req: &Request) -> bool {
+    let path = req.uri().path();
+    if path.starts_with("/assets/") {
+        return false;
+    }
+    cookie(req.headers(), SESSION_COOKIE).is_some()
+        || bearer(req.headers()).is_some()
+        || path.starts_with("/api/")
+        || path.starts_with("/t/")
+        || path.starts_with("/r/")
+}
+
 pub async fn security_headers(req: Request, next: Next) -> Response {
+    let private = private_request(&req);
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     h.insert(
@@ -248,7 +356,9 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
             "default-src 'self'; img-src * data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
         ),
     );
-    if resp.status() == StatusCode::UNAUTHORIZED || resp.headers().contains_key(header::SET_COOKIE)
+    if private
+        || resp.status() == StatusCode::UNAUTHORIZED
+        || resp.headers().contains_key(header::SET_COOKIE)
     {
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -2,7 +2,7 @@
 //! same error into an HTML page in the user's language.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use wangge_domain::Error;
 
@@ -20,6 +20,9 @@ impl IntoResponse for AppError {
         let status =
             StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut resp = (status, Json(&self.0)).into_response();
+        if let Some(wait) = retry_after(&self.0) {
+            resp.headers_mut().insert(header::RETRY_AFTER, wait);
+        }
         // Left for the page layer, which renders HTML for browser routes.
         resp.extensions_mut().insert(self.0);
         resp
@@ -27,6 +30,12 @@ impl IntoResponse for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// The `Retry-After` of a refusal that says how long to wait (`details.retry_after_s`).
+pub fn retry_after(e: &Error) -> Option<HeaderValue> {
+    let seconds = e.details.get("retry_after_s")?.as_i64()?;
+    HeaderValue::from_str(&seconds.max(1).to_string()).ok()
+}
 
 impl From<wangge_domain::geometry::GeometryError> for AppError {
     fn from(e: wangge_domain::geometry::GeometryError) -> Self {

@@ -1,6 +1,7 @@
 //! zh-CN by default, English as a switch. Every string the UI shows comes from this table.
 
 mod analysis;
+mod auth;
 mod basic;
 mod calendar;
 mod categories;
@@ -127,6 +128,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(handling::ENTRIES)
         .chain(nav::ENTRIES)
         .chain(grids::ENTRIES)
+        .chain(auth::ENTRIES)
 }
 
 /// (key, 中文, English)

@@ -47,7 +47,9 @@ codes! {
     "auth.required" 401 "请先登录" "log in first";
     "auth.bad_credentials" 401 "用户名或密码错误" "wrong user name or password";
     "auth.bad_token" 401 "接口令牌无效或已撤销" "the API token is unknown or revoked";
-    "auth.throttled" 429 "登录失败次数过多,请15分钟后再试" "too many failed log-ins; wait 15 minutes and try again";
+    "auth.throttled" 429 "此账号或此地址登录失败次数过多,请 {minutes} 分钟后再试;在曾经登录过的设备上可用正确密码登录" "too many failed log-ins for this name or from this address; try again in {minutes} minutes, or log in from a device you have used before";
+    "auth.slow_down" 429 "登录失败次数过多,请 {seconds} 秒后再试" "too many failed log-ins; try again in {seconds} seconds";
+    "auth.current_password" 403 "当前密码不正确" "the current password is wrong";
     "auth.forbidden" 403 "您的角色无权进行此操作" "your role may not do this";
     "auth.csrf" 403 "请求来源不符,已拒绝" "cross-site request refused";
     "token.name_invalid" 400 "令牌名称必填,不超过80字" "a token needs a name (at most 80 characters)";

@@ -1,12 +1,14 @@
 //! Accounts over JSON: who am I, API tokens, users and their roles.
 
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wangge_domain::err;
 use wangge_domain::{Error, Role};
+use wangge_store::users::Keep;
 use wangge_store::{auth, now_ms, users};
 
 use crate::auth::Me;
@@ -156,19 +158,38 @@ async fn update_user(
 #[derive(Deserialize)]
 struct PasswordReq {
     password: String,
+    /// Required for one's own change.
+    current_password: Option<String>,
 }
 
+/// An administrator's reset, or one's own change (with the current password). Either revokes
+/// the user's sessions and tokens; an own change keeps the credential it was made with.
 async fn set_password(
     State(s): State<AppState>,
     me: Me,
     Path(id): Path<i64>,
+    headers: HeaderMap,
     ApiJson(r): ApiJson<PasswordReq>,
 ) -> AppResult<Json<Value>> {
-    if id != me.0.user_id {
+    let own = id == me.0.user_id;
+    if !own {
         me.require_user_manager()?;
     }
+    let session = crate::auth::cookie(&headers, crate::auth::SESSION_COOKIE);
     let mut tx = s.db.begin().await?;
-    users::set_password(&mut tx.handle(), &me.0.scope(), id, &r.password).await?;
+    let h = &mut tx.handle();
+    if own {
+        let keep = match (crate::auth::bearer(&headers), session.as_deref()) {
+            (Some(token), _) => Keep::Token(token),
+            (None, Some(secret)) => Keep::Session(secret),
+            (None, None) => Keep::Nothing,
+        };
+        let current = r.current_password.as_deref().unwrap_or_default();
+        users::change_own_password(h, &me.0.scope(), id, current, &r.password, keep, now_ms())
+            .await?;
+    } else {
+        users::set_password(h, &me.0.scope(), id, &r.password, Keep::Nothing, now_ms()).await?;
+    }
     tx.commit().await?;
     Ok(Json(json!({"ok": true})))
 }

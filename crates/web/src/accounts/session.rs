@@ -4,7 +4,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, Request, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use wangge_store::{auth as store_auth, events, nodes};
@@ -38,12 +38,65 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only same-site paths are followed after log-in.
-fn safe_next(next: Option<&str>) -> String {
+/// The longest redirect target followed; longer ones are not links this site makes.
+const MAX_NEXT: usize = 2048;
+
+/// Where to send the browser after log-in or a language switch: only a same-site path, else
+/// `/`. Browsers read `//host`, `/\host` and (after stripping tabs and newlines) `/\t/host` as
+/// another site, so the target must be visible ASCII starting with one `/`, with no backslash;
+/// its path, percent-decoded (repeatedly, as a proxy or a second redirect might), must pass the
+/// same test. A control character therefore never reaches the `Location` header.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if n.len() <= MAX_NEXT && same_site_path(n) && decoded_path_ok(n) => n.to_string(),
         _ => "/".to_string(),
     }
+}
+
+fn same_site_path(n: &str) -> bool {
+    let b = n.as_bytes();
+    b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && b.iter().all(|c| c.is_ascii_graphic() && *c != b'\\')
+}
+
+/// The path (before `?` or `#`), percent-decoded until it no longer changes, is still a plain
+/// same-site path. The query is data the browser does not re-read as a location.
+fn decoded_path_ok(n: &str) -> bool {
+    let mut path: Vec<u8> = n.split(['?', '#']).next().unwrap_or("").as_bytes().to_vec();
+    for _ in 0..4 {
+        let decoded = percent_decode(&path);
+        if decoded == path {
+            return true;
+        }
+        match std::str::from_utf8(&decoded) {
+            Ok(s) if same_site_path(s) => path = decoded,
+            _ => return false,
+        }
+    }
+    // Still changing after four rounds: nested encodings are not links this site makes.
+    false
+}
+
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                s.get(i + 1).copied().and_then(hex),
+                s.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(h * 16 + l);
+            i += 3;
+            continue;
+        }
+        out.push(s[i]);
+        i += 1;
+    }
+    out
 }
 
 async fn login_page(lang: Lang, MaybeMe(me): MaybeMe, Query(q): Query<NextQuery>) -> Response {
@@ -67,6 +120,7 @@ struct LoginForm {
 
 async fn login_submit(State(s): State<AppState>, lang: Lang, req: Request) -> Response {
     let ip = auth::client_ip(req.extensions());
+    let device = auth::cookie(req.headers(), auth::DEVICE_COOKIE);
     let form = match Form::<LoginForm>::from_request(req, &s).await {
         Ok(Form(f)) => f,
         Err(_) => LoginForm {
@@ -76,8 +130,16 @@ async fn login_submit(State(s): State<AppState>, lang: Lang, req: Request) -> Re
         },
     };
     let next = safe_next(form.next.as_deref());
-    match auth::sign_in(&s, &form.username, &form.password, &ip).await {
-        Ok(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response(),
+    match auth::sign_in(&s, &form.username, &form.password, &ip, device.as_deref()).await {
+        Ok(signed) => (
+            // Appended: a plain array of headers would keep only the last cookie.
+            AppendHeaders([
+                (header::SET_COOKIE, signed.session),
+                (header::SET_COOKIE, signed.device),
+            ]),
+            Redirect::to(&next),
+        )
+            .into_response(),
         Err(e) => {
             let status = axum::http::StatusCode::from_u16(e.status)
                 .unwrap_or(axum::http::StatusCode::UNAUTHORIZED);
@@ -88,6 +150,9 @@ async fn login_submit(State(s): State<AppState>, lang: Lang, req: Request) -> Re
                 username: form.username,
             });
             *resp.status_mut() = status;
+            if let Some(wait) = crate::error::retry_after(&e) {
+                resp.headers_mut().insert(header::RETRY_AFTER, wait);
+            }
             resp
         }
     }
@@ -191,4 +256,53 @@ async fn me_page(lang: Lang, me: Me) -> Response {
         l: Layout::new(lang, Some(me.0), "nav.me"),
         area_href,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_followed() {
+        let table: &[(&str, &str)] = &[
+            // Kept: paths of this site, with their queries.
+            ("/", "/"),
+            ("/events?inbox=mine", "/events?inbox=mine"),
+            ("/people?q=%E5%BC%A0%20x", "/people?q=%E5%BC%A0%20x"),
+            ("/grids/350102001001001#map", "/grids/350102001001001#map"),
+            ("/a:b/c", "/a:b/c"),
+            // Another site, spelled as browsers read it.
+            ("//evil.example/x", "/"),
+            ("/\\evil.example", "/"),
+            ("/\t/127.0.0.1:18283/pwned", "/"),
+            ("/\n/evil.example", "/"),
+            ("/\r\n/evil.example", "/"),
+            ("/ /evil.example", "/"),
+            ("https://evil.example/", "/"),
+            ("http:/evil.example", "/"),
+            ("javascript:alert(1)", "/"),
+            ("evil.example", "/"),
+            ("", "/"),
+            // Control characters and non-ASCII never reach the header.
+            ("/a\u{0}b", "/"),
+            ("/a\u{1}b", "/"),
+            ("/a\u{7f}b", "/"),
+            ("/\u{5f20}", "/"),
+            ("/ok?x=\u{1}", "/"),
+            // Percent-encoded tricks in the path, once or twice.
+            ("/%2F/evil.example", "/"),
+            ("/%5Cevil.example", "/"),
+            ("/%09/evil.example", "/"),
+            ("/%252F/evil.example", "/"),
+            ("/%25252F%2F", "/"),
+            ("/x%0d%0aSet-Cookie:a=b", "/"),
+            ("%2F%2Fevil.example", "/"),
+        ];
+        for (input, want) in table {
+            assert_eq!(safe_next(Some(input)), *want, "input {input:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+        let long = format!("/{}", "a".repeat(5000));
+        assert_eq!(safe_next(Some(&long)), "/");
+    }
 }
