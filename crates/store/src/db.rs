@@ -181,9 +181,9 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0010_residents.sql"),
     },
     Migration {
-        version: 13,
-        sqlite: include_str!("../migrations/sqlite/0013_board_photos.sql"),
-        postgres: include_str!("../migrations/postgres/0013_board_photos.sql"),
+        version: 11,
+        sqlite: include_str!("../migrations/sqlite/0011_board_photos.sql"),
+        postgres: include_str!("../migrations/postgres/0011_board_photos.sql"),
     },
 ];
 
