@@ -9,13 +9,14 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 use wangge_store::events;
 
+use super::form_actions;
 use super::page::steps_view;
-use super::{form_actions, scrub_digits};
 use crate::auth::{Me, caller};
 use crate::error::AppResult;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
 use crate::ui::rfc3339;
+use crate::ui::scrub_digits;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/events/{number}/forms/{form}", get(form))

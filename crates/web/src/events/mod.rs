@@ -21,7 +21,7 @@ use wangge_domain::err;
 
 use crate::i18n::Tr;
 use crate::state::AppState;
-use crate::ui::time_text;
+use crate::ui::{scrub_digits, time_text, truncate};
 
 /// The most bytes one action form may carry (nine photos of up to 5 MB and the fields).
 pub(crate) const MAX_FORM_BYTES: usize = 48 * 1024 * 1024;
@@ -76,8 +76,6 @@ pub struct Opt {
     pub label: String,
     pub selected: bool,
 }
-
-pub(crate) use crate::ui::{scrub_digits, truncate};
 
 /// The history steps a printable form lists; an unknown form is not found. Shared with the API.
 pub(crate) fn form_actions(form: &str) -> Result<&'static [&'static str], Error> {

@@ -12,12 +12,12 @@ use wangge_domain::Error;
 use wangge_domain::event::{self, Action, ActionKind, Actor, Status};
 use wangge_store::events;
 
-use super::{scrub_digits, truncate};
 use crate::error::AppResult;
 use crate::form::ApiJson;
 use crate::intake::{ClientIp, note_is_public, rate_hit, track_apply};
 use crate::state::AppState;
 use crate::ui::rfc3339;
+use crate::ui::{scrub_digits, truncate};
 
 /// Closed events a board lists, as on the page.
 const BOARD_SIZE: i64 = 50;

@@ -162,8 +162,8 @@ async fn grid_events(
         .take(GRID_EVENTS)
         .map(|e| EventItem {
             number: e.number.clone(),
-            category: e.category_name.clone(),
-            summary: crate::events::truncate(&e.description, 40),
+            category: t.name(&e.category_name, &e.category_name_en).to_string(),
+            summary: crate::ui::truncate(&e.description, 40),
             status_label: t.s(&format!("status.{}", e.status.as_str())).to_string(),
             open: e.status.is_open(),
             reported: time_text(e.reported_at),
