@@ -17,7 +17,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     (
         "imports.templates_hint",
         "模板第一行为表头,红色为必填列;有下拉框的列请从列表中选择。第二行是示例,保持原样时导入会跳过,可删除或改写。户籍家庭与实有人口同列,户号和与户主关系必填,每户须有一名户主。重点人群写作“独居老人(2024-03-01);低保户”,括号内为开始日期。导出文件与模板同列,可再次导入。",
-        "The first row is the header; red columns are required; pick values from the drop-downs. The second row is an example: left unchanged it is skipped; delete or overwrite it. A household file has the people columns with household number and relation required, and one head per household. Key groups are written \"独居老人(2024-03-01);低保户\", the start date in brackets. Exports have the template's columns and import again.",
+        "The first row is the header; red columns are required; pick values from the drop-downs. The second row is an example: left unchanged it is skipped; delete or overwrite it. A household file has the people columns with household number and relation required, and one head per household. Key groups are written by name or code, e.g. \"alone_elderly(2024-03-01);dibao\", the start date in brackets. Exports have the template's columns and import again.",
     ),
     ("imports.upload", "上传文件", "Upload a file"),
     ("imports.file", "文件(XLSX 或 CSV)", "File (XLSX or CSV)"),
