@@ -79,3 +79,28 @@ test('an own password change asks for the current password', async () => {
   assert.equal(new URL(p2.url()).pathname, '/');
   await other.close();
 });
+
+test('a grid worker changes their own password from me, on a phone', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await ctx.newPage();
+  await login(page, server.base, 'gw350102101201002');
+  await Promise.all([page.waitForURL(/\/me$/), page.click('[data-testid=bottom-nav] [data-nav=me]')]);
+  const form = '[data-testid=user-password-form]';
+  await page.locator(form).evaluate((el) => el.scrollIntoView({ block: 'center' }));
+  await page.fill(`${form} input[name=current_password]`, 'not-the-password');
+  await page.fill(`${form} input[name=password]`, 'worker-new-pass-1');
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector(`${form} .form-msg.error`);
+  assert.match(await page.textContent(`${form} .form-msg`), /当前密码不正确/);
+  await page.fill(`${form} input[name=current_password]`, 'wangge2026');
+  await page.fill(`${form} input[name=password]`, 'worker-new-pass-1');
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector(`${form} .form-msg.ok`);
+  await page.screenshot({ path: join(out, 'authsec-worker-password-me.png') });
+  await ctx.close();
+  const other = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const p2 = await other.newPage();
+  await login(p2, server.base, 'gw350102101201002', 'worker-new-pass-1');
+  assert.equal(new URL(p2.url()).pathname, '/');
+  await other.close();
+});
