@@ -213,3 +213,31 @@ test('on a phone a grid worker sees the grid events, puts a photo on the board a
   await lp.waitForSelector('[data-testid=map-search-msg]:not(:empty)');
   await lctx.close();
 });
+
+test('markup in a grid name is text in every map label, list and popup', async () => {
+  const { ctx, page } = await desktopAdmin();
+  const node = (await api(page, 'GET', `/api/v1/nodes/${GRID}`)).data;
+  const original = node.name ?? node.node?.name;
+  const evil = '<img src=x data-pwn=1><b data-pwn=2>粗</b>网格';
+  const renamed = await api(page, 'PATCH', `/api/v1/nodes/${GRID}`, { name: evil });
+  assert.equal(renamed.status, 200, JSON.stringify(renamed.data));
+  await page.goto(`${server.base}/map`);
+  await page.waitForSelector('#map[data-ready=true]');
+  await page.fill('[data-testid=map-search-input]', GRID);
+  await page.press('[data-testid=map-search-input]', 'Enter');
+  await page.waitForSelector(`.popup-card[data-code="${GRID}"]`, { timeout: 10000 });
+  await page.waitForSelector('.leaflet-tooltip.grid-label');
+  const labels = await page.$$eval('.leaflet-tooltip.grid-label', (ls) => ls.map((l) => l.textContent));
+  assert.ok(labels.includes(evil), `the label reads the markup as text: ${labels.slice(0, 3)}`);
+  assert.equal(await page.locator('[data-pwn]').count(), 0, 'no element made from a name');
+  await page.screenshot({ path: join(out, 'gridedit-markup-name.png') });
+  // The editor's neighbour tooltips and the tree use the same names.
+  await page.goto(`${server.base}/grids/${GRID}/edit`);
+  await page.waitForLoadState('networkidle');
+  assert.equal(await page.locator('[data-pwn]').count(), 0, 'none on the editor');
+  await page.goto(`${server.base}/tree/${VILLAGE}`);
+  assert.equal(await page.locator('[data-pwn]').count(), 0, 'none on the tree');
+  const back = await api(page, 'PATCH', `/api/v1/nodes/${GRID}`, { name: original });
+  assert.equal(back.status, 200);
+  await ctx.close();
+});

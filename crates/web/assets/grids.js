@@ -9,6 +9,9 @@
   var $ = function (sel, root) { return (root || document).querySelector(sel); };
   var $$ = function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); };
 
+  // Leaflet reads a string tooltip as HTML; names are people's text, so they go in as a text node.
+  function asText(s) { return document.createTextNode(String(s == null ? '' : s)); }
+
   function baseMap(el, opts) {
     var tiles = el.getAttribute('data-tiles');
     var map = L.map(el, Object.assign({ attributionControl: !!tiles, zoomSnap: 0.25 }, opts || {}));
@@ -122,7 +125,7 @@
           onEachFeature: function (f, l) {
             byCode[f.properties.code] = l;
             l.bindPopup(function () { return popupCard(f.properties, texts, kinds); });
-            l.bindTooltip(f.properties.name || f.properties.code, { permanent: true, direction: 'center', className: 'grid-label', opacity: 0.9 });
+            l.bindTooltip(asText(f.properties.name || f.properties.code), { permanent: true, direction: 'center', className: 'grid-label', opacity: 0.9 });
             l.on('mouseover', function () { l.setStyle({ weight: 3, fillOpacity: 0.4 }); });
             l.on('mouseout', function () { l.setStyle({ weight: 1.5, fillOpacity: 0.25 }); });
           }
@@ -238,7 +241,7 @@
       ((check && check.coverage) || []).forEach(function (p) {
         (p.findings || []).forEach(function (f) {
           L.circleMarker([f.lat, f.lon], { radius: 9, color: '#b45309', weight: 3, fillColor: '#fbbf24', fillOpacity: 0.8, className: 'finding-marker', pmIgnore: true, snapIgnore: true })
-            .bindTooltip((texts['check.' + f.kind] || f.kind) + ' ' + Math.round(f.area_m2).toLocaleString('en-US') + ' m²')
+            .bindTooltip(asText((texts['check.' + f.kind] || f.kind) + ' ' + Math.round(f.area_m2).toLocaleString('en-US') + ' m²'))
             .addTo(findings);
         });
       });
@@ -258,7 +261,7 @@
           var mine = feats.filter(function (f) { return f.properties.code === code; })[0];
           siblings = L.geoJSON({ type: 'FeatureCollection', features: others }, {
             style: function (f) { return { className: 'grid sibling grid-' + f.properties.code, color: '#64748b', weight: 1, fillColor: '#94a3b8', fillOpacity: 0.15 }; },
-            onEachFeature: function (f, l) { l.bindTooltip(f.properties.name + ' ' + f.properties.code); }
+            onEachFeature: function (f, l) { l.bindTooltip(asText(f.properties.name + ' ' + f.properties.code)); }
           }).addTo(map);
           tagPaths(siblings);
           // Keep the merge choices in step with what exists now.
@@ -408,7 +411,7 @@
       var sib = L.geoJSON(fc, {
         filter: function (f) { return !!f.geometry; },
         style: function (f) { return { className: 'grid sibling grid-' + f.properties.code, color: '#64748b', weight: 1, fillColor: '#94a3b8', fillOpacity: 0.2 }; },
-        onEachFeature: function (f, l) { l.bindTooltip(f.properties.name + ' ' + f.properties.code); }
+        onEachFeature: function (f, l) { l.bindTooltip(asText(f.properties.name + ' ' + f.properties.code)); }
       }).addTo(map);
       if (!bounds || !bounds.isValid()) bounds = sib.getBounds();
       fit();
