@@ -8,6 +8,7 @@ use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 
 use super::{BATCH, Common, Mode, RowProblem, Summary, params};
+use crate::Handle;
 use crate::basic::{Actor, Arg, Grid, execute, fetch_all, houses, objects, orgs};
 use crate::db::{Db, sql_error};
 use crate::seal::KeyRing;
@@ -143,14 +144,109 @@ impl HousesImport {
     }
 }
 
-/// Imports organisations; a credit code already registered, or twice in the file, is a problem.
-pub struct OrgsImport {
-    c: Common,
-    seen: HashMap<String, u64>,
-    pending: Vec<(u64, Grid, Org)>,
+/// A register whose rows carry a unique key (an organisation's credit code, an object's code):
+/// the key twice in the file, or already registered, is the row's problem.
+pub trait Keyed: Sized {
+    /// The table, for the import's audit row.
+    const TABLE: &'static str;
+    /// The key's column, named in the problem.
+    const FIELD: &'static str;
+    fn grid_code(&self) -> &str;
+    fn key(&self) -> Option<&str>;
+    /// `(key, what the conflict names, grid code)` of the keys already registered.
+    fn taken_sql(n: usize) -> String;
+    /// The problem of a key already registered.
+    fn conflict(key: &str, name: &str, grid: &str) -> Error;
+    /// Writes the rows that passed, in one statement.
+    fn insert(
+        h: &mut Handle<'_>,
+        keys: &KeyRing,
+        now: i64,
+        good: &[(Grid, Self)],
+    ) -> impl std::future::Future<Output = Result<(), Error>> + Send;
 }
 
-impl OrgsImport {
+impl Keyed for Org {
+    const TABLE: &'static str = "orgs";
+    const FIELD: &'static str = "credit_code";
+    fn grid_code(&self) -> &str {
+        &self.grid_code
+    }
+    fn key(&self) -> Option<&str> {
+        self.credit_code.as_deref()
+    }
+    fn taken_sql(n: usize) -> String {
+        format!(
+            "SELECT o.credit_code, o.name, n.code FROM orgs o JOIN nodes n ON n.id = o.grid_id WHERE o.credit_code IN ({})",
+            params(n)
+        )
+    }
+    fn conflict(code: &str, name: &str, grid: &str) -> Error {
+        err!("basic.duplicate_credit_code", code, name, grid)
+    }
+    async fn insert(
+        h: &mut Handle<'_>,
+        keys: &KeyRing,
+        now: i64,
+        good: &[(Grid, Org)],
+    ) -> Result<(), Error> {
+        let ids = h.reserve_ids("orgs", good.len()).await?;
+        let mut args = Vec::with_capacity(good.len() * orgs::COLUMNS.len());
+        for ((grid, org), id) in good.iter().zip(&ids) {
+            args.extend(orgs::values(keys, *id, grid, org, now)?);
+        }
+        execute(h, orgs::insert_sql(good.len()), args).await?;
+        Ok(())
+    }
+}
+
+impl Keyed for Object {
+    const TABLE: &'static str = "objects";
+    const FIELD: &'static str = "code";
+    fn grid_code(&self) -> &str {
+        &self.grid_code
+    }
+    fn key(&self) -> Option<&str> {
+        Some(self.code.trim())
+    }
+    fn taken_sql(n: usize) -> String {
+        format!(
+            "SELECT o.code, o.code, n.code FROM objects o JOIN nodes n ON n.id = o.grid_id WHERE o.code IN ({})",
+            params(n)
+        )
+    }
+    fn conflict(code: &str, _name: &str, grid: &str) -> Error {
+        err!("basic.duplicate_object", code, grid)
+    }
+    async fn insert(
+        h: &mut Handle<'_>,
+        _keys: &KeyRing,
+        now: i64,
+        good: &[(Grid, Object)],
+    ) -> Result<(), Error> {
+        let mut args = Vec::with_capacity(good.len() * objects::INSERT_ARITY);
+        for (grid, object) in good {
+            args.extend(objects::values(grid, object));
+            args.extend([now.into(), now.into()]);
+        }
+        execute(h, objects::insert_sql(good.len()), args).await?;
+        Ok(())
+    }
+}
+
+/// Imports organisations; a credit code already registered, or twice in the file, is a problem.
+pub type OrgsImport = KeyedImport<Org>;
+/// Imports objects (部件); a code already used, or twice in the file, is a problem.
+pub type ObjectsImport = KeyedImport<Object>;
+
+/// The import of a [`Keyed`] register, in batches on the shared [`Common`].
+pub struct KeyedImport<R> {
+    c: Common,
+    seen: HashMap<String, u64>,
+    pending: Vec<(u64, Grid, R)>,
+}
+
+impl<R: Keyed + Send> KeyedImport<R> {
     pub async fn begin(
         db: &Db,
         keys: &KeyRing,
@@ -158,34 +254,34 @@ impl OrgsImport {
         actor: &Actor,
         mode: Mode,
         now: i64,
-    ) -> Result<OrgsImport, Error> {
+    ) -> Result<KeyedImport<R>, Error> {
         let mut c = Common::begin(db, keys, scope, actor, mode, now).await?;
         c.tx.custom_plans().await?;
-        Ok(OrgsImport {
+        Ok(KeyedImport {
             c,
             seen: HashMap::new(),
             pending: Vec::with_capacity(BATCH),
         })
     }
 
-    pub async fn push(&mut self, row: u64, org: Org) -> Result<Result<(), RowProblem>, Error> {
-        let grid = match self.c.grid(row, &org.grid_code).await? {
+    pub async fn push(&mut self, row: u64, record: R) -> Result<Result<(), RowProblem>, Error> {
+        let grid = match self.c.grid(row, record.grid_code()).await? {
             Ok(g) => g,
             Err(p) => return Ok(Err(self.c.problem(p))),
         };
-        if let Some(code) = &org.credit_code {
-            if let Some(first) = self.seen.get(code) {
+        if let Some(key) = record.key() {
+            if let Some(first) = self.seen.get(key) {
                 let p = RowProblem {
                     row,
-                    field: "credit_code",
+                    field: R::FIELD,
                     code: "basic.duplicate_in_file",
-                    message: err!("basic.duplicate_in_file", field = "credit_code", first).message,
+                    message: err!("basic.duplicate_in_file", field = R::FIELD, first).message,
                 };
                 return Ok(Err(self.c.problem(p)));
             }
-            self.seen.insert(code.clone(), row);
+            self.seen.insert(key.to_string(), row);
         }
-        self.pending.push((row, grid, org));
+        self.pending.push((row, grid, record));
         if self.pending.len() >= BATCH {
             self.flush().await?;
         }
@@ -197,46 +293,34 @@ impl OrgsImport {
             return Ok(());
         }
         let batch = std::mem::take(&mut self.pending);
-        let codes: Vec<&str> = batch
-            .iter()
-            .filter_map(|(_, _, o)| o.credit_code.as_deref())
-            .collect();
+        let keys: Vec<&str> = batch.iter().filter_map(|(_, _, r)| r.key()).collect();
         let mut taken: HashMap<String, (String, String)> = HashMap::new();
-        if !codes.is_empty() {
-            let sql = format!(
-                "SELECT o.credit_code, o.name, n.code FROM orgs o JOIN nodes n ON n.id = o.grid_id WHERE o.credit_code IN ({})",
-                params(codes.len())
-            );
-            let args = codes.iter().map(|c| Arg::from(*c)).collect();
+        if !keys.is_empty() {
+            let args = keys.iter().map(|k| Arg::from(*k)).collect();
             let rows: Vec<(String, String, String)> =
-                fetch_all(&mut self.c.tx.handle(), sql, args).await?;
-            taken = rows.into_iter().map(|(c, n, g)| (c, (n, g))).collect();
+                fetch_all(&mut self.c.tx.handle(), R::taken_sql(keys.len()), args).await?;
+            taken = rows.into_iter().map(|(k, n, g)| (k, (n, g))).collect();
         }
         let mut good = Vec::with_capacity(batch.len());
-        for (row, grid, org) in batch {
-            match org
-                .credit_code
-                .as_ref()
-                .and_then(|c| Some((c, taken.get(c)?)))
-            {
-                Some((code, (name, g))) => self.c.problems.push(RowProblem {
-                    row,
-                    field: "credit_code",
-                    code: "basic.duplicate_credit_code",
-                    message: err!("basic.duplicate_credit_code", code, name, grid = g).message,
-                }),
-                None => good.push((grid, org)),
+        for (row, grid, record) in batch {
+            match record.key().and_then(|k| Some((k, taken.get(k)?))) {
+                Some((key, (name, g))) => {
+                    let e = R::conflict(key, name, g);
+                    self.c.problems.push(RowProblem {
+                        row,
+                        field: R::FIELD,
+                        code: e.code,
+                        message: e.message,
+                    })
+                }
+                None => good.push((grid, record)),
             }
         }
         if good.is_empty() {
             return Ok(());
         }
-        let ids = self.c.tx.handle().reserve_ids("orgs", good.len()).await?;
-        let mut args = Vec::with_capacity(good.len() * orgs::COLUMNS.len());
-        for ((grid, org), id) in good.iter().zip(&ids) {
-            args.extend(orgs::values(&self.c.keys, *id, grid, org, self.c.now)?);
-        }
-        execute(&mut self.c.tx.handle(), orgs::insert_sql(good.len()), args).await?;
+        let c = &mut self.c;
+        R::insert(&mut c.tx.handle(), &c.keys, c.now, &good).await?;
         self.c.inserted += good.len() as u64;
         Ok(())
     }
@@ -247,121 +331,6 @@ impl OrgsImport {
 
     pub async fn finish(mut self) -> Result<Summary, Error> {
         self.flush().await?;
-        self.c.finish("orgs", None).await
-    }
-}
-
-/// Imports objects (部件); a code already used, or twice in the file, is a problem.
-pub struct ObjectsImport {
-    c: Common,
-    seen: HashMap<String, u64>,
-    pending: Vec<(u64, Grid, Object)>,
-}
-
-impl ObjectsImport {
-    pub async fn begin(
-        db: &Db,
-        keys: &KeyRing,
-        scope: &Scope,
-        actor: &Actor,
-        mode: Mode,
-        now: i64,
-    ) -> Result<ObjectsImport, Error> {
-        let mut c = Common::begin(db, keys, scope, actor, mode, now).await?;
-        c.tx.custom_plans().await?;
-        Ok(ObjectsImport {
-            c,
-            seen: HashMap::new(),
-            pending: Vec::with_capacity(BATCH),
-        })
-    }
-
-    pub async fn push(
-        &mut self,
-        row: u64,
-        object: Object,
-    ) -> Result<Result<(), RowProblem>, Error> {
-        let grid = match self.c.grid(row, &object.grid_code).await? {
-            Ok(g) => g,
-            Err(p) => return Ok(Err(self.c.problem(p))),
-        };
-        let code = object.code.trim().to_string();
-        if let Some(first) = self.seen.get(&code) {
-            let p = RowProblem {
-                row,
-                field: "code",
-                code: "basic.duplicate_in_file",
-                message: err!("basic.duplicate_in_file", field = "code", first).message,
-            };
-            return Ok(Err(self.c.problem(p)));
-        }
-        self.seen.insert(code, row);
-        self.pending.push((row, grid, object));
-        if self.pending.len() >= BATCH {
-            self.flush().await?;
-        }
-        Ok(Ok(()))
-    }
-
-    async fn flush(&mut self) -> Result<(), Error> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let batch = std::mem::take(&mut self.pending);
-        let sql = format!(
-            "SELECT o.code, n.code FROM objects o JOIN nodes n ON n.id = o.grid_id WHERE o.code IN ({})",
-            params(batch.len())
-        );
-        let args = batch
-            .iter()
-            .map(|(_, _, o)| Arg::from(o.code.trim()))
-            .collect();
-        let taken: HashMap<String, String> =
-            fetch_all::<(String, String)>(&mut self.c.tx.handle(), sql, args)
-                .await?
-                .into_iter()
-                .collect();
-        let mut good = Vec::with_capacity(batch.len());
-        for (row, grid, object) in batch {
-            match taken.get(object.code.trim()) {
-                Some(g) => self.c.problems.push(RowProblem {
-                    row,
-                    field: "code",
-                    code: "basic.duplicate_object",
-                    message: err!(
-                        "basic.duplicate_object",
-                        code = object.code.trim(),
-                        grid = g
-                    )
-                    .message,
-                }),
-                None => good.push((grid, object)),
-            }
-        }
-        if good.is_empty() {
-            return Ok(());
-        }
-        let mut args = Vec::with_capacity(good.len() * objects::INSERT_ARITY);
-        for (grid, object) in &good {
-            args.extend(objects::values(grid, object));
-            args.extend([self.c.now.into(), self.c.now.into()]);
-        }
-        execute(
-            &mut self.c.tx.handle(),
-            objects::insert_sql(good.len()),
-            args,
-        )
-        .await?;
-        self.c.inserted += good.len() as u64;
-        Ok(())
-    }
-
-    pub fn problems(&self) -> &[RowProblem] {
-        &self.c.problems
-    }
-
-    pub async fn finish(mut self) -> Result<Summary, Error> {
-        self.flush().await?;
-        self.c.finish("objects", None).await
+        self.c.finish(R::TABLE, None).await
     }
 }
