@@ -3,7 +3,7 @@
 //! remind and watch their area from home, who has an event in hand now, and one way of saying
 //! a due time on every page.
 
-use crate::common::{DAY, FORM, Fixture, Kit, StaffRow, TreeRow, form_body, testid};
+use crate::common::{FORM, Fixture, Kit, StaffRow, TreeRow, form_body, testid};
 
 use axum::http::{Method, StatusCode, header};
 use serde_json::{Value, json};
@@ -156,21 +156,7 @@ async fn the_holder_and_the_centre_above_it_open_the_reporter_and_nobody_else() 
     );
 
     // Up to the village and out to a department: the department holds it, the worker no longer.
-    f.act_ok(
-        "gw_a1",
-        &n,
-        json!({"action": "accept", "due_ms": null, "urgency": null, "note": ""}),
-    )
-    .await;
-    f.act_ok(
-        "gw_a1",
-        &n,
-        json!({"action": "escalate", "to": "", "due_ms": null, "note": ""}),
-    )
-    .await;
-    let due = f.state.now() + 3 * DAY;
-    f.act_ok("gl_a", &n, json!({"action": "assign", "to": {"type": "department", "code": "350102001000D01"}, "due_ms": due, "note": ""}))
-        .await;
+    f.to_department(&n).await;
     f.all_refused(&n, &["gw_a1", "gl_a", "dept_a2", "leader"])
         .await;
     f.opens("dept_a", &n, "联系上报人约定上门时间").await;
@@ -303,21 +289,7 @@ async fn the_event_page_says_who_has_it_now() {
     let holder = |body: &str| testid(body, "event-holder");
     let (_, body) = f.page("op_a", &format!("/events/{n}")).await;
     assert!(holder(&body).contains("节点350102001001001"), "{body}");
-    f.act_ok(
-        "gw_a1",
-        &n,
-        json!({"action": "accept", "due_ms": null, "urgency": null, "note": ""}),
-    )
-    .await;
-    f.act_ok(
-        "gw_a1",
-        &n,
-        json!({"action": "escalate", "to": "", "due_ms": null, "note": ""}),
-    )
-    .await;
-    let due = f.state.now() + 3 * DAY;
-    f.act_ok("gl_a", &n, json!({"action": "assign", "to": {"type": "department", "code": "350102001000D01"}, "due_ms": due, "note": ""}))
-        .await;
+    f.to_department(&n).await;
     let (_, body) = f.page("op_a", &format!("/events/{n}")).await;
     assert!(holder(&body).contains("节点350102001000D01"), "{body}");
 

@@ -3,7 +3,7 @@
 
 use super::{Fixture, Part, at, key_ring};
 use axum::http::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 use wangge_domain::System;
 use wangge_domain::event::{Action, Urgency};
 use wangge_store::events::{self, Caller, EventRow, Inbox, ListFilter, NewPhoto};
@@ -184,6 +184,26 @@ impl Fixture {
         let (s, v) = self.act_by_api(user, number, action.clone()).await;
         assert_eq!(s, StatusCode::OK, "{user} {action}: {v}");
         v
+    }
+
+    /// A grid's event handed to the township's first department: the grid worker accepts and
+    /// escalates it to the village, which assigns it with three days to do it.
+    pub async fn to_department(&self, number: &str) {
+        self.act_ok(
+            "gw_a1",
+            number,
+            json!({"action": "accept", "due_ms": null, "urgency": null, "note": ""}),
+        )
+        .await;
+        self.act_ok(
+            "gw_a1",
+            number,
+            json!({"action": "escalate", "to": "", "due_ms": null, "note": ""}),
+        )
+        .await;
+        let due = self.state.now() + 3 * super::DAY;
+        self.act_ok("gl_a", number, json!({"action": "assign", "to": {"type": "department", "code": "350102001000D01"}, "due_ms": due, "note": ""}))
+            .await;
     }
 
     /// An event's detail through the API as `user`.
