@@ -241,7 +241,7 @@ fn bare_row(cells: &[String], id: i64, grid: &(i64, String), now: i64) -> Vec<V>
         V::S(c(1)),
         V::S(String::new()),
         V::S(Sex::parse(&c(2)).map_or_else(|| c(2), |s| s.as_str().to_string())),
-        V::S(c(3)),
+        V::I(c(3).get(..4).and_then(|y| y.parse().ok()).unwrap_or(0)),
         V::S(id_number.clone()),
         // Apart from the import's hex blind indexes, so both fit the unique index.
         V::S(format!("bare:{id_number}")),
@@ -265,7 +265,7 @@ fn bare_row(cells: &[String], id: i64, grid: &(i64, String), now: i64) -> Vec<V>
     ]
 }
 
-const COLUMNS: &str = "id, grid_id, path, name, name_initials, sex, birth_date, id_sealed, id_index, id_masked, \
+const COLUMNS: &str = "id, grid_id, path, name, name_initials, sex, birth_year, id_sealed, id_index, id_masked, \
     phone_sealed, phone_index, phone_masked, ethnic, registered_address, residence, arrived_on, left_on, party_member, \
     education, occupation, house_id, household_id, relation, created_at, updated_at";
 const ARITY: usize = 26;

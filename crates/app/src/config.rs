@@ -31,6 +31,15 @@ pub struct FileConfig {
     pub guidance: Option<SizeGuidance>,
     /// Bounds on import files (`[import]`).
     pub import: Option<ImportConfig>,
+    /// Limits on exact look-ups of personal data (`[privacy]`).
+    pub privacy: Option<PrivacyConfig>,
+}
+
+/// How many exact look-ups by ID number or phone a user may make in an hour.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyConfig {
+    pub lookups_per_hour: Option<i64>,
 }
 
 /// What an import file may make the reader hold; unset values keep their defaults.
@@ -105,6 +114,13 @@ impl FileConfig {
                 c.import_limits.max_inflated_bytes = mb * 1024 * 1024;
             }
         }
+        if let Some(n) = self.privacy.as_ref().and_then(|p| p.lookups_per_hour) {
+            anyhow::ensure!(
+                (1..=10_000).contains(&n),
+                "privacy.lookups_per_hour must be between 1 and 10000, not {n}"
+            );
+            c.lookups_per_hour = n;
+        }
         if let Some(m) = self.emergency_accept_minutes {
             anyhow::ensure!(
                 (1..=24 * 60).contains(&m),
@@ -143,6 +159,11 @@ mod tests {
         let w = bounds.web_config("127.0.0.1:9", None, None).unwrap();
         assert_eq!(w.import_limits.max_cell_bytes, 8 * 1024);
         assert_eq!(w.import_limits.max_inflated_bytes, 200 << 20);
+        assert_eq!(w.lookups_per_hour, 30);
+        let few: FileConfig = toml::from_str("[privacy]\nlookups_per_hour = 5\n").unwrap();
+        assert_eq!(few.web_config("x", None, None).unwrap().lookups_per_hour, 5);
+        let none: FileConfig = toml::from_str("[privacy]\nlookups_per_hour = 0\n").unwrap();
+        assert!(none.web_config("x", None, None).is_err());
         let huge: FileConfig = toml::from_str("[import]\nmax_cell_kb = 100000\n").unwrap();
         assert!(huge.web_config("127.0.0.1:9", None, None).is_err());
         let never: FileConfig = toml::from_str("emergency_accept_minutes = 0").unwrap();

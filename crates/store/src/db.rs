@@ -185,6 +185,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_board_photos.sql"),
         postgres: include_str!("../migrations/postgres/0011_board_photos.sql"),
     },
+    Migration {
+        version: 12,
+        sqlite: include_str!("../migrations/sqlite/0012_masks.sql"),
+        postgres: include_str!("../migrations/postgres/0012_masks.sql"),
+    },
 ];
 
 pub fn now_ms() -> i64 {
@@ -333,12 +338,18 @@ impl Db {
 
     /// Applies what is missing; refuses a schema newer than this binary.
     pub async fn migrate(&self) -> Result<(), DbError> {
+        self.migrate_to(Db::known_schema_version()).await
+    }
+
+    /// Applies the missing migrations up to `last` (tests of a migration start below it).
+    pub async fn migrate_to(&self, last: i64) -> Result<(), DbError> {
         let found = self.schema_version().await?;
         let known = Db::known_schema_version();
         if found > known {
             return Err(DbError::SchemaTooNew { found, known });
         }
-        for m in MIGRATIONS.iter().filter(|m| m.version > found) {
+        let due = |m: &&Migration| m.version > found && m.version <= last;
+        for m in MIGRATIONS.iter().filter(due) {
             let run = async {
                 match self {
                     Db::Sqlite(p) => {
@@ -404,6 +415,17 @@ impl Db {
                 version: m.version,
                 source,
             })?;
+        }
+        // Migration 12 rewrote the clear birth dates and ID masks; on SQLite the old values
+        // stay in free pages until the file is rebuilt. Once, and only for a file that held people.
+        if let Db::Sqlite(p) = self
+            && (4..12).contains(&found)
+            && last >= 12
+        {
+            sqlx::raw_sql("VACUUM").execute(p).await?;
+            sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(p)
+                .await?;
         }
         Ok(())
     }

@@ -77,8 +77,13 @@ pub async fn fresh_url() -> Result<(String, Option<std::path::PathBuf>), DbError
 }
 
 pub async fn fresh() -> Result<TestDb, DbError> {
+    fresh_at(Db::known_schema_version()).await
+}
+
+/// A database of its own migrated up to `version` only, to test the migrations after it.
+pub async fn fresh_at(version: i64) -> Result<TestDb, DbError> {
     let (url, file) = fresh_url().await?;
     let db = Db::connect(&url).await?;
-    db.migrate().await?;
+    db.migrate_to(version).await?;
     Ok(TestDb { db, url, file })
 }

@@ -10,6 +10,7 @@ mod handling;
 mod imports;
 mod intake;
 mod nav;
+mod privacy;
 mod residents;
 mod work;
 
@@ -129,6 +130,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(nav::ENTRIES)
         .chain(grids::ENTRIES)
         .chain(auth::ENTRIES)
+        .chain(privacy::ENTRIES)
 }
 
 /// (key, 中文, English)

@@ -32,6 +32,8 @@ pub struct WebConfig {
     pub rules: Rules,
     /// What an uploaded import file may make the server inflate or hold.
     pub import_limits: wangge_sheet::ReadLimits,
+    /// Exact look-ups by ID number or phone one user may make in an hour (`[privacy]`).
+    pub lookups_per_hour: i64,
 }
 
 impl WebConfig {
@@ -70,6 +72,7 @@ impl Default for WebConfig {
             guidance: SizeGuidance::default(),
             rules: Rules::default(),
             import_limits: wangge_sheet::ReadLimits::default(),
+            lookups_per_hour: basic::lookups::DEFAULT_PER_HOUR,
         }
     }
 }

@@ -305,7 +305,7 @@ impl Lap {
 
 /// The database ids of a grid's generated people, in generation order. The import writes a
 /// grid's people in the order given with rising ids, so the grid's list in id order lines up;
-/// each pair is checked (name, birth date, sex) and a mismatch falls back to the exact ID
+/// each pair is checked (name, birth year, sex) and a mismatch falls back to the exact ID
 /// number search.
 async fn person_ids(
     h: &mut wangge_store::Handle<'_>,
@@ -329,7 +329,9 @@ async fn person_ids(
     let mut ids = Vec::with_capacity(d.people.len());
     for (i, p) in d.people.iter().enumerate() {
         let same = rows.get(i).is_some_and(|r| {
-            r.name == p.name && r.birth_date == p.birth_date.to_string() && r.sex == p.sex.as_str()
+            r.name == p.name
+                && r.birth_year == i64::from(p.birth_date.year())
+                && r.sex == p.sex.as_str()
         });
         if same {
             ids.push(rows[i].id);

@@ -150,6 +150,34 @@ pub fn make_id_number(region: &str, birth: Date, seq3: u32) -> String {
     s
 }
 
+/// How many valid 18-character ID numbers fit what a masked view shows of a person: the mask
+/// (`*` hides a character), the region (guessable from where the person lives), the birth year
+/// and the sex. The privacy rule is that this stays at 10,000 or more (README, "Data
+/// protection"); the tests count it from what a role that may not reveal receives.
+pub fn fitting_id_numbers(mask: &str, region6: &str, year: i32, sex: Sex) -> u64 {
+    let mask: Vec<char> = mask.chars().collect();
+    if mask.len() != 18 || region6.len() != 6 {
+        return 0;
+    }
+    let fits = |s: &str| {
+        s.chars()
+            .zip(&mask)
+            .all(|(c, m)| *m == '*' || c.eq_ignore_ascii_case(m))
+    };
+    let parity = u32::from(sex == Sex::Male);
+    let mut n = 0;
+    let mut day = Date::new(year, 1, 1);
+    while let Some(d) = day.filter(|d| d.year() == year) {
+        for seq in (parity..1000).step_by(2) {
+            if fits(&make_id_number(region6, d, seq)) {
+                n += 1;
+            }
+        }
+        day = Date::from_days(d.days() + 1);
+    }
+    n
+}
+
 const PHONE_PREFIXES: [&str; 3] = ["+86", "0086", "86"];
 
 /// Parses a mainland mobile number: 11 digits starting 13–19; spaces, dashes and a +86 / 0086
@@ -262,6 +290,19 @@ mod tests {
 
     fn today() -> Date {
         Date::new(2026, 11, 24).unwrap()
+    }
+
+    #[test]
+    fn masks_leave_enough_numbers() {
+        let id = make_id_number("350102", Date::new(1990, 6, 15).unwrap(), 123);
+        let last = &id[17..];
+        // What the masks show (first 2 and last 1 now; first 4 and last 4 before).
+        let now = format!("35{}{last}", "*".repeat(15));
+        let before = format!("3501{}{}", "*".repeat(10), &id[14..]);
+        let n = fitting_id_numbers(&now, "350102", 1990, Sex::Male);
+        assert!((10_000..30_000).contains(&n), "{n}");
+        assert!(fitting_id_numbers(&before, "350102", 1990, Sex::Male) < 100);
+        assert_eq!(fitting_id_numbers("short", "350102", 1990, Sex::Male), 0);
     }
 
     #[test]

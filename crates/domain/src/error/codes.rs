@@ -185,6 +185,7 @@ codes! {
     "intake.too_many_photos" 400 "最多只能上传 {max} 张照片" "at most {max} photos";
     "track.lookup_not_found" 404 "没有找到与该编号和手机号相符的事件,请核对后重试" "no case matches that number and phone; check them and try again";
     "track.lookup_limited" 429 "查询过于频繁:{minutes} 分钟内最多 {max} 次,请稍后再试" "too many look-ups: at most {max} in {minutes} minutes; try again later";
+    "privacy.lookup_limit" 429 "按身份证号或手机号精确查询过于频繁:每人 {minutes} 分钟内最多 {max} 次,每次都已记入审计日志,请稍后再试" "too many exact look-ups by ID number or phone: at most {max} per person in {minutes} minutes, each one written to the audit log; try again later";
     "me_too.unavailable" 404 "该事件已办结或不接受“我也遇到”" "that case is closed or takes no me-too";
 
     // Events: the workflow (WorkflowError) and its pages

@@ -22,6 +22,7 @@
 pub mod history;
 pub mod houses;
 pub mod import;
+pub mod lookups;
 pub mod objects;
 pub mod orgs;
 pub mod people;

@@ -26,7 +26,9 @@ pub struct PersonRow {
     pub name: String,
     pub name_initials: String,
     pub sex: String,
-    pub birth_date: String,
+    /// Only the year is kept in clear: with the day, the mask and the county the ID number
+    /// could be rebuilt. The full date is part of the sealed ID number.
+    pub birth_year: i64,
     pub id_masked: String,
     pub phone_masked: Option<String>,
     pub ethnic: String,
@@ -52,7 +54,7 @@ pub struct PersonRow {
 }
 
 const ROW_SQL: &str = "SELECT p.id, p.grid_id, n.code AS grid_code, n.name AS grid_name, p.path, p.name, p.name_initials, \
-    p.sex, p.birth_date, p.id_masked, p.phone_masked, p.ethnic, p.registered_address, p.residence, p.arrived_on, p.left_on, \
+    p.sex, p.birth_year, p.id_masked, p.phone_masked, p.ethnic, p.registered_address, p.residence, p.arrived_on, p.left_on, \
     p.party_member, p.education, p.occupation, p.house_id, hs.address AS house_address, \
     hs.building AS house_building, hs.unit AS house_unit, hs.room AS house_room, p.household_id, hh.household_no, \
     p.relation, p.created_at, p.updated_at, p.removed_at \
@@ -68,7 +70,7 @@ pub(crate) struct PersonRecord {
     pub name: String,
     pub name_initials: String,
     pub sex: String,
-    pub birth_date: String,
+    pub birth_year: i64,
     pub id_sealed: String,
     pub id_index: String,
     pub id_masked: String,
@@ -92,7 +94,7 @@ pub(crate) struct PersonRecord {
 }
 
 /// The columns an INSERT writes, in the order [`insert_values`] gives them.
-pub(crate) const INSERT_COLUMNS: &str = "id, grid_id, path, name, name_initials, sex, birth_date, id_sealed, id_index, id_masked, \
+pub(crate) const INSERT_COLUMNS: &str = "id, grid_id, path, name, name_initials, sex, birth_year, id_sealed, id_index, id_masked, \
     phone_sealed, phone_index, phone_masked, ethnic, registered_address, residence, arrived_on, left_on, party_member, \
     education, occupation, relation, created_at, updated_at, house_id, household_id";
 pub(crate) const INSERT_ARITY: usize = 26;
@@ -177,7 +179,7 @@ pub(crate) fn row_values(id: i64, grid: &Grid, p: &Person, sealed: Sealed, now: 
         p.name.as_str().into(),
         sealed.initials.into(),
         p.sex.as_str().into(),
-        p.birth_date.to_string().into(),
+        i64::from(p.birth_date.year()).into(),
         sealed.id_sealed.into(),
         sealed.id_index.into(),
         sealed.id_masked.into(),
@@ -371,11 +373,24 @@ pub struct Filter {
     pub residence: Option<Residence>,
     pub house_id: Option<i64>,
     pub household_id: Option<i64>,
-    /// Born on or before this day (an age of at least …; see `dates::born_by`).
+    /// Born in this day's year or before (an age of at least …; see `dates::born_by`). Only the
+    /// birth year is stored in clear, so ages are whole years counted this calendar year.
     pub born_by: Option<Date>,
-    /// Born after this day (younger than …).
+    /// Born after this day's year (younger than …).
     pub born_after: Option<Date>,
     pub include_removed: bool,
+}
+
+impl Filter {
+    /// The exact look-up by a sealed value that the search text asks for, if it is an ID number
+    /// or a phone: limited and audited by its caller (see `lookups`).
+    pub fn exact_lookup(&self) -> Option<super::lookups::By> {
+        match self.q.as_deref().and_then(Query::classify) {
+            Some(Query::IdNumber(_)) => Some(super::lookups::By::IdNumber),
+            Some(Query::Phone(_)) => Some(super::lookups::By::Phone),
+            _ => None,
+        }
+    }
 }
 
 /// What a search text is taken to be.
@@ -474,12 +489,11 @@ pub async fn list(
         if let Some(v) = filter.household_id {
             c.and(" AND p.household_id = ?", [v.into()]);
         }
-        // Birth dates are ISO text: they compare as the days do.
         if let Some(d) = filter.born_by {
-            c.and(" AND p.birth_date <= ?", [d.to_string().into()]);
+            c.and(" AND p.birth_year <= ?", [i64::from(d.year()).into()]);
         }
         if let Some(d) = filter.born_after {
-            c.and(" AND p.birth_date > ?", [d.to_string().into()]);
+            c.and(" AND p.birth_year > ?", [i64::from(d.year()).into()]);
         }
     })
     .await
@@ -606,16 +620,16 @@ async fn list_seeking(
         push_cond(
             &mut sql,
             &mut args,
-            " AND p.birth_date <= ?",
-            [d.to_string().into()],
+            " AND p.birth_year <= ?",
+            [i64::from(d.year()).into()],
         );
     }
     if let Some(d) = filter.born_after {
         push_cond(
             &mut sql,
             &mut args,
-            " AND p.birth_date > ?",
-            [d.to_string().into()],
+            " AND p.birth_year > ?",
+            [i64::from(d.year()).into()],
         );
     }
     args.push(limit(limit_n).into());

@@ -372,9 +372,9 @@ fn masks() {
     assert_eq!(mask_phone(""), "");
     assert_eq!(mask_phone("１３８１２３４５６７８"), "１３８****５６７８");
 
-    assert_eq!(mask_id("350102199001011234"), "3501**********1234");
-    assert_eq!(mask_id("35010219900101X"), "3501*******101X");
-    assert_eq!(mask_id("E12345678"), "E1*****78");
+    assert_eq!(mask_id("350102199001011234"), "35***************4");
+    assert_eq!(mask_id("35010219900101X"), "35************X");
+    assert_eq!(mask_id("E12345678"), "E********");
     assert_eq!(mask_id("12345"), "*****");
     assert_eq!(mask_id(""), "");
 

@@ -276,7 +276,7 @@ async fn import_speed() {
                 V::S(p.name.clone()),
                 V::S(String::new()),
                 V::S(p.sex.as_str().into()),
-                V::S(p.birth_date.to_string()),
+                V::I(i64::from(p.birth_date.year())),
                 V::S(
                     keys.seal(p.id_number.expose(), &Aad::new("people", "id_number", &id))
                         .unwrap(),
@@ -308,7 +308,7 @@ async fn import_speed() {
     );
     let started = std::time::Instant::now();
     let mut tx = t.db.begin().await.unwrap();
-    let cols = "id, grid_id, path, name, name_initials, sex, birth_date, id_sealed, id_index, id_masked, \
+    let cols = "id, grid_id, path, name, name_initials, sex, birth_year, id_sealed, id_index, id_masked, \
         phone_sealed, phone_index, phone_masked, ethnic, registered_address, residence, arrived_on, left_on, party_member, \
         education, occupation, house_id, household_id, relation, created_at, updated_at";
     for chunk in values.chunks(wangge_store::basic::import::BATCH) {

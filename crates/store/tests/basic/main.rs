@@ -876,4 +876,5 @@ async fn houses_orgs_objects() {
 
 mod import;
 mod paging;
+mod privacy;
 mod sealing;

@@ -200,6 +200,7 @@ fn columns_of_pg_migration() -> Columns {
         include_str!("../../migrations/postgres/0009_history_link.sql"),
         include_str!("../../migrations/postgres/0010_residents.sql"),
         include_str!("../../migrations/postgres/0011_board_photos.sql"),
+        include_str!("../../migrations/postgres/0012_masks.sql"),
     ]
     .join("\n");
     let mut out = Columns::new();
@@ -212,6 +213,11 @@ fn columns_of_pg_migration() -> Columns {
             if let [t, "ADD", "COLUMN", col, ty, ..] = words.as_slice() {
                 let ty = ty.trim_end_matches(';');
                 out.insert((t.to_string(), col.to_string(), coarse(ty).to_string()));
+            }
+            // ALTER TABLE t DROP COLUMN c;
+            if let [t, "DROP", "COLUMN", col] = words.as_slice() {
+                let col = col.trim_end_matches(';');
+                out.retain(|(tt, c, _)| !(tt == t && c == col));
             }
             continue;
         }

@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
-use wangge_domain::basic::dates::{age_on, born_by};
+use wangge_domain::basic::dates::born_by;
 use wangge_domain::basic::validate::{self, FieldError, PersonFields};
 use wangge_domain::basic::{Education, KeyGroup, Person, Relation, Residence, Sex};
 use wangge_domain::calendar::Date;
@@ -81,7 +81,7 @@ impl Register for People {
     const HISTORY: &'static [Shown] = &[
         Shown::plain("name", "bf.name"),
         Shown::coded("sex", "bf.sex", SEX),
-        Shown::plain("birth_date", "bf.birth_date"),
+        Shown::plain("birth_year", "bf.birth_year"),
         Shown::plain("id_masked", "bf.id_number"),
         Shown::plain("phone_masked", "bf.phone"),
         Shown::plain("ethnic", "bf.ethnic"),
@@ -158,6 +158,10 @@ impl Register for People {
 
     kit::store_calls!(people, list: keys, write: keys);
 
+    fn exact_lookup(f: &Filter) -> Option<wangge_store::basic::lookups::By> {
+        f.exact_lookup()
+    }
+
     /// The stored columns, and the building, unit and room of the house lived in.
     async fn values_of(h: &mut Handle<'_>, scope: &Scope, p: &PersonRow) -> Result<Fields, Error> {
         let mut m = kit::row_values(Self::FIELDS, p);
@@ -213,8 +217,8 @@ pub struct RowView {
     pub id: i64,
     pub name: String,
     pub sex: String,
-    pub birth_date: String,
-    /// Full years today; blank when the birth date cannot be read.
+    pub birth_year: String,
+    /// Years reached this calendar year (only the birth year is kept in clear).
     pub age: String,
     pub id_masked: String,
     pub phone_masked: String,
@@ -224,13 +228,25 @@ pub struct RowView {
     pub relation: String,
 }
 
-/// A person's age in full years on `today`, as text (blank when the birth date is unreadable).
-pub fn age_text(birth_date: &str, today: Date) -> String {
-    Date::parse(birth_date)
-        .ok()
-        .and_then(|b| age_on(b, today))
-        .map(|a| a.to_string())
-        .unwrap_or_default()
+/// The age a person born in `birth_year` reaches in `today`'s year, as text (blank when the
+/// year is unknown or later). Only the year is kept in clear, so this may be a year ahead of
+/// the age in full years until the birthday.
+pub fn age_text(birth_year: i64, today: Date) -> String {
+    let age = i64::from(today.year()) - birth_year;
+    if birth_year > 0 && age >= 0 {
+        age.to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// A birth year as shown (blank when unknown).
+pub fn year_text(birth_year: i64) -> String {
+    if birth_year > 0 {
+        birth_year.to_string()
+    } else {
+        String::new()
+    }
 }
 
 pub fn row_view(t: &Tr, p: &PersonRow, today: Date) -> RowView {
@@ -238,8 +254,8 @@ pub fn row_view(t: &Tr, p: &PersonRow, today: Date) -> RowView {
         id: p.id,
         name: p.name.clone(),
         sex: SEX.label(t, &p.sex),
-        birth_date: p.birth_date.clone(),
-        age: age_text(&p.birth_date, today),
+        birth_year: year_text(p.birth_year),
+        age: age_text(p.birth_year, today),
         id_masked: p.id_masked.clone(),
         phone_masked: opt_text(&p.phone_masked),
         residence: RESIDENCE.label(t, &p.residence),
@@ -285,7 +301,7 @@ async fn list_view(
     let scope = p.scope();
     let mut c = s.db.conn().await?;
     let h = &mut c.handle();
-    let list = kit::list_rows::<People>(s, h, &scope, &a, q).await?;
+    let list = kit::list_rows::<People>(s, h, p, &scope, &a, q).await?;
     let (filter, after) = (&list.filter, list.after);
     // A text that names nobody may be an address: offer the houses it matches.
     let houses = match filter.q.as_deref().and_then(people::Query::classify) {
@@ -368,8 +384,8 @@ struct DetailPage {
 pub fn person_facts(t: &Tr, p: &PersonRow, today: Date) -> Vec<Fact> {
     let mut v = vec![
         fact(t, "bf.sex", SEX.label(t, &p.sex)),
-        fact(t, "bf.birth_date", p.birth_date.clone()),
-        fact(t, "bf.age", age_text(&p.birth_date, today)),
+        fact(t, "bf.birth_year", year_text(p.birth_year)),
+        fact(t, "bf.age", age_text(p.birth_year, today)),
         fact(t, "bf.ethnic", p.ethnic.clone()),
         fact(t, "bf.residence", RESIDENCE.label(t, &p.residence)),
         fact(t, "bf.registered_address", p.registered_address.clone()),

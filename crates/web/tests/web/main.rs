@@ -20,6 +20,7 @@ mod imports;
 mod intake;
 mod nav;
 mod open311;
+mod privacy;
 mod residents;
 mod scheduler;
 mod web;

@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
-use super::{ListQuery, Register, Row, parse_list, remove, reveal_secret, save, secrets_of};
+use super::{ListQuery, Register, Row, list_of, parse_list, remove, reveal_secret, save, secrets_of};
 use crate::auth::Me;
 use crate::basic::access::{access_of, today};
 use crate::basic::api::{
@@ -48,7 +48,7 @@ async fn api_list<R: Register>(
     let mut c = s.db.conn().await?;
     let h = &mut c.handle();
     let (filter, after) = parse_list::<R>(h, &scope, &a, &q, today(s.now())?).await?;
-    let rows = R::list(h, &s.keys, &scope, &filter, after, limit).await?;
+    let rows = list_of::<R>(&s, h, &p, &scope, &filter, after, limit).await?;
     Ok(Json(rows_page_json(&rows, limit, Row::id)))
 }
 

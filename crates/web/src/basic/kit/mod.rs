@@ -412,6 +412,11 @@ pub trait Register: Sized + Send + Sync + 'static {
         id: i64,
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
+    /// The exact look-up by a sealed value a list's filter asks for (limited and audited by
+    /// [`list_of`]); none unless the register searches by one.
+    fn exact_lookup(_f: &Self::Filter) -> Option<basic::lookups::By> {
+        None
+    }
     /// An edit form's values: the row's columns by the fields' names; sealed ones stay blank.
     fn values_of(
         _h: &mut Handle<'_>,
@@ -507,6 +512,32 @@ pub async fn parse_list<R: Register>(
     Ok((filter, parse_after(q.after.as_deref())?))
 }
 
+/// A register's list for a signed-in user. An exact look-up by an ID number or a phone is first
+/// counted against the user's hourly limit (`privacy.lookup_limit`, 429), then run and written
+/// to the audit log with the records it found, in one transaction: never found without its row.
+pub async fn list_of<R: Register>(
+    s: &AppState,
+    h: &mut Handle<'_>,
+    p: &Principal,
+    scope: &Scope,
+    filter: &R::Filter,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<R::Row>, Error> {
+    let Some(by) = R::exact_lookup(filter) else {
+        return R::list(h, &s.keys, scope, filter, after, limit).await;
+    };
+    let (who, now) = (actor(p), s.now());
+    let mut tx = s.db.begin().await?;
+    let th = &mut tx.handle();
+    basic::lookups::admit(th, &who, s.config.lookups_per_hour, now).await?;
+    let rows = R::list(th, &s.keys, scope, filter, after, limit).await?;
+    let ids: Vec<i64> = rows.iter().map(Row::id).collect();
+    basic::lookups::record(th, &who, R::BASE, by, &ids, now).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
 /// One page of a list: at most [`PAGE`] rows, and the links to the next page and the first.
 pub struct Listed<R: Register> {
     pub filter: R::Filter,
@@ -520,12 +551,13 @@ pub struct Listed<R: Register> {
 pub async fn list_rows<R: Register>(
     s: &AppState,
     h: &mut Handle<'_>,
+    p: &Principal,
     scope: &Scope,
     a: &Access,
     q: &ListQuery,
 ) -> Result<Listed<R>, Error> {
     let (filter, after) = parse_list::<R>(h, scope, a, q, today(s.now())?).await?;
-    let mut rows = R::list(h, &s.keys, scope, &filter, after, PAGE + 1).await?;
+    let mut rows = list_of::<R>(s, h, p, scope, &filter, after, PAGE + 1).await?;
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);
     let last = if more { rows.last().map(Row::id) } else { None };

@@ -39,7 +39,7 @@ pub async fn list_view<R: Register>(
     let scope = p.scope();
     let mut c = s.db.conn().await?;
     let h = &mut c.handle();
-    let list = list_rows::<R>(s, h, &scope, &a, q).await?;
+    let list = list_rows::<R>(s, h, p, &scope, &a, q).await?;
     let day = today(s.now())?;
     let l = Layout::new(lang, Some(p.clone()), R::KEYS.list);
     let t = l.t;
