@@ -185,6 +185,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_board_photos.sql"),
         postgres: include_str!("../migrations/postgres/0011_board_photos.sql"),
     },
+    Migration {
+        version: 13,
+        sqlite: include_str!("../migrations/sqlite/0013_transfers.sql"),
+        postgres: include_str!("../migrations/postgres/0013_transfers.sql"),
+    },
 ];
 
 pub fn now_ms() -> i64 {

@@ -11,6 +11,7 @@ mod imports;
 mod intake;
 mod nav;
 mod residents;
+mod transfer;
 mod work;
 
 use std::collections::HashMap;
@@ -129,6 +130,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(nav::ENTRIES)
         .chain(grids::ENTRIES)
         .chain(auth::ENTRIES)
+        .chain(transfer::ENTRIES)
 }
 
 /// (key, 中文, English)

@@ -26,6 +26,8 @@ pub mod objects;
 pub mod orgs;
 pub mod people;
 mod record;
+pub mod registered;
+pub mod transfers;
 pub mod web_support;
 
 use serde::Serialize;
