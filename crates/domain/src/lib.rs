@@ -20,6 +20,7 @@ pub mod rng;
 pub mod role;
 pub mod scope;
 pub mod sensitive;
+pub mod transfer;
 pub mod tree;
 
 pub use actor::System;

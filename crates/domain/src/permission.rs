@@ -33,10 +33,13 @@ pub enum Permission {
     /// Supervise (督办) and remind (催办) events at or below one's level without holding them;
     /// the event rules add the level and that the holder does not remind itself.
     Oversee,
+    /// Decide transfers of a person's registration between grids (人口迁入/迁出) at the lowest
+    /// office above both grids or higher (see `transfer`).
+    DecideTransfers,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::EditTree,
         Permission::ManageUsers,
         Permission::KeepDeployment,
@@ -48,6 +51,7 @@ impl Permission {
         Permission::TakeReports,
         Permission::AssignDown,
         Permission::Oversee,
+        Permission::DecideTransfers,
     ];
 
     /// The roles that hold this permission.
@@ -76,6 +80,8 @@ impl Permission {
             // The centre's desk and the leaders who watch an area push work along; an
             // administrator keeps the system and does not direct work.
             Permission::Oversee => &[Leader, Operator],
+            // The centre's desk keeps the register of its whole area; an administrator stands in.
+            Permission::DecideTransfers => &[Admin, Operator],
         }
     }
 }
@@ -106,14 +112,14 @@ mod tests {
     #[test]
     fn every_role_against_every_permission() {
         let expected = [
-            (Role::Admin, "xxxxxxxxxx."),
-            (Role::Leader, "...x....xxx"),
-            (Role::Operator, "...xxxx.xxx"),
-            (Role::Commander, "...x.x..xx."),
-            (Role::GridLeader, "...xxxx.x.."),
-            (Role::Worker, "...xxxx...."),
-            (Role::DeptHandler, "........x.."),
-            (Role::Volunteer, "........x.."),
+            (Role::Admin, "xxxxxxxxxx.x"),
+            (Role::Leader, "...x....xxx."),
+            (Role::Operator, "...xxxx.xxxx"),
+            (Role::Commander, "...x.x..xx.."),
+            (Role::GridLeader, "...xxxx.x..."),
+            (Role::Worker, "...xxxx....."),
+            (Role::DeptHandler, "........x..."),
+            (Role::Volunteer, "........x..."),
         ];
         assert_eq!(expected.len(), Role::ALL.len());
         for (role, row) in expected {

@@ -190,6 +190,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_masks.sql"),
         postgres: include_str!("../migrations/postgres/0012_masks.sql"),
     },
+    Migration {
+        version: 13,
+        sqlite: include_str!("../migrations/sqlite/0013_transfers.sql"),
+        postgres: include_str!("../migrations/postgres/0013_transfers.sql"),
+    },
 ];
 
 pub fn now_ms() -> i64 {

@@ -12,6 +12,7 @@ mod intake;
 mod nav;
 mod privacy;
 mod residents;
+mod transfer;
 mod work;
 
 use std::collections::HashMap;
@@ -131,6 +132,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(grids::ENTRIES)
         .chain(auth::ENTRIES)
         .chain(privacy::ENTRIES)
+        .chain(transfer::ENTRIES)
 }
 
 /// (key, 中文, English)

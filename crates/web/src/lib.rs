@@ -22,6 +22,7 @@ pub mod grids;
 pub mod intake;
 pub mod open311;
 pub mod scheduler;
+pub mod transfers;
 
 use axum::Router;
 use axum::middleware;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .merge(basic::pages())
         .merge(events::pages())
         .merge(intake::pages())
+        .merge(transfers::pages())
         .layer(middleware::from_fn(ui::html_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -57,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(categories::api())
         .merge(events::api())
         .merge(basic::api())
+        .merge(transfers::api())
         .merge(open311::routes())
         .merge(scheduler::routes())
         .merge(assets::routes())

@@ -132,6 +132,12 @@ impl Layout {
                 self.can_manage_users(),
             ),
             ("audit", "/audit", "nav.audit", self.may_audit()),
+            (
+                "transfers",
+                "/transfers",
+                "nav.transfers",
+                self.may(Permission::WriteBasic) || self.may(Permission::DecideTransfers),
+            ),
             ("check", "/check", "nav.check", self.can_edit_tree()),
         ]
         .into_iter()

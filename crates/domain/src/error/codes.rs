@@ -325,4 +325,17 @@ codes! {
     "sheet.shared_strings" 400 "工作簿的共享字符串超过 {max_mb} MB 或 {max_count} 条" "the shared strings of the workbook exceed {max_mb} MB or {max_count} strings";
     "sheet.row_too_long" 400 "第 {row} 行超过 {max_kb} KB" "row {row} is longer than {max_kb} KB";
     "sheet.cell_too_long" 400 "单元格超过 {max_kb} KB,开头为 “{start}”" "the cell is longer than {max_kb} KB; it begins “{start}”";
+
+    // Transfers of a person's registration between grids (人口迁入/迁出). A conflict outside
+    // the caller's area names no grid: it only says the number is registered elsewhere.
+    "basic.registered_elsewhere" 409 "该身份证号已在您的管辖范围以外登记。如该人员已迁入本网格,请申请迁入" "this ID number is registered outside your area; if the person now lives in your grid, request a transfer";
+    "transfer.not_found" 404 "迁移申请 {id} 不存在或不在您的范围内" "no transfer request {id} in your area";
+    "transfer.not_registered" 404 "该身份证号尚未登记,请直接登记该人员" "this ID number is not registered; register the person instead";
+    "transfer.in_scope" 409 "该人员已在您的管辖范围内登记,请在其记录中修改网格" "this person is registered in your area; change the grid on their record";
+    "transfer.pending" 409 "已有迁入该网格的申请在等待审批" "a request to move this person into this grid is already waiting";
+    "transfer.decided" 409 "迁移申请 {id} 已处理" "transfer request {id} has already been decided";
+    "transfer.stale" 409 "该人员的登记已变动,请重新申请" "the person's registration changed since the request; make a new one";
+    "transfer.reason_required" 400 "请填写申请理由" "give a reason for the request";
+    "transfer.note_required" 400 "不同意时请填写理由" "give a note when refusing";
+    "transfer.status_invalid" 400 "“{value}” 不是申请状态(pending、approved 或 refused)" "\"{value}\" is not a status (pending, approved or refused)";
 }

@@ -26,6 +26,7 @@ use wangge_domain::basic::{HouseAddress, HouseUse, Person, PersonTag};
 use wangge_domain::err;
 use wangge_domain::{Error, Scope};
 
+use super::registered::{self, Met};
 use super::{
     Actor, Arg, Grid, GridProblem, INDEX_TAG, execute, fetch_all, find_grid, houses, people,
 };
@@ -253,6 +254,12 @@ pub struct PeopleImport<'k> {
     problems: Vec<RowProblem>,
     batches: Option<mpsc::Sender<Vec<PendingPerson>>>,
     writer: Option<JoinHandle<Result<PeopleWriter, Error>>>,
+    /// People already registered whom rows named: each gets an audit row at the end, dry run
+    /// or not (the import's own transaction may roll back).
+    met: Vec<Met>,
+    actor: Actor,
+    mode: Mode,
+    now: i64,
 }
 
 impl<'k> PeopleImport<'k> {
@@ -289,6 +296,10 @@ impl<'k> PeopleImport<'k> {
             problems: Vec::new(),
             batches: Some(batches),
             writer: Some(tokio::spawn(writer.run(rx))),
+            met: Vec::new(),
+            actor: actor.clone(),
+            mode,
+            now,
         })
     }
 
@@ -396,14 +407,15 @@ impl<'k> PeopleImport<'k> {
         batch: Vec<PendingPerson>,
     ) -> Result<Vec<PendingPerson>, Error> {
         let sql = format!(
-            "SELECT p.id_index, n.code, n.name FROM people p JOIN nodes n ON n.id = p.grid_id WHERE p.id_index IN ({})",
+            "SELECT p.id_index, p.id, p.path, n.code, n.name FROM people p JOIN nodes n ON n.id = p.grid_id WHERE p.id_index IN ({})",
             params(batch.len())
         );
         let args = batch
             .iter()
             .map(|p| Arg::from(p.id_index.as_str()))
             .collect();
-        let found: Vec<(String, String, String)> = if self.db.is_postgres() {
+        type Found = (String, i64, String, String, String);
+        let found: Vec<Found> = if self.db.is_postgres() {
             // A read-only transaction of its own, for the custom plans `Tx::custom_plans` explains.
             let mut tx = self.db.begin().await?;
             tx.custom_plans().await?;
@@ -415,19 +427,26 @@ impl<'k> PeopleImport<'k> {
         if found.is_empty() {
             return Ok(batch);
         }
-        let registered: HashMap<String, (String, String)> = found
-            .into_iter()
-            .map(|(i, code, name)| (i, (code, name)))
-            .collect();
+        let registered: HashMap<String, Found> =
+            found.into_iter().map(|f| (f.0.clone(), f)).collect();
         let mut good = Vec::with_capacity(batch.len());
         for p in batch {
             match registered.get(&p.id_index) {
-                Some((code, name)) => self.problems.push(RowProblem {
-                    row: p.row,
-                    field: "id_number",
-                    code: "basic.duplicate_id",
-                    message: err!("basic.duplicate_id", grid = code, grid_name = name).message,
-                }),
+                // Outside the importer's area the row names no grid (see `registered`).
+                Some((_, person_id, path, code, name)) => {
+                    let e = registered::conflict(&self.scope, path, code, name);
+                    self.met.push(Met {
+                        person_id: *person_id,
+                        in_scope: self.scope.contains(path),
+                        row: Some(p.row),
+                    });
+                    self.problems.push(RowProblem {
+                        row: p.row,
+                        field: "id_number",
+                        code: e.code,
+                        message: e.message,
+                    })
+                }
                 None => good.push(p),
             }
         }
@@ -452,8 +471,19 @@ impl<'k> PeopleImport<'k> {
             None => return Err(err!("internal", detail = "the import writer is gone")),
         };
         w.c.problems.append(&mut self.problems);
-        w.c.finish("people", Some("people, households, houses, person_tags"))
-            .await
+        let summary = w
+            .c
+            .finish("people", Some("people, households, houses, person_tags"))
+            .await?;
+        // After the import's transaction has ended (SQLite: it held the write lock).
+        if !self.met.is_empty() {
+            let door = format!("import:{}", serde_json::json!(self.mode).as_str().unwrap_or(""));
+            let mut tx = self.db.begin().await?;
+            registered::audit_all(&mut tx.handle(), &self.actor, &door, &self.met, self.now)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(summary)
     }
 }
 

@@ -27,6 +27,8 @@ pub mod objects;
 pub mod orgs;
 pub mod people;
 mod record;
+pub mod registered;
+pub mod transfers;
 pub mod web_support;
 
 use serde::Serialize;

@@ -8,6 +8,7 @@ use wangge_domain::{Error, Scope, Sensitive};
 
 use super::history::{self, Change, Table};
 use super::record::{self, Listing, Removable, Spec};
+use super::registered;
 use super::{
     Actor, Arg, Grid, INDEX_ID_NUMBER, INDEX_PHONE, INDEX_TAG, execute, exposed, fetch_all, houses,
     limit, narrow, prefix_pattern, prefix_upper, push_cond, reserve_id, resolve_grid, seal_opt,
@@ -226,23 +227,6 @@ pub(crate) fn placeholders(rows: usize, arity: usize) -> String {
     s
 }
 
-/// Who already holds this ID number: `(grid code, grid name)`.
-pub(crate) async fn holder_of(
-    h: &mut Handle<'_>,
-    id_idx: &str,
-    except: Option<i64>,
-) -> Result<Option<(String, String)>, Error> {
-    q!(h, fetch_optional, (String, String),
-        "SELECT n.code, n.name FROM people p JOIN nodes n ON n.id = p.grid_id WHERE p.id_index = $1 AND p.id <> $2",
-        id_idx, except.unwrap_or(0))
-    .map_err(sql_error)
-}
-
-pub(crate) fn duplicate_error(grid_code: &str, grid_name: &str) -> Error {
-    err!("basic.duplicate_id", grid = grid_code, grid_name)
-        .with_details(serde_json::json!({ "grid_code": grid_code, "grid_name": grid_name }))
-}
-
 /// The house and household a person names, created in the grid when missing.
 async fn place_of(
     h: &mut Handle<'_>,
@@ -261,8 +245,9 @@ async fn place_of(
     Ok((house_id, household_id))
 }
 
-/// Registers a person in a grid within scope. Refuses an ID number registered anywhere
-/// (`basic.duplicate_id`, 409, naming the grid). Returns the new id. Run inside a transaction.
+/// Registers a person in a grid within scope. Refuses an ID number registered anywhere (409:
+/// naming the grid only inside the scope, see `registered`). Returns the new id. Run inside a
+/// transaction.
 pub async fn insert(
     h: &mut Handle<'_>,
     keys: &KeyRing,
@@ -273,8 +258,8 @@ pub async fn insert(
 ) -> Result<i64, Error> {
     let grid = resolve_grid(h, scope, &p.grid_code).await?;
     let idx = id_index(keys, &p.id_number);
-    if let Some((code, name)) = holder_of(h, &idx, None).await? {
-        return Err(duplicate_error(&code, &name));
+    if let Some(holder) = registered::holder_of(h, &idx, None).await? {
+        return Err(registered::conflict_error(scope, &holder));
     }
     let (house_id, household_id) = place_of(h, &grid, p, now).await?;
     let id = reserve_id(h, "people").await?;
@@ -307,9 +292,9 @@ pub async fn update(
     let grid = resolve_grid(h, scope, &p.grid_code).await?;
     let idx = id_index(keys, &p.id_number);
     if idx != before.id_index
-        && let Some((code, name)) = holder_of(h, &idx, Some(id)).await?
+        && let Some(holder) = registered::holder_of(h, &idx, Some(id)).await?
     {
-        return Err(duplicate_error(&code, &name));
+        return Err(registered::conflict_error(scope, &holder));
     }
     let (house_id, household_id) = place_of(h, &grid, p, now).await?;
     let sealed = seal(keys, id, p, idx)?;
@@ -326,6 +311,34 @@ pub async fn update(
         )
         .map_err(sql_error)?;
     }
+    SPEC.log_update(h, id, actor, &before, now).await
+}
+
+/// Moves a person's registration into another grid (an approved transfer, 人口迁入): house,
+/// household and relation stay behind with the old grid (they are its records), the key-group
+/// tags follow the person, and the history keeps the record as it was. `scope` must hold the
+/// person (the decider's does).
+pub(crate) async fn relocate(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    actor: &Actor,
+    id: i64,
+    grid: &Grid,
+    now: i64,
+) -> Result<(), Error> {
+    let before = record_of(h, scope, id).await?;
+    q!(h, execute,
+        "UPDATE people SET grid_id = $1, path = $2, house_id = NULL, household_id = NULL, relation = NULL, updated_at = $3 WHERE id = $4",
+        grid.id, &grid.path, now, id)
+    .map_err(sql_error)?;
+    q!(
+        h,
+        execute,
+        "UPDATE person_tags SET path = $1 WHERE person_id = $2",
+        &grid.path,
+        id
+    )
+    .map_err(sql_error)?;
     SPEC.log_update(h, id, actor, &before, now).await
 }
 

@@ -201,6 +201,7 @@ fn columns_of_pg_migration() -> Columns {
         include_str!("../../migrations/postgres/0010_residents.sql"),
         include_str!("../../migrations/postgres/0011_board_photos.sql"),
         include_str!("../../migrations/postgres/0012_masks.sql"),
+        include_str!("../../migrations/postgres/0013_transfers.sql"),
     ]
     .join("\n");
     let mut out = Columns::new();

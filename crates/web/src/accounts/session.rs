@@ -201,6 +201,8 @@ struct HomePage {
     /// The caller's work inboxes with how many events wait in each (a leader's: what they watch).
     work: Vec<WorkCount>,
     watching: bool,
+    /// Transfer requests waiting for the caller's decision (0 for roles that do not decide).
+    transfers_waiting: i64,
 }
 
 pub struct WorkCount {
@@ -232,11 +234,19 @@ async fn home(State(s): State<AppState>, lang: Lang, me: Me) -> AppResult<Respon
         .collect();
     // A leader watches the area's work rather than doing it: the same counts, said as such.
     let watching = me.0.role() == wangge_domain::Role::Leader;
+    let viewer = wangge_store::basic::transfers::Viewer {
+        user_id: me.0.user_id,
+        role: me.0.role(),
+        path: me.0.node_path.clone(),
+    };
+    let transfers_waiting =
+        wangge_store::basic::transfers::waiting(&mut c.handle(), &viewer).await?;
     Ok(render(HomePage {
         l,
         counts,
         work,
         watching,
+        transfers_waiting,
     }))
 }
 

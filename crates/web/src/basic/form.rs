@@ -252,6 +252,14 @@ pub struct FormPage {
     pub back: String,
     pub fields: Vec<FieldView>,
     pub errors: Vec<String>,
+    /// A person registered outside the caller's area: the form to request their transfer.
+    pub transfer: Option<TransferOffer>,
+}
+
+/// What the request of a transfer (人口迁入) starts from: the values the user typed.
+pub struct TransferOffer {
+    pub id_number: String,
+    pub grid_code: String,
 }
 
 /// Renders the form page: 400 when fields failed, the error's status for another failure.
@@ -272,12 +280,19 @@ pub fn form_page(
         None if failed => StatusCode::BAD_REQUEST,
         None => StatusCode::OK,
     };
+    let transfer = general
+        .filter(|e| e.code == "basic.registered_elsewhere")
+        .map(|_| TransferOffer {
+            id_number: f(b.values, "id_number").to_string(),
+            grid_code: f(b.values, "grid_code").to_string(),
+        });
     let mut r = render(FormPage {
         heading: l.title.clone(),
         action,
         back,
         fields: b.fields,
         errors: loose,
+        transfer,
         l,
     });
     *r.status_mut() = status;

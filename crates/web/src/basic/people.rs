@@ -162,6 +162,10 @@ impl Register for People {
         f.exact_lookup()
     }
 
+    fn id_number(r: &Person) -> Option<&wangge_domain::Sensitive<String>> {
+        Some(&r.id_number)
+    }
+
     /// The stored columns, and the building, unit and room of the house lived in.
     async fn values_of(h: &mut Handle<'_>, scope: &Scope, p: &PersonRow) -> Result<Fields, Error> {
         let mut m = kit::row_values(Self::FIELDS, p);

@@ -31,7 +31,7 @@ use wangge_store::Handle;
 use wangge_store::audit::Actor;
 use wangge_store::auth::Principal;
 use wangge_store::basic::people::PersonRow;
-use wangge_store::basic::{self, Secret, history, web_support};
+use wangge_store::basic::{self, Secret, history, registered, web_support};
 use wangge_store::seal::KeyRing;
 
 pub use self::api::api_routes;
@@ -385,6 +385,11 @@ pub trait Register: Sized + Send + Sync + 'static {
     fn point(_r: &Self::Record) -> Option<(&str, (f64, f64))> {
         None
     }
+    /// The record's ID number, when it has one: a save refused because someone holds it is
+    /// audited (see `registered`).
+    fn id_number(_r: &Self::Record) -> Option<&Sensitive<String>> {
+        None
+    }
 
     fn get(
         h: &mut Handle<'_>,
@@ -607,9 +612,22 @@ pub async fn save<R: Register>(
         actor: &who,
         now,
     };
-    let id = R::write(&mut tx.handle(), &c, id, &record).await?;
+    let written = R::write(&mut tx.handle(), &c, id, &record).await;
+    let new_id = match written {
+        Ok(new_id) => new_id,
+        Err(e) => {
+            // The refusal rolled the save back; its audit row is written apart.
+            drop(tx);
+            if registered::is_conflict(&e)
+                && let Some(n) = R::id_number(&record)
+            {
+                registered::audit_refused_save(&s.db, &s.keys, &scope, &who, n, id, now).await?;
+            }
+            return Err(e.into());
+        }
+    };
     tx.commit().await?;
-    Ok(id)
+    Ok(new_id)
 }
 
 /// Soft-removes a record (its history keeps it).
