@@ -134,6 +134,12 @@ impl<W: Write> CsvRowWriter<W> {
         self.rows
     }
 
+    /// Pushes the rows written so far into `out`, so a streamed download can send them now.
+    pub fn flush(&mut self) -> Result<(), SheetError> {
+        self.writer.flush()?;
+        Ok(())
+    }
+
     /// Flushes and hands `out` back.
     pub fn finish(self) -> Result<W, SheetError> {
         self.writer

@@ -2,9 +2,11 @@
 //! same error into an HTML page in the user's language.
 
 use axum::Json;
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use wangge_domain::Error;
+use wangge_domain::{Error, err};
 
 #[derive(Debug)]
 pub struct AppError(pub Error);
@@ -41,4 +43,33 @@ impl From<wangge_domain::geometry::GeometryError> for AppError {
     fn from(e: wangge_domain::geometry::GeometryError) -> Self {
         AppError(e.into())
     }
+}
+
+/// The extractors' own refusals (a query string that does not parse, a path segment of the
+/// wrong type, a form without its content type) answer plain text; under `/api/` they become
+/// the `{code, message, details}` JSON of every other error, as the API description says. A
+/// body over the size limit stays 413; the others are 400 `request.invalid`.
+pub async fn json_rejections(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !api || json || !matches!(status.as_u16(), 400 | 413 | 415 | 422) {
+        return resp;
+    }
+    let body = axum::body::to_bytes(resp.into_body(), 4096)
+        .await
+        .unwrap_or_default();
+    let mut e = err!(
+        "request.invalid",
+        reason = String::from_utf8_lossy(&body).trim()
+    );
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        e.status = status.as_u16();
+    }
+    AppError(e).into_response()
 }

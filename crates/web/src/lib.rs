@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::routes())
         .merge(metrics::routes())
         .merge(openapi::routes())
+        .layer(middleware::from_fn(error::json_rejections))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::resolve_principal,

@@ -11,11 +11,13 @@
 //! the people file makes them again) do not travel.
 //!
 //! Rows are read a page at a time (keyset, 500 rows) and written at once, so memory stays flat
-//! whatever the size. Key-group tags go out only when the caller's role may see them (and asked
+//! whatever the size; after the header and each page a [`PageSink`] may take the bytes written
+//! so far (a streamed download sends them to the client at once). Key-group tags go out only when the caller's role may see them (and asked
 //! for). Each export writes one `export` audit row: who, what kind, how many rows, in which
 //! format, under which node, and for full values the reason.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::io::Write;
 
 use serde::Serialize;
@@ -161,6 +163,14 @@ impl<W: Write + Send> Writer<W> {
             Writer::Csv(w) => w.write_row(&cells),
         }
         .map_err(sheet_error)
+    }
+
+    /// Hands what the CSV writer still buffers to `W`; an XLSX sheet only comes out at the end.
+    fn flush(&mut self) -> Result<(), Error> {
+        match self {
+            Writer::Xlsx(_) => Ok(()),
+            Writer::Csv(w) => w.flush().map_err(sheet_error),
+        }
     }
 
     fn finish(self) -> Result<W, Error> {
@@ -338,6 +348,36 @@ fn object_cells(x: &objects::ObjectRow) -> Vec<String> {
     ]
 }
 
+/// What happens to the bytes written so far, after the header and after each page.
+pub trait PageSink: Send {
+    /// The bytes leave as they are written (a download), so even a failed export is audited.
+    const SENDS: bool;
+
+    fn page_written(&mut self) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+/// A sink that leaves the bytes in the writer (a file).
+pub struct KeepInWriter;
+
+impl PageSink for KeepInWriter {
+    const SENDS: bool = false;
+
+    async fn page_written(&mut self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// Refuses a reveal without a reason before anything is written, so a streamed download can
+/// still answer an error status.
+pub fn check_spec(spec: &ExportSpec) -> Result<(), Error> {
+    if let Some(reason) = &spec.reveal
+        && reason.trim().chars().count() < basic::MIN_REASON_CHARS
+    {
+        return Err(err!("basic.reason_required", min = basic::MIN_REASON_CHARS));
+    }
+    Ok(())
+}
+
 /// Writes the export into `out` and records it in the audit log; returns `out` and the number
 /// of data rows.
 pub async fn export<W: Write + Send>(
@@ -348,14 +388,49 @@ pub async fn export<W: Write + Send>(
     out: W,
     now: i64,
 ) -> Result<(W, u64), Error> {
-    if let Some(reason) = &spec.reveal
-        && reason.trim().chars().count() < basic::MIN_REASON_CHARS
-    {
-        return Err(err!("basic.reason_required", min = basic::MIN_REASON_CHARS));
-    }
+    export_to(db, keys, actor, spec, out, now, &mut KeepInWriter).await
+}
+
+/// As [`export`], handing the bytes to `sink` after the header and each page. A sink that
+/// fails (the client went away) stops the export; the audit row is written either way, with
+/// the rows that went out.
+pub async fn export_to<W: Write + Send, S: PageSink>(
+    db: &Db,
+    keys: &KeyRing,
+    actor: &Actor,
+    spec: &ExportSpec,
+    out: W,
+    now: i64,
+    sink: &mut S,
+) -> Result<(W, u64), Error> {
+    check_spec(spec)?;
     let headers = headers(spec.kind, spec.tags);
     let mut w = Writer::new(out, spec.format, spec.kind.label_zh(), &headers)?;
     let mut rows = 0u64;
+    let written = write_pages(db, keys, spec, &mut w, sink, &mut rows).await;
+    let out = match written {
+        Ok(()) => {
+            let out = w.finish()?;
+            sink.page_written().await.map(|()| out)
+        }
+        Err(e) => Err(e),
+    };
+    if out.is_ok() || S::SENDS {
+        audit_export(db, actor, spec, rows, out.is_ok(), now).await?;
+    }
+    Ok((out?, rows))
+}
+
+async fn write_pages<W: Write + Send, S: PageSink>(
+    db: &Db,
+    keys: &KeyRing,
+    spec: &ExportSpec,
+    w: &mut Writer<W>,
+    sink: &mut S,
+    rows: &mut u64,
+) -> Result<(), Error> {
+    w.flush()?;
+    sink.page_written().await?;
     let mut after: Option<i64> = None;
     let mut conn = db.conn().await?;
     loop {
@@ -429,22 +504,35 @@ pub async fn export<W: Write + Send>(
         };
         match got {
             Some((last, n)) => {
-                rows += n;
+                *rows += n;
                 after = Some(last);
+                w.flush()?;
+                sink.page_written().await?;
             }
-            None => break,
+            None => return Ok(()),
         }
     }
-    drop(conn);
-    let out = w.finish()?;
-    let detail = serde_json::json!({
+}
+
+async fn audit_export(
+    db: &Db,
+    actor: &Actor,
+    spec: &ExportSpec,
+    rows: u64,
+    complete: bool,
+    now: i64,
+) -> Result<(), Error> {
+    let mut detail = serde_json::json!({
         "format": spec.format.as_str(),
         "rows": rows,
         "under": spec.under,
         "tags": spec.tags,
         "revealed": spec.reveal.is_some(),
-    })
-    .to_string();
+    });
+    if !complete {
+        detail["complete"] = false.into();
+    }
+    let detail = detail.to_string();
     let mut tx = db.begin().await?;
     wangge_store::audit::append(
         &mut tx.handle(),
@@ -460,6 +548,5 @@ pub async fn export<W: Write + Send>(
         now,
     )
     .await?;
-    tx.commit().await?;
-    Ok((out, rows))
+    tx.commit().await
 }

@@ -534,8 +534,8 @@ struct ExportQuery {
 }
 
 /// A file's bytes as a response body, read a chunk at a time; the file is removed at the end.
-struct FileStream {
-    rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
+pub(super) struct FileStream {
+    pub(super) rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
 }
 
 impl futures_core::Stream for FileStream {
@@ -652,15 +652,23 @@ async fn export_response(
         tags,
         reveal,
     };
-    let path = temp_path("export", format.extension())?;
-    let temp = TempFile(path.clone());
-    let out = std::io::BufWriter::new(
-        std::fs::File::create(&path)
-            .map_err(|e| err!("internal", detail = format!("cannot write the export: {e}")))?,
-    );
-    let (out, _rows) = export::export(&s.db, &s.keys, &actor_of(me), &spec, out, s.now()).await?;
-    out.into_inner()
-        .map_err(|e| err!("internal", detail = format!("cannot write the export: {e}")))?;
+    // CSV goes out page by page as it is written; an XLSX workbook is only whole at the end,
+    // so it is written to a temporary file first.
+    let body = if let ExportFormat::Csv(_) = format {
+        super::export_stream::stream(s, actor_of(me), spec)?
+    } else {
+        let path = temp_path("export", format.extension())?;
+        let temp = TempFile(path.clone());
+        let out = std::io::BufWriter::new(
+            std::fs::File::create(&path)
+                .map_err(|e| err!("internal", detail = format!("cannot write the export: {e}")))?,
+        );
+        let (out, _rows) =
+            export::export(&s.db, &s.keys, &actor_of(me), &spec, out, s.now()).await?;
+        out.into_inner()
+            .map_err(|e| err!("internal", detail = format!("cannot write the export: {e}")))?;
+        stream_file(temp)
+    };
     let day = deadline::local_date(s.now()).map_err(Error::from)?;
     let name = format!(
         "{}-{}-{day}.{}",
@@ -674,9 +682,5 @@ async fn export_response(
         me.node_code,
         format.extension()
     );
-    Ok((
-        attachment(&name, &ascii, format.content_type()),
-        stream_file(temp),
-    )
-        .into_response())
+    Ok((attachment(&name, &ascii, format.content_type()), body).into_response())
 }

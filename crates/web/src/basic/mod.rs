@@ -16,6 +16,7 @@ pub mod area;
 pub mod audit;
 pub mod counts;
 pub mod export;
+pub mod export_stream;
 pub mod form;
 pub mod houses;
 pub mod import;
