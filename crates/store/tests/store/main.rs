@@ -200,6 +200,7 @@ fn columns_of_pg_migration() -> Columns {
         include_str!("../../migrations/postgres/0009_history_link.sql"),
         include_str!("../../migrations/postgres/0010_residents.sql"),
         include_str!("../../migrations/postgres/0011_board_photos.sql"),
+        include_str!("../../migrations/postgres/0014_list_indexes.sql"),
     ]
     .join("\n");
     let mut out = Columns::new();
