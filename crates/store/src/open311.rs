@@ -162,15 +162,17 @@ pub struct RequestFilter {
 pub const MAX_SERVICE_CODES: usize = 20;
 const REQUEST_SELECT: &str = request_sql!(" ");
 
-/// Events reported in the window, newest first. Each service code is one walk of
-/// `events_category_reported` (no code: of `events_reported`) from the window's end, reading at
-/// most offset + limit rows; the walks are merged here.
-pub async fn requests(
-    h: &mut Handle<'_>,
-    filter: &RequestFilter,
-) -> Result<Vec<PublicRequest>, Error> {
+/// The statements of [`requests`]: one a service code (or one for all), each a walk of
+/// `events_category_reported` (or `events_reported`) from the window's end that reads at most
+/// offset + limit rows. None when the filter asks for neither open nor closed.
+fn request_statements(filter: &RequestFilter) -> Vec<Sql> {
     let mut codes: Vec<Option<&str>> = Vec::new();
-    for c in filter.service_codes.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+    for c in filter
+        .service_codes
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+    {
         if !codes.contains(&Some(c)) {
             codes.push(Some(c));
         }
@@ -181,31 +183,63 @@ pub async fn requests(
     }
     let status = match (filter.want_open, filter.want_closed) {
         (true, true) => "",
-        (true, false) => " AND e.status IN ('reported', 'accepted', 'assigned', 'feedback_given')",
-        (false, true) => " AND e.status NOT IN ('reported', 'accepted', 'assigned', 'feedback_given')",
-        (false, false) => return Ok(Vec::new()),
-    };
-    let limit = filter.limit.clamp(1, 1000);
-    let offset = filter.offset.clamp(0, crate::events::MAX_OFFSET);
-    let mut rows: Vec<PublicRequest> = Vec::new();
-    for code in codes {
-        let mut sql = Sql::new(REQUEST_SELECT);
-        let (from, to) = (sql.arg(filter.from), sql.arg(filter.to));
-        sql.push(&format!("WHERE e.reported_at >= {from} AND e.reported_at < {to}"));
-        if let Some(code) = code {
-            let c = sql.arg(code);
-            sql.push(&format!(" AND e.category_code = {c}"));
+        // `|| ''` (see seek::STATUS): tested row by row on the time walk.
+        (true, false) => {
+            " AND (e.status || '') IN ('reported', 'accepted', 'assigned', 'feedback_given')"
         }
-        sql.push(status);
-        sql.newest_first(limit + offset);
-        rows.extend(crate::basic::fetch_all::<PublicRequest>(h, sql.text, sql.args).await?);
+        (false, true) => {
+            " AND (e.status || '') NOT IN ('reported', 'accepted', 'assigned', 'feedback_given')"
+        }
+        (false, false) => return Vec::new(),
+    };
+    let want = filter.limit.clamp(1, 1000) + filter.offset.clamp(0, crate::events::MAX_OFFSET);
+    codes
+        .into_iter()
+        .map(|code| {
+            let mut sql = Sql::new(REQUEST_SELECT);
+            let (from, to) = (sql.arg(filter.from), sql.arg(filter.to));
+            sql.push(&format!(
+                "WHERE e.reported_at >= {from} AND e.reported_at < {to}"
+            ));
+            if let Some(code) = code {
+                let c = sql.arg(code);
+                sql.push(&format!(" AND e.category_code = {c}"));
+            }
+            sql.push(status);
+            sql.newest_first(want);
+            sql
+        })
+        .collect()
+}
+
+/// Events reported in the window, newest first, the walks of [`request_statements`] merged.
+pub async fn requests(
+    h: &mut Handle<'_>,
+    filter: &RequestFilter,
+) -> Result<Vec<PublicRequest>, Error> {
+    let mut rows: Vec<PublicRequest> = Vec::new();
+    for sql in request_statements(filter) {
+        rows.extend(sql.fetch_all::<PublicRequest>(h).await?);
     }
     rows.sort_by(|a, b| (b.reported_at, b.id).cmp(&(a.reported_at, a.id)));
+    let offset = filter.offset.clamp(0, crate::events::MAX_OFFSET) as usize;
     Ok(rows
         .into_iter()
-        .skip(offset as usize)
-        .take(limit as usize)
+        .skip(offset)
+        .take(filter.limit.clamp(1, 1000) as usize)
         .collect())
+}
+
+/// The plans of [`requests`]' statements, for the plan tests.
+pub async fn explain_requests(
+    h: &mut Handle<'_>,
+    filter: &RequestFilter,
+) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for sql in request_statements(filter) {
+        out.push(sql.explain(h).await?);
+    }
+    Ok(out)
 }
 
 /// One step of the public timeline: what happened and when, with the public note.

@@ -4,6 +4,7 @@
 CREATE INDEX events_reported ON events (reported_at, id);
 CREATE INDEX events_category_reported ON events (category_code, reported_at, id);
 CREATE INDEX events_grid_reported ON events (path, reported_at, id);
+CREATE INDEX events_city_reported ON events ((substr(path, 1, 14)), reported_at, id);
 CREATE INDEX events_county_reported ON events ((substr(path, 1, 27)), reported_at, id);
 CREATE INDEX events_township_reported ON events ((substr(path, 1, 40)), reported_at, id);
 CREATE INDEX events_village_reported ON events ((substr(path, 1, 53)), reported_at, id);

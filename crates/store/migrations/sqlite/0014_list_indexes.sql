@@ -5,11 +5,12 @@
 -- Open311 `GET requests` without and with one service_code.
 CREATE INDEX events_reported ON events (reported_at, id);
 CREATE INDEX events_category_reported ON events (category_code, reported_at, id);
--- A scope is a path prefix. Node codes have fixed widths, so a county, township or village
--- scope is the first 27, 40 or 53 characters of an event's (grid) path and a grid scope is the
--- whole path: equality on these expressions seeks straight into the scope, in order. A city
--- (the root) holds nearly every event and walks events_reported.
+-- A scope is a path prefix. Node codes have fixed widths, so a city, county, township or
+-- village scope is the first 14, 27, 40 or 53 characters of an event's (grid) path and a grid
+-- scope is the whole path: equality on these expressions seeks straight into the scope, in
+-- order (and gives PostgreSQL statistics of each prefix, so it estimates a scope's share).
 CREATE INDEX events_grid_reported ON events (path, reported_at, id);
+CREATE INDEX events_city_reported ON events (substr(path, 1, 14), reported_at, id);
 CREATE INDEX events_county_reported ON events (substr(path, 1, 27), reported_at, id);
 CREATE INDEX events_township_reported ON events (substr(path, 1, 40), reported_at, id);
 CREATE INDEX events_village_reported ON events (substr(path, 1, 53), reported_at, id);

@@ -2,7 +2,7 @@
 //! results of a grid or village.
 
 use super::*;
-use super::seek::{Cursor, Sql, path_in_scope, reach_range};
+use super::seek::{Cursor, STATUS, Sql, path_in_scope, reach_range};
 
 /// Which list to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -106,7 +106,7 @@ pub const MAX_OFFSET: i64 = 10_000;
 /// would read all of them.
 pub const COUNT_CAP: i64 = 1000;
 
-const OPEN: &str = "e.status IN ('reported', 'accepted', 'assigned', 'feedback_given')";
+const OPEN: &str = "(e.status || '') IN ('reported', 'accepted', 'assigned', 'feedback_given')";
 const EVENT_SELECT: &str = event_sql!(" ");
 
 /// Which rows of a scope a statement reads: an inbox held at the caller's node (found by the
@@ -161,8 +161,8 @@ fn conditions(
         Inbox::All => return out,
         Inbox::ToAccept => held(sql, "= 'reported'"),
         Inbox::ToHandle => held(sql, "IN ('accepted', 'assigned')"),
-        Inbox::ToVerify => "e.status = 'feedback_given'".to_string(),
-        Inbox::Closed => "e.status = 'closed'".to_string(),
+        Inbox::ToVerify => format!("{STATUS} = 'feedback_given'"),
+        Inbox::Closed => format!("{STATUS} = 'closed'"),
         Inbox::Supervised => format!("e.supervision IS NOT NULL AND {OPEN}"),
         Inbox::Overdue => {
             let n = sql.arg(now);
@@ -210,7 +210,7 @@ fn filters(sql: &mut Sql, filter: &ListFilter, out: &mut Vec<String>) {
     }
     if let Some(st) = &filter.status {
         let a = sql.arg(st.as_str());
-        out.push(format!("e.status = {a}"));
+        out.push(format!("{STATUS} = {a}"));
     }
     if let Some(lv) = filter.level {
         let a = sql.arg(lv);
@@ -260,7 +260,7 @@ pub async fn list(
     let (statements, limit, offset) = list_statements(scope, inbox, filter, now);
     let mut rows: Vec<EventRow> = Vec::new();
     for sql in statements {
-        rows.extend(crate::basic::fetch_all::<EventRow>(h, sql.text, sql.args).await?);
+        rows.extend(sql.fetch_all::<EventRow>(h).await?);
     }
     rows.sort_by(|a, b| (b.reported_at, b.id).cmp(&(a.reported_at, a.id)));
     Ok(rows
@@ -334,8 +334,7 @@ pub async fn public_results(
     path: &str,
     limit: i64,
 ) -> Result<Vec<PublicResult>, Error> {
-    let sql = public_results_statement(path, limit);
-    crate::basic::fetch_all(h, sql.text, sql.args).await
+    public_results_statement(path, limit).fetch_all(h).await
 }
 
 /// The plan of [`public_results`], for the plan tests.

@@ -72,9 +72,10 @@ pub async fn open_public(
     // The node's path as an indexed expression, so the page walks its events newest first.
     let place = path_in_scope(&mut sql, path);
     sql.push(&place);
-    sql.push(" AND e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND c.me_too_threshold > 0");
+    // `|| ''` (seek::STATUS): the status is tested row by row on that walk.
+    sql.push(" AND (e.status || '') IN ('reported', 'accepted', 'assigned', 'feedback_given') AND c.me_too_threshold > 0");
     sql.newest_first(limit.clamp(1, 200));
-    crate::basic::fetch_all(h, sql.text, sql.args).await
+    sql.fetch_all(h).await
 }
 
 /// What a "me too" did.

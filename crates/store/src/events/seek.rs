@@ -8,14 +8,14 @@
 
 use wangge_domain::Error;
 
-use crate::basic::Arg;
+use crate::basic::{Arg, FromRows};
 use crate::db::{Handle, sql_error};
 
-/// Widths of the scope paths that have an index of their own: a county, a township and a
-/// village (`/` + 12 digits + `/` per level). Codes have fixed widths, so the first 27, 40 or 53
-/// characters of an event's path name its county, township or village.
+/// Widths of the scope paths that have an index of their own: a city, a county, a township and
+/// a village (`/` + 12 digits per level + `/`). Codes have fixed widths, so the first 14, 27, 40
+/// or 53 characters of an event's path name its city, county, township or village.
 #[cfg(test)]
-const INDEXED_PREFIXES: [usize; 3] = [27, 40, 53];
+const INDEXED_PREFIXES: [usize; 4] = [14, 27, 40, 53];
 /// A grid's path: a village's and a 15-digit grid code. Events sit at grids, so an event is in a
 /// grid's scope exactly when its path is the grid's.
 const GRID_PATH: usize = 69;
@@ -45,6 +45,13 @@ impl Cursor {
         format!("{}.{}", self.reported_at, self.id)
     }
 }
+
+/// A status test that SQLite answers from no index (`|| ''` makes it an expression): a list
+/// walks its scope's (…, reported_at, id) index and tests each row's status, since SQLite,
+/// which keeps no statistics of values, would otherwise seek a status index (events_due,
+/// events_path) and sort every row it finds — a city's closed events are most of them.
+/// PostgreSQL knows each status's share and weighs both plans itself; there it is the column.
+pub(crate) const STATUS: &str = "(e.status || '')";
 
 /// A statement built from our own fragments; every value is bound, numbered in order of use.
 #[derive(Debug, Default)]
@@ -86,9 +93,24 @@ impl Sql {
         }
     }
 
+    /// The text as the backend runs it.
+    fn native(&self, h: &Handle<'_>) -> String {
+        if h.is_postgres() {
+            self.text.replace(STATUS, "e.status")
+        } else {
+            h.native_sql(self.text.clone())
+        }
+    }
+
+    /// Runs a SELECT.
+    pub(crate) async fn fetch_all<T: FromRows>(self, h: &mut Handle<'_>) -> Result<Vec<T>, Error> {
+        let text = self.native(h);
+        crate::basic::fetch_all(h, text, self.args).await
+    }
+
     /// Runs a statement that answers one integer (a count).
     pub(crate) async fn count(self, h: &mut Handle<'_>) -> Result<i64, Error> {
-        let text = sqlx::AssertSqlSafe(h.native_sql(self.text));
+        let text = sqlx::AssertSqlSafe(self.native(h));
         let args = self.args;
         crate::on_conn!(h, c => {
             let mut q = sqlx::query_scalar::<_, i64>(text);
@@ -108,17 +130,14 @@ impl Sql {
     /// The statement's plan, one line a step: `EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on
     /// PostgreSQL (with the values bound, as the list runs it).
     pub(crate) async fn explain(self, h: &mut Handle<'_>) -> Result<String, Error> {
-        let prefix = if h.is_postgres() {
-            "EXPLAIN "
-        } else {
-            "EXPLAIN QUERY PLAN "
-        };
-        let text = sqlx::AssertSqlSafe(h.native_sql(format!("{prefix}{}", self.text)));
+        let native = self.native(h);
         let args = self.args;
         let lines: Vec<String> = match h {
             Handle::Sqlite(c) => {
                 use sqlx::Row;
-                let mut q = sqlx::query(text);
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "EXPLAIN QUERY PLAN {native}"
+                )));
                 for a in args {
                     q = match a {
                         Arg::Int(v) => q.bind(v),
@@ -133,16 +152,41 @@ impl Sql {
                     .collect()
             }
             Handle::Postgres(c) => {
-                let mut q = sqlx::query_scalar::<_, String>(text);
-                for a in args {
-                    q = match a {
-                        Arg::Int(v) => q.bind(v),
-                        Arg::Real(v) => q.bind(v),
-                        Arg::Text(v) => q.bind(v),
-                        Arg::Bool(v) => q.bind(v),
-                    };
-                }
-                q.fetch_all(&mut **c).await.map_err(sql_error)?
+                // Through PREPARE and EXPLAIN EXECUTE, so that the session's plan_cache_mode
+                // decides which plan shows: a test sets force_generic_plan to see the plan a
+                // prepared statement may switch to after five runs.
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "PREPARE wangge_explain AS {native}"
+                )))
+                    .execute(&mut **c)
+                    .await
+                    .map_err(sql_error)?;
+                // EXECUTE takes no bound parameters: the values go in as literals (only
+                // this plan check does so).
+                let params: Vec<String> = args
+                    .into_iter()
+                    .map(|a| match a {
+                        Arg::Int(Some(v)) => v.to_string(),
+                        Arg::Real(Some(v)) => v.to_string(),
+                        Arg::Text(Some(v)) => format!("'{}'", v.replace('\'', "''")),
+                        Arg::Bool(v) => v.to_string(),
+                        Arg::Int(None) | Arg::Real(None) | Arg::Text(None) => "NULL".to_string(),
+                    })
+                    .collect();
+                let call = if params.is_empty() {
+                    String::new()
+                } else {
+                    format!("({})", params.join(", "))
+                };
+                let q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
+                    "EXPLAIN EXECUTE wangge_explain{call}"
+                )));
+                let lines = q.fetch_all(&mut **c).await.map_err(sql_error);
+                sqlx::raw_sql("DEALLOCATE wangge_explain")
+                    .execute(&mut **c)
+                    .await
+                    .map_err(sql_error)?;
+                lines?
             }
         };
         Ok(lines.join("\n"))
@@ -168,9 +212,8 @@ pub(crate) fn path_in_scope(sql: &mut Sql, path: &str) -> String {
     if n == GRID_PATH {
         format!("e.path = {p}")
     } else {
-        // A county, township or village (INDEXED_PREFIXES) seeks its expression index; a city
-        // (nearly every event) or an unusual node has none and walks `events_reported`,
-        // stopping at a page.
+        // A city, county, township or village (INDEXED_PREFIXES) seeks its expression index;
+        // an unusual node has none and walks `events_reported`, stopping at a page.
         format!("substr(e.path, 1, {n}) = {p}")
     }
 }
@@ -203,7 +246,7 @@ mod tests {
     fn scopes_pick_their_index() {
         let mut s = Sql::default();
         let village = "/350100000000/350102000000/350102001000/350102001001/";
-        assert_eq!(village.len(), INDEXED_PREFIXES[2]);
+        assert_eq!(village.len(), INDEXED_PREFIXES[3]);
         assert_eq!(path_in_scope(&mut s, village), "substr(e.path, 1, 53) = $1");
         let grid = format!("{village}350102001001001/");
         assert_eq!(path_in_scope(&mut s, &grid), "e.path = $2");

@@ -391,4 +391,5 @@ async fn bad_urls_and_unreachable_servers() {
 mod accounts;
 mod grids;
 mod login;
+mod plans;
 mod tree;
