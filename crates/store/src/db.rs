@@ -195,6 +195,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_transfers.sql"),
         postgres: include_str!("../migrations/postgres/0013_transfers.sql"),
     },
+    Migration {
+        version: 14,
+        sqlite: include_str!("../migrations/sqlite/0014_list_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0014_list_indexes.sql"),
+    },
 ];
 
 pub fn now_ms() -> i64 {

@@ -328,6 +328,7 @@ mod places;
 mod report;
 mod residents;
 mod schedule;
+pub(crate) mod seek;
 
 pub use history::*;
 pub use lists::*;
@@ -335,6 +336,7 @@ pub use places::*;
 pub use report::*;
 pub use residents::*;
 pub use schedule::*;
+pub use seek::Cursor;
 
 fn not_found(number: &str) -> Error {
     err!("event.not_found", number)

@@ -9,6 +9,7 @@ use wangge_domain::event::Status;
 
 use crate::auth::{random_secret, sha256_hex};
 use crate::db::{Handle, sql_error};
+use crate::events::seek::Sql;
 
 /// A client application allowed to post requests.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -153,40 +154,92 @@ pub struct RequestFilter {
     /// Reported before (ms).
     pub to: i64,
     pub limit: i64,
+    /// Rows skipped (a page number's), at most [`crate::events::MAX_OFFSET`].
+    pub offset: i64,
 }
 
-/// Events reported in the window, newest first.
+/// At most this many service codes in one query: each is a seek of its own.
+pub const MAX_SERVICE_CODES: usize = 20;
+const REQUEST_SELECT: &str = request_sql!(" ");
+
+/// The statements of [`requests`]: one a service code (or one for all), each a walk of
+/// `events_category_reported` (or `events_reported`) from the window's end that reads at most
+/// offset + limit rows. None when the filter asks for neither open nor closed.
+fn request_statements(filter: &RequestFilter) -> Vec<Sql> {
+    let mut codes: Vec<Option<&str>> = Vec::new();
+    for c in filter
+        .service_codes
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+    {
+        if !codes.contains(&Some(c)) {
+            codes.push(Some(c));
+        }
+    }
+    codes.truncate(MAX_SERVICE_CODES);
+    if codes.is_empty() {
+        codes.push(None);
+    }
+    let status = match (filter.want_open, filter.want_closed) {
+        (true, true) => "",
+        // `|| ''` (see seek::STATUS): tested row by row on the time walk.
+        (true, false) => {
+            " AND (e.status || '') IN ('reported', 'accepted', 'assigned', 'feedback_given')"
+        }
+        (false, true) => {
+            " AND (e.status || '') NOT IN ('reported', 'accepted', 'assigned', 'feedback_given')"
+        }
+        (false, false) => return Vec::new(),
+    };
+    let want = filter.limit.clamp(1, 1000) + filter.offset.clamp(0, crate::events::MAX_OFFSET);
+    codes
+        .into_iter()
+        .map(|code| {
+            let mut sql = Sql::new(REQUEST_SELECT);
+            let (from, to) = (sql.arg(filter.from), sql.arg(filter.to));
+            sql.push(&format!(
+                "WHERE e.reported_at >= {from} AND e.reported_at < {to}"
+            ));
+            if let Some(code) = code {
+                let c = sql.arg(code);
+                sql.push(&format!(" AND e.category_code = {c}"));
+            }
+            sql.push(status);
+            sql.newest_first(want);
+            sql
+        })
+        .collect()
+}
+
+/// Events reported in the window, newest first, the walks of [`request_statements`] merged.
 pub async fn requests(
     h: &mut Handle<'_>,
     filter: &RequestFilter,
 ) -> Result<Vec<PublicRequest>, Error> {
-    // The codes travel as one comma-joined text, so the query has a fixed set of parameters.
-    let codes: String = filter
-        .service_codes
-        .iter()
-        .map(|c| c.trim())
-        .filter(|c| !c.is_empty() && !c.contains(','))
-        .collect::<Vec<_>>()
-        .join(",");
-    q!(
-        h,
-        fetch_all,
-        PublicRequest,
-        request_sql!(
-            "WHERE e.reported_at >= $1 AND e.reported_at < $2 \
-         AND ($3 = '' OR (',' || $3 || ',') LIKE ('%,' || e.category_code || ',%')) \
-         AND (($4 AND e.status IN ('reported', 'accepted', 'assigned', 'feedback_given')) \
-           OR ($5 AND e.status NOT IN ('reported', 'accepted', 'assigned', 'feedback_given'))) \
-         ORDER BY e.reported_at DESC, e.id DESC LIMIT $6"
-        ),
-        filter.from,
-        filter.to,
-        codes,
-        filter.want_open,
-        filter.want_closed,
-        filter.limit.clamp(1, 1000)
-    )
-    .map_err(sql_error)
+    let mut rows: Vec<PublicRequest> = Vec::new();
+    for sql in request_statements(filter) {
+        rows.extend(sql.fetch_all::<PublicRequest>(h).await?);
+    }
+    rows.sort_by(|a, b| (b.reported_at, b.id).cmp(&(a.reported_at, a.id)));
+    let offset = filter.offset.clamp(0, crate::events::MAX_OFFSET) as usize;
+    Ok(rows
+        .into_iter()
+        .skip(offset)
+        .take(filter.limit.clamp(1, 1000) as usize)
+        .collect())
+}
+
+/// The plans of [`requests`]' statements, for the plan tests.
+pub async fn explain_requests(
+    h: &mut Handle<'_>,
+    filter: &RequestFilter,
+) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for sql in request_statements(filter) {
+        out.push(sql.explain(h).await?);
+    }
+    Ok(out)
 }
 
 /// One step of the public timeline: what happened and when, with the public note.

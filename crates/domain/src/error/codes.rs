@@ -216,6 +216,8 @@ codes! {
     "event.photos_unexpected" 400 "只有反馈可以附照片" "photos go with feedback only";
     "event.inbox_invalid" 400 "列表类型无效" "inbox is one of all, mine, to_accept, to_handle, to_verify, overdue, supervised, closed";
     "event.status_invalid" 400 "没有状态 “{status}”" "no status \"{status}\"";
+    "event.cursor_invalid" 400 "分页位置 before 无效，请从列表第一页重新翻页" "before is not a position this list gave; start again from the first page";
+    "event.offset_too_far" 400 "偏移量不能超过 {max}，请用 before 继续翻页" "offset may not exceed {max}: page on with before";
     "event.verify_choice" 400 "请选择核查结果:通过或不通过" "choose pass or fail";
     "event.mark_invalid" 400 "请选择督办类别:重要、紧急或一般" "choose important, urgent or ordinary";
     "event.action_unknown" 400 "此页面没有这项操作" "no such action on this page";

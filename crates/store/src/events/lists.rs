@@ -2,6 +2,7 @@
 //! results of a grid or village.
 
 use super::*;
+use super::seek::{Cursor, STATUS, Sql, path_in_scope, reach_range};
 
 /// Which list to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -91,32 +92,164 @@ pub struct ListFilter {
     pub level: Option<i64>,
     pub limit: i64,
     pub offset: i64,
+    /// Keyset paging: only events older than this row (the last of the page before); the
+    /// offset then counts from it.
+    pub before: Option<Cursor>,
     /// The caller's user, whose events the personal inbox lists.
     pub me: Option<i64>,
 }
 
-/// Which events are in an inbox: $1 the scope's path pattern, $2 the inbox, $3 the caller's node
-/// path, $4 now, $5 the caller's user. Lists and counts use the same words.
-macro_rules! inbox_where {
-    () => {
-        "WHERE (e.path LIKE $1 OR EXISTS (SELECT 1 FROM event_parties p WHERE p.event_id = e.id AND p.path LIKE $1)) \
-         AND ($2 <> 'to_accept' OR (e.status = 'reported' AND e.holder_path = $3)) \
-         AND ($2 <> 'to_handle' OR (e.status IN ('accepted', 'assigned') AND e.holder_path = $3)) \
-         AND ($2 <> 'to_verify' OR e.status = 'feedback_given') \
-         AND ($2 <> 'overdue' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND e.due_at < $4)) \
-         AND ($2 <> 'due_soon' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND e.due_at >= $4 \
-           AND ($4 - e.level_started_at) * 5 >= (e.due_at - e.level_started_at) * 4)) \
-         AND ($2 <> 'supervised' OR (e.supervision IS NOT NULL AND e.status IN ('reported', 'accepted', 'assigned', 'feedback_given'))) \
-         AND ($2 <> 'my_supervised' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') \
-           AND EXISTS (SELECT 1 FROM event_history x WHERE x.event_id = e.id AND x.action = 'supervise' AND x.actor_user_id = $5))) \
-         AND ($2 <> 'closed' OR e.status = 'closed') \
-         AND ($2 <> 'mine' OR (e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND (e.holder_user_id = $5 \
-           OR EXISTS (SELECT 1 FROM event_history x WHERE x.actor_user_id = $5 AND x.event_id = e.id))))"
-    };
+/// How far an offset may reach: beyond it a list pages by cursor (`before`), which costs the
+/// same on every page, while an offset reads every row it skips.
+pub const MAX_OFFSET: i64 = 10_000;
+/// The home page's counts stop here ("1000+"): counting a whole city's events on every view
+/// would read all of them.
+pub const COUNT_CAP: i64 = 1000;
+
+const OPEN: &str = "(e.status || '') IN ('reported', 'accepted', 'assigned', 'feedback_given')";
+const EVENT_SELECT: &str = event_sql!(" ");
+
+/// Which rows of a scope a statement reads: an inbox held at the caller's node (found by the
+/// holder, which is in scope by itself), events whose grid is in scope, or events a party in
+/// scope held although their grid lies elsewhere (`event_reach`). A scope's list is the last
+/// two merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Held,
+    Path,
+    Reach,
 }
 
-/// Events in the caller's scope for one inbox. "To accept" and "to handle" are those held at the
-/// caller's own node; the others cover the whole scope.
+fn sides(scope: &Scope, inbox: Inbox) -> &'static [Side] {
+    if matches!(inbox, Inbox::ToAccept | Inbox::ToHandle) {
+        &[Side::Held]
+    } else if scope.path().len() <= 1 {
+        &[Side::Path]
+    } else {
+        &[Side::Path, Side::Reach]
+    }
+}
+
+/// The conditions of one side of an inbox, in the order their values are bound.
+fn conditions(
+    sql: &mut Sql,
+    side: Side,
+    scope: &Scope,
+    inbox: Inbox,
+    now: i64,
+    me: Option<i64>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    match side {
+        Side::Held => {}
+        Side::Path => out.push(path_in_scope(sql, scope.path())),
+        Side::Reach => {
+            let (lo, hi) = reach_range(scope.path());
+            let (lo, hi) = (sql.arg(lo), sql.arg(hi));
+            out.push(format!(
+                "e.id IN (SELECT r.event_id FROM event_reach r WHERE r.path >= {lo} AND r.path < {hi})"
+            ));
+            let own = path_in_scope(sql, scope.path());
+            out.push(format!("NOT ({own})"));
+        }
+    }
+    let held = |sql: &mut Sql, statuses: &str| {
+        let node = sql.arg(scope.path());
+        format!("e.holder_path = {node} AND e.status {statuses}")
+    };
+    out.push(match inbox {
+        Inbox::All => return out,
+        Inbox::ToAccept => held(sql, "= 'reported'"),
+        Inbox::ToHandle => held(sql, "IN ('accepted', 'assigned')"),
+        Inbox::ToVerify => format!("{STATUS} = 'feedback_given'"),
+        Inbox::Closed => format!("{STATUS} = 'closed'"),
+        Inbox::Supervised => format!("e.supervision IS NOT NULL AND {OPEN}"),
+        Inbox::Overdue => {
+            let n = sql.arg(now);
+            format!("{OPEN} AND e.due_at < {n}")
+        }
+        Inbox::DueSoon => {
+            let (a, b) = (sql.arg(now), sql.arg(now));
+            format!(
+                "{OPEN} AND e.due_at >= {a} AND ({b} - e.level_started_at) * 5 >= (e.due_at - e.level_started_at) * 4"
+            )
+        }
+        Inbox::SupervisedByMe => {
+            let m = sql.arg(me);
+            format!(
+                "{OPEN} AND EXISTS (SELECT 1 FROM event_history x WHERE x.event_id = e.id AND x.action = 'supervise' AND x.actor_user_id = {m})"
+            )
+        }
+        Inbox::Mine => {
+            let (a, b) = (sql.arg(me), sql.arg(me));
+            format!(
+                "{OPEN} AND (e.holder_user_id = {a} OR EXISTS (SELECT 1 FROM event_history x WHERE x.actor_user_id = {b} AND x.event_id = e.id))"
+            )
+        }
+    });
+    out
+}
+
+/// The filters a person picked, after the inbox's conditions.
+fn filters(sql: &mut Sql, filter: &ListFilter, out: &mut Vec<String>) {
+    let text = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| format!("%{}%", t.replace(['%', '_'], "")));
+    if let Some(t) = text {
+        let (a, b, c) = (sql.arg(t.clone()), sql.arg(t.clone()), sql.arg(t));
+        out.push(format!(
+            "(e.number LIKE {a} OR e.description LIKE {b} OR e.address LIKE {c})"
+        ));
+    }
+    if let Some(cat) = &filter.category {
+        let (a, b) = (sql.arg(cat.as_str()), sql.arg(cat.as_str()));
+        out.push(format!("(e.category_code = {a} OR c.parent_code = {b})"));
+    }
+    if let Some(st) = &filter.status {
+        let a = sql.arg(st.as_str());
+        out.push(format!("{STATUS} = {a}"));
+    }
+    if let Some(lv) = filter.level {
+        let a = sql.arg(lv);
+        out.push(format!("e.level = {a}"));
+    }
+}
+
+/// The statements of a list, one a side, each reading at most offset + limit rows in order.
+fn list_statements(
+    scope: &Scope,
+    inbox: Inbox,
+    filter: &ListFilter,
+    now: i64,
+) -> (Vec<Sql>, i64, i64) {
+    // 500 a page at most, and the one more that tells whether another page follows.
+    let limit = filter.limit.clamp(1, 501);
+    let offset = filter.offset.clamp(0, MAX_OFFSET);
+    let statements = sides(scope, inbox)
+        .iter()
+        .map(|&side| {
+            let mut sql = Sql::new(EVENT_SELECT);
+            let mut conds = conditions(&mut sql, side, scope, inbox, now, filter.me);
+            filters(&mut sql, filter, &mut conds);
+            sql.push("WHERE ");
+            sql.push(&if conds.is_empty() {
+                "1 = 1".to_string()
+            } else {
+                conds.join(" AND ")
+            });
+            sql.before(filter.before);
+            sql.newest_first(limit + offset);
+            sql
+        })
+        .collect();
+    (statements, limit, offset)
+}
+
+/// Events in the caller's scope for one inbox, newest first. "To accept" and "to handle" are
+/// those held at the caller's own node; the others cover the whole scope.
 pub async fn list(
     h: &mut Handle<'_>,
     scope: &Scope,
@@ -124,39 +257,33 @@ pub async fn list(
     filter: &ListFilter,
     now: i64,
 ) -> Result<Vec<EventRow>, Error> {
-    let text = filter
-        .text
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(|t| format!("%{}%", t.replace(['%', '_'], "")));
-    let limit = filter.limit.clamp(1, 500);
-    q!(
-        h,
-        fetch_all,
-        EventRow,
-        event_sql!(
-            inbox_where!(),
-            " \
-         AND ($6 IS NULL OR e.number LIKE $6 OR e.description LIKE $6 OR e.address LIKE $6) \
-         AND ($7 IS NULL OR e.category_code = $7 OR c.parent_code = $7) \
-         AND ($8 IS NULL OR e.status = $8) \
-         AND ($9 IS NULL OR e.level = $9) \
-         ORDER BY e.reported_at DESC, e.id DESC LIMIT $10 OFFSET $11"
-        ),
-        scope.like_pattern(),
-        inbox.as_str(),
-        scope.path(),
-        now,
-        filter.me,
-        text,
-        &filter.category,
-        &filter.status,
-        filter.level,
-        limit,
-        filter.offset.max(0)
-    )
-    .map_err(sql_error)
+    let (statements, limit, offset) = list_statements(scope, inbox, filter, now);
+    let mut rows: Vec<EventRow> = Vec::new();
+    for sql in statements {
+        rows.extend(sql.fetch_all::<EventRow>(h).await?);
+    }
+    rows.sort_by(|a, b| (b.reported_at, b.id).cmp(&(a.reported_at, a.id)));
+    Ok(rows
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .collect())
+}
+
+/// The plans of [`list`]'s statements (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on
+/// PostgreSQL), for the tests that hold each list to its index.
+pub async fn explain_list(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    inbox: Inbox,
+    filter: &ListFilter,
+    now: i64,
+) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for sql in list_statements(scope, inbox, filter, now).0 {
+        out.push(sql.explain(h).await?);
+    }
+    Ok(out)
 }
 
 /// A closed event as the public board shows it: no names, no phones, no internal notes.
@@ -176,22 +303,51 @@ pub struct PublicResult {
     pub complexity: String,
 }
 
-/// Closed events under a grid or village (by path), newest first.
+fn public_results_statement(path: &str, limit: i64) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT e.number, c.name AS category_name, c.name_en AS category_name_en, g.name AS grid_name, e.description, \
+         COALESCE((SELECT x.note FROM event_history x WHERE x.event_id = e.id AND x.action IN ('feedback', 'handle_on_spot') ORDER BY x.seq DESC LIMIT 1), '') AS result, \
+         e.reported_at, e.closed_at, e.rating, e.final_due_at, e.complexity FROM events e JOIN categories c ON c.code = e.category_code JOIN nodes g ON g.id = e.grid_id WHERE ",
+    );
+    let place = match path_in_scope(&mut sql, path) {
+        grid if grid.starts_with("e.path = ") => {
+            // The grid's id, so that (grid_id, status, closed_at) serves the order.
+            format!(
+                "e.grid_id = (SELECT n.id FROM nodes n WHERE n.path = ${})",
+                sql.args.len()
+            )
+        }
+        other => other,
+    };
+    sql.push(&place);
+    let l = sql.arg(limit.clamp(1, 200));
+    sql.push(&format!(
+        " AND e.status = 'closed' ORDER BY e.closed_at DESC LIMIT {l}"
+    ));
+    sql
+}
+
+/// Closed events under a node (by path), last closed first: a grid through `events_grid_closed`,
+/// a village through `events_village_closed_at`, a wider node walking `events_closed_at`.
 pub async fn public_results(
     h: &mut Handle<'_>,
     path: &str,
     limit: i64,
 ) -> Result<Vec<PublicResult>, Error> {
-    q!(h, fetch_all, PublicResult,
-        "SELECT e.number, c.name AS category_name, c.name_en AS category_name_en, g.name AS grid_name, e.description, \
-         COALESCE((SELECT x.note FROM event_history x WHERE x.event_id = e.id AND x.action IN ('feedback', 'handle_on_spot') ORDER BY x.seq DESC LIMIT 1), '') AS result, \
-         e.reported_at, e.closed_at, e.rating, e.final_due_at, e.complexity FROM events e JOIN categories c ON c.code = e.category_code JOIN nodes g ON g.id = e.grid_id \
-         WHERE e.path LIKE $1 AND e.status = 'closed' ORDER BY e.closed_at DESC LIMIT $2",
-        format!("{path}%"), limit.clamp(1, 200))
-    .map_err(sql_error)
+    public_results_statement(path, limit).fetch_all(h).await
 }
 
-/// How many events are in each of `inboxes` for a caller, for the home page.
+/// The plan of [`public_results`], for the plan tests.
+pub async fn explain_public_results(
+    h: &mut Handle<'_>,
+    path: &str,
+    limit: i64,
+) -> Result<String, Error> {
+    public_results_statement(path, limit).explain(h).await
+}
+
+/// How many events are in each of `inboxes` for a caller, for the home page; each count stops
+/// at [`COUNT_CAP`] + 1, so a whole city's overdue cases are "1000+", not a count of them all.
 pub async fn inbox_counts(
     h: &mut Handle<'_>,
     scope: &Scope,
@@ -201,11 +357,21 @@ pub async fn inbox_counts(
 ) -> Result<Vec<(Inbox, i64)>, Error> {
     let mut out = Vec::with_capacity(inboxes.len());
     for &inbox in inboxes {
-        let n: i64 = q!(h, scalar fetch_one, i64,
-            concat!("SELECT CAST(COUNT(*) AS BIGINT) FROM events e ", inbox_where!()),
-            scope.like_pattern(), inbox.as_str(), scope.path(), now, Some(me))
-        .map_err(sql_error)?;
-        out.push((inbox, n));
+        let mut n = 0;
+        for &side in sides(scope, inbox) {
+            let mut sql = Sql::new("SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM events e WHERE ");
+            let conds = conditions(&mut sql, side, scope, inbox, now, Some(me));
+            sql.push(&if conds.is_empty() {
+                "1 = 1".to_string()
+            } else {
+                conds.join(" AND ")
+            });
+            let l = sql.arg(COUNT_CAP + 1);
+            sql.push(&format!(" LIMIT {l}) x"));
+            let c = sql.count(h).await?;
+            n += c;
+        }
+        out.push((inbox, n.min(COUNT_CAP + 1)));
     }
     Ok(out)
 }

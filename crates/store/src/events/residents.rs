@@ -2,6 +2,7 @@
 //! gave, say "me too" (我也遇到) on an open case nearby, and learn who refused their case.
 
 use super::*;
+use super::seek::{Sql, path_in_scope};
 use wangge_domain::residents::me_too_raise;
 
 /// A fresh tracking link for the case with this number whose reporter gave this phone, or
@@ -63,14 +64,18 @@ pub async fn open_public(
     path: &str,
     limit: i64,
 ) -> Result<Vec<OpenCase>, Error> {
-    q!(h, fetch_all, OpenCase,
+    let mut sql = Sql::new(
         "SELECT e.number, e.category_code, c.name AS category_name, c.name_en AS category_name_en, g.name AS grid_name, \
          e.description, e.status, e.reported_at, e.final_due_at, e.complexity, e.me_too_count \
-         FROM events e JOIN categories c ON c.code = e.category_code JOIN nodes g ON g.id = e.grid_id \
-         WHERE e.path LIKE $1 AND e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') AND c.me_too_threshold > 0 \
-         ORDER BY e.reported_at DESC, e.id DESC LIMIT $2",
-        format!("{path}%"), limit.clamp(1, 200))
-    .map_err(sql_error)
+         FROM events e JOIN categories c ON c.code = e.category_code JOIN nodes g ON g.id = e.grid_id WHERE ",
+    );
+    // The node's path as an indexed expression, so the page walks its events newest first.
+    let place = path_in_scope(&mut sql, path);
+    sql.push(&place);
+    // `|| ''` (seek::STATUS): the status is tested row by row on that walk.
+    sql.push(" AND (e.status || '') IN ('reported', 'accepted', 'assigned', 'feedback_given') AND c.me_too_threshold > 0");
+    sql.newest_first(limit.clamp(1, 200));
+    sql.fetch_all(h).await
 }
 
 /// What a "me too" did.

@@ -202,6 +202,7 @@ fn columns_of_pg_migration() -> Columns {
         include_str!("../../migrations/postgres/0011_board_photos.sql"),
         include_str!("../../migrations/postgres/0012_masks.sql"),
         include_str!("../../migrations/postgres/0013_transfers.sql"),
+        include_str!("../../migrations/postgres/0014_list_indexes.sql"),
     ]
     .join("\n");
     let mut out = Columns::new();
@@ -397,4 +398,5 @@ async fn bad_urls_and_unreachable_servers() {
 mod accounts;
 mod grids;
 mod login;
+mod plans;
 mod tree;

@@ -208,7 +208,8 @@ struct HomePage {
 pub struct WorkCount {
     pub inbox: &'static str,
     pub label: String,
-    pub n: i64,
+    /// The count, or "1000+" past the cap (a city's counts stop there rather than read it all).
+    pub n: String,
 }
 
 async fn home(State(s): State<AppState>, lang: Lang, me: Me) -> AppResult<Response> {
@@ -229,7 +230,11 @@ async fn home(State(s): State<AppState>, lang: Lang, me: Me) -> AppResult<Respon
         .map(|(inbox, n)| WorkCount {
             inbox: inbox.as_str(),
             label: l.t.s(&format!("ev.inbox.{}", inbox.as_str())).to_string(),
-            n,
+            n: if n > events::COUNT_CAP {
+                format!("{}+", events::COUNT_CAP)
+            } else {
+                n.to_string()
+            },
         })
         .collect();
     // A leader watches the area's work rather than doing it: the same counts, said as such.

@@ -55,6 +55,8 @@ pub struct ListQuery {
     pub level: Option<String>,
     pub limit: Option<String>,
     pub offset: Option<String>,
+    /// Keyset paging: the `next_before` of the page before.
+    pub before: Option<String>,
 }
 
 fn non_empty(s: &Option<String>) -> Option<&str> {
@@ -94,7 +96,14 @@ pub fn parse_list(q: &ListQuery) -> Result<(Inbox, ListFilter), Error> {
             .ok_or_else(|| err!("request.bad_number", field = name)),
     };
     let limit = number(&q.limit, "limit", 50, 500)?.max(1);
-    let offset = number(&q.offset, "offset", 0, 10_000_000)?;
+    let offset = number(&q.offset, "offset", 0, i64::MAX)?;
+    if offset > events::MAX_OFFSET {
+        return Err(err!("event.offset_too_far", max = events::MAX_OFFSET));
+    }
+    let before = match non_empty(&q.before) {
+        None => None,
+        Some(t) => Some(events::Cursor::parse(t).ok_or_else(|| err!("event.cursor_invalid"))?),
+    };
     let category = non_empty(&q.category).map(str::to_string);
     if category.as_deref().is_some_and(|c| c.chars().count() > 40) {
         return Err(err!(
@@ -112,6 +121,7 @@ pub fn parse_list(q: &ListQuery) -> Result<(Inbox, ListFilter), Error> {
             level,
             limit,
             offset,
+            before,
             me: None,
         },
     ))
@@ -221,11 +231,21 @@ async fn list(
     filter.me = Some(p.user_id);
     let now = s.now();
     let mut c = s.db.conn().await?;
-    let rows = events::list(&mut c.handle(), &p.scope(), inbox, &filter, now).await?;
+    // One row more than asked says whether there is a next page, without counting the scope.
+    let mut ask = filter.clone();
+    ask.limit = filter.limit + 1;
+    let mut rows = events::list(&mut c.handle(), &p.scope(), inbox, &ask, now).await?;
+    let more = rows.len() as i64 > filter.limit;
+    rows.truncate(filter.limit as usize);
+    let next_before = rows
+        .last()
+        .filter(|_| more)
+        .map(|e| events::Cursor { reported_at: e.reported_at, id: e.id }.text());
     Ok(Json(json!({
         "inbox": inbox.as_str(),
         "limit": filter.limit,
         "offset": filter.offset,
+        "next_before": next_before,
         "items": rows.iter().map(|e| item_json(e, now)).collect::<Vec<_>>(),
     })))
 }

@@ -113,6 +113,9 @@ pub(super) struct InboxQuery {
     status: Option<String>,
     level: Option<String>,
     page: Option<String>,
+    /// Where this page starts (the last row of the page before), so that a page costs the same
+    /// however deep; without it the page number counts rows from the top.
+    before: Option<String>,
 }
 
 /// Which tab a user lands on: the one their role works from.
@@ -149,7 +152,12 @@ pub(super) async fn inbox_page(
         status: q.status.clone(),
         level: q.level.clone(),
         limit: Some((PAGE_SIZE + 1).to_string()),
-        offset: Some(((page - 1) * PAGE_SIZE).to_string()),
+        offset: Some(if q.before.as_deref().is_some_and(|b| !b.trim().is_empty()) {
+            "0".to_string()
+        } else {
+            ((page - 1) * PAGE_SIZE).to_string()
+        }),
+        before: q.before.clone(),
     };
     let (inbox, mut filter) = parse_list(&lq)?;
     filter.me = Some(p.user_id);
@@ -163,7 +171,14 @@ pub(super) async fn inbox_page(
     let l = Layout::new(lang, Some(p.clone()), "ev.inbox_title");
     let t = l.t;
     let text = filter.text.clone().unwrap_or_default();
-    let href = |inbox: &str, page: i64| {
+    let next_cursor = rows
+        .last()
+        .map(|e| events::Cursor {
+            reported_at: e.reported_at,
+            id: e.id,
+        })
+        .filter(|_| more);
+    let href = |inbox: &str, page: i64, before: Option<events::Cursor>| {
         let mut out = format!("/events?inbox={inbox}");
         for (k, v) in [
             ("q", text.as_str()),
@@ -180,7 +195,16 @@ pub(super) async fn inbox_page(
         if page > 1 {
             out.push_str(&format!("&page={page}"));
         }
+        if let Some(b) = before {
+            out.push_str(&format!("&before={}", b.text()));
+        }
         out
+    };
+    // The page before by its number while an offset reaches it, else the first page.
+    let prev_page = if (page - 2) * PAGE_SIZE <= events::MAX_OFFSET {
+        page - 1
+    } else {
+        1
     };
     // The role's first lists (work, or what a leader watches), then everything and what is closed.
     let tabs = Inbox::first_for(p.role())
@@ -189,7 +213,7 @@ pub(super) async fn inbox_page(
         .map(|i| Tab {
             key: i.as_str(),
             label: t.s(&format!("ev.inbox.{}", i.as_str())).to_string(),
-            href: href(i.as_str(), 1),
+            href: href(i.as_str(), 1, None),
             active: *i == inbox,
         })
         .collect();
@@ -230,14 +254,13 @@ pub(super) async fn inbox_page(
         levels,
         page,
         prev_href: if page > 1 {
-            href(inbox.as_str(), page - 1)
+            href(inbox.as_str(), prev_page, None)
         } else {
             String::new()
         },
-        next_href: if more {
-            href(inbox.as_str(), page + 1)
-        } else {
-            String::new()
+        next_href: match next_cursor {
+            Some(c) => href(inbox.as_str(), page + 1, Some(c)),
+            None => String::new(),
         },
         l,
     }))

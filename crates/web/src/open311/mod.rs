@@ -30,8 +30,12 @@ use params::*;
 pub const SPECIFICATION: &str = "http://wiki.open311.org/GeoReport_v2";
 /// When this server's service list or its attributes last changed in form.
 const CHANGESET: &str = "2026-01-01T00:00:00+08:00";
-/// `GET requests` answers at most this many, over at most this many days.
+/// `GET requests` answers at most this many ids at once, over at most this many days.
 const MAX_REQUESTS: i64 = 1000;
+/// A page of `GET requests` without ids: `page_size` rows (this many unless given, at most
+/// `MAX_PAGE_SIZE`), newest first, `page` counting from 1.
+const PAGE_SIZE: i64 = 100;
+const MAX_PAGE_SIZE: i64 = 200;
 const WINDOW_MS: i64 = 90 * 24 * 3600 * 1000;
 const MAX_SUBMISSION_KEY: usize = 128;
 

@@ -191,10 +191,25 @@ pub(super) async fn find_requests(
             (now - WINDOW_MS, now.saturating_add(1))
         }
     };
-    let service_codes = params
+    let service_codes: Vec<String> = params
         .get("service_code")
-        .map(|c| c.split(',').map(|x| x.trim().to_string()).collect())
+        .map(|c| {
+            c.split(',')
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
+    if service_codes.len() > store::MAX_SERVICE_CODES {
+        return Ok(Err(format!(
+            "at most {} service_code values at once",
+            store::MAX_SERVICE_CODES
+        )));
+    }
+    let (limit, offset) = match page(params) {
+        Ok(p) => p,
+        Err(m) => return Ok(Err(m)),
+    };
     let filter = RequestFilter {
         service_codes,
         want_open,
@@ -205,9 +220,30 @@ pub(super) async fn find_requests(
         } else {
             to
         },
-        limit: MAX_REQUESTS,
+        limit,
+        offset,
     };
     Ok(Ok(store::requests(&mut c.handle(), &filter).await?))
+}
+
+/// `page_size` and `page` as (limit, offset); a page past what an offset may reach is refused
+/// rather than read row by row.
+fn page(params: &Params) -> Result<(i64, i64), String> {
+    let number = |name: &str, default: i64, max: i64| -> Result<i64, String> {
+        match params.get(name) {
+            None => Ok(default),
+            Some(t) => t
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| format!("{name} must be a whole number from 1 to {max}")),
+        }
+    };
+    let size = number("page_size", PAGE_SIZE, MAX_PAGE_SIZE)?;
+    let last_page = wangge_store::events::MAX_OFFSET / size + 1;
+    let page = number("page", 1, last_page)
+        .map_err(|m| format!("{m} (narrow the dates to reach older requests)"))?;
+    Ok((size, (page - 1) * size))
 }
 
 pub(super) async fn get_request(

@@ -18,6 +18,7 @@ mod handling;
 mod importbounds;
 mod imports;
 mod intake;
+mod lists;
 mod nav;
 mod open311;
 mod privacy;

@@ -1,0 +1,275 @@
+//! The plans every list relies on (issue 14): on a seeded, analysed table each list's statement
+//! walks an index in its own order and reads about a page. SQLite: no `SCAN e` of the events
+//! and no `USE TEMP B-TREE FOR ORDER BY`. PostgreSQL: no `Seq Scan on events` and no `Sort`, in
+//! the plan for the values given and in the generic plan a prepared statement may switch to.
+
+use super::*;
+use wangge_domain::event::Status;
+use wangge_store::analysis::{self, SyntheticEvent};
+use wangge_store::events::{self, Cursor, Inbox, ListFilter};
+use wangge_store::open311::{self, RequestFilter};
+
+/// Enough that reading a scope whole costs more than walking an index to a page (seeding
+/// PostgreSQL row by row through the totals' triggers is slower, so it gets fewer).
+const EVENTS_SQLITE: usize = 30_000;
+const EVENTS_POSTGRES: usize = 15_000;
+const DAY: i64 = 86_400_000;
+/// 2026-01-01T00:00:00+08:00.
+const T0: i64 = 1_767_196_800_000;
+
+fn path_of(codes: &[&str]) -> String {
+    let mut p = String::from("/");
+    for c in codes {
+        p.push_str(c);
+        p.push('/');
+    }
+    p
+}
+
+/// The standard tree with many events over its three grids and a year, then statistics.
+async fn seeded() -> TestDb {
+    let t = fresh().await;
+    build_tree(&t.db).await;
+    let mut c = t.db.conn().await.unwrap();
+    let h = &mut c.handle();
+    let grids: Vec<(i64, String)> =
+        nodes::of_kind(h, &System::acting().scope(), NodeKind::Grid)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|g| (g.id, g.path))
+            .collect();
+    let statuses = [
+        Status::Closed,
+        Status::Closed,
+        Status::Closed,
+        Status::Reported,
+        Status::Accepted,
+    ];
+    let events = if t.db.is_postgres() {
+        EVENTS_POSTGRES
+    } else {
+        EVENTS_SQLITE
+    };
+    let rows: Vec<SyntheticEvent> = (0..events)
+        .map(|i| {
+            let (grid_id, path) = grids[i % grids.len()].clone();
+            let reported_at = T0 + (i as i64) * (365 * DAY / events as i64);
+            let status = statuses[i % statuses.len()];
+            SyntheticEvent {
+                number: format!("P{i:08}"),
+                category_code: if i % 7 == 0 { "SR01" } else { "SR02" }.to_string(),
+                complexity: "ordinary".to_string(),
+                grid_id,
+                holder_path: path.clone(),
+                path,
+                level: 1,
+                urgency: "normal".to_string(),
+                status,
+                reported_at,
+                month: 202601,
+                due_at: Some(reported_at + 3 * DAY),
+                final_due_at: Some(reported_at + 7 * DAY),
+                closed_at: (status == Status::Closed).then_some(reported_at + DAY),
+                rework_count: 0,
+            }
+        })
+        .collect();
+    drop(c);
+    let mut tx = t.db.begin().await.unwrap();
+    for chunk in rows.chunks(analysis::SYNTHETIC_BATCH) {
+        analysis::insert_synthetic(&mut tx.handle(), chunk)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut c = t.db.conn().await.unwrap();
+    analysis::refresh_statistics(&mut c.handle()).await.unwrap();
+    t
+}
+
+/// The rows a PostgreSQL plan line expects (`rows=N`), if it says.
+fn estimated_rows(line: &str) -> Option<u64> {
+    let rest = line.split("rows=").nth(1)?;
+    rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+}
+
+/// Fails with the plan when it reads the events whole or sorts them. The side of a list that
+/// finds events through `event_reach` (parties outside the events' grids: few) may sort those;
+/// PostgreSQL, which knows each status's share, may sort what it expects to be a few rows (a
+/// status no event has yet) — never more than a page's worth of a thousand.
+fn assert_seeks(what: &str, plan: &str) {
+    let by_reach = what.contains("side 1");
+    for line in plan.lines() {
+        let l = line.trim().trim_start_matches("->").trim();
+        let full_scan = (l.starts_with("SCAN e") && !l.contains("INDEX"))
+            || l.starts_with("Seq Scan on events ");
+        let sqlite_sort = l.contains("USE TEMP B-TREE FOR ORDER BY");
+        let pg_sort = (l.starts_with("Sort ") || l.starts_with("Incremental Sort"))
+            && l.contains("(cost=")
+            && estimated_rows(l).is_none_or(|n| n > 1000);
+        assert!(
+            !full_scan && (!(sqlite_sort || pg_sort) || by_reach),
+            "{what} reads the events whole or sorts them:\n{plan}"
+        );
+    }
+}
+
+async fn check_all(db: &Db, generic: bool) {
+    let mut c = db.conn().await.unwrap();
+    let h = &mut c.handle();
+    let now = T0 + 400 * DAY;
+    let mut plans: Vec<(String, String)> = Vec::new();
+    let scopes = [
+        ("city", path_of(&[CITY])),
+        ("county", path_of(&[CITY, COUNTY])),
+        ("township", path_of(&[CITY, COUNTY, TWP_A])),
+        ("village", path_of(&[CITY, COUNTY, TWP_A, VIL_A])),
+        ("grid", path_of(&[CITY, COUNTY, TWP_A, VIL_A, GRID_1])),
+    ];
+    let page = ListFilter {
+        limit: 21,
+        ..Default::default()
+    };
+    let later = ListFilter {
+        limit: 21,
+        before: Some(Cursor {
+            reported_at: T0 + 200 * DAY,
+            id: 15_000,
+        }),
+        ..Default::default()
+    };
+    for (name, path) in &scopes {
+        let scope = Scope::of_path(path);
+        for inbox in [Inbox::All, Inbox::Closed, Inbox::ToAccept, Inbox::ToVerify] {
+            for (which, f) in [("first page", &page), ("a later page", &later)] {
+                for (i, p) in events::explain_list(h, &scope, inbox, f, now)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .enumerate()
+                {
+                    plans.push((format!("{name} {} {which} (side {i})", inbox.as_str()), p));
+                }
+            }
+        }
+        plans.push((
+            format!("{name} board"),
+            events::explain_public_results(h, path, 50).await.unwrap(),
+        ));
+    }
+    let window = RequestFilter {
+        service_codes: vec![],
+        want_open: true,
+        want_closed: true,
+        from: now - 90 * DAY,
+        to: now,
+        limit: 100,
+        offset: 0,
+    };
+    let variants = [
+        ("open311 default", window.clone()),
+        (
+            "open311 open only",
+            RequestFilter {
+                want_closed: false,
+                ..window.clone()
+            },
+        ),
+        (
+            "open311 two service codes, page 3",
+            RequestFilter {
+                service_codes: vec!["SR01".into(), "SR02".into()],
+                offset: 200,
+                ..window.clone()
+            },
+        ),
+    ];
+    for (name, f) in variants {
+        for p in open311::explain_requests(h, &f).await.unwrap() {
+            plans.push((name.to_string(), p));
+        }
+    }
+    for (what, plan) in &plans {
+        if std::env::var_os("WANGGE_SHOW_PLANS").is_some() {
+            eprintln!("== {what} (generic: {generic})\n{plan}");
+        }
+        assert!(!plan.is_empty(), "{what}: no plan");
+        assert_seeks(&format!("{what} (generic: {generic})"), plan);
+    }
+}
+
+#[tokio::test]
+async fn every_list_seeks_an_index() {
+    let t = seeded().await;
+    check_all(&t.db, false).await;
+    if t.db.is_postgres() {
+        // The plan a prepared statement may switch to after five runs must seek as well: the
+        // statements' shapes (equalities on indexed expressions, no parameter switches) are
+        // why no list needs plan_cache_mode = force_custom_plan.
+        let Db::Postgres(pool) = &t.db else {
+            unreachable!()
+        };
+        let opts = pool.connect_options().as_ref().clone();
+        let generic = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .after_connect(|c, _| {
+                Box::pin(async move {
+                    sqlx::query("SET plan_cache_mode = force_generic_plan")
+                        .execute(c)
+                        .await
+                        .map(|_| ())
+                })
+            })
+            .connect_with(opts)
+            .await
+            .unwrap();
+        check_all(&Db::Postgres(generic), true).await;
+    }
+}
+
+#[tokio::test]
+async fn lists_page_by_cursor_and_see_departments() {
+    let t = seeded().await;
+    let mut c = t.db.conn().await.unwrap();
+    let h = &mut c.handle();
+    let village = Scope::of_path(&path_of(&[CITY, COUNTY, TWP_A, VIL_A]));
+    let now = T0 + 400 * DAY;
+    let mut seen = Vec::new();
+    let mut before = None;
+    for _ in 0..3 {
+        let f = ListFilter {
+            limit: 7,
+            before,
+            ..Default::default()
+        };
+        let rows = events::list(h, &village, Inbox::All, &f, now).await.unwrap();
+        assert_eq!(rows.len(), 7);
+        let last = rows.last().unwrap();
+        before = Some(Cursor {
+            reported_at: last.reported_at,
+            id: last.id,
+        });
+        seen.extend(rows.into_iter().map(|e| (e.reported_at, e.id)));
+    }
+    let by_offset = events::list(
+        h,
+        &village,
+        Inbox::All,
+        &ListFilter {
+            limit: 21,
+            ..Default::default()
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        seen,
+        by_offset
+            .iter()
+            .map(|e| (e.reported_at, e.id))
+            .collect::<Vec<_>>(),
+        "three cursor pages are the first 21 rows"
+    );
+}
