@@ -18,6 +18,7 @@ mod handling;
 mod importbounds;
 mod imports;
 mod intake;
+mod load;
 mod nav;
 mod open311;
 mod residents;
