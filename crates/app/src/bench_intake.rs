@@ -76,7 +76,7 @@ fn drive(
     Ok((latencies, started.elapsed()))
 }
 
-fn enc(s: &str) -> String {
+pub(crate) fn enc(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3);
     for b in s.bytes() {
         match b {
@@ -91,7 +91,7 @@ fn enc(s: &str) -> String {
 
 /// `count` request bodies: leaf categories in turn, points inside random grids, every other one
 /// with the reporter's name and phone (sealed on the way in).
-async fn request_bodies(
+pub(crate) async fn request_bodies(
     db: &Db,
     state: &AppState,
     key: &str,

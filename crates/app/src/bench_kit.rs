@@ -46,7 +46,11 @@ pub struct Client {
 
 impl Client {
     pub fn connect(addr: SocketAddr) -> anyhow::Result<Client> {
-        let stream = TcpStream::connect(addr)?;
+        Client::over(TcpStream::connect(addr)?)
+    }
+
+    /// A client on a stream already connected (from an address of the caller's choice).
+    pub fn over(stream: TcpStream) -> anyhow::Result<Client> {
         stream.set_nodelay(true)?;
         stream.set_read_timeout(Some(Duration::from_secs(60)))?;
         let reader = BufReader::new(stream.try_clone()?);

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 use wangge_domain::guidance::SizeGuidance;
+use wangge_store::Tuning;
 use wangge_web::WebConfig;
+use wangge_web::metrics::RequestLog;
 
 /// The default database: one SQLite file under `./data/` of the working directory, so `demo`
 /// and `serve` run in one directory see the same city.
@@ -33,6 +35,14 @@ pub struct FileConfig {
     pub import: Option<ImportConfig>,
     /// Limits on exact look-ups of personal data (`[privacy]`).
     pub privacy: Option<PrivacyConfig>,
+    /// Longest a statement of a request may run, in ms (0: unbounded) [default: 15000].
+    pub statement_timeout_ms: Option<u64>,
+    /// Database connections of this instance [default: 8 on SQLite, 16 on PostgreSQL].
+    pub pool_size: Option<u32>,
+    /// How long a request waits for a connection before it is answered 503, in ms [default: 5000].
+    pub pool_timeout_ms: Option<u64>,
+    /// One line per request: "off" (the default), "info" or "debug".
+    pub request_log: Option<String>,
 }
 
 /// How many exact look-ups by ID number or phone a user may make in an hour.
@@ -72,6 +82,40 @@ impl FileConfig {
         flag.map(str::to_string)
             .or_else(|| self.database_url.clone())
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string())
+    }
+
+    /// The server's pool and statement bounds: its defaults, then the file's.
+    pub fn tuning(&self) -> anyhow::Result<Tuning> {
+        let mut t = Tuning::server();
+        if let Some(ms) = self.statement_timeout_ms {
+            anyhow::ensure!(
+                ms <= 3_600_000,
+                "statement_timeout_ms must be at most 3600000 (an hour), not {ms}"
+            );
+            t.statement_timeout_ms = ms;
+        }
+        if let Some(n) = self.pool_size {
+            anyhow::ensure!(
+                (1..=1000).contains(&n),
+                "pool_size must be between 1 and 1000, not {n}"
+            );
+            t.pool_size = Some(n);
+        }
+        if let Some(ms) = self.pool_timeout_ms {
+            anyhow::ensure!(
+                (1..=600_000).contains(&ms),
+                "pool_timeout_ms must be between 1 and 600000, not {ms}"
+            );
+            t.pool_timeout_ms = ms;
+        }
+        Ok(t)
+    }
+
+    /// The request log the flag asks for, else the file's, else off.
+    pub fn request_log(&self, flag: Option<&str>) -> anyhow::Result<RequestLog> {
+        let v = flag.or(self.request_log.as_deref()).unwrap_or("off");
+        RequestLog::parse(v)
+            .with_context(|| format!("request_log is off, info or debug, not {v:?}"))
     }
 
     pub fn web_config(
@@ -172,5 +216,28 @@ mod tests {
             FileConfig::default().database_url(None),
             DEFAULT_DATABASE_URL
         );
+    }
+
+    #[test]
+    fn server_bounds() {
+        let f: FileConfig = toml::from_str(
+            "statement_timeout_ms = 2000\npool_size = 32\npool_timeout_ms = 800\nrequest_log = \"info\"\n",
+        )
+        .unwrap();
+        let t = f.tuning().unwrap();
+        assert_eq!(
+            (t.statement_timeout_ms, t.pool_size, t.pool_timeout_ms),
+            (2000, Some(32), 800)
+        );
+        assert_eq!(f.request_log(None).unwrap(), RequestLog::Info);
+        assert_eq!(f.request_log(Some("debug")).unwrap(), RequestLog::Debug);
+        assert!(f.request_log(Some("loud")).is_err());
+        assert_eq!(FileConfig::default().tuning().unwrap(), Tuning::server());
+        assert_eq!(
+            FileConfig::default().request_log(None).unwrap(),
+            RequestLog::Off
+        );
+        let zero: FileConfig = toml::from_str("pool_size = 0").unwrap();
+        assert!(zero.tuning().is_err());
     }
 }

@@ -5,6 +5,8 @@ mod bench_analysis;
 mod bench_import;
 mod bench_intake;
 mod bench_kit;
+mod bench_load;
+mod bench_load_check;
 mod bench_people;
 mod cli_basic;
 mod config;
@@ -86,6 +88,9 @@ enum Command {
         /// Create the small demo city first when the database is empty
         #[arg(long)]
         demo: bool,
+        /// One log line per request: off, info or debug [default: off, or request_log in the config]
+        #[arg(long, env = "WANGGE_LOG_REQUESTS")]
+        log_requests: Option<String>,
     },
     /// Create the demo city (deterministic for a seed) and exit
     Demo {
@@ -268,6 +273,23 @@ enum BenchWhat {
         #[arg(long, default_value_t = 3_000_000)]
         people: usize,
     },
+    /// Mixed load from many clients over loopback HTTP against `wangge serve` child processes:
+    /// throughput, p50/p95/p99 per route, errors by status; last line `p99/p50` of report posts
+    Load {
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        /// Seconds of the mixed phase (each write phase takes a third of it, at least 3)
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// Server instances on one database (2 needs PostgreSQL)
+        #[arg(long, default_value_t = 1)]
+        instances: usize,
+        /// Kill the server (SIGKILL) half-way through, restart it, check nothing acknowledged is lost
+        #[arg(long)]
+        kill: bool,
+    },
     /// Locate throughput against a bare R-tree over the city-scale demo grids
     Locate {
         #[arg(long, default_value_t = 1_000_000)]
@@ -410,7 +432,9 @@ async fn run() -> anyhow::Result<()> {
             public_url,
             tile_url,
             demo: with_demo,
+            log_requests,
         } => {
+            let request_log = file.request_log(log_requests.as_deref())?;
             let listen = listen
                 .or_else(|| file.listen.clone())
                 .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
@@ -422,15 +446,20 @@ async fn run() -> anyhow::Result<()> {
                      residents' phones; set --public-url (or public_url in the config file)"
                 );
             }
-            let db = open(&url).await?;
             let keys = key_ring(cli.keys.as_deref(), &file)?;
             if with_demo {
+                // Seeded as the command line writes, before the server's bounds apply.
+                let db = open(&url).await?;
                 let city = demo::seed(&db, 1, Scale::Small).await?;
                 print_demo(&city, &url)?;
                 demo::basic::fill_new_city(&db, &keys, 1, Scale::Small, None, &city).await?;
                 demo::events::fill_new_city(&db, &keys, 1, 2, &city, now_ms()).await?;
+                db.close().await;
             }
+            let db = Db::connect_tuned(&url, &file.tuning()?).await?;
+            db.migrate().await?;
             let state = AppState::new(db, config, keys);
+            state.log_requests(request_log);
             state.refresh_locate().await.map_err(domain)?;
             state.reload_calendar().await.map_err(domain)?;
             let listener = tokio::net::TcpListener::bind(&listen)
@@ -679,6 +708,25 @@ async fn run() -> anyhow::Result<()> {
                 bail!("--people must be positive");
             }
             bench_people::people(cli.database_url.as_deref(), people).await?;
+        }
+        Command::Bench {
+            what:
+                BenchWhat::Load {
+                    clients,
+                    seconds,
+                    events,
+                    instances,
+                    kill,
+                },
+        } => {
+            let args = bench_load::LoadArgs {
+                clients,
+                seconds,
+                events,
+                instances,
+                kill,
+            };
+            bench_load::load(cli.database_url.as_deref(), args).await?;
         }
         Command::Bench {
             what: BenchWhat::Locate { lookups, seed },

@@ -50,6 +50,8 @@ macro_rules! on_conn {
 }
 
 mod backend;
+mod tuning;
+pub use tuning::Tuning;
 #[cfg(test)]
 pub(crate) use backend::sqlite_numbered;
 
@@ -86,7 +88,8 @@ pub enum Conn {
 
 /// A transaction; dropped without `commit` it rolls back.
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// With the writer's turn on the file, released when the transaction ends.
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>, tuning::Turn),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
@@ -108,15 +111,39 @@ impl Conn {
 impl Tx {
     pub fn handle(&mut self) -> Handle<'_> {
         match self {
-            Tx::Sqlite(t) => Handle::Sqlite(t),
+            Tx::Sqlite(t, _) => Handle::Sqlite(t),
             Tx::Postgres(t) => Handle::Postgres(t),
         }
     }
 
+    /// Commits in a task of its own: a request dropped half-way (its client went away) would
+    /// otherwise drop the COMMIT after sending it, and sqlx would then send a ROLLBACK for a
+    /// transaction the server had already ended ("there is no transaction in progress"). The
+    /// commit completes, so what was acknowledged or not, the transaction is whole.
     pub async fn commit(self) -> Result<(), Error> {
+        let done = tokio::spawn(async move {
+            match self {
+                Tx::Sqlite(t, _turn) => t.commit().await,
+                Tx::Postgres(t) => t.commit().await,
+            }
+        })
+        .await;
+        match done {
+            Ok(r) => r.map_err(sql_error),
+            Err(e) => Err(err!("internal", detail = format!("commit task: {e}"))),
+        }
+    }
+
+    /// Lifts the statement timeout for this transaction: for a bulk job (an import) that is
+    /// meant to run long. On SQLite the pool arms the bound again when it next hands the
+    /// connection out.
+    pub async fn unbounded(&mut self) -> Result<(), Error> {
         match self {
-            Tx::Sqlite(t) => t.commit().await,
-            Tx::Postgres(t) => t.commit().await,
+            Tx::Sqlite(t, _) => tuning::unbound_sqlite(t).await,
+            Tx::Postgres(t) => sqlx::query("SET LOCAL statement_timeout = 0")
+                .execute(&mut **t)
+                .await
+                .map(|_| ()),
         }
         .map_err(sql_error)
     }
@@ -202,6 +229,9 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// What a 503 from the database layer asks a client to wait, in seconds.
+const RETRY_AFTER_S: i64 = 1;
+
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -209,14 +239,34 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Maps a driver error to the one error type; unique-key clashes become 409s.
+/// Maps a driver error to the one error type; unique-key clashes become 409s; a pool with no
+/// free connection, a database locked too long, a statement past its timeout become 503s with
+/// a `Retry-After`, which a client can act on, instead of 500s.
 pub(crate) fn sql_error(e: sqlx::Error) -> Error {
+    let retry = |e: Error| e.with_details(serde_json::json!({ "retry_after_s": RETRY_AFTER_S }));
+    if matches!(e, sqlx::Error::PoolTimedOut) {
+        tracing::warn!("no free database connection within the pool timeout");
+        return retry(err!("db.busy", seconds = RETRY_AFTER_S));
+    }
     if let sqlx::Error::Database(d) = &e {
         if d.is_unique_violation() {
             return err!("db.duplicate", reason = d.message());
         }
         if d.is_foreign_key_violation() {
             return err!("db.reference", reason = d.message());
+        }
+        // PostgreSQL's query_canceled (statement_timeout); SQLite's SQLITE_INTERRUPT (the
+        // progress handler's bound) and SQLITE_BUSY (the busy timeout ran out).
+        match d.code().as_deref() {
+            Some("57014") | Some("9") => {
+                tracing::warn!(error = %d, "a statement ran past the statement timeout");
+                return retry(err!("db.timeout"));
+            }
+            Some("5") => {
+                tracing::warn!(error = %d, "the database stayed locked past the busy timeout");
+                return retry(err!("db.busy", seconds = RETRY_AFTER_S));
+            }
+            _ => {}
         }
     }
     tracing::error!(error = %e, "database error");
@@ -226,6 +276,11 @@ pub(crate) fn sql_error(e: sqlx::Error) -> Error {
 impl Db {
     /// Opens the database named by the URL: `sqlite://PATH` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
+        Db::connect_tuned(url, &Tuning::default()).await
+    }
+
+    /// Opens the database with the pool's size, timeouts and statement bound set.
+    pub async fn connect_tuned(url: &str, tuning: &Tuning) -> Result<Db, DbError> {
         if let Some(path) = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -266,8 +321,27 @@ impl Db {
             } else {
                 opts.clone()
             };
+            let limit = tuning.statement_timeout();
             let pool = SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(tuning.pool_size.unwrap_or(8))
+                .acquire_timeout(tuning.pool_timeout())
+                // A new connection is handed out at once; an idle one passes `before_acquire`.
+                .after_connect(move |c, _| {
+                    Box::pin(async move {
+                        match limit {
+                            Some(l) => tuning::bound_sqlite(c, l).await,
+                            None => Ok(()),
+                        }
+                    })
+                })
+                .before_acquire(move |c, _| {
+                    Box::pin(async move {
+                        match limit {
+                            Some(l) => tuning::bound_sqlite(c, l).await.map(|()| true),
+                            None => Ok(true),
+                        }
+                    })
+                })
                 .connect_with(pool_opts)
                 .await
                 .map_err(|source| DbError::Unreachable {
@@ -283,11 +357,15 @@ impl Db {
             }
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts =
+            let mut opts =
                 PgConnectOptions::from_str(url).map_err(|_| DbError::BadUrl(url.to_string()))?;
+            if let Some(l) = tuning.statement_timeout() {
+                // Set at connection start-up, so every statement of every request is bounded.
+                opts = opts.options([("statement_timeout", l.as_millis().to_string())]);
+            }
             let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
+                .max_connections(tuning.pool_size.unwrap_or(16))
+                .acquire_timeout(tuning.pool_timeout())
                 .connect_with(opts)
                 .await
                 .map_err(|source| DbError::Unreachable {
@@ -312,14 +390,27 @@ impl Db {
         .map_err(sql_error)
     }
 
-    /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`)
-    /// so two writers wait on the busy timeout instead of failing half-way.
+    /// Begins a write transaction. On SQLite the writer first waits for its turn (see
+    /// `tuning`), then takes the write lock at once (`BEGIN IMMEDIATE`), so two writers never
+    /// fail half-way. On PostgreSQL the BEGIN runs in a task of its own: a request dropped
+    /// while it ran would leave the pooled connection inside a transaction sqlx does not know of.
     pub async fn begin(&self) -> Result<Tx, Error> {
         match self {
-            Db::Sqlite(p) => p.begin_with("BEGIN IMMEDIATE").await.map(Tx::Sqlite),
-            Db::Postgres(p) => p.begin().await.map(Tx::Postgres),
+            Db::Sqlite(p) => {
+                let turn = tuning::take_turn(p).await;
+                p.begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map(|t| Tx::Sqlite(t, turn))
+                    .map_err(sql_error)
+            }
+            Db::Postgres(p) => {
+                let p = p.clone();
+                match tokio::spawn(async move { p.begin().await }).await {
+                    Ok(r) => r.map(Tx::Postgres).map_err(sql_error),
+                    Err(e) => Err(err!("internal", detail = format!("begin task: {e}"))),
+                }
+            }
         }
-        .map_err(sql_error)
     }
 
     pub async fn schema_version(&self) -> Result<i64, DbError> {
@@ -562,6 +653,9 @@ impl Handle<'_> {
 pub(crate) struct HandTx {
     conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
     open: bool,
+    pool: SqlitePool,
+    /// The writer's turn, held from `begun` until the transaction ends.
+    turn: Option<tuning::Turn>,
 }
 
 impl HandTx {
@@ -569,22 +663,28 @@ impl HandTx {
         Handle::Sqlite(&mut self.conn)
     }
 
-    /// Marks the transaction as (possibly) begun: set before the trip that begins it, since a
-    /// drop half-way cannot tell whether BEGIN ran.
-    pub(crate) fn begun(&mut self) {
+    /// Waits for the writer's turn, then marks the transaction as (possibly) begun: set before
+    /// the trip that begins it, since a drop half-way cannot tell whether BEGIN ran. The reads
+    /// before it run outside the turn, so writers queue only for the writing itself.
+    pub(crate) async fn begun(&mut self) {
+        self.turn = Some(tuning::take_turn(&self.pool).await);
         self.open = true;
     }
 
     /// Marks the transaction as ended by a script's own COMMIT.
     pub(crate) fn ended(&mut self) {
         self.open = false;
+        self.turn = None;
     }
 
     /// Ends the transaction; when that fails the connection stays marked and is closed on drop
     /// (also when no transaction had begun, as after a BEGIN that timed out: rare and harmless).
     pub(crate) async fn rollback(&mut self) {
         match sqlx::raw_sql("ROLLBACK").execute(&mut *self.conn).await {
-            Ok(_) => self.open = false,
+            Ok(_) => {
+                self.open = false;
+                self.turn = None;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "rollback of a hand-run transaction failed; closing its connection")
             }
@@ -608,6 +708,8 @@ impl Db {
             Db::Sqlite(p) => Ok(Some(HandTx {
                 conn: p.acquire().await.map_err(sql_error)?,
                 open: false,
+                pool: p.clone(),
+                turn: None,
             })),
             Db::Postgres(_) => Ok(None),
         }

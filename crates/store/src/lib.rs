@@ -22,4 +22,4 @@ pub mod testdb;
 pub mod users;
 mod wal;
 
-pub use db::{Conn, Db, DbError, Handle, Tx, now_ms, redact_url};
+pub use db::{Conn, Db, DbError, Handle, Tuning, Tx, now_ms, redact_url};

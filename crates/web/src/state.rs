@@ -319,6 +319,21 @@ type RequestKey = (String, String, u16);
 pub struct Metrics {
     /// Count and total seconds per key.
     pub(crate) requests: std::sync::Mutex<std::collections::BTreeMap<RequestKey, (u64, f64)>>,
+    /// Per (method, route): how many answers took at most each of `metrics::BUCKETS_S`, the
+    /// last slot counting the slower ones.
+    pub(crate) latency: std::sync::Mutex<std::collections::BTreeMap<(String, String), Vec<u64>>>,
+    /// Where one line per request goes, when the operator asked for them (see `metrics`).
+    pub(crate) request_log: std::sync::OnceLock<tokio::sync::mpsc::Sender<RequestLine>>,
+    /// Lines the log writer could not keep up with, dropped rather than slowing a request.
+    pub(crate) log_dropped: std::sync::atomic::AtomicU64,
+}
+
+/// One request as the request log writes it.
+pub(crate) struct RequestLine {
+    pub method: String,
+    pub route: String,
+    pub status: u16,
+    pub ms: f64,
 }
 
 #[cfg(test)]

@@ -466,6 +466,9 @@ pub async fn html_errors(req: Request, next: Next) -> Response {
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
     );
+    if let Some(wait) = crate::error::retry_after(&err) {
+        out.headers_mut().insert(header::RETRY_AFTER, wait);
+    }
     out
 }
 

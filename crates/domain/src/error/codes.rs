@@ -42,6 +42,8 @@ codes! {
     "upload.too_large" 413 "上传内容超过 {max_mb} MB" "the body is larger than {max_mb} MB";
     "db.duplicate" 409 "记录已存在:{reason}" "already exists: {reason}";
     "db.reference" 409 "引用的记录不存在:{reason}" "a reference is broken: {reason}";
+    "db.busy" 503 "服务器繁忙,请 {seconds} 秒后再试" "the server is busy; try again in {seconds} seconds";
+    "db.timeout" 503 "数据库查询超时,请稍后再试" "the database took too long to answer; try again shortly";
 
     // Log-in, roles, tokens
     "auth.required" 401 "请先登录" "log in first";

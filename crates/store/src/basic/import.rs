@@ -141,7 +141,9 @@ impl Common {
         mode: Mode,
         now: i64,
     ) -> Result<Common, Error> {
-        let tx = db.begin().await?;
+        let mut tx = db.begin().await?;
+        // An import of a million rows runs longer than any request may.
+        tx.unbounded().await?;
         Ok(Common {
             tx,
             keys: Arc::new(keys.clone()),

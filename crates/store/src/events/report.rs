@@ -471,7 +471,7 @@ pub async fn submit(
             return Err(e);
         }
     };
-    tx.begun();
+    tx.begun().await;
     let written = async {
         let h = &mut tx.handle();
         match allocate(h, now, c.grid.id, &c.owner_path, key.as_deref(), true).await? {

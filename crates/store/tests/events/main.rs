@@ -20,6 +20,7 @@ use wangge_store::{Db, auth};
 mod admin;
 #[path = "../common/mod.rs"]
 mod common;
+mod dropped;
 mod lists;
 mod report;
 mod workflow;

@@ -108,15 +108,18 @@ fn no_store(mut resp: Response) -> Response {
 }
 
 pub(crate) async fn rate_hit(s: &AppState, ip: &str) -> Result<(), Error> {
-    let mut c = s.db.conn().await?;
+    // A write: in a transaction, so that on SQLite it queues with the other writers instead of
+    // sleeping in SQLite's busy handler while a report holds the lock.
+    let mut tx = s.db.begin().await?;
     ratelimit::hit(
-        &mut c.handle(),
+        &mut tx.handle(),
         &format!("intake:{ip}"),
         INTAKE_LIMIT,
         "intake.rate_limited",
         s.now(),
     )
-    .await
+    .await?;
+    tx.commit().await
 }
 
 /// A resident as the history names them; they see no area.

@@ -201,6 +201,8 @@ pub(super) fn domain_error(format: Format, e: &Error, post: bool) -> Response {
     let status = match e.status {
         401 | 403 => 403,
         404 if !post => 404,
+        // Busy: the client may retry after the wait it is told, unlike after a 500.
+        503 => 503,
         s if s >= 500 => 500,
         _ => 400,
     };
@@ -208,7 +210,11 @@ pub(super) fn domain_error(format: Format, e: &Error, post: bool) -> Response {
         tracing::error!(error = %e, "open311 request failed");
         return error_reply(format, 500, "internal error; please try again later");
     }
-    error_reply(format, status, &e.message)
+    let mut resp = error_reply(format, status, &e.message);
+    if let Some(wait) = crate::error::retry_after(e) {
+        resp.headers_mut().insert(header::RETRY_AFTER, wait);
+    }
+    resp
 }
 
 pub(super) fn bad(format: Format, description: &str) -> Response {

@@ -19,6 +19,7 @@ mod importbounds;
 mod imports;
 mod intake;
 mod lists;
+mod load;
 mod nav;
 mod open311;
 mod privacy;
