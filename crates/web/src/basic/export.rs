@@ -260,7 +260,12 @@ fn birth_cell(p: &people::PersonRow, id_cell: &str) -> String {
             .get(r)
             .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
     };
-    match (id_cell.chars().count(), digits(6..10), digits(10..12), digits(12..14)) {
+    match (
+        id_cell.chars().count(),
+        digits(6..10),
+        digits(10..12),
+        digits(12..14),
+    ) {
         (18, Some(y), Some(m), Some(d)) => format!("{y}-{m}-{d}"),
         _ if p.birth_year > 0 => p.birth_year.to_string(),
         _ => String::new(),
