@@ -306,7 +306,12 @@ async fn measure(db: &Db, label: &str, people: usize) -> anyhow::Result<f64> {
         tx.commit().await?;
         s
     };
-    let state = AppState::new(db.clone(), WebConfig::default(), keys);
+    // The exact ID look-up is timed 105 times a run per page: past any hourly limit a user has.
+    let config = WebConfig {
+        lookups_per_hour: 1_000_000,
+        ..WebConfig::default()
+    };
+    let state = AppState::new(db.clone(), config, keys);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(wangge_web::open311::serve_plain(

@@ -55,7 +55,10 @@ async fn stored_columns_leave_ten_thousand_id_numbers_per_person() {
         assert!(fitting_id_numbers(mask, &region_of(path), birth.year(), sex) > 0);
         let compact = birth.to_string().replace('-', "");
         for t in &text {
-            assert!(!t.contains(&birth.to_string()) && !t.contains(&compact), "{t}");
+            assert!(
+                !t.contains(&birth.to_string()) && !t.contains(&compact),
+                "{t}"
+            );
             assert!(!t.contains(id.as_str()), "{t}");
         }
     }
@@ -116,7 +119,8 @@ async fn migration_12_rewrites_old_rows_and_their_history() {
     let hist = basic::history::of(&mut c.handle(), &all, basic::history::Table::People, 7)
         .await
         .unwrap();
-    let json: serde_json::Value = serde_json::from_str(hist[0].before_json.as_deref().unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(hist[0].before_json.as_deref().unwrap()).unwrap();
     assert_eq!(json["birth_year"], 1990, "{json}");
     assert_eq!(json["id_masked"], mask.as_str(), "{json}");
     assert!(json.get("birth_date").is_none(), "{json}");
@@ -133,7 +137,10 @@ async fn migration_12_rewrites_old_rows_and_their_history() {
         let mut bytes = std::fs::read(path).unwrap();
         bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
         let has = |s: &str| bytes.windows(s.len()).any(|w| w == s.as_bytes());
-        assert!(!has("1990-06-15"), "the old birth date is still in the file");
+        assert!(
+            !has("1990-06-15"),
+            "the old birth date is still in the file"
+        );
         assert!(!has(&old_mask), "the old mask is still in the file");
     }
 }

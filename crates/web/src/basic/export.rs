@@ -262,17 +262,17 @@ impl Opened {
 }
 
 /// The birth date column: the full date when the ID number is revealed (it is part of the
-/// number, which the import checks it against), else only the year kept in clear — a masked
-/// export never narrows an ID number more than the list does.
-fn birth_cell(p: &people::PersonRow, id_cell: &str) -> String {
+/// number, which the import checks it against), else blank — only the year is kept in clear,
+/// which is not a date the template's column takes, and the import reads a blank date from the
+/// ID number.
+fn birth_cell(id_cell: &str) -> String {
     let digits = |r: std::ops::Range<usize>| {
         id_cell
             .get(r)
             .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
     };
-    match (id_cell.chars().count(), digits(6..10), digits(10..12), digits(12..14)) {
+    match (id_cell.len(), digits(6..10), digits(10..12), digits(12..14)) {
         (18, Some(y), Some(m), Some(d)) => format!("{y}-{m}-{d}"),
-        _ if p.birth_year > 0 => p.birth_year.to_string(),
         _ => String::new(),
     }
 }
@@ -283,7 +283,7 @@ fn person_cells(p: &people::PersonRow, o: &Opened) -> Vec<String> {
         p.grid_code.clone(),
         p.name.clone(),
         label(&p.sex, Sex::parse, Sex::label_zh),
-        birth_cell(p, &id_cell),
+        birth_cell(&id_cell),
         id_cell,
         o.or(1, p.id, &p.phone_masked),
         p.ethnic.clone(),

@@ -143,7 +143,10 @@ async fn exact_look_ups_are_audited_and_limited_per_user_per_hour() {
     let (s, v) = f
         .api("leader", Method::GET, "/api/v1/people?q=%E9%83%91", None)
         .await;
-    assert_eq!((s, v["items"].as_array().unwrap().len()), (StatusCode::OK, 4));
+    assert_eq!(
+        (s, v["items"].as_array().unwrap().len()),
+        (StatusCode::OK, 4)
+    );
     assert!(lookup_rows(&f).await.is_empty());
     // The limit's worth of exact look-ups, by ID number and by phone, found or not.
     let mut searched = Vec::new();
@@ -188,7 +191,10 @@ async fn exact_look_ups_are_audited_and_limited_per_user_per_hour() {
             None,
         )
         .await;
-    assert_eq!((s, v["items"][0]["id"].as_i64()), (StatusCode::OK, Some(ids[2])));
+    assert_eq!(
+        (s, v["items"][0]["id"].as_i64()),
+        (StatusCode::OK, Some(ids[2]))
+    );
 
     // One audit row per look-up run: who, which people, how many; never the value searched.
     let rows = lookup_rows(&f).await;

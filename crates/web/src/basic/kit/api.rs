@@ -7,7 +7,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
-use super::{ListQuery, Register, Row, list_of, parse_list, remove, reveal_secret, save, secrets_of};
+use super::{
+    ListQuery, Register, Row, list_of, parse_list, remove, reveal_secret, save, secrets_of,
+};
 use crate::auth::Me;
 use crate::basic::access::{access_of, today};
 use crate::basic::api::{
