@@ -22,4 +22,5 @@ mod nav;
 mod open311;
 mod residents;
 mod scheduler;
+mod transfer;
 mod web;
