@@ -213,7 +213,11 @@ async fn the_lowest_common_office_approves_and_the_person_moves() {
         let (s2, v2) = f
             .api(who, Method::GET, "/api/v1/transfers/999999", None)
             .await;
-        assert_eq!((s2, &v2["code"]), (s, &v["code"]), "the same for no request");
+        assert_eq!(
+            (s2, &v2["code"]),
+            (s, &v["code"]),
+            "the same for no request"
+        );
         let (s, _) = f
             .api(
                 who,
@@ -292,7 +296,10 @@ async fn the_lowest_common_office_approves_and_the_person_moves() {
             Some(json!({ "note": "x" })),
         )
         .await;
-    assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("transfer.decided")));
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("transfer.decided"))
+    );
     for action in ["transfer_request", "transfer_approve"] {
         let (_, v) = f
             .api(
@@ -312,11 +319,7 @@ async fn a_refusal_on_the_page_leaves_the_person_where_they_were() {
     let idn = id_number(15);
     let pid = f.register("gw_a1", A1, "张三", &idn).await;
     // Asked from the offer on the refused form.
-    let body = form_body(&[
-        ("id_number", &idn),
-        ("grid_code", B1),
-        ("reason", "已搬来"),
-    ]);
+    let body = form_body(&[("id_number", &idn), ("grid_code", B1), ("reason", "已搬来")]);
     let (s, h, text) = f.form("gw_b1", "/transfers", FORM, body).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{text}");
     let loc = h[header::LOCATION].to_str().unwrap().to_string();
@@ -330,7 +333,10 @@ async fn a_refusal_on_the_page_leaves_the_person_where_they_were() {
     let (s, page) = f.page("gw_b1", &loc).await;
     assert_eq!(s, StatusCode::OK);
     names_no_grid(&page);
-    assert!(!page.contains("张三"), "the requester does not see the person yet");
+    assert!(
+        !page.contains("张三"),
+        "the requester does not see the person yet"
+    );
 
     // Home and the menu lead the county's operator to it.
     let (_, home) = f.page("op_county", "/").await;
@@ -344,7 +350,9 @@ async fn a_refusal_on_the_page_leaves_the_person_where_they_were() {
 
     // A refusal needs its note; then it stands.
     let url = format!("/transfers/{id}/refuse");
-    let (s, _, _) = f.form("op_county", &url, FORM, form_body(&[("note", "")])).await;
+    let (s, _, _) = f
+        .form("op_county", &url, FORM, form_body(&[("note", "")]))
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _, _) = f
         .form("op_county", &url, FORM, form_body(&[("note", "仍住原址")]))
@@ -352,7 +360,12 @@ async fn a_refusal_on_the_page_leaves_the_person_where_they_were() {
     assert_eq!(s, StatusCode::SEE_OTHER);
     // An operator elsewhere gets the error page that reveals nothing.
     let (s, _, _) = f
-        .form("op_a", &format!("/transfers/{id}/approve"), FORM, form_body(&[]))
+        .form(
+            "op_a",
+            &format!("/transfers/{id}/approve"),
+            FORM,
+            form_body(&[]),
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (_, v) = f
@@ -360,7 +373,12 @@ async fn a_refusal_on_the_page_leaves_the_person_where_they_were() {
         .await;
     assert_eq!(v["grid_code"], A1);
     let (_, v) = f
-        .api("gw_b1", Method::GET, &format!("/api/v1/transfers/{id}"), None)
+        .api(
+            "gw_b1",
+            Method::GET,
+            &format!("/api/v1/transfers/{id}"),
+            None,
+        )
         .await;
     assert_eq!(v["status"], "refused");
     assert_eq!(v["decision_note"], "仍住原址");
