@@ -107,11 +107,20 @@ mod tests {
         assert!(may_decide(Role::Operator, "/350100/", office));
         assert!(may_decide(Role::Admin, "/350100/", office));
         // Below the office: sees only one side.
-        assert!(!may_decide(Role::Operator, "/350100/350102/350102001/", office));
+        assert!(!may_decide(
+            Role::Operator,
+            "/350100/350102/350102001/",
+            office
+        ));
         // A sibling county.
         assert!(!may_decide(Role::Operator, "/350100/350103/", office));
         // Roles that do not decide, even at the office.
-        for r in [Role::Leader, Role::Commander, Role::GridLeader, Role::Worker] {
+        for r in [
+            Role::Leader,
+            Role::Commander,
+            Role::GridLeader,
+            Role::Worker,
+        ] {
             assert!(!may_decide(r, "/350100/", office), "{r:?}");
         }
         assert!(!may_decide(Role::Operator, "", office));

@@ -473,13 +473,15 @@ impl<'k> PeopleImport<'k> {
             None => return Err(err!("internal", detail = "the import writer is gone")),
         };
         w.c.problems.append(&mut self.problems);
-        let summary = w
-            .c
-            .finish("people", Some("people, households, houses, person_tags"))
-            .await?;
+        let summary =
+            w.c.finish("people", Some("people, households, houses, person_tags"))
+                .await?;
         // After the import's transaction has ended (SQLite: it held the write lock).
         if !self.met.is_empty() {
-            let door = format!("import:{}", serde_json::json!(self.mode).as_str().unwrap_or(""));
+            let door = format!(
+                "import:{}",
+                serde_json::json!(self.mode).as_str().unwrap_or("")
+            );
             let mut tx = self.db.begin().await?;
             registered::audit_all(&mut tx.handle(), &self.actor, &door, &self.met, self.now)
                 .await?;

@@ -38,10 +38,15 @@ pub(crate) async fn holder_of(
     id_idx: &str,
     except: Option<i64>,
 ) -> Result<Option<Holder>, Error> {
-    q!(h, fetch_optional, Holder,
+    q!(
+        h,
+        fetch_optional,
+        Holder,
         "SELECT p.id AS person_id, p.grid_id, n.code AS grid_code, n.name AS grid_name, p.path \
          FROM people p JOIN nodes n ON n.id = p.grid_id WHERE p.id_index = $1 AND p.id <> $2",
-        id_idx, except.unwrap_or(0))
+        id_idx,
+        except.unwrap_or(0)
+    )
     .map_err(sql_error)
 }
 

@@ -120,7 +120,9 @@ fn text(value: &str, field: &str, empty: &'static str) -> Result<String, Error> 
     if v.is_empty() {
         return Err(Error::new(empty, Vec::new()));
     }
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(err!("text.control", field));
     }
     let n = v.chars().count();
@@ -285,7 +287,16 @@ pub async fn list(
                 "{STORED_SQL} WHERE t.requested_by = $1 AND ($2 IS NULL OR t.status = $2) \
                  AND ($3 IS NULL OR t.id < $3) ORDER BY t.id DESC LIMIT $4"
             );
-            q!(h, fetch_all, Stored, sqlx::AssertSqlSafe(sql), viewer.user_id, status, before_id, limit)
+            q!(
+                h,
+                fetch_all,
+                Stored,
+                sqlx::AssertSqlSafe(sql),
+                viewer.user_id,
+                status,
+                before_id,
+                limit
+            )
         }
         Which::ToDecide => {
             if !viewer.decides_any() {
@@ -295,7 +306,16 @@ pub async fn list(
                 "{STORED_SQL} WHERE t.office_path LIKE $1 AND ($2 IS NULL OR t.status = $2) \
                  AND ($3 IS NULL OR t.id < $3) ORDER BY t.id DESC LIMIT $4"
             );
-            q!(h, fetch_all, Stored, sqlx::AssertSqlSafe(sql), viewer.scope().like_pattern(), status, before_id, limit)
+            q!(
+                h,
+                fetch_all,
+                Stored,
+                sqlx::AssertSqlSafe(sql),
+                viewer.scope().like_pattern(),
+                status,
+                before_id,
+                limit
+            )
         }
     }
     .map_err(sql_error)?;

@@ -78,17 +78,9 @@ async fn a_conflict_outside_the_area_names_no_grid_and_is_audited_by_person() {
     assert_eq!(e.details["transfer"], "/api/v1/transfers");
 
     // The save rolled back; the register's door writes the audit row on its own.
-    registered::audit_refused_save(
-        &t.db,
-        &keys,
-        &gb,
-        &actor(),
-        &id_of(&again),
-        None,
-        now_ms(),
-    )
-    .await
-    .unwrap();
+    registered::audit_refused_save(&t.db, &keys, &gb, &actor(), &id_of(&again), None, now_ms())
+        .await
+        .unwrap();
     let rows = conflicts(&t.db).await;
     assert_eq!(rows.len(), 1);
     let r = &rows[0];
@@ -158,11 +150,10 @@ async fn a_dry_run_import_names_no_grid_outside_the_area_and_audits_each_row() {
     assert_eq!(met, vec![inside, inside, outside, outside]);
     assert!(rows.iter().any(|r| r.detail.contains("import:dry_run")));
     for r in &rows {
-        assert!(!r.detail.contains(&make_id_number(
-            "350102",
-            date("1985-03-07"),
-            42
-        )));
+        assert!(
+            !r.detail
+                .contains(&make_id_number("350102", date("1985-03-07"), 42))
+        );
     }
 }
 
@@ -201,9 +192,16 @@ async fn the_lowest_common_office_approves_and_the_person_moves() {
     };
     let id = {
         let mut tx = t.db.begin().await.unwrap();
-        let id = transfers::request(&mut tx.handle(), &keys, &worker, &worker_actor, &new, now_ms())
-            .await
-            .unwrap();
+        let id = transfers::request(
+            &mut tx.handle(),
+            &keys,
+            &worker,
+            &worker_actor,
+            &new,
+            now_ms(),
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
         id
     };
@@ -222,7 +220,15 @@ async fn the_lowest_common_office_approves_and_the_person_moves() {
     drop(c);
     let mut tx = t.db.begin().await.unwrap();
     assert_code(
-        transfers::request(&mut tx.handle(), &keys, &worker, &worker_actor, &new, now_ms()).await,
+        transfers::request(
+            &mut tx.handle(),
+            &keys,
+            &worker,
+            &worker_actor,
+            &new,
+            now_ms(),
+        )
+        .await,
         "transfer.pending",
     );
     drop(tx);
@@ -239,7 +245,10 @@ async fn the_lowest_common_office_approves_and_the_person_moves() {
                 .is_empty()
         );
     }
-    assert_code(transfers::get(h, &op_x, id + 1000).await, "transfer.not_found");
+    assert_code(
+        transfers::get(h, &op_x, id + 1000).await,
+        "transfer.not_found",
+    );
     drop(c);
     let mut tx = t.db.begin().await.unwrap();
     assert_code(
@@ -259,15 +268,19 @@ async fn the_lowest_common_office_approves_and_the_person_moves() {
     let brief = seen.person.clone().unwrap();
     assert_eq!((brief.id, brief.grid_code.as_str()), (pid, GRID_1));
     assert_eq!(seen.to_grid_code, GRID_B1);
-    assert_eq!(
-        transfers::waiting(&mut c.handle(), &op_a).await.unwrap(),
-        1
-    );
+    assert_eq!(transfers::waiting(&mut c.handle(), &op_a).await.unwrap(), 1);
     drop(c);
     let mut tx = t.db.begin().await.unwrap();
-    transfers::approve(&mut tx.handle(), &op_a, &op_a_actor, id, "核实无误", now_ms())
-        .await
-        .unwrap();
+    transfers::approve(
+        &mut tx.handle(),
+        &op_a,
+        &op_a_actor,
+        id,
+        "核实无误",
+        now_ms(),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 
     let gb = scope_of(&t.db, GRID_B1).await;
@@ -284,8 +297,10 @@ async fn the_lowest_common_office_approves_and_the_person_moves() {
     let hist = basic::history::of(h, &gb, basic::history::Table::People, pid)
         .await
         .unwrap();
-    assert!(hist.iter().any(|r| r.action == "update"
-        && r.before_json.as_deref().is_some_and(|b| b.contains(GRID_1))));
+    assert!(
+        hist.iter().any(|r| r.action == "update"
+            && r.before_json.as_deref().is_some_and(|b| b.contains(GRID_1)))
+    );
     // The requester now sees the person in their grid, and the decision.
     let after = transfers::get(h, &worker, id).await.unwrap();
     assert_eq!(after.status, "approved");
@@ -324,18 +339,32 @@ async fn a_refusal_needs_a_note_and_leaves_the_person_where_they_were() {
         grid_code: GRID_B1.into(),
         reason: "申请".into(),
     };
-    let id = transfers::request(&mut tx.handle(), &keys, &worker, &worker_actor, &new, now_ms())
-        .await
-        .unwrap();
+    let id = transfers::request(
+        &mut tx.handle(),
+        &keys,
+        &worker,
+        &worker_actor,
+        &new,
+        now_ms(),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let mut tx = t.db.begin().await.unwrap();
     assert_code(
         transfers::refuse(&mut tx.handle(), &op_a, &op_a_actor, id, "  ", now_ms()).await,
         "transfer.note_required",
     );
-    transfers::refuse(&mut tx.handle(), &op_a, &op_a_actor, id, "仍在原址居住", now_ms())
-        .await
-        .unwrap();
+    transfers::refuse(
+        &mut tx.handle(),
+        &op_a,
+        &op_a_actor,
+        id,
+        "仍在原址居住",
+        now_ms(),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let mut c = t.db.conn().await.unwrap();
     let h = &mut c.handle();
@@ -370,11 +399,27 @@ async fn requests_for_nobody_or_for_someone_in_the_area_are_refused() {
         "transfer.in_scope",
     );
     assert_code(
-        transfers::request(h, &keys, &worker, &worker_actor, &ask(&person(GRID_1, "无", 72), GRID_B1, "x"), now).await,
+        transfers::request(
+            h,
+            &keys,
+            &worker,
+            &worker_actor,
+            &ask(&person(GRID_1, "无", 72), GRID_B1, "x"),
+            now,
+        )
+        .await,
         "transfer.not_registered",
     );
     assert_code(
-        transfers::request(h, &keys, &worker, &worker_actor, &ask(&p, GRID_B1, " "), now).await,
+        transfers::request(
+            h,
+            &keys,
+            &worker,
+            &worker_actor,
+            &ask(&p, GRID_B1, " "),
+            now,
+        )
+        .await,
         "transfer.reason_required",
     );
     // Only into one's own grids.

@@ -17,7 +17,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "If the person now lives in your grid, ask for their registration to move here; once the office above approves, they are registered in your grid.",
     ),
     ("transfer.reason", "申请理由", "Reason"),
-    ("transfer.request", "申请迁入本网格", "Request transfer into this grid"),
+    (
+        "transfer.request",
+        "申请迁入本网格",
+        "Request transfer into this grid",
+    ),
     ("transfer.to_decide", "待我审批", "Waiting for my decision"),
     ("transfer.mine", "我的申请", "My requests"),
     ("transfer.all", "全部", "All"),
@@ -34,11 +38,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("transfer.status.refused", "未同意", "Refused"),
     ("transfer.decided", "审批", "Decided"),
     ("transfer.note", "审批意见", "Note"),
-    (
-        "transfer.hidden",
-        "审批通过后可见",
-        "Shown once approved",
-    ),
+    ("transfer.hidden", "审批通过后可见", "Shown once approved"),
     ("transfer.decide", "审批", "Decide"),
     (
         "transfer.decide_hint",
@@ -48,8 +48,16 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("transfer.approve", "同意迁入", "Approve"),
     ("transfer.refuse", "不同意", "Refuse"),
     ("transfer.refuse_note", "不同意的理由", "Why not"),
-    ("transfer.done.requested", "申请已提交,等待审批", "Requested; waiting for a decision"),
-    ("transfer.done.approved", "已同意,该人员已迁入", "Approved: the person has moved"),
+    (
+        "transfer.done.requested",
+        "申请已提交,等待审批",
+        "Requested; waiting for a decision",
+    ),
+    (
+        "transfer.done.approved",
+        "已同意,该人员已迁入",
+        "Approved: the person has moved",
+    ),
     ("transfer.done.refused", "已不同意", "Refused"),
     (
         "home.transfers_waiting",

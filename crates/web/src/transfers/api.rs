@@ -83,7 +83,10 @@ async fn api_list(
         Some(v) => {
             return Err(AppError(err!(
                 "request.invalid",
-                reason = format!("which is mine or to_decide, not {}", v.chars().take(40).collect::<String>())
+                reason = format!(
+                    "which is mine or to_decide, not {}",
+                    v.chars().take(40).collect::<String>()
+                )
             )));
         }
     };

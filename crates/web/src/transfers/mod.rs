@@ -72,7 +72,8 @@ pub async fn ask(s: &AppState, p: &Principal, a: &Ask<'_>) -> Result<i64, Error>
         reason: a.reason.to_string(),
     };
     let mut tx = s.db.begin().await?;
-    let id = transfers::request(&mut tx.handle(), &s.keys, &viewer(p), &actor(p), &new, now).await?;
+    let id =
+        transfers::request(&mut tx.handle(), &s.keys, &viewer(p), &actor(p), &new, now).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -25,4 +25,5 @@ mod open311;
 mod privacy;
 mod residents;
 mod scheduler;
+mod transfer;
 mod web;
