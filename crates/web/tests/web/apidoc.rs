@@ -40,8 +40,13 @@ fn resolve(doc: &Value, s: &Value) -> Value {
 /// What the document says of each item agrees with an answer's items: their type, and each
 /// required property present.
 fn check_items(doc: &Value, schema: &Value, answer: &Value, what: &str) {
-    assert_eq!(schema["type"], "array", "{what}: the document says {schema}");
-    let items = answer.as_array().unwrap_or_else(|| panic!("{what}: {answer}"));
+    assert_eq!(
+        schema["type"], "array",
+        "{what}: the document says {schema}"
+    );
+    let items = answer
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: {answer}"));
     assert!(!items.is_empty(), "{what}: nothing to compare");
     let item = resolve(doc, &schema["items"]);
     for it in items {
@@ -91,13 +96,22 @@ fn the_documents_enums_are_the_domains() {
             .collect()
     };
     let roles: Vec<String> = Role::ALL.iter().map(|r| r.as_str().to_string()).collect();
-    assert_eq!(enum_of("/components/schemas/User/properties/role/enum"), roles);
-    let kinds: Vec<String> = NodeKind::ALL.iter().map(|k| k.as_str().to_string()).collect();
+    assert_eq!(
+        enum_of("/components/schemas/User/properties/role/enum"),
+        roles
+    );
+    let kinds: Vec<String> = NodeKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .collect();
     assert_eq!(
         enum_of("/components/schemas/NodeSummary/properties/kind/enum"),
         kinds
     );
-    let grid_kinds: Vec<String> = GridKind::ALL.iter().map(|k| k.as_str().to_string()).collect();
+    let grid_kinds: Vec<String> = GridKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .collect();
     assert_eq!(
         enum_of("/components/schemas/NodeSummary/properties/grid_kind/enum"),
         grid_kinds
@@ -151,7 +165,11 @@ async fn a_csv_export_streams_page_by_page() {
     }
     assert!(frames.len() >= 3, "{} frames", frames.len());
     let first = String::from_utf8(frames[0].clone()).unwrap();
-    assert_eq!(first.trim_start_matches('\u{feff}').lines().count(), 1, "{first}");
+    assert_eq!(
+        first.trim_start_matches('\u{feff}').lines().count(),
+        1,
+        "{first}"
+    );
     assert!(first.contains("身份证号"), "{first}");
     let all = String::from_utf8(frames.concat()).unwrap();
     assert_eq!(all.lines().count(), 521);
