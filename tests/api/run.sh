@@ -4,6 +4,7 @@
 # runs schemathesis over the document the server publishes (`/api/openapi.json`) with the
 # response_schema_conformance, status_code_conformance and not_a_server_error checks.
 # Bounded: few examples per operation, deterministic generation, a timeout per request.
+# API_MAX_EXAMPLES and API_SCHEMATHESIS_ARGS (e.g. `--report har --report-dir DIR`) adjust a run.
 # Writes run against the throwaway demo database. The Python tools are tests/open311's
 # virtualenv (same pinned requirements), created there when missing.
 set -euo pipefail
@@ -65,5 +66,5 @@ echo "== schemathesis over $base/api/openapi.json"
   --checks response_schema_conformance,status_code_conformance,not_a_server_error \
   --max-examples "${API_MAX_EXAMPLES:-10}" --generation-deterministic \
   --suppress-health-check filter_too_much,too_slow,large_base_example \
-  --request-timeout 20 --workers 1 --no-color)
+  --request-timeout 20 --workers 1 --no-color ${API_SCHEMATHESIS_ARGS:-})
 echo "api conformance: passed"

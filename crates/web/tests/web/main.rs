@@ -7,6 +7,7 @@ mod common;
 
 mod analysis;
 mod api_events_more;
+mod apidoc;
 mod authsec;
 mod basic;
 mod categories;
