@@ -190,7 +190,7 @@ fn synthetic(
 }
 
 /// Writes `count` synthetic events spread over 2025; returns the seconds it took.
-async fn seed_events(db: &Db, count: usize) -> anyhow::Result<f64> {
+pub(crate) async fn seed_events(db: &Db, count: usize) -> anyhow::Result<f64> {
     let started = Instant::now();
     let mut c = db.conn().await?;
     let kinds: Vec<Kind> = events::categories(&mut c.handle())
