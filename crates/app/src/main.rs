@@ -7,6 +7,7 @@ mod bench_intake;
 mod bench_kit;
 mod bench_load;
 mod bench_load_check;
+mod bench_lists;
 mod bench_people;
 mod cli_basic;
 mod config;
@@ -267,6 +268,11 @@ enum BenchWhat {
         /// Events for the analysis part (0 skips it)
         #[arg(long, default_value_t = 1_000_000)]
         analysis_events: usize,
+    },
+    /// Open311 and inbox lists at 1,000,000 events against a bare one-SELECT handler
+    Lists {
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
     },
     /// People list and search server time (p50/p95) over the city-scale demo's people
     People {
@@ -701,6 +707,9 @@ async fn run() -> anyhow::Result<()> {
             }
             bench_intake::intake(cli.database_url.as_deref(), requests).await?;
         }
+        Command::Bench {
+            what: BenchWhat::Lists { events },
+        } => bench_lists::lists(cli.database_url.as_deref(), events).await?,
         Command::Bench {
             what: BenchWhat::People { people },
         } => {

@@ -289,3 +289,46 @@ pub async fn bare_insert(h: &mut Handle<'_>, bare: Bare, seq: i64, at: i64) -> R
     .map_err(sql_error)?;
     Ok(())
 }
+
+/// A yardstick of `wangge bench lists`: one indexed SELECT of a list's page straight from the
+/// events table, with no joins, no scope rules and no history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BareList {
+    /// The Open311 default: reported in [from, to), newest first.
+    Window { from: i64, to: i64 },
+    /// Events whose grid lies under `path`, newest first.
+    Scope { path: String },
+}
+
+/// An event row as a bare list shows it.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct BareRow {
+    pub id: i64,
+    pub number: String,
+    pub status: String,
+    pub category_code: String,
+    pub description: String,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub reported_at: i64,
+    pub updated_at: i64,
+}
+
+pub async fn bare_list(h: &mut Handle<'_>, bare: &BareList, limit: i64) -> Result<Vec<BareRow>, Error> {
+    let mut sql = Sql::new(
+        "SELECT e.id, e.number, e.status, e.category_code, e.description, e.address, e.lat, e.lon, e.reported_at, e.updated_at FROM events e WHERE ",
+    );
+    match bare {
+        BareList::Window { from, to } => {
+            let (a, b) = (sql.arg(*from), sql.arg(*to));
+            sql.push(&format!("e.reported_at >= {a} AND e.reported_at < {b}"));
+        }
+        BareList::Scope { path } => {
+            let c = crate::events::seek::path_in_scope(&mut sql, path);
+            sql.push(&c);
+        }
+    }
+    sql.newest_first(limit.clamp(1, 1000));
+    sql.fetch_all(h).await
+}

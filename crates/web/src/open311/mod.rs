@@ -10,6 +10,7 @@
 //! description of the API puts them in the query, the written specification in the body).
 
 mod bench;
+mod bench_lists;
 mod format;
 mod params;
 mod post;
@@ -22,6 +23,7 @@ use axum::routing::get;
 use crate::state::AppState;
 
 pub use bench::{bare_insert_router, serve_plain};
+pub use bench_lists::bare_list_router;
 use format::*;
 pub use format::{Format, split_format, xml_escape};
 pub use params::parse_pairs;
