@@ -125,7 +125,9 @@ impl Server {
         let exe = std::env::current_exe().context("cannot find the wangge binary")?;
         let mut cmd = Command::new(exe);
         cmd.args(&args)
-            .env("WANGGE_LOG", "warn")
+            // The synthetic events lack the workflow state the scheduler reads; it skips them
+            // with a warning each tick, which would drown the figures.
+            .env("WANGGE_LOG", "warn,wangge_web::scheduler=error")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         if instances > 1 {
@@ -220,6 +222,10 @@ async fn seed(db: &Db, keys: &KeyRing, events: usize) -> anyhow::Result<Material
     };
     crate::demo::basic::fill_new_city(db, keys, 1, Scale::Small, Some(PEOPLE_PER_GRID), &city)
         .await?;
+    // Events reported and handled through the store, over the last two months: the event
+    // pages read these (the synthetic events below carry no workflow state to show).
+    let recent_from = now_ms();
+    crate::demo::events::fill_new_city(db, keys, 1, 2, &city, recent_from).await?;
     println!(
         "seeded the small demo city ({grids} grids, {PEOPLE_PER_GRID} people a grid) in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -246,7 +252,8 @@ async fn seed(db: &Db, keys: &KeyRing, events: usize) -> anyhow::Result<Material
     let open311_bodies = request_bodies(db, &state, open311_key, OPEN311_BODIES, 11).await?;
     let mut c = db.conn().await?;
     let numbers: Vec<String> = on_conn!(&mut c.handle(), h => {
-        sqlx::query_scalar("SELECT number FROM events ORDER BY id DESC LIMIT 2000")
+        sqlx::query_scalar("SELECT number FROM events WHERE reported_at > $1 ORDER BY id DESC LIMIT 2000")
+            .bind(recent_from - 70 * 86_400_000)
             .fetch_all(&mut **h)
             .await?
     });
