@@ -20,8 +20,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use wangge_domain::rng::SplitMix64;
 use wangge_domain::System;
+use wangge_domain::rng::SplitMix64;
 use wangge_store::seal::KeyRing;
 use wangge_store::{Db, auth, now_ms, on_conn, testdb, users};
 use wangge_web::{AppState, WebConfig};
@@ -201,12 +201,11 @@ async fn database(
             let t = testdb::fresh().await?;
             return Ok((t.url.clone(), Some(t)));
         }
-        bail!("--instances 2 needs PostgreSQL: give --database-url postgres://… (an empty database), WANGGE_BENCH_PG_URL or TEST_DATABASE_URL");
+        bail!(
+            "--instances 2 needs PostgreSQL: give --database-url postgres://… (an empty database), WANGGE_BENCH_PG_URL or TEST_DATABASE_URL"
+        );
     }
-    Ok((
-        format!("sqlite://{}", dir.join("load.db").display()),
-        None,
-    ))
+    Ok((format!("sqlite://{}", dir.join("load.db").display()), None))
 }
 
 /// Seeds the city, the people and the events; returns what the clients need.
@@ -289,7 +288,12 @@ async fn seed(db: &Db, keys: &KeyRing, events: usize) -> anyhow::Result<Material
 /// from another phone, as in life, so the per-address report limit does not refuse the load.
 fn connect_from(addr: SocketAddr, n: u64) -> anyhow::Result<Client> {
     let n = n % (1 << 24);
-    let ip = Ipv4Addr::new(127, (1 + n / 65536) as u8, ((n / 256) % 256) as u8, (n % 256) as u8);
+    let ip = Ipv4Addr::new(
+        127,
+        (1 + n / 65536) as u8,
+        ((n / 256) % 256) as u8,
+        (n % 256) as u8,
+    );
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()?;
@@ -404,12 +408,7 @@ fn unreachable_op() -> anyhow::Result<(u16, Vec<u8>)> {
 }
 
 /// One client's loop until `stop`: picks operations from `ops` by their weights.
-fn client_loop(
-    i: usize,
-    addrs: &[SocketAddr],
-    shared: &Shared,
-    ops: &[(Op, u32)],
-) -> Vec<Sample> {
+fn client_loop(i: usize, addrs: &[SocketAddr], shared: &Shared, ops: &[(Op, u32)]) -> Vec<Sample> {
     let addr = addrs[i % addrs.len()];
     let mut rng = SplitMix64::new(1000 + i as u64);
     let weights: Vec<u32> = ops.iter().map(|(_, w)| *w).collect();
@@ -556,14 +555,22 @@ pub async fn load(database_url: Option<&str>, a: LoadArgs) -> anyhow::Result<()>
     if !(1..=2).contains(&a.instances) {
         bail!("--instances is 1 or 2");
     }
-    let dir = std::env::temp_dir().join(format!("wangge_bench_load_{}_{}", std::process::id(), now_ms()));
+    let dir = std::env::temp_dir().join(format!(
+        "wangge_bench_load_{}_{}",
+        std::process::id(),
+        now_ms()
+    ));
     std::fs::create_dir_all(&dir)?;
     let _cleanup = RemoveDir(dir.clone());
     let (url, _pg) = database(database_url, a.instances, &dir).await?;
     if a.instances > 1 && !url.starts_with("postgres") {
         bail!("--instances 2 needs a postgres:// database: SQLite is one machine's file");
     }
-    let backend = if url.starts_with("postgres") { "postgres" } else { "sqlite" };
+    let backend = if url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    };
     let keys_path = dir.join("wangge.keys");
     let keys = KeyRing::load_or_create(&keys_path, None)?;
     let db = Db::connect(&url).await?;
@@ -631,22 +638,29 @@ pub async fn load(database_url: Option<&str>, a: LoadArgs) -> anyhow::Result<()>
     let lease_url = url.clone();
     let lease_log = leases.clone();
     let label = format!("{backend} mixed load, {} clients", a.clients);
-    let (s, t) = phase(a.clients, a.seconds as f64, &addrs, &shared, &mixed, |started| {
-        if a.instances > 1 {
-            sample_leases(&lease_url, started, a.seconds as f64, &lease_log)?;
-        }
-        if a.kill {
-            std::thread::sleep(Duration::from_secs_f64(kill_at));
-            let t = Instant::now();
-            servers[0].restart(a.instances)?;
-            killed = true;
-            println!(
-                "{backend}: killed the server (SIGKILL) {kill_at:.0} s into the mixed load; it answered again after {:.1} s",
-                t.elapsed().as_secs_f64()
-            );
-        }
-        Ok(())
-    })?;
+    let (s, t) = phase(
+        a.clients,
+        a.seconds as f64,
+        &addrs,
+        &shared,
+        &mixed,
+        |started| {
+            if a.instances > 1 {
+                sample_leases(&lease_url, started, a.seconds as f64, &lease_log)?;
+            }
+            if a.kill {
+                std::thread::sleep(Duration::from_secs_f64(kill_at));
+                let t = Instant::now();
+                servers[0].restart(a.instances)?;
+                killed = true;
+                println!(
+                    "{backend}: killed the server (SIGKILL) {kill_at:.0} s into the mixed load; it answered again after {:.1} s",
+                    t.elapsed().as_secs_f64()
+                );
+            }
+            Ok(())
+        },
+    )?;
     report(&label, &s, t);
 
     if a.instances > 1 {

@@ -94,9 +94,12 @@ async fn a_report_dropped_half_way_is_whole_or_absent() {
     // included, as a client that gives up at any moment would have it.
     let total = {
         let input = fx.located("MD01", "完整的上报");
-        polls_until(events::submit(fx.db(), &ctx, &caller, input, now), usize::MAX)
-            .await
-            .expect("a report finishes")
+        polls_until(
+            events::submit(fx.db(), &ctx, &caller, input, now),
+            usize::MAX,
+        )
+        .await
+        .expect("a report finishes")
     };
     for k in 1..total {
         let input = fx.located("MD01", &format!("放弃的上报 {k}"));
