@@ -697,7 +697,8 @@ pub async fn load(database_url: Option<&str>, a: LoadArgs) -> anyhow::Result<()>
     Ok(())
 }
 
-/// Samples the scheduler lease's holder every half second for the phase.
+/// Samples the scheduler lease's holder every half second for the phase, in a task (the
+/// phase's own thread is busy with the clients).
 fn sample_leases(
     url: &str,
     started: Instant,
@@ -706,27 +707,19 @@ fn sample_leases(
 ) -> anyhow::Result<()> {
     let url = url.to_string();
     let out = out.clone();
-    std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
+    tokio::spawn(async move {
+        let Ok(db) = Db::connect(&url).await else {
             return;
         };
-        rt.block_on(async {
-            let Ok(db) = Db::connect(&url).await else {
-                return;
-            };
-            while started.elapsed().as_secs_f64() < secs {
-                if let Ok(Some(h)) = crate::bench_load_check::lease_holder(&db).await
-                    && let Ok(mut o) = out.lock()
-                {
-                    o.push(h);
-                }
-                tokio::time::sleep(Duration::from_millis(500)).await;
+        while started.elapsed().as_secs_f64() < secs {
+            if let Ok(Some(h)) = crate::bench_load_check::lease_holder(&db).await
+                && let Ok(mut o) = out.lock()
+            {
+                o.push(h);
             }
-            db.close().await;
-        });
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        db.close().await;
     });
     Ok(())
 }
