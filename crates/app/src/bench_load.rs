@@ -593,6 +593,9 @@ pub async fn load(database_url: Option<&str>, a: LoadArgs) -> anyhow::Result<()>
             &keys_path.display().to_string(),
             "--config",
             &config.display().to_string(),
+            // A name, not this machine: the server warns of a local public URL otherwise.
+            "--public-url",
+            "http://wangge.example",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -674,7 +677,7 @@ pub async fn load(database_url: Option<&str>, a: LoadArgs) -> anyhow::Result<()>
             holders.len(),
             holders
                 .iter()
-                .map(|h| h.chars().take(8).collect::<String>())
+                .map(|h| h.chars().take(16).collect::<String>())
                 .collect::<Vec<_>>()
                 .join(", ")
         );
