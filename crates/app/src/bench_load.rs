@@ -20,8 +20,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use wangge_domain::rng::SplitMix64;
 use wangge_domain::System;
+use wangge_domain::rng::SplitMix64;
 use wangge_store::seal::KeyRing;
 use wangge_store::{Db, auth, now_ms, on_conn, testdb, users};
 use wangge_web::{AppState, WebConfig};
@@ -125,7 +125,9 @@ impl Server {
         let exe = std::env::current_exe().context("cannot find the wangge binary")?;
         let mut cmd = Command::new(exe);
         cmd.args(&args)
-            .env("WANGGE_LOG", "warn")
+            // The synthetic events lack the workflow state the scheduler reads; it skips them
+            // with a warning each tick, which would drown the figures.
+            .env("WANGGE_LOG", "warn,wangge_web::scheduler=error")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         if instances > 1 {
@@ -199,12 +201,11 @@ async fn database(
             let t = testdb::fresh().await?;
             return Ok((t.url.clone(), Some(t)));
         }
-        bail!("--instances 2 needs PostgreSQL: give --database-url postgres://… (an empty database), WANGGE_BENCH_PG_URL or TEST_DATABASE_URL");
+        bail!(
+            "--instances 2 needs PostgreSQL: give --database-url postgres://… (an empty database), WANGGE_BENCH_PG_URL or TEST_DATABASE_URL"
+        );
     }
-    Ok((
-        format!("sqlite://{}", dir.join("load.db").display()),
-        None,
-    ))
+    Ok((format!("sqlite://{}", dir.join("load.db").display()), None))
 }
 
 /// Seeds the city, the people and the events; returns what the clients need.
@@ -220,6 +221,10 @@ async fn seed(db: &Db, keys: &KeyRing, events: usize) -> anyhow::Result<Material
     };
     crate::demo::basic::fill_new_city(db, keys, 1, Scale::Small, Some(PEOPLE_PER_GRID), &city)
         .await?;
+    // Events reported and handled through the store, over the last two months: the event
+    // pages read these (the synthetic events below carry no workflow state to show).
+    let recent_from = now_ms();
+    crate::demo::events::fill_new_city(db, keys, 1, 2, &city, recent_from).await?;
     println!(
         "seeded the small demo city ({grids} grids, {PEOPLE_PER_GRID} people a grid) in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -246,7 +251,8 @@ async fn seed(db: &Db, keys: &KeyRing, events: usize) -> anyhow::Result<Material
     let open311_bodies = request_bodies(db, &state, open311_key, OPEN311_BODIES, 11).await?;
     let mut c = db.conn().await?;
     let numbers: Vec<String> = on_conn!(&mut c.handle(), h => {
-        sqlx::query_scalar("SELECT number FROM events ORDER BY id DESC LIMIT 2000")
+        sqlx::query_scalar("SELECT number FROM events WHERE reported_at > $1 ORDER BY id DESC LIMIT 2000")
+            .bind(recent_from - 70 * 86_400_000)
             .fetch_all(&mut **h)
             .await?
     });
@@ -282,7 +288,12 @@ async fn seed(db: &Db, keys: &KeyRing, events: usize) -> anyhow::Result<Material
 /// from another phone, as in life, so the per-address report limit does not refuse the load.
 fn connect_from(addr: SocketAddr, n: u64) -> anyhow::Result<Client> {
     let n = n % (1 << 24);
-    let ip = Ipv4Addr::new(127, (1 + n / 65536) as u8, ((n / 256) % 256) as u8, (n % 256) as u8);
+    let ip = Ipv4Addr::new(
+        127,
+        (1 + n / 65536) as u8,
+        ((n / 256) % 256) as u8,
+        (n % 256) as u8,
+    );
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()?;
@@ -397,12 +408,7 @@ fn unreachable_op() -> anyhow::Result<(u16, Vec<u8>)> {
 }
 
 /// One client's loop until `stop`: picks operations from `ops` by their weights.
-fn client_loop(
-    i: usize,
-    addrs: &[SocketAddr],
-    shared: &Shared,
-    ops: &[(Op, u32)],
-) -> Vec<Sample> {
+fn client_loop(i: usize, addrs: &[SocketAddr], shared: &Shared, ops: &[(Op, u32)]) -> Vec<Sample> {
     let addr = addrs[i % addrs.len()];
     let mut rng = SplitMix64::new(1000 + i as u64);
     let weights: Vec<u32> = ops.iter().map(|(_, w)| *w).collect();
@@ -549,14 +555,22 @@ pub async fn load(database_url: Option<&str>, a: LoadArgs) -> anyhow::Result<()>
     if !(1..=2).contains(&a.instances) {
         bail!("--instances is 1 or 2");
     }
-    let dir = std::env::temp_dir().join(format!("wangge_bench_load_{}_{}", std::process::id(), now_ms()));
+    let dir = std::env::temp_dir().join(format!(
+        "wangge_bench_load_{}_{}",
+        std::process::id(),
+        now_ms()
+    ));
     std::fs::create_dir_all(&dir)?;
     let _cleanup = RemoveDir(dir.clone());
     let (url, _pg) = database(database_url, a.instances, &dir).await?;
     if a.instances > 1 && !url.starts_with("postgres") {
         bail!("--instances 2 needs a postgres:// database: SQLite is one machine's file");
     }
-    let backend = if url.starts_with("postgres") { "postgres" } else { "sqlite" };
+    let backend = if url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    };
     let keys_path = dir.join("wangge.keys");
     let keys = KeyRing::load_or_create(&keys_path, None)?;
     let db = Db::connect(&url).await?;
@@ -579,6 +593,9 @@ pub async fn load(database_url: Option<&str>, a: LoadArgs) -> anyhow::Result<()>
             &keys_path.display().to_string(),
             "--config",
             &config.display().to_string(),
+            // A name, not this machine: the server warns of a local public URL otherwise.
+            "--public-url",
+            "http://wangge.example",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -624,22 +641,29 @@ pub async fn load(database_url: Option<&str>, a: LoadArgs) -> anyhow::Result<()>
     let lease_url = url.clone();
     let lease_log = leases.clone();
     let label = format!("{backend} mixed load, {} clients", a.clients);
-    let (s, t) = phase(a.clients, a.seconds as f64, &addrs, &shared, &mixed, |started| {
-        if a.instances > 1 {
-            sample_leases(&lease_url, started, a.seconds as f64, &lease_log)?;
-        }
-        if a.kill {
-            std::thread::sleep(Duration::from_secs_f64(kill_at));
-            let t = Instant::now();
-            servers[0].restart(a.instances)?;
-            killed = true;
-            println!(
-                "{backend}: killed the server (SIGKILL) {kill_at:.0} s into the mixed load; it answered again after {:.1} s",
-                t.elapsed().as_secs_f64()
-            );
-        }
-        Ok(())
-    })?;
+    let (s, t) = phase(
+        a.clients,
+        a.seconds as f64,
+        &addrs,
+        &shared,
+        &mixed,
+        |started| {
+            if a.instances > 1 {
+                sample_leases(&lease_url, started, a.seconds as f64, &lease_log)?;
+            }
+            if a.kill {
+                std::thread::sleep(Duration::from_secs_f64(kill_at));
+                let t = Instant::now();
+                servers[0].restart(a.instances)?;
+                killed = true;
+                println!(
+                    "{backend}: killed the server (SIGKILL) {kill_at:.0} s into the mixed load; it answered again after {:.1} s",
+                    t.elapsed().as_secs_f64()
+                );
+            }
+            Ok(())
+        },
+    )?;
     report(&label, &s, t);
 
     if a.instances > 1 {
@@ -653,7 +677,7 @@ pub async fn load(database_url: Option<&str>, a: LoadArgs) -> anyhow::Result<()>
             holders.len(),
             holders
                 .iter()
-                .map(|h| h.chars().take(8).collect::<String>())
+                .map(|h| h.chars().take(16).collect::<String>())
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -676,7 +700,8 @@ pub async fn load(database_url: Option<&str>, a: LoadArgs) -> anyhow::Result<()>
     Ok(())
 }
 
-/// Samples the scheduler lease's holder every half second for the phase.
+/// Samples the scheduler lease's holder every half second for the phase, in a task (the
+/// phase's own thread is busy with the clients).
 fn sample_leases(
     url: &str,
     started: Instant,
@@ -685,27 +710,19 @@ fn sample_leases(
 ) -> anyhow::Result<()> {
     let url = url.to_string();
     let out = out.clone();
-    std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
+    tokio::spawn(async move {
+        let Ok(db) = Db::connect(&url).await else {
             return;
         };
-        rt.block_on(async {
-            let Ok(db) = Db::connect(&url).await else {
-                return;
-            };
-            while started.elapsed().as_secs_f64() < secs {
-                if let Ok(Some(h)) = crate::bench_load_check::lease_holder(&db).await
-                    && let Ok(mut o) = out.lock()
-                {
-                    o.push(h);
-                }
-                tokio::time::sleep(Duration::from_millis(500)).await;
+        while started.elapsed().as_secs_f64() < secs {
+            if let Ok(Some(h)) = crate::bench_load_check::lease_holder(&db).await
+                && let Ok(mut o) = out.lock()
+            {
+                o.push(h);
             }
-            db.close().await;
-        });
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        db.close().await;
     });
     Ok(())
 }

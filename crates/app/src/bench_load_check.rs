@@ -53,7 +53,10 @@ pub async fn after_kill(url: &str, acknowledged: &[String]) -> anyhow::Result<()
     let chains_ok = crate::verify::run(&db).await?;
     db.close().await;
     if !missing.is_empty() {
-        bail!("acknowledged reports lost after the kill: {}", missing.join(" "));
+        bail!(
+            "acknowledged reports lost after the kill: {}",
+            missing.join(" ")
+        );
     }
     if !chains_ok {
         bail!("wangge verify failed after the kill");
@@ -117,10 +120,9 @@ pub async fn visibility(url: &str, addrs: &[SocketAddr]) -> anyhow::Result<()> {
         open311::revoke_key(&mut tx.handle(), key.id, now_ms()).await?;
         tx.commit().await?;
     }
-    let revoked = tokio::task::spawn_blocking(move || {
-        lapse(Duration::from_secs(60), || Ok(post() == 403))
-    })
-    .await??;
+    let revoked =
+        tokio::task::spawn_blocking(move || lapse(Duration::from_secs(60), || Ok(post() == 403)))
+            .await??;
     println!(
         "instances: an Open311 key made elsewhere works on the other instance after {new_key:.1} s; revoked, it is refused after {revoked:.1} s (documented: within 10 s)"
     );

@@ -51,9 +51,9 @@ macro_rules! on_conn {
 
 mod backend;
 mod tuning;
-pub use tuning::Tuning;
 #[cfg(test)]
 pub(crate) use backend::sqlite_numbered;
+pub use tuning::Tuning;
 
 /// A start-up or connection problem, with a message a person can act on.
 #[derive(Debug, thiserror::Error)]

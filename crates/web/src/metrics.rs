@@ -87,7 +87,9 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let status = resp.status().as_u16();
     let m = &state.metrics;
     if let Ok(mut r) = m.requests.lock() {
-        let e = r.entry((method.clone(), route.clone(), status)).or_insert((0, 0.0));
+        let e = r
+            .entry((method.clone(), route.clone(), status))
+            .or_insert((0, 0.0));
         e.0 += 1;
         e.1 += secs;
     }
@@ -119,9 +121,7 @@ fn bump(
     key: (String, String),
     bucket: usize,
 ) {
-    let counts = l
-        .entry(key)
-        .or_insert_with(|| vec![0; BUCKETS_S.len() + 1]);
+    let counts = l.entry(key).or_insert_with(|| vec![0; BUCKETS_S.len() + 1]);
     if let Some(c) = counts.get_mut(bucket) {
         *c += 1;
     }

@@ -48,7 +48,9 @@ async fn an_exhausted_pool_answers_503_with_retry_after() {
         let text = String::from_utf8_lossy(&body);
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{what}: {text}");
         assert_eq!(
-            headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()),
+            headers
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
             Some("1"),
             "{what}"
         );
@@ -71,15 +73,18 @@ async fn metrics_hold_a_latency_histogram_per_route_template() {
         let _ = f.get("op_a", &format!("/api/v1/events/{n}")).await;
     }
     let (status, _, text) = f
-        .send(Request::builder().uri("/metrics").body(Body::empty()).unwrap())
+        .send(
+            Request::builder()
+                .uri("/metrics")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let route = "route=\"/api/v1/events/{number}\"";
     let count = text
         .lines()
-        .find(|l| {
-            l.starts_with("wangge_http_request_duration_seconds_count") && l.contains(route)
-        })
+        .find(|l| l.starts_with("wangge_http_request_duration_seconds_count") && l.contains(route))
         .unwrap_or_else(|| panic!("no histogram for the route template:\n{text}"));
     assert!(count.ends_with(" 2"), "{count}");
     assert!(
