@@ -12,9 +12,10 @@
 //!
 //! Rows are read a page at a time (keyset, 500 rows) and written at once, so memory stays flat
 //! whatever the size; after the header and each page a [`PageSink`] may take the bytes written
-//! so far (a streamed download sends them to the client at once). Key-group tags go out only when the caller's role may see them (and asked
-//! for). Each export writes one `export` audit row: who, what kind, how many rows, in which
-//! format, under which node, and for full values the reason.
+//! so far (a streamed download sends them to the client at once). Key-group tags go out only
+//! when the caller's role may see them (and asked for). Each export writes one `export` audit
+//! row: who, what kind, how many rows, in which format, under which node, and for full values
+//! the reason (a streamed one that stopped early says `"complete": false`).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -409,10 +410,10 @@ pub async fn export_to<W: Write + Send, S: PageSink>(
     let mut rows = 0u64;
     let written = write_pages(db, keys, spec, &mut w, sink, &mut rows).await;
     let out = match written {
-        Ok(()) => {
-            let out = w.finish()?;
-            sink.page_written().await.map(|()| out)
-        }
+        Ok(()) => match w.finish() {
+            Ok(out) => sink.page_written().await.map(|()| out),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     if out.is_ok() || S::SENDS {
