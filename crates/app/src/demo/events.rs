@@ -253,6 +253,11 @@ pub async fn fill_new_city(
             .with_context(|| format!("demo event {i} in grid {}", grid.code))?;
         written += 1;
     }
+    // Statistics for the list indexes of migration 14 (PostgreSQL plans a scope by them; a bulk
+    // load leaves them stale until autovacuum comes round).
+    let mut c = db.conn().await?;
+    wangge_store::analysis::refresh_statistics(&mut c.handle()).await?;
+    drop(c);
     println!(
         "events: {written} over the last {SPAN_DAYS} days in {:.1} s",
         started.elapsed().as_secs_f64()
