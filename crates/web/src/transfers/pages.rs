@@ -41,6 +41,8 @@ pub struct View {
     pub status: String,
     pub status_label: String,
     pub to_grid: String,
+    /// The name alone, for a list row on a phone.
+    pub to_grid_name: String,
     pub requester: String,
     pub reason: String,
     pub created: String,
@@ -57,6 +59,7 @@ pub struct PersonView {
     pub name: String,
     pub id_masked: String,
     pub grid: String,
+    pub grid_name: String,
 }
 
 fn view(t: &Tr, x: Transfer) -> View {
@@ -65,6 +68,7 @@ fn view(t: &Tr, x: Transfer) -> View {
         id: x.id,
         status: x.status,
         to_grid: format!("{} {}", x.to_grid_name, x.to_grid_code),
+        to_grid_name: x.to_grid_name,
         requester: x.requester_name,
         reason: x.reason,
         created: time_text(x.created_at),
@@ -77,6 +81,7 @@ fn view(t: &Tr, x: Transfer) -> View {
             name: p.name,
             id_masked: p.id_masked,
             grid: format!("{} {}", p.grid_name, p.grid_code),
+            grid_name: p.grid_name,
         }),
     }
 }
