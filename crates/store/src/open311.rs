@@ -221,7 +221,7 @@ pub async fn requests(
     for sql in request_statements(filter) {
         rows.extend(sql.fetch_all::<PublicRequest>(h).await?);
     }
-    rows.sort_by(|a, b| (b.reported_at, b.id).cmp(&(a.reported_at, a.id)));
+    rows.sort_by_key(|r| std::cmp::Reverse((r.reported_at, r.id)));
     let offset = filter.offset.clamp(0, crate::events::MAX_OFFSET) as usize;
     Ok(rows
         .into_iter()
@@ -315,7 +315,11 @@ pub struct BareRow {
     pub updated_at: i64,
 }
 
-pub async fn bare_list(h: &mut Handle<'_>, bare: &BareList, limit: i64) -> Result<Vec<BareRow>, Error> {
+pub async fn bare_list(
+    h: &mut Handle<'_>,
+    bare: &BareList,
+    limit: i64,
+) -> Result<Vec<BareRow>, Error> {
     let mut sql = Sql::new(
         "SELECT e.id, e.number, e.status, e.category_code, e.description, e.address, e.lat, e.lon, e.reported_at, e.updated_at FROM events e WHERE ",
     );

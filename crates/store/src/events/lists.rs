@@ -1,8 +1,8 @@
 //! Lists of events: the inboxes of a node or a person with search and filters, and the public
 //! results of a grid or village.
 
-use super::*;
 use super::seek::{Cursor, STATUS, Sql, path_in_scope, reach_range};
+use super::*;
 
 /// Which list to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -262,7 +262,7 @@ pub async fn list(
     for sql in statements {
         rows.extend(sql.fetch_all::<EventRow>(h).await?);
     }
-    rows.sort_by(|a, b| (b.reported_at, b.id).cmp(&(a.reported_at, a.id)));
+    rows.sort_by_key(|r| std::cmp::Reverse((r.reported_at, r.id)));
     Ok(rows
         .into_iter()
         .skip(offset as usize)
@@ -359,7 +359,8 @@ pub async fn inbox_counts(
     for &inbox in inboxes {
         let mut n = 0;
         for &side in sides(scope, inbox) {
-            let mut sql = Sql::new("SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM events e WHERE ");
+            let mut sql =
+                Sql::new("SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM events e WHERE ");
             let conds = conditions(&mut sql, side, scope, inbox, now, Some(me));
             sql.push(&if conds.is_empty() {
                 "1 = 1".to_string()

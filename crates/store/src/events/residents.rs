@@ -1,8 +1,8 @@
 //! What residents do besides reporting: find a case again by its number and the phone they
 //! gave, say "me too" (我也遇到) on an open case nearby, and learn who refused their case.
 
-use super::*;
 use super::seek::{Sql, path_in_scope};
+use super::*;
 use wangge_domain::residents::me_too_raise;
 
 /// A fresh tracking link for the case with this number whose reporter gave this phone, or

@@ -31,7 +31,8 @@ impl Cursor {
     /// `MILLISECONDS.ID`, as [`Cursor::text`] writes it; anything else is `None`.
     pub fn parse(text: &str) -> Option<Cursor> {
         let (a, b) = text.trim().split_once('.')?;
-        let all_digits = |s: &str| !s.is_empty() && s.len() <= 18 && s.bytes().all(|c| c.is_ascii_digit());
+        let all_digits =
+            |s: &str| !s.is_empty() && s.len() <= 18 && s.bytes().all(|c| c.is_ascii_digit());
         if !all_digits(a) || !all_digits(b) {
             return None;
         }
@@ -135,9 +136,8 @@ impl Sql {
         let lines: Vec<String> = match h {
             Handle::Sqlite(c) => {
                 use sqlx::Row;
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "EXPLAIN QUERY PLAN {native}"
-                )));
+                let mut q =
+                    sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {native}")));
                 for a in args {
                     q = match a {
                         Arg::Int(v) => q.bind(v),
@@ -158,9 +158,9 @@ impl Sql {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
                     "PREPARE wangge_explain AS {native}"
                 )))
-                    .execute(&mut **c)
-                    .await
-                    .map_err(sql_error)?;
+                .execute(&mut **c)
+                .await
+                .map_err(sql_error)?;
                 // EXECUTE takes no bound parameters: the values go in as literals (only
                 // this plan check does so).
                 let params: Vec<String> = args
@@ -195,8 +195,9 @@ impl Sql {
     /// ` ORDER BY … LIMIT n`, newest first.
     pub(crate) fn newest_first(&mut self, limit: i64) {
         let l = self.arg(limit);
-        self.text
-            .push_str(&format!(" ORDER BY e.reported_at DESC, e.id DESC LIMIT {l}"));
+        self.text.push_str(&format!(
+            " ORDER BY e.reported_at DESC, e.id DESC LIMIT {l}"
+        ));
     }
 }
 
@@ -237,7 +238,18 @@ mod tests {
             id: 42,
         };
         assert_eq!(Cursor::parse(&c.text()), Some(c));
-        for bad in ["", ".", "1.", ".2", "-1.2", "1.-2", "a.b", "1.2.3", "1e3.2", "9999999999999999999.1"] {
+        for bad in [
+            "",
+            ".",
+            "1.",
+            ".2",
+            "-1.2",
+            "1.-2",
+            "a.b",
+            "1.2.3",
+            "1e3.2",
+            "9999999999999999999.1",
+        ] {
             assert_eq!(Cursor::parse(bad), None, "{bad}");
         }
     }

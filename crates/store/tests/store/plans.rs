@@ -32,13 +32,12 @@ async fn seeded() -> TestDb {
     build_tree(&t.db).await;
     let mut c = t.db.conn().await.unwrap();
     let h = &mut c.handle();
-    let grids: Vec<(i64, String)> =
-        nodes::of_kind(h, &System::acting().scope(), NodeKind::Grid)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|g| (g.id, g.path))
-            .collect();
+    let grids: Vec<(i64, String)> = nodes::of_kind(h, &System::acting().scope(), NodeKind::Grid)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| (g.id, g.path))
+        .collect();
     let statuses = [
         Status::Closed,
         Status::Closed,
@@ -91,7 +90,10 @@ async fn seeded() -> TestDb {
 /// The rows a PostgreSQL plan line expects (`rows=N`), if it says.
 fn estimated_rows(line: &str) -> Option<u64> {
     let rest = line.split("rows=").nth(1)?;
-    rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Fails with the plan when it reads the events whole or sorts them. The side of a list that
@@ -208,7 +210,7 @@ async fn every_list_seeks_an_index() {
         // statements' shapes (equalities on indexed expressions, no parameter switches) are
         // why no list needs plan_cache_mode = force_custom_plan.
         let Db::Postgres(pool) = &t.db else {
-            unreachable!()
+            panic!("a PostgreSQL database")
         };
         let opts = pool.connect_options().as_ref().clone();
         let generic = sqlx::postgres::PgPoolOptions::new()
@@ -243,7 +245,9 @@ async fn lists_page_by_cursor_and_see_departments() {
             before,
             ..Default::default()
         };
-        let rows = events::list(h, &village, Inbox::All, &f, now).await.unwrap();
+        let rows = events::list(h, &village, Inbox::All, &f, now)
+            .await
+            .unwrap();
         assert_eq!(rows.len(), 7);
         let last = rows.last().unwrap();
         before = Some(Cursor {

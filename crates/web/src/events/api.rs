@@ -237,10 +237,13 @@ async fn list(
     let mut rows = events::list(&mut c.handle(), &p.scope(), inbox, &ask, now).await?;
     let more = rows.len() as i64 > filter.limit;
     rows.truncate(filter.limit as usize);
-    let next_before = rows
-        .last()
-        .filter(|_| more)
-        .map(|e| events::Cursor { reported_at: e.reported_at, id: e.id }.text());
+    let next_before = rows.last().filter(|_| more).map(|e| {
+        events::Cursor {
+            reported_at: e.reported_at,
+            id: e.id,
+        }
+        .text()
+    });
     Ok(Json(json!({
         "inbox": inbox.as_str(),
         "limit": filter.limit,

@@ -152,11 +152,13 @@ pub(super) async fn inbox_page(
         status: q.status.clone(),
         level: q.level.clone(),
         limit: Some((PAGE_SIZE + 1).to_string()),
-        offset: Some(if q.before.as_deref().is_some_and(|b| !b.trim().is_empty()) {
-            "0".to_string()
-        } else {
-            ((page - 1) * PAGE_SIZE).to_string()
-        }),
+        offset: Some(
+            if q.before.as_deref().is_some_and(|b| !b.trim().is_empty()) {
+                "0".to_string()
+            } else {
+                ((page - 1) * PAGE_SIZE).to_string()
+            },
+        ),
         before: q.before.clone(),
     };
     let (inbox, mut filter) = parse_list(&lq)?;

@@ -29,7 +29,11 @@ async fn reports(f: &Fixture, n: usize) -> Vec<String> {
 }
 
 async fn open311(f: &Fixture, uri: &str) -> (StatusCode, String) {
-    let (s, _, body) = call(&f.app, Request::builder().uri(uri).body(Body::empty()).unwrap()).await;
+    let (s, _, body) = call(
+        &f.app,
+        Request::builder().uri(uri).body(Body::empty()).unwrap(),
+    )
+    .await;
     (s, String::from_utf8(body).unwrap())
 }
 
@@ -116,7 +120,11 @@ async fn api_lists_follow_a_cursor() {
         assert_eq!(s, StatusCode::OK, "{uri}: {v}");
         let items = v["items"].as_array().unwrap();
         assert_eq!(items.len(), want, "{uri}: {v}");
-        seen.extend(items.iter().map(|e| e["number"].as_str().unwrap().to_string()));
+        seen.extend(
+            items
+                .iter()
+                .map(|e| e["number"].as_str().unwrap().to_string()),
+        );
         match v["next_before"].as_str() {
             Some(b) => uri = format!("/api/v1/events?inbox=all&limit=2&before={b}"),
             None => assert_eq!(want, 1, "only the last page has no next: {v}"),
@@ -141,7 +149,12 @@ async fn api_bad_list_input_is_a_400_with_a_code() {
         ("before=-1.-1", "event.cursor_invalid"),
     ] {
         let (s, v) = f
-            .api("op_a", Method::GET, &format!("/api/v1/events?{query}"), None)
+            .api(
+                "op_a",
+                Method::GET,
+                &format!("/api/v1/events?{query}"),
+                None,
+            )
             .await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{query}: {v}");
         assert_eq!(v["code"], json!(code), "{query}: {v}");
@@ -168,7 +181,10 @@ async fn inbox_pages_link_on_by_cursor_and_old_page_links_still_work() {
                 .replace("&#38;", "&")
         })
         .unwrap();
-    assert!(next.contains("before=") && next.contains("page=2"), "{next}");
+    assert!(
+        next.contains("before=") && next.contains("page=2"),
+        "{next}"
+    );
     let (s, second) = f.page("op_a", &next).await;
     assert_eq!(s, StatusCode::OK, "{next}");
     for n in &numbers[20..25] {
