@@ -397,8 +397,12 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, Error> {
         match self {
             Db::Sqlite(p) => {
+                // The connection first, then the turn, as `HandTx` does: a writer holding the
+                // turn never waits for a connection that turn-waiters hold.
+                let conn = p.acquire().await.map_err(sql_error)?;
                 let turn = tuning::take_turn(p).await;
-                p.begin_with("BEGIN IMMEDIATE")
+                let begin = sqlx::SqlSafeStr::into_sql_str("BEGIN IMMEDIATE");
+                sqlx::Transaction::begin(conn, Some(begin))
                     .await
                     .map(|t| Tx::Sqlite(t, turn))
                     .map_err(sql_error)
