@@ -196,7 +196,17 @@ fn request_statements(filter: &RequestFilter) -> Vec<Sql> {
     codes
         .into_iter()
         .map(|code| {
-            let mut sql = Sql::new(REQUEST_SELECT);
+            let index = if code.is_some() {
+                "events_category_reported"
+            } else {
+                "events_reported"
+            };
+            let head = REQUEST_SELECT.replacen(
+                "FROM events e ",
+                &format!("FROM events e{}", crate::events::seek::sqlite_index(index)),
+                1,
+            );
+            let mut sql = Sql::new(&head);
             let (from, to) = (sql.arg(filter.from), sql.arg(filter.to));
             sql.push(&format!(
                 "WHERE e.reported_at >= {from} AND e.reported_at < {to}"
@@ -321,14 +331,17 @@ pub async fn bare_list(
     limit: i64,
 ) -> Result<Vec<BareRow>, Error> {
     let mut sql = Sql::new(
-        "SELECT e.id, e.number, e.status, e.category_code, e.description, e.address, e.lat, e.lon, e.reported_at, e.updated_at FROM events e WHERE ",
+        "SELECT e.id, e.number, e.status, e.category_code, e.description, e.address, e.lat, e.lon, e.reported_at, e.updated_at FROM events e",
     );
     match bare {
         BareList::Window { from, to } => {
+            sql.push(&crate::events::seek::sqlite_index("events_reported"));
+            sql.push(" WHERE ");
             let (a, b) = (sql.arg(*from), sql.arg(*to));
             sql.push(&format!("e.reported_at >= {a} AND e.reported_at < {b}"));
         }
         BareList::Scope { path } => {
+            sql.push(" WHERE ");
             let c = crate::events::seek::path_in_scope(&mut sql, path);
             sql.push(&c);
         }

@@ -117,7 +117,8 @@ fn assert_seeks(what: &str, plan: &str) {
     }
 }
 
-async fn check_all(db: &Db, generic: bool) {
+/// `only`: the lists whose names start so (all when empty).
+async fn check_all(db: &Db, generic: bool, only: &str) {
     let mut c = db.conn().await.unwrap();
     let h = &mut c.handle();
     let now = T0 + 400 * DAY;
@@ -192,7 +193,7 @@ async fn check_all(db: &Db, generic: bool) {
             plans.push((name.to_string(), p));
         }
     }
-    for (what, plan) in &plans {
+    for (what, plan) in plans.iter().filter(|(w, _)| w.starts_with(only)) {
         if std::env::var_os("WANGGE_SHOW_PLANS").is_some() {
             eprintln!("== {what} (generic: {generic})\n{plan}");
         }
@@ -204,7 +205,7 @@ async fn check_all(db: &Db, generic: bool) {
 #[tokio::test]
 async fn every_list_seeks_an_index() {
     let t = seeded().await;
-    check_all(&t.db, false).await;
+    check_all(&t.db, false, "").await;
     if t.db.is_postgres() {
         // The plan a prepared statement may switch to after five runs must seek as well: the
         // statements' shapes (equalities on indexed expressions, no parameter switches) are
@@ -226,7 +227,7 @@ async fn every_list_seeks_an_index() {
             .connect_with(opts)
             .await
             .unwrap();
-        check_all(&Db::Postgres(generic), true).await;
+        check_all(&Db::Postgres(generic), true, "").await;
     }
 }
 
@@ -276,4 +277,55 @@ async fn lists_page_by_cursor_and_see_departments() {
             .collect::<Vec<_>>(),
         "three cursor pages are the first 21 rows"
     );
+}
+
+/// `sqlite_stat1` of the events' indexes as `wangge bench lists` leaves it at 1,000,000 events
+/// over 294 grids of one county. With these figures SQLite skip-scanned a path-led index for
+/// Open311's time window and sorted the whole quarter (1–3 s a page) — 30,000 seeded events
+/// over three grids never showed it, so the test plans with the big table's statistics.
+const MILLION_STATS: &[(&str, &str)] = &[
+    ("events_village_closed_at", "1000000 27028 3379 2"),
+    ("events_closed_at", "1000000 125000 2"),
+    ("events_holder_reported", "1000000 2959 370 1 1"),
+    ("events_village_reported", "1000000 27028 1 1"),
+    ("events_township_reported", "1000000 166667 1 1"),
+    ("events_county_reported", "1000000 1000000 1 1"),
+    ("events_city_reported", "1000000 1000000 1 1"),
+    ("events_grid_reported", "1000000 3402 1 1"),
+    ("events_category_reported", "1000000 28572 1 1"),
+    ("events_reported", "1000000 1 1"),
+    ("events_grid_closed", "1000000 3402 426 2"),
+    ("events_due", "1000000 125000 1"),
+    ("events_holder", "1000000 2959 370"),
+    ("events_path", "1000000 3402 426"),
+];
+
+#[tokio::test]
+async fn sqlite_lists_seek_with_a_million_events_statistics() {
+    let t = seeded().await;
+    let Db::Sqlite(pool) = &t.db else {
+        return;
+    };
+    let opts = pool.connect_options().as_ref().clone();
+    // One connection, so the statistics it reloads are the ones every plan below uses.
+    let one = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(opts)
+        .await
+        .unwrap();
+    for (idx, stat) in MILLION_STATS {
+        sqlx::query("UPDATE sqlite_stat1 SET stat = ? WHERE tbl = 'events' AND idx = ?")
+            .bind(*stat)
+            .bind(*idx)
+            .execute(&one)
+            .await
+            .unwrap();
+    }
+    sqlx::query("ANALYZE sqlite_schema")
+        .execute(&one)
+        .await
+        .unwrap();
+    // Only Open311 for now: with these statistics a city's public board still joins the grids
+    // first and sorts (left open).
+    check_all(&Db::Sqlite(one), false, "open311").await;
 }
