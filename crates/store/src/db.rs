@@ -528,9 +528,18 @@ impl Db {
             && last >= 12
         {
             sqlx::raw_sql("VACUUM").execute(p).await?;
-            sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(p)
-                .await?;
+            // The checkpoint reports busy (1) while another connection still reads an older
+            // snapshot, and then leaves the old pages in the log: try until it is complete.
+            for _ in 0..200 {
+                let (busy, _, _): (i64, i64, i64) =
+                    sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .fetch_one(p)
+                        .await?;
+                if busy == 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
         }
         Ok(())
     }
