@@ -21,7 +21,7 @@ use wangge_domain::event::Status;
 use wangge_domain::rng::SplitMix64;
 use wangge_domain::{NodeKind, Scope};
 use wangge_store::analysis::{self, SyntheticEvent};
-use wangge_store::{Db, auth, events, nodes, now_ms, testdb, users};
+use wangge_store::{Db, auth, events, nodes, now_ms, users};
 use wangge_web::{AppState, WebConfig};
 
 use crate::bench_kit::{Client, sqlite_db};
@@ -422,18 +422,7 @@ pub async fn analysis(database_url: Option<&str>, events: usize) -> anyhow::Resu
         db.close().await;
         r?;
     }
-    let given_pg = database_url.filter(|u| u.starts_with("postgres"));
-    let test_pg = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"));
-    let pg = match (given_pg, test_pg) {
-        (Some(url), _) => Some((Db::connect(url).await?, None)),
-        (None, Some(_)) => {
-            let t = testdb::fresh().await?;
-            Some((t.db.clone(), Some(t)))
-        }
-        (None, None) => None,
-    };
+    let pg = crate::bench_kit::postgres_db(database_url).await?;
     match pg {
         Some((db, guard)) => {
             let r = measure(&db, "postgres", events).await;

@@ -18,6 +18,25 @@ impl Drop for RemoveOnDrop {
     }
 }
 
+/// The PostgreSQL database named by `database_url`, or else a fresh test database when
+/// `TEST_DATABASE_URL` is a postgres URL (dropped with its guard), or none.
+pub async fn postgres_db(
+    database_url: Option<&str>,
+) -> anyhow::Result<Option<(Db, Option<wangge_store::testdb::TestDb>)>> {
+    let given = database_url.filter(|u| u.starts_with("postgres"));
+    let test = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"));
+    Ok(match (given, test) {
+        (Some(url), _) => Some((Db::connect(url).await?, None)),
+        (None, Some(_)) => {
+            let t = wangge_store::testdb::fresh().await?;
+            Some((t.db.clone(), Some(t)))
+        }
+        (None, None) => None,
+    })
+}
+
 /// The SQLite database named by `database_url`, or a new temporary file removed afterwards.
 /// Unlike the test databases, this ignores `TEST_DATABASE_URL`: the SQLite figures are SQLite's.
 pub async fn sqlite_db(

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use wangge_domain::deadline::parse_rfc3339;
 use wangge_domain::{NodeKind, System};
-use wangge_store::{Db, auth, nodes, now_ms, testdb, users};
+use wangge_store::{Db, auth, nodes, now_ms, users};
 use wangge_web::{AppState, WebConfig};
 
 use crate::bench_analysis::seed_events;
@@ -276,18 +276,7 @@ pub async fn lists(database_url: Option<&str>, events: usize) -> anyhow::Result<
         db.close().await;
         r?
     };
-    let given_pg = database_url.filter(|u| u.starts_with("postgres"));
-    let test_pg = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"));
-    let pg = match (given_pg, test_pg) {
-        (Some(url), _) => Some((Db::connect(url).await?, None)),
-        (None, Some(_)) => {
-            let t = testdb::fresh().await?;
-            Some((t.db.clone(), Some(t)))
-        }
-        (None, None) => None,
-    };
+    let pg = crate::bench_kit::postgres_db(database_url).await?;
     match pg {
         Some((db, guard)) => {
             let r = measure(&db, "postgres", events).await;

@@ -20,7 +20,7 @@ use wangge_domain::System;
 use wangge_domain::basic::KeyGroup;
 use wangge_store::basic::people;
 use wangge_store::seal::KeyRing;
-use wangge_store::{Db, auth, nodes, now_ms, testdb, users};
+use wangge_store::{Db, auth, nodes, now_ms, users};
 use wangge_web::{AppState, WebConfig};
 
 use crate::bench_kit::{Client, sqlite_db};
@@ -358,18 +358,7 @@ pub async fn people(database_url: Option<&str>, people: usize) -> anyhow::Result
         db.close().await;
         worst = worst.max(r?);
     }
-    let given_pg = database_url.filter(|u| u.starts_with("postgres"));
-    let test_pg = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"));
-    let pg = match (given_pg, test_pg) {
-        (Some(url), _) => Some((Db::connect(url).await?, None)),
-        (None, Some(_)) => {
-            let t = testdb::fresh().await?;
-            Some((t.db.clone(), Some(t)))
-        }
-        (None, None) => None,
-    };
+    let pg = crate::bench_kit::postgres_db(database_url).await?;
     match pg {
         Some((db, guard)) => {
             let r = measure(&db, "postgres", people).await;
