@@ -22,6 +22,7 @@ pub mod scope;
 pub mod sensitive;
 pub mod transfer;
 pub mod tree;
+pub mod workbench;
 
 pub use actor::System;
 pub use code::CodeError;

@@ -36,10 +36,19 @@ pub enum Permission {
     /// Decide transfers of a person's registration between grids (人口迁入/迁出) at the lowest
     /// office above both grids or higher (see `transfer`).
     DecideTransfers,
+    /// Record one's own staff work in one's grid: visits, patrols, diary, sweeps, the ledger.
+    RecordWork,
+    /// Read the staff work of the workers below: weeks and months against the duties, diaries
+    /// to comment on, flags to confirm or clear, ledgers to sign off.
+    ReviewWork,
+    /// Keep the duty rule set of a county or township (`workbench::duties`).
+    KeepDuties,
+    /// Schedule meetings and trainings, take attendance, issue or waive notices of criticism.
+    ManageStaff,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 16] = [
         Permission::EditTree,
         Permission::ManageUsers,
         Permission::KeepDeployment,
@@ -52,6 +61,10 @@ impl Permission {
         Permission::AssignDown,
         Permission::Oversee,
         Permission::DecideTransfers,
+        Permission::RecordWork,
+        Permission::ReviewWork,
+        Permission::KeepDuties,
+        Permission::ManageStaff,
     ];
 
     /// The roles that hold this permission.
@@ -82,6 +95,11 @@ impl Permission {
             Permission::Oversee => &[Leader, Operator],
             // The centre's desk keeps the register of its whole area; an administrator stands in.
             Permission::DecideTransfers => &[Admin, Operator],
+            // Only a grid's own worker has a grid to work in.
+            Permission::RecordWork => &[Worker],
+            Permission::ReviewWork => &[Admin, Leader, Operator, Commander, GridLeader],
+            Permission::KeepDuties => &[Admin],
+            Permission::ManageStaff => &[Admin, Operator, Commander, GridLeader],
         }
     }
 }
@@ -112,14 +130,14 @@ mod tests {
     #[test]
     fn every_role_against_every_permission() {
         let expected = [
-            (Role::Admin, "xxxxxxxxxx.x"),
-            (Role::Leader, "...x....xxx."),
-            (Role::Operator, "...xxxx.xxxx"),
-            (Role::Commander, "...x.x..xx.."),
-            (Role::GridLeader, "...xxxx.x..."),
-            (Role::Worker, "...xxxx....."),
-            (Role::DeptHandler, "........x..."),
-            (Role::Volunteer, "........x..."),
+            (Role::Admin, "xxxxxxxxxx.x.xxx"),
+            (Role::Leader, "...x....xxx..x.."),
+            (Role::Operator, "...xxxx.xxxx.x.x"),
+            (Role::Commander, "...x.x..xx...x.x"),
+            (Role::GridLeader, "...xxxx.x....x.x"),
+            (Role::Worker, "...xxxx.....x..."),
+            (Role::DeptHandler, "........x......."),
+            (Role::Volunteer, "........x......."),
         ];
         assert_eq!(expected.len(), Role::ALL.len());
         for (role, row) in expected {

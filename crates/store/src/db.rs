@@ -227,6 +227,41 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_list_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0014_list_indexes.sql"),
     },
+    Migration {
+        version: 15,
+        sqlite: include_str!("../migrations/sqlite/0015_workbench.sql"),
+        postgres: include_str!("../migrations/postgres/0015_workbench.sql"),
+    },
+    Migration {
+        version: 16,
+        sqlite: include_str!("../migrations/sqlite/0016_visits.sql"),
+        postgres: include_str!("../migrations/postgres/0016_visits.sql"),
+    },
+    Migration {
+        version: 17,
+        sqlite: include_str!("../migrations/sqlite/0017_field.sql"),
+        postgres: include_str!("../migrations/postgres/0017_field.sql"),
+    },
+    Migration {
+        version: 18,
+        sqlite: include_str!("../migrations/sqlite/0018_staffops.sql"),
+        postgres: include_str!("../migrations/postgres/0018_staffops.sql"),
+    },
+    Migration {
+        version: 19,
+        sqlite: include_str!("../migrations/sqlite/0019_workbench_home.sql"),
+        postgres: include_str!("../migrations/postgres/0019_workbench_home.sql"),
+    },
+    Migration {
+        version: 20,
+        sqlite: include_str!("../migrations/sqlite/0020_workbench_offline.sql"),
+        postgres: include_str!("../migrations/postgres/0020_workbench_offline.sql"),
+    },
+    Migration {
+        version: 21,
+        sqlite: include_str!("../migrations/sqlite/0021_lists_more.sql"),
+        postgres: include_str!("../migrations/postgres/0021_lists_more.sql"),
+    },
 ];
 
 /// What a 503 from the database layer asks a client to wait, in seconds.

@@ -21,5 +21,6 @@ pub mod territory;
 pub mod testdb;
 pub mod users;
 mod wal;
+pub mod workbench;
 
 pub use db::{Conn, Db, DbError, Handle, Tuning, Tx, now_ms, redact_url};

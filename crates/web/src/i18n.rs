@@ -13,6 +13,11 @@ mod nav;
 mod privacy;
 mod residents;
 mod transfer;
+mod wb_field;
+mod wb_home;
+mod wb_offline;
+mod wb_staff;
+mod wb_visits;
 mod work;
 
 use std::collections::HashMap;
@@ -133,6 +138,11 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(auth::ENTRIES)
         .chain(privacy::ENTRIES)
         .chain(transfer::ENTRIES)
+        .chain(wb_visits::ENTRIES)
+        .chain(wb_field::ENTRIES)
+        .chain(wb_staff::ENTRIES)
+        .chain(wb_home::ENTRIES)
+        .chain(wb_offline::ENTRIES)
 }
 
 /// (key, 中文, English)

@@ -23,6 +23,7 @@ pub mod intake;
 pub mod open311;
 pub mod scheduler;
 pub mod transfers;
+pub mod workbench;
 
 use axum::Router;
 use axum::middleware;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(events::pages())
         .merge(intake::pages())
         .merge(transfers::pages())
+        .merge(workbench::pages())
         .layer(middleware::from_fn(ui::html_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -60,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(events::api())
         .merge(basic::api())
         .merge(transfers::api())
+        .merge(workbench::api())
         .merge(open311::routes())
         .merge(scheduler::routes())
         .merge(assets::routes())

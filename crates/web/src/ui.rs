@@ -138,6 +138,15 @@ impl Layout {
                 "nav.transfers",
                 self.may(Permission::WriteBasic) || self.may(Permission::DecideTransfers),
             ),
+            (
+                "work",
+                "/work",
+                "nav.work",
+                self.may(Permission::RecordWork)
+                    || self.may(Permission::ReviewWork)
+                    || self.may(Permission::ManageStaff)
+                    || self.may(Permission::KeepDuties),
+            ),
             ("check", "/check", "nav.check", self.can_edit_tree()),
         ]
         .into_iter()

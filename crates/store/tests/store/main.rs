@@ -203,6 +203,13 @@ fn columns_of_pg_migration() -> Columns {
         include_str!("../../migrations/postgres/0012_masks.sql"),
         include_str!("../../migrations/postgres/0013_transfers.sql"),
         include_str!("../../migrations/postgres/0014_list_indexes.sql"),
+        include_str!("../../migrations/postgres/0015_workbench.sql"),
+        include_str!("../../migrations/postgres/0016_visits.sql"),
+        include_str!("../../migrations/postgres/0017_field.sql"),
+        include_str!("../../migrations/postgres/0018_staffops.sql"),
+        include_str!("../../migrations/postgres/0019_workbench_home.sql"),
+        include_str!("../../migrations/postgres/0020_workbench_offline.sql"),
+        include_str!("../../migrations/postgres/0021_lists_more.sql"),
     ]
     .join("\n");
     let mut out = Columns::new();

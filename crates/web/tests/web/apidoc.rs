@@ -17,7 +17,7 @@ use wangge_domain::{GridKind, NodeKind, Role};
 use crate::common::fixture;
 
 fn doc() -> Value {
-    serde_json::from_str(wangge_web::openapi::DOCUMENT).unwrap()
+    serde_json::from_str(wangge_web::openapi::document_text()).unwrap()
 }
 
 /// The schema of an operation's 200 answer, with a top-level `$ref` followed.

@@ -1,0 +1,1 @@
+//! Rules of the workbench's ledger (filled in by the part that builds it).

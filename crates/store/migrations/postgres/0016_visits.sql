@@ -1,0 +1,2 @@
+-- Reserved for the visits work; a no-op until it needs a change of schema.
+SELECT 1;

@@ -1,0 +1,1 @@
+//! The workbench's diary (filled in by the part that builds it).

@@ -1,0 +1,1 @@
+//! The workbench's ledger (filled in by the part that builds it).

@@ -1,0 +1,1 @@
+//! The workbench's logins (filled in by the part that builds it).

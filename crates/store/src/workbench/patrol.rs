@@ -1,0 +1,1 @@
+//! The workbench's patrol (filled in by the part that builds it).

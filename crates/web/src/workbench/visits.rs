@@ -1,0 +1,13 @@
+//! The workbench's visits (filled in by the part that builds it).
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+}
+
+pub fn api() -> Router<AppState> {
+    Router::new()
+}
