@@ -342,4 +342,25 @@ codes! {
     "transfer.reason_required" 400 "请填写申请理由" "give a reason for the request";
     "transfer.note_required" 400 "不同意时请填写理由" "give a note when refusing";
     "transfer.status_invalid" 400 "“{value}” 不是申请状态(pending、approved 或 refused)" "\"{value}\" is not a status (pending, approved or refused)";
+
+    // The workbench's visits (走访) and honesty flags (不准弄虚作假). A target outside the
+    // worker's grid answers as one that does not exist.
+    "work.visit_target_kind" 400 "“{value}” 不是走访对象类型(household、person、house 或 org)" "\"{value}\" is not a kind of visit target (household, person, house or org)";
+    "work.visit_target_id" 400 "“{value}” 不是有效的走访对象编号" "\"{value}\" is not a valid target id";
+    "work.visit_seen_required" 400 "请填写“走”:走访时看到的情况" "say what was seen (the first step)";
+    "work.position_invalid" 400 "位置无效:经度须在 -180 至 180 之间,纬度须在 -90 至 90 之间,且须同时提供" "the position is invalid: give both lon (-180 to 180) and lat (-90 to 90)";
+    "work.client_key_invalid" 400 "客户端编号须为不含空格的文字,最多 {max} 字" "the client key is text without spaces, at most {max} characters";
+    "work.client_key_reused" 409 "该客户端编号已用于另一条内容不同的记录" "this client key was already used for a record with other content";
+    "work.too_many_photos" 400 "照片最多 {max} 张" "at most {max} photos";
+    "work.photo_data" 400 "第 {index} 张照片的数据不是有效的 base64" "photo {index} is not valid base64";
+    "work.target_not_found" 404 "您的网格内没有该走访对象({kind} {id})" "no {kind} {id} in your grid";
+    "work.visit_not_found" 404 "走访记录 {id} 不存在或不在您的范围内" "no visit {id} in your area";
+    "work.photo_not_found" 404 "照片 {id} 不存在或不在您的范围内" "no photo {id} in your area";
+    "work.visit_event_exists" 409 "该走访已上报事件 {number}" "this visit already reported event {number}";
+    "work.flag_not_found" 404 "核查标记 {id} 不存在或不在您的范围内" "no flag {id} in your area";
+    "work.flag_note_required" 400 "请填写核查意见" "give a note with the decision";
+    "work.flag_decided" 409 "核查标记 {id} 已处理" "flag {id} has already been decided";
+    "work.flag_own" 403 "不能核查自己的记录" "you cannot judge a flag on your own record";
+    "work.flag_decision_invalid" 400 "“{value}” 不是核查结论(confirm 或 clear)" "\"{value}\" is not a decision (confirm or clear)";
+    "work.flag_status_invalid" 400 "“{value}” 不是标记状态(open、confirmed、cleared 或 all)" "\"{value}\" is not a flag status (open, confirmed, cleared or all)";
 }

@@ -76,3 +76,82 @@ pub async fn attach(
         reused_from,
     })
 }
+
+/// SHA-256 in hex: how photos and records' content are compared.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A photo sent inside JSON (`"data": "<base64>"`, standard alphabet, padding optional, a
+/// `data:…;base64,` prefix tolerated); `index` (from 1) names it in the error.
+pub fn decode_base64(text: &str, index: usize) -> Result<Vec<u8>, Error> {
+    use base64::Engine;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let body = match text.split_once(";base64,") {
+        Some((head, rest)) if head.starts_with("data:") => rest,
+        _ => text,
+    };
+    let body: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    LENIENT
+        .decode(body.as_bytes())
+        .map_err(|_| wangge_domain::err!("work.photo_data", index))
+}
+
+/// A photo as a list shows it (no bytes).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct PhotoInfo {
+    pub id: i64,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// The photos of one record, in the order they were attached.
+pub async fn of_record(
+    h: &mut Handle<'_>,
+    kind: RecordKind,
+    record_id: i64,
+) -> Result<Vec<PhotoInfo>, Error> {
+    q!(
+        h,
+        fetch_all,
+        PhotoInfo,
+        "SELECT id, content_type, size, sha256 FROM work_photos WHERE record_kind = $1 AND record_id = $2 ORDER BY id",
+        kind.as_str(),
+        record_id
+    )
+    .map_err(sql_error)
+}
+
+#[derive(sqlx::FromRow)]
+struct PhotoData {
+    content_type: String,
+    data: Vec<u8>,
+}
+
+/// A photo's type and bytes, for its worker or a reviewer of work with it in scope; anyone
+/// else gets `work.photo_not_found` as for a photo that does not exist.
+pub async fn read(
+    h: &mut Handle<'_>,
+    p: &crate::auth::Principal,
+    id: i64,
+) -> Result<(String, Vec<u8>), Error> {
+    let reviews = p.may(wangge_domain::Permission::ReviewWork);
+    let got = q!(
+        h,
+        fetch_optional,
+        PhotoData,
+        "SELECT content_type, data FROM work_photos WHERE id = $1 AND (worker_id = $2 OR ($3 AND path LIKE $4))",
+        id,
+        p.user_id,
+        reviews,
+        p.scope().like_pattern()
+    )
+    .map_err(sql_error)?;
+    got.map(|d| (d.content_type, d.data))
+        .ok_or_else(|| wangge_domain::err!("work.photo_not_found", id))
+}
