@@ -50,6 +50,8 @@ pub struct Visit {
     pub received_at: i64,
     pub client_key: String,
     pub event_id: Option<i64>,
+    /// The reported event's number (events are addressed by it).
+    pub event_number: Option<String>,
     /// Open flags on the visit.
     pub open_flags: i64,
 }
@@ -62,7 +64,7 @@ const VISIT_SQL: &str = "SELECT v.id, v.worker_id, v.worker_name, n.code AS grid
       WHEN 'house' THEN (SELECT x.address FROM houses x WHERE x.id = v.target_id) \
       ELSE (SELECT x.name FROM orgs x WHERE x.id = v.target_id) END AS target_label, \
     v.household_id, v.duty, v.seen, v.discussed, v.done, v.reply, v.evaluation, v.lon, v.lat, v.at, v.day, \
-    v.received_at, v.client_key, v.event_id, \
+    v.received_at, v.client_key, v.event_id, (SELECT e.number FROM events e WHERE e.id = v.event_id) AS event_number, \
     (SELECT CAST(COUNT(*) AS BIGINT) FROM work_flags f WHERE f.record_kind = 'visit' AND f.record_id = v.id \
       AND f.status = 'open') AS open_flags \
     FROM visits v JOIN nodes n ON n.id = v.grid_id";
