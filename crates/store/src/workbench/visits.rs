@@ -224,18 +224,18 @@ pub async fn record(
             });
             flags::raise(h, &flag(Reason::OutsideGrid, evidence), now).await?;
         }
-        if let (Some(hlon), Some(hlat)) = (target.lon, target.lat) {
-            if let Some(m) = honesty::far_from_house(&duties, (lon, lat), (hlon, hlat)) {
-                let evidence = json!({
-                    "lon": lon,
-                    "lat": lat,
-                    "house_lon": hlon,
-                    "house_lat": hlat,
-                    "distance_m": m.round(),
-                    "max_m": duties.max_distance_from_house_m,
-                });
-                flags::raise(h, &flag(Reason::FarFromHouse, evidence), now).await?;
-            }
+        if let (Some(hlon), Some(hlat)) = (target.lon, target.lat)
+            && let Some(m) = honesty::far_from_house(&duties, (lon, lat), (hlon, hlat))
+        {
+            let evidence = json!({
+                "lon": lon,
+                "lat": lat,
+                "house_lon": hlon,
+                "house_lat": hlat,
+                "distance_m": m.round(),
+                "max_m": duties.max_distance_from_house_m,
+            });
+            flags::raise(h, &flag(Reason::FarFromHouse, evidence), now).await?;
         }
         let here = Fix {
             at_ms: input.at_ms,
@@ -389,13 +389,12 @@ async fn nearest_fix(
         // Patrol point ids are another sequence: `id <> $2` only excludes the visit itself.
         let exclude = if i < 2 { visit_id } else { -1 };
         let got = q!(h, fetch_optional, Other, *sql, worker_id, exclude, at).map_err(sql_error)?;
-        if let Some(o) = got {
-            if best
+        if let Some(o) = got
+            && best
                 .as_ref()
                 .is_none_or(|b| (o.at - at).abs() < (b.at - at).abs())
-            {
-                best = Some(o);
-            }
+        {
+            best = Some(o);
         }
     }
     Ok(best)
