@@ -6,7 +6,7 @@
 //! flagged; the village grid leader reads and decides flags, another village's leader and
 //! another grid's worker see nothing.
 
-use crate::common::{Fixture, Kit, Part, at, text, tiny_png};
+use crate::common::{FORM, Fixture, Kit, Part, at, form_body, text, tiny_png};
 use axum::http::{Method, StatusCode, header};
 use serde_json::{Value, json};
 use wangge_domain::Role;
@@ -517,6 +517,38 @@ async fn the_plain_form_and_the_pages() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(page.contains("data-testid=\"form-errors\""), "{page}");
     assert!(page.contains("走"), "{page}");
+
+    // An event reported from the visit, through the one report path, kept on the visit once.
+    let uri = format!("/work/visits/{vid}/event");
+    let form = form_body(&[("category", "SR01"), ("description", "楼道堆放杂物")]);
+    let (s, h, page) = f.form("gw_a1", &uri, FORM, form.clone()).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+    assert!(
+        h[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("done=reported")
+    );
+    let (_, v) = f
+        .api("gw_a1", Method::GET, &format!("/api/v1/visits/{vid}"), None)
+        .await;
+    let number = v["event_number"].as_str().unwrap().to_string();
+    let (s, ev) = f
+        .api(
+            "gw_a1",
+            Method::GET,
+            &format!("/api/v1/events/{number}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{ev}");
+    let (s, _, page) = f.form("gw_a1", &uri, FORM, form.clone()).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{page}");
+    // Nobody else reports from it; out of scope it does not exist.
+    let (s, _, _) = f.form("gl_a", &uri, FORM, form.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, _) = f.form("gw_b1", &uri, FORM, form).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 
     // The lists: the worker's own, the leader's scope, nobody else's.
     let (_, page) = f.page("gw_a1", "/work/visits").await;
