@@ -560,3 +560,37 @@ async fn the_plain_form_and_the_pages() {
     let (s, _) = f.page("gw_b1", &format!("/work/visits/{vid}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+/// A PNG of about `n` bytes: the pixels are never decoded, so a long IDAT chunk will do.
+fn big_png(n: usize) -> Vec<u8> {
+    let small = tiny_png();
+    let iend = small.len() - 12;
+    let mut out = small[..iend].to_vec();
+    let mut chunk = b"IDAT".to_vec();
+    chunk.extend(vec![7u8; n]);
+    out.extend((n as u32).to_be_bytes());
+    out.extend(&chunk);
+    out.extend(wangge_domain::photo::crc32(&chunk).to_be_bytes());
+    out.extend(&small[iend..]);
+    out
+}
+
+#[tokio::test]
+async fn phone_sized_photos_fit_and_the_limits_hold() {
+    let f = fixture().await;
+    let (hh, _) = f.household("gw_a1", A1, "H001", 61).await;
+    // Two photos of 3 MB as base64 in JSON: far above the default request size.
+    let mut b = body(hh, "k-big");
+    let photo = json!({"data": b64(&big_png(3 << 20))});
+    b["photos"] = json!([photo.clone(), photo.clone()]);
+    let v = f.visit_ok("gw_a1", b).await;
+    assert_eq!(v["photos"].as_array().unwrap().len(), 2, "{v}");
+    // The same content twice on one record is not reuse on another record.
+    assert!(reasons(&v).is_empty(), "{v}");
+    // Seven photos are refused before any is read.
+    let mut b = body(hh, "k-seven");
+    b["photos"] = json!(vec![json!({"data": b64(&tiny_png())}); 7]);
+    let (s, v) = f.visit("gw_a1", b).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["code"], "work.too_many_photos");
+}
