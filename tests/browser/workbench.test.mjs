@@ -112,6 +112,7 @@ test('a diary entry written offline waits in the outbox and is sent once when ba
   const banner = page.locator('[data-testid=outbox-banner]');
   await banner.waitFor({ state: 'visible' });
   assert.equal((await page.locator('[data-testid=outbox-count]').textContent()).trim(), '1');
+  assert.match(await page.locator('[data-testid=outbox-status]').textContent(), /已保存在本机/);
   await shot(page, 'offline-waiting');
 
   // Offline, the outbox page opens (from the service worker's copy) and lists the entry.

@@ -87,7 +87,7 @@
     }
     if (!textsPromise) {
       textsPromise = fetch('/work/outbox/texts.json', { credentials: 'same-origin' })
-        .then(function (r) { return r.ok ? r.json() : { texts: {}, errors: {} }; })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error('HTTP ' + r.status)); })
         .catch(function () { textsPromise = null; return { texts: {}, errors: {} }; });
     }
     return textsPromise;
@@ -318,7 +318,7 @@
         li.appendChild(what);
         var meta = document.createElement('div');
         meta.className = 'muted';
-        meta.textContent = (tx['outbox.made_at'] || '') + ' ' + new Date(i.made_at).toLocaleString() +
+        meta.textContent = (tx['outbox.made_at'] || '') + ' ' + new Date(i.made_at).toLocaleString(document.documentElement.lang || undefined) +
           ' · ' + (tx['outbox.tries'] || '') + ' ' + (i.tries || 0);
         li.appendChild(meta);
         if (i.state === 'refused' && i.error) {
@@ -382,6 +382,9 @@
         return Promise.all(items.map(function (i) { i.state = 'waiting'; return put(i); }));
       }).then(flush);
     });
+    // The texts are read while the signal is there, so a form sent offline speaks the page's
+    // language too.
+    if (user) pageTexts();
     refresh();
     flush();
     if ('serviceWorker' in navigator && user) {

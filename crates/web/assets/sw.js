@@ -8,7 +8,8 @@
 var CACHE = 'wangge-v1';
 var PAGES = ['/work', '/work/visits/new', '/work/diary', '/work/patrol', '/work/outbox'];
 var ASSETS = [
-  '/assets/app.css', '/assets/app.js', '/assets/offline.js', '/assets/vendor/htmx.min.js'
+  '/assets/app.css', '/assets/app.js', '/assets/offline.js', '/assets/vendor/htmx.min.js',
+  '/work/outbox/texts.json'
 ];
 
 self.addEventListener('install', function (ev) {
@@ -54,7 +55,9 @@ self.addEventListener('fetch', function (ev) {
     return caches.match(key).then(function (hit) {
       return hit || caches.match(url.pathname);
     }).then(function (hit) {
-      return hit || caches.match('/work/outbox').then(function (o) {
+      // A page not kept opens the outbox page instead; anything else simply fails.
+      if (hit || req.mode !== 'navigate') return hit || Response.error();
+      return caches.match('/work/outbox').then(function (o) {
         return o || new Response('offline', { status: 503, headers: { 'Content-Type': 'text/plain' } });
       });
     });
