@@ -655,3 +655,62 @@ fn sweep_items(finding: bool) -> String {
         .collect();
     format!("[{}]", parts.join(","))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::demo::layout::Scale;
+
+    async fn counts(db: &Db) -> Vec<i64> {
+        let mut c = db.conn().await.unwrap();
+        let mut out = Vec::new();
+        for t in [
+            "patrols",
+            "patrol_points",
+            "patrol_days",
+            "diary_entries",
+            "diary_comments",
+            "sweeps",
+            "login_days",
+            "login_reminders",
+            "ledgers",
+            "meetings",
+            "meeting_invitees",
+            "criticism_notices",
+            "work_flags",
+        ] {
+            let sql = format!("SELECT COUNT(*) FROM {t}");
+            let n: i64 =
+                on_conn!(&mut c.handle(), c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&mut **c).await)
+                .unwrap();
+            out.push(n);
+        }
+        out
+    }
+
+    /// Every worker gets two months of records, the same for the same seed; the leaders'
+    /// comments, the three ledger states and one draft notice are there.
+    #[tokio::test]
+    async fn the_same_seed_gives_the_same_work() {
+        // 2026-12-04 12:00 China time.
+        let now = 1_796_356_800_000;
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            let t = wangge_store::testdb::fresh().await.unwrap();
+            let city = crate::demo::seed(&t.db, 1, Scale::Small).await.unwrap();
+            fill_new_city(&t.db, 1, &city, now).await.unwrap();
+            seen.push(counts(&t.db).await);
+            // An existing city is left alone.
+            let again = crate::demo::Outcome::AlreadyPresent { nodes: 1 };
+            fill_new_city(&t.db, 1, &again, now).await.unwrap();
+            assert_eq!(counts(&t.db).await, seen[seen.len() - 1]);
+        }
+        assert_eq!(seen[0], seen[1]);
+        let c = &seen[0];
+        assert!(c.iter().all(|n| *n > 0), "{c:?}");
+        assert_eq!(c[1], 2 * c[0], "check-in and check-out of each patrol");
+        assert_eq!(c[11], 1, "one draft notice of criticism");
+    }
+}
