@@ -8,6 +8,7 @@ pub mod events;
 pub mod layout;
 mod names;
 pub mod population;
+pub mod work;
 
 use anyhow::Context;
 use layout::{LayoutNode, Scale, demo_layout, person_name};

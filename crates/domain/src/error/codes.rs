@@ -363,4 +363,13 @@ codes! {
     "work.flag_own" 403 "不能核查自己的记录" "you cannot judge a flag on your own record";
     "work.flag_decision_invalid" 400 "“{value}” 不是核查结论(confirm 或 clear)" "\"{value}\" is not a decision (confirm or clear)";
     "work.flag_status_invalid" 400 "“{value}” 不是标记状态(open、confirmed、cleared 或 all)" "\"{value}\" is not a flag status (open, confirmed, cleared or all)";
+    // The workbench's diary (民情日志) and the outbox every offline record is sent from.
+    "work.at_invalid" 400 "记录时间 at 应为 RFC 3339 时间,如 2026-12-04T09:30:00+08:00:{reason}" "at is an RFC 3339 time such as 2026-12-04T09:30:00+08:00: {reason}";
+    "work.diary_future" 400 "不能为将来的日期({day})写民情日志" "a diary entry cannot be dated in the future ({day})";
+    "work.diary_too_old" 400 "民情日志的日期 {day} 太早:最多补记 {max} 天以前的" "the diary date {day} is too far back: at most {max} days";
+    "work.diary_tags" 400 "标签最多 {max} 个,每个最多 {max_len} 字" "at most {max} tags of at most {max_len} characters each";
+    "work.diary_not_found" 404 "民情日志 {id} 不存在或不在您的范围内" "no diary entry {id} in your area";
+    "work.diary_photo_invalid" 400 "第 {index} 张照片无效:{reason}" "photo {index} is not accepted: {reason}";
+    "work.diary_too_many_photos" 400 "照片最多 {max} 张" "at most {max} photos";
+    "work.not_in_grid" 403 "只有网格员可以在自己的网格里记录工作" "only a grid worker attached to a grid records work there";
 }

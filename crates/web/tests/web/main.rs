@@ -28,4 +28,5 @@ mod residents;
 mod scheduler;
 mod transfer;
 mod wb_visits;
+mod wb_diary;
 mod web;
