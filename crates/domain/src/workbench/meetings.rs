@@ -96,6 +96,17 @@ pub fn suggested_day(
     Ok(nominal)
 }
 
+/// A start time as a form (`2026-10-03T09:00`, China time) or the API (RFC 3339) gives it.
+pub fn parse_start(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let full = match t.len() {
+        16 => format!("{t}:00+08:00"),
+        19 => format!("{t}+08:00"),
+        _ => t.to_string(),
+    };
+    crate::deadline::parse_rfc3339(&full).ok()
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -130,5 +141,8 @@ mod tests {
         assert!(!Attendance::Excused.attended());
         assert_eq!(Kind::parse("training"), Some(Kind::Training));
         assert_eq!(Kind::parse("party"), None);
+        let a = parse_start("2026-10-03T09:00").unwrap();
+        assert_eq!(parse_start("2026-10-03T01:00:00Z"), Some(a));
+        assert_eq!(parse_start("2026-10-03"), None);
     }
 }
