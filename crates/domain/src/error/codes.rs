@@ -363,5 +363,6 @@ codes! {
     "work.ledger_not_over" 400 "{month} 尚未结束,月末后才能提交台帐" "{month} is not over; submit its ledger after the month ends";
     "work.ledger_state" 409 "台帐当前为“{status}”,不能进行此操作" "the ledger is {status}; this step does not apply";
     "work.ledger_signed" 409 "已签收的台帐不能修改" "a signed ledger cannot be changed";
+    "work.status_invalid" 400 "“{value}” 不是可选的状态" "\"{value}\" is not a status here";
     "work.not_a_worker" 403 "只有网格员有台帐" "only grid workers keep a ledger";
 }

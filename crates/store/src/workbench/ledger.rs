@@ -31,6 +31,8 @@ pub struct Ledger {
     pub worker_name: String,
     pub grid_code: String,
     pub grid_name: String,
+    /// The grid's path, for the rules in force there.
+    pub path: String,
     pub month: String,
     pub status: String,
     pub worker_note: String,
@@ -49,6 +51,7 @@ struct Row {
     worker_name: String,
     grid_code: String,
     grid_name: String,
+    path: String,
     month: String,
     status: String,
     worker_note: String,
@@ -69,6 +72,7 @@ impl Row {
             worker_name: self.worker_name,
             grid_code: self.grid_code,
             grid_name: self.grid_name,
+            path: self.path,
             month: self.month,
             status: self.status,
             worker_note: self.worker_note,
@@ -81,7 +85,7 @@ impl Row {
     }
 }
 
-const LEDGER_SQL: &str = "SELECT l.id, l.worker_id, l.worker_name, n.code AS grid_code, n.name AS grid_name, \
+const LEDGER_SQL: &str = "SELECT l.id, l.worker_id, l.worker_name, n.code AS grid_code, n.name AS grid_name, l.path, \
     l.month, l.status, l.worker_note, l.submitted_at, l.signed_by_name, l.signed_at, l.sign_note, l.created_at, \
     l.summary_json FROM ledgers l JOIN nodes n ON n.id = l.grid_id";
 
