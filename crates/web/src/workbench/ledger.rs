@@ -540,7 +540,7 @@ async fn month_view(
     let x = load(s, p, month, wid, true).await?;
     let own = x.worker_id == p.user_id;
     let first = month_bounds(&x.month)?.0;
-    let may_submit = own && x.status == "draft" || own && x.status == "none";
+    let may_submit = own && (x.status == "draft" || x.status == "none");
     let may_submit = may_submit && rules::may_submit(first, china_day(s.now())?);
     let may_sign = !own && signs(p) && x.status == Status::Submitted.as_str();
     let query = if own {
