@@ -69,6 +69,11 @@ pub fn router(state: AppState) -> Router {
         .merge(metrics::routes())
         .merge(openapi::routes())
         .layer(middleware::from_fn(error::json_rejections))
+        // Inside resolve_principal: records the signed-in user's first request of the day.
+        .layer(middleware::from_fn_with_state(
+            workbench::daily_use(state.clone()),
+            workbench::note_daily_use,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::resolve_principal,

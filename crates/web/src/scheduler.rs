@@ -185,6 +185,12 @@ pub async fn tick(state: &AppState, holder: &str) -> Result<TickReport, Error> {
             }
         }
     }
+    // The workbench's daily log-in check: each day judged once, under the same lease.
+    if report.leased
+        && let Err(e) = crate::workbench::daily_checks(state, holder, now).await
+    {
+        tracing::warn!(error = %e, "daily log-in check failed");
+    }
     Ok(report)
 }
 

@@ -372,4 +372,26 @@ codes! {
     "work.diary_photo_invalid" 400 "第 {index} 张照片无效:{reason}" "photo {index} is not accepted: {reason}";
     "work.diary_too_many_photos" 400 "照片最多 {max} 张" "at most {max} photos";
     "work.not_in_grid" 403 "只有网格员可以在自己的网格里记录工作" "only a grid worker attached to a grid records work there";
+    // The workbench's staff operations: daily log-in checks, meetings and trainings, ledgers.
+    "work.reminder_not_found" 404 "提醒 {id} 不存在" "no reminder {id}";
+    "work.notice_not_found" 404 "通报 {id} 不存在或不在您的范围内" "no notice {id} in your area";
+    "work.notice_decided" 409 "通报 {id} 已处理" "notice {id} has already been decided";
+    "work.notice_note_required" 400 "请填写处理意见" "give a note with the decision";
+    "work.note_too_long" 400 "说明不能超过 {max} 个字" "the note may not exceed {max} characters";
+    "work.meeting_not_found" 404 "会议 {id} 不存在或不在您的范围内" "no meeting {id} in your area";
+    "work.meeting_kind_invalid" 400 "“{value}” 不是会议类型(meeting 或 training)" "\"{value}\" is not a kind (meeting or training)";
+    "work.meeting_field" 400 "{field} 必填,且不超过 {max} 个字" "{field} is required and at most {max} characters";
+    "work.meeting_time_invalid" 400 "开始时间 “{value}” 格式不对(如 2026-10-03T09:00)" "start time \"{value}\" is not a time such as 2026-10-03T09:00";
+    "work.meeting_no_invitees" 400 "请至少选择一名参会人员" "invite at least one person";
+    "work.invitee_out_of_scope" 400 "人员 {id} 不是您范围内的网格员或网格长" "user {id} is not a worker or grid leader in your area";
+    "work.not_invited" 400 "人员 {id} 未被邀请参加此会议" "user {id} was not invited to this meeting";
+    "work.attendance_invalid" 400 "“{value}” 不是出勤情况(present、late、left_early、excused 或 absent)" "\"{value}\" is not an attendance (present, late, left_early, excused or absent)";
+    "work.month_invalid" 400 "“{value}” 不是月份(如 2026-10)" "\"{value}\" is not a month such as 2026-10";
+    "work.month_future" 400 "{month} 尚未开始" "{month} has not begun";
+    "work.ledger_not_found" 404 "{month} 的台帐不存在或不在您的范围内" "no ledger for {month} in your area";
+    "work.ledger_not_over" 400 "{month} 尚未结束,月末后才能提交台帐" "{month} is not over; submit its ledger after the month ends";
+    "work.ledger_state" 409 "台帐当前为“{status}”,不能进行此操作" "the ledger is {status}; this step does not apply";
+    "work.ledger_signed" 409 "已签收的台帐不能修改" "a signed ledger cannot be changed";
+    "work.status_invalid" 400 "“{value}” 不是可选的状态" "\"{value}\" is not a status here";
+    "work.not_a_worker" 403 "只有网格员有台帐" "only grid workers keep a ledger";
 }

@@ -407,3 +407,4 @@ mod grids;
 mod login;
 mod plans;
 mod tree;
+mod wb_staff;

@@ -16,6 +16,8 @@ mod rules;
 mod sweeps;
 mod visits;
 
+pub use logins::{daily_checks, daily_use, note_daily_use};
+
 use axum::Router;
 
 use crate::state::AppState;

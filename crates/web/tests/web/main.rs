@@ -29,4 +29,5 @@ mod scheduler;
 mod transfer;
 mod wb_visits;
 mod wb_diary;
+mod wb_staff;
 mod web;
