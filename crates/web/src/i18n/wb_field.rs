@@ -1,3 +1,79 @@
 //! Texts of this area of the UI: (key, 中文, English).
 
-pub const ENTRIES: &[(&str, &str, &str)] = &[];
+pub const ENTRIES: &[(&str, &str, &str)] = &[
+    ("field.minutes", "分钟", "min"),
+    ("field.day", "日期", "Day"),
+    ("field.week", "周", "Week"),
+    ("field.worker", "网格员", "Worker"),
+    ("field.patrol.title", "网格巡查", "Time in the grid"),
+    (
+        "field.patrol.intro",
+        "到网格后签到,巡查期间手机每分钟记录一次位置,离开时签退。在网格内的时间由系统根据位置计算。",
+        "Check in when you reach the grid; while on patrol the phone records its position every minute; check out when you leave. The time inside the grid is computed from the positions.",
+    ),
+    (
+        "field.patrol.today",
+        "今日在网格内",
+        "Inside the grid today",
+    ),
+    ("field.patrol.start", "签到开始巡查", "Check in"),
+    ("field.patrol.end", "签退结束巡查", "Check out"),
+    ("field.patrol.on_since", "巡查中,签到于", "On patrol since"),
+    ("field.patrol.off", "未在巡查", "Not on patrol"),
+    (
+        "field.patrol.locating",
+        "正在获取位置…",
+        "Finding your position…",
+    ),
+    (
+        "field.patrol.no_position",
+        "无法获取位置:请允许本网站使用位置信息",
+        "No position: allow this site to use your location",
+    ),
+    ("field.patrol.sent", "位置已记录", "Position recorded"),
+    (
+        "field.patrol.failed",
+        "发送失败,稍后重试",
+        "Not sent; will retry",
+    ),
+    ("field.patrol.days", "近两周", "The last two weeks"),
+    (
+        "field.patrol.team",
+        "辖区巡查时长",
+        "Time in the grid in your area",
+    ),
+    (
+        "field.patrol.minutes_inside",
+        "网格内(分钟)",
+        "Inside (min)",
+    ),
+    ("field.sweep.title", "每周排查", "Weekly sweep"),
+    ("field.sweep.this_week", "本周排查", "This week's sweep"),
+    (
+        "field.sweep.intro",
+        "逐项排查本网格的情况:未发现的选“未发现”,发现问题的填写情况,提交后自动上报为事件。",
+        "Go through each item for your grid: choose \"nothing found\" or describe what you found; each finding is reported as an event when you submit.",
+    ),
+    ("field.sweep.done", "本周已提交", "Submitted this week"),
+    ("field.sweep.nothing", "未发现", "Nothing found"),
+    ("field.sweep.found", "发现问题", "Found"),
+    (
+        "field.sweep.text_hint",
+        "发现问题时填写情况",
+        "What was found",
+    ),
+    ("field.sweep.category", "事件类别", "Event category"),
+    ("field.sweep.submit", "提交排查", "Submit the sweep"),
+    ("field.sweep.past", "以往排查", "Past weeks"),
+    ("field.sweep.findings", "发现", "Findings"),
+    ("field.sweep.team", "辖区排查", "Sweeps in your area"),
+    ("field.sweep.item.disputes", "矛盾纠纷", "Disputes"),
+    ("field.sweep.item.petitions", "信访", "Petitions"),
+    ("field.sweep.item.instability", "不稳定因素", "Instability"),
+    ("field.sweep.item.public_order", "治安", "Public order"),
+    (
+        "field.sweep.item.safety_hazards",
+        "安全隐患",
+        "Safety hazards",
+    ),
+];
