@@ -517,3 +517,19 @@ pub async fn scope_days(
     )
     .map_err(sql_error)
 }
+
+/// The honesty flags raised on a patrol's points: (reason, point id, status).
+pub async fn flags_of(
+    h: &mut Handle<'_>,
+    patrol_id: i64,
+) -> Result<Vec<(String, i64, String)>, Error> {
+    q!(
+        h,
+        fetch_all,
+        (String, i64, String),
+        "SELECT f.reason, f.record_id, f.status FROM work_flags f JOIN patrol_points pp ON pp.id = f.record_id \
+         WHERE f.record_kind = 'patrol_point' AND pp.patrol_id = $1 ORDER BY f.id",
+        patrol_id
+    )
+    .map_err(sql_error)
+}

@@ -416,11 +416,17 @@ async fn api_get(
 ) -> AppResult<Response> {
     let patrol = named(&s, &p, &id).await?;
     let mut c = s.db.conn().await?;
-    let pts = store::points(&mut c.handle(), patrol.id, MAX_POINTS_SHOWN).await?;
+    let h = &mut c.handle();
+    let pts = store::points(h, patrol.id, MAX_POINTS_SHOWN).await?;
+    let flags = store::flags_of(h, patrol.id).await?;
     let mut v = patrol_json(&patrol);
+    v["flags"] = flags
+        .iter()
+        .map(|(reason, point, status)| json!({ "reason": reason, "point_id": point, "status": status }))
+        .collect();
     v["points"] = pts
         .iter()
-        .map(|x| json!({ "at": rfc3339(x.at), "lon": x.lon, "lat": x.lat, "inside": x.inside }))
+        .map(|x| json!({ "id": x.id, "at": rfc3339(x.at), "lon": x.lon, "lat": x.lat, "inside": x.inside }))
         .collect();
     Ok(no_store(Json(v).into_response()))
 }
