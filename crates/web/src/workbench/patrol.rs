@@ -512,7 +512,7 @@ async fn page(State(s): State<AppState>, lang: Lang, Me(p): Me) -> AppResult<Res
         Vec::new()
     };
     Ok(no_store(render(PatrolPage {
-        l: Layout::new(lang, Some(p.clone()), "field.patrol.title"),
+        l: Layout::new(lang, Some(p.clone()), "wbfield.patrol.title"),
         worker,
         open_key,
         open_since,

@@ -310,7 +310,7 @@ struct SweepsPage {
 }
 
 fn item_label(t: &Tr, item: Item) -> String {
-    t.s(&format!("field.sweep.item.{}", item.as_str()))
+    t.s(&format!("wbfield.sweep.item.{}", item.as_str()))
         .to_string()
 }
 
@@ -349,7 +349,7 @@ async fn show(
     if !worker && !reviews(p) {
         return Err(err!("auth.forbidden"));
     }
-    let l = Layout::new(lang, Some(p.clone()), "field.sweep.title");
+    let l = Layout::new(lang, Some(p.clone()), "wbfield.sweep.title");
     let t = l.t;
     let week = week_start(today(s)?);
     let mut c = s.db.conn().await?;

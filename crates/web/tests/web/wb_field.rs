@@ -180,10 +180,19 @@ async fn points_are_kept_once_and_an_outside_patrol_is_flagged_once() {
     )
     .await;
     assert_eq!(s, StatusCode::OK);
+    // A position sent four days after its stated time (beyond the 72 hours offline): kept, flagged.
+    let (s, _) = points(
+        &f,
+        "gw_a1",
+        &id,
+        vec![point("k6", "2026-11-30T11:00:00+08:00", IN)],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
     let (_, detail) = f
         .api("gw_a1", Method::GET, &format!("/api/v1/patrols/{id}"), None)
         .await;
-    assert_eq!(detail["points"].as_array().unwrap().len(), 5, "{detail}");
+    assert_eq!(detail["points"].as_array().unwrap().len(), 6, "{detail}");
     let reasons: Vec<&str> = detail["flags"]
         .as_array()
         .unwrap()
@@ -195,6 +204,8 @@ async fn points_are_kept_once_and_an_outside_patrol_is_flagged_once() {
         1,
         "{reasons:?}"
     );
+    assert!(reasons.contains(&"late_sync"), "{reasons:?}");
+    assert!(!reasons.contains(&"impossible_speed"), "{reasons:?}");
     // 11:00–11:01 only.
     assert_eq!(minutes_today(&f, "gw_a1").await, "1");
     // Bad input: no position, too many points, an unknown patrol, someone else's.
