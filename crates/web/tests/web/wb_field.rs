@@ -417,3 +417,30 @@ async fn sweeps_are_read_in_their_area_only() {
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(f.event_count().await, 1);
 }
+
+#[tokio::test]
+async fn the_pages_speak_english_when_asked() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let f = Kit::new().clock("2026-12-04T10:00:00+08:00").build().await;
+    for (uri, words) in [
+        ("/work/patrol", ["Check in", "Time in the grid"]),
+        ("/work/sweeps", ["Nothing found", "Public order"]),
+    ] {
+        let req = Request::builder()
+            .uri(uri)
+            .header(
+                header::COOKIE,
+                format!("wangge_session={}; lang=en", f.creds["gw_a1"].1),
+            )
+            .body(Body::empty())
+            .unwrap();
+        let (s, _, page) = f.send(req).await;
+        assert_eq!(s, StatusCode::OK, "{uri}");
+        for w in words {
+            assert!(page.contains(w), "{uri}: {w}");
+        }
+        assert!(!page.contains("wbfield."), "{uri}: a key without a text");
+        assert!(!page.contains("巡查") && !page.contains("治安"), "{uri}");
+    }
+}
