@@ -444,3 +444,31 @@ async fn the_pages_speak_english_when_asked() {
         assert!(!page.contains("巡查") && !page.contains("治安"), "{uri}");
     }
 }
+
+#[tokio::test]
+async fn a_jump_across_the_city_is_flagged_not_dropped() {
+    let f = Kit::new().clock("2026-12-04T12:00:00+08:00").build().await;
+    let (_, p) = start(&f, "gw_a1", "patrol-5", &t("11:00"), IN).await;
+    let id = p["id"].as_i64().unwrap().to_string();
+    // About 40 km in a minute.
+    let (s, v) = points(
+        &f,
+        "gw_a1",
+        &id,
+        vec![point("j1", &t("11:01"), (119.5, 26.05))],
+    )
+    .await;
+    assert_eq!((s, v["new"].as_i64()), (StatusCode::OK, Some(1)), "{v}");
+    let (_, detail) = f
+        .api("gl_a", Method::GET, &format!("/api/v1/patrols/{id}"), None)
+        .await;
+    let mut reasons: Vec<&str> = detail["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["reason"].as_str().unwrap())
+        .collect();
+    reasons.sort();
+    assert_eq!(reasons, ["impossible_speed", "outside_grid"], "{detail}");
+    assert_eq!(detail["points"].as_array().unwrap().len(), 2);
+}
