@@ -184,6 +184,21 @@ pub async fn start(
     lat: f64,
 ) -> Result<(Patrol, bool), Error> {
     grid_worker(p)?;
+    match start_once(s, p, key, at, lon, lat).await {
+        // A copy sent at the same moment got in first: answered like any resend.
+        Err(e) if e.code == "db.duplicate" => start_once(s, p, key, at, lon, lat).await,
+        r => r,
+    }
+}
+
+async fn start_once(
+    s: &AppState,
+    p: &Principal,
+    key: &str,
+    at: i64,
+    lon: f64,
+    lat: f64,
+) -> Result<(Patrol, bool), Error> {
     let now = s.now();
     let mut tx = s.db.begin().await?;
     let h = &mut tx.handle();

@@ -60,6 +60,14 @@ pub struct SweepIn {
 /// (`false`); the same key with other content is refused (409), and so is a second sweep of
 /// the week.
 pub async fn submit(s: &AppState, p: &Principal, input: &SweepIn) -> Result<(Sweep, bool), Error> {
+    match submit_once(s, p, input).await {
+        // A copy sent at the same moment got in first: answered like any resend.
+        Err(e) if e.code == "db.duplicate" => submit_once(s, p, input).await,
+        r => r,
+    }
+}
+
+async fn submit_once(s: &AppState, p: &Principal, input: &SweepIn) -> Result<(Sweep, bool), Error> {
     grid_worker(p)?;
     let key = match input.client_key.as_deref() {
         None => None,
