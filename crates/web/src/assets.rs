@@ -31,6 +31,7 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     asset!("calendar.js", "text/javascript; charset=utf-8"),
     asset!("offline.js", "text/javascript; charset=utf-8"),
     asset!("sw.js", "text/javascript; charset=utf-8"),
+    asset!("patrol.js", "text/javascript; charset=utf-8"),
     asset!("events.css", "text/css; charset=utf-8"),
     asset!("grids.css", "text/css; charset=utf-8"),
     asset!("vendor/htmx.min.js", "text/javascript; charset=utf-8"),

@@ -394,4 +394,21 @@ codes! {
     "work.ledger_signed" 409 "已签收的台帐不能修改" "a signed ledger cannot be changed";
     "work.status_invalid" 400 "“{value}” 不是可选的状态" "\"{value}\" is not a status here";
     "work.not_a_worker" 403 "只有网格员有台帐" "only grid workers keep a ledger";
+    // The field work of the workbench: time in the grid (巡查) and the weekly sweep (排查).
+    "work.field_key_invalid" 400 "client_key 应为 1–100 个字母、数字、短横线或下划线" "client_key is 1 to 100 letters, digits, dashes or underscores";
+    "work.field_at_invalid" 400 "时间 {field} 应为 RFC 3339 格式,如 2026-12-04T09:00:00+08:00" "{field} is an RFC 3339 time such as 2026-12-04T09:00:00+08:00";
+    "work.field_position_required" 400 "巡查需要手机定位:请允许本网站使用位置信息" "a patrol needs the phone's position: allow this site to use your location";
+    "work.field_grid_worker_only" 403 "只有所属网格的网格员才能巡查和排查" "only a grid worker attached to a grid patrols and sweeps";
+    "work.patrol_not_found" 404 "巡查 {id} 不存在或不在您的范围内" "no patrol {id} in your area";
+    "work.patrol_points_empty" 400 "没有位置点" "no points were sent";
+    "work.patrol_points_too_many" 400 "每次最多发送 {max} 个位置点" "send at most {max} points at a time";
+    "work.patrol_ended" 409 "巡查 {id} 已于其他时间签退" "patrol {id} was already checked out at another time";
+    "work.sweep_not_found" 404 "排查记录 {id} 不存在或不在您的范围内" "no sweep {id} in your area";
+    "work.sweep_done" 409 "{week} 这一周已经提交过排查" "the sweep of the week of {week} has already been submitted";
+    "work.sweep_future_week" 400 "不能为将来的一周({week})提交排查" "the week of {week} has not begun: a sweep cannot be submitted ahead";
+    "work.sweep_week_invalid" 400 "周次“{week}”应为日期 YYYY-MM-DD" "the week \"{week}\" is a date YYYY-MM-DD";
+    "work.sweep_item_invalid" 400 "“{item}”不是排查项目" "\"{item}\" is not an item of the sweep";
+    "work.sweep_items_incomplete" 400 "排查要逐项填写:矛盾纠纷、信访、不稳定因素、治安、安全隐患各一项" "the sweep answers each item once: disputes, petitions, instability, public order, safety hazards";
+    "work.sweep_text_required" 400 "发现问题的项目({item})请填写情况" "describe what was found for {item}";
+    "work.sweep_text_too_long" 400 "{item} 的情况最多 {max} 个字" "what was found for {item} has at most {max} characters";
 }

@@ -1,3 +1,87 @@
 //! Texts of this area of the UI: (key, 中文, English).
 
-pub const ENTRIES: &[(&str, &str, &str)] = &[];
+pub const ENTRIES: &[(&str, &str, &str)] = &[
+    ("wbfield.minutes", "分钟", "min"),
+    ("wbfield.day", "日期", "Day"),
+    ("wbfield.week", "周", "Week"),
+    ("wbfield.worker", "网格员", "Worker"),
+    ("wbfield.patrol.title", "网格巡查", "Time in the grid"),
+    (
+        "wbfield.patrol.intro",
+        "到网格后签到,巡查期间手机每分钟记录一次位置,离开时签退。在网格内的时间由系统根据位置计算。",
+        "Check in when you reach the grid; while on patrol the phone records its position every minute; check out when you leave. The time inside the grid is computed from the positions.",
+    ),
+    (
+        "wbfield.patrol.today",
+        "今日在网格内",
+        "Inside the grid today",
+    ),
+    ("wbfield.patrol.start", "签到开始巡查", "Check in"),
+    ("wbfield.patrol.end", "签退结束巡查", "Check out"),
+    (
+        "wbfield.patrol.on_since",
+        "巡查中,签到于",
+        "On patrol since",
+    ),
+    ("wbfield.patrol.off", "未在巡查", "Not on patrol"),
+    (
+        "wbfield.patrol.locating",
+        "正在获取位置…",
+        "Finding your position…",
+    ),
+    (
+        "wbfield.patrol.no_position",
+        "无法获取位置:请允许本网站使用位置信息",
+        "No position: allow this site to use your location",
+    ),
+    ("wbfield.patrol.sent", "位置已记录", "Position recorded"),
+    (
+        "wbfield.patrol.failed",
+        "发送失败,稍后重试",
+        "Not sent; will retry",
+    ),
+    ("wbfield.patrol.days", "近两周", "The last two weeks"),
+    (
+        "wbfield.patrol.team",
+        "辖区巡查时长",
+        "Time in the grid in your area",
+    ),
+    (
+        "wbfield.patrol.minutes_inside",
+        "网格内(分钟)",
+        "Inside (min)",
+    ),
+    ("wbfield.sweep.title", "每周排查", "Weekly sweep"),
+    ("wbfield.sweep.this_week", "本周排查", "This week's sweep"),
+    (
+        "wbfield.sweep.intro",
+        "逐项排查本网格的情况:未发现的选“未发现”,发现问题的填写情况,提交后自动上报为事件。",
+        "Go through each item for your grid: choose \"nothing found\" or describe what you found; each finding is reported as an event when you submit.",
+    ),
+    ("wbfield.sweep.done", "本周已提交", "Submitted this week"),
+    ("wbfield.sweep.nothing", "未发现", "Nothing found"),
+    ("wbfield.sweep.found", "发现问题", "Found"),
+    (
+        "wbfield.sweep.text_hint",
+        "发现问题时填写情况",
+        "What was found",
+    ),
+    ("wbfield.sweep.category", "事件类别", "Event category"),
+    ("wbfield.sweep.submit", "提交排查", "Submit the sweep"),
+    ("wbfield.sweep.past", "以往排查", "Past weeks"),
+    ("wbfield.sweep.findings", "发现", "Findings"),
+    ("wbfield.sweep.team", "辖区排查", "Sweeps in your area"),
+    ("wbfield.sweep.item.disputes", "矛盾纠纷", "Disputes"),
+    ("wbfield.sweep.item.petitions", "信访", "Petitions"),
+    (
+        "wbfield.sweep.item.instability",
+        "不稳定因素",
+        "Instability",
+    ),
+    ("wbfield.sweep.item.public_order", "治安", "Public order"),
+    (
+        "wbfield.sweep.item.safety_hazards",
+        "安全隐患",
+        "Safety hazards",
+    ),
+];

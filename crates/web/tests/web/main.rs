@@ -30,4 +30,5 @@ mod transfer;
 mod wb_visits;
 mod wb_diary;
 mod wb_staff;
+mod wb_field;
 mod web;
