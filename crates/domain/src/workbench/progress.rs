@@ -333,7 +333,13 @@ pub fn lines(d: &Duties, c: &Counts, span: &Span) -> Vec<Line> {
         } else {
             Light::Red
         };
-        push(Key::Sweep, c.sweeps, required, light, week_end.min(span.end));
+        push(
+            Key::Sweep,
+            c.sweeps,
+            required,
+            light,
+            week_end.min(span.end),
+        );
     }
     {
         // Last month's ledger, due by the report day of the span's month.
@@ -392,7 +398,10 @@ mod tests {
         let ls = lines(&Duties::default(), &c, &span);
         assert_eq!(ls.len(), 9);
         let diary = line(&ls, Key::Diary);
-        assert_eq!((diary.done, diary.required, diary.light), (0, 2, Light::Amber));
+        assert_eq!(
+            (diary.done, diary.required, diary.light),
+            (0, 2, Light::Amber)
+        );
         assert_eq!(diary.due, d("2026-12-06"));
         // Wednesday is the third working day; today's log-in is still possible.
         assert_eq!(line(&ls, Key::Login).light, Light::Amber);
@@ -470,7 +479,10 @@ mod tests {
         duties.sweep_weekly = false;
         duties.daily_login = false;
         let ls = lines(&duties, &Counts::default(), &span);
-        assert!(ls.iter().all(|l| l.key != Key::Sweep && l.key != Key::Login));
+        assert!(
+            ls.iter()
+                .all(|l| l.key != Key::Sweep && l.key != Key::Login)
+        );
         let rural = Counts {
             rural: true,
             ..Counts::default()
