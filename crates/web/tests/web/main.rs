@@ -27,4 +27,5 @@ mod privacy;
 mod residents;
 mod scheduler;
 mod transfer;
+mod wb_home;
 mod web;
