@@ -221,7 +221,7 @@ async fn team(s: &AppState, p: &Principal, q: &TeamQuery, keep_rows: bool) -> Re
                 g.short += r.short;
             }
         }
-        groups.sort_by(|a, b| (b.behind, b.short).cmp(&(a.behind, a.short)));
+        groups.sort_by_key(|g| std::cmp::Reverse((g.behind, g.short)));
         if !keep_rows {
             rows.clear();
         }
