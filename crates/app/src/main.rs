@@ -9,6 +9,7 @@ mod bench_lists;
 mod bench_load;
 mod bench_load_check;
 mod bench_people;
+mod bench_workbench;
 mod cli_basic;
 mod config;
 mod demo;
@@ -303,6 +304,9 @@ enum BenchWhat {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// The worker's day and the leaders' views over a year of records for the city demo's
+    /// workers (about 2.4 million visits); last line `p95 max X`
+    Workbench,
 }
 
 /// Logs to standard error, as `WANGGE_LOG` says or else at `default`.
@@ -747,6 +751,9 @@ async fn run() -> anyhow::Result<()> {
             }
             bench::locate(cli.database_url.as_deref(), lookups, seed).await?;
         }
+        Command::Bench {
+            what: BenchWhat::Workbench,
+        } => bench_workbench::workbench(cli.database_url.as_deref()).await?,
     }
     Ok(())
 }

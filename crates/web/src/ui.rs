@@ -109,7 +109,7 @@ impl Layout {
         if self.me.is_none() {
             return Vec::new();
         }
-        [
+        let mut items = [
             ("home", "/", "nav.home", true),
             ("report", "/events/new", "nav.report", self.may_report()),
             ("inbox", "/events", "nav.events", true),
@@ -151,23 +151,32 @@ impl Layout {
         ]
         .into_iter()
         .filter(|(.., may)| *may)
-        .map(|(id, href, key, _)| MenuItem { id, href, key })
-        .collect()
+        .map(|(id, href, key, _)| MenuItem {
+            id,
+            href,
+            key,
+            bottom: false,
+        })
+        .collect::<Vec<_>>();
+        // The bottom bar holds four pages and "me": where the role has the workbench, it takes
+        // the people register's place (which "me" then lists).
+        let has_work = items.iter().any(|m| m.id == "work");
+        for m in &mut items {
+            m.bottom = BOTTOM.contains(&m.id) && !(has_work && m.id == "people");
+        }
+        items
     }
 
     /// The phone's bottom bar: home, report, inbox and people where the role may, then "me",
     /// which holds the rest of the menu.
     pub fn bottom_nav(&self) -> Vec<MenuItem> {
-        let mut out: Vec<MenuItem> = self
-            .menu()
-            .into_iter()
-            .filter(|m| BOTTOM.contains(&m.id))
-            .collect();
+        let mut out: Vec<MenuItem> = self.menu().into_iter().filter(|m| m.bottom).collect();
         if self.me.is_some() {
             out.push(MenuItem {
                 id: "me",
                 href: "/me",
                 key: "nav.me",
+                bottom: true,
             });
         }
         out
@@ -180,19 +189,23 @@ impl Layout {
 }
 
 /// The pages the phone's bottom bar holds itself (the "me" page lists the rest).
-const BOTTOM: [&str; 4] = ["home", "report", "inbox", "people"];
+/// The pages the phone's bottom bar may hold itself (the "me" page lists the rest): the
+/// workbench, for the roles that use it, in place of the people register (see `menu`).
+const BOTTOM: [&str; 5] = ["home", "report", "inbox", "people", "work"];
 
 /// A page of the menu: `id` names it for styles and tests, `key` its text in the table.
 pub struct MenuItem {
     pub id: &'static str,
     pub href: &'static str,
     pub key: &'static str,
+    /// Whether the phone's bottom bar shows it.
+    pub bottom: bool,
 }
 
 impl MenuItem {
     /// Whether the phone's bottom bar shows it (the "me" page then leaves it out).
     pub fn in_bottom_nav(&self) -> bool {
-        BOTTOM.contains(&self.id) || self.id == "me"
+        self.bottom || self.id == "me"
     }
 }
 

@@ -411,4 +411,12 @@ codes! {
     "work.sweep_items_incomplete" 400 "排查要逐项填写:矛盾纠纷、信访、不稳定因素、治安、安全隐患各一项" "the sweep answers each item once: disputes, petitions, instability, public order, safety hazards";
     "work.sweep_text_required" 400 "发现问题的项目({item})请填写情况" "describe what was found for {item}";
     "work.sweep_text_too_long" 400 "{item} 的情况最多 {max} 个字" "what was found for {item} has at most {max} characters";
+    // The worker's day, the leaders' views and the duty rules page (workbench, home part).
+    "work.team_period_invalid" 400 "“{value}” 不是统计周期(week 或 month)" "\"{value}\" is not a period (week or month)";
+    "work.team_worker_not_found" 404 "网格员 {id} 不存在或不在您的范围内" "no grid worker {id} in your area";
+    "work.rules_node" 400 "职责规则只能在区县或乡镇(街道)制定" "duty rules are kept at a county or a township";
+    "work.rules_date" 400 "“{value}” 不是日期(YYYY-MM-DD)" "\"{value}\" is not a date (YYYY-MM-DD)";
+    "work.rules_past" 400 "生效日期 {value} 早于今天,新版本只能从今天或以后生效" "the version cannot take effect on {value}, before today";
+    "work.rules_invalid" 400 "职责规则的 {field} 不合理,请检查" "the rule set's {field} is out of bounds";
+    "work.rules_note_long" 400 "说明不能超过 {max} 字" "the note is longer than {max} characters";
 }

@@ -1,2 +1,8 @@
--- Reserved for the workbench_home work; a no-op until it needs a change of schema.
-SELECT 1;
+-- The worker's day and the leaders' views count each worker's records GROUP BY worker; these
+-- indexes keep those counts to index ranges with a year of records for a city's workers.
+-- Information entries: the events a worker registered, by time.
+CREATE INDEX events_reporter_user ON events (reporter_user_id, reported_at);
+-- Households visited in a month per worker, read from the index alone.
+CREATE INDEX visits_worker_day_household ON visits (worker_id, day, household_id);
+-- Key persons of the grids under a node, by the blind index of their tag.
+CREATE INDEX person_tags_path_tag ON person_tags (path, tag_index);

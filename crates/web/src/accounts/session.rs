@@ -203,6 +203,8 @@ struct HomePage {
     watching: bool,
     /// Transfer requests waiting for the caller's decision (0 for roles that do not decide).
     transfers_waiting: i64,
+    /// A grid worker's lights of the week, linking to `/work`.
+    work_card: Option<crate::workbench::home::Card>,
 }
 
 pub struct WorkCount {
@@ -246,12 +248,15 @@ async fn home(State(s): State<AppState>, lang: Lang, me: Me) -> AppResult<Respon
     };
     let transfers_waiting =
         wangge_store::basic::transfers::waiting(&mut c.handle(), &viewer).await?;
+    drop(c);
+    let work_card = crate::workbench::home::card(&s, &l.t, &me.0).await;
     Ok(render(HomePage {
         l,
         counts,
         work,
         watching,
         transfers_waiting,
+        work_card,
     }))
 }
 

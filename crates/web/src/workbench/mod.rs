@@ -5,7 +5,7 @@
 
 mod diary;
 mod flags;
-mod home;
+pub(crate) mod home;
 mod leaders;
 mod ledger;
 mod logins;

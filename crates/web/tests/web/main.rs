@@ -31,4 +31,5 @@ mod wb_visits;
 mod wb_diary;
 mod wb_staff;
 mod wb_field;
+mod wb_home;
 mod web;
