@@ -549,6 +549,14 @@ pub async fn insert_synthetic(h: &mut Handle<'_>, rows: &[SyntheticEvent]) -> Re
     Ok(())
 }
 
+/// How many events [`insert_synthetic`] wrote (their numbers start with `B`, which real ones
+/// never do), so that a bench can measure a database a former run seeded.
+pub async fn synthetic_count(h: &mut Handle<'_>) -> Result<i64, Error> {
+    q!(h, scalar fetch_one, i64,
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM events WHERE number >= 'B' AND number < 'C'")
+    .map_err(sql_error)
+}
+
 /// Refreshes the planner's statistics after a bulk load; on PostgreSQL it also vacuums, as
 /// autovacuum would in time: the visibility map for index-only scans, and the running totals'
 /// dead row versions (every insert updated one of their rows). Not inside a transaction.
