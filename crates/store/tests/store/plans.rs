@@ -299,6 +299,8 @@ async fn lists_page_by_cursor_and_see_departments() {
 const MILLION_STATS: &[(&str, &str)] = &[
     ("events_village_closed_at", "1000000 27028 3379 2"),
     ("events_closed_at", "1000000 125000 2"),
+    // Migration 21's open events (none supervised in the bench's events).
+    ("events_open_status_path", "159954 39989 137 1 1"),
     ("events_holder_reported", "1000000 2959 370 1 1"),
     ("events_village_reported", "1000000 27028 1 1"),
     ("events_township_reported", "1000000 166667 1 1"),
