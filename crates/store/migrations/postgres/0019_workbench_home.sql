@@ -1,7 +1,7 @@
 -- The worker's day and the leaders' views count each worker's records GROUP BY worker; these
 -- indexes keep those counts to index ranges with a year of records for a city's workers.
--- Information entries: the events a worker registered, by time.
-CREATE INDEX events_reporter_user ON events (reporter_user_id, reported_at);
+-- Information entries (the events a worker registered, by time) use events_reporter_user of
+-- migration 18.
 -- Households visited in a month per worker, read from the index alone.
 CREATE INDEX visits_worker_day_household ON visits (worker_id, day, household_id);
 -- Key persons of the grids under a node, by the blind index of their tag.
