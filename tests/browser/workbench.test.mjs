@@ -89,7 +89,8 @@ async function shot(page, name) {
 async function lights(page) {
   await page.goto(`${server.base}/work`);
   return page.$$eval('[data-testid^="duty-"]', (els) =>
-    Object.fromEntries(els.map((e) => [e.getAttribute('data-testid').slice(5), e.getAttribute('data-light')])));
+    Object.fromEntries(els.map((e) => [e.getAttribute('data-testid').slice(5),
+      { light: e.getAttribute('data-light'), done: Number(e.getAttribute('data-done')) }])));
 }
 
 test('a diary entry written offline waits in the outbox and is sent once when back online', async () => {
@@ -174,10 +175,11 @@ test('the worker checks in, visits with a photo, the lights change; the leader s
   await page.goto(`${server.base}/work`);
   let link = page.locator('[data-testid=visit-link]').first();
   if (!(await link.count())) {
-    await page.goto(`${server.base}/work/visits`);
+    // Every household was visited this month already: choose one on the new-visit page.
+    await page.goto(`${server.base}/work/visits/new`);
     link = page.locator('[data-testid=visit-link]').first();
   }
-  await Promise.all([page.waitForURL(/\/work\/visits\/new/), link.click()]);
+  await Promise.all([page.waitForURL(/\/work\/visits\/new\?.*target_id=/), link.click()]);
   const form = page.locator('[data-testid=visit-form]');
   await form.locator('[name=seen]').fill('老人独居,身体尚可');
   await form.locator('[name=discussed]').fill('冬季防寒');
@@ -205,7 +207,9 @@ test('the worker checks in, visits with a photo, the lights change; the leader s
   const after = await lights(page);
   await shot(page, 'home-after');
   assert.ok(Object.keys(after).length >= 5, JSON.stringify(after));
-  assert.notDeepEqual(after, before, 'a light changed');
+  // The visit counts on the family-visit line; its light is green once the week's quota is met.
+  assert.equal(after.family_visits.done, before.family_visits.done + 1, JSON.stringify({ before, after }));
+  assert.equal(after.family_visits.light, 'green');
   await context.close();
 
   // A visit made from outside the grid: kept, and flagged.
