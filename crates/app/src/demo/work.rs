@@ -633,27 +633,23 @@ fn push_visit(
 
 /// A week's checklist: nothing found, or one finding (its event left for the worker to link).
 fn sweep_items(finding: bool) -> String {
-    let items = [
-        "disputes",
-        "petitions",
-        "instability",
-        "public_order",
-        "safety",
-    ];
-    let parts: Vec<String> = items
+    use wangge_domain::workbench::sweep::Item;
+    // The shape the sweep part writes (`workbench::sweeps`): a demo finding names no event.
+    let parts: Vec<serde_json::Value> = Item::ALL
         .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            if finding && i == 4 {
-                format!(
-                    "{{\"item\":\"{k}\",\"nothing_found\":false,\"findings\":[{{\"text\":\"楼道堆放杂物,存在消防隐患\",\"event_id\":null}}]}}"
-                )
-            } else {
-                format!("{{\"item\":\"{k}\",\"nothing_found\":true,\"findings\":[]}}")
-            }
+        .map(|item| {
+            let found = finding && *item == Item::SafetyHazards;
+            serde_json::json!({
+                "item": item.as_str(),
+                "found": found,
+                "text": if found { "楼道堆放杂物,存在消防隐患" } else { "" },
+                "category_code": if found { Some("AQ02") } else { None },
+                "event_id": null,
+                "event_number": null,
+            })
         })
         .collect();
-    format!("[{}]", parts.join(","))
+    serde_json::Value::Array(parts).to_string()
 }
 
 #[cfg(test)]
