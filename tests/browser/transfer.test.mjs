@@ -73,7 +73,9 @@ test('a worker asks for a person registered elsewhere; the district centre appro
   const ctx = await browser.newContext(PHONE);
   const page = await ctx.newPage();
   await login(page, server.base, WORKER);
-  await page.tap('[data-testid=bottom-nav] [data-nav=people]');
+  // A worker's bottom bar holds the workbench; the register is one tap further, under "me".
+  await page.tap('[data-testid=bottom-nav] [data-nav=me]');
+  await page.tap('[data-testid=me-menu] [data-nav=people]');
   await page.waitForURL((u) => u.pathname === '/people');
   await register(page, GRID, '迁入人', id);
   const said = await page.textContent('[data-testid=form-errors]');
