@@ -187,11 +187,24 @@ pub async fn tick(state: &AppState, holder: &str) -> Result<TickReport, Error> {
     }
     // The workbench's daily log-in check: each day judged once, under the same lease.
     if report.leased
-        && let Err(e) = crate::workbench::daily_checks(state, holder, now).await
+        && let Err(e) = daily_logins(state, holder, now).await
     {
         tracing::warn!(error = %e, "daily log-in check failed");
     }
     Ok(report)
+}
+
+/// The daily log-in check (judged days, reminders, drafted notices) in one transaction that
+/// renews the lease first, so two instances never both judge a day.
+async fn daily_logins(state: &AppState, holder: &str, now: i64) -> Result<(), Error> {
+    let mut tx = state.db.begin().await?;
+    let h = &mut tx.handle();
+    if !events::try_lease(h, LEASE, holder, now, LEASE_TTL_MS).await? {
+        return Ok(());
+    }
+    wangge_store::workbench::logins::run_checks(h, &state.calendar(), now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 enum Outcome {

@@ -125,40 +125,6 @@ pub fn check_position(lon: Option<f64>, lat: Option<f64>) -> Result<Option<(f64,
     }
 }
 
-/// Decodes standard base64 (padding optional, whitespace ignored), as the outbox sends photos.
-/// `None` for anything else.
-pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    fn val(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some(u32::from(c - b'A')),
-            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-            b'+' | b'-' => Some(62),
-            b'/' | b'_' => Some(63),
-            _ => None,
-        }
-    }
-    let clean: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    let body = match clean.iter().position(|&b| b == b'=') {
-        Some(i) if clean[i..].iter().all(|&b| b == b'=') && clean[i..].len() <= 2 => &clean[..i],
-        Some(_) => return None,
-        None => &clean[..],
-    };
-    if body.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(body.len() * 3 / 4);
-    for chunk in body.chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= val(c)? << (18 - 6 * i);
-        }
-        let bytes = n.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -219,16 +185,5 @@ mod tests {
             check_position(Some(119.3), Some(26.0)).unwrap(),
             Some((119.3, 26.0))
         );
-    }
-
-    #[test]
-    fn base64_decodes() {
-        assert_eq!(decode_base64("aGVsbG8=").unwrap(), b"hello");
-        assert_eq!(decode_base64("aGVsbG8").unwrap(), b"hello");
-        assert_eq!(decode_base64("aGVs\nbG8h").unwrap(), b"hello!");
-        assert_eq!(decode_base64("").unwrap(), b"");
-        assert!(decode_base64("a").is_none());
-        assert!(decode_base64("aG=VsbG8").is_none());
-        assert!(decode_base64("aGVs*G8=").is_none());
     }
 }

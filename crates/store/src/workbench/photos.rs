@@ -155,3 +155,27 @@ pub async fn read(
     got.map(|d| (d.content_type, d.data))
         .ok_or_else(|| wangge_domain::err!("work.photo_not_found", id))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_as_phones_send_it() {
+        assert_eq!(decode_base64("aGVsbG8=", 1).unwrap(), b"hello");
+        assert_eq!(decode_base64("aGVsbG8", 1).unwrap(), b"hello");
+        assert_eq!(decode_base64("aGVs\nbG8h", 1).unwrap(), b"hello!");
+        assert_eq!(decode_base64("", 1).unwrap(), b"");
+        assert_eq!(
+            decode_base64("data:image/png;base64,aGVsbG8=", 1).unwrap(),
+            b"hello"
+        );
+        assert!(decode_base64("a", 1).is_err());
+        assert!(decode_base64("aG=VsbG8", 1).is_err());
+        assert_eq!(
+            decode_base64("aGVs*G8=", 2).unwrap_err().code,
+            "work.photo_data"
+        );
+    }
+}

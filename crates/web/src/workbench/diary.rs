@@ -311,18 +311,16 @@ async fn api_create(
     }
     let mut photos = Vec::with_capacity(photos_in.len());
     for (n, ph) in photos_in.iter().enumerate() {
-        // The data may come as a data: URL, as a FileReader makes it.
-        let data = ph
-            .data
-            .split_once(";base64,")
-            .map_or(ph.data.as_str(), |x| x.1);
-        let bytes = rules::decode_base64(data).ok_or_else(|| {
-            err!(
-                "work.diary_photo_invalid",
-                index = n + 1,
-                reason = "not base64"
-            )
-        })?;
+        // One decoder for every record's photos (a data: URL prefix tolerated); the diary names
+        // the photo and the reason in its own error.
+        let bytes =
+            wangge_store::workbench::photos::decode_base64(&ph.data, n + 1).map_err(|_| {
+                err!(
+                    "work.diary_photo_invalid",
+                    index = n + 1,
+                    reason = "not base64"
+                )
+            })?;
         photos.push(bytes);
     }
     let i = Input {

@@ -1,6 +1,6 @@
-//! Daily use (每日登录): the middleware that records a user's first request of each China day,
-//! the scheduler's daily check (`daily_checks`), and `/work/logins`: a worker's days, reminders
-//! and notices; for staff managers, the drafted notices of criticism to issue or waive (township
+//! Daily use (每日登录): the middleware that records a user's first request of each China day
+//! (the daily check of missed days runs in the scheduler), and `/work/logins`: a worker's days,
+//! reminders and notices; for staff managers, the drafted notices of criticism to issue or waive (township
 //! and above) and the year-end list of months without a log-in.
 
 use std::collections::HashMap;
@@ -19,7 +19,7 @@ use wangge_domain::permission::Permission;
 use wangge_domain::workbench::logins::NoticeStatus;
 use wangge_domain::{Error, NodeKind, err};
 use wangge_store::auth::Principal;
-use wangge_store::workbench::logins::{self, CheckReport, LoginDay, Notice, Reminder, china_day};
+use wangge_store::workbench::logins::{self, LoginDay, Notice, Reminder, china_day};
 
 use crate::auth::Me;
 use crate::basic::access::actor;
@@ -97,31 +97,6 @@ async fn record(s: &AppState, user_id: i64, day: Date, now: i64) -> Result<(), E
     let mut c = s.db.conn().await?;
     logins::record_use(&mut c.handle(), user_id, day, now).await?;
     Ok(())
-}
-
-/// The daily check, as the scheduler's lease holder: judged days, reminders, notices, all in
-/// one transaction that renews the lease first (so two instances never both judge a day).
-pub async fn daily_checks(
-    s: &AppState,
-    holder: &str,
-    now: i64,
-) -> Result<Option<CheckReport>, Error> {
-    let mut tx = s.db.begin().await?;
-    let h = &mut tx.handle();
-    if !wangge_store::events::try_lease(
-        h,
-        crate::scheduler::LEASE,
-        holder,
-        now,
-        crate::scheduler::LEASE_TTL_MS,
-    )
-    .await?
-    {
-        return Ok(None);
-    }
-    let report = logins::run_checks(h, &s.calendar(), now).await?;
-    tx.commit().await?;
-    Ok(Some(report))
 }
 
 // ---- Who may do what -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ mod rules;
 mod sweeps;
 mod visits;
 
-pub use logins::{daily_checks, daily_use, note_daily_use};
+pub use logins::{daily_use, note_daily_use};
 
 use axum::Router;
 
