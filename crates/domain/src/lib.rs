@@ -2,6 +2,7 @@
 //! events, basic information. No I/O lives here, and no demo data (that is the app's).
 
 pub mod actor;
+pub mod assessment;
 pub mod basic;
 pub mod calendar;
 pub mod category;

@@ -45,10 +45,16 @@ pub enum Permission {
     KeepDuties,
     /// Schedule meetings and trainings, take attendance, issue or waive notices of criticism.
     ManageStaff,
+    /// Run the quarterly assessment of the workers below: close a quarter, set the subsidy,
+    /// decide appeals, hold 双随机 draws (`assessment`).
+    Assess,
+    /// Record inspections (督查) and their findings: a village's self-check, quarterly checks,
+    /// unannounced visits, phone spot checks.
+    Inspect,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 18] = [
         Permission::EditTree,
         Permission::ManageUsers,
         Permission::KeepDeployment,
@@ -65,6 +71,8 @@ impl Permission {
         Permission::ReviewWork,
         Permission::KeepDuties,
         Permission::ManageStaff,
+        Permission::Assess,
+        Permission::Inspect,
     ];
 
     /// The roles that hold this permission.
@@ -100,6 +108,9 @@ impl Permission {
             Permission::ReviewWork => &[Admin, Leader, Operator, Commander, GridLeader],
             Permission::KeepDuties => &[Admin],
             Permission::ManageStaff => &[Admin, Operator, Commander, GridLeader],
+            // A township (or higher) office closes quarters; a village leader only self-checks.
+            Permission::Assess => &[Admin, Leader, Commander],
+            Permission::Inspect => &[Admin, Leader, Operator, Commander, GridLeader],
         }
     }
 }

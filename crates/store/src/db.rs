@@ -262,6 +262,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_lists_more.sql"),
         postgres: include_str!("../migrations/postgres/0021_lists_more.sql"),
     },
+    Migration {
+        version: 22,
+        sqlite: include_str!("../migrations/sqlite/0022_assessment.sql"),
+        postgres: include_str!("../migrations/postgres/0022_assessment.sql"),
+    },
+    Migration {
+        version: 23,
+        sqlite: include_str!("../migrations/sqlite/0023_work_days.sql"),
+        postgres: include_str!("../migrations/postgres/0023_work_days.sql"),
+    },
 ];
 
 /// What a 503 from the database layer asks a client to wait, in seconds.

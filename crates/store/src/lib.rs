@@ -5,6 +5,7 @@
 #[macro_use]
 mod db;
 pub mod analysis;
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod basic;

@@ -1,6 +1,12 @@
 //! zh-CN by default, English as a switch. Every string the UI shows comes from this table.
 
 mod analysis;
+mod as_close;
+mod as_reports;
+mod as_rules;
+mod as_score;
+mod as_supervise;
+mod as_survey;
 mod auth;
 mod basic;
 mod calendar;
@@ -142,6 +148,12 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(wb_field::ENTRIES)
         .chain(wb_staff::ENTRIES)
         .chain(wb_home::ENTRIES)
+        .chain(as_rules::ENTRIES)
+        .chain(as_score::ENTRIES)
+        .chain(as_close::ENTRIES)
+        .chain(as_supervise::ENTRIES)
+        .chain(as_survey::ENTRIES)
+        .chain(as_reports::ENTRIES)
         .chain(wb_offline::ENTRIES)
 }
 

@@ -14,6 +14,7 @@ pub mod ui;
 // Features: each folder holds its pages, API handlers and view models.
 pub mod accounts;
 pub mod analysis;
+pub mod assessment;
 pub mod basic;
 pub mod calendar;
 pub mod categories;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(intake::pages())
         .merge(transfers::pages())
         .merge(workbench::pages())
+        .merge(assessment::pages())
         .layer(middleware::from_fn(ui::html_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -63,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(basic::api())
         .merge(transfers::api())
         .merge(workbench::api())
+        .merge(assessment::api())
         .merge(open311::routes())
         .merge(scheduler::routes())
         .merge(assets::routes())

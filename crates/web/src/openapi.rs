@@ -17,6 +17,12 @@ const FRAGMENTS: &[&str] = &[
     include_str!("../openapi/wb_field.json"),
     include_str!("../openapi/wb_staff.json"),
     include_str!("../openapi/wb_home.json"),
+    include_str!("../openapi/as_rules.json"),
+    include_str!("../openapi/as_score.json"),
+    include_str!("../openapi/as_close.json"),
+    include_str!("../openapi/as_supervise.json"),
+    include_str!("../openapi/as_survey.json"),
+    include_str!("../openapi/as_reports.json"),
     include_str!("../openapi/wb_offline.json"),
 ];
 

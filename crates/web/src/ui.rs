@@ -147,6 +147,15 @@ impl Layout {
                     || self.may(Permission::ManageStaff)
                     || self.may(Permission::KeepDuties),
             ),
+            (
+                "assess",
+                "/assess",
+                "nav.assess",
+                self.may(Permission::RecordWork)
+                    || self.may(Permission::ReviewWork)
+                    || self.may(Permission::Assess)
+                    || self.may(Permission::Inspect),
+            ),
             ("check", "/check", "nav.check", self.can_edit_tree()),
         ]
         .into_iter()

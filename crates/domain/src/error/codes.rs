@@ -419,4 +419,19 @@ codes! {
     "work.rules_past" 400 "生效日期 {value} 早于今天,新版本只能从今天或以后生效" "the version cannot take effect on {value}, before today";
     "work.rules_invalid" 400 "职责规则的 {field} 不合理,请检查" "the rule set's {field} is out of bounds";
     "work.rules_note_long" 400 "说明不能超过 {max} 字" "the note is longer than {max} characters";
+    // The assessment (考核), shared by its parts.
+    "assess.quarter_invalid" 400 "“{value}” 不是季度(如 2026Q3)" "\"{value}\" is not a quarter such as 2026Q3";
+    "assess.worker_not_found" 404 "网格员 {id} 不存在或不在您的范围内" "no grid worker {id} in your area";
+    // The assessment's rules part.
+
+    // The assessment's measures and running score part.
+
+    // The assessment's close and appeals part.
+
+    // The assessment's supervision part (督查, 双随机).
+
+    // The assessment's satisfaction part.
+
+    // The assessment's reports part.
+
 }

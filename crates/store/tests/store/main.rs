@@ -210,6 +210,8 @@ fn columns_of_pg_migration() -> Columns {
         include_str!("../../migrations/postgres/0019_workbench_home.sql"),
         include_str!("../../migrations/postgres/0020_workbench_offline.sql"),
         include_str!("../../migrations/postgres/0021_lists_more.sql"),
+        include_str!("../../migrations/postgres/0022_assessment.sql"),
+        include_str!("../../migrations/postgres/0023_work_days.sql"),
     ]
     .join("\n");
     let mut out = Columns::new();

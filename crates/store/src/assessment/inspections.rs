@@ -1,0 +1,2 @@
+//! Inspections and findings (`inspections`, `inspection_findings`). Filled by the supervision
+//! part.
