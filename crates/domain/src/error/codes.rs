@@ -433,6 +433,7 @@ codes! {
     "assess.rules_note_long" 400 "说明不能超过 {max} 字" "the note is longer than {max} characters";
     "assess.rules_too_large" 400 "考核规则不能超过 {max} 字节" "the rule set is larger than {max} bytes";
     "assess.rules_shipped_unknown" 400 "没有名为“{name}”的内置规则" "there is no shipped rule set named \"{name}\"";
+    "assess.rules_base_or_rules" 400 "请给出 base(内置规则名称)或 rules(完整规则)二者之一" "give either base (a shipped set's name) or rules (a whole set), not both";
     "assess.rules_not_found" 404 "考核规则版本 {id} 不存在或不在您的范围内" "no rule set version {id} in your area";
 
     // The assessment's measures and running score part.

@@ -120,6 +120,16 @@ pub async fn versions(h: &mut Handle<'_>, node_path: &str) -> Result<Vec<Kept>, 
     Ok(rows.into_iter().filter_map(KeptRow::kept).collect())
 }
 
+/// The versions kept at the node with this path and at the nodes above it (the rules that
+/// judge it), deepest node first, each node's newest first.
+pub async fn versions_at_and_above(h: &mut Handle<'_>, path: &str) -> Result<Vec<Kept>, Error> {
+    let mut out = Vec::new();
+    for p in ancestor_paths(path).iter().rev() {
+        out.append(&mut versions(h, p).await?);
+    }
+    Ok(out)
+}
+
 /// One version, if the caller may read it: kept inside the scope, or above it (the rules that
 /// judge the caller's grids). Anything else reads as missing.
 pub async fn get(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<Option<Kept>, Error> {
