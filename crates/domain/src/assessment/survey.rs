@@ -136,12 +136,7 @@ mod tests {
 
     fn sheet(choices: [&'static str; 5]) -> Result<Response, Error> {
         Response::check(
-            |k| {
-                QUESTIONS
-                    .iter()
-                    .position(|q| *q == k)
-                    .map(|i| choices[i])
-            },
+            |k| QUESTIONS.iter().position(|q| *q == k).map(|i| choices[i]),
             "",
         )
     }

@@ -249,3 +249,163 @@ async fn satisfaction_sums_the_quarter_per_grid() {
         .unwrap();
     assert!(empty.is_empty());
 }
+
+fn sheet(choice: &'static str) -> wangge_domain::assessment::survey::Response {
+    wangge_domain::assessment::survey::Response::check(|_| Some(choice), "好").unwrap()
+}
+
+async fn issue(db: &Db, prefix: &str, grid_id: i64, q: &str) -> Result<Vec<survey::Slip>, Error> {
+    let mut tx = db.begin().await.unwrap();
+    let g = survey::grid(&mut tx.handle(), prefix, grid_id).await?;
+    let slips = survey::issue(&mut tx.handle(), &g, quarter(q), 1_000).await?;
+    tx.commit().await.unwrap();
+    Ok(slips)
+}
+
+async fn answer(db: &Db, token: &str, choice: &'static str) -> Result<i64, Error> {
+    let mut tx = db.begin().await.unwrap();
+    let t = survey::by_token(&mut tx.handle(), token).await?;
+    let id = survey::answer(&mut tx.handle(), &t, &sheet(choice), 2_000).await?;
+    tx.commit().await.unwrap();
+    Ok(id)
+}
+
+#[tokio::test]
+async fn tokens_are_issued_once_per_household_and_answered_once() {
+    let t = fresh().await;
+    let db = &t.db;
+    build_tree(db).await;
+    let g1 = grid_node(db, GRID_1).await;
+    let gb = grid_node(db, GRID_B1).await;
+    let vil_a = grid_node(db, VIL_A).await;
+    // No households yet: nothing to issue.
+    assert_err(
+        issue(db, &vil_a.path, g1.id, "2026Q3").await,
+        "assess.survey_no_households",
+        400,
+    );
+    for no in ["1", "2", "3"] {
+        household(db, &g1, no).await;
+    }
+    // A grid out of the caller's scope answers as one that does not exist.
+    assert_err(
+        issue(db, &vil_a.path, gb.id, "2026Q3").await,
+        "assess.survey_grid_not_found",
+        404,
+    );
+    assert_err(
+        issue(db, &vil_a.path, vil_a.id, "2026Q3").await,
+        "assess.survey_grid_not_found",
+        404,
+    );
+
+    let first = issue(db, &vil_a.path, g1.id, "2026Q3").await.unwrap();
+    assert_eq!(first.len(), 3);
+    let tokens: Vec<String> = first.iter().map(|s| s.token.clone().unwrap()).collect();
+    assert!(tokens.iter().all(|t| t.len() == 64));
+    assert_eq!(first[0].label, "#1");
+    // Only hashes are kept.
+    let stored = count(db, "survey_tokens").await;
+    assert_eq!(stored, 3);
+    let mut c = db.conn().await.unwrap();
+    let view = survey::by_token(&mut c.handle(), &tokens[0]).await.unwrap();
+    assert_eq!(view.quarter, "2026Q3");
+    assert_eq!(view.path, g1.path);
+    drop(c);
+
+    // Answered once; the second answer is refused and writes nothing.
+    answer(db, &tokens[0], "satisfied").await.unwrap();
+    assert_err(
+        answer(db, &tokens[0], "basic").await,
+        "assess.survey_answered",
+        409,
+    );
+    assert_eq!(count(db, "survey_answers").await, 1);
+
+    // Re-issuing: the answered household keeps its answer and gets no token; the others get
+    // fresh tokens and their old links stop working.
+    let again = issue(db, &vil_a.path, g1.id, "2026Q3").await.unwrap();
+    assert_eq!(again.len(), 3);
+    assert!(again[0].answered && again[0].token.is_none());
+    let fresh1 = again[1].token.clone().unwrap();
+    assert_ne!(fresh1, tokens[1]);
+    assert_eq!(count(db, "survey_tokens").await, 3);
+    assert_err(
+        answer(db, &tokens[1], "basic").await,
+        "assess.survey_not_found",
+        404,
+    );
+    answer(db, &fresh1, "basic").await.unwrap();
+    // Unknown and malformed tokens say nothing more.
+    assert_err(
+        answer(db, &"a".repeat(64), "basic").await,
+        "assess.survey_not_found",
+        404,
+    );
+    assert_err(
+        answer(db, "../../x", "basic").await,
+        "assess.survey_not_found",
+        404,
+    );
+
+    // Another quarter is separate.
+    let q4 = issue(db, &vil_a.path, g1.id, "2026Q4").await.unwrap();
+    assert!(q4.iter().all(|s| s.token.is_some()));
+
+    let mut c = db.conn().await.unwrap();
+    let counts = survey::counts(&mut c.handle(), &vil_a.path, quarter("2026Q3"))
+        .await
+        .unwrap();
+    assert_eq!(counts.len(), 2, "both grids of village A");
+    let c1 = counts.iter().find(|g| g.grid_id == g1.id).unwrap();
+    assert_eq!(
+        (c1.households, c1.issued, c1.answered, c1.score_sum),
+        (3, 3, 2, 160)
+    );
+    assert_eq!(c1.mean(), Some(80));
+    let c2 = counts.iter().find(|g| g.grid_id != g1.id).unwrap();
+    assert_eq!((c2.issued, c2.answered, c2.mean()), (0, 0, None));
+    let s = survey::satisfaction(&mut c.handle(), &vil_a.path, quarter("2026Q3"))
+        .await
+        .unwrap();
+    assert_eq!(s[&g1.path].survey_answers, 2);
+    assert_eq!(s[&g1.path].survey_score_sum, 160);
+}
+
+#[tokio::test]
+async fn two_answers_at_once_make_one() {
+    let t = fresh().await;
+    let db = &t.db;
+    build_tree(db).await;
+    let g1 = grid_node(db, GRID_1).await;
+    household(db, &g1, "1").await;
+    let slips = issue(db, &g1.path, g1.id, "2026Q3").await.unwrap();
+    let token = slips[0].token.clone().unwrap();
+    // Both read the token as unanswered before either writes.
+    let mut c = db.conn().await.unwrap();
+    let view = survey::by_token(&mut c.handle(), &token).await.unwrap();
+    drop(c);
+    let (a, b) = tokio::join!(
+        async {
+            let mut tx = db.begin().await.unwrap();
+            let r = survey::answer(&mut tx.handle(), &view, &sheet("basic"), 5).await;
+            if r.is_ok() {
+                tx.commit().await.unwrap();
+            }
+            r
+        },
+        async {
+            let mut tx = db.begin().await.unwrap();
+            let r = survey::answer(&mut tx.handle(), &view, &sheet("satisfied"), 6).await;
+            if r.is_ok() {
+                tx.commit().await.unwrap();
+            }
+            r
+        }
+    );
+    let oks = [a.is_ok(), b.is_ok()].iter().filter(|x| **x).count();
+    assert_eq!(oks, 1, "{a:?} {b:?}");
+    let e = a.err().or(b.err()).unwrap();
+    assert_eq!(e.code, "assess.survey_answered");
+    assert_eq!(count(db, "survey_answers").await, 1);
+}
