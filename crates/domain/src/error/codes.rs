@@ -443,6 +443,18 @@ codes! {
     // The assessment's supervision part (督查, 双随机).
 
     // The assessment's satisfaction part.
+    "assess.survey_unanswered" 400 "请回答每一个问题" "answer every question";
+    "assess.survey_choice_invalid" 400 "“{value}” 不是可选的回答(满意、基本满意或不满意)" "\"{value}\" is not an answer (satisfied, basic or dissatisfied)";
+    "assess.survey_comment_long" 400 "意见建议不能超过 {max} 个字" "the comment may not exceed {max} characters";
+    "assess.survey_not_begun" 409 "{quarter} 的满意度测评尚未开始" "the survey of {quarter} has not begun";
+    "assess.survey_quarter_over" 409 "{quarter} 已结束,不再接受满意度测评" "{quarter} is over: its survey takes no more answers";
+    "assess.survey_quarter_far" 400 "只能为本季度或下一季度发放测评码({quarter} 太远)" "survey links are issued for this quarter or the next ({quarter} is too far ahead)";
+    "assess.survey_not_found" 404 "测评链接无效或已失效" "this survey link is not valid or has been replaced";
+    "assess.survey_answered" 409 "此问卷已经提交过,感谢您的参与" "this survey has already been answered, thank you";
+    "assess.survey_grid_not_found" 404 "网格 {id} 不存在或不在您的范围内" "no grid {id} in your area";
+    "assess.survey_forbidden" 403 "只有网格员或上级管理人员可以发放测评码" "only a grid worker or the staff above the grid issue survey links";
+    "assess.survey_too_many" 400 "网格内住户超过 {max} 户,请联系管理员" "the grid holds more than {max} households; ask an administrator";
+    "assess.survey_no_households" 400 "该网格还没有登记住户" "the grid has no households registered yet";
 
     // The assessment's reports part.
 

@@ -9,6 +9,7 @@ mod analysis;
 mod api_events_more;
 mod apidoc;
 mod as_rules;
+mod as_survey;
 mod authsec;
 mod basic;
 mod categories;
