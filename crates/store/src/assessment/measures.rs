@@ -142,10 +142,10 @@ impl DutyBook {
         for seg in grid_path.split('/').filter(|s| !s.is_empty()) {
             acc.push_str(seg);
             acc.push('/');
-            if let Some(v) = self.by_path.get(&acc) {
-                if v.iter().any(|v| v.effective_from <= day) {
-                    deepest = Some(v);
-                }
+            if let Some(v) = self.by_path.get(&acc)
+                && v.iter().any(|v| v.effective_from <= day)
+            {
+                deepest = Some(v);
             }
         }
         deepest
@@ -259,8 +259,7 @@ async fn collect_for(
         args,
     )
     .await?;
-    let mut out: HashMap<i64, Measures> =
-        ws.iter().map(|w| (w.id, Measures::default())).collect();
+    let mut out: HashMap<i64, Measures> = ws.iter().map(|w| (w.id, Measures::default())).collect();
     if ws.is_empty() {
         return Ok(out);
     }
@@ -407,10 +406,14 @@ mod tests {
     #[test]
     fn the_deepest_rules_win() {
         let mut by_path = HashMap::new();
-        let mut county = Duties::default();
-        county.diary_per_week = 3;
-        let mut twp = Duties::default();
-        twp.diary_per_week = 4;
+        let county = Duties {
+            diary_per_week: 3,
+            ..Duties::default()
+        };
+        let twp = Duties {
+            diary_per_week: 4,
+            ..Duties::default()
+        };
         by_path.insert(
             "/35/01/".to_string(),
             vec![Version {

@@ -11,9 +11,7 @@ use wangge_domain::basic::tags::{KeyGroup, VisitDuty};
 use wangge_domain::calendar::{Calendar, Date};
 use wangge_domain::workbench::periods;
 
-use super::measures::{
-    DutyBook, Frame, W, WORKERS, Who, absence, end_ms, short, working,
-};
+use super::measures::{DutyBook, Frame, W, WORKERS, Who, absence, end_ms, short, working};
 use crate::basic::{Arg, INDEX_TAG, fetch_all};
 use crate::db::Handle;
 use crate::seal::KeyRing;
@@ -196,7 +194,11 @@ async fn weekly(
                 );
             }
             if d.key_person_visits {
-                for (person, label) in missed.get(&(w.grid_path.clone(), monday)).into_iter().flatten() {
+                for (person, label) in missed
+                    .get(&(w.grid_path.clone(), monday))
+                    .into_iter()
+                    .flatten()
+                {
                     m.add(
                         Measure::KeyPersonWeeksMissed,
                         1,
@@ -309,16 +311,14 @@ async fn key_persons_missed(
         for &monday in &f.weeks {
             let sunday = monday.add_days(6).unwrap_or(monday);
             let open = p.since.as_str() <= sunday.to_string().as_str()
-                && p
-                    .until
+                && p.until
                     .as_deref()
                     .is_none_or(|u| u >= monday.to_string().as_str());
             if !open || !listed.insert((p.id, monday)) {
                 continue;
             }
             let visited = persons.contains(&(p.id, monday))
-                || p
-                    .household_id
+                || p.household_id
                     .is_some_and(|hh| households.contains(&(hh, monday)));
             if !visited {
                 out.entry((p.path.clone(), monday))
@@ -629,7 +629,9 @@ async fn updates(
     let changed: HashSet<i64> = rows.into_iter().filter(|r| r.n > 0).map(|r| r.id).collect();
     for w in ws {
         // Someone who joined after the quarter began is not asked for its update.
-        let joined_in_time = w.first_day().is_some_and(|d| d <= q.start().add_days(1).unwrap_or(d));
+        let joined_in_time = w
+            .first_day()
+            .is_some_and(|d| d <= q.start().add_days(1).unwrap_or(d));
         if changed.contains(&w.id) || !joined_in_time {
             continue;
         }

@@ -95,7 +95,15 @@ async fn visit(db: &Db, w: i64, grid: (i64, &str), hh: i64, d: &str, key: &str) 
     .await;
 }
 
-async fn person(db: &Db, keys: &KeyRing, id: i64, grid: (i64, &str), hh: i64, tag: &str, until: &str) {
+async fn person(
+    db: &Db,
+    keys: &KeyRing,
+    id: i64,
+    grid: (i64, &str),
+    hh: i64,
+    tag: &str,
+    until: &str,
+) {
     exec(
         db,
         &format!(
@@ -164,8 +172,10 @@ async fn seeded(db: &Db) -> Seeded {
         )
         .await;
     }
-    let mut stricter = Duties::default();
-    stricter.diary_per_week = 3;
+    let stricter = Duties {
+        diary_per_week: 3,
+        ..Duties::default()
+    };
     exec(
         db,
         &format!(
