@@ -8,6 +8,7 @@ pub mod draws;
 pub mod inspections;
 pub mod measures;
 mod measures_count;
+pub mod measures_sheet;
 pub mod reports;
 pub mod rules;
 pub mod survey;
