@@ -7,6 +7,8 @@ pub mod close;
 pub mod draws;
 pub mod inspections;
 pub mod measures;
+mod measures_count;
+pub mod measures_sheet;
 pub mod reports;
 pub mod rules;
 pub mod survey;
