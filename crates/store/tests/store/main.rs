@@ -406,6 +406,7 @@ async fn bad_urls_and_unreachable_servers() {
 
 mod accounts;
 mod assess_close;
+mod assess_rules;
 mod grids;
 mod login;
 mod plans;
