@@ -36,10 +36,7 @@ pub fn pages() -> Router<AppState> {
 
 pub fn api() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/v1/assessment/appeals",
-            get(api_list).post(api_file),
-        )
+        .route("/api/v1/assessment/appeals", get(api_list).post(api_file))
         .route("/api/v1/assessment/appeals/{id}", get(api_get))
         .route("/api/v1/assessment/appeals/{id}/decision", post(api_decide))
 }
@@ -175,8 +172,7 @@ async fn lists(s: &AppState, p: &Principal) -> Result<Lists, Error> {
 async fn api_list(State(s): State<AppState>, Me(p): Me) -> AppResult<Response> {
     let l = lists(&s, &p).await?;
     Ok(no_store(
-        Json(json!({ "mine": l.mine, "pending": l.pending, "decided": l.decided }))
-            .into_response(),
+        Json(json!({ "mine": l.mine, "pending": l.pending, "decided": l.decided })).into_response(),
     ))
 }
 
@@ -333,12 +329,7 @@ fn bounded(v: Option<&str>, max: usize) -> String {
     v.unwrap_or("").trim().chars().take(max).collect()
 }
 
-fn render_new(
-    lang: Lang,
-    p: &Principal,
-    fields: [String; 5],
-    error: Option<&Error>,
-) -> Response {
+fn render_new(lang: Lang, p: &Principal, fields: [String; 5], error: Option<&Error>) -> Response {
     let l = Layout::new(lang, Some(p.clone()), "as_close.new_title");
     let [result_id, item, measure, reason, evidence] = fields;
     let error = error.map(|e| l.t.error(e)).unwrap_or_default();
@@ -469,10 +460,13 @@ async fn decide_form(
     let values = read_form(req).await?;
     let count = match f(&values, "count").trim() {
         "" => Ok(None),
-        v => v
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| err!("assess.count_invalid", value = v.chars().take(12).collect::<String>(), max = "")),
+        v => v.parse::<i64>().map(Some).map_err(|_| {
+            err!(
+                "assess.count_invalid",
+                value = v.chars().take(12).collect::<String>(),
+                max = ""
+            )
+        }),
     };
     let outcome = match count.and_then(|c| decision_of(f(&values, "decision"), c)) {
         Ok(d) => decide(&s, &p, id, d, f(&values, "note")).await,

@@ -35,10 +35,7 @@ pub fn pages() -> Router<AppState> {
 
 pub fn api() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/v1/assessment/quarters",
-            get(api_list).post(api_close),
-        )
+        .route("/api/v1/assessment/quarters", get(api_list).post(api_close))
         .route("/api/v1/assessment/quarters/{id}", get(api_detail))
 }
 
@@ -118,7 +115,11 @@ async fn list(s: &AppState, p: &Principal) -> Result<Vec<QuarterRow>, Error> {
     close::quarters(&mut c.handle(), &p.scope(), LIST_LIMIT).await
 }
 
-async fn detail(s: &AppState, p: &Principal, id: i64) -> Result<(QuarterRow, Vec<ResultRow>), Error> {
+async fn detail(
+    s: &AppState,
+    p: &Principal,
+    id: i64,
+) -> Result<(QuarterRow, Vec<ResultRow>), Error> {
     let mut c = s.db.conn().await?;
     let h = &mut c.handle();
     let q = close::quarter(h, &p.scope(), id).await?;
@@ -256,8 +257,16 @@ async fn close_form(
     req: Request,
 ) -> AppResult<Response> {
     let values = read_form(req).await?;
-    let qtext = f(&values, "quarter").trim().chars().take(20).collect::<String>();
-    let subsidy = f(&values, "subsidy").trim().chars().take(20).collect::<String>();
+    let qtext = f(&values, "quarter")
+        .trim()
+        .chars()
+        .take(20)
+        .collect::<String>();
+    let subsidy = f(&values, "subsidy")
+        .trim()
+        .chars()
+        .take(20)
+        .collect::<String>();
     let checked = (|| {
         let q = quarter_of(&qtext)?;
         if subsidy.is_empty() {
