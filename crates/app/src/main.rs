@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_analysis;
+mod bench_assess;
 mod bench_import;
 mod bench_intake;
 mod bench_kit;
@@ -10,6 +11,7 @@ mod bench_load;
 mod bench_load_check;
 mod bench_people;
 mod bench_workbench;
+mod cli_assess;
 mod cli_basic;
 mod config;
 mod demo;
@@ -145,7 +147,7 @@ enum Command {
         #[command(subcommand)]
         what: CalendarWhat,
     },
-    /// Check every hash chain (event history, audit log); exits 1 naming each changed or removed row
+    /// Check every hash chain (event history, audit log, assessment results); exits 1 naming each changed or removed row
     Verify,
     /// Every error code: HTTP status, zh-CN and English text ({name}s are parameters)
     Errors {
@@ -165,6 +167,11 @@ enum Command {
     Open311 {
         #[command(subcommand)]
         what: open311_keys::Open311What,
+    },
+    /// The quarterly assessment: the rules in force, closing quarters, a worker's score explained
+    Assess {
+        #[command(subcommand)]
+        what: cli_assess::AssessWhat,
     },
     /// Benchmarks that print figures
     Bench {
@@ -307,6 +314,9 @@ enum BenchWhat {
     /// The worker's day and the leaders' views over a year of records for the city demo's
     /// workers (about 2.4 million visits); last line `p95 max X`
     Workbench,
+    /// Closing the last ended quarter for the city demo's workers (about 10,000) with a year of
+    /// workbench records; last lines `seconds X` and `peak_mb Y`
+    Assess,
 }
 
 /// Logs to standard error, as `WANGGE_LOG` says or else at `default`.
@@ -754,6 +764,14 @@ async fn run() -> anyhow::Result<()> {
         Command::Bench {
             what: BenchWhat::Workbench,
         } => bench_workbench::workbench(cli.database_url.as_deref()).await?,
+        Command::Bench {
+            what: BenchWhat::Assess,
+        } => bench_assess::assess(cli.database_url.as_deref()).await?,
+        Command::Assess { what } => {
+            let db = open(&url).await?;
+            let keys = key_ring(cli.keys.as_deref(), &file)?;
+            cli_assess::run(what, &db, &keys).await?;
+        }
     }
     Ok(())
 }

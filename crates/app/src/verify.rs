@@ -1,7 +1,8 @@
-//! `wangge verify`: walks every hash chain the database keeps — each event's history and the
-//! audit log — and names the table and row of each break. (The change history of basic records
+//! `wangge verify`: walks every hash chain the database keeps — each event's history, the
+//! audit log and each closed quarter's assessment results — and names the table and row of each break. (The change history of basic records
 //! is append-only by trigger but not chained, so there is nothing to recompute there.)
 
+use wangge_store::assessment::close;
 use wangge_store::{Db, audit, events};
 
 /// What a run found: one line per break, one summary line per chain.
@@ -44,6 +45,21 @@ pub async fn check(db: &Db) -> anyhow::Result<Report> {
         format!("audit log: {rows} rows checked, the chain is intact")
     } else {
         format!("audit log: {rows} rows checked, {} breaks", breaks.len())
+    });
+    let (rows, breaks) = close::verify(&mut c.handle()).await?;
+    for b in &breaks {
+        r.breaks.push(format!(
+            "assess_results: quarter {} row {}: {}",
+            b.quarter_id, b.id, b.reason
+        ));
+    }
+    r.summary.push(if breaks.is_empty() {
+        format!("assessment results: {rows} rows checked, every quarter's chain intact")
+    } else {
+        format!(
+            "assessment results: {rows} rows checked, {} breaks",
+            breaks.len()
+        )
     });
     Ok(r)
 }
