@@ -141,14 +141,14 @@ mod tests {
     #[test]
     fn every_role_against_every_permission() {
         let expected = [
-            (Role::Admin, "xxxxxxxxxx.x.xxx"),
-            (Role::Leader, "...x....xxx..x.."),
-            (Role::Operator, "...xxxx.xxxx.x.x"),
-            (Role::Commander, "...x.x..xx...x.x"),
-            (Role::GridLeader, "...xxxx.x....x.x"),
-            (Role::Worker, "...xxxx.....x..."),
-            (Role::DeptHandler, "........x......."),
-            (Role::Volunteer, "........x......."),
+            (Role::Admin, "xxxxxxxxxx.x.xxxxx"),
+            (Role::Leader, "...x....xxx..x..xx"),
+            (Role::Operator, "...xxxx.xxxx.x.x.x"),
+            (Role::Commander, "...x.x..xx...x.xxx"),
+            (Role::GridLeader, "...xxxx.x....x.x.x"),
+            (Role::Worker, "...xxxx.....x....."),
+            (Role::DeptHandler, "........x........."),
+            (Role::Volunteer, "........x........."),
         ];
         assert_eq!(expected.len(), Role::ALL.len());
         for (role, row) in expected {
