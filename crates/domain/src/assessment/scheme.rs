@@ -208,7 +208,8 @@ pub struct Satisfaction {
     pub survey_pct: u32,
     pub ratings_pct: u32,
     pub no_answers_pct: u32,
-    /// Fewer survey answers than this in a grid count as none.
+    /// Fewer answers than this (survey answers, or ratings) count as none for that part; at
+    /// least 1 either way.
     pub min_answers: u32,
 }
 

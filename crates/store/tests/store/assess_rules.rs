@@ -104,6 +104,16 @@ async fn the_deepest_newest_version_by_the_quarter_is_in_force() {
     assert_eq!(listed[2].note, "全县千分制");
     assert_eq!(listed[2].scheme.name, "thousand");
     assert_eq!(listed[2].node_code, COUNTY);
+    // From a grid: township A's version first, then the county's, newest first.
+    let grid_path = get(&t.db, &System::acting().scope(), GRID_1)
+        .await
+        .unwrap()
+        .path;
+    let above = rules::versions_at_and_above(&mut c.handle(), &grid_path)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = above.iter().map(|k| k.id).collect();
+    assert_eq!(ids, vec![twp_v1, county_v3, county_v2, county_v1]);
     drop(c);
     assert_eq!(count(&t.db, "assess_rules").await, 4);
     let audited = count(&t.db, "audit_log WHERE action = 'assess_rules'").await;
