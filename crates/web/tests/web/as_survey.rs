@@ -170,6 +170,19 @@ async fn issue_answer_once_and_count() {
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("data-state=\"form\""), "{page}");
     assert_eq!(page.matches("data-testid=\"survey-question\"").count(), 5);
+    assert!(page.contains("基本满意"), "Chinese by default");
+    // English when the resident switched.
+    let req = axum::http::Request::builder()
+        .uri(&url)
+        .header(header::COOKIE, "lang=en")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (s, _, en) = f.send(req).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        en.contains("Fairly satisfied") && !en.contains("基本满意"),
+        "{en}"
+    );
     let (s, page) = f.page("", &format!("/survey/{}", "0".repeat(64))).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(page.contains("data-state=\"not_found\""));
