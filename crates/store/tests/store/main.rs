@@ -410,3 +410,4 @@ mod login;
 mod plans;
 mod tree;
 mod wb_staff;
+mod work_days;
