@@ -189,7 +189,7 @@ async fn measure(db: &Db, label: &str) -> anyhow::Result<f64> {
         }
     }
     let keys = wangge_store::seal::KeyRing::from_text(&format!("k1 {}", auth::random_secret()?))?;
-    let state = AppState::new(db.clone(), WebConfig::default(), keys);
+    let state = AppState::new(db.clone(), WebConfig::default(), keys.clone());
     let today = Date::from_days((state.now() + 8 * 3_600_000).div_euclid(86_400_000))
         .context("the clock is out of range")?;
     let started = Instant::now();
@@ -245,17 +245,81 @@ async fn measure(db: &Db, label: &str) -> anyhow::Result<f64> {
     })
     .await;
     server.abort();
-    result?
+    let worst = result??;
+    side_by_side(db, &keys, label, &township.path, today).await?;
+    Ok(worst)
+}
+
+/// The township's counts read from the records (`counts_from_records`, the code before the
+/// `work_days` table) and from the table (`counts`), in the same run, for this month so far and
+/// for the whole of last month (the most records a month view reads). Both must agree.
+async fn side_by_side(
+    db: &Db,
+    keys: &wangge_store::seal::KeyRing,
+    label: &str,
+    prefix: &str,
+    today: Date,
+) -> anyhow::Result<()> {
+    use wangge_domain::workbench::periods;
+    use wangge_domain::workbench::progress::Span;
+    use wangge_store::workbench::progress::{counts, counts_from_records};
+    let last_month_end = periods::month_start(today)
+        .add_days(-1)
+        .context("the clock is out of range")?;
+    let spans = [
+        ("this month", Span::month(today)),
+        (
+            "last month",
+            Span::of_month(periods::month_start(last_month_end), last_month_end, today),
+        ),
+    ];
+    let mut c = db.conn().await?;
+    for (name, span) in spans {
+        let mut before = Vec::with_capacity(RUNS);
+        let mut after = Vec::with_capacity(RUNS);
+        for i in 0..WARM_UP + RUNS {
+            let h = &mut c.handle();
+            let t = Instant::now();
+            let a = counts_from_records(h, keys, prefix, &span, 120).await?;
+            let took_a = t.elapsed();
+            let t = Instant::now();
+            let b = counts(h, keys, prefix, &span, 120).await?;
+            let took_b = t.elapsed();
+            if a != b {
+                bail!("{label}: the counts of {name} differ between the records and work_days");
+            }
+            if i >= WARM_UP {
+                before.push(took_a);
+                after.push(took_b);
+            }
+        }
+        println!(
+            "{label}: township {name}, store counts from the records  p50 {:>7.2} ms  p95 {:>7.2} ms",
+            p(&mut before, 50),
+            p(&mut before, 95)
+        );
+        println!(
+            "{label}: township {name}, store counts from work_days    p50 {:>7.2} ms  p95 {:>7.2} ms",
+            p(&mut after, 50),
+            p(&mut after, 95)
+        );
+    }
+    Ok(())
 }
 
 /// SQLite (the given `sqlite://` database, which must be empty, or a temporary one) and
-/// PostgreSQL when a `postgres://` URL or `TEST_DATABASE_URL` is at hand.
+/// PostgreSQL when `TEST_DATABASE_URL` is at hand; a given `postgres://` URL (an empty database)
+/// measures PostgreSQL alone.
 pub async fn workbench(database_url: Option<&str>) -> anyhow::Result<()> {
     println!(
         "workbench: a year of records for the city demo's workers; {RUNS} runs each after {WARM_UP} warm-up runs over loopback HTTP"
     );
     let mut worst = 0.0f64;
-    {
+    // A postgres:// URL given on the command line asks for PostgreSQL alone (a year of records
+    // takes many minutes to write on each database).
+    if database_url.is_some_and(|u| u.starts_with("postgres")) {
+        println!("sqlite: skipped (a postgres:// --database-url was given)");
+    } else {
         let (db, _guard) = sqlite_db(database_url, "workbench").await?;
         let r = measure(&db, "sqlite").await;
         db.close().await;

@@ -13,3 +13,4 @@ pub mod progress;
 pub mod rules;
 pub mod sweeps;
 pub mod visits;
+pub mod work_days;

@@ -13,6 +13,7 @@ use wangge_domain::calendar::Date;
 use wangge_domain::workbench::periods;
 use wangge_domain::workbench::progress::{Counts, LedgerState, Span};
 
+use super::work_days::DaySums;
 use crate::basic::{Arg, INDEX_TAG, fetch_all};
 use crate::db::{Handle, sql_error};
 use crate::seal::KeyRing;
@@ -158,7 +159,10 @@ fn by_id(rows: Vec<IdCount>) -> HashMap<i64, i64> {
 }
 
 /// The counts of every worker under `prefix` for the span, keyed by user id. `minutes_per_day`
-/// is the daily time in the grid of the rules in force (a day counts when it was met).
+/// is the daily time in the grid of the rules in force (a day counts when it was met). The sums
+/// per day come from the `work_days` table; what cannot be summed per day (households visited
+/// in the month, key persons visited in the week) and what is one row per worker anyway is
+/// counted here.
 pub async fn counts(
     h: &mut Handle<'_>,
     keys: &KeyRing,
@@ -166,10 +170,45 @@ pub async fn counts(
     span: &Span,
     minutes_per_day: u32,
 ) -> Result<HashMap<i64, Counts>, Error> {
+    let mut out = base_counts(h, keys, prefix, span).await?;
+    let sums = super::work_days::sums(h, &like(prefix), span, minutes_per_day).await?;
+    for (id, c) in out.iter_mut() {
+        if let Some(s) = sums.get(id) {
+            s.apply(c);
+        }
+    }
+    Ok(out)
+}
+
+/// The same counts as [`counts`], every sum read from the records themselves: the reference the
+/// `work_days` table is tested against, and the "before" of `wangge bench workbench`.
+pub async fn counts_from_records(
+    h: &mut Handle<'_>,
+    keys: &KeyRing,
+    prefix: &str,
+    span: &Span,
+    minutes_per_day: u32,
+) -> Result<HashMap<i64, Counts>, Error> {
+    let mut out = base_counts(h, keys, prefix, span).await?;
+    let sums = record_sums(h, prefix, span, minutes_per_day).await?;
+    for (id, c) in out.iter_mut() {
+        if let Some(s) = sums.get(id) {
+            s.apply(c);
+        }
+    }
+    Ok(out)
+}
+
+/// Every worker's counts but the sums per day (left at zero).
+async fn base_counts(
+    h: &mut Handle<'_>,
+    keys: &KeyRing,
+    prefix: &str,
+    span: &Span,
+) -> Result<HashMap<i64, Counts>, Error> {
     let ws = workers(h, prefix).await?;
     let pat = like(prefix);
     let last = span.last_counted();
-    let (s, e) = (span.start.to_string(), last.to_string());
     let week = periods::week_start(last);
     let (wk_s, wk_e) = (
         week.to_string(),
@@ -178,26 +217,6 @@ pub async fn counts(
     let (m_s, m_e) = (
         periods::month_start(last).to_string(),
         periods::month_end(last).to_string(),
-    );
-    let today = span.today.to_string();
-
-    let family = by_id(
-        q!(
-            h,
-            fetch_all,
-            IdCount,
-            concat!(
-                "SELECT worker_id AS id, CAST(COUNT(*) AS BIGINT) AS n FROM visits \
-                 WHERE worker_id IN (",
-                workers_of!(),
-                ") AND day >= $2 AND day <= $3 \
-                 AND target_kind IN ('household', 'person') GROUP BY worker_id"
-            ),
-            &pat,
-            &s,
-            &e
-        )
-        .map_err(sql_error)?,
     );
     let households_visited = by_id(
         q!(
@@ -217,23 +236,6 @@ pub async fn counts(
         )
         .map_err(sql_error)?,
     );
-    let diary = by_id(
-        q!(
-            h,
-            fetch_all,
-            IdCount,
-            concat!(
-                "SELECT worker_id AS id, CAST(COUNT(*) AS BIGINT) AS n FROM diary_entries \
-                 WHERE worker_id IN (",
-                workers_of!(),
-                ") AND day >= $2 AND day <= $3 GROUP BY worker_id"
-            ),
-            &pat,
-            &s,
-            &e
-        )
-        .map_err(sql_error)?,
-    );
     let end_ms = day_start_ms(last.add_days(1).unwrap_or(last));
     let entries = by_id(
         q!(
@@ -250,6 +252,106 @@ pub async fn counts(
             &pat,
             day_start_ms(span.start),
             end_ms
+        )
+        .map_err(sql_error)?,
+    );
+    let ledger_month = periods::month_key(
+        periods::month_start(last)
+            .add_days(-1)
+            .unwrap_or(periods::month_start(last)),
+    );
+    let ledgers: HashMap<i64, String> = q!(
+        h,
+        fetch_all,
+        IdText,
+        concat!(
+            "SELECT worker_id AS id, status AS v FROM ledgers \
+             WHERE worker_id IN (",
+            workers_of!(),
+            ") AND month = $2"
+        ),
+        &pat,
+        &ledger_month
+    )
+    .map_err(sql_error)?
+    .into_iter()
+    .map(|r| (r.id, r.v))
+    .collect();
+    let households: HashMap<String, i64> = q!(
+        h,
+        fetch_all,
+        PathCount,
+        "SELECT path, CAST(COUNT(*) AS BIGINT) AS n FROM households WHERE path LIKE $1 GROUP BY path",
+        &pat
+    )
+    .map_err(sql_error)?
+    .into_iter()
+    .map(|r| (r.path, r.n))
+    .collect();
+    let (key_persons, key_visited) = key_person_counts(h, keys, &pat, &wk_s, &wk_e).await?;
+
+    let mut out = HashMap::with_capacity(ws.len());
+    for w in &ws {
+        let id = w.user_id;
+        let mut c = Counts {
+            key_persons: key_persons.get(&w.grid_path).copied().unwrap_or(0),
+            key_persons_visited: key_visited.get(&w.grid_path).copied().unwrap_or(0),
+            households: households.get(&w.grid_path).copied().unwrap_or(0),
+            households_visited: households_visited.get(&id).copied().unwrap_or(0),
+            entries: entries.get(&id).copied().unwrap_or(0),
+            ledger: LedgerState::parse(ledgers.get(&id).map(String::as_str)),
+            rural: w.rural(),
+            ..Counts::default()
+        };
+        c.households_visited = c.households_visited.min(c.households);
+        out.insert(id, c);
+    }
+    Ok(out)
+}
+
+/// The sums per day of [`super::work_days::sums`], counted from the records.
+async fn record_sums(
+    h: &mut Handle<'_>,
+    prefix: &str,
+    span: &Span,
+    minutes_per_day: u32,
+) -> Result<HashMap<i64, DaySums>, Error> {
+    let pat = like(prefix);
+    let last = span.last_counted();
+    let (s, e) = (span.start.to_string(), last.to_string());
+    let today = span.today.to_string();
+    let family = by_id(
+        q!(
+            h,
+            fetch_all,
+            IdCount,
+            concat!(
+                "SELECT worker_id AS id, CAST(COUNT(*) AS BIGINT) AS n FROM visits \
+                 WHERE worker_id IN (",
+                workers_of!(),
+                ") AND day >= $2 AND day <= $3 \
+                 AND target_kind IN ('household', 'person') GROUP BY worker_id"
+            ),
+            &pat,
+            &s,
+            &e
+        )
+        .map_err(sql_error)?,
+    );
+    let diary = by_id(
+        q!(
+            h,
+            fetch_all,
+            IdCount,
+            concat!(
+                "SELECT worker_id AS id, CAST(COUNT(*) AS BIGINT) AS n FROM diary_entries \
+                 WHERE worker_id IN (",
+                workers_of!(),
+                ") AND day >= $2 AND day <= $3 GROUP BY worker_id"
+            ),
+            &pat,
+            &s,
+            &e
         )
         .map_err(sql_error)?,
     );
@@ -303,59 +405,16 @@ pub async fn counts(
         &e
     )
     .map_err(sql_error)?;
-    let ledger_month = periods::month_key(
-        periods::month_start(last)
-            .add_days(-1)
-            .unwrap_or(periods::month_start(last)),
-    );
-    let ledgers: HashMap<i64, String> = q!(
-        h,
-        fetch_all,
-        IdText,
-        concat!(
-            "SELECT worker_id AS id, status AS v FROM ledgers \
-             WHERE worker_id IN (",
-            workers_of!(),
-            ") AND month = $2"
-        ),
-        &pat,
-        &ledger_month
-    )
-    .map_err(sql_error)?
-    .into_iter()
-    .map(|r| (r.id, r.v))
-    .collect();
-    let households: HashMap<String, i64> = q!(
-        h,
-        fetch_all,
-        PathCount,
-        "SELECT path, CAST(COUNT(*) AS BIGINT) AS n FROM households WHERE path LIKE $1 GROUP BY path",
-        &pat
-    )
-    .map_err(sql_error)?
-    .into_iter()
-    .map(|r| (r.path, r.n))
-    .collect();
-    let (key_persons, key_visited) = key_person_counts(h, keys, &pat, &wk_s, &wk_e).await?;
 
-    let mut out = HashMap::with_capacity(ws.len());
-    for w in &ws {
-        let id = w.user_id;
-        let mut c = Counts {
-            key_persons: key_persons.get(&w.grid_path).copied().unwrap_or(0),
-            key_persons_visited: key_visited.get(&w.grid_path).copied().unwrap_or(0),
-            households: households.get(&w.grid_path).copied().unwrap_or(0),
-            households_visited: households_visited.get(&id).copied().unwrap_or(0),
-            family_visits: family.get(&id).copied().unwrap_or(0),
-            diary: diary.get(&id).copied().unwrap_or(0),
-            entries: entries.get(&id).copied().unwrap_or(0),
-            sweeps: sweeps.get(&id).copied().unwrap_or(0),
-            ledger: LedgerState::parse(ledgers.get(&id).map(String::as_str)),
-            rural: w.rural(),
-            ..Counts::default()
-        };
-        c.households_visited = c.households_visited.min(c.households);
-        out.insert(id, c);
+    let mut out: HashMap<i64, DaySums> = HashMap::new();
+    for (id, n) in family {
+        at(&mut out, id).family_visits = n;
+    }
+    for (id, n) in diary {
+        at(&mut out, id).diary = n;
+    }
+    for (id, n) in sweeps {
+        at(&mut out, id).sweeps = n;
     }
     let working = |day: &str| {
         Date::parse(day)
@@ -363,26 +422,31 @@ pub async fn counts(
             .unwrap_or(false)
     };
     for r in patrol_rows {
-        if let Some(c) = out.get_mut(&r.id) {
-            if r.day == today {
-                c.minutes_today = r.n / 60;
-            }
-            if r.n >= seconds && working(&r.day) {
-                c.patrol_days_met += 1;
-            }
+        let d = at(&mut out, r.id);
+        if r.day == today {
+            d.seconds_today = r.n;
+        }
+        if r.n >= seconds && working(&r.day) {
+            d.patrol_days_met += 1;
         }
     }
     for r in login_rows {
-        if let Some(c) = out.get_mut(&r.id) {
-            if r.day == today {
-                c.logged_in_today = true;
-            }
-            if working(&r.day) {
-                c.login_days += 1;
-            }
+        let d = at(&mut out, r.id);
+        if r.day == today {
+            d.logged_in_today = 1;
+        }
+        if working(&r.day) {
+            d.login_days += 1;
         }
     }
     Ok(out)
+}
+
+fn at(out: &mut HashMap<i64, DaySums>, id: i64) -> &mut DaySums {
+    out.entry(id).or_insert(DaySums {
+        id,
+        ..DaySums::default()
+    })
 }
 
 /// Per grid path: key persons with a weekly duty, and those of them visited in the week (the

@@ -414,3 +414,4 @@ mod login;
 mod plans;
 mod tree;
 mod wb_staff;
+mod work_days;
