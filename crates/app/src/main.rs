@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_analysis;
+mod bench_assess_score;
 mod bench_import;
 mod bench_intake;
 mod bench_kit;
@@ -307,6 +308,8 @@ enum BenchWhat {
     /// The worker's day and the leaders' views over a year of records for the city demo's
     /// workers (about 2.4 million visits); last line `p95 max X`
     Workbench,
+    /// A worker's running assessment score over the same records; last line `p95 max X`
+    AssessScore,
 }
 
 /// Logs to standard error, as `WANGGE_LOG` says or else at `default`.
@@ -754,6 +757,9 @@ async fn run() -> anyhow::Result<()> {
         Command::Bench {
             what: BenchWhat::Workbench,
         } => bench_workbench::workbench(cli.database_url.as_deref()).await?,
+        Command::Bench {
+            what: BenchWhat::AssessScore,
+        } => bench_assess_score::assess_score(cli.database_url.as_deref()).await?,
     }
     Ok(())
 }
