@@ -119,7 +119,7 @@ pub(crate) async fn seed_records(db: &Db, today: Date) -> anyhow::Result<u64> {
     Ok(total)
 }
 
-async fn session(db: &Db, username: &str) -> anyhow::Result<String> {
+pub(crate) async fn session(db: &Db, username: &str) -> anyhow::Result<String> {
     let mut tx = db.begin().await?;
     let u = users::by_username(&mut tx.handle(), &System::acting().scope(), username).await?;
     let s = auth::create_session(&mut tx.handle(), u.id, now_ms(), 3_600_000).await?;
@@ -127,7 +127,7 @@ async fn session(db: &Db, username: &str) -> anyhow::Result<String> {
     Ok(s)
 }
 
-async fn first_of(db: &Db, kind: NodeKind) -> anyhow::Result<nodes::Node> {
+pub(crate) async fn first_of(db: &Db, kind: NodeKind) -> anyhow::Result<nodes::Node> {
     let mut c = db.conn().await?;
     nodes::of_kind(&mut c.handle(), &System::acting().scope(), kind)
         .await?
@@ -137,7 +137,7 @@ async fn first_of(db: &Db, kind: NodeKind) -> anyhow::Result<nodes::Node> {
 }
 
 /// The user name of someone with `role` at the node.
-async fn user_at(db: &Db, node_id: i64, role: &str) -> anyhow::Result<String> {
+pub(crate) async fn user_at(db: &Db, node_id: i64, role: &str) -> anyhow::Result<String> {
     let mut c = db.conn().await?;
     let h = &mut c.handle();
     let name: Option<String> = wangge_store::on_conn!(h, c => sqlx::query_scalar(
@@ -150,7 +150,11 @@ async fn user_at(db: &Db, node_id: i64, role: &str) -> anyhow::Result<String> {
     name.with_context(|| format!("no {role} at node {node_id}"))
 }
 
-fn time_get(addr: SocketAddr, path: &str, cookie: &str) -> anyhow::Result<(f64, f64, usize)> {
+pub(crate) fn time_get(
+    addr: SocketAddr,
+    path: &str,
+    cookie: &str,
+) -> anyhow::Result<(f64, f64, usize)> {
     let mut client = Client::connect(addr)?;
     let headers = format!("Cookie: wangge_session={cookie}\r\n");
     let mut d = Vec::with_capacity(RUNS);

@@ -3,6 +3,7 @@
 mod bench;
 mod bench_analysis;
 mod bench_assess;
+mod bench_assess_score;
 mod bench_import;
 mod bench_intake;
 mod bench_kit;
@@ -317,6 +318,8 @@ enum BenchWhat {
     /// Closing the last ended quarter for the city demo's workers (about 10,000) with a year of
     /// workbench records; last lines `seconds X` and `peak_mb Y`
     Assess,
+    /// A worker's running assessment score over the same records; last line `p95 max X`
+    AssessScore,
 }
 
 /// Logs to standard error, as `WANGGE_LOG` says or else at `default`.
@@ -772,6 +775,8 @@ async fn run() -> anyhow::Result<()> {
             let keys = key_ring(cli.keys.as_deref(), &file)?;
             cli_assess::run(what, &db, &keys).await?;
         }
+            what: BenchWhat::AssessScore,
+        } => bench_assess_score::assess_score(cli.database_url.as_deref()).await?,
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ mod api_events_more;
 mod apidoc;
 mod as_rules;
 mod as_survey;
+mod as_score;
 mod authsec;
 mod basic;
 mod categories;
