@@ -69,7 +69,11 @@ async fn seed_quarter(db: &Db, quarter: Quarter) -> anyhow::Result<u64> {
         n += 1;
         d = d.add_days(1).context("the calendar's end")?;
     }
-    exec(db, &format!("INSERT INTO bench_days VALUES {}", values.join(", "))).await?;
+    exec(
+        db,
+        &format!("INSERT INTO bench_days VALUES {}", values.join(", ")),
+    )
+    .await?;
     let from = "FROM users u JOIN nodes g ON g.id = u.node_id CROSS JOIN bench_days d \
                 WHERE u.role = 'worker'";
     let statements = [
