@@ -11,6 +11,7 @@ mod apidoc;
 mod as_rules;
 mod as_survey;
 mod as_score;
+mod as_close;
 mod authsec;
 mod basic;
 mod categories;
