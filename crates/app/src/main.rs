@@ -770,13 +770,14 @@ async fn run() -> anyhow::Result<()> {
         Command::Bench {
             what: BenchWhat::Assess,
         } => bench_assess::assess(cli.database_url.as_deref()).await?,
+        Command::Bench {
+            what: BenchWhat::AssessScore,
+        } => bench_assess_score::assess_score(cli.database_url.as_deref()).await?,
         Command::Assess { what } => {
             let db = open(&url).await?;
             let keys = key_ring(cli.keys.as_deref(), &file)?;
             cli_assess::run(what, &db, &keys).await?;
         }
-            what: BenchWhat::AssessScore,
-        } => bench_assess_score::assess_score(cli.database_url.as_deref()).await?,
     }
     Ok(())
 }
