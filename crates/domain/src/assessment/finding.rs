@@ -147,7 +147,8 @@ pub fn check_charge(
     let Some(it) = scheme.items.iter().find(|i| i.key == item) else {
         return Err(err!("assess.finding_item", item = short(item)));
     };
-    let found_by_inspection = Measure::parse(measure).is_some_and(|m| m.source() == Source::Findings);
+    let found_by_inspection =
+        Measure::parse(measure).is_some_and(|m| m.source() == Source::Findings);
     if !found_by_inspection || !it.deductions.iter().any(|d| d.measure == measure) {
         return Err(err!(
             "assess.finding_measure",
@@ -171,7 +172,9 @@ pub fn finding_measures(scheme: &Scheme) -> Vec<(String, String)> {
         .flat_map(|i| {
             i.deductions
                 .iter()
-                .filter(|d| Measure::parse(&d.measure).is_some_and(|m| m.source() == Source::Findings))
+                .filter(|d| {
+                    Measure::parse(&d.measure).is_some_and(|m| m.source() == Source::Findings)
+                })
                 .map(|d| (i.key.clone(), d.measure.clone()))
         })
         .collect()

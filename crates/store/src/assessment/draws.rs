@@ -182,7 +182,9 @@ pub async fn candidates(h: &mut Handle<'_>, township: &Node) -> Result<Vec<Candi
     .map_err(sql_error)?;
     Ok(rows
         .into_iter()
-        .filter(|r| Role::parse(&r.role).is_some_and(|role| permission::may(role, Permission::Inspect)))
+        .filter(|r| {
+            Role::parse(&r.role).is_some_and(|role| permission::may(role, Permission::Inspect))
+        })
         .map(|r| Candidate {
             id: r.id,
             username: r.username,
@@ -241,9 +243,15 @@ pub async fn hold_with_seed(
     let mut people = candidates(h, new.township).await?;
     if let Some(picked) = new.picked {
         if picked.len() > PICK_MAX {
-            return Err(err!("request.invalid", reason = format!("at most {PICK_MAX} people")));
+            return Err(err!(
+                "request.invalid",
+                reason = format!("at most {PICK_MAX} people")
+            ));
         }
-        if let Some(bad) = picked.iter().find(|id| !people.iter().any(|c| c.id == **id)) {
+        if let Some(bad) = picked
+            .iter()
+            .find(|id| !people.iter().any(|c| c.id == **id))
+        {
             return Err(err!("assess.draw_inspector_unknown", id = bad));
         }
         people.retain(|c| picked.contains(&c.id));
@@ -287,7 +295,10 @@ pub async fn hold_with_seed(
         let Some(t) = targets.iter().find(|t| t.id == d.target_id) else {
             continue;
         };
-        let first = d.inspectors.first().and_then(|i| people.iter().find(|c| c.id == *i));
+        let first = d
+            .inspectors
+            .first()
+            .and_then(|i| people.iter().find(|c| c.id == *i));
         q!(
             h,
             execute,

@@ -110,7 +110,11 @@ fn forbidden_unless_inspector(p: &Principal) -> Result<(), Error> {
 
 fn too_long(field: &str, text: &str, max: usize) -> Result<(), Error> {
     if text.chars().count() > max {
-        return Err(err!("assess.inspection_text_long", field = field, max = max));
+        return Err(err!(
+            "assess.inspection_text_long",
+            field = field,
+            max = max
+        ));
     }
     Ok(())
 }
@@ -305,7 +309,11 @@ pub async fn add_finding(
     let w = worker(h, i, f.user_id).await?;
     let charge = check_charge(scheme, f.item_key, f.measure, f.veto)?;
     if !(1..=COUNT_MAX).contains(&f.count) {
-        return Err(err!("assess.finding_count", value = f.count, max = COUNT_MAX));
+        return Err(err!(
+            "assess.finding_count",
+            value = f.count,
+            max = COUNT_MAX
+        ));
     }
     let note = f.note.trim();
     too_long("note", note, NOTE_MAX)?;
