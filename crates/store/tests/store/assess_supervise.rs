@@ -241,6 +241,20 @@ async fn a_round_keeps_its_pools_and_replays() {
     assert!(r2.seed.chars().all(|c| c.is_ascii_hexdigit()));
     assert_eq!(r2.result.len(), 1);
     assert!(draws::replay(&r2));
+    drop(c);
+    // Someone who gets past the trigger and edits a seed is named by the re-run.
+    let edit = format!("UPDATE draw_rounds SET seed = 'edited' WHERE id = {id}");
+    if t.db.is_postgres() {
+        exec_sql(&t.db, "ALTER TABLE draw_rounds DISABLE TRIGGER draw_rounds_no_update")
+            .await
+            .unwrap();
+    } else {
+        exec_sql(&t.db, "DROP TRIGGER draw_rounds_no_update").await.unwrap();
+    }
+    exec_sql(&t.db, &edit).await.unwrap();
+    let mut c = t.db.conn().await.unwrap();
+    let (checked, bad) = draws::verify_all(&mut c.handle()).await.unwrap();
+    assert_eq!((checked, bad), (2, vec![id]));
 }
 
 /// Runs one statement outside the store; the error text when it fails.
