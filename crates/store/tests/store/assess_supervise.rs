@@ -245,11 +245,16 @@ async fn a_round_keeps_its_pools_and_replays() {
     // Someone who gets past the trigger and edits a seed is named by the re-run.
     let edit = format!("UPDATE draw_rounds SET seed = 'edited' WHERE id = {id}");
     if t.db.is_postgres() {
-        exec_sql(&t.db, "ALTER TABLE draw_rounds DISABLE TRIGGER draw_rounds_no_update")
+        exec_sql(
+            &t.db,
+            "ALTER TABLE draw_rounds DISABLE TRIGGER draw_rounds_no_update",
+        )
+        .await
+        .unwrap();
+    } else {
+        exec_sql(&t.db, "DROP TRIGGER draw_rounds_no_update")
             .await
             .unwrap();
-    } else {
-        exec_sql(&t.db, "DROP TRIGGER draw_rounds_no_update").await.unwrap();
     }
     exec_sql(&t.db, &edit).await.unwrap();
     let mut c = t.db.conn().await.unwrap();
