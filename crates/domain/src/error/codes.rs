@@ -423,6 +423,17 @@ codes! {
     "assess.quarter_invalid" 400 "“{value}” 不是季度(如 2026Q3)" "\"{value}\" is not a quarter such as 2026Q3";
     "assess.worker_not_found" 404 "网格员 {id} 不存在或不在您的范围内" "no grid worker {id} in your area";
     // The assessment's rules part.
+    "assess.rules_json" 400 "考核规则无法读取:第 {line} 行第 {column} 列有误(格式不对、缺少或多出字段)" "the rule set cannot be read: an error at line {line}, column {column} (bad syntax, or a field missing or unknown)";
+    "assess.rules_unknown_measure" 400 "{field}:没有名为“{name}”的考核指标" "{field}: there is no measure named \"{name}\"";
+    "assess.rules_duplicate_key" 400 "{field}:“{key}”重复" "{field}: \"{key}\" appears twice";
+    "assess.rules_points_sum" 400 "各项分值合计 {sum} 分,应等于基础工作分 {basic} 分或总分 {total} 分" "the items add up to {sum} points; they must add up to the basic share ({basic}) or the total ({total})";
+    "assess.rules_invalid" 400 "考核规则的 {field} 不合理,请检查" "the rule set's {field} is out of bounds";
+    "assess.rules_node" 400 "考核规则只能在区县或乡镇(街道)制定" "assessment rules are kept at a county or a township";
+    "assess.rules_past" 400 "新版本只能从本季度或以后的季度({value} 已过去)生效" "a new version takes effect in the current or a later quarter ({value} has passed)";
+    "assess.rules_note_long" 400 "说明不能超过 {max} 字" "the note is longer than {max} characters";
+    "assess.rules_too_large" 400 "考核规则不能超过 {max} 字节" "the rule set is larger than {max} bytes";
+    "assess.rules_shipped_unknown" 400 "没有名为“{name}”的内置规则" "there is no shipped rule set named \"{name}\"";
+    "assess.rules_not_found" 404 "考核规则版本 {id} 不存在或不在您的范围内" "no rule set version {id} in your area";
 
     // The assessment's measures and running score part.
 

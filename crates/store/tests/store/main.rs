@@ -405,6 +405,7 @@ async fn bad_urls_and_unreachable_servers() {
 }
 
 mod accounts;
+mod assess_rules;
 mod assess_supervise;
 mod grids;
 mod login;
