@@ -3,6 +3,12 @@
 //! is append-only by trigger but not chained, so there is nothing to recompute there.)
 
 use wangge_store::assessment::close;
+//! `wangge verify`: walks every hash chain the database keeps — each event's history and the
+//! audit log — and names the table and row of each break. (The change history of basic records
+//! is append-only by trigger but not chained, so there is nothing to recompute there.) It also
+//! re-runs every 双随机 draw from its kept pools and seed and names each that differs.
+
+use wangge_store::assessment::draws;
 use wangge_store::{Db, audit, events};
 
 /// What a run found: one line per break, one summary line per chain.
@@ -60,6 +66,16 @@ pub async fn check(db: &Db) -> anyhow::Result<Report> {
             "assessment results: {rows} rows checked, {} breaks",
             breaks.len()
         )
+    let (rounds, bad) = draws::verify_all(&mut c.handle()).await?;
+    for id in &bad {
+        r.breaks.push(format!(
+            "draw_rounds: round {id}: re-running the draw gives another result"
+        ));
+    }
+    r.summary.push(if bad.is_empty() {
+        format!("draws: {rounds} rounds re-run, every result the same")
+    } else {
+        format!("draws: {rounds} rounds re-run, {} differ", bad.len())
     });
     Ok(r)
 }

@@ -3,6 +3,7 @@
 //! evidence, grades, pay, appeals, and the 双随机 draw. None of it does I/O.
 
 pub mod draw;
+pub mod finding;
 pub mod grade;
 pub mod measures;
 pub mod quarter;

@@ -460,6 +460,25 @@ codes! {
     "assess.subsidy_required" 400 "请填写每人补贴金额(分)" "give the subsidy per worker, in cents";
 
     // The assessment's supervision part (督查, 双随机).
+    "assess.draw_share" 400 "抽取比例 {value}% 应在 1 到 100 之间" "the share {value}% is not between 1 and 100";
+    "assess.draw_per_target" 400 "每个对象的检查人数 {value} 应在 1 到 {max} 之间" "{value} inspectors per target is not between 1 and {max}";
+    "assess.draw_no_targets" 400 "没有可抽取的网格" "there are no grids to draw from";
+    "assess.draw_no_inspectors" 400 "没有可抽取的检查人员" "there are no inspectors to draw from";
+    "assess.draw_no_eligible" 400 "网格 {code} 没有本村以外的检查人员可派" "no inspector from outside its village can inspect grid {code}";
+    "assess.draw_node" 400 "双随机抽查只能由乡镇(街道)组织" "a draw is held by a township";
+    "assess.draw_title" 400 "标题必填,不超过 {max} 字" "a title is required, at most {max} characters";
+    "assess.draw_inspector_unknown" 400 "检查人员 {id} 不在可抽取的人员中" "{id} is not someone who may inspect here";
+    "assess.draw_not_found" 404 "抽查 {id} 不存在或不在您的范围内" "no draw {id} in your area";
+    "assess.inspection_not_found" 404 "督查 {id} 不存在或不在您的范围内" "no inspection {id} in your area";
+    "assess.inspection_kind" 400 "“{value}” 不是督查方式" "\"{value}\" is not a kind of inspection";
+    "assess.inspection_self_check" 400 "自查由村(社区)网格长对本村进行" "a self-check is made by a village's grid leader on their own village";
+    "assess.inspection_node" 400 "督查对象应为村(社区)或网格" "an inspection is of a village or a grid";
+    "assess.inspection_text_long" 400 "{field} 不能超过 {max} 字" "{field} has at most {max} characters";
+    "assess.finding_item" 400 "“{item}” 不是现行考核细则中的项目" "\"{item}\" is not an item of the rules in force";
+    "assess.finding_measure" 400 "“{measure}” 不是项目 {item} 中由督查认定的扣分情形" "\"{measure}\" is not a measure of item {item} that inspections find";
+    "assess.finding_veto" 400 "“{veto}” 不是现行考核细则中的一票否决项" "\"{veto}\" is not a veto item of the rules in force";
+    "assess.finding_count" 400 "次数 {value} 应在 1 到 {max} 之间" "the count {value} is not between 1 and {max}";
+    "assess.finding_evidence" 400 "佐证有误:{reason}" "the evidence is not valid: {reason}";
 
     // The assessment's satisfaction part.
     "assess.survey_unanswered" 400 "请回答每一个问题" "answer every question";

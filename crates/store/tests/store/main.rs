@@ -409,6 +409,7 @@ mod assess_close;
 mod assess_measures;
 mod assess_rules;
 mod assess_survey;
+mod assess_supervise;
 mod grids;
 mod login;
 mod plans;

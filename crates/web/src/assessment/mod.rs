@@ -9,6 +9,7 @@ mod reports;
 mod rules;
 mod score;
 mod supervise;
+mod supervise_pages;
 mod survey;
 
 use axum::Router;

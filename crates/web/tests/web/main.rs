@@ -12,6 +12,7 @@ mod as_rules;
 mod as_survey;
 mod as_score;
 mod as_close;
+mod as_supervise;
 mod authsec;
 mod basic;
 mod categories;
