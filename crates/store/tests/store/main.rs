@@ -405,6 +405,7 @@ async fn bad_urls_and_unreachable_servers() {
 }
 
 mod accounts;
+mod assess_reports;
 mod grids;
 mod login;
 mod plans;
