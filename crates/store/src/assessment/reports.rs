@@ -617,7 +617,15 @@ fn placeholders(from: usize, n: usize) -> String {
 mod tests {
     use super::*;
 
-    fn line(code: &str, closed: bool, workers: i64, sum: i64, ex: i64, un: i64, pay: i64) -> TownshipLine {
+    fn line(
+        code: &str,
+        closed: bool,
+        workers: i64,
+        sum: i64,
+        ex: i64,
+        un: i64,
+        pay: i64,
+    ) -> TownshipLine {
         TownshipLine {
             node_id: 1,
             code: code.into(),

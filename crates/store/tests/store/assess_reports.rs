@@ -56,7 +56,12 @@ fn q(s: &str) -> Quarter {
 
 /// Closes `quarter` at a township as the close part would: the quarter row, then one row per
 /// worker (user, grid code, total, grade, rank, pay, not re-engaged). Returns the quarter's id.
-async fn close(db: &Db, township: &str, quarter: &str, rows: &[(i64, &str, i64, &str, i64, i64, bool)]) -> i64 {
+async fn close(
+    db: &Db,
+    township: &str,
+    quarter: &str,
+    rows: &[(i64, &str, i64, &str, i64, i64, bool)],
+) -> i64 {
     let t = get(db, &System::acting().scope(), township).await.unwrap();
     exec(
         db,
@@ -140,22 +145,34 @@ async fn ranking_compare_and_year() {
                 .unwrap()
                 .is_none()
         );
-        let lines = reports::compare(h, &county.path, q("2026Q3")).await.unwrap();
+        let lines = reports::compare(h, &county.path, q("2026Q3"))
+            .await
+            .unwrap();
         assert_eq!(lines.len(), 2);
         assert!(lines.iter().all(|l| !l.closed && l.workers == 0));
     }
 
-    close(db, TWP_A, "2026Q2", &[
-        (w1, GRID_1, 9000, "excellent", 1, 60000, false),
-        (w2, GRID_2, 7000, "qualified", 2, 45000, false),
-        (w3, GRID_2, 5000, "unqualified", 3, 0, false),
-    ])
+    close(
+        db,
+        TWP_A,
+        "2026Q2",
+        &[
+            (w1, GRID_1, 9000, "excellent", 1, 60000, false),
+            (w2, GRID_2, 7000, "qualified", 2, 45000, false),
+            (w3, GRID_2, 5000, "unqualified", 3, 0, false),
+        ],
+    )
     .await;
-    let q3 = close(db, TWP_A, "2026Q3", &[
-        (w1, GRID_1, 9200, "excellent", 1, 60000, false),
-        (w2, GRID_2, 5500, "unqualified", 2, 0, false),
-        (w3, GRID_2, 5400, "unqualified", 3, 0, true),
-    ])
+    let q3 = close(
+        db,
+        TWP_A,
+        "2026Q3",
+        &[
+            (w1, GRID_1, 9200, "excellent", 1, 60000, false),
+            (w2, GRID_2, 5500, "unqualified", 2, 0, false),
+            (w3, GRID_2, 5400, "unqualified", 3, 0, true),
+        ],
+    )
     .await;
     // An accepted appeal corrects w2's result: a new row, the closed one stays.
     let closed_w2 = scalar(
@@ -173,7 +190,13 @@ async fn ranking_compare_and_year() {
         Some(closed_w2),
     )
     .await;
-    close(db, TWP_B, "2026Q3", &[(wb, GRID_B1, 8000, "qualified", 1, 50000, false)]).await;
+    close(
+        db,
+        TWP_B,
+        "2026Q3",
+        &[(wb, GRID_B1, 8000, "qualified", 1, 50000, false)],
+    )
+    .await;
 
     let mut c = db.conn().await.unwrap();
     let h = &mut c.handle();
@@ -183,10 +206,15 @@ async fn ranking_compare_and_year() {
         .unwrap();
     let order: Vec<i64> = r.rows.iter().map(|x| x.user_id).collect();
     assert_eq!(order, [w1, w2, w3]);
-    assert!(r.rows[1].corrected() && r.rows[1].grade == "qualified" && r.rows[1].total_centi == 7100);
+    assert!(
+        r.rows[1].corrected() && r.rows[1].grade == "qualified" && r.rows[1].total_centi == 7100
+    );
     assert!(!r.rows[0].corrected());
     assert!(r.rows[2].not_reengage);
-    assert_eq!((r.counts.excellent, r.counts.qualified, r.counts.unqualified), (1, 1, 1));
+    assert_eq!(
+        (r.counts.excellent, r.counts.qualified, r.counts.unqualified),
+        (1, 1, 1)
+    );
     assert_eq!(r.pay_total_cents, 105_000);
     assert_eq!(r.closed.reward_pool_cents, 30000);
 
@@ -198,7 +226,9 @@ async fn ranking_compare_and_year() {
             .is_none()
     );
 
-    let mut lines = reports::compare(h, &county.path, q("2026Q3")).await.unwrap();
+    let mut lines = reports::compare(h, &county.path, q("2026Q3"))
+        .await
+        .unwrap();
     reports::sort_lines(&mut lines, CompareSort::Mean);
     assert_eq!(lines[0].code, TWP_B);
     let a = &lines[1];
@@ -206,7 +236,10 @@ async fn ranking_compare_and_year() {
     assert_eq!(a.workers, 3);
     // (9200 + 7100 + 5400) / 3, the correction counted instead of the closed row.
     assert_eq!(a.mean_centi(), Some(7233));
-    assert_eq!((a.counts.excellent, a.counts.qualified, a.counts.unqualified), (1, 1, 1));
+    assert_eq!(
+        (a.counts.excellent, a.counts.qualified, a.counts.unqualified),
+        (1, 1, 1)
+    );
     assert_eq!(a.pay_cents, 105_000);
     assert_eq!(a.share_permille(a.counts.unqualified), 333);
     // A township's own path sees only itself.

@@ -8,6 +8,7 @@ mod common;
 mod analysis;
 mod api_events_more;
 mod apidoc;
+mod as_reports;
 mod authsec;
 mod basic;
 mod categories;
