@@ -423,10 +423,40 @@ codes! {
     "assess.quarter_invalid" 400 "“{value}” 不是季度(如 2026Q3)" "\"{value}\" is not a quarter such as 2026Q3";
     "assess.worker_not_found" 404 "网格员 {id} 不存在或不在您的范围内" "no grid worker {id} in your area";
     // The assessment's rules part.
+    "assess.rules_json" 400 "考核规则无法读取:第 {line} 行第 {column} 列有误(格式不对、缺少或多出字段)" "the rule set cannot be read: an error at line {line}, column {column} (bad syntax, or a field missing or unknown)";
+    "assess.rules_unknown_measure" 400 "{field}:没有名为“{name}”的考核指标" "{field}: there is no measure named \"{name}\"";
+    "assess.rules_duplicate_key" 400 "{field}:“{key}”重复" "{field}: \"{key}\" appears twice";
+    "assess.rules_points_sum" 400 "各项分值合计 {sum} 分,应等于基础工作分 {basic} 分或总分 {total} 分" "the items add up to {sum} points; they must add up to the basic share ({basic}) or the total ({total})";
+    "assess.rules_invalid" 400 "考核规则的 {field} 不合理,请检查" "the rule set's {field} is out of bounds";
+    "assess.rules_node" 400 "考核规则只能在区县或乡镇(街道)制定" "assessment rules are kept at a county or a township";
+    "assess.rules_past" 400 "新版本只能从本季度或以后的季度({value} 已过去)生效" "a new version takes effect in the current or a later quarter ({value} has passed)";
+    "assess.rules_note_long" 400 "说明不能超过 {max} 字" "the note is longer than {max} characters";
+    "assess.rules_too_large" 400 "考核规则不能超过 {max} 字节" "the rule set is larger than {max} bytes";
+    "assess.rules_shipped_unknown" 400 "没有名为“{name}”的内置规则" "there is no shipped rule set named \"{name}\"";
+    "assess.rules_not_found" 404 "考核规则版本 {id} 不存在或不在您的范围内" "no rule set version {id} in your area";
 
     // The assessment's measures and running score part.
 
     // The assessment's close and appeals part.
+    "assess.close_not_township" 400 "只有乡镇(街道)可以结算季度,{code} 不是乡镇(街道)" "only a township closes a quarter: {code} is not one";
+    "assess.subsidy_invalid" 400 "补贴金额 {value} 分不合理(应大于 0、不超过 {max} 分)" "the subsidy of {value} cents is out of bounds (above 0, at most {max})";
+    "assess.quarter_not_ended" 409 "{quarter} 尚未结束({end} 为最后一天),不能结算" "{quarter} has not ended ({end} is its last day): it cannot be closed yet";
+    "assess.quarter_closed" 409 "{node} 的 {quarter} 已经结算过" "{quarter} of {node} is already closed";
+    "assess.closed_quarter_not_found" 404 "已结算季度 {id} 不存在或不在您的范围内" "no closed quarter {id} in your area";
+    "assess.result_not_found" 404 "考核结果 {id} 不存在或不在您的范围内" "no assessment result {id} in your area";
+    "assess.result_superseded" 409 "考核结果 {id} 已被更正,请针对最新结果操作" "result {id} has been corrected since: act on the result in force";
+    "assess.deduction_not_found" 404 "该结果中没有 {item} 的 {measure} 扣分" "the result has no deduction {measure} under {item}";
+    "assess.count_invalid" 400 "扣分次数 {value} 不合理(0 到 {max})" "the count {value} is out of bounds (0 to {max})";
+    "assess.reason_required" 400 "请填写理由" "give a reason";
+    "assess.reason_too_long" 400 "理由最多 {max} 个字" "the reason has at most {max} characters";
+    "assess.appeal_window_closed" 409 "申诉期已过(结算后 {days} 天内可申诉)" "the appeal window has closed ({days} days after the close)";
+    "assess.appeal_pending" 409 "这项扣分已有待处理的申诉" "this deduction already has a pending appeal";
+    "assess.appeal_not_found" 404 "申诉 {id} 不存在或不在您的范围内" "no appeal {id} in your area";
+    "assess.appeal_decided" 409 "申诉 {id} 已经处理过" "appeal {id} has already been decided";
+    "assess.appeal_not_own" 403 "只能对本人的考核结果申诉" "you may appeal only your own result";
+    "assess.evidence_invalid" 400 "证据最多 {max} 条,每条最多 {chars} 个字" "evidence has at most {max} entries of at most {chars} characters each";
+    "assess.decision_invalid" 400 "“{value}” 不是处理结果(accept 或 reject)" "\"{value}\" is not a decision (accept or reject)";
+    "assess.subsidy_required" 400 "请填写每人补贴金额(分)" "give the subsidy per worker, in cents";
 
     // The assessment's supervision part (督查, 双随机).
 

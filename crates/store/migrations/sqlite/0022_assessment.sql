@@ -209,3 +209,7 @@ CREATE TABLE survey_answers (
     created_at INTEGER NOT NULL
 );
 CREATE INDEX survey_answers_path ON survey_answers (path, quarter);
+
+-- measures part indexes: the quarter's counts read basic-record changes per worker (events
+-- per reporter use events_reporter_user of migration 18).
+CREATE INDEX record_history_actor ON record_history (actor_user_id, at);

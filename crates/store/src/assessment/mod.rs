@@ -7,6 +7,7 @@ pub mod close;
 pub mod draws;
 pub mod inspections;
 pub mod measures;
+mod measures_count;
 pub mod reports;
 pub mod rules;
 pub mod survey;
