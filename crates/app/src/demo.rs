@@ -3,6 +3,7 @@
 //! [`population`]) and its events ([`events`]). Demo generators live here, next to their users,
 //! not in the domain crate, which holds rules only.
 
+pub mod assess;
 pub mod basic;
 pub mod events;
 pub mod layout;

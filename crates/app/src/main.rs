@@ -478,6 +478,7 @@ async fn run() -> anyhow::Result<()> {
                 demo::basic::fill_new_city(&db, &keys, 1, Scale::Small, None, &city).await?;
                 demo::events::fill_new_city(&db, &keys, 1, 2, &city, now_ms()).await?;
                 demo::work::fill_new_city(&db, 1, &city, now_ms()).await?;
+                demo::assess::fill_new_city(&db, &keys, 1, &city, now_ms()).await?;
                 db.close().await;
             }
             let db = Db::connect_tuned(&url, &file.tuning()?).await?;
@@ -513,6 +514,7 @@ async fn run() -> anyhow::Result<()> {
             demo::basic::fill_new_city(&db, &keys, seed, scale, people_per_grid, &city).await?;
             demo::events::fill_new_city(&db, &keys, seed, events_per_grid, &city, now_ms()).await?;
             demo::work::fill_new_city(&db, seed, &city, now_ms()).await?;
+            demo::assess::fill_new_city(&db, &keys, seed, &city, now_ms()).await?;
         }
         Command::Migrate => {
             let db = Db::connect(&url).await?;

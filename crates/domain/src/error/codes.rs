@@ -495,5 +495,12 @@ codes! {
     "assess.survey_no_households" 400 "该网格还没有登记住户" "the grid has no households registered yet";
 
     // The assessment's reports part.
+    "assess.year_invalid" 400 "“{value}” 不是年份(如 2026)" "\"{value}\" is not a year such as 2026";
+    "assess.ranking_node" 400 "排名按乡镇(街道)查看:{code} 不是乡镇" "a ranking is of a township: {code} is not one";
+    "assess.compare_node" 400 "对比按区县或市查看:{code} 不是区县或市" "a comparison is of a county or the city: {code} is neither";
+    "assess.year_node" 400 "年度汇总按乡镇、区县或市查看:{code} 不是" "a year-end summary is of a township, a county or the city: {code} is none of these";
+    "assess.sort_invalid" 400 "“{value}” 不是排序方式(code、mean、excellent、unqualified、pay 或 workers)" "\"{value}\" is not an order (code, mean, excellent, unqualified, pay or workers)";
+    "assess.report_not_closed" 404 "{code} 的 {quarter} 尚未结算" "{quarter} is not closed at {code}";
+    "assess.page_invalid" 400 "页码“{value}”应为 1 到 10000 的整数" "the page \"{value}\" is a whole number from 1 to 10000";
 
 }

@@ -407,6 +407,7 @@ async fn bad_urls_and_unreachable_servers() {
 mod accounts;
 mod assess_close;
 mod assess_measures;
+mod assess_reports;
 mod assess_rules;
 mod assess_survey;
 mod assess_supervise;

@@ -13,6 +13,7 @@ mod as_survey;
 mod as_score;
 mod as_close;
 mod as_supervise;
+mod as_reports;
 mod authsec;
 mod basic;
 mod categories;

@@ -1,0 +1,208 @@
+//! Demo assessment: the last ended quarter closed for every township of the demo city, with
+//! appeals (one accepted, producing a correction; one rejected; one pending), and the current
+//! quarter left running.
+//!
+//! The close measures what exists. The workbench demo (`work.rs`) writes the two months ending
+//! today, which do not reach back into the last ended quarter, and its staff are created
+//! today, so that quarter finds few deductions, and appeals are filed only against deductions
+//! found. Extending the records back is left: running `work.rs` again with an earlier `now`
+//! collides on its client keys. Everything goes through the real functions
+//! (`close::close_quarter`, `appeals::file` and `appeals::decide`), in one transaction.
+
+use anyhow::Context;
+use wangge_domain::assessment::quarter::Quarter;
+use wangge_domain::calendar::Date;
+use wangge_domain::{NodeKind, Scope, System};
+use wangge_store::assessment::appeals::{self, Decision, NewAppeal};
+use wangge_store::assessment::close;
+use wangge_store::audit::Actor;
+use wangge_store::nodes;
+use wangge_store::seal::KeyRing;
+use wangge_store::{Db, Handle};
+
+const DAY_MS: i64 = 86_400_000;
+/// China time is UTC+8.
+const CST_MS: i64 = 8 * 3_600_000;
+/// The subsidy per worker and quarter: 1,800 yuan.
+const SUBSIDY_CENTS: i64 = 180_000;
+
+pub async fn fill_new_city(
+    db: &Db,
+    keys: &KeyRing,
+    _seed: u64,
+    city: &crate::demo::Outcome,
+    now: i64,
+) -> anyhow::Result<()> {
+    if !matches!(city, crate::demo::Outcome::Created { .. }) {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let today = Date::from_days((now + CST_MS).div_euclid(DAY_MS)).context("the clock")?;
+    let quarter = Quarter::of(today).prev();
+    let office = Actor::system("示范考核");
+    let all = System::acting().scope();
+    let mut tx = db.begin().await?;
+    let h = &mut tx.handle();
+    let townships = nodes::of_kind(h, &all, NodeKind::Township).await?;
+    let mut closed = 0;
+    let mut workers = 0;
+    let mut first_quarter = None;
+    for t in &townships {
+        let c = close::close_quarter(h, keys, t, quarter, SUBSIDY_CENTS, &office, now)
+            .await
+            .with_context(|| format!("closing {quarter} at {}", t.code))?;
+        closed += 1;
+        workers += c.workers;
+        if first_quarter.is_none() && c.workers >= 3 {
+            first_quarter = Some((c.quarter_id, t.path.clone()));
+        }
+    }
+    let appeals = match first_quarter {
+        Some((qid, path)) => appeal(h, qid, &path, now).await?,
+        None => 0,
+    };
+    tx.commit().await?;
+    eprintln!(
+        "demo assessment: {quarter} closed at {closed} townships for {workers} workers, \
+         {appeals} appeals, in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Three workers of a closed quarter appeal a deduction each: the township accepts the first
+/// (the deduction removed: a correction row), rejects the second, leaves the third pending.
+async fn appeal(
+    h: &mut Handle<'_>,
+    quarter_id: i64,
+    township_path: &str,
+    now: i64,
+) -> anyhow::Result<usize> {
+    let township = Scope::of_path(township_path);
+    let office = Actor::system("示范乡镇考核办");
+    let mut filed = Vec::new();
+    for r in close::in_force(h, quarter_id).await? {
+        if filed.len() == 3 {
+            break;
+        }
+        let Some(sheet) = r.sheet() else { continue };
+        let Some((item, measure)) = sheet.items.iter().find_map(|i| {
+            i.deductions
+                .iter()
+                .find(|d| d.count > 0)
+                .map(|d| (i.key.clone(), d.measure.clone()))
+        }) else {
+            continue;
+        };
+        let worker = Actor::user(r.user_id, r.user_name.clone());
+        let a = appeals::file(
+            h,
+            &Scope::of_path(&r.path),
+            &worker,
+            r.user_id,
+            &NewAppeal {
+                result_id: r.id,
+                item_key: &item,
+                measure: &measure,
+                reason: "当周已走访,记录补录在工作日志中",
+                evidence: &["工作日志".to_string()],
+            },
+            now,
+        )
+        .await
+        .with_context(|| format!("an appeal by user {}", r.user_id))?;
+        filed.push(a.id);
+    }
+    let decisions = [
+        (Decision::Accept { count: 0 }, "核实日志属实,撤销该项扣分"),
+        (Decision::Reject, "日志无对应记录,维持扣分"),
+    ];
+    for (id, (d, note)) in filed.iter().zip(decisions) {
+        appeals::decide(h, &township, &office, *id, d, note, now + 60_000)
+            .await
+            .with_context(|| format!("deciding appeal {id}"))?;
+    }
+    Ok(filed.len())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::demo::layout::Scale;
+    use wangge_store::assessment::reports;
+    use wangge_store::on_conn;
+
+    async fn scalar(db: &Db, sql: &str) -> i64 {
+        let mut c = db.conn().await.unwrap();
+        on_conn!(&mut c.handle(), c => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(&mut **c).await)
+        .unwrap()
+    }
+
+    /// Every township of the demo city has its last quarter closed with a spread of grades, and
+    /// the three appeals: one accepted (its correction in force), one rejected, one pending.
+    #[tokio::test]
+    async fn the_last_quarter_is_closed_with_appeals() {
+        // 2026-12-04 12:00 China time.
+        let now = 1_796_356_800_000;
+        let t = wangge_store::testdb::fresh().await.unwrap();
+        let keys = KeyRing::from_text(&format!(
+            "k1 {}",
+            wangge_store::auth::random_secret().unwrap()
+        ))
+        .unwrap();
+        let city = crate::demo::seed(&t.db, 1, Scale::Small).await.unwrap();
+        super::super::work::fill_new_city(&t.db, 1, &city, now)
+            .await
+            .unwrap();
+        fill_new_city(&t.db, &keys, 1, &city, now).await.unwrap();
+        let townships = scalar(&t.db, "SELECT COUNT(*) FROM nodes WHERE kind = 'township'").await;
+        let closed = scalar(
+            &t.db,
+            "SELECT COUNT(*) FROM assess_quarters WHERE quarter = '2026Q3'",
+        )
+        .await;
+        assert_eq!(closed, townships);
+        // Appeals need a deduction to appeal: the demo's staff are new, so its quarter may
+        // have none; when there are, one of each outcome.
+        let mut by_status = Vec::new();
+        for status in ["accepted", "rejected", "pending"] {
+            let sql = format!("SELECT COUNT(*) FROM assess_appeals WHERE status = '{status}'");
+            by_status.push(scalar(&t.db, &sql).await);
+        }
+        assert!(
+            by_status == [0, 0, 0] || by_status == [1, 1, 1],
+            "{by_status:?}"
+        );
+        let corrections = scalar(
+            &t.db,
+            "SELECT COUNT(*) FROM assess_results WHERE kind = 'correction'",
+        )
+        .await;
+        assert_eq!(corrections > 0, by_status[0] == 1);
+        // One closed row per worker of the city.
+        let workers = scalar(
+            &t.db,
+            "SELECT COUNT(*) FROM users WHERE role = 'worker' AND active",
+        )
+        .await;
+        assert_eq!(
+            scalar(
+                &t.db,
+                "SELECT COUNT(*) FROM assess_results WHERE kind = 'close'"
+            )
+            .await,
+            workers
+        );
+        // The city's comparison reads every township closed.
+        let mut c = t.db.conn().await.unwrap();
+        let root: String = on_conn!(&mut c.handle(), c => sqlx::query_scalar::<_, String>(
+            "SELECT path FROM nodes WHERE kind = 'city'").fetch_one(&mut **c).await)
+        .unwrap();
+        let lines = reports::compare(&mut c.handle(), &root, Quarter::parse("2026Q3").unwrap())
+            .await
+            .unwrap();
+        assert!(lines.iter().all(|l| l.closed));
+    }
+}
