@@ -1,14 +1,10 @@
 //! `wangge verify`: walks every hash chain the database keeps — each event's history, the
-//! audit log and each closed quarter's assessment results — and names the table and row of each break. (The change history of basic records
-//! is append-only by trigger but not chained, so there is nothing to recompute there.)
+//! audit log and each closed quarter's assessment results — and names the table and row of each
+//! break. (The change history of basic records is append-only by trigger but not chained, so
+//! there is nothing to recompute there.) It also re-runs every 双随机 draw from its kept pools
+//! and seed and names each that differs.
 
-use wangge_store::assessment::close;
-//! `wangge verify`: walks every hash chain the database keeps — each event's history and the
-//! audit log — and names the table and row of each break. (The change history of basic records
-//! is append-only by trigger but not chained, so there is nothing to recompute there.) It also
-//! re-runs every 双随机 draw from its kept pools and seed and names each that differs.
-
-use wangge_store::assessment::draws;
+use wangge_store::assessment::{close, draws};
 use wangge_store::{Db, audit, events};
 
 /// What a run found: one line per break, one summary line per chain.
@@ -66,6 +62,7 @@ pub async fn check(db: &Db) -> anyhow::Result<Report> {
             "assessment results: {rows} rows checked, {} breaks",
             breaks.len()
         )
+    });
     let (rounds, bad) = draws::verify_all(&mut c.handle()).await?;
     for id in &bad {
         r.breaks.push(format!(
