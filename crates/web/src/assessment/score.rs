@@ -414,7 +414,7 @@ fn hub_links(p: &Principal) -> Vec<(&'static str, &'static str)> {
         ("/assess/appeals", "score.link.appeals", assess || worker),
         ("/assess/draws", "score.link.draws", assess || inspect),
         ("/assess/inspections", "score.link.inspections", inspect),
-        ("/assess/surveys", "score.link.surveys", assess),
+        ("/assess/surveys", "score.link.surveys", assess || review || worker),
         ("/assess/ranking", "score.link.ranking", review),
         ("/assess/compare", "score.link.compare", review),
         ("/assess/year", "score.link.year", review),
