@@ -484,3 +484,53 @@ async fn an_edited_result_is_named_by_the_chain_check() {
     assert_eq!(breaks[0].id, chain[1].id);
     assert_eq!(breaks[0].reason, "the row was changed after it was written");
 }
+
+// The hash of a result row (a pure function; kept here to keep close.rs short).
+fn row() -> close::ResultRow {
+    close::ResultRow {
+        id: 1,
+        quarter_id: 1,
+        seq: 1,
+        quarter: "2026Q3".into(),
+        user_id: 7,
+        user_name: "a".into(),
+        grid_id: None,
+        path: "/1/".into(),
+        kind: "close".into(),
+        corrects_id: None,
+        reason: String::new(),
+        total_centi: 9000,
+        basic_centi: 7000,
+        satisfaction_centi: 2000,
+        grade: "excellent".into(),
+        rank: 1,
+        pay_cents: 100,
+        unqualified_streak: 0,
+        not_reengage: false,
+        veto: None,
+        sheet_json: "{}".into(),
+        created_by: None,
+        created_by_name: "x".into(),
+        created_at: 5,
+        prev_hash: "p".into(),
+        hash: String::new(),
+    }
+}
+
+#[test]
+fn hash_covers_fields_and_separates_absent_from_empty() {
+    let a = row();
+    let mut b = row();
+    b.pay_cents = 101;
+    assert_ne!(close::result_hash(&a), close::result_hash(&b));
+    let mut c = row();
+    c.veto = Some(String::new());
+    assert_ne!(close::result_hash(&a), close::result_hash(&c));
+    let mut d = row();
+    d.id = 99;
+    assert_eq!(
+        close::result_hash(&a),
+        close::result_hash(&d),
+        "the id is not covered"
+    );
+}
