@@ -58,7 +58,7 @@ fn days(today: Date) -> Vec<(i64, String, i64, bool, bool)> {
 }
 
 /// A year of records for every worker; the rows written.
-async fn seed_records(db: &Db, today: Date) -> anyhow::Result<u64> {
+pub(crate) async fn seed_records(db: &Db, today: Date) -> anyhow::Result<u64> {
     exec(
         db,
         "CREATE TABLE bench_days (n BIGINT PRIMARY KEY, day TEXT NOT NULL, at BIGINT NOT NULL, \

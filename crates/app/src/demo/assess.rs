@@ -1,13 +1,14 @@
-//! Demo assessment: the last ended quarter closed for every township of the demo city, with
+//! Demo assessment: the two last ended quarters closed for every township of the demo city, with
 //! appeals (one accepted, producing a correction; one rejected; one pending), and the current
 //! quarter left running.
 //!
-//! The close measures what exists. The workbench demo (`work.rs`) writes the two months ending
-//! today, which do not reach back into the last ended quarter, and its staff are created
-//! today, so that quarter finds few deductions, and appeals are filed only against deductions
-//! found. Extending the records back is left: running `work.rs` again with an earlier `now`
-//! collides on its client keys. Everything goes through the real functions
-//! (`close::close_quarter`, `appeals::file` and `appeals::decide`), in one transaction.
+//! The close measures what exists: the workbench demo (`work.rs`) writes records from the start
+//! of the last ended quarter. The staff are engaged (their accounts dated) the day before that
+//! quarter, so it is judged whole and the one before not at all — except for `work::lazy`
+//! workers, engaged a quarter earlier and without records until this quarter: they are
+//! unqualified twice in a row, which drafts their notices of criticism. Everything goes
+//! through the real functions (`close::close_quarter`, `appeals::file` and `appeals::decide`),
+//! in one transaction.
 
 use anyhow::Context;
 use wangge_domain::assessment::quarter::Quarter;
@@ -18,7 +19,7 @@ use wangge_store::assessment::close;
 use wangge_store::audit::Actor;
 use wangge_store::nodes;
 use wangge_store::seal::KeyRing;
-use wangge_store::{Db, Handle};
+use wangge_store::{Db, Handle, on_conn};
 
 const DAY_MS: i64 = 86_400_000;
 /// China time is UTC+8.
@@ -43,18 +44,24 @@ pub async fn fill_new_city(
     let all = System::acting().scope();
     let mut tx = db.begin().await?;
     let h = &mut tx.handle();
+    engage(h, quarter).await?;
     let townships = nodes::of_kind(h, &all, NodeKind::Township).await?;
     let mut closed = 0;
     let mut workers = 0;
     let mut first_quarter = None;
-    for t in &townships {
-        let c = close::close_quarter(h, keys, t, quarter, SUBSIDY_CENTS, &office, now)
-            .await
-            .with_context(|| format!("closing {quarter} at {}", t.code))?;
-        closed += 1;
-        workers += c.workers;
-        if first_quarter.is_none() && c.workers >= 3 {
-            first_quarter = Some((c.quarter_id, t.path.clone()));
+    for q in [quarter.prev(), quarter] {
+        for t in &townships {
+            let c = close::close_quarter(h, keys, t, q, SUBSIDY_CENTS, &office, now)
+                .await
+                .with_context(|| format!("closing {q} at {}", t.code))?;
+            if q != quarter {
+                continue;
+            }
+            closed += 1;
+            workers += c.workers;
+            if first_quarter.is_none() && c.workers >= 3 {
+                first_quarter = Some((c.quarter_id, t.path.clone()));
+            }
         }
     }
     let appeals = match first_quarter {
@@ -67,6 +74,25 @@ pub async fn fill_new_city(
          {appeals} appeals, in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Dates the workers' accounts (see the module's comment): the day before `quarter`, or the
+/// day before the quarter before it for the lazy ones.
+async fn engage(h: &mut Handle<'_>, quarter: Quarter) -> anyhow::Result<()> {
+    let eve = |q: Quarter| (q.start().days() - 1) * DAY_MS - CST_MS + 9 * 3_600_000;
+    let ids: Vec<i64> = on_conn!(&mut *h, c => sqlx::query_scalar::<_, i64>(
+        "SELECT u.id FROM users u JOIN nodes n ON n.id = u.node_id \
+         WHERE u.role = 'worker' AND n.kind = 'grid' ORDER BY u.id LIMIT $1"
+    ).bind(crate::demo::work::MAX_WORKERS as i64).fetch_all(&mut **c).await)?;
+    on_conn!(&mut *h, c => sqlx::query("UPDATE users SET created_at = $1 WHERE role = 'worker'")
+        .bind(eve(quarter)).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    for (i, id) in ids.into_iter().enumerate() {
+        if crate::demo::work::lazy(i) {
+            on_conn!(&mut *h, c => sqlx::query("UPDATE users SET created_at = $1 WHERE id = $2")
+                .bind(eve(quarter.prev())).bind(id).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        }
+    }
     Ok(())
 }
 
@@ -131,7 +157,6 @@ mod tests {
     use super::*;
     use crate::demo::layout::Scale;
     use wangge_store::assessment::reports;
-    use wangge_store::on_conn;
 
     async fn scalar(db: &Db, sql: &str) -> i64 {
         let mut c = db.conn().await.unwrap();

@@ -1,10 +1,12 @@
-//! Demo workbench records: two months (ending today) of the grid workers' work, so that every
-//! light and list of the workbench shows something. Visits (most households once a month in the
+//! Demo workbench records: the grid workers' work from the start of the last ended quarter (at
+//! least two months) to today, so that every light and list of the workbench shows something
+//! and the demo's closed quarter (`assess.rs`) is judged on records. Visits (most households once a month in the
 //! 1st–15th window, key persons weekly), patrols with their points and daily minutes, diary
 //! entries with some comments by the village grid leader, weekly sweeps with a few findings,
 //! meetings and trainings with attendance, last month's ledgers (signed, submitted or not),
 //! daily log-ins with gaps, their reminders and one notice of criticism, and a few open flags.
-//! Every fifth worker is short of quota. Deterministic by the seed (times are relative to
+//! Every fifth worker is short of quota, and every 25th (`lazy`) kept no records before this
+//! quarter. Deterministic by the seed (times are relative to
 //! `now`). Written in bulk (multi-row INSERTs and INSERT … SELECT) in one transaction; at the
 //! city scale only the first workers get records, so the demo stays quick.
 
@@ -12,18 +14,20 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use anyhow::Context;
+use wangge_domain::assessment::quarter::Quarter;
 use wangge_domain::calendar::Date;
 use wangge_domain::rng::SplitMix64;
+use wangge_domain::workbench::periods;
 use wangge_store::{Db, Handle, on_conn};
 
 const DAY_MS: i64 = 86_400_000;
 const HOUR_MS: i64 = 3_600_000;
 /// China time is UTC+8.
 const CST_MS: i64 = 8 * HOUR_MS;
-/// Days of records, today included.
+/// Days of records at least, today included.
 const DAYS: i64 = 60;
 /// Workers given records (the small city has far fewer; the city scale stops here).
-const MAX_WORKERS: usize = 400;
+pub const MAX_WORKERS: usize = 400;
 /// Households and key persons visited per grid.
 const MAX_HOUSEHOLDS: usize = 30;
 const MAX_KEY_PERSONS: usize = 3;
@@ -88,6 +92,17 @@ impl Bulk {
         Ok(n)
     }
 }
+
+/// Whether the worker at this place of the list (by user id) kept no records before this
+/// quarter: the demo's closed quarters find them unqualified.
+pub fn lazy(wi: usize) -> bool {
+    wi % 25 == 24
+}
+
+/// The workers given records, in the order `lazy` counts them.
+const WORKERS_SQL: &str = "SELECT u.id, u.display_name AS name, n.id AS grid_id, n.path, n.parent_id AS village_id, \
+     n.min_lon, n.min_lat, n.max_lon, n.max_lat FROM users u JOIN nodes n ON n.id = u.node_id \
+     WHERE u.role = 'worker' AND n.kind = 'grid' ORDER BY u.id LIMIT $1";
 
 async fn exec(h: &mut Handle<'_>, sql: String) -> anyhow::Result<()> {
     on_conn!(h, c => sqlx::query(sqlx::AssertSqlSafe(sql.clone())).execute(&mut **c).await.map(|_| ()))
@@ -157,15 +172,17 @@ pub async fn fill_new_city(
     let started = std::time::Instant::now();
     let mut rng = SplitMix64::new(seed ^ 0x3011_D1A7);
     let today = Date::from_days((now + CST_MS).div_euclid(DAY_MS)).context("the clock")?;
-    let first = today.add_days(-(DAYS - 1)).context("the clock")?;
+    let this_quarter = Quarter::of(today).start();
+    let first = today
+        .add_days(-(DAYS - 1))
+        .context("the clock")?
+        .min(Quarter::of(today).prev().start());
+    let days = today.days() - first.days() + 1;
     let mut tx = db.begin().await?;
     let h = &mut tx.handle();
 
-    let workers: Vec<Worker> = on_conn!(&mut *h, c => sqlx::query_as::<_, Worker>(
-        "SELECT u.id, u.display_name AS name, n.id AS grid_id, n.path, n.parent_id AS village_id, \
-         n.min_lon, n.min_lat, n.max_lon, n.max_lat FROM users u JOIN nodes n ON n.id = u.node_id \
-         WHERE u.role = 'worker' AND n.kind = 'grid' ORDER BY u.id LIMIT $1"
-    ).bind(MAX_WORKERS as i64).fetch_all(&mut **c).await)?;
+    let workers: Vec<Worker> = on_conn!(&mut *h, c => sqlx::query_as::<_, Worker>(WORKERS_SQL)
+        .bind(MAX_WORKERS as i64).fetch_all(&mut **c).await)?;
     if workers.is_empty() {
         return Ok(());
     }
@@ -241,12 +258,22 @@ pub async fn fill_new_city(
     let last_key = format!("{:04}-{:02}", last_month.year(), last_month.month());
     let mut missed_last_month: Vec<(usize, i64)> = Vec::new();
 
+    let mut months = vec![Date::new(first.year(), first.month(), 1).context("month")?];
+    while let Some(m) = months.last().copied().filter(|m| *m < this_month) {
+        months.push(periods::month_end(m).add_days(1).context("month")?);
+    }
     for (wi, w) in workers.iter().enumerate() {
         let short = wi % 5 == 4;
+        // A lazy worker's records begin with this quarter.
+        let first = if lazy(wi) {
+            first.max(this_quarter)
+        } else {
+            first
+        };
         let mut n = 0usize;
         let mut counts = [0i64; 4]; // last month's visits, diaries, sweeps, patrol hours
         // Households: once a month, on a day of the 1st–15th window up to today.
-        for month in [last_month, this_month] {
+        for &month in months.iter().filter(|m| periods::month_end(**m) >= first) {
             for &hh in by_grid.get(&w.grid_id).into_iter().flatten() {
                 if (short && rng.below(10) < 4) || rng.below(20) == 0 {
                     continue;
@@ -262,7 +289,7 @@ pub async fn fill_new_city(
                     1 + rng.below(last_day as usize) as u32,
                 )
                 .context("day")?;
-                if day == today && rng.below(2) == 0 {
+                if (day == today && rng.below(2) == 0) || day < first {
                     continue;
                 }
                 if month == last_month {
@@ -306,8 +333,11 @@ pub async fn fill_new_city(
             }
         }
         // Days: patrols, log-ins, diaries.
-        for d in 0..DAYS {
+        for d in 0..days {
             let day = first.add_days(d).context("day")?;
+            if day > today {
+                break;
+            }
             let is_today = day == today;
             let weekend = day.weekday().is_weekend();
             // Log-in: nearly every day, fewer for the short workers; today is left to the
