@@ -10,6 +10,12 @@ use wangge_store::{Db, now_ms};
 /// Removes a SQLite file and its WAL companions when dropped.
 pub struct RemoveOnDrop(std::path::PathBuf);
 
+impl RemoveOnDrop {
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
         for suffix in ["", "-wal", "-shm"] {

@@ -320,6 +320,9 @@ enum BenchWhat {
     Assess,
     /// A worker's running assessment score over the same records; last line `p95 max X`
     AssessScore,
+    /// The closes of `bench assess`, run in a process of their own so that its memory is theirs
+    #[command(hide = true)]
+    AssessClose,
 }
 
 /// Logs to standard error, as `WANGGE_LOG` says or else at `default`.
@@ -772,6 +775,9 @@ async fn run() -> anyhow::Result<()> {
         Command::Bench {
             what: BenchWhat::Assess,
         } => bench_assess::assess(cli.database_url.as_deref()).await?,
+        Command::Bench {
+            what: BenchWhat::AssessClose,
+        } => bench_assess::close_all(cli.database_url.as_deref()).await?,
         Command::Bench {
             what: BenchWhat::AssessScore,
         } => bench_assess_score::assess_score(cli.database_url.as_deref()).await?,

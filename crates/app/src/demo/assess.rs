@@ -178,6 +178,11 @@ mod tests {
         ))
         .unwrap();
         let city = crate::demo::seed(&t.db, 1, Scale::Small).await.unwrap();
+        // People and households, as in the browser tests' city: the lazy workers' grids have
+        // people to visit, so their empty quarters find them unqualified.
+        crate::demo::basic::fill_new_city(&t.db, &keys, 1, Scale::Small, Some(20), &city)
+            .await
+            .unwrap();
         super::super::work::fill_new_city(&t.db, 1, &city, now)
             .await
             .unwrap();
@@ -189,16 +194,33 @@ mod tests {
         )
         .await;
         assert_eq!(closed, townships);
-        // Appeals need a deduction to appeal: the demo's staff are new, so its quarter may
-        // have none; when there are, one of each outcome.
+        // One appeal of each outcome.
         let mut by_status = Vec::new();
         for status in ["accepted", "rejected", "pending"] {
             let sql = format!("SELECT COUNT(*) FROM assess_appeals WHERE status = '{status}'");
             by_status.push(scalar(&t.db, &sql).await);
         }
-        assert!(
-            by_status == [0, 0, 0] || by_status == [1, 1, 1],
-            "{by_status:?}"
+        assert_eq!(by_status, [1, 1, 1]);
+        // A spread: the quarter before has every grade, the last more than one; the lazy
+        // workers are unqualified twice in a row, and their notices are drafted.
+        for (q, least) in [("2026Q2", 3), ("2026Q3", 2)] {
+            let sql =
+                format!("SELECT COUNT(DISTINCT grade) FROM assess_results WHERE quarter = '{q}'");
+            assert!(scalar(&t.db, &sql).await >= least, "{q}");
+        }
+        let twice = scalar(
+            &t.db,
+            "SELECT COUNT(*) FROM assess_results WHERE quarter = '2026Q3' AND unqualified_streak = 2",
+        )
+        .await;
+        assert!(twice > 0);
+        assert_eq!(
+            scalar(
+                &t.db,
+                "SELECT COUNT(*) FROM criticism_notices WHERE cause = 'assessment_unqualified'"
+            )
+            .await,
+            twice
         );
         let corrections = scalar(
             &t.db,
@@ -206,7 +228,7 @@ mod tests {
         )
         .await;
         assert_eq!(corrections > 0, by_status[0] == 1);
-        // One closed row per worker of the city.
+        // One closed row per worker of the city and quarter.
         let workers = scalar(
             &t.db,
             "SELECT COUNT(*) FROM users WHERE role = 'worker' AND active",
@@ -218,7 +240,7 @@ mod tests {
                 "SELECT COUNT(*) FROM assess_results WHERE kind = 'close'"
             )
             .await,
-            workers
+            2 * workers
         );
         // The city's comparison reads every township closed.
         let mut c = t.db.conn().await.unwrap();
