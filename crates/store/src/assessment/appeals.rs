@@ -74,6 +74,20 @@ pub fn window_end(closed_at: i64, appeal_days: u32) -> i64 {
     closed_at.saturating_add(i64::from(appeal_days).saturating_mul(DAY_MS))
 }
 
+/// Whether result `result_id` (inside `scope`) may still be appealed at `now`: its quarter's
+/// window is open. The score sheet uses it to offer the appeal link; `file` checks again.
+pub async fn window_open(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    result_id: i64,
+    now: i64,
+) -> Result<bool, Error> {
+    let r = close::result(h, scope, result_id).await?;
+    // The quarter belongs to the township above the result: read it by the result's id.
+    let q = close::quarter(h, &Scope::of_path("/"), r.quarter_id).await?;
+    Ok(now <= window_end(q.closed_at, q.scheme()?.appeal_days))
+}
+
 /// Files an appeal by `user_id` (who must be the result's worker) against one deduction of
 /// their result in force. Runs in the caller's transaction; audited.
 pub async fn file(

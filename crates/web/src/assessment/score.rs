@@ -20,7 +20,7 @@ use wangge_domain::calendar::Date;
 use wangge_domain::{Error, Permission, err};
 use wangge_store::Handle;
 use wangge_store::assessment::measures_sheet::{self, ResultRow};
-use wangge_store::assessment::{measures, rules};
+use wangge_store::assessment::{appeals, measures, rules};
 use wangge_store::auth::Principal;
 use wangge_store::workbench::progress::{self, Worker, parent_path};
 
@@ -125,6 +125,8 @@ struct Scored {
     /// Weeks and days of a running quarter still ahead (what can still be made up).
     weeks_left: usize,
     days_left: i64,
+    /// The result the viewer may appeal against (their own, in force, window open).
+    appeal_result: Option<i64>,
 }
 
 async fn scored(
@@ -166,7 +168,17 @@ async fn scored(
     } else {
         (0, 0)
     };
+    let appeal_result = match history.first() {
+        // Only a link: filing checks the window again, so a failed read just hides it.
+        Some(r) if w.user_id == p.user_id => matches!(
+            appeals::window_open(h, &p.scope(), r.id, s.now()).await,
+            Ok(true)
+        )
+        .then_some(r.id),
+        _ => None,
+    };
     Ok(Scored {
+        appeal_result,
         user_id: w.user_id,
         name: w.name.clone(),
         grid_name: w.grid_name.clone(),
@@ -196,6 +208,10 @@ struct DedView {
     evidence: Vec<EvView>,
     /// Evidence not shown (the count is the full count).
     more: i64,
+    item: String,
+    measure: String,
+    /// The appeal form for this deduction; empty when it may not be appealed.
+    appeal_href: String,
 }
 
 struct ItemView {
@@ -280,7 +296,7 @@ fn evidence_view(t: &Tr, e: &Evidence) -> EvView {
     }
 }
 
-fn sheet_view(t: &Tr, sheet: &Sheet) -> SheetView {
+fn sheet_view(t: &Tr, sheet: &Sheet, appeal: Option<i64>) -> SheetView {
     let items = sheet
         .items
         .iter()
@@ -296,6 +312,17 @@ fn sheet_view(t: &Tr, sheet: &Sheet) -> SheetView {
                 .map(|d| {
                     let key = format!("score.m.{}", d.measure);
                     DedView {
+                        item: it.key.clone(),
+                        measure: d.measure.clone(),
+                        appeal_href: appeal
+                            .map(|r| {
+                                // Keys and measures are snake_case names (the scheme's checks).
+                                format!(
+                                    "/assess/appeals/new?result_id={r}&item={}&measure={}",
+                                    it.key, d.measure
+                                )
+                            })
+                            .unwrap_or_default(),
                         label: if Tr::has(&key) {
                             t.s(&key).to_string()
                         } else {
@@ -396,7 +423,7 @@ fn own_view(t: &Tr, x: &Scored) -> OwnView {
     OwnView {
         user_id: x.user_id,
         closed: x.closed,
-        sheet: sheet_view(t, &x.sheet),
+        sheet: sheet_view(t, &x.sheet, x.appeal_result),
         history: history_view(t, &x.history),
         remaining,
     }
@@ -414,7 +441,11 @@ fn hub_links(p: &Principal) -> Vec<(&'static str, &'static str)> {
         ("/assess/appeals", "score.link.appeals", assess || worker),
         ("/assess/draws", "score.link.draws", assess || inspect),
         ("/assess/inspections", "score.link.inspections", inspect),
-        ("/assess/surveys", "score.link.surveys", assess || review || worker),
+        (
+            "/assess/surveys",
+            "score.link.surveys",
+            assess || review || worker,
+        ),
         ("/assess/ranking", "score.link.ranking", review),
         ("/assess/compare", "score.link.compare", review),
         ("/assess/year", "score.link.year", review),

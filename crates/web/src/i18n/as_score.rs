@@ -12,6 +12,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("score.link.rules", "考核细则", "Rule sets"),
     ("score.link.quarters", "季度考核", "Quarters"),
     ("score.link.appeals", "申诉", "Appeals"),
+    ("score.appeal", "申诉", "Appeal"),
     ("score.link.draws", "双随机抽查", "Random draws"),
     ("score.link.inspections", "督查", "Inspections"),
     ("score.link.surveys", "群众满意度", "Satisfaction surveys"),
