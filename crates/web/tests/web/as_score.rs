@@ -1,7 +1,8 @@
 //! The assessment's running score (issue 16, parts 6 and 9): a worker's live sheet counts the
 //! weeks ended so far with evidence; a worker sees only their own, a leader the workers of
 //! their area (others answer 404 like a stranger); the hub lists the workers lowest first and
-//! links per permission; a closed quarter shows the result in force and its corrections.
+//! links per permission; a closed quarter shows the result in force and its corrections, and
+//! its own worker a 申诉 link on each deduction while the appeal window is open.
 
 use crate::common::{Fixture, Kit};
 use axum::http::{Method, StatusCode};
@@ -227,4 +228,63 @@ async fn a_closed_quarter_shows_the_result_in_force_and_its_corrections() {
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("申诉成立:日志已补录"));
     assert_eq!(page.matches("data-testid=\"score-history\"").count(), 2);
+}
+
+#[tokio::test]
+async fn the_worker_may_appeal_a_deduction_while_the_window_is_open() {
+    let f = fixture().await;
+    let a1 = f.ids["gw_a1"];
+    let mut m = Measures::default();
+    m.add(
+        wangge_domain::assessment::scheme::Measure::DiaryShort,
+        3,
+        [],
+    );
+    let sheet = serde_json::to_string(&score(&Scheme::quarter100(), &m))
+        .unwrap()
+        .replace('\'', "''");
+    let rules = serde_json::to_string(&Scheme::quarter100())
+        .unwrap()
+        .replace('\'', "''");
+    // 2026Q3 closed the day before NOW (window open), 2026Q2 long ago (window over).
+    for (id, quarter, closed_at) in [(1, "2026Q3", 1_796_090_400_000i64), (2, "2026Q2", 0)] {
+        sql(
+            &f,
+            &format!(
+                "INSERT INTO assess_quarters (id, node_id, path, quarter, rules_json, subsidy_cents, \
+                 reward_pool_cents, workers, closed_by_name, closed_at) SELECT {id}, n.id, n.path, \
+                 '{quarter}', '{rules}', 100000, 0, 1, 'admin', {closed_at} FROM nodes n \
+                 WHERE n.code = '350102001000'"
+            ),
+        )
+        .await;
+        sql(
+            &f,
+            &format!(
+                "INSERT INTO assess_results (id, quarter_id, seq, quarter, user_id, user_name, grid_id, \
+                 path, kind, corrects_id, reason, total_centi, basic_centi, satisfaction_centi, grade, \
+                 rank, pay_cents, unqualified_streak, not_reengage, sheet_json, created_by_name, \
+                 created_at, prev_hash, hash) SELECT {id}, {id}, 1, '{quarter}', {a1}, 'w', n.id, n.path, \
+                 'close', NULL, '', 9000, 7000, 2000, 'qualified', 1, 100000, 0, FALSE, \
+                 '{sheet}', 'admin', {closed_at}, 'p', 'h{id}' FROM nodes n WHERE n.code = '350102001001001'"
+            ),
+        )
+        .await;
+    }
+    let (s, page) = f.page("gw_a1", &format!("/assess/sheet/{a1}/2026Q3")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("data-measure=\"diary_short\""), "{page}");
+    assert_eq!(page.matches("data-testid=\"score-appeal\"").count(), 1);
+    // Askama writes `&` as `&#38;`.
+    assert!(
+        page.contains("/assess/appeals/new?result_id=1&#38;item=diary&#38;measure=diary_short\""),
+        "{page}"
+    );
+    // Not on the leader's view of the same sheet, nor once the window is over.
+    let (_, page) = f.page("gl_a", &format!("/assess/sheet/{a1}/2026Q3")).await;
+    assert!(page.contains("data-measure=\"diary_short\""));
+    assert_eq!(page.matches("data-testid=\"score-appeal\"").count(), 0);
+    let (_, page) = f.page("gw_a1", &format!("/assess/sheet/{a1}/2026Q2")).await;
+    assert!(page.contains("data-measure=\"diary_short\""));
+    assert_eq!(page.matches("data-testid=\"score-appeal\"").count(), 0);
 }
