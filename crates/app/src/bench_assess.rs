@@ -37,83 +37,6 @@ pub fn peak_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// Runs one statement built here (no outside input).
-async fn exec(db: &Db, sql: &str) -> anyhow::Result<u64> {
-    let mut c = db.conn().await?;
-    let h = &mut c.handle();
-    let q = sqlx::AssertSqlSafe(sql.to_string());
-    let n = wangge_store::on_conn!(h, c => sqlx::query(q).execute(&mut **c).await.map(|r| r.rows_affected()))?;
-    Ok(n)
-}
-
-/// A quarter of workbench records for every worker, in the shapes `bench workbench` writes
-/// (each an `INSERT … SELECT` over the workers and the quarter's days): visits on two days in
-/// three, diary entries twice a week, days in the grid and log-ins on most working days, a
-/// sweep most weeks. The rows written.
-async fn seed_quarter(db: &Db, quarter: Quarter) -> anyhow::Result<u64> {
-    exec(
-        db,
-        "CREATE TABLE bench_days (n BIGINT PRIMARY KEY, day TEXT NOT NULL, at BIGINT NOT NULL, \
-         work INTEGER NOT NULL, monday INTEGER NOT NULL)",
-    )
-    .await?;
-    let mut values = Vec::new();
-    let mut d = quarter.start();
-    let mut n = 0i64;
-    while d <= quarter.end() {
-        let wd = d.weekday();
-        values.push(format!(
-            "({n}, '{d}', {}, {}, {})",
-            d.days() * 86_400_000 + 2 * 3_600_000,
-            i32::from(!wd.is_weekend()),
-            i32::from(wd == wangge_domain::calendar::Weekday::Monday)
-        ));
-        n += 1;
-        d = d.add_days(1).context("the calendar's end")?;
-    }
-    exec(
-        db,
-        &format!("INSERT INTO bench_days VALUES {}", values.join(", ")),
-    )
-    .await?;
-    let from = "FROM users u JOIN nodes g ON g.id = u.node_id CROSS JOIN bench_days d \
-                WHERE u.role = 'worker'";
-    let statements = [
-        format!(
-            "INSERT INTO visits (worker_id, worker_name, grid_id, path, target_kind, target_id, \
-             seen, discussed, done, reply, evaluation, at, day, received_at, client_key, content_hash) \
-             SELECT u.id, u.display_name, g.id, g.path, 'person', u.id, '走访', '议', '办', '回', '评', \
-             d.at, d.day, d.at, 'b' || CAST(d.n AS TEXT), 'h' {from} AND (u.id + d.n) % 3 <> 0"
-        ),
-        format!(
-            "INSERT INTO diary_entries (worker_id, worker_name, grid_id, path, day, body, tags, at, \
-             received_at, client_key, content_hash) SELECT u.id, u.display_name, g.id, g.path, d.day, \
-             '民情日志', '', d.at, d.at, 'b' || CAST(d.n AS TEXT), 'h' {from} AND (u.id + d.n) % 7 IN (1, 4)"
-        ),
-        format!(
-            "INSERT INTO patrol_days (worker_id, day, grid_id, path, seconds_inside) \
-             SELECT u.id, d.day, g.id, g.path, 6000 + (u.id % 5) * 900 {from} AND d.work = 1 \
-             AND (u.id + d.n) % 9 <> 0"
-        ),
-        format!(
-            "INSERT INTO login_days (user_id, day, first_at) SELECT u.id, d.day, d.at {from} \
-             AND d.work = 1 AND (u.id * 7 + d.n) % 11 <> 0"
-        ),
-        format!(
-            "INSERT INTO sweeps (worker_id, grid_id, path, week, items_json, findings, submitted_at) \
-             SELECT u.id, g.id, g.path, d.day, '{{}}', 0, d.at {from} AND d.monday = 1 \
-             AND (u.id + d.n) % 6 <> 0"
-        ),
-    ];
-    let mut total = 0;
-    for s in &statements {
-        total += exec(db, s).await?;
-    }
-    exec(db, "DROP TABLE bench_days").await?;
-    exec(db, "ANALYZE").await?;
-    Ok(total)
-}
-
 /// Seeds (unless the city is there already, as a database kept from an earlier run), then has a
 /// child process close: the seconds the closes took and that process's peak resident memory (MB).
 async fn measure(db: &Db, url: &str, label: &str) -> anyhow::Result<(f64, f64)> {
@@ -128,7 +51,8 @@ async fn measure(db: &Db, url: &str, label: &str) -> anyhow::Result<(f64, f64)> 
                 started.elapsed().as_secs_f64()
             );
             let started = Instant::now();
-            let rows = seed_quarter(db, Quarter::of(today).prev()).await?;
+            let q = Quarter::of(today).prev();
+            let rows = crate::bench_workbench::seed_span(db, q.start(), q.end()).await?;
             println!(
                 "{label}: wrote {rows} workbench records of {} in {:.1} s",
                 Quarter::of(today).prev(),

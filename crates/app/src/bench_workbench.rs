@@ -39,11 +39,11 @@ async fn exec(db: &Db, sql: &str) -> anyhow::Result<u64> {
     Ok(n)
 }
 
-/// The year of days up to today: (n, day, noon in ms, working day, Monday).
-fn days(today: Date) -> Vec<(i64, String, i64, bool, bool)> {
-    (0..365)
+/// The days from `first` to `last`: (n, day, noon in ms, working day, Monday).
+fn days(first: Date, last: Date) -> Vec<(i64, String, i64, bool, bool)> {
+    (0..=(last.days() - first.days()))
         .filter_map(|back| {
-            let d = today.add_days(-back)?;
+            let d = last.add_days(-back)?;
             let noon = d.days() * 86_400_000 + 2 * 3_600_000;
             let wd = d.weekday();
             Some((
@@ -59,13 +59,21 @@ fn days(today: Date) -> Vec<(i64, String, i64, bool, bool)> {
 
 /// A year of records for every worker; the rows written.
 pub(crate) async fn seed_records(db: &Db, today: Date) -> anyhow::Result<u64> {
+    let first = today.add_days(-364).context("the calendar's start")?;
+    seed_span(db, first, today).await
+}
+
+/// Records for every worker on each day from `first` to `last` (each an `INSERT … SELECT` over
+/// the workers and the days): visits on two days in three, diary entries twice a week, days in
+/// the grid and log-ins on most working days, a sweep most weeks. The rows written.
+pub(crate) async fn seed_span(db: &Db, first: Date, last: Date) -> anyhow::Result<u64> {
     exec(
         db,
         "CREATE TABLE bench_days (n BIGINT PRIMARY KEY, day TEXT NOT NULL, at BIGINT NOT NULL, \
          work INTEGER NOT NULL, monday INTEGER NOT NULL)",
     )
     .await?;
-    let values: Vec<String> = days(today)
+    let values: Vec<String> = days(first, last)
         .into_iter()
         .map(|(n, day, at, work, monday)| {
             format!(

@@ -8,6 +8,7 @@ use wangge_domain::assessment::quarter::Quarter;
 use wangge_domain::assessment::scheme::Scheme;
 
 use crate::db::{Handle, sql_error};
+use crate::workbench::rules::ancestor_paths;
 
 /// A version as pages and the API show it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -209,31 +210,4 @@ pub async fn keep(
     )
     .await?;
     Ok((id, version))
-}
-
-/// `/a/b/c/` → [`/a/`, `/a/b/`, `/a/b/c/`].
-fn ancestor_paths(path: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut acc = String::from("/");
-    for seg in path.split('/').filter(|s| !s.is_empty()) {
-        acc.push_str(seg);
-        acc.push('/');
-        out.push(acc.clone());
-    }
-    out
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ancestors_of_a_path() {
-        assert_eq!(
-            ancestor_paths("/35/3501/"),
-            vec!["/35/".to_string(), "/35/3501/".to_string()]
-        );
-        assert!(ancestor_paths("").is_empty());
-    }
 }

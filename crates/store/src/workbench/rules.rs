@@ -175,8 +175,9 @@ pub async fn keep(
     Ok((id, version))
 }
 
-/// `/a/b/c/` → [`/a/`, `/a/b/`, `/a/b/c/`].
-fn ancestor_paths(path: &str) -> Vec<String> {
+/// `/a/b/c/` → [`/a/`, `/a/b/`, `/a/b/c/`] (the duty and the assessment rule sets are both
+/// kept at a node above the grid).
+pub(crate) fn ancestor_paths(path: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut acc = String::from("/");
     for seg in path.split('/').filter(|s| !s.is_empty()) {
