@@ -360,7 +360,7 @@ mod tests {
     #[test]
     fn a_year_of_days_ends_today() {
         let today = Date::parse("2026-12-04").unwrap();
-        let ds = days(today);
+        let ds = days(today.add_days(-364).unwrap(), today);
         assert_eq!(ds.len(), 365);
         assert_eq!(ds[0].1, "2026-12-04");
         // Friday is a working day, not a Monday.

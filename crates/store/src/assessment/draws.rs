@@ -316,14 +316,13 @@ pub async fn hold_with_seed(
         )
         .map_err(sql_error)?;
     }
-    let detail = format!(
-        "{} {} {}%×{} {} targets",
-        new.township.code,
-        new.quarter,
-        new.params.share_pct,
-        new.params.per_target,
-        result.len()
-    );
+    // JSON, so the audit page names each field in its own language.
+    let detail = serde_json::json!({
+        "node": new.township.code, "quarter": new.quarter.to_string(),
+        "share_pct": new.params.share_pct, "per_target": new.params.per_target,
+        "targets": result.len(),
+    })
+    .to_string();
     audit::append(
         h,
         &audit::Entry {

@@ -179,7 +179,11 @@ pub async fn create(
     )
     .map_err(sql_error)?;
     let actor = Actor::user(p.user_id, p.display_name.clone());
-    let detail = format!("{} {} {}", new.kind.as_str(), new.node.code, new.day);
+    // JSON, so the audit page names each field in its own language.
+    let detail = serde_json::json!({
+        "kind": new.kind.as_str(), "node": new.node.code, "day": new.day.to_string(),
+    })
+    .to_string();
     audit::append(
         h,
         &audit::Entry {
@@ -354,10 +358,11 @@ pub async fn add_finding(
     )
     .map_err(sql_error)?;
     let actor = Actor::user(p.user_id, p.display_name.clone());
-    let detail = format!(
-        "inspection {} user {} {}/{} ×{}",
-        i.id, w.id, charge.item_key, charge.measure, f.count
-    );
+    let detail = serde_json::json!({
+        "inspection": i.id, "user_id": w.id, "item": charge.item_key,
+        "measure": charge.measure, "count": f.count,
+    })
+    .to_string();
     audit::append(
         h,
         &audit::Entry {

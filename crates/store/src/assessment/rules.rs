@@ -194,7 +194,11 @@ pub async fn keep(
         now
     )
     .map_err(sql_error)?;
-    let detail = format!("v{version} {} {}", v.effective_from, v.scheme.name);
+    let detail = serde_json::json!({
+        "version": version, "effective_from": v.effective_from.to_string(),
+        "scheme": v.scheme.name,
+    })
+    .to_string();
     crate::audit::append(
         h,
         &crate::audit::Entry {
