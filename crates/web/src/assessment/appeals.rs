@@ -265,7 +265,15 @@ fn view(l: &Layout, a: &Appeal) -> AppealView {
         id: a.id,
         user_name: a.user_name.clone(),
         quarter: a.quarter.clone(),
-        item: a.item_key.clone(),
+        // The shipped sets' items have names in the table; an item of an edited set shows its key.
+        item: {
+            let key = format!("assess.item.{}", a.item_key);
+            if crate::i18n::Tr::has(&key) {
+                l.t.s(&key).to_string()
+            } else {
+                a.item_key.clone()
+            }
+        },
         measure: l.t.s(&format!("assess.measure.{}", a.measure)).to_string(),
         reason: a.reason.clone(),
         evidence: a.evidence(),
