@@ -119,7 +119,7 @@ pub async fn close_all(database_url: Option<&str>) -> anyhow::Result<()> {
     };
     let actor = Actor::system("bench");
     if let Some(mb) = peak_mb() {
-        println!("{label}: peak resident memory before the closes (seeding included) {mb:.0} MB");
+        println!("{label}: resident memory at start {mb:.0} MB");
     }
     let started = Instant::now();
     let (mut workers, mut closed, mut skipped) = (0i64, 0usize, 0usize);
