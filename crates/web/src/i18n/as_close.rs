@@ -293,12 +293,28 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "Monthly ledgers late",
     ),
     // The shipped sets' items, for pages that name an item by its key.
-    ("assess.item.basic_info", "基础信息采集及录入、更新", "Basic information collected, entered, updated"),
-    ("assess.item.opinions", "联络社情民意", "Contact with residents' opinions"),
-    ("assess.item.sweeping", "不稳定因素排查化解", "Sweeping and defusing instability"),
+    (
+        "assess.item.basic_info",
+        "基础信息采集及录入、更新",
+        "Basic information collected, entered, updated",
+    ),
+    (
+        "assess.item.opinions",
+        "联络社情民意",
+        "Contact with residents' opinions",
+    ),
+    (
+        "assess.item.sweeping",
+        "不稳定因素排查化解",
+        "Sweeping and defusing instability",
+    ),
     ("assess.item.agency", "代办服务", "Agency services"),
     ("assess.item.visits", "入户走访", "Home visits"),
     ("assess.item.diary", "民情日志填写", "Work diary"),
-    ("assess.item.meetings", "参加培训、例会", "Training and meetings"),
+    (
+        "assess.item.meetings",
+        "参加培训、例会",
+        "Training and meetings",
+    ),
     ("assess.item.discipline", "工作纪律", "Work discipline"),
 ];
