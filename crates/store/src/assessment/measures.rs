@@ -299,9 +299,12 @@ struct FindingRow {
     count: i64,
     veto: Option<String>,
     note: String,
+    quarter: String,
 }
 
-/// The quarter's inspection findings against the workers: counts and vetoes.
+/// The quarter's inspection findings against the workers: counts, and the vetoes found in the
+/// year so far (一票否决 makes a worker unqualified for the year: the quarter it was found in and
+/// every later one of that year).
 async fn findings(
     h: &mut Handle<'_>,
     who: &Who,
@@ -310,15 +313,20 @@ async fn findings(
 ) -> Result<(), Error> {
     let mut args = who.args();
     args.push(quarter.to_string().into());
+    let first = Quarter::new(quarter.year(), 1).unwrap_or(quarter);
+    args.push(first.to_string().into());
+    // Quarter keys `YYYYQn` order as text.
     let rows: Vec<FindingRow> = fetch_all(
         h,
         format!(
-            "SELECT id, user_id, measure, CAST(count AS BIGINT) AS count, veto, note \
-             FROM inspection_findings WHERE user_id IN ({WORKERS}) AND quarter = $3 ORDER BY id"
+            "SELECT id, user_id, quarter, measure, CAST(count AS BIGINT) AS count, veto, note \
+             FROM inspection_findings WHERE user_id IN ({WORKERS}) AND quarter <= $3 \
+             AND quarter >= $4 ORDER BY id"
         ),
         args,
     )
     .await?;
+    let this = quarter.to_string();
     for r in rows {
         let Some(m) = out.get_mut(&r.user_id) else {
             continue;
@@ -329,6 +337,9 @@ async fn findings(
                 finding_id: r.id,
                 note: r.note,
             });
+            continue;
+        }
+        if r.quarter != this {
             continue;
         }
         if let Some(measure) = Measure::parse(&r.measure) {

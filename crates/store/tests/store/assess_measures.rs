@@ -423,6 +423,18 @@ async fn the_running_quarter_counts_what_has_ended() {
         (m.vetoes[0].veto.as_str(), m.vetoes[0].finding_id),
         ("safety_production", 53)
     );
+    // A veto holds for the rest of its year, and not into the next; counts stay in their
+    // quarter.
+    let later = measures::collect(h, &s.keys, &s.twp_a, q.next(), today)
+        .await
+        .unwrap();
+    assert_eq!(later[&s.w1].vetoes.len(), 1);
+    assert_eq!(later[&s.w1].count(Measure::RecordsIncomplete), 0);
+    let next_year = Quarter::parse("2027Q1").unwrap();
+    let later = measures::collect(h, &s.keys, &s.twp_a, next_year, today)
+        .await
+        .unwrap();
+    assert!(later[&s.w1].vetoes.is_empty());
 
     // One worker gives the same as all, and a grid prefix holds only its worker.
     let one = measures::collect_one(h, &s.keys, s.w1, q, today)
