@@ -274,7 +274,7 @@ fn view(l: &Layout, a: &Appeal) -> AppealView {
                 a.item_key.clone()
             }
         },
-        measure: l.t.s(&format!("assess.measure.{}", a.measure)).to_string(),
+        measure: super::rules::measure_name(&l.t, &a.measure),
         reason: a.reason.clone(),
         evidence: a.evidence(),
         status: l.t.s(&format!("as_close.status.{}", a.status)).to_string(),
@@ -342,7 +342,7 @@ fn render_new(lang: Lang, p: &Principal, fields: [String; 5], error: Option<&Err
     let [result_id, item, measure, reason, evidence] = fields;
     let error = error.map(|e| l.t.error(e)).unwrap_or_default();
     no_store(render(NewPage {
-        measure_name: l.t.s(&format!("assess.measure.{measure}")).to_string(),
+        measure_name: super::rules::measure_name(&l.t, &measure),
         result_id,
         item,
         measure,

@@ -310,7 +310,6 @@ fn sheet_view(t: &Tr, sheet: &Sheet, appeal: Option<i64>) -> SheetView {
                 .iter()
                 .filter(|d| d.count > 0)
                 .map(|d| {
-                    let key = format!("score.m.{}", d.measure);
                     DedView {
                         item: it.key.clone(),
                         measure: d.measure.clone(),
@@ -323,11 +322,7 @@ fn sheet_view(t: &Tr, sheet: &Sheet, appeal: Option<i64>) -> SheetView {
                                 )
                             })
                             .unwrap_or_default(),
-                        label: if Tr::has(&key) {
-                            t.s(&key).to_string()
-                        } else {
-                            d.measure.clone()
-                        },
+                        label: super::rules::measure_name(t, &d.measure),
                         count: d.count,
                         per: pts(d.per),
                         lost: pts(d.lost),

@@ -140,6 +140,16 @@ fn named(t: &Tr, prefix: &str, name: &str) -> String {
     }
 }
 
+/// A value of the details in the reader's language: the audit table's own names, then the
+/// assessment's items and measures (their one table), else the value as written.
+fn value_name(t: &Tr, value: &str) -> String {
+    ["audit.value", "assess.item", "assess.measure"]
+        .iter()
+        .map(|prefix| format!("{prefix}.{value}"))
+        .find(|key| Tr::has(key))
+        .map_or_else(|| value.to_string(), |key| t.s(&key).to_string())
+}
+
 /// A table of the audit log as people call it (`people` → 实有人口).
 fn table_text(t: &Tr, table: &str) -> String {
     named(t, "audit.table", table)
@@ -174,7 +184,7 @@ fn detail_text(t: &Tr, detail: &str) -> String {
     let value = |v: &Value| match v {
         Value::Null => "—".to_string(),
         Value::Bool(b) => t.s(if *b { "common.yes" } else { "common.no" }).to_string(),
-        Value::String(x) => named(t, "audit.value", x),
+        Value::String(x) => value_name(t, x),
         Value::Array(items) => items
             .iter()
             .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
