@@ -1,11 +1,11 @@
 //! `wangge verify`: walks every hash chain the database keeps — each event's history, the
-//! audit log and each closed quarter's assessment results — and names the table and row of each
+//! audit log and each closed quarter's assessment results, each community's points ledger — and names the table and row of each
 //! break. (The change history of basic records is append-only by trigger but not chained, so
 //! there is nothing to recompute there.) It also re-runs every 双随机 draw from its kept pools
 //! and seed and names each that differs.
 
 use wangge_store::assessment::{close, draws};
-use wangge_store::{Db, audit, events};
+use wangge_store::{Db, audit, events, volunteers};
 
 /// What a run found: one line per break, one summary line per chain.
 #[derive(Debug, Default)]
@@ -60,6 +60,23 @@ pub async fn check(db: &Db) -> anyhow::Result<Report> {
     } else {
         format!(
             "assessment results: {rows} rows checked, {} breaks",
+            breaks.len()
+        )
+    });
+    let (rows, breaks) = volunteers::ledger::verify(&mut c.handle()).await?;
+    for b in &breaks {
+        r.breaks.push(format!(
+            "points_ledger: community {} entry {}: {}",
+            b.community_id, b.seq, b.reason
+        ));
+    }
+    r.summary.push(if breaks.is_empty() {
+        format!(
+            "volunteer points: {rows} entries checked, every community's chain and total intact"
+        )
+    } else {
+        format!(
+            "volunteer points: {rows} entries checked, {} breaks",
             breaks.len()
         )
     });

@@ -23,6 +23,7 @@ pub mod scope;
 pub mod sensitive;
 pub mod transfer;
 pub mod tree;
+pub mod volunteers;
 pub mod workbench;
 
 pub use actor::System;

@@ -51,10 +51,18 @@ pub enum Permission {
     /// Record inspections (督查) and their findings: a village's self-check, quarterly checks,
     /// unannounced visits, phone spot checks.
     Inspect,
+    /// A volunteer's own part: sign up for activities, cancel, redeem gifts, read one's points.
+    Serve,
+    /// Keep a community's volunteers and their work: approve applications, add and import
+    /// volunteers, publish activities, confirm who served, publish the month, keep gifts.
+    Organise,
+    /// A street's (township's) part of the volunteer scheme: the catalogue, "other" values,
+    /// quarterly archives, the yearly ranking and awards.
+    GovernVolunteers,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 21] = [
         Permission::EditTree,
         Permission::ManageUsers,
         Permission::KeepDeployment,
@@ -73,6 +81,9 @@ impl Permission {
         Permission::ManageStaff,
         Permission::Assess,
         Permission::Inspect,
+        Permission::Serve,
+        Permission::Organise,
+        Permission::GovernVolunteers,
     ];
 
     /// The roles that hold this permission.
@@ -111,6 +122,10 @@ impl Permission {
             // A township (or higher) office closes quarters; a village leader only self-checks.
             Permission::Assess => &[Admin, Leader, Commander],
             Permission::Inspect => &[Admin, Leader, Operator, Commander, GridLeader],
+            Permission::Serve => &[Volunteer],
+            // The community (its grid leader) organises; the centre's desk may stand in.
+            Permission::Organise => &[Admin, Operator, GridLeader],
+            Permission::GovernVolunteers => &[Admin, Operator, Commander],
         }
     }
 }
@@ -141,14 +156,14 @@ mod tests {
     #[test]
     fn every_role_against_every_permission() {
         let expected = [
-            (Role::Admin, "xxxxxxxxxx.x.xxxxx"),
-            (Role::Leader, "...x....xxx..x..xx"),
-            (Role::Operator, "...xxxx.xxxx.x.x.x"),
-            (Role::Commander, "...x.x..xx...x.xxx"),
-            (Role::GridLeader, "...xxxx.x....x.x.x"),
-            (Role::Worker, "...xxxx.....x....."),
-            (Role::DeptHandler, "........x........."),
-            (Role::Volunteer, "........x........."),
+            (Role::Admin, "xxxxxxxxxx.x.xxxxx.xx"),
+            (Role::Leader, "...x....xxx..x..xx..."),
+            (Role::Operator, "...xxxx.xxxx.x.x.x.xx"),
+            (Role::Commander, "...x.x..xx...x.xxx..x"),
+            (Role::GridLeader, "...xxxx.x....x.x.x.x."),
+            (Role::Worker, "...xxxx.....x........"),
+            (Role::DeptHandler, "........x............"),
+            (Role::Volunteer, "........x.........x.."),
         ];
         assert_eq!(expected.len(), Role::ALL.len());
         for (role, row) in expected {

@@ -272,6 +272,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_work_days.sql"),
         postgres: include_str!("../migrations/postgres/0023_work_days.sql"),
     },
+    Migration {
+        version: 24,
+        sqlite: include_str!("../migrations/sqlite/0024_volunteers.sql"),
+        postgres: include_str!("../migrations/postgres/0024_volunteers.sql"),
+    },
 ];
 
 /// What a 503 from the database layer asks a client to wait, in seconds.

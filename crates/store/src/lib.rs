@@ -21,6 +21,7 @@ pub mod seal;
 pub mod territory;
 pub mod testdb;
 pub mod users;
+pub mod volunteers;
 mod wal;
 pub mod workbench;
 

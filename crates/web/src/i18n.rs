@@ -19,6 +19,11 @@ mod nav;
 mod privacy;
 mod residents;
 mod transfer;
+mod vol_activities;
+mod vol_gifts;
+mod vol_hub;
+mod vol_points;
+mod vol_register;
 mod wb_field;
 mod wb_home;
 mod wb_offline;
@@ -155,6 +160,11 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(as_survey::ENTRIES)
         .chain(as_reports::ENTRIES)
         .chain(wb_offline::ENTRIES)
+        .chain(vol_hub::ENTRIES)
+        .chain(vol_register::ENTRIES)
+        .chain(vol_activities::ENTRIES)
+        .chain(vol_points::ENTRIES)
+        .chain(vol_gifts::ENTRIES)
 }
 
 /// (key, 中文, English)

@@ -24,6 +24,7 @@ pub mod intake;
 pub mod open311;
 pub mod scheduler;
 pub mod transfers;
+pub mod volunteers;
 pub mod workbench;
 
 use axum::Router;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .merge(transfers::pages())
         .merge(workbench::pages())
         .merge(assessment::pages())
+        .merge(volunteers::pages())
         .layer(middleware::from_fn(ui::html_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -66,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .merge(transfers::api())
         .merge(workbench::api())
         .merge(assessment::api())
+        .merge(volunteers::api())
         .merge(open311::routes())
         .merge(scheduler::routes())
         .merge(assets::routes())

@@ -24,6 +24,11 @@ const FRAGMENTS: &[&str] = &[
     include_str!("../openapi/as_survey.json"),
     include_str!("../openapi/as_reports.json"),
     include_str!("../openapi/wb_offline.json"),
+    include_str!("../openapi/vol_hub.json"),
+    include_str!("../openapi/vol_register.json"),
+    include_str!("../openapi/vol_activities.json"),
+    include_str!("../openapi/vol_points.json"),
+    include_str!("../openapi/vol_gifts.json"),
 ];
 
 static DOCUMENT: LazyLock<String> = LazyLock::new(|| {

@@ -156,6 +156,14 @@ impl Layout {
                     || self.may(Permission::Assess)
                     || self.may(Permission::Inspect),
             ),
+            (
+                "vol",
+                "/vol",
+                "nav.vol",
+                self.may(Permission::Serve)
+                    || self.may(Permission::Organise)
+                    || self.may(Permission::GovernVolunteers),
+            ),
             ("check", "/check", "nav.check", self.can_edit_tree()),
         ]
         .into_iter()

@@ -503,4 +503,21 @@ codes! {
     "assess.report_not_closed" 404 "{code} 的 {quarter} 尚未结算" "{quarter} is not closed at {code}";
     "assess.page_invalid" 400 "页码“{value}”应为 1 到 10000 的整数" "the page \"{value}\" is a whole number from 1 to 10000";
 
+
+    // Volunteer points, shared by its parts (the ledger).
+    "volunteers.not_found" 404 "志愿者 {id} 不存在或不在您的范围内" "no volunteer {id} in your area";
+    "volunteers.points_invalid" 400 "积分 {value} 不合理" "{value} points is not a valid entry";
+    "volunteers.month_invalid" 400 "“{value}” 不是月份(如 2026-11)" "\"{value}\" is not a month such as 2026-11";
+    "volunteers.correction_reason" 400 "更正须写明理由,并指明所更正的记录" "a correction names the entry it corrects and gives a reason";
+    "volunteers.community_not_found" 404 "社区 {id} 不存在或不在您的范围内" "no community {id} in your area";
+    "volunteers.month_published" 409 "{month} 的积分已公示并锁定,不能再登记;如有差错,请在本月登记更正" "the points of {month} are published and locked: no entry can be added to it; correct a mistake with a correction this month";
+
+    // Volunteer points: volunteers and the catalogue.
+
+    // Volunteer points: activities and sign-ups.
+
+    // Volunteer points: the ledger's pages, publication, ranking.
+
+    // Volunteer points: gifts and the hub.
+
 }
