@@ -95,7 +95,11 @@ fn volunteer_id(s: &str) -> Result<i64, Error> {
 }
 
 /// The community an organiser acts for: the code given, else their own node when it is one.
-async fn community_for(s: &AppState, p: &Principal, code: &str) -> Result<Community, Error> {
+pub(super) async fn community_for(
+    s: &AppState,
+    p: &Principal,
+    code: &str,
+) -> Result<Community, Error> {
     let code = code.trim();
     let code = if code.is_empty() {
         if p.node_kind == NodeKind::Village {
