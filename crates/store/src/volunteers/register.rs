@@ -573,3 +573,15 @@ pub async fn pending_counts(
         scope.like_pattern())
     .map_err(sql_error)
 }
+
+/// The code of the community a grid lies in (a resident's grid page links to the application
+/// form with it).
+pub async fn community_of_grid(
+    h: &mut Handle<'_>,
+    grid_code: &str,
+) -> Result<Option<String>, Error> {
+    q!(h, scalar fetch_optional, String,
+        "SELECT p.code FROM nodes g JOIN nodes p ON p.id = g.parent_id WHERE g.code = $1 AND p.kind = 'village'",
+        grid_code)
+    .map_err(sql_error)
+}

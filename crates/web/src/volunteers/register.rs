@@ -976,10 +976,17 @@ async fn apply_page(
     lang: Lang,
     Query(q): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    let community: String = q
+    let mut community: String = q
         .get("community")
         .map(|c| c.trim().chars().take(40).collect())
         .unwrap_or_default();
+    if let Some(grid) = q.get("grid").filter(|_| community.is_empty()) {
+        let grid: String = grid.trim().chars().take(40).collect();
+        let mut c = s.db.conn().await?;
+        community = reg::community_of_grid(&mut c.handle(), &grid)
+            .await?
+            .unwrap_or_default();
+    }
     Ok(render_apply(&s, lang, &community, Fields::default(), false, None).await?)
 }
 
