@@ -167,7 +167,7 @@ impl Fields {
     pub fn check(&self) -> Result<Checked, Error> {
         let name = self.name.trim();
         let n = name.chars().count();
-        if n == 0 || n > MAX_NAME {
+        if n == 0 || n > MAX_NAME || name.chars().any(char::is_control) {
             return Err(field_err(err!("volunteers.name_invalid"), "name"));
         }
         let phone = normalize_phone(&self.phone).ok_or_else(|| {
@@ -177,15 +177,15 @@ impl Fields {
             )
         })?;
         let building = self.building.trim();
-        if building.chars().count() > MAX_PLACE {
+        if building.chars().count() > MAX_PLACE || building.chars().any(char::is_control) {
             return Err(field_err(err!("volunteers.building_invalid"), "building"));
         }
         let unit = self.unit.trim();
-        if unit.chars().count() > MAX_PLACE {
+        if unit.chars().count() > MAX_PLACE || unit.chars().any(char::is_control) {
             return Err(field_err(err!("volunteers.unit_invalid"), "unit"));
         }
         let skills = self.skills.trim();
-        if skills.chars().count() > MAX_SKILLS {
+        if skills.chars().count() > MAX_SKILLS || skills.contains('\0') {
             return Err(field_err(err!("volunteers.skills_invalid"), "skills"));
         }
         let post = Post::from_cell(&self.post).ok_or_else(|| {
@@ -209,7 +209,7 @@ impl Fields {
 pub fn check_reason(v: &str, code: &'static str) -> Result<String, Error> {
     let v = v.trim();
     let n = v.chars().count();
-    if n == 0 || n > MAX_REASON {
+    if n == 0 || n > MAX_REASON || v.contains('\0') {
         return Err(field_err(Error::new(code, vec![]), "reason"));
     }
     Ok(v.to_string())

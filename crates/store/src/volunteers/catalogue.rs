@@ -85,7 +85,7 @@ pub fn invalid_error(i: &Invalid) -> Error {
 fn check_text(v: &str, code: &'static str, field: &str, max: usize) -> Result<String, Error> {
     let v = v.trim();
     let n = v.chars().count();
-    if n == 0 || n > max {
+    if n == 0 || n > max || v.contains('\0') {
         return Err(Error::new(code, vec![]).with_details(serde_json::json!({ "field": field })));
     }
     Ok(v.to_string())

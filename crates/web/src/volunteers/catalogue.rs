@@ -104,6 +104,9 @@ async fn save(
         "" => p.node_code.clone(),
         v => v.chars().take(40).collect(),
     };
+    if !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(err!("node.not_found", code));
+    }
     let mut tx = s.db.begin().await?;
     let node = nodes::by_code(&mut tx.handle(), &p.scope(), &code).await?;
     let v = cat::save_version(&mut tx.handle(), &node, c, note, &actor(p), s.now()).await?;
@@ -415,7 +418,7 @@ async fn catalogue_page(
     Me(p): Me,
     Query(q): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    let saved = q.get("saved").is_some();
+    let saved = q.contains_key("saved");
     Ok(render_catalogue(&s, lang, &p, None, String::new(), None, saved).await?)
 }
 

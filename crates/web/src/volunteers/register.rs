@@ -242,7 +242,11 @@ async fn filter_of(
         community_id,
         post,
         status,
-        building: get("building").chars().take(20).collect(),
+        building: get("building")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(20)
+            .collect(),
     })
 }
 
@@ -446,11 +450,11 @@ async fn run_import(s: &AppState, p: &Principal, t: &Tr, up: Upload) -> Result<R
     let Some((name, bytes)) = up.file.filter(|f| !f.1.is_empty()) else {
         return Err(err!("volunteers.import_no_file"));
     };
-    let tr = t.clone();
+    let tr = *t;
     let (rows, problems) = tokio::task::spawn_blocking(move || import::read(&tr, bytes, &name))
         .await
         .map_err(|e| err!("internal", detail = e.to_string()))??;
-    import::run(s, t, &s.keys, &c, rows, problems, mode, &actor(p)).await
+    import::run(s, t, &c, (rows, problems), mode, &actor(p)).await
 }
 
 async fn api_import(

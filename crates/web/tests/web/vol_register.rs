@@ -44,8 +44,7 @@ async fn login(f: &Fixture, user: &str, password: &str) -> String {
         .unwrap();
     let (s, h, body) = f.send(req).await;
     assert!(s.is_redirection(), "{s} {body}");
-    let cookie = h
-        .get_all(header::SET_COOKIE)
+    h.get_all(header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with("wangge_session="))
@@ -53,8 +52,7 @@ async fn login(f: &Fixture, user: &str, password: &str) -> String {
         .split(';')
         .next()
         .unwrap()
-        .to_string();
-    cookie
+        .to_string()
 }
 
 #[tokio::test]

@@ -77,12 +77,11 @@ fn problem(t: &Tr, row: usize, e: &Error) -> Problem {
 /// The example row the template carries; left unchanged, the import skips it.
 const EXAMPLE: [&str; 6] = ["张三", "13800138000", "1栋", "1单元", "楼栋长", "水电维修"];
 
+/// The checked rows with their numbers, and the bad rows.
+pub type Rows = (Vec<(usize, Checked)>, Vec<Problem>);
+
 /// Reads the file's rows: the checked ones with their row numbers, and the problems.
-pub fn read(
-    t: &Tr,
-    bytes: Vec<u8>,
-    file_name: &str,
-) -> Result<(Vec<(usize, Checked)>, Vec<Problem>), Error> {
+pub fn read(t: &Tr, bytes: Vec<u8>, file_name: &str) -> Result<Rows, Error> {
     if bytes.len() > MAX_BYTES {
         return Err(err!(
             "volunteers.import_too_large",
@@ -171,14 +170,13 @@ pub fn read(
 pub async fn run(
     s: &crate::state::AppState,
     t: &Tr,
-    keys: &KeyRing,
     community: &Community,
-    rows: Vec<(usize, Checked)>,
-    mut problems: Vec<Problem>,
+    (rows, mut problems): Rows,
     mode: Mode,
     actor: &Actor,
 ) -> Result<Report, Error> {
     let now = s.now();
+    let keys: &KeyRing = &s.keys;
     let mut tx = s.db.begin().await?;
     let mut good = Vec::new();
     for (n, c) in rows {
