@@ -597,3 +597,14 @@ pub async fn community_of_grid(
         grid_code)
     .map_err(sql_error)
 }
+
+/// A community by code for the public application form: any community of the tree (their
+/// names and codes are on every resident's grid page already).
+pub async fn public_community(h: &mut Handle<'_>, code: &str) -> Result<Community, Error> {
+    community_by_code(h, &Scope::of_path("/"), code).await
+}
+
+/// Every community, for the public application form's select.
+pub async fn public_communities(h: &mut Handle<'_>) -> Result<Vec<Community>, Error> {
+    communities(h, &Scope::of_path("/")).await
+}

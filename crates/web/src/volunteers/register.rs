@@ -185,9 +185,7 @@ async fn apply(s: &AppState, ip: &str, community: &str, fields: &Fields) -> Resu
     rate_hit(s, ip).await?;
     let mut tx = s.db.begin().await?;
     let h = &mut tx.handle();
-    let everyone = wangge_domain::Scope::of_path("/");
-    let c =
-        reg::community_by_code(h, &everyone, &code.chars().take(40).collect::<String>()).await?;
+    let c = reg::public_community(h, &code.chars().take(40).collect::<String>()).await?;
     let id = reg::apply(h, &s.keys, &c, &checked, s.now()).await?;
     tx.commit().await?;
     Ok(id)
@@ -939,7 +937,7 @@ async fn render_apply(
     let l = Layout::new(lang, None, "vol.reg.apply_title");
     let communities = {
         let mut c = s.db.conn().await?;
-        reg::communities(&mut c.handle(), &wangge_domain::Scope::of_path("/")).await?
+        reg::public_communities(&mut c.handle()).await?
     };
     let status = error
         .as_ref()
