@@ -389,6 +389,7 @@ async fn api_leave(
 struct Upload {
     community: String,
     mode: String,
+    encoding: String,
     file: Option<(String, Vec<u8>)>,
 }
 
@@ -397,6 +398,7 @@ async fn read_upload(mut mp: Multipart) -> Result<Upload, Error> {
     let mut up = Upload {
         community: String::new(),
         mode: String::new(),
+        encoding: String::new(),
         file: None,
     };
     while let Some(mut field) = mp.next_field().await.map_err(|e| bad(e.body_text()))? {
@@ -435,6 +437,7 @@ async fn read_upload(mut mp: Multipart) -> Result<Upload, Error> {
             "file" => up.file = Some((file_name.unwrap_or_default(), v)),
             "community" => up.community = String::from_utf8_lossy(&v).trim().to_string(),
             "mode" => up.mode = String::from_utf8_lossy(&v).trim().to_string(),
+            "encoding" => up.encoding = String::from_utf8_lossy(&v).trim().to_string(),
             _ => {}
         }
     }
@@ -444,14 +447,16 @@ async fn read_upload(mut mp: Multipart) -> Result<Upload, Error> {
 async fn run_import(s: &AppState, p: &Principal, t: &Tr, up: Upload) -> Result<Report, Error> {
     may_organise(p)?;
     let mode = import::parse_mode(&up.mode)?;
+    let encoding = import::parse_encoding(&up.encoding)?;
     let c = community_for(s, p, &up.community).await?;
     let Some((name, bytes)) = up.file.filter(|f| !f.1.is_empty()) else {
         return Err(err!("volunteers.import_no_file"));
     };
     let tr = *t;
-    let (rows, problems) = tokio::task::spawn_blocking(move || import::read(&tr, bytes, &name))
-        .await
-        .map_err(|e| err!("internal", detail = e.to_string()))??;
+    let (rows, problems) =
+        tokio::task::spawn_blocking(move || import::read(&tr, bytes, &name, encoding))
+            .await
+            .map_err(|e| err!("internal", detail = e.to_string()))??;
     import::run(s, t, &c, (rows, problems), mode, &actor(p)).await
 }
 

@@ -639,6 +639,13 @@ async fn vol_reg_imports_an_xlsx_and_skips_the_template_example() {
         .await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["source"], "imported");
+    let parts = [
+        text("encoding", "latin1"),
+        Part::File("file", "v.csv", csv(&["甲,13800000001,,,,"])),
+    ];
+    let (s, v) = f.multipart_as("gl_a", "/api/v1/volunteers/import", &parts).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["code"], "import.encoding_invalid");
     // The page shows the report of a refused file with its rows.
     let file = csv(&["甲,13800000001,,,,", "乙,bad,,,,"]);
     let parts = [Part::File("file", "v.csv", file)];
