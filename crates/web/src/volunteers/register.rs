@@ -178,6 +178,8 @@ async fn close(
 
 /// A resident's application: rate-limited per address, then written as `applied`.
 async fn apply(s: &AppState, ip: &str, community: &str, fields: &Fields) -> Result<i64, Error> {
+    // Every attempt counts, good or bad, as on the other public forms.
+    rate_hit(s, ip).await?;
     let code = community.trim();
     if code.is_empty() {
         return Err(
@@ -185,7 +187,6 @@ async fn apply(s: &AppState, ip: &str, community: &str, fields: &Fields) -> Resu
         );
     }
     let checked = fields.check()?;
-    rate_hit(s, ip).await?;
     let mut tx = s.db.begin().await?;
     let h = &mut tx.handle();
     let c = reg::public_community(h, &code.chars().take(40).collect::<String>()).await?;

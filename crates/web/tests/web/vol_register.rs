@@ -798,3 +798,24 @@ async fn vol_reg_pages_speak_english_and_decide_by_form() {
         .await;
     assert_eq!(row["status"], "left");
 }
+
+#[tokio::test]
+async fn vol_reg_applications_are_rate_limited() {
+    let f = Kit::new().build().await;
+    let mut last = StatusCode::OK;
+    for i in 0..40 {
+        let (s, _) = f
+            .anonymous(
+                Method::POST,
+                "/api/v1/volunteers/apply",
+                Some(application(&format!("139{i:08}"))),
+            )
+            .await;
+        last = s;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
