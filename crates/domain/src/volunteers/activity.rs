@@ -59,7 +59,10 @@ pub fn validate(
         return Err(err!("volunteers.activity_starts_past"));
     }
     if d.ends_at <= d.starts_at || d.ends_at - d.starts_at > MAX_LENGTH_MS {
-        return Err(err!("volunteers.activity_ends", days = MAX_LENGTH_MS / 86_400_000));
+        return Err(err!(
+            "volunteers.activity_ends",
+            days = MAX_LENGTH_MS / 86_400_000
+        ));
     }
     let kind: String = d.kind.trim().chars().take(32).collect();
     let want = if kind == OTHER {
@@ -246,9 +249,15 @@ mod tests {
         assert_eq!(code(validate(&d, &c, None, 0)), "volunteers.activity_title");
         let mut d = draft();
         d.places = 0;
-        assert_eq!(code(validate(&d, &c, None, 0)), "volunteers.activity_places");
+        assert_eq!(
+            code(validate(&d, &c, None, 0)),
+            "volunteers.activity_places"
+        );
         d.places = 501;
-        assert_eq!(code(validate(&d, &c, None, 0)), "volunteers.activity_places");
+        assert_eq!(
+            code(validate(&d, &c, None, 0)),
+            "volunteers.activity_places"
+        );
         assert_eq!(
             code(validate(&draft(), &c, None, 10 * H)),
             "volunteers.activity_starts_past"
@@ -261,7 +270,10 @@ mod tests {
         let content = "x".repeat(2001);
         let mut d = draft();
         d.content = &content;
-        assert_eq!(code(validate(&d, &c, None, 0)), "volunteers.activity_content");
+        assert_eq!(
+            code(validate(&d, &c, None, 0)),
+            "volunteers.activity_content"
+        );
     }
 
     #[test]
