@@ -648,3 +648,20 @@ pub async fn attendance(
     }
     Ok(out)
 }
+
+/// The communities (villages) inside `scope` an organiser may publish for: (id, code, name),
+/// at most 500.
+pub async fn communities(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+) -> Result<Vec<(i64, String, String)>, Error> {
+    q!(
+        h,
+        fetch_all,
+        (i64, String, String),
+        "SELECT id, code, name FROM nodes WHERE kind = 'village' AND path LIKE $1 AND retired_at IS NULL \
+         ORDER BY code LIMIT 500",
+        scope.like_pattern()
+    )
+    .map_err(sql_error)
+}
