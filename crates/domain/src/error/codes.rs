@@ -521,6 +521,7 @@ codes! {
     "volunteers.activity_location" 400 "地点不超过{max}字" "the location is at most {max} characters";
     "volunteers.activity_places" 400 "名额应为 1 至 {max} 人" "places are 1 to {max}";
     "volunteers.activity_starts_past" 400 "开始时间须在将来" "the activity must start in the future";
+    "volunteers.activity_starts_far" 400 "活动最多提前{days}天发布" "an activity is published at most {days} days ahead";
     "volunteers.activity_ends" 400 "结束时间须晚于开始时间,活动最长{days}天" "the end comes after the start, at most {days} days later";
     "volunteers.activity_time" 400 "“{value}” 不是时间(如 2026-12-06T09:00:00+08:00 或毫秒数)" "\"{value}\" is not a time such as 2026-12-06T09:00:00+08:00 or Unix milliseconds";
     "volunteers.activity_kind" 400 "“{kind}” 不是现行积分细则中可发布活动的服务类别" "\"{kind}\" is not a kind of service an activity may have in the catalogue in force";

@@ -14,6 +14,8 @@ pub const MAX_REASON: usize = 200;
 /// The longest an activity lasts, and how long it lasts when no end is given.
 pub const MAX_LENGTH_MS: i64 = 7 * 86_400_000;
 pub const DEFAULT_LENGTH_MS: i64 = 2 * 3_600_000;
+/// How far ahead an activity may be published.
+pub const MAX_AHEAD_DAYS: i64 = 366;
 /// The most volunteers one attendance call marks.
 pub const MAX_MARKS: usize = 500;
 
@@ -58,7 +60,10 @@ pub fn validate(
     if d.starts_at <= now {
         return Err(err!("volunteers.activity_starts_past"));
     }
-    if d.ends_at <= d.starts_at || d.ends_at - d.starts_at > MAX_LENGTH_MS {
+    if d.starts_at.saturating_sub(now) > MAX_AHEAD_DAYS * 86_400_000 {
+        return Err(err!("volunteers.activity_starts_far", days = MAX_AHEAD_DAYS));
+    }
+    if d.ends_at <= d.starts_at || d.ends_at.saturating_sub(d.starts_at) > MAX_LENGTH_MS {
         return Err(err!(
             "volunteers.activity_ends",
             days = MAX_LENGTH_MS / 86_400_000
@@ -265,6 +270,13 @@ mod tests {
         let mut d = draft();
         d.ends_at = d.starts_at;
         assert_eq!(code(validate(&d, &c, None, 0)), "volunteers.activity_ends");
+        let mut far = draft();
+        far.starts_at = i64::MAX / 2;
+        far.ends_at = far.starts_at + H;
+        assert_eq!(
+            code(validate(&far, &c, None, 0)),
+            "volunteers.activity_starts_far"
+        );
         d.ends_at = d.starts_at + MAX_LENGTH_MS + 1;
         assert_eq!(code(validate(&d, &c, None, 0)), "volunteers.activity_ends");
         let content = "x".repeat(2001);
