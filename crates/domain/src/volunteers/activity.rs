@@ -61,7 +61,10 @@ pub fn validate(
         return Err(err!("volunteers.activity_starts_past"));
     }
     if d.starts_at.saturating_sub(now) > MAX_AHEAD_DAYS * 86_400_000 {
-        return Err(err!("volunteers.activity_starts_far", days = MAX_AHEAD_DAYS));
+        return Err(err!(
+            "volunteers.activity_starts_far",
+            days = MAX_AHEAD_DAYS
+        ));
     }
     if d.ends_at <= d.starts_at || d.ends_at.saturating_sub(d.starts_at) > MAX_LENGTH_MS {
         return Err(err!(

@@ -75,6 +75,8 @@ pub struct Listed {
     #[serde(flatten)]
     pub activity: Activity,
     pub my_status: Option<String>,
+    /// The community's name, for lists that span several.
+    pub community_name: String,
 }
 
 /// A new activity as the organiser gives it. `ends_at` defaults to two hours after the start.
@@ -269,7 +271,8 @@ pub async fn list(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "SELECT {cols}, s.status AS my_status FROM activities a \
+        "SELECT {cols}, s.status AS my_status, n.name AS community_name FROM activities a \
+         JOIN nodes n ON n.id = a.community_id \
          LEFT JOIN activity_signups s ON s.activity_id = a.id AND s.volunteer_id = $2 \
          WHERE a.path LIKE $1 AND {cond} ORDER BY {order} LIMIT $4"
     );

@@ -400,6 +400,7 @@ async fn api_list(
             let mut j = activity_json(&l.activity);
             if let Some(m) = j.as_object_mut() {
                 m.insert("my_status".into(), json!(l.my_status));
+                m.insert("community_name".into(), json!(l.community_name));
             }
             j
         })

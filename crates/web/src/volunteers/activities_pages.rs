@@ -24,6 +24,8 @@ pub(super) struct ActView {
     my_status: String,
     started: bool,
     over: bool,
+    /// The community's name where a list spans several (staff), else empty.
+    community: String,
 }
 
 fn view(t: &Tr, a: &Activity, mine: Option<&str>, now: i64) -> ActView {
@@ -48,6 +50,7 @@ fn view(t: &Tr, a: &Activity, mine: Option<&str>, now: i64) -> ActView {
             .unwrap_or_default(),
         started: now >= a.starts_at,
         over: now >= a.ends_at,
+        community: String::new(),
     }
 }
 
@@ -101,7 +104,13 @@ pub(super) async fn list_page(
     let now = s.now();
     let items = rows
         .iter()
-        .map(|r| view(&l.t, &r.activity, r.my_status.as_deref(), now))
+        .map(|r| {
+            let mut a = view(&l.t, &r.activity, r.my_status.as_deref(), now);
+            if v.volunteer().is_none() {
+                a.community = r.community_name.clone();
+            }
+            a
+        })
         .collect();
     Ok(no_store(render(ListPage {
         when: when.as_str().to_string(),

@@ -399,6 +399,13 @@ async fn vol_act_pages_publish_sign_up_and_confirm() {
     assert!(page.contains("已服务"), "{page}");
     let (_, page) = f.page("vol_a", "/vol/messages").await;
     assert!(page.contains("记 2 分"), "{page}");
+    // The street's list names the community of each activity.
+    let (s, page) = f.page("op_a", "/vol/activities").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("节点350102001001") && page.contains("夜间巡逻"),
+        "{page}"
+    );
     // Another community's volunteer: not found.
     let (s, _) = f.page("vol_b", &loc).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
