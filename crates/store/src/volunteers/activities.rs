@@ -668,3 +668,28 @@ pub async fn communities(
     )
     .map_err(sql_error)
 }
+
+/// Activities inside `scope` that started, still open, with confirmed volunteers: their
+/// attendance waits to be confirmed (the organiser's hub lists them). Oldest first, at most
+/// `limit` (1–200).
+pub async fn awaiting_attendance(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<Activity>, Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM activities WHERE path LIKE $1 AND status = 'open' AND starts_at <= $2 \
+         AND confirmed > 0 ORDER BY starts_at, id LIMIT $3"
+    );
+    q!(
+        h,
+        fetch_all,
+        Activity,
+        sqlx::AssertSqlSafe(sql),
+        scope.like_pattern(),
+        now,
+        limit.clamp(1, 200)
+    )
+    .map_err(sql_error)
+}

@@ -215,6 +215,17 @@ async fn vol_cancel_promotes_attendance_writes_once_published_month_refuses() {
         409,
     );
     let later = now + 26 * HOUR;
+    {
+        let mut conn = t.db.conn().await.unwrap();
+        let due = activities::awaiting_attendance(&mut conn.handle(), &scope, later, 10)
+            .await
+            .unwrap();
+        assert_eq!(due.iter().map(|x| x.id).collect::<Vec<_>>(), vec![a.id]);
+        let none = activities::awaiting_attendance(&mut conn.handle(), &scope, now, 10)
+            .await
+            .unwrap();
+        assert!(none.is_empty());
+    }
     assert_err(
         mark(later, vec![vs[0].id], vec![]).await,
         "volunteers.attendance_not_confirmed",

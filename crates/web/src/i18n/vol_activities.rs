@@ -71,6 +71,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "Reason (everyone signed up is told)",
     ),
     ("vol.act.cancel_submit", "取消活动", "Cancel the activity"),
+    ("vol.act.due", "待确认服务", "Attendance to confirm"),
     ("vol.act.read_all", "全部标为已读", "Mark all read"),
     ("vol.act.no_messages", "暂无消息", "No messages"),
     ("vol.act.unread", "未读", "unread"),

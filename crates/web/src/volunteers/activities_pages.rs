@@ -26,6 +26,8 @@ pub(super) struct ActView {
     over: bool,
     /// The community's name where a list spans several (staff), else empty.
     community: String,
+    /// Started, open, with confirmed volunteers: attendance waits (shown to staff).
+    due: bool,
 }
 
 fn view(t: &Tr, a: &Activity, mine: Option<&str>, now: i64) -> ActView {
@@ -51,6 +53,7 @@ fn view(t: &Tr, a: &Activity, mine: Option<&str>, now: i64) -> ActView {
         started: now >= a.starts_at,
         over: now >= a.ends_at,
         community: String::new(),
+        due: a.status == "open" && now >= a.starts_at && a.confirmed > 0,
     }
 }
 

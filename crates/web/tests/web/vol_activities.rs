@@ -378,6 +378,8 @@ async fn vol_act_pages_publish_sign_up_and_confirm() {
     f.clock_to("2026-11-12T20:00:00+08:00");
     let (_, page) = f.page("gl_a", &loc).await;
     assert!(page.contains("act-attendance-form"), "{page}");
+    let (_, page) = f.page("gl_a", "/vol/activities").await;
+    assert!(page.contains("act-due"), "{page}");
     let vid = {
         let (_, g) = f
             .api(
