@@ -417,5 +417,6 @@ mod login;
 mod plans;
 mod tree;
 mod vol_activities;
+mod vol_register;
 mod wb_staff;
 mod work_days;
