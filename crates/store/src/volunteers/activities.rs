@@ -99,14 +99,18 @@ fn not_found(id: i64) -> Error {
 }
 
 /// The points of an "other" value the street approved for this community, if `approval_id`
-/// names one. Part register's `catalogue::approved` answers this; until it is merged no
-/// approval is known here, so an activity of kind `other` is refused with its own clear error.
+/// names one (`catalogue::approved`: approved, and for this very community).
 async fn approved_points(
-    _h: &mut Handle<'_>,
-    _approval_id: Option<i64>,
-    _community_id: i64,
+    h: &mut Handle<'_>,
+    approval_id: Option<i64>,
+    community_id: i64,
 ) -> Result<Option<i64>, Error> {
-    Ok(None)
+    let Some(id) = approval_id else {
+        return Ok(None);
+    };
+    Ok(super::catalogue::approved(h, id, community_id)
+        .await?
+        .map(|a| a.points))
 }
 
 /// Publishes an activity of a community inside `scope`. The kind must be in the catalogue in

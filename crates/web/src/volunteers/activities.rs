@@ -184,10 +184,16 @@ async fn publish(s: &AppState, p: &Principal, r: &Publish) -> Result<Activity, E
     organiser(p)?;
     let community_id = community_of(s, p, r.community.as_deref()).await?;
     let mut tx = s.db.begin().await?;
-    // A form gives no points for a catalogue kind: they follow from the kind.
-    let points = match r.points {
-        Some(v) => v,
-        None => {
+    // A form gives no points: they follow from the kind, or from the street's approval.
+    let points = match (r.points, r.approval_id) {
+        (Some(v), _) => v,
+        (None, Some(approval)) if r.kind.trim() == OTHER => {
+            catalogue::approved(&mut tx.handle(), approval, community_id)
+                .await?
+                .map(|a| a.points)
+                .unwrap_or(0)
+        }
+        (None, _) => {
             let path = nodes::by_id(&mut tx.handle(), &p.scope(), community_id)
                 .await?
                 .path;
@@ -300,14 +306,15 @@ async fn seen(s: &AppState, p: &Principal, v: &Viewer, id: i64) -> Result<Seen, 
 
 // ---- Texts -------------------------------------------------------------------------------------
 
-/// A kind's name: the catalogue's own text when the table has one, else this part's.
+/// A kind's name through the catalogue's texts (`vol.kind.*`, part register's table); a kind
+/// a street added later without a text shows its key.
 pub(crate) fn kind_name(t: &Tr, key: &str) -> String {
-    for k in [format!("vol.kind.{key}"), format!("vol.act.kind.{key}")] {
-        if Tr::has(&k) {
-            return t.s(&k).to_string();
-        }
+    let k = format!("vol.kind.{key}");
+    if Tr::has(&k) {
+        t.s(&k).to_string()
+    } else {
+        key.to_string()
     }
-    key.to_string()
 }
 
 /// A message's text in the reader's language, its parameters filled in.

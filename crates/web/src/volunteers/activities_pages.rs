@@ -173,7 +173,7 @@ async fn render_new(
         .collect();
     let (_, cat) = catalogue::in_force(h, &p.node_path).await?;
     let l = Layout::new(lang, Some(p.clone()), "vol.act.new_title");
-    let kinds = activity_kinds(&cat)
+    let mut kinds: Vec<KindOpt> = activity_kinds(&cat)
         .into_iter()
         .map(|(key, points)| KindOpt {
             name: kind_name(&l.t, &key),
@@ -181,6 +181,20 @@ async fn render_new(
             points,
         })
         .collect();
+    // "Other" services with a value the street approved: one choice per approval, its value
+    // fixed by it (`other:{approval id}`).
+    for a in catalogue::list(h, &p.scope(), "approved", 100).await? {
+        kinds.push(KindOpt {
+            key: format!("{OTHER}:{}", a.id),
+            name: format!(
+                "{}:{} ({})",
+                kind_name(&l.t, OTHER),
+                a.title,
+                a.community_name
+            ),
+            points: a.points,
+        });
+    }
     let error = error.map(|e| l.t.error(e)).unwrap_or_default();
     Ok(no_store(render(NewPage {
         communities,
@@ -240,7 +254,7 @@ pub(super) async fn new_form(
     let v = NewValues {
         community: bounded(f(&form, "community"), 20),
         title: bounded(f(&form, "title"), 61),
-        kind: bounded(f(&form, "kind"), 32),
+        kind: bounded(f(&form, "kind"), 40),
         places: bounded(f(&form, "places"), 6),
         starts: bounded(f(&form, "starts"), 40),
         ends: bounded(f(&form, "ends"), 40),
@@ -257,17 +271,22 @@ pub(super) async fn new_form(
         } else {
             Some(local_time(&v.ends)?)
         };
+        // `other:{approval id}` names the street's approval; any other value is a kind.
+        let (kind, approval_id) = match v.kind.split_once(':') {
+            Some((OTHER, id)) => (OTHER.to_string(), id.trim().parse::<i64>().ok()),
+            _ => (v.kind.clone(), None),
+        };
         Ok(Publish {
             community: Some(v.community.clone()).filter(|c| !c.is_empty()),
             title: v.title.clone(),
             content: v.content.clone(),
             location: v.location.clone(),
-            kind: v.kind.clone(),
+            kind,
             points: None,
             places,
             starts_at: local_time(&v.starts)?,
             ends_at,
-            approval_id: None,
+            approval_id,
         })
     })();
     let result = match parsed {

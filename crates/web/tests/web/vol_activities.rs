@@ -412,3 +412,82 @@ async fn vol_act_pages_publish_sign_up_and_confirm() {
     let (s, _) = f.page("vol_b", &loc).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn vol_act_other_needs_the_streets_approval() {
+    let (f, _) = setup().await;
+    // The community asks its street for an "other" value; the street approves it.
+    let (s, r) = f
+        .api(
+            "gl_a",
+            Method::POST,
+            "/api/v1/volunteers/approvals",
+            Some(json!({"title": "反诈宣传入户", "points": 4, "reason": "入户讲解一次"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let approval = r["id"].as_i64().unwrap();
+    let mut other = activity(3);
+    other["kind"] = json!("other");
+    other["points"] = json!(4);
+    other["approval_id"] = json!(approval);
+    // Still pending: refused.
+    let (s, v) = publish(&f, "gl_a", other.clone()).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("volunteers.activity_other_unapproved")
+        )
+    );
+    let (s, v) = f
+        .api(
+            "cmd_a",
+            Method::POST,
+            &format!("/api/v1/volunteers/approvals/{approval}/decide"),
+            Some(json!({"decision": "approve", "note": "同意"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Approved: its value and no other.
+    let mut wrong = other.clone();
+    wrong["points"] = json!(5);
+    let (s, v) = publish(&f, "gl_a", wrong).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("volunteers.activity_points"))
+    );
+    let (s, v) = publish(&f, "gl_a", other.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        (v["kind"].as_str(), v["points"].as_i64()),
+        (Some("other"), Some(4))
+    );
+    assert_eq!(v["approval_id"], approval);
+    // Another community may not use this community's approval.
+    other["community"] = json!("350102002001");
+    let (s, v) = publish(&f, "op_b", other).await;
+    assert_eq!(v["code"], "volunteers.activity_other_unapproved", "{s} {v}");
+    // The form offers the approval as a kind of its own; its points follow from it.
+    let (_, page) = f.page("gl_a", "/vol/activities/new").await;
+    let value = format!("value=\"other:{approval}\"");
+    assert!(page.contains(&value), "{page}");
+    let kind = format!("other:{approval}");
+    let body = form_body(&[
+        ("community", "350102001001"),
+        ("title", "反诈宣传"),
+        ("kind", &kind),
+        ("places", "4"),
+        ("starts", "2026-11-13T09:00"),
+    ]);
+    let (s, h, page) = f.form("gl_a", "/vol/activities/new", FORM, body).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+    let loc = h["location"].to_str().unwrap().to_string();
+    let (_, a) = f
+        .api("gl_a", Method::GET, &loc.replace("/vol/", "/api/v1/"), None)
+        .await;
+    assert_eq!(
+        (a["kind"].as_str(), a["points"].as_i64()),
+        (Some("other"), Some(4))
+    );
+}
