@@ -282,6 +282,20 @@ async fn vol_act_started_cancelled_and_attendance_once() {
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     assert_eq!(v["code"], "volunteers.activity_started");
     assert!(v["message"].as_str().unwrap().contains("sign-up is closed"));
+    // Another township's operator neither takes attendance nor cancels here: not found.
+    let (s, _) = f
+        .api("op_b", Method::POST, &att, Some(served.clone()))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = f
+        .api(
+            "op_b",
+            Method::POST,
+            &format!("/api/v1/activities/{id}/cancel"),
+            Some(json!({"reason": "x"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     // A volunteer cannot take attendance; the organiser writes points once.
     let (s, _) = f
         .api("vol_a", Method::POST, &att, Some(served.clone()))
