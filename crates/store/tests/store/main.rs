@@ -417,6 +417,7 @@ mod login;
 mod plans;
 mod tree;
 mod vol_ledger;
+mod vol_activities;
 mod vol_register;
 mod wb_staff;
 mod work_days;

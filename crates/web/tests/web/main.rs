@@ -33,6 +33,7 @@ mod privacy;
 mod residents;
 mod scheduler;
 mod transfer;
+mod vol_activities;
 mod vol_register;
 mod wb_diary;
 mod wb_field;
