@@ -532,6 +532,7 @@ codes! {
     "volunteers.year_not_ended" 409 "{year} 年尚未结束;如需提前评选,请勾选“提前评选”" "{year} has not ended: tick \"record early\" to record its awards now";
     "volunteers.awards_recorded" 409 "{year} 年的评选已经记录" "the awards of {year} are already recorded";
     "volunteers.pts_year_invalid" 400 "“{value}” 不是年份" "\"{value}\" is not a year";
+    "volunteers.pts_community_required" 400 "请选择社区" "choose a community";
     "volunteers.pts_not_volunteer" 404 "您的账号还不是志愿者" "your account is not a volunteer's";
 
     // Volunteer points: gifts and the hub.
