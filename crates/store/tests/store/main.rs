@@ -418,3 +418,4 @@ mod plans;
 mod tree;
 mod wb_staff;
 mod work_days;
+mod vol_points;
