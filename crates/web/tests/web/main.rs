@@ -39,3 +39,4 @@ mod wb_home;
 mod wb_staff;
 mod wb_visits;
 mod web;
+mod vol_points;
