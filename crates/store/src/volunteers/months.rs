@@ -370,7 +370,7 @@ pub async fn correct(
         (Some(Kind::Service | Kind::Clue), _) => target,
         _ => return Err(err!("volunteers.correction_kind")),
     };
-    if points == 0 || points.abs() > MAX_ENTRY_POINTS {
+    if points == 0 || !(-MAX_ENTRY_POINTS..=MAX_ENTRY_POINTS).contains(&points) {
         return Err(err!("volunteers.points_invalid", value = points));
     }
     ledger::lock(h, original.community_id).await?;
