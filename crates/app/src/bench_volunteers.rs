@@ -10,9 +10,9 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use wangge_domain::NodeKind;
 use wangge_domain::calendar::Date;
 use wangge_domain::volunteers::ledger::{self, GENESIS, Hashed};
-use wangge_domain::NodeKind;
 use wangge_store::{Db, auth, nodes};
 use wangge_web::{AppState, WebConfig};
 

@@ -151,7 +151,11 @@ pub fn in_top(rank: i64, earned: i64) -> bool {
 /// The ids of the top 50 (ties at the cut included, see [`in_top`]).
 pub fn top_volunteers(standings: &[Standing]) -> Vec<i64> {
     let mut s: Vec<&Standing> = standings.iter().filter(|s| s.earned > 0).collect();
-    s.sort_by(|a, b| b.earned.cmp(&a.earned).then(a.volunteer_id.cmp(&b.volunteer_id)));
+    s.sort_by(|a, b| {
+        b.earned
+            .cmp(&a.earned)
+            .then(a.volunteer_id.cmp(&b.volunteer_id))
+    });
     let earned: Vec<i64> = s.iter().map(|x| x.earned).collect();
     competition_ranks(&earned)
         .into_iter()
@@ -176,7 +180,11 @@ pub fn excellent(standings: &[Standing], post: Post, share_pct: i64) -> Vec<i64>
         .iter()
         .filter(|s| s.post == post && s.earned > 0)
         .collect();
-    s.sort_by(|a, b| b.earned.cmp(&a.earned).then(a.volunteer_id.cmp(&b.volunteer_id)));
+    s.sort_by(|a, b| {
+        b.earned
+            .cmp(&a.earned)
+            .then(a.volunteer_id.cmp(&b.volunteer_id))
+    });
     let k = share_count(s.len(), share_pct) as i64;
     let earned: Vec<i64> = s.iter().map(|x| x.earned).collect();
     competition_ranks(&earned)
@@ -263,7 +271,10 @@ mod tests {
         assert_eq!(top.len(), 52);
         assert!(!top.contains(&53));
         // Nobody with no points is in, however few there are.
-        assert_eq!(top_volunteers(&[st(1, 0, Post::Volunteer)]), Vec::<i64>::new());
+        assert_eq!(
+            top_volunteers(&[st(1, 0, Post::Volunteer)]),
+            Vec::<i64>::new()
+        );
     }
 
     #[test]

@@ -101,7 +101,7 @@ pub async fn award_verified(h: &mut Handle<'_>, now: i64) -> Result<u64, Error> 
         let Some(cat) = catalogues.get(&c.path) else {
             continue;
         };
-        if !cat.clue_categories.iter().any(|k| *k == c.category_code) {
+        if !cat.clue_categories.contains(&c.category_code) {
             continue;
         }
         let Some(points) = cat.clue_points() else {

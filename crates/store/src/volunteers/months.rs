@@ -179,7 +179,8 @@ pub async fn published(
     community_id: i64,
     month: &str,
 ) -> Result<Option<Published>, Error> {
-    let sql = format!("SELECT {PUBLISHED} FROM points_months WHERE community_id = $1 AND month = $2");
+    let sql =
+        format!("SELECT {PUBLISHED} FROM points_months WHERE community_id = $1 AND month = $2");
     q!(
         h,
         fetch_optional,
@@ -214,19 +215,25 @@ pub async fn publish(
     }
     ledger::lock(h, community_id).await?;
     if published(h, community_id, &month).await?.is_some() {
-        return Err(err!("volunteers.month_already_published", month = month.clone()));
+        return Err(err!(
+            "volunteers.month_already_published",
+            month = month.clone()
+        ));
     }
     let (entries, points) = month_totals(h, community_id, &month).await?;
     let volunteers: i64 = q!(h, scalar fetch_one, i64,
         "SELECT CAST(COUNT(DISTINCT volunteer_id) AS BIGINT) FROM points_ledger WHERE community_id = $1 AND month = $2",
         community_id, &month)
     .map_err(sql_error)?;
-    let tail: Option<(i64, String)> = q!(h, fetch_optional, (i64, String),
+    let tail: Option<(i64, String)> = q!(
+        h,
+        fetch_optional,
+        (i64, String),
         "SELECT seq, hash FROM points_ledger WHERE community_id = $1 ORDER BY seq DESC LIMIT 1",
-        community_id)
+        community_id
+    )
     .map_err(sql_error)?;
-    let (seq, hash) =
-        tail.unwrap_or((0, wangge_domain::volunteers::ledger::GENESIS.to_string()));
+    let (seq, hash) = tail.unwrap_or((0, wangge_domain::volunteers::ledger::GENESIS.to_string()));
     let id: i64 = q!(h, scalar fetch_one, i64,
         "INSERT INTO points_months (community_id, path, month, entries, points, volunteers, ledger_seq, \
          ledger_hash, published_by, published_by_name, published_at) \

@@ -148,10 +148,10 @@ pub async fn choose(
     year: i32,
     share_pct: i64,
 ) -> Result<Chosen, Error> {
-    let rows: Vec<(i64, i64, String, String, String, String, String)> = q!(
+    let rows: Vec<StandingRow> = q!(
         h,
         fetch_all,
-        (i64, i64, String, String, String, String, String),
+        StandingRow,
         "SELECT vp.volunteer_id, vp.earned, v.post, v.name, v.building, v.unit, n.name \
          FROM volunteer_points vp JOIN volunteers v ON v.id = vp.volunteer_id \
          JOIN nodes n ON n.id = vp.community_id \
@@ -228,8 +228,8 @@ pub async fn record_awards(
         return Err(err!("volunteers.awards_recorded", year = year));
     }
     let chosen = choose(h, street, year, share_pct).await?;
-    let json = serde_json::to_string(&chosen)
-        .map_err(|e| err!("internal", detail = e.to_string()))?;
+    let json =
+        serde_json::to_string(&chosen).map_err(|e| err!("internal", detail = e.to_string()))?;
     let id: i64 = q!(h, scalar fetch_one, i64,
         "INSERT INTO volunteer_awards (node_id, path, year, share_pct, awards_json, decided_by, \
          decided_by_name, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -326,6 +326,23 @@ pub struct ArchiveRow {
     pub archived_at: i64,
 }
 
+/// (community id, code, name, volunteer id, name, building, unit, post, month, points)
+type SummaryRow = (
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
+
+/// (volunteer id, earned, post, name, building, unit, community name)
+type StandingRow = (i64, i64, String, String, String, String, String);
+
 fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
@@ -342,10 +359,10 @@ pub async fn summarise(h: &mut Handle<'_>, street: &Node, quarter: &str) -> Resu
         ));
     };
     let months = publication::quarter_months(y, n);
-    let rows: Vec<(i64, String, String, i64, String, String, String, String, String, i64)> = q!(
+    let rows: Vec<SummaryRow> = q!(
         h,
         fetch_all,
-        (i64, String, String, i64, String, String, String, String, String, i64),
+        SummaryRow,
         "SELECT pl.community_id, c.code, c.name, pl.volunteer_id, v.name, v.building, v.unit, v.post, \
          pl.month, CAST(SUM(pl.points) AS BIGINT) \
          FROM points_ledger pl JOIN volunteers v ON v.id = pl.volunteer_id JOIN nodes c ON c.id = pl.community_id \
@@ -429,8 +446,8 @@ pub async fn archive(
             quarter = summary.quarter.clone()
         ));
     }
-    let json = serde_json::to_string(&summary)
-        .map_err(|e| err!("internal", detail = e.to_string()))?;
+    let json =
+        serde_json::to_string(&summary).map_err(|e| err!("internal", detail = e.to_string()))?;
     let hash = sha256_hex(&json);
     let id: i64 = q!(h, scalar fetch_one, i64,
         "INSERT INTO points_archives (node_id, path, quarter, summary_json, summary_hash, archived_by, \

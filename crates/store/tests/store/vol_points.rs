@@ -54,7 +54,13 @@ async fn volunteer(db: &Db, village: &str, name: &str, building: &str, post: Pos
     .id
 }
 
-async fn add(db: &Db, v: i64, kind: Kind, points: i64, month: &str) -> Result<ledger::Entry, Error> {
+async fn add(
+    db: &Db,
+    v: i64,
+    kind: Kind,
+    points: i64,
+    month: &str,
+) -> Result<ledger::Entry, Error> {
     let mut tx = db.begin().await.unwrap();
     let e = NewEntry::new(v, kind, points, month);
     let r = ledger::append(&mut tx.handle(), &e, &organiser(), now_ms()).await;
@@ -64,7 +70,12 @@ async fn add(db: &Db, v: i64, kind: Kind, points: i64, month: &str) -> Result<le
     r
 }
 
-async fn publish(db: &Db, village: &str, month: &str, now: i64) -> Result<months::Published, Error> {
+async fn publish(
+    db: &Db,
+    village: &str,
+    month: &str,
+    now: i64,
+) -> Result<months::Published, Error> {
     let node = get(db, &System::acting().scope(), village).await.unwrap();
     let mut tx = db.begin().await.unwrap();
     let r = months::publish(
@@ -113,7 +124,10 @@ async fn vol_publish_locks_the_month() {
         409,
     );
     // A later entry in October is refused and nothing is written: not the entry, not the totals.
-    let before = (count(&t.db, "points_ledger").await, count(&t.db, "volunteer_points").await);
+    let before = (
+        count(&t.db, "points_ledger").await,
+        count(&t.db, "volunteer_points").await,
+    );
     let mut c = t.db.conn().await.unwrap();
     let bal = ledger::balance(&mut c.handle(), a, 2026).await.unwrap();
     drop(c);
@@ -123,26 +137,40 @@ async fn vol_publish_locks_the_month() {
         409,
     );
     assert_eq!(
-        (count(&t.db, "points_ledger").await, count(&t.db, "volunteer_points").await),
+        (
+            count(&t.db, "points_ledger").await,
+            count(&t.db, "volunteer_points").await
+        ),
         before
     );
     let mut c = t.db.conn().await.unwrap();
-    assert_eq!(ledger::balance(&mut c.handle(), a, 2026).await.unwrap(), bal);
+    assert_eq!(
+        ledger::balance(&mut c.handle(), a, 2026).await.unwrap(),
+        bal
+    );
     // November still takes entries; the published row itself cannot be edited.
     drop(c);
     add(&t.db, b, Kind::Service, 2, "2026-11").await.unwrap();
-    assert!(exec(&t.db, "UPDATE points_months SET points = 99").await.is_err());
+    assert!(
+        exec(&t.db, "UPDATE points_months SET points = 99")
+            .await
+            .is_err()
+    );
     assert!(exec(&t.db, "DELETE FROM points_months").await.is_err());
 
     // The month's sheet: per volunteer and per building, year points to the month's end.
     let node = get(&t.db, &System::acting().scope(), VIL_A).await.unwrap();
     let mut c = t.db.conn().await.unwrap();
-    let sheet = months::sheet(&mut c.handle(), node.id, "2026-11").await.unwrap();
+    let sheet = months::sheet(&mut c.handle(), node.id, "2026-11")
+        .await
+        .unwrap();
     let line_a = sheet.lines.iter().find(|l| l.volunteer_id == a).unwrap();
     assert_eq!((line_a.month_points, line_a.year_points), (5, 7));
     assert_eq!(sheet.buildings.len(), 2);
     assert!(sheet.published.is_none());
-    let list = months::months(&mut c.handle(), node.id, when).await.unwrap();
+    let list = months::months(&mut c.handle(), node.id, when)
+        .await
+        .unwrap();
     let oct = list.iter().find(|m| m.month == "2026-10").unwrap();
     assert!(oct.published.is_some() && oct.ended);
     let nov = list.iter().find(|m| m.month == "2026-11").unwrap();
@@ -163,18 +191,45 @@ async fn vol_a_correction_is_a_new_entry() {
         let scope = scope.clone();
         async move {
             let mut tx = db.begin().await.unwrap();
-            let r = months::correct(&mut tx.handle(), &scope, id, points, reason, &organiser(), now).await;
+            let r = months::correct(
+                &mut tx.handle(),
+                &scope,
+                id,
+                points,
+                reason,
+                &organiser(),
+                now,
+            )
+            .await;
             if r.is_ok() {
                 tx.commit().await.unwrap();
             }
             r
         }
     };
-    assert_err(correct(first.id, -1, "  ").await, "volunteers.correction_reason", 400);
-    assert_err(correct(redeem.id, 1, "错了").await, "volunteers.correction_kind", 400);
-    assert_err(correct(first.id, -4, "多记了").await, "volunteers.correction_range", 400);
-    assert_err(correct(999_999, -1, "无此记录").await, "volunteers.entry_not_found", 404);
-    let c1 = correct(first.id, -1, "实际服务 1 次,多记了 1 分").await.unwrap();
+    assert_err(
+        correct(first.id, -1, "  ").await,
+        "volunteers.correction_reason",
+        400,
+    );
+    assert_err(
+        correct(redeem.id, 1, "错了").await,
+        "volunteers.correction_kind",
+        400,
+    );
+    assert_err(
+        correct(first.id, -4, "多记了").await,
+        "volunteers.correction_range",
+        400,
+    );
+    assert_err(
+        correct(999_999, -1, "无此记录").await,
+        "volunteers.entry_not_found",
+        404,
+    );
+    let c1 = correct(first.id, -1, "实际服务 1 次,多记了 1 分")
+        .await
+        .unwrap();
     assert_eq!(c1.kind, "correction");
     assert_eq!(c1.corrects_id, Some(first.id));
     assert_eq!(c1.points, -1);
@@ -182,7 +237,11 @@ async fn vol_a_correction_is_a_new_entry() {
     // A correction of the correction corrects the original: its total stays within 0..
     let c2 = correct(c1.id, -2, "再扣").await.unwrap();
     assert_eq!(c2.corrects_id, Some(first.id));
-    assert_err(correct(c1.id, -1, "扣成负数").await, "volunteers.correction_range", 400);
+    assert_err(
+        correct(c1.id, -1, "扣成负数").await,
+        "volunteers.correction_range",
+        400,
+    );
     // The original is as it was written.
     let mut c = t.db.conn().await.unwrap();
     let h = &mut c.handle();
@@ -194,7 +253,16 @@ async fn vol_a_correction_is_a_new_entry() {
     drop(c);
     let other = scope_of(&t.db, VIL_B).await;
     let mut tx = t.db.begin().await.unwrap();
-    let r = months::correct(&mut tx.handle(), &other, first.id, 1, "x", &organiser(), now).await;
+    let r = months::correct(
+        &mut tx.handle(),
+        &other,
+        first.id,
+        1,
+        "x",
+        &organiser(),
+        now,
+    )
+    .await;
     assert_err(r, "volunteers.entry_not_found", 404);
     drop(tx);
     let mut c = t.db.conn().await.unwrap();
@@ -209,7 +277,11 @@ async fn vol_ledger_refuses_edits_and_verify_finds_them() {
     let a = volunteer(&t.db, VIL_A, "张三", "1栋", Post::Volunteer).await;
     add(&t.db, a, Kind::Service, 2, "2026-10").await.unwrap();
     add(&t.db, a, Kind::Service, 3, "2026-10").await.unwrap();
-    assert!(exec(&t.db, "UPDATE points_ledger SET points = 9").await.is_err());
+    assert!(
+        exec(&t.db, "UPDATE points_ledger SET points = 9")
+            .await
+            .is_err()
+    );
     assert!(exec(&t.db, "DELETE FROM points_ledger").await.is_err());
     assert_eq!(count(&t.db, "points_ledger").await, 2);
     let drop_sql = if t.db.is_postgres() {
@@ -218,11 +290,15 @@ async fn vol_ledger_refuses_edits_and_verify_finds_them() {
         "DROP TRIGGER points_ledger_no_update"
     };
     exec(&t.db, drop_sql).await.unwrap();
-    exec(&t.db, "UPDATE points_ledger SET points = 9 WHERE seq = 1").await.unwrap();
+    exec(&t.db, "UPDATE points_ledger SET points = 9 WHERE seq = 1")
+        .await
+        .unwrap();
     let mut c = t.db.conn().await.unwrap();
     let (_, breaks) = ledger::verify(&mut c.handle()).await.unwrap();
     assert!(
-        breaks.iter().any(|b| b.seq == 1 && b.reason.contains("changed")),
+        breaks
+            .iter()
+            .any(|b| b.seq == 1 && b.reason.contains("changed")),
         "{breaks:?}"
     );
     // The year totals no longer match the ledger either.
@@ -237,7 +313,11 @@ async fn vol_ranking_marks_the_top_fifty_in_scope() {
     // 5 in village B (street B) with more points than any of them.
     let mut a_ids = Vec::new();
     for i in 0..55i64 {
-        let post = if i % 10 == 0 { Post::BuildingLeader } else { Post::UnitLeader };
+        let post = if i % 10 == 0 {
+            Post::BuildingLeader
+        } else {
+            Post::UnitLeader
+        };
         let v = volunteer(&t.db, VIL_A, &format!("甲{i}"), "1栋", post).await;
         let pts = match i {
             0..49 => 100 - i,
@@ -260,7 +340,12 @@ async fn vol_ranking_marks_the_top_fifty_in_scope() {
     assert_eq!(page.rows[0].rank, 1);
     let tops: Vec<_> = page.rows.iter().filter(|r| r.top).collect();
     assert_eq!(tops.len(), 52, "three share the 50th place");
-    assert!(page.rows.iter().filter(|r| r.earned == 50).all(|r| r.rank == 50 && r.top));
+    assert!(
+        page.rows
+            .iter()
+            .filter(|r| r.earned == 50)
+            .all(|r| r.rank == 50 && r.top)
+    );
     assert!(!page.rows[52].top);
     // A second page starts at the right rank.
     let p2 = ranking::ranking(h, &street_a, 2026, 50, 10).await.unwrap();
@@ -270,9 +355,19 @@ async fn vol_ranking_marks_the_top_fifty_in_scope() {
     let county = scope_of(&t.db, COUNTY).await;
     let all = ranking::ranking(h, &county, 2026, 0, 10).await.unwrap();
     assert_eq!(all.total, 60);
-    assert!(all.rows[..5].iter().all(|r| r.name.starts_with('乙') && r.rank == 1));
+    assert!(
+        all.rows[..5]
+            .iter()
+            .all(|r| r.name.starts_with('乙') && r.rank == 1)
+    );
     // Another year has nothing.
-    assert_eq!(ranking::ranking(h, &county, 2025, 0, 10).await.unwrap().total, 0);
+    assert_eq!(
+        ranking::ranking(h, &county, 2025, 0, 10)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
 
     // Awards: once, after the year ends or on demand.
     let twp = get(&t.db, &System::acting().scope(), TWP_A).await.unwrap();
@@ -293,9 +388,18 @@ async fn vol_ranking_marks_the_top_fifty_in_scope() {
     assert_err(r, "volunteers.awards_recorded", 409);
 
     // Archives: an ended quarter, once, with its hash.
-    let r = ranking::archive(h, &twp, "2026Q1", &organiser(), at("2026-03-31T09:00:00+08:00")).await;
+    let r = ranking::archive(
+        h,
+        &twp,
+        "2026Q1",
+        &organiser(),
+        at("2026-03-31T09:00:00+08:00"),
+    )
+    .await;
     assert_err(r, "volunteers.quarter_not_ended", 409);
-    let ar = ranking::archive(h, &twp, "2026Q1", &organiser(), now).await.unwrap();
+    let ar = ranking::archive(h, &twp, "2026Q1", &organiser(), now)
+        .await
+        .unwrap();
     let s: ranking::Summary = serde_json::from_str(&ar.summary_json).unwrap();
     assert_eq!(s.communities.len(), 1);
     assert_eq!(s.communities[0].volunteers.len(), 55);

@@ -305,8 +305,16 @@ async fn publish_form(
         Err(e) => {
             let e = page_error(e)?;
             let text = Tr::new(lang).error(&e);
-            let r = render_list(&s, lang, &p, Some(&code), String::new(), String::new(), text)
-                .await?;
+            let r = render_list(
+                &s,
+                lang,
+                &p,
+                Some(&code),
+                String::new(),
+                String::new(),
+                text,
+            )
+            .await?;
             Ok(with_status(r, &e))
         }
     }

@@ -30,12 +30,10 @@ use crate::state::AppState;
 use crate::ui::{Layout, render, time_text};
 
 pub fn pages() -> Router<AppState> {
-    Router::new()
-        .route("/vol/points", get(mine_page))
-        .route(
-            "/vol/volunteers/{id}/points",
-            get(volunteer_page).post(correction_form),
-        )
+    Router::new().route("/vol/points", get(mine_page)).route(
+        "/vol/volunteers/{id}/points",
+        get(volunteer_page).post(correction_form),
+    )
 }
 
 pub fn api() -> Router<AppState> {
@@ -188,7 +186,11 @@ async fn points_of(
             corrects,
         });
     }
-    let next_before = if more { rows.last().map(|r| r.id) } else { None };
+    let next_before = if more {
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
     Ok(Points {
         volunteer: v,
         balance,
@@ -411,7 +413,10 @@ async fn render_volunteer(
     let rows = pts.history.iter().map(|h| entry_view(&l.t, h)).collect();
     let base = format!("/vol/volunteers/{}/points", pts.volunteer.id);
     Ok(no_store(render(VolunteerPage {
-        post_text: l.t.s(&format!("vol.pts.post.{}", pts.volunteer.post)).to_string(),
+        post_text: l
+            .t
+            .s(&format!("vol.pts.post.{}", pts.volunteer.post))
+            .to_string(),
         v: pts.volunteer,
         b: pts.balance,
         rows,
@@ -485,7 +490,9 @@ async fn correction_form(
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(()) => Ok(Redirect::to(&format!("/vol/volunteers/{}/points?done=1", v.id)).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/vol/volunteers/{}/points?done=1", v.id)).into_response())
+        }
         Err(e) => {
             let e = page_error(e)?;
             let l = Tr::new(lang);

@@ -182,7 +182,8 @@ async fn api_ranking(
 ) -> AppResult<Response> {
     let offset = number_of(q.offset.as_deref(), "offset")?.unwrap_or(0);
     let limit = number_of(q.limit.as_deref(), "limit")?.unwrap_or(PAGE);
-    let (node, page) = ranking_of(&s, &p, q.node.as_deref(), q.year.as_deref(), offset, limit).await?;
+    let (node, page) =
+        ranking_of(&s, &p, q.node.as_deref(), q.year.as_deref(), offset, limit).await?;
     Ok(no_store(
         Json(json!({
             "node": { "code": node.code, "name": node.name, "kind": node.kind },
@@ -270,7 +271,9 @@ async fn api_archive_get(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let (row, intact) = archive_open(&s, &p, &id).await?;
-    Ok(no_store(Json(archive_json(&row, Some(intact))).into_response()))
+    Ok(no_store(
+        Json(archive_json(&row, Some(intact))).into_response(),
+    ))
 }
 
 // ---- Pages -----------------------------------------------------------------------------------
@@ -384,7 +387,11 @@ async fn render_ranking(
             urlencode(&node.code)
         )
     };
-    let prev = if page_no > 1 { link(page_no - 1) } else { String::new() };
+    let prev = if page_no > 1 {
+        link(page_no - 1)
+    } else {
+        String::new()
+    };
     let next = if page_no * PAGE < page.total {
         link(page_no + 1)
     } else {

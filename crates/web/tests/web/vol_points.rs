@@ -150,14 +150,24 @@ async fn vol_points_a_verified_clue_earns_five_once() {
 #[tokio::test]
 async fn vol_points_notice_masks_names_and_publishing_locks() {
     let f = fixture_nov().await;
-    let a = enrol(&f, VIL_A, "王小明", "1栋", Post::BuildingLeader, Some("vol_a")).await;
+    let a = enrol(
+        &f,
+        VIL_A,
+        "王小明",
+        "1栋",
+        Post::BuildingLeader,
+        Some("vol_a"),
+    )
+    .await;
     let b = enrol(&f, VIL_A, "欧阳娜娜", "2栋", Post::UnitLeader, None).await;
     let c = enrol(&f, VIL_A, "张三", "2栋", Post::Volunteer, None).await;
     add(&f, a, 2, "2026-10").await;
     add(&f, b, 3, "2026-10").await;
     add(&f, c, 2, "2026-09").await;
 
-    let (s, page) = f.page("gl_a", &format!("/vol/months/{VIL_A}/2026-10")).await;
+    let (s, page) = f
+        .page("gl_a", &format!("/vol/months/{VIL_A}/2026-10"))
+        .await;
     assert_eq!(s, StatusCode::OK, "{page}");
     for masked in ["王*明", "欧**娜", "张*"] {
         assert!(page.contains(masked), "{masked} missing");
@@ -168,19 +178,34 @@ async fn vol_points_notice_masks_names_and_publishing_locks() {
     assert!(page.contains("notice-draft"));
     assert!(page.contains("@media print"));
     let (s, page) = f
-        .page("gl_a", &format!("/vol/months/{VIL_A}/2026-10?building=2%E6%A0%8B"))
+        .page(
+            "gl_a",
+            &format!("/vol/months/{VIL_A}/2026-10?building=2%E6%A0%8B"),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("欧**娜") && !page.contains("王*明"));
     // The volunteer reads their community's notice too; another street's organiser cannot.
-    let (s, _) = f.page("vol_a", &format!("/vol/months/{VIL_A}/2026-10")).await;
+    let (s, _) = f
+        .page("vol_a", &format!("/vol/months/{VIL_A}/2026-10"))
+        .await;
     assert_eq!(s, StatusCode::OK);
     let (s, _) = f
-        .api("op_b", Method::GET, &format!("/api/v1/volunteers/months/{VIL_A}/2026-10"), None)
+        .api(
+            "op_b",
+            Method::GET,
+            &format!("/api/v1/volunteers/months/{VIL_A}/2026-10"),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, body) = f
-        .api("gl_a", Method::GET, &format!("/api/v1/volunteers/months/{VIL_A}/2026-10"), None)
+        .api(
+            "gl_a",
+            Method::GET,
+            &format!("/api/v1/volunteers/months/{VIL_A}/2026-10"),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["sheet"]["points"], 5);
@@ -189,16 +214,30 @@ async fn vol_points_notice_masks_names_and_publishing_locks() {
     // November has not ended; the volunteer may not publish; the organiser publishes October.
     let publish = |m: &str| format!("/api/v1/volunteers/months/{VIL_A}/{m}/publish");
     let (s, e) = f.api("gl_a", Method::POST, &publish("2026-11"), None).await;
-    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("volunteers.month_not_ended")));
-    let (s, _) = f.api("vol_a", Method::POST, &publish("2026-10"), None).await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::CONFLICT, Some("volunteers.month_not_ended"))
+    );
+    let (s, _) = f
+        .api("vol_a", Method::POST, &publish("2026-10"), None)
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, e) = f.api("gl_a", Method::POST, &publish("2026-1x"), None).await;
-    assert_eq!((s, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("volunteers.month_invalid")));
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("volunteers.month_invalid"))
+    );
     let (s, p) = f.api("gl_a", Method::POST, &publish("2026-10"), None).await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
     assert_eq!(p["points"], 5);
     let (s, e) = f.api("gl_a", Method::POST, &publish("2026-10"), None).await;
-    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("volunteers.month_already_published")));
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (
+            StatusCode::CONFLICT,
+            Some("volunteers.month_already_published")
+        )
+    );
 
     // A late entry in October is refused with a reason in the user's language.
     let mut tx = f.state.db.begin().await.unwrap();
@@ -233,7 +272,9 @@ async fn vol_points_notice_masks_names_and_publishing_locks() {
     let (s, page) = f.page("op_a", "/vol/months").await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains(&format!("community={VIL_A}")));
-    let (s, _) = f.api("op_a", Method::GET, "/api/v1/volunteers/months", None).await;
+    let (s, _) = f
+        .api("op_a", Method::GET, "/api/v1/volunteers/months", None)
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     // The page's publish button asks to confirm, then publishes (September).
     let body = form_body(&[("community", VIL_A), ("month", "2026-09")]);
@@ -243,7 +284,12 @@ async fn vol_points_notice_masks_names_and_publishing_locks() {
     let body = form_body(&[("community", VIL_A), ("month", "2026-09"), ("confirm", "1")]);
     let (s, h, _) = f.form("gl_a", "/vol/months", FORM, body).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    assert!(h["location"].to_str().unwrap().contains("published=2026-09"));
+    assert!(
+        h["location"]
+            .to_str()
+            .unwrap()
+            .contains("published=2026-09")
+    );
 }
 
 #[tokio::test]
@@ -266,9 +312,20 @@ async fn vol_points_my_points_and_corrections() {
     let (s, _) = f.api("op_b", Method::POST, &uri, Some(body.clone())).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, e) = f
-        .api("gl_a", Method::POST, &uri, Some(json!({"entry_id": first, "points": -1, "reason": " "})))
+        .api(
+            "gl_a",
+            Method::POST,
+            &uri,
+            Some(json!({"entry_id": first, "points": -1, "reason": " "})),
+        )
         .await;
-    assert_eq!((s, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("volunteers.correction_reason")));
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("volunteers.correction_reason")
+        )
+    );
     let (s, c) = f.api("gl_a", Method::POST, &uri, Some(body)).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     assert_eq!(c["entry"]["kind"], "correction");
@@ -276,7 +333,12 @@ async fn vol_points_my_points_and_corrections() {
 
     // The history shows the correction as one, with its reason and the entry it corrects.
     let (s, b) = f
-        .api("gl_a", Method::GET, &format!("/api/v1/volunteers/{v}/points"), None)
+        .api(
+            "gl_a",
+            Method::GET,
+            &format!("/api/v1/volunteers/{v}/points"),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(b["balance"]["earned"], 4);
@@ -294,16 +356,26 @@ async fn vol_points_my_points_and_corrections() {
     let (s, page) = f.page("gl_a", &page_uri).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("pts-correct-submit"));
-    let bad = form_body(&[("entry_id", &first.to_string()), ("points", "-9"), ("reason", "太多")]);
+    let bad = form_body(&[
+        ("entry_id", &first.to_string()),
+        ("points", "-9"),
+        ("reason", "太多"),
+    ]);
     let (s, _, page) = f.form("gl_a", &page_uri, FORM, bad).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(page.contains("form-error"));
-    let good = form_body(&[("entry_id", &first.to_string()), ("points", "+1"), ("reason", "补记")]);
+    let good = form_body(&[
+        ("entry_id", &first.to_string()),
+        ("points", "+1"),
+        ("reason", "补记"),
+    ]);
     let (s, h, _) = f.form("gl_a", &page_uri, FORM, good).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert!(h["location"].to_str().unwrap().ends_with("done=1"));
     // Someone who is not a volunteer has no points page.
-    let (s, _) = f.api("gl_a", Method::GET, "/api/v1/volunteers/me/points", None).await;
+    let (s, _) = f
+        .api("gl_a", Method::GET, "/api/v1/volunteers/me/points", None)
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = f.page("op_b", &page_uri).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -314,8 +386,20 @@ async fn vol_points_ranking_awards_and_archives() {
     let f = fixture_nov().await;
     let mut ids = Vec::new();
     for i in 0..5 {
-        let post = if i == 0 { Post::BuildingLeader } else { Post::UnitLeader };
-        let v = enrol(&f, VIL_A, &format!("李{i}明"), "1栋", post, (i == 0).then_some("vol_a")).await;
+        let post = if i == 0 {
+            Post::BuildingLeader
+        } else {
+            Post::UnitLeader
+        };
+        let v = enrol(
+            &f,
+            VIL_A,
+            &format!("李{i}明"),
+            "1栋",
+            post,
+            (i == 0).then_some("vol_a"),
+        )
+        .await;
         add(&f, v, 10 - i, "2026-07").await;
         ids.push(v);
     }
@@ -323,7 +407,12 @@ async fn vol_points_ranking_awards_and_archives() {
     add(&f, b, 50, "2026-07").await;
 
     let (s, r) = f
-        .api("op_a", Method::GET, "/api/v1/volunteers/ranking?year=2026", None)
+        .api(
+            "op_a",
+            Method::GET,
+            "/api/v1/volunteers/ranking?year=2026",
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!(r["ranking"]["total"], 5, "street A only");
@@ -331,21 +420,38 @@ async fn vol_points_ranking_awards_and_archives() {
     assert_eq!(r["ranking"]["rows"][0]["top"], true);
     assert_eq!(r["ranking"]["rows"][0]["name"], "李0明");
     let (s, r) = f
-        .api("admin_city", Method::GET, "/api/v1/volunteers/ranking?limit=2&offset=1", None)
+        .api(
+            "admin_city",
+            Method::GET,
+            "/api/v1/volunteers/ranking?limit=2&offset=1",
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(r["ranking"]["total"], 6);
     assert_eq!(r["ranking"]["rows"][0]["rank"], 2);
     let (s, _) = f
-        .api("op_a", Method::GET, "/api/v1/volunteers/ranking?node=350102002000", None)
+        .api(
+            "op_a",
+            Method::GET,
+            "/api/v1/volunteers/ranking?node=350102002000",
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "another street is out of scope");
     let (s, _) = f
-        .api("op_a", Method::GET, "/api/v1/volunteers/ranking?year=abc", None)
+        .api(
+            "op_a",
+            Method::GET,
+            "/api/v1/volunteers/ranking?year=abc",
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     // A volunteer sees their own name and others masked.
-    let (s, r) = f.api("vol_a", Method::GET, "/api/v1/volunteers/ranking", None).await;
+    let (s, r) = f
+        .api("vol_a", Method::GET, "/api/v1/volunteers/ranking", None)
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(r["ranking"]["rows"][0]["name"], "李0明");
     assert_eq!(r["ranking"]["rows"][1]["name"], "李*明");
@@ -355,22 +461,45 @@ async fn vol_points_ranking_awards_and_archives() {
 
     // Awards: the street (commander) records them early on demand, once.
     let (s, e) = f
-        .api("cmd_a", Method::POST, "/api/v1/volunteers/awards", Some(json!({"year": 2026, "share_pct": 50})))
+        .api(
+            "cmd_a",
+            Method::POST,
+            "/api/v1/volunteers/awards",
+            Some(json!({"year": 2026, "share_pct": 50})),
+        )
         .await;
-    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("volunteers.year_not_ended")));
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::CONFLICT, Some("volunteers.year_not_ended"))
+    );
     let (s, _) = f
-        .api("gl_a", Method::POST, "/api/v1/volunteers/awards", Some(json!({"year": 2026, "share_pct": 50, "early": true})))
+        .api(
+            "gl_a",
+            Method::POST,
+            "/api/v1/volunteers/awards",
+            Some(json!({"year": 2026, "share_pct": 50, "early": true})),
+        )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, a) = f
-        .api("cmd_a", Method::POST, "/api/v1/volunteers/awards", Some(json!({"year": 2026, "share_pct": 50, "early": true})))
+        .api(
+            "cmd_a",
+            Method::POST,
+            "/api/v1/volunteers/awards",
+            Some(json!({"year": 2026, "share_pct": 50, "early": true})),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
     assert_eq!(a["chosen"]["building_leaders"].as_array().unwrap().len(), 1);
     assert_eq!(a["chosen"]["unit_leaders"].as_array().unwrap().len(), 2);
     assert_eq!(a["chosen"]["top"].as_array().unwrap().len(), 5);
     let (s, _) = f
-        .api("cmd_a", Method::POST, "/api/v1/volunteers/awards", Some(json!({"year": 2026, "share_pct": 50, "early": true})))
+        .api(
+            "cmd_a",
+            Method::POST,
+            "/api/v1/volunteers/awards",
+            Some(json!({"year": 2026, "share_pct": 50, "early": true})),
+        )
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
     let (s, page) = f.page("cmd_a", "/vol/ranking").await;
@@ -379,26 +508,51 @@ async fn vol_points_ranking_awards_and_archives() {
 
     // Archives: an ended quarter, once; the current one is refused.
     let (s, e) = f
-        .api("cmd_a", Method::POST, "/api/v1/volunteers/archives", Some(json!({"quarter": "2026Q4"})))
+        .api(
+            "cmd_a",
+            Method::POST,
+            "/api/v1/volunteers/archives",
+            Some(json!({"quarter": "2026Q4"})),
+        )
         .await;
-    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("volunteers.quarter_not_ended")));
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::CONFLICT, Some("volunteers.quarter_not_ended"))
+    );
     let (s, a) = f
-        .api("cmd_a", Method::POST, "/api/v1/volunteers/archives", Some(json!({"quarter": "2026Q3"})))
+        .api(
+            "cmd_a",
+            Method::POST,
+            "/api/v1/volunteers/archives",
+            Some(json!({"quarter": "2026Q3"})),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
     assert_eq!(a["summary"]["points"], 40);
     assert_eq!(a["summary_hash"].as_str().unwrap().len(), 64);
     let id = a["id"].as_i64().unwrap();
-    let (s, list) = f.api("op_a", Method::GET, "/api/v1/volunteers/archives", None).await;
+    let (s, list) = f
+        .api("op_a", Method::GET, "/api/v1/volunteers/archives", None)
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     let (s, got) = f
-        .api("op_a", Method::GET, &format!("/api/v1/volunteers/archives/{id}"), None)
+        .api(
+            "op_a",
+            Method::GET,
+            &format!("/api/v1/volunteers/archives/{id}"),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(got["intact"], true);
     let (s, _) = f
-        .api("op_b", Method::GET, &format!("/api/v1/volunteers/archives/{id}"), None)
+        .api(
+            "op_b",
+            Method::GET,
+            &format!("/api/v1/volunteers/archives/{id}"),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, page) = f.page("cmd_a", &format!("/vol/archives/{id}")).await;
