@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use wangge_domain::volunteers::publication::{self, mask_name};
-use wangge_domain::{Error, NodeKind, Permission, Role, Scope, err};
+use wangge_domain::{Error, NodeKind, Permission, Role, err};
 use wangge_store::auth::Principal;
 use wangge_store::nodes::{self, Node};
 use wangge_store::volunteers::ranking::{self, ArchiveRow, AwardRow, Chosen, RankPage, Summary};
@@ -86,7 +86,7 @@ async fn ranking_of(
     }
     let year = year_of(year, s.now())?;
     let node = node_of(s, p, node).await?;
-    let scope = Scope::of_path(&node.path);
+    let scope = p.scope().narrow(&node.path);
     let mut c = s.db.conn().await?;
     let h = &mut c.handle();
     let mut page = ranking::ranking(h, &scope, year, offset, limit).await?;
@@ -399,7 +399,7 @@ async fn render_ranking(
     };
     let awards = if may_read_ledgers {
         let mut c = s.db.conn().await?;
-        ranking::awards(&mut c.handle(), &Scope::of_path(&node.path))
+        ranking::awards(&mut c.handle(), &p.scope().narrow(&node.path))
             .await?
             .iter()
             .map(award_view)
