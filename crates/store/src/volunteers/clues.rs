@@ -77,18 +77,30 @@ pub async fn award_verified(h: &mut Handle<'_>, now: i64) -> Result<u64, Error> 
         .map(|c| format!("'{c}'"))
         .collect::<Vec<_>>()
         .join(", ");
-    let sql = format!(
-        "SELECT e.id AS event_id, e.number, e.category_code, v.id AS volunteer_id, v.path, \
-         v.community_id, MIN(eh.at) AS verified_at \
-         FROM events e JOIN volunteers v ON v.user_id = e.reporter_user_id \
-         JOIN event_history eh ON eh.event_id = e.id AND eh.action = 'verify' AND eh.to_status = 'closed' \
-         WHERE v.status = 'active' AND e.reporter_user_id IS NOT NULL AND e.category_code IN ({list}) \
-         AND NOT EXISTS (SELECT 1 FROM points_ledger pl WHERE pl.event_id = e.id AND pl.kind = 'clue') \
-         GROUP BY e.id, e.number, e.category_code, v.id, v.path, v.community_id \
-         ORDER BY e.id LIMIT $1"
-    );
-    let rows: Vec<Candidate> =
-        q!(h, fetch_all, Candidate, sqlx::AssertSqlSafe(sql), BATCH).map_err(sql_error)?;
+    // Who reported: the event's `reporter_user_id`, or the account of its first step (a
+    // volunteer signed in reports as staff of their community, and the history names them).
+    let froms = [
+        "volunteers v JOIN events e ON e.reporter_user_id = v.user_id",
+        "volunteers v JOIN event_history r ON r.actor_user_id = v.user_id AND r.action = 'report' \
+         JOIN events e ON e.id = r.event_id",
+    ];
+    let mut rows: Vec<Candidate> = Vec::new();
+    for from in froms {
+        let sql = format!(
+            "SELECT e.id AS event_id, e.number, e.category_code, v.id AS volunteer_id, v.path, \
+             v.community_id, MIN(eh.at) AS verified_at FROM {from} \
+             JOIN event_history eh ON eh.event_id = e.id AND eh.action = 'verify' AND eh.to_status = 'closed' \
+             WHERE v.status = 'active' AND v.user_id IS NOT NULL AND e.category_code IN ({list}) \
+             AND NOT EXISTS (SELECT 1 FROM points_ledger pl WHERE pl.event_id = e.id AND pl.kind = 'clue') \
+             GROUP BY e.id, e.number, e.category_code, v.id, v.path, v.community_id \
+             ORDER BY e.id LIMIT $1"
+        );
+        rows.extend(
+            q!(h, fetch_all, Candidate, sqlx::AssertSqlSafe(sql), BATCH).map_err(sql_error)?,
+        );
+    }
+    rows.sort_by_key(|c| c.event_id);
+    rows.dedup_by_key(|c| c.event_id);
     let mut catalogues: HashMap<String, Catalogue> = HashMap::new();
     let now_month = china_month(now)?;
     let actor = Actor::system(SYSTEM_NAME);

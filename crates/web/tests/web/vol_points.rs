@@ -127,24 +127,59 @@ async fn vol_points_a_verified_clue_earns_five_once() {
     f.report_at("gw_a1", input, at("2026-11-03T09:00:00+08:00"))
         .await;
 
+    // The volunteer signed in reports a clue themselves through the one report path.
+    let own = worker_report(G_A1, "ZA01", "发现治安隐患");
+    let own = f
+        .report_at("vol_a", own, at("2026-11-03T10:00:00+08:00"))
+        .await
+        .number;
+    let steps = [
+        (
+            "gw_a1",
+            Action::Accept {
+                due_ms: None,
+                urgency: None,
+                note: String::new(),
+            },
+        ),
+        (
+            "gw_a1",
+            Action::Feedback {
+                result: "已处置".into(),
+                photos: Vec::new(),
+            },
+        ),
+        (
+            "gl_a",
+            Action::Verify {
+                pass: true,
+                note: "核实属实".into(),
+            },
+        ),
+    ];
+    for (who, action) in steps {
+        f.act_at(who, &own, action, &[], at("2026-11-04T11:00:00+08:00"))
+            .await;
+    }
+
     scheduler::tick(&f.state, "one").await.unwrap();
     let clues = clue_entries(&f).await;
-    assert_eq!(clues.len(), 1, "{clues:?}");
+    assert_eq!(clues.len(), 2, "{clues:?}");
     assert_eq!((clues[0].0, clues[0].1), (v, 5));
     assert_eq!(clues[0].3, "2026-11", "the month of the verification");
     // Again: nothing new.
     scheduler::tick(&f.state, "one").await.unwrap();
-    assert_eq!(clue_entries(&f).await.len(), 1);
+    assert_eq!(clue_entries(&f).await.len(), 2);
 
     let (s, b) = f
         .api("vol_a", Method::GET, "/api/v1/volunteers/me/points", None)
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    assert_eq!(b["balance"]["earned"], 5);
+    assert_eq!(b["balance"]["earned"], 10);
     assert_eq!(b["history"][0]["kind"], "clue");
     let mut c = f.state.db.conn().await.unwrap();
     let (n, breaks) = ledger::verify(&mut c.handle()).await.unwrap();
-    assert_eq!((n, breaks.len()), (1, 0));
+    assert_eq!((n, breaks.len()), (2, 0));
 }
 
 #[tokio::test]
