@@ -429,3 +429,20 @@ pub async fn corrections_of(h: &mut Handle<'_>, entry_id: i64) -> Result<Vec<Ent
     );
     q!(h, fetch_all, Entry, sqlx::AssertSqlSafe(sql), entry_id).map_err(sql_error)
 }
+
+/// Every correction of a volunteer's entries: (the entry corrected, the correction), oldest
+/// first, so a history can say of each entry that it was corrected and by which.
+pub async fn corrections_by_volunteer(
+    h: &mut Handle<'_>,
+    volunteer_id: i64,
+) -> Result<Vec<(i64, i64)>, Error> {
+    q!(
+        h,
+        fetch_all,
+        (i64, i64),
+        "SELECT corrects_id, id FROM points_ledger WHERE volunteer_id = $1 AND kind = 'correction' \
+         AND corrects_id IS NOT NULL ORDER BY id LIMIT 10000",
+        volunteer_id
+    )
+    .map_err(sql_error)
+}

@@ -53,6 +53,8 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("vol.pts.no_entries", "暂无记录", "Nothing yet"),
     ("vol.pts.more", "更早的记录", "Older entries"),
     ("vol.pts.corrects", "更正记录", "Corrects entry"),
+    ("vol.pts.corrected_by", "已被更正:", "Corrected by"),
+    ("vol.pts.correct_this", "更正此条", "Correct this"),
     ("vol.pts.reason", "理由", "Reason"),
     ("vol.pts.post", "岗位", "Post"),
     ("vol.pts.post.building_leader", "楼栋长", "building leader"),

@@ -119,6 +119,8 @@ pub struct HistoryEntry {
     pub entry: Entry,
     /// For a correction: the entry it corrects.
     pub corrects: Option<Corrected>,
+    /// The corrections of this entry, by id.
+    pub corrected_by: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -162,6 +164,7 @@ async fn points_of(
     let balance = ledger::balance(h, v.id, year).await?;
     let rows = ledger::history(h, v.id, before, limit + 1).await?;
     let more = rows.len() as i64 > limit;
+    let corrections = months::corrections_by_volunteer(h, v.id).await?;
     let rows: Vec<Entry> = rows.into_iter().take(limit as usize).collect();
     let mut history = Vec::with_capacity(rows.len());
     for e in &rows {
@@ -184,6 +187,11 @@ async fn points_of(
         history.push(HistoryEntry {
             entry: e.clone(),
             corrects,
+            corrected_by: corrections
+                .iter()
+                .filter(|(of, _)| *of == e.id)
+                .map(|(_, by)| *by)
+                .collect(),
         });
     }
     let next_before = if more {
@@ -309,6 +317,9 @@ pub(super) struct EntryView {
     pub by: String,
     pub correction: bool,
     pub corrects: String,
+    pub corrected_by: String,
+    /// Whether the organiser may correct this entry (service and clue points).
+    pub correctable: bool,
 }
 
 fn entry_view(t: &Tr, h: &HistoryEntry) -> EntryView {
@@ -339,6 +350,13 @@ fn entry_view(t: &Tr, h: &HistoryEntry) -> EntryView {
         by: e.created_by_name.clone(),
         correction: kind == "correction",
         corrects,
+        corrected_by: h
+            .corrected_by
+            .iter()
+            .map(|id| format!("#{id}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        correctable: matches!(kind, "service" | "clue"),
     }
 }
 
@@ -351,6 +369,7 @@ struct MinePage {
     rows: Vec<EntryView>,
     next: String,
     base: String,
+    may_correct: bool,
 }
 
 async fn mine_page(
@@ -369,6 +388,7 @@ async fn mine_page(
         rows,
         next: pts.next_before.map(|n| n.to_string()).unwrap_or_default(),
         base: "/vol/points".into(),
+        may_correct: false,
         l,
     })))
 }
@@ -438,6 +458,7 @@ struct DoneQuery {
     limit: Option<String>,
     year: Option<String>,
     done: Option<String>,
+    correct: Option<String>,
 }
 
 async fn volunteer_page(
@@ -456,6 +477,9 @@ async fn volunteer_page(
     };
     let form = FormState {
         done,
+        entry_id: given(q.correct.as_deref(), 20)
+            .filter(|v| v.parse::<i64>().is_ok())
+            .unwrap_or_default(),
         ..FormState::default()
     };
     Ok(render_volunteer(&s, lang, &p, v, &hq, form).await?)

@@ -381,6 +381,9 @@ async fn vol_points_my_points_and_corrections() {
     assert_eq!(b["history"][0]["kind"], "correction");
     assert_eq!(b["history"][0]["corrects"]["id"], first);
     assert_eq!(b["history"][0]["reason"], "多记了一次");
+    let c_id = c["entry"]["id"].as_i64().unwrap();
+    assert_eq!(b["history"][2]["id"], first);
+    assert_eq!(b["history"][2]["corrected_by"], json!([c_id]));
     let (s, page) = f.page("vol_a", "/vol/points").await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("pts-corrects") && page.contains("多记了一次"));
@@ -391,6 +394,10 @@ async fn vol_points_my_points_and_corrections() {
     let (s, page) = f.page("gl_a", &page_uri).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("pts-correct-submit"));
+    assert!(page.contains("pts-corrected-by") && page.contains("pts-correct-link"));
+    let (s, page) = f.page("gl_a", &format!("{page_uri}?correct={first}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains(&format!("name=\"entry_id\" value=\"{first}\"")));
     let bad = form_body(&[
         ("entry_id", &first.to_string()),
         ("points", "-9"),
