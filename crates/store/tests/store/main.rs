@@ -419,5 +419,6 @@ mod tree;
 mod vol_ledger;
 mod vol_activities;
 mod vol_register;
+mod vol_points;
 mod wb_staff;
 mod work_days;
