@@ -56,6 +56,12 @@ const PLACES: &[Place] = &[
         row_column: "id",
     },
     Place {
+        table: "volunteers",
+        column: "phone_sealed",
+        aad_column: "phone",
+        row_column: "id",
+    },
+    Place {
         table: "person_tags",
         column: "tag_sealed",
         aad_column: "tag",

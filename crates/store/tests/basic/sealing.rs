@@ -62,6 +62,20 @@ async fn reseal_moves_everything_to_the_active_key() {
          {}, '{}', 1, 'normal', 'reported', '{}', 'g', '{{}}', 0, FALSE, '{name}', '{phone}', 0, 0, 'none', 0, 202401, 0)",
         grid.id, grid.path, grid.path)).await;
 
+    // A volunteer's phone, sealed under the row's id as the volunteers' register seals it.
+    exec(&t.db, &format!(
+        "INSERT INTO volunteers (id, community_id, path, building, unit, post, name, skills, status, source, \
+         applied_at, decision_reason) SELECT 900, id, path, '1', '1', 'volunteer', '志愿者', '', 'active', 'added', 0, '' \
+         FROM nodes WHERE id = (SELECT parent_id FROM nodes WHERE id = {})", grid.id)).await;
+    let vphone = old
+        .seal("13300002222", &Aad::new("volunteers", "phone", "900"))
+        .unwrap();
+    exec(
+        &t.db,
+        &format!("UPDATE volunteers SET phone_sealed = '{vphone}' WHERE id = 900"),
+    )
+    .await;
+
     let new = KeyRing::from_text(&format!("index {IDX}\nk1 {K1}\nk2 {K2}")).unwrap();
     assert_eq!(new.active_key_id(), "k2");
     let mut seen = Vec::new();
@@ -71,8 +85,14 @@ async fn reseal_moves_everything_to_the_active_key() {
         })
         .await
         .unwrap();
-    // 7 IDs + 7 phones + 2 house phones + 1 tag + 2 reporter fields.
-    assert_eq!(counts.resealed, 19, "{counts:?}");
+    // 7 IDs + 7 phones + 2 house phones + 1 volunteer's phone + 1 tag + 2 reporter fields.
+    assert_eq!(counts.resealed, 20, "{counts:?}");
+    let sealed = count(
+        &t.db,
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM volunteers WHERE phone_sealed LIKE 'v1:k2:%'",
+    )
+    .await;
+    assert_eq!(sealed, 1);
     assert!(counts.unopened.is_empty());
     assert!(
         seen.iter().any(|(l, n)| l == "people.id_sealed" && *n == 3),
