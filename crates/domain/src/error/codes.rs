@@ -534,6 +534,7 @@ codes! {
     "volunteers.redemption_month_over" 409 "兑换记录 {id} 不是本月的,只能由社区取消" "redemption {id} was not made this month: only the community may cancel it";
     "volunteers.redemption_year_over" 409 "兑换记录 {id} 属于往年,不能取消" "redemption {id} belongs to an earlier year and cannot be cancelled";
     "volunteers.cancel_reason_long" 400 "取消理由不能超过 {max} 字" "a reason for cancelling has at most {max} characters";
+    "volunteers.gift_community" 400 "请选择礼品所属的社区" "choose the community the gift belongs to";
     "volunteers.gift_change_empty" 400 "请至少修改一项(名称、说明、价格、库存或上架状态)" "change at least one of name, description, price, stock or active";
 
 }

@@ -111,6 +111,19 @@ async fn community_path(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<St
         .ok_or_else(|| err!("volunteers.community_not_found", id))
 }
 
+/// The communities (village nodes) inside `scope`, by code: (id, code, name); at most `limit`.
+pub async fn communities(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    limit: i64,
+) -> Result<Vec<(i64, String, String)>, Error> {
+    q!(h, fetch_all, (i64, String, String),
+        "SELECT id, code, name FROM nodes WHERE kind = 'village' AND path LIKE $1 \
+         AND retired_at IS NULL ORDER BY code LIMIT $2",
+        scope.like_pattern(), limit.clamp(1, 1000))
+    .map_err(sql_error)
+}
+
 async fn audit_gift(
     h: &mut Handle<'_>,
     actor: &Actor,
