@@ -117,10 +117,15 @@ pub async fn communities(
     scope: &Scope,
     limit: i64,
 ) -> Result<Vec<(i64, String, String)>, Error> {
-    q!(h, fetch_all, (i64, String, String),
+    q!(
+        h,
+        fetch_all,
+        (i64, String, String),
         "SELECT id, code, name FROM nodes WHERE kind = 'village' AND path LIKE $1 \
          AND retired_at IS NULL ORDER BY code LIMIT $2",
-        scope.like_pattern(), limit.clamp(1, 1000))
+        scope.like_pattern(),
+        limit.clamp(1, 1000)
+    )
     .map_err(sql_error)
 }
 
@@ -131,7 +136,8 @@ async fn audit_gift(
     g: &Gift,
     now: i64,
 ) -> Result<(), Error> {
-    let detail = serde_json::json!({"name": g.name, "price": g.price, "stock": g.stock, "active": g.active});
+    let detail =
+        serde_json::json!({"name": g.name, "price": g.price, "stock": g.stock, "active": g.active});
     audit::append(
         h,
         &audit::Entry {
@@ -158,7 +164,12 @@ pub async fn create(
     fields: &rules::GiftFields,
     now: i64,
 ) -> Result<Gift, Error> {
-    let f = rules::check(&fields.name, &fields.description, fields.price, fields.stock)?;
+    let f = rules::check(
+        &fields.name,
+        &fields.description,
+        fields.price,
+        fields.stock,
+    )?;
     let path = community_path(h, scope, community_id).await?;
     let id: i64 = q!(h, scalar fetch_one, i64,
         "INSERT INTO gifts (community_id, path, name, description, price, stock, active, created_by, \

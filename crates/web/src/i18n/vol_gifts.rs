@@ -9,7 +9,11 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "Your account is not an enrolled volunteer yet; once your application is approved you can redeem gifts.",
     ),
     ("vol.gifts.apply", "申请成为志愿者", "Apply to volunteer"),
-    ("vol.gifts.available", "年度可用积分", "points available this year"),
+    (
+        "vol.gifts.available",
+        "年度可用积分",
+        "points available this year",
+    ),
     ("vol.gifts.earned", "本年获得", "Earned this year"),
     ("vol.gifts.spent", "已兑换", "Spent"),
     ("vol.gifts.history", "积分明细", "My points history"),

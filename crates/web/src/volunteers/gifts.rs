@@ -435,7 +435,9 @@ async fn render_page(
         .iter()
         .map(|r| {
             let same_month = gifts::month_at(r.created_at).ok().as_deref() == Some(&month);
-            let same_year = gifts::month_at(r.created_at).ok().and_then(|m| m.get(..4).map(str::to_string))
+            let same_year = gifts::month_at(r.created_at)
+                .ok()
+                .and_then(|m| m.get(..4).map(str::to_string))
                 == month.get(..4).map(str::to_string);
             RedemptionView {
                 id: r.id,
@@ -495,9 +497,12 @@ async fn after(
 
 /// A whole number from a form field; anything else is `code`'s error.
 fn number(v: &str, code: &'static str, max: i64) -> Result<i64, Error> {
-    v.trim()
-        .parse::<i64>()
-        .map_err(|_| Error::new(code, vec![("value", short(v, 12)), ("max", max.to_string())]))
+    v.trim().parse::<i64>().map_err(|_| {
+        Error::new(
+            code,
+            vec![("value", short(v, 12)), ("max", max.to_string())],
+        )
+    })
 }
 
 fn form_fields(values: &crate::basic::form::Fields) -> Result<GiftFields, Error> {

@@ -33,6 +33,7 @@ mod privacy;
 mod residents;
 mod scheduler;
 mod transfer;
+mod vol_gifts;
 mod wb_diary;
 mod wb_field;
 mod wb_home;
