@@ -416,3 +416,128 @@ pub async fn cancel(
     }
     redemption(h, scope, id).await
 }
+
+// ---- The hub's counts (`/vol`): small reads of the feature's tables for the starting page ----
+
+/// An activity a volunteer may sign up for soon.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Serialize)]
+pub struct Upcoming {
+    pub id: i64,
+    pub title: String,
+    pub starts_at: i64,
+    pub places: i64,
+    pub confirmed: i64,
+    pub points: i64,
+}
+
+/// What a volunteer's starting page counts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct VolunteerCounts {
+    pub upcoming: Vec<Upcoming>,
+    pub unread: i64,
+    pub gifts: i64,
+}
+
+pub async fn volunteer_counts(
+    h: &mut Handle<'_>,
+    v: &Volunteer,
+    now: i64,
+) -> Result<VolunteerCounts, Error> {
+    let upcoming: Vec<Upcoming> = q!(h, fetch_all, Upcoming,
+        "SELECT id, title, starts_at, places, confirmed, points FROM activities \
+         WHERE community_id = $1 AND status = 'open' AND starts_at > $2 ORDER BY starts_at, id LIMIT 5",
+        v.community_id, now)
+    .map_err(sql_error)?;
+    let unread: i64 = q!(h, scalar fetch_one, i64,
+        "SELECT COUNT(*) FROM volunteer_messages WHERE volunteer_id = $1 AND read_at IS NULL", v.id)
+    .map_err(sql_error)?;
+    let gifts: i64 = q!(h, scalar fetch_one, i64,
+        "SELECT COUNT(*) FROM gifts WHERE community_id = $1 AND active AND stock > 0", v.community_id)
+    .map_err(sql_error)?;
+    Ok(VolunteerCounts {
+        upcoming,
+        unread,
+        gifts,
+    })
+}
+
+/// What an organiser's starting page counts in their area.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct OrganiserCounts {
+    /// Applications waiting for a decision.
+    pub applications: i64,
+    /// Open activities not yet started.
+    pub activities: i64,
+    /// Activities over whose confirmed volunteers wait for the organiser's confirmation.
+    pub to_confirm: i64,
+    /// The last ended month (`YYYY-MM`) and the communities with volunteers that have not
+    /// published it.
+    pub last_month: String,
+    pub to_publish: i64,
+    pub gifts: i64,
+    pub volunteers: i64,
+}
+
+/// The month before `month` (`YYYY-MM`).
+pub fn month_before(month: &str) -> String {
+    let y: i32 = month.get(..4).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let m: u32 = month.get(5..7).and_then(|v| v.parse().ok()).unwrap_or(1);
+    if m <= 1 {
+        format!("{:04}-12", y - 1)
+    } else {
+        format!("{y:04}-{:02}", m - 1)
+    }
+}
+
+pub async fn organiser_counts(
+    h: &mut Handle<'_>,
+    scope: &Scope,
+    now: i64,
+) -> Result<OrganiserCounts, Error> {
+    let like = scope.like_pattern();
+    let count = |status: &'static str| (like.clone(), status);
+    let (l1, s1) = count("applied");
+    let applications: i64 = q!(h, scalar fetch_one, i64,
+        "SELECT COUNT(*) FROM volunteers WHERE path LIKE $1 AND status = $2", l1, s1)
+    .map_err(sql_error)?;
+    let (l2, s2) = count("active");
+    let volunteers: i64 = q!(h, scalar fetch_one, i64,
+        "SELECT COUNT(*) FROM volunteers WHERE path LIKE $1 AND status = $2", l2, s2)
+    .map_err(sql_error)?;
+    let activities: i64 = q!(h, scalar fetch_one, i64,
+        "SELECT COUNT(*) FROM activities WHERE path LIKE $1 AND status = 'open' AND starts_at > $2",
+        &like, now)
+    .map_err(sql_error)?;
+    let to_confirm: i64 = q!(h, scalar fetch_one, i64,
+        "SELECT COUNT(*) FROM activities a WHERE a.path LIKE $1 AND a.status = 'open' AND a.ends_at < $2 \
+         AND EXISTS (SELECT 1 FROM activity_signups s WHERE s.activity_id = a.id AND s.status = 'confirmed')",
+        &like, now)
+    .map_err(sql_error)?;
+    let last_month = month_before(&month_at(now)?);
+    let to_publish: i64 = q!(h, scalar fetch_one, i64,
+        "SELECT COUNT(*) FROM nodes n WHERE n.kind = 'village' AND n.path LIKE $1 AND n.retired_at IS NULL \
+         AND EXISTS (SELECT 1 FROM volunteers v WHERE v.community_id = n.id AND v.status = 'active') \
+         AND NOT EXISTS (SELECT 1 FROM points_months m WHERE m.community_id = n.id AND m.month = $2)",
+        &like, &last_month)
+    .map_err(sql_error)?;
+    let gifts: i64 = q!(h, scalar fetch_one, i64,
+        "SELECT COUNT(*) FROM gifts WHERE path LIKE $1 AND active", &like)
+    .map_err(sql_error)?;
+    Ok(OrganiserCounts {
+        applications,
+        activities,
+        to_confirm,
+        last_month,
+        to_publish,
+        gifts,
+        volunteers,
+    })
+}
+
+/// "Other" values waiting for the street's approval in its area.
+pub async fn pending_approvals(h: &mut Handle<'_>, scope: &Scope) -> Result<i64, Error> {
+    q!(h, scalar fetch_one, i64,
+        "SELECT COUNT(*) FROM volunteer_approvals WHERE path LIKE $1 AND status = 'pending'",
+        scope.like_pattern())
+    .map_err(sql_error)
+}

@@ -558,3 +558,83 @@ async fn vol_gifts_pages() {
     let (s, _) = f.page("gw_a1", "/vol/gifts").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+/// The hrefs inside the element with `data-testid="{id}"`.
+fn links_in(body: &str, id: &str) -> Vec<String> {
+    let Some(start) = body.find(&format!("data-testid=\"{id}\"")) else {
+        return Vec::new();
+    };
+    let rest = &body[start..];
+    let end = rest
+        .find("</section>")
+        .or_else(|| rest.find("</nav>"))
+        .unwrap_or(rest.len());
+    rest[..end]
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn vol_gifts_hub_for_each_role() {
+    let f = setup().await;
+    earn(&f, "vol_a", 7).await;
+    // A volunteer: home links to /vol, the bottom bar holds it, the hub shows their points.
+    let (s, home) = f.page("vol_a", "/").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(home.contains("data-testid=\"home-vol\""), "{home}");
+    assert!(links_in(&home, "bottom-nav").contains(&"/vol".to_string()));
+    let (s, b) = f.page("vol_a", "/vol").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(b.contains("data-testid=\"hub-available\">7<"), "{b}");
+    let links = links_in(&b, "hub-volunteer");
+    for h in [
+        "/vol/points",
+        "/vol/activities",
+        "/vol/messages",
+        "/vol/gifts",
+    ] {
+        assert!(links.contains(&h.to_string()), "{h}: {links:?}");
+    }
+    // An organiser: their tiles, with the last ended month to publish.
+    let (s, b) = f.page("gl_a", "/vol").await;
+    assert_eq!(s, StatusCode::OK);
+    let links = links_in(&b, "hub-organiser");
+    for h in [
+        "/vol/volunteers",
+        "/vol/activities",
+        "/vol/months",
+        "/vol/gifts",
+    ] {
+        assert!(links.contains(&h.to_string()), "{h}: {links:?}");
+    }
+    assert!(b.contains("2026-10"), "{b}");
+    assert!(!b.contains("hub-street"));
+    // The street.
+    let (s, b) = f.page("cmd_a", "/vol").await;
+    assert_eq!(s, StatusCode::OK);
+    let links = links_in(&b, "hub-street");
+    for h in [
+        "/vol/catalogue",
+        "/vol/approvals",
+        "/vol/ranking",
+        "/vol/archives",
+    ] {
+        assert!(links.contains(&h.to_string()), "{h}: {links:?}");
+    }
+    let (s, home) = f.page("cmd_a", "/").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(links_in(&home, "home-vol").contains(&"/vol".to_string()));
+    // Others are refused; the API says the same.
+    let (s, _) = f.page("gw_a1", "/vol").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = f.api("vol_a", Method::GET, "/api/v1/vol/hub", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["balance"]["available"], 7);
+    let (s, v) = f.api("op_a", Method::GET, "/api/v1/vol/hub", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["organiser"]["volunteers"], 4);
+    assert!(v["approvals"].is_i64());
+}
