@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use wangge_domain::volunteers::gifts::GiftFields;
-use wangge_domain::{Error, NodeKind, Permission, Scope, err};
+use wangge_domain::{Error, NodeKind, Permission, err};
 use wangge_store::auth::Principal;
 use wangge_store::volunteers::gifts::{self, Gift, GiftChange, Redemption};
 use wangge_store::volunteers::ledger::{self, Balance};
@@ -192,7 +192,7 @@ async fn listing(s: &AppState, p: &Principal) -> Result<Listing, Error> {
                 redemptions: Vec::new(),
             });
         };
-        let scope = Scope::of_path(&v.path);
+        let scope = p.scope();
         let balance = ledger::balance(h, v.id, year).await?;
         let g = gifts::list(h, &scope, Some(v.community_id), true).await?;
         let r = gifts::redemptions(h, &scope, Some(v.id), 100).await?;
