@@ -203,7 +203,12 @@ async fn service_year(
             let points = [2, 2, 3][rng.below(3)];
             ledger::append(
                 h,
-                &ledger::NewEntry::new(v.id, wangge_domain::volunteers::ledger::Kind::Service, points, &month),
+                &ledger::NewEntry::new(
+                    v.id,
+                    wangge_domain::volunteers::ledger::Kind::Service,
+                    points,
+                    &month,
+                ),
                 organiser,
                 at,
             )
@@ -302,7 +307,10 @@ fn print_some(logins: &[VolLogin]) {
     let Some(first) = logins.first() else { return };
     println!("demo volunteers (password {DEMO_PASSWORD}; all in the log-ins file):");
     for post in Post::ALL {
-        if let Some(l) = logins.iter().find(|l| l.code == first.code && l.post == post) {
+        if let Some(l) = logins
+            .iter()
+            .find(|l| l.code == first.code && l.post == post)
+        {
             println!(
                 "  {:<28} {:<12} {} ({}) · {}",
                 l.username,
