@@ -513,6 +513,43 @@ codes! {
     "volunteers.month_published" 409 "{month} 的积分已公示并锁定,不能再登记;如有差错,请在本月登记更正" "the points of {month} are published and locked: no entry can be added to it; correct a mistake with a correction this month";
 
     // Volunteer points: volunteers and the catalogue.
+    "volunteers.name_invalid" 400 "姓名须为 1–20 个字" "the name must be 1–20 characters";
+    "volunteers.phone_invalid" 400 "“{value}” 不是 11 位手机号" "\"{value}\" is not an 11-digit mobile number";
+    "volunteers.building_invalid" 400 "楼栋最多 20 个字" "the building is at most 20 characters";
+    "volunteers.unit_invalid" 400 "单元最多 20 个字" "the unit is at most 20 characters";
+    "volunteers.skills_invalid" 400 "特长最多 200 个字" "skills are at most 200 characters";
+    "volunteers.post_invalid" 400 "“{value}” 不是岗位(楼栋长、单元长或志愿者)" "\"{value}\" is not a post (building_leader, unit_leader or volunteer)";
+    "volunteers.status_invalid" 400 "“{value}” 不是志愿者状态" "\"{value}\" is not a volunteer status";
+    "volunteers.phone_taken" 409 "该手机号已在本社区申请或登记为志愿者" "this phone number has already applied or is registered as a volunteer in this community";
+    "volunteers.transition" 409 "志愿者 {id} 当前为“{status}”,不能{action}" "volunteer {id} is {status}: cannot {action}";
+    "volunteers.reason_required" 400 "请写明理由(最多 200 字)" "give a reason (at most 200 characters)";
+    "volunteers.community_required" 400 "请选择社区" "choose a community";
+    "volunteers.not_community" 400 "{code} 不是社区(村居)" "{code} is not a community (village) node";
+    "volunteers.apply_rate_limited" 429 "提交过于频繁:{minutes} 分钟内最多 {max} 次,请稍后再试" "too many applications from this address: at most {max} in {minutes} minutes; try again later";
+    "volunteers.import_no_file" 400 "请选择要导入的文件(XLSX 或 CSV)" "choose a file to import (XLSX or CSV)";
+    "volunteers.import_too_large" 413 "文件超过 {max_kb} KB" "the file exceeds {max_kb} KB";
+    "volunteers.import_too_many" 400 "一次最多导入 {max} 行" "at most {max} rows can be imported at once";
+    "volunteers.import_empty" 400 "文件没有数据行" "the file has no data rows";
+    "volunteers.import_header" 400 "表头缺少“{column}”列" "the header lacks the column \"{column}\"";
+    "volunteers.import_unreadable" 400 "无法读取文件:{reason}" "cannot read the file: {reason}";
+    "volunteers.import_rows" 400 "{bad} 行有误,未导入任何数据" "{bad} rows are invalid; nothing was imported";
+    "volunteers.import_duplicate" 400 "手机号与第 {row} 行重复" "the phone number repeats row {row}";
+    "volunteers.mode_invalid" 400 "“{value}” 不是导入方式(all 或 good_rows)" "\"{value}\" is not all or good_rows";
+    "volunteers.catalogue_node" 403 "积分目录只能由街道(乡镇)或以上维护" "the catalogue is kept by a street (township) or above";
+    "volunteers.catalogue_empty" 400 "目录至少要有一项服务" "the catalogue needs at least one kind";
+    "volunteers.catalogue_too_many" 400 "目录最多 {max} 项" "the catalogue holds at most {max} kinds";
+    "volunteers.catalogue_key" 400 "服务代码“{key}”不合规(小写字母、数字、下划线,不能是 other)" "kind key \"{key}\" is not valid (lower-case letters, digits, underscores; not other)";
+    "volunteers.catalogue_duplicate" 400 "服务代码“{key}”重复" "kind key \"{key}\" appears twice";
+    "volunteers.catalogue_points" 400 "“{key}”的积分须为 1–{max} 分" "the points of \"{key}\" must be 1–{max}";
+    "volunteers.catalogue_clue" 400 "目录须含线索(clue)一项" "the catalogue must keep the clue kind";
+    "volunteers.catalogue_family" 400 "“{value}” 不是服务类别" "\"{value}\" is not a family";
+    "volunteers.note_required" 400 "请写明说明(1–200 字)" "give a note (1–200 characters)";
+    "volunteers.title_invalid" 400 "事项名称须为 1–50 个字" "the title must be 1–50 characters";
+    "volunteers.approval_points" 400 "“其他类”积分须为 1–20 分" "an \"other\" value must be 1–20 points";
+    "volunteers.approval_not_found" 404 "审批 {id} 不存在或不在您的范围内" "no approval {id} in your area";
+    "volunteers.approval_decided" 409 "审批 {id} 已经处理" "approval {id} is already decided";
+    "volunteers.decision_invalid" 400 "“{value}” 不是审批结果(approve 或 reject)" "\"{value}\" is not approve or reject";
+    "volunteers.street_only" 403 "只有社区所在街道可以审批" "only the street above the community decides";
 
     // Volunteer points: activities and sign-ups.
 

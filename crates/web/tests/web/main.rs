@@ -34,6 +34,7 @@ mod residents;
 mod scheduler;
 mod transfer;
 mod vol_gifts;
+mod vol_register;
 mod wb_diary;
 mod wb_field;
 mod wb_home;
