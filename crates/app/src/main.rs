@@ -11,6 +11,7 @@ mod bench_lists;
 mod bench_load;
 mod bench_load_check;
 mod bench_people;
+mod bench_volunteers;
 mod bench_workbench;
 mod cli_assess;
 mod cli_basic;
@@ -320,6 +321,9 @@ enum BenchWhat {
     Assess,
     /// A worker's running assessment score over the same records; last line `p95 max X`
     AssessScore,
+    /// The yearly ranking of 50,000 volunteers across the city demo (city, county, street; page
+    /// and API); last line `p95 max X`
+    Volunteers,
     /// The closes of `bench assess`, run in a process of their own so that its memory is theirs
     #[command(hide = true)]
     AssessClose,
@@ -785,6 +789,9 @@ async fn run() -> anyhow::Result<()> {
         Command::Bench {
             what: BenchWhat::AssessScore,
         } => bench_assess_score::assess_score(cli.database_url.as_deref()).await?,
+        Command::Bench {
+            what: BenchWhat::Volunteers,
+        } => bench_volunteers::volunteers(cli.database_url.as_deref()).await?,
         Command::Assess { what } => {
             let db = open(&url).await?;
             let keys = key_ring(cli.keys.as_deref(), &file)?;

@@ -191,6 +191,12 @@ pub async fn tick(state: &AppState, holder: &str) -> Result<TickReport, Error> {
     {
         tracing::warn!(error = %e, "daily log-in check failed");
     }
+    // Volunteers' clues verified true earn their points, under the same lease.
+    if report.leased
+        && let Err(e) = volunteer_clues(state, holder, now).await
+    {
+        tracing::warn!(error = %e, "volunteer clue points failed");
+    }
     Ok(report)
 }
 
@@ -203,6 +209,18 @@ async fn daily_logins(state: &AppState, holder: &str, now: i64) -> Result<(), Er
         return Ok(());
     }
     wangge_store::workbench::logins::run_checks(h, &state.calendar(), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Volunteers' clue points (`store::volunteers::clues`) in one transaction behind the lease.
+async fn volunteer_clues(state: &AppState, holder: &str, now: i64) -> Result<(), Error> {
+    let mut tx = state.db.begin().await?;
+    let h = &mut tx.handle();
+    if !events::try_lease(h, LEASE, holder, now, LEASE_TTL_MS).await? {
+        return Ok(());
+    }
+    wangge_store::volunteers::clues::award_verified(h, now).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -554,6 +554,23 @@ codes! {
     // Volunteer points: activities and sign-ups.
 
     // Volunteer points: the ledger's pages, publication, ranking.
+    "volunteers.month_not_ended" 409 "{month} 尚未结束,月末之后才能公示" "{month} has not ended yet: a month is published after it ends";
+    "volunteers.month_already_published" 409 "{month} 的积分已经公示过" "the points of {month} are already published";
+    "volunteers.entry_not_found" 404 "积分记录 {id} 不存在或不在您的范围内" "no points entry {id} in your area";
+    "volunteers.correction_kind" 400 "只能更正服务或线索积分(兑换请通过撤销兑换处理)" "only service and clue points can be corrected (a redemption is undone by cancelling it)";
+    "volunteers.correction_range" 400 "更正 {value} 分超出范围:本条记录可更正 {min} 至 {max} 分" "a correction of {value} is out of range: this entry can be corrected by {min} to {max}";
+    "volunteers.pts_reason_too_long" 400 "理由不能超过 {max} 个字" "the reason is longer than {max} characters";
+    "volunteers.quarter_invalid" 400 "“{value}” 不是季度(如 2026Q3)" "\"{value}\" is not a quarter such as 2026Q3";
+    "volunteers.quarter_not_ended" 409 "{quarter} 尚未结束,季末之后才能归档" "{quarter} has not ended yet: a quarter is archived after it ends";
+    "volunteers.archive_exists" 409 "{quarter} 已经归档" "{quarter} is already archived";
+    "volunteers.archive_not_found" 404 "归档 {id} 不存在或不在您的范围内" "no archive {id} in your area";
+    "volunteers.street_required" 400 "请选择一个街道(乡镇)" "choose a street (township)";
+    "volunteers.share_invalid" 400 "比例 {value} 须在 1 至 100 之间" "a share of {value} is not between 1 and 100";
+    "volunteers.year_not_ended" 409 "{year} 年尚未结束;如需提前评选,请勾选“提前评选”" "{year} has not ended: tick \"record early\" to record its awards now";
+    "volunteers.awards_recorded" 409 "{year} 年的评选已经记录" "the awards of {year} are already recorded";
+    "volunteers.pts_year_invalid" 400 "“{value}” 不是年份" "\"{value}\" is not a year";
+    "volunteers.pts_community_required" 400 "请选择社区" "choose a community";
+    "volunteers.pts_not_volunteer" 404 "您的账号还不是志愿者" "your account is not a volunteer's";
 
     // Volunteer points: gifts and the hub.
     "volunteers.gift_name" 400 "礼品名称必填,不超过 {max} 字" "a gift's name is required, at most {max} characters";

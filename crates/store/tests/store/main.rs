@@ -416,5 +416,6 @@ mod grids;
 mod login;
 mod plans;
 mod tree;
+mod vol_points;
 mod wb_staff;
 mod work_days;

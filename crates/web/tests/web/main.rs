@@ -35,6 +35,7 @@ mod scheduler;
 mod transfer;
 mod vol_gifts;
 mod vol_register;
+mod vol_points;
 mod wb_diary;
 mod wb_field;
 mod wb_home;
