@@ -15,7 +15,7 @@ use wangge_domain::volunteers::register::Post;
 use wangge_domain::{NodeKind, Role, System};
 use wangge_store::audit::Actor;
 use wangge_store::volunteers::register::{self, NewVolunteer, Volunteer};
-use wangge_store::volunteers::{gifts, ledger};
+use wangge_store::volunteers::{gifts, ledger, months};
 use wangge_store::{Db, Handle, auth, nodes, users};
 
 use crate::demo::layout::person_name;
@@ -87,6 +87,7 @@ pub async fn fill_new_city(
     let mut villages = nodes::of_kind(h, &all, NodeKind::Village).await?;
     villages.truncate(MAX_COMMUNITIES);
     let year_ago = now - 366 * DAY_MS;
+    let last_month = gifts::month_before(&gifts::month_at(now)?);
     let mut logins = Vec::new();
     let mut stats = Stats::default();
     for village in &villages {
@@ -142,6 +143,11 @@ pub async fn fill_new_city(
         }
         stats.volunteers += members.len();
         service_year(h, &organiser, &members, now, &mut rng, &mut stats).await?;
+        // The last ended month published (一月一公示): it takes no more entries.
+        months::publish(h, &all, village.id, &last_month, &organiser, now)
+            .await
+            .with_context(|| format!("publishing {last_month} at {}", village.code))?;
+        stats.published += 1;
         shop(h, village.id, &organiser, &members, now, &mut stats).await?;
     }
     tx.commit().await?;
@@ -263,7 +269,7 @@ async fn shop(
             continue;
         };
         let actor = Actor::user(v.user_id.unwrap_or_default(), v.name.clone());
-        match gifts::redeem(h, v, g.id, &actor, now - 2 * 3_600_000).await {
+        match gifts::redeem(h, v, g.id, &actor, now).await {
             Ok(_) => stats.redemptions += 1,
             // Out of stock: the demo's shelves may empty, as real ones do.
             Err(e) if e.code == "volunteers.gift_out_of_stock" => {}
