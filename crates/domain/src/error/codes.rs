@@ -552,6 +552,34 @@ codes! {
     "volunteers.street_only" 403 "只有社区所在街道可以审批" "only the street above the community decides";
 
     // Volunteer points: activities and sign-ups.
+    "volunteers.activity_not_found" 404 "活动 {id} 不存在或不在您的范围内" "no activity {id} in your area";
+    "volunteers.activity_title" 400 "活动名称必填,不超过{max}字" "an activity needs a title of at most {max} characters";
+    "volunteers.activity_content" 400 "活动内容不超过{max}字" "the content is at most {max} characters";
+    "volunteers.activity_location" 400 "地点不超过{max}字" "the location is at most {max} characters";
+    "volunteers.activity_places" 400 "名额应为 1 至 {max} 人" "places are 1 to {max}";
+    "volunteers.activity_starts_past" 400 "开始时间须在将来" "the activity must start in the future";
+    "volunteers.activity_starts_far" 400 "活动最多提前{days}天发布" "an activity is published at most {days} days ahead";
+    "volunteers.activity_ends" 400 "结束时间须晚于开始时间,活动最长{days}天" "the end comes after the start, at most {days} days later";
+    "volunteers.activity_time" 400 "“{value}” 不是时间(如 2026-12-06T09:00:00+08:00 或毫秒数)" "\"{value}\" is not a time such as 2026-12-06T09:00:00+08:00 or Unix milliseconds";
+    "volunteers.activity_kind" 400 "“{kind}” 不是现行积分细则中可发布活动的服务类别" "\"{kind}\" is not a kind of service an activity may have in the catalogue in force";
+    "volunteers.activity_points" 400 "积分 {points} 与积分细则不符:“{kind}” 每次 {want} 分" "{points} points is outside the catalogue: \"{kind}\" is worth {want} points a time";
+    "volunteers.activity_other_unapproved" 400 "“其他类”活动须选择街道已批准本社区的分值" "an activity of kind \"other\" needs a value the street approved for this community";
+    "volunteers.activity_community" 400 "请指定活动所属社区(村)" "name the community (village) the activity belongs to";
+    "volunteers.activity_cancelled" 409 "该活动已取消" "the activity was cancelled";
+    "volunteers.activity_started" 409 "该活动已开始或已结束,不能再报名" "the activity has started or ended: sign-up is closed";
+    "volunteers.activity_over" 409 "该活动已结束或已登记服务,不能取消" "the activity is over or its attendance is recorded: it cannot be cancelled";
+    "volunteers.not_active" 403 "只有本社区在册的志愿者可以报名" "only an active volunteer of this community may sign up";
+    "volunteers.not_a_volunteer" 403 "您的账号不是在册志愿者" "your account is not an active volunteer";
+    "volunteers.already_signed_up" 409 "您已报名该活动" "you have already signed up for this activity";
+    "volunteers.signup_not_found" 404 "您没有报名该活动" "you have not signed up for this activity";
+    "volunteers.signup_cancel_late" 409 "活动已开始,不能取消报名" "the activity has started: the sign-up can no longer be cancelled";
+    "volunteers.cancel_reason" 400 "取消活动须写明理由,不超过{max}字" "cancelling an activity needs a reason of at most {max} characters";
+    "volunteers.attendance_early" 409 "活动开始后才能登记服务情况" "attendance is taken once the activity has started";
+    "volunteers.attendance_empty" 400 "请勾选已服务或缺席的志愿者" "tick who served or was absent";
+    "volunteers.attendance_too_many" 400 "一次最多登记 {max} 人" "at most {max} volunteers at a time";
+    "volunteers.attendance_twice" 400 "志愿者 {id} 既登记为已服务又登记为缺席" "volunteer {id} is both served and absent";
+    "volunteers.attendance_marked" 409 "志愿者 {id} 的服务情况已登记,已记积分的差错请在积分台账中更正" "volunteer {id}'s attendance is already recorded; correct points in the ledger";
+    "volunteers.attendance_not_confirmed" 400 "志愿者 {id} 没有取得该活动的名额" "volunteer {id} holds no place in this activity";
 
     // Volunteer points: the ledger's pages, publication, ranking.
     "volunteers.month_not_ended" 409 "{month} 尚未结束,月末之后才能公示" "{month} has not ended yet: a month is published after it ends";

@@ -417,5 +417,7 @@ mod login;
 mod plans;
 mod tree;
 mod vol_points;
+mod vol_activities;
+mod vol_register;
 mod wb_staff;
 mod work_days;

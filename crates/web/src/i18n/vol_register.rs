@@ -69,7 +69,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     (
         "vol.reg.import_hint",
         "使用模板填写(姓名、手机号必填;岗位填楼栋长、单元长或志愿者),每行开通一个账号。",
-        "Fill in the template (name and mobile required; post is 楼栋长, 单元长 or 志愿者); each row gets an account.",
+        "Fill in the template (name and mobile required; pick the post from its drop-down); each row gets an account.",
     ),
     ("vol.reg.template", "下载模板", "Download the template"),
     ("vol.reg.file", "文件(XLSX 或 CSV)", "File (XLSX or CSV)"),

@@ -35,6 +35,7 @@ mod scheduler;
 mod transfer;
 mod vol_gifts;
 mod vol_points;
+mod vol_activities;
 mod vol_register;
 mod wb_diary;
 mod wb_field;

@@ -588,3 +588,66 @@ async fn vol_reg_catalogue_and_other_approvals() {
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("appr-row"));
 }
+
+#[tokio::test]
+async fn vol_reg_imports_an_xlsx_and_skips_the_template_example() {
+    let f = Kit::new().build().await;
+    // The downloaded template, as is: only the example row, which is skipped.
+    let (s, _, template) = f.get_bytes("gl_a", "/vol/volunteers/template.xlsx").await;
+    assert_eq!(s, StatusCode::OK);
+    let parts = [Part::File("file", "t.xlsx", template)];
+    let (s, v) = f
+        .multipart_as("gl_a", "/api/v1/volunteers/import", &parts)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["code"], "volunteers.import_empty");
+    // A filled-in workbook: the example row plus two people.
+    let columns: Vec<wangge_sheet::TemplateColumn> =
+        ["姓名", "手机号", "楼栋", "单元", "岗位", "特长"]
+            .iter()
+            .map(|h| wangge_sheet::TemplateColumn {
+                header: h,
+                required: false,
+                choices: None,
+                text: true,
+                width: 12.0,
+            })
+            .collect();
+    let rows: Vec<Vec<String>> = [
+        ["张三", "13800138000", "1栋", "1单元", "楼栋长", "水电维修"],
+        ["周五", "15900001111", "5栋", "", "单元长", ""],
+        ["吴六", "+86 15900002222", "6栋", "2单元", "", "摄影"],
+    ]
+    .iter()
+    .map(|r| r.iter().map(|c| c.to_string()).collect())
+    .collect();
+    let mut book = Vec::new();
+    wangge_sheet::write_template(&mut book, "志愿者", &columns, &rows, None).unwrap();
+    let parts = [Part::File("file", "v.xlsx", book)];
+    let (s, v) = f
+        .multipart_as("gl_a", "/api/v1/volunteers/import", &parts)
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["imported"].as_array().unwrap().len(), 2, "{v}");
+    let (_, list) = f
+        .api(
+            "gl_a",
+            Method::GET,
+            "/api/v1/volunteers?post=unit_leader",
+            None,
+        )
+        .await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["source"], "imported");
+    // The page shows the report of a refused file with its rows.
+    let file = csv(&["甲,13800000001,,,,", "乙,bad,,,,"]);
+    let parts = [Part::File("file", "v.csv", file)];
+    let (s, _, page) = f
+        .post_multipart("/vol/volunteers/import", Some("gl_a"), &parts)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("vol-import-problems") && page.contains("data-row=\"3\""),
+        "{page}"
+    );
+}
