@@ -9,11 +9,15 @@
 use std::io::Write;
 
 use anyhow::Context;
+use wangge_domain::calendar::Date;
+use wangge_domain::deadline::{local_date, start_of_day};
 use wangge_domain::rng::SplitMix64;
+use wangge_domain::volunteers::catalogue::Catalogue;
 use wangge_domain::volunteers::gifts::GiftFields;
 use wangge_domain::volunteers::register::Post;
 use wangge_domain::{NodeKind, Role, System};
 use wangge_store::audit::Actor;
+use wangge_store::volunteers::activities::{self, NewActivity};
 use wangge_store::volunteers::register::{self, NewVolunteer, Volunteer};
 use wangge_store::volunteers::{gifts, ledger, months};
 use wangge_store::{Db, Handle, auth, nodes, users};
@@ -27,7 +31,6 @@ pub const PER_COMMUNITY: usize = 20;
 pub const MAX_COMMUNITIES: usize = 40;
 
 const DAY_MS: i64 = 86_400_000;
-const CST_MS: i64 = 8 * 3_600_000;
 
 /// The gifts every demo community offers: (name, description, price, stock).
 const GIFTS: [(&str, &str, i64, i64); 4] = [
@@ -142,7 +145,10 @@ pub async fn fill_new_city(
             members.push(v);
         }
         stats.volunteers += members.len();
-        service_year(h, &organiser, &members, now, &mut rng, &mut stats).await?;
+        service_year(
+            h, village.id, &organiser, &members, now, &mut rng, &mut stats,
+        )
+        .await?;
         // The last ended month published (一月一公示): it takes no more entries.
         months::publish(h, &all, village.id, &last_month, &organiser, now)
             .await
@@ -189,40 +195,150 @@ async fn organiser_of(h: &mut Handle<'_>, code: &str) -> anyhow::Result<Actor> {
     )
 }
 
-/// A year of service: points for each volunteer month by month. (Activities with sign-ups
-/// replace the plain entries once the activities part is merged.)
+/// What the demo communities hold: (title, kind in the seed's catalogue, where).
+const ACTIVITIES: [(&str, &str, &str); 8] = [
+    ("楼道卫生大扫除", "cleaning", "小区各楼道"),
+    ("消防安全隐患排查", "hazard_check", "小区楼栋"),
+    ("夜间治安巡逻", "patrol", "小区周边"),
+    ("反诈宣传进小区", "policy_publicity", "社区广场"),
+    ("独居老人上门探访", "vulnerable_care", "社区"),
+    ("邻里纠纷调解", "mediation", "社区调解室"),
+    ("青少年课后课堂", "youth", "社区活动室"),
+    ("文明创建志愿服务", "civility", "社区"),
+];
+
+/// The first day of the month `back` months before `today`'s.
+fn month_start(today: Date, back: u32) -> Option<Date> {
+    let months = today.year() * 12 + today.month() as i32 - 1 - back as i32;
+    Date::new(months.div_euclid(12), months.rem_euclid(12) as u32 + 1, 1)
+}
+
+/// A year of activities, month by month through the activities' own functions, each step at
+/// the moment it would have happened: published a week before, signed up for (first come first
+/// served, some on the waiting list), and the attendance confirmed after it (service points).
+/// Two activities are left coming up, open for sign-ups.
 async fn service_year(
     h: &mut Handle<'_>,
+    community_id: i64,
     organiser: &Actor,
     members: &[Volunteer],
     now: i64,
     rng: &mut SplitMix64,
     stats: &mut Stats,
 ) -> anyhow::Result<()> {
-    for back in (0..12).rev() {
-        let at = now - back * 30 * DAY_MS;
-        let month = gifts::month_at(at)?;
-        for v in members {
-            if rng.below(100) < 45 {
+    let all = System::acting().scope();
+    let catalogue = Catalogue::seed();
+    let today = local_date(now).map_err(|e| anyhow::anyhow!("the clock: {e}"))?;
+    for back in (0..=12u32).rev() {
+        let Some(first) = month_start(today, back) else {
+            continue;
+        };
+        for k in 0..2i64 {
+            let day = first.add_days(4 + 14 * k + rng.below(5) as i64);
+            let Some(day) = day else { continue };
+            let starts_at = start_of_day(day) + 9 * 3_600_000;
+            // Done ones are a day old at least; a later one is left to the two coming up.
+            if starts_at > now - DAY_MS {
                 continue;
             }
-            let points = [2, 2, 3][rng.below(3)];
-            ledger::append(
+            let (title, kind, location) = ACTIVITIES[rng.below(ACTIVITIES.len())];
+            let points = catalogue.kind(kind).map(|k| k.points).unwrap_or(2);
+            let places = 6 + rng.below(5) as i64;
+            let a = activities::create(
                 h,
-                &ledger::NewEntry::new(
-                    v.id,
-                    wangge_domain::volunteers::ledger::Kind::Service,
-                    points,
-                    &month,
-                ),
+                &all,
                 organiser,
-                at,
+                &NewActivity {
+                    community_id,
+                    title,
+                    content: "请准时到场,服务结束后由社区确认服务记录。",
+                    location,
+                    kind,
+                    points,
+                    places,
+                    starts_at,
+                    ends_at: None,
+                    approval_id: None,
+                },
+                starts_at - 7 * DAY_MS,
+            )
+            .await
+            .with_context(|| format!("demo activity {title}"))?;
+            stats.activities += 1;
+            let mut served = Vec::new();
+            let mut absent = Vec::new();
+            let signing = places as usize + rng.below(4);
+            for (i, v) in pick(members, signing, rng).into_iter().enumerate() {
+                let s = activities::signup(
+                    h,
+                    &all,
+                    v,
+                    a.id,
+                    starts_at - 5 * DAY_MS + i as i64 * 60_000,
+                )
+                .await?;
+                if s.status == "confirmed" {
+                    if rng.below(10) == 0 {
+                        absent.push(v.id);
+                    } else {
+                        served.push(v.id);
+                    }
+                }
+            }
+            let done = activities::attendance(
+                h,
+                &all,
+                organiser,
+                a.id,
+                &served,
+                &absent,
+                starts_at + 3 * 3_600_000,
             )
             .await?;
-            stats.entries += 1;
+            stats.entries += done.entries.len();
+        }
+    }
+    // Two coming up, a few places already taken.
+    for (n, days) in [(0usize, 3i64), (1, 10)] {
+        let Some(day) = today.add_days(days) else {
+            continue;
+        };
+        let (title, kind, location) = ACTIVITIES[(n * 3 + rng.below(3)) % ACTIVITIES.len()];
+        let points = catalogue.kind(kind).map(|k| k.points).unwrap_or(2);
+        let a = activities::create(
+            h,
+            &all,
+            organiser,
+            &NewActivity {
+                community_id,
+                title,
+                content: "欢迎报名,名额先到先得。",
+                location,
+                kind,
+                points,
+                places: 10,
+                starts_at: start_of_day(day) + 9 * 3_600_000,
+                ends_at: None,
+                approval_id: None,
+            },
+            now - DAY_MS,
+        )
+        .await?;
+        stats.activities += 1;
+        for (i, v) in pick(members, 3 + rng.below(4), rng).into_iter().enumerate() {
+            activities::signup(h, &all, v, a.id, now - DAY_MS + (i as i64 + 1) * 60_000).await?;
         }
     }
     Ok(())
+}
+
+/// `n` different members, at random.
+fn pick<'a>(members: &'a [Volunteer], n: usize, rng: &mut SplitMix64) -> Vec<&'a Volunteer> {
+    let mut idx: Vec<usize> = (0..members.len()).collect();
+    for i in (1..idx.len()).rev() {
+        idx.swap(i, rng.below(i + 1));
+    }
+    idx.into_iter().take(n).map(|i| &members[i]).collect()
 }
 
 /// The community's gifts, and redemptions by a few volunteers who have the points.
@@ -334,10 +450,4 @@ fn print_some(logins: &[VolLogin]) {
         first.community,
         first.code
     );
-}
-
-/// The local (+08:00) day start of an instant, for activities at a plausible hour.
-#[allow(dead_code)]
-fn day_start(ms: i64) -> i64 {
-    (ms + CST_MS).div_euclid(DAY_MS) * DAY_MS - CST_MS
 }
