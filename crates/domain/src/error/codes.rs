@@ -609,7 +609,7 @@ codes! {
     "volunteers.gift_inactive" 409 "“{name}”已下架,不能兑换" "\"{name}\" is withdrawn and cannot be redeemed";
     "volunteers.gift_out_of_stock" 409 "“{name}”已兑完,库存为 0" "\"{name}\" is out of stock";
     "volunteers.points_short" 409 "本年度可用积分 {available} 分,不足以兑换“{name}”(需 {price} 分)" "you have {available} points available this year; \"{name}\" costs {price}";
-    "volunteers.not_active" 403 "只有在册的志愿者可以兑换礼品" "only an active volunteer may redeem gifts";
+    "volunteers.redeem_not_active" 403 "只有在册的志愿者可以兑换礼品" "only an active volunteer may redeem gifts";
     "volunteers.not_volunteer" 403 "您的账号还不是志愿者,请先申请加入" "your account is not a volunteer's yet: apply first";
     "volunteers.redemption_not_found" 404 "兑换记录 {id} 不存在或不在您的范围内" "no redemption {id} in your area";
     "volunteers.redemption_cancelled" 409 "兑换记录 {id} 已经取消" "redemption {id} is already cancelled";

@@ -100,7 +100,7 @@ pub fn may_redeem(c: &RedeemCheck<'_>, gift_id: i64) -> Result<(), Error> {
         return Err(err!("volunteers.gift_not_found", id = gift_id));
     }
     if !c.volunteer_active {
-        return Err(err!("volunteers.not_active"));
+        return Err(err!("volunteers.redeem_not_active"));
     }
     if !c.active {
         return Err(err!("volunteers.gift_inactive", name = c.gift_name));
@@ -250,7 +250,7 @@ mod tests {
                 volunteer_active: false,
                 ..ok()
             }),
-            "volunteers.not_active"
+            "volunteers.redeem_not_active"
         );
     }
 
