@@ -417,6 +417,7 @@ mod login;
 mod plans;
 mod tree;
 mod vol_activities;
+mod vol_gifts;
 mod vol_points;
 mod vol_register;
 mod wb_staff;
