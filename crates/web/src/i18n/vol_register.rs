@@ -74,6 +74,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("vol.reg.template", "下载模板", "Download the template"),
     ("vol.reg.file", "文件(XLSX 或 CSV)", "File (XLSX or CSV)"),
     ("vol.reg.mode", "导入方式", "How"),
+    ("vol.reg.encoding", "CSV 编码", "CSV encoding"),
     (
         "vol.reg.mode_all",
         "全部正确才导入",

@@ -639,6 +639,15 @@ async fn vol_reg_imports_an_xlsx_and_skips_the_template_example() {
         .await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["source"], "imported");
+    let parts = [
+        text("encoding", "latin1"),
+        Part::File("file", "v.csv", csv(&["甲,13800000001,,,,"])),
+    ];
+    let (s, v) = f
+        .multipart_as("gl_a", "/api/v1/volunteers/import", &parts)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["code"], "import.encoding_invalid");
     // The page shows the report of a refused file with its rows.
     let file = csv(&["甲,13800000001,,,,", "乙,bad,,,,"]);
     let parts = [Part::File("file", "v.csv", file)];
@@ -650,4 +659,163 @@ async fn vol_reg_imports_an_xlsx_and_skips_the_template_example() {
         page.contains("vol-import-problems") && page.contains("data-row=\"3\""),
         "{page}"
     );
+}
+
+/// The page's Chinese words outside tags, scripts and styles, but for data (the fixture's
+/// node and user names) and the language switch.
+fn english_leftovers(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    let mut skip = false;
+    let lower = html.to_string();
+    let mut rest = lower.as_str();
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("<style") || rest.starts_with("<script") {
+            skip = true;
+        }
+        if rest.starts_with("</style>") || rest.starts_with("</script>") {
+            skip = false;
+        }
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag && !skip => text.push(c),
+            _ => {}
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    text.split_whitespace()
+        .filter(|w| !w.contains("节点") && !w.contains("用户") && *w != "中文")
+        .filter(|w| w.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn vol_reg_pages_speak_english_and_decide_by_form() {
+    let f = Kit::new().build().await;
+    for (user, uri) in [
+        ("gl_a", "/vol/volunteers"),
+        ("cmd_a", "/vol/catalogue"),
+        ("cmd_a", "/vol/approvals"),
+        ("gl_a", "/vol/approvals"),
+        ("", "/vol/apply"),
+    ] {
+        let mut b = Request::builder().uri(uri);
+        let cookie = if user.is_empty() {
+            "lang=en".to_string()
+        } else {
+            format!("wangge_session={}; lang=en", f.creds[user].1)
+        };
+        b = b.header(header::COOKIE, cookie);
+        let (s, _, page) = f.send(b.body(Body::empty()).unwrap()).await;
+        assert_eq!(s, StatusCode::OK, "{uri}");
+        assert_eq!(english_leftovers(&page), "", "{user} {uri}");
+    }
+
+    // Request and decide through the pages; a volunteer's detail and leaving.
+    let form = "application/x-www-form-urlencoded";
+    let body = "community=350102001001&title=%E9%99%AA%E8%AF%8A&points=3&reason=%E6%AF%8F%E5%91%A8";
+    let (s, _, _) = f
+        .form("gl_a", "/vol/approvals", form, body.as_bytes().to_vec())
+        .await;
+    assert!(s.is_redirection(), "{s}");
+    let (_, list) = f
+        .api(
+            "cmd_a",
+            Method::GET,
+            "/api/v1/volunteers/approvals?status=pending",
+            None,
+        )
+        .await;
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let (s, _, page) = f
+        .form(
+            "gl_a",
+            &format!("/vol/approvals/{id}/decide"),
+            form,
+            b"decision=approve&note=ok".to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{page}");
+    let (s, _, _) = f
+        .form(
+            "cmd_a",
+            &format!("/vol/approvals/{id}/decide"),
+            form,
+            b"decision=reject&note=%E5%86%8D%E8%AE%AE".to_vec(),
+        )
+        .await;
+    assert!(s.is_redirection());
+    let (_, a) = f
+        .api(
+            "gl_a",
+            Method::GET,
+            "/api/v1/volunteers/approvals?status=rejected",
+            None,
+        )
+        .await;
+    assert_eq!(a["items"][0]["decision_note"], "再议");
+
+    let (s, v) = f
+        .api(
+            "gl_a",
+            Method::POST,
+            "/api/v1/volunteers",
+            Some(application("13311112222")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let vid = v["volunteer"]["id"].as_i64().unwrap();
+    let (s, page) = f.page("gl_a", &format!("/vol/volunteers/{vid}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("133****2222") || !page.contains("13311112222"),
+        "{page}"
+    );
+    assert!(page.contains("vol-leave"));
+    let (s, _) = f.page("op_b", &format!("/vol/volunteers/{vid}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = f
+        .form(
+            "gl_a",
+            &format!("/vol/volunteers/{vid}/leave"),
+            form,
+            b"reason=%E6%90%AC%E5%AE%B6".to_vec(),
+        )
+        .await;
+    assert!(s.is_redirection());
+    let (_, row) = f
+        .api(
+            "gl_a",
+            Method::GET,
+            &format!("/api/v1/volunteers/{vid}"),
+            None,
+        )
+        .await;
+    assert_eq!(row["status"], "left");
+}
+
+#[tokio::test]
+async fn vol_reg_applications_are_rate_limited() {
+    let f = Kit::new().build().await;
+    let mut last = StatusCode::OK;
+    for i in 0..40 {
+        let (s, _) = f
+            .anonymous(
+                Method::POST,
+                "/api/v1/volunteers/apply",
+                Some(application(&format!("139{i:08}"))),
+            )
+            .await;
+        last = s;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 }

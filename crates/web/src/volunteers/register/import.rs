@@ -37,6 +37,19 @@ pub fn parse_mode(v: &str) -> Result<Mode, Error> {
     }
 }
 
+/// The encoding of a CSV file (`utf-8` by default, or `gbk`; a UTF-8 BOM always wins).
+pub fn parse_encoding(v: &str) -> Result<Encoding, Error> {
+    if v.trim().is_empty() {
+        return Ok(Encoding::Utf8);
+    }
+    Encoding::parse(v).ok_or_else(|| {
+        err!(
+            "import.encoding_invalid",
+            encoding = v.chars().take(20).collect::<String>()
+        )
+    })
+}
+
 /// One bad row: its number as the spreadsheet shows it, the field and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
@@ -81,7 +94,7 @@ const EXAMPLE: [&str; 6] = ["张三", "13800138000", "1栋", "1单元", "楼栋�
 pub type Rows = (Vec<(usize, Checked)>, Vec<Problem>);
 
 /// Reads the file's rows: the checked ones with their row numbers, and the problems.
-pub fn read(t: &Tr, bytes: Vec<u8>, file_name: &str) -> Result<Rows, Error> {
+pub fn read(t: &Tr, bytes: Vec<u8>, file_name: &str, encoding: Encoding) -> Result<Rows, Error> {
     if bytes.len() > MAX_BYTES {
         return Err(err!(
             "volunteers.import_too_large",
@@ -98,7 +111,7 @@ pub fn read(t: &Tr, bytes: Vec<u8>, file_name: &str) -> Result<Rows, Error> {
     let reader = RowReader::from_seekable(
         Cursor::new(bytes),
         Some(file_name),
-        Encoding::Utf8,
+        encoding,
         Some(total),
         &ReadLimits::default(),
     )
