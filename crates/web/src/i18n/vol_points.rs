@@ -130,6 +130,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
     ("vol.pts.year_points", "年度累计", "Year to date"),
     ("vol.pts.by_building", "按楼栋汇总", "By building"),
     ("vol.pts.volunteers", "志愿者人数", "Volunteers"),
+    ("vol.pts.people", "人数", "People"),
     (
         "vol.pts.notice_footer",
         "如有异议,请于公示之日起七日内向社区反映。",

@@ -92,18 +92,34 @@ async fn clue_entries(f: &Fixture) -> Vec<(i64, i64, Option<i64>, String)> {
 /// An event handled on the spot by a worker and verified true by the grid leader, then
 /// attributed to `reporter` (as if they had reported it through the one report path).
 async fn verified_event(f: &Fixture, category: &str, reporter: &str) -> String {
+    verified_event_at(f, category, reporter, "2026-11-03", "2026-11-04").await
+}
+
+async fn verified_event_at(
+    f: &Fixture,
+    category: &str,
+    reporter: &str,
+    reported: &str,
+    verified: &str,
+) -> String {
     let mut input = worker_report(G_A1, category, "发现线索");
     input.handled_on_spot = Some("已当场处理".into());
     let number = f
-        .report_at("gw_a1", input, at("2026-11-03T09:00:00+08:00"))
+        .report_at("gw_a1", input, at(&format!("{reported}T09:00:00+08:00")))
         .await
         .number;
     let pass = Action::Verify {
         pass: true,
         note: "核实属实".into(),
     };
-    f.act_at("gl_a", &number, pass, &[], at("2026-11-04T10:00:00+08:00"))
-        .await;
+    f.act_at(
+        "gl_a",
+        &number,
+        pass,
+        &[],
+        at(&format!("{verified}T10:00:00+08:00")),
+    )
+    .await;
     exec(
         &f.state.db,
         &format!(
@@ -177,9 +193,25 @@ async fn vol_points_a_verified_clue_earns_five_once() {
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["balance"]["earned"], 10);
     assert_eq!(b["history"][0]["kind"], "clue");
+
+    // Verified in October, found after October was published: it counts in November.
+    let late = verified_event_at(&f, "ZA01", "vol_a", "2026-10-20", "2026-10-21").await;
+    let (s, _) = f
+        .api(
+            "gl_a",
+            Method::POST,
+            &format!("/api/v1/volunteers/months/{VIL_A}/2026-10/publish"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    scheduler::tick(&f.state, "one").await.unwrap();
+    let clues = clue_entries(&f).await;
+    assert_eq!(clues.len(), 3, "{clues:?}");
+    assert_eq!(clues[2].3, "2026-11", "{late}: October is locked");
     let mut c = f.state.db.conn().await.unwrap();
     let (n, breaks) = ledger::verify(&mut c.handle()).await.unwrap();
-    assert_eq!((n, breaks.len()), (2, 0));
+    assert_eq!((n, breaks.len()), (3, 0));
 }
 
 #[tokio::test]
