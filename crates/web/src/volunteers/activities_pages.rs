@@ -324,7 +324,7 @@ struct DetailPage {
     confirmed: Vec<RosterRow>,
     waiting: Vec<RosterRow>,
     others: Vec<RosterRow>,
-    /// Whether the attendance form shows: started, not cancelled, someone confirmed or marked.
+    /// Whether the attendance form shows: started, not cancelled, someone confirmed unmarked.
     attendance: bool,
     error: String,
 }
@@ -377,8 +377,11 @@ async fn render_detail(
         .filter(|r| r.status == "cancelled")
         .map(row)
         .collect();
-    let attendance =
-        v.organises() && a.started && a.status_key != "cancelled" && !confirmed.is_empty();
+    // The form shows while someone holding a place is not marked yet.
+    let attendance = v.organises()
+        && a.started
+        && a.status_key != "cancelled"
+        && confirmed.iter().any(|r| r.status_key == "confirmed");
     let error = error.map(|e| l.t.error(e)).unwrap_or_default();
     Ok(no_store(render(DetailPage {
         volunteer: v.volunteer().is_some(),

@@ -413,6 +413,10 @@ async fn vol_act_pages_publish_sign_up_and_confirm() {
     assert_eq!(s, StatusCode::SEE_OTHER);
     let (_, page) = f.page("gl_a", &loc).await;
     assert!(page.contains("已服务"), "{page}");
+    assert!(
+        !page.contains("act-attendance-form"),
+        "nobody is left to mark"
+    );
     let (_, page) = f.page("vol_a", "/vol/messages").await;
     assert!(page.contains("记 2 分"), "{page}");
     // The street's list names the community of each activity.
