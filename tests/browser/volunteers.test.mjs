@@ -94,11 +94,14 @@ async function noSidewaysScroll(page, what) {
   assert.ok(overflow <= 1, `${what}: no sideways scroll at 390 px (${overflow})`);
 }
 
-/** The sum of the notice's month column over lines of a masked name. */
+/** The sum of the notice's month column (the one before the year's) over lines of a masked name. */
 async function noticePoints(page, masked) {
   const rows = await page.locator('[data-testid=notice-line]').evaluateAll((trs) =>
-    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())));
-  return rows.filter((r) => r[0] === masked).reduce((n, r) => n + Number(r[4] || 0), 0);
+    trs.map((tr) => {
+      const tds = [...tr.querySelectorAll('td')];
+      return [(tds[0].firstChild?.textContent || '').trim(), tds[tds.length - 2].textContent.trim()];
+    }));
+  return rows.filter((r) => r[0] === masked).reduce((n, r) => n + Number(r[1] || 0), 0);
 }
 
 test('a volunteer signs up, serves, sees the points, redeems a gift; the month is published and locked', async () => {
@@ -189,6 +192,7 @@ test('a volunteer signs up, serves, sees the points, redeems a gift; the month i
   assert.equal(await noticePoints(o.page, mask(me.name)), before + points);
   assert.ok(!(await o.page.locator('[data-testid=notice-table]').textContent()).includes(me.name), 'the notice masks names');
   await o.page.screenshot({ path: join(out, 'vol-5-notice.png'), fullPage: true });
+  await noSidewaysScroll(o.page, 'notice');
 
   // 5. The organiser lists a gift; the volunteer redeems it; the stock falls, so do the points.
   const gift = `环保袋 ${Date.now() % 1000}`;
