@@ -9,6 +9,7 @@ pub mod events;
 pub mod layout;
 mod names;
 pub mod population;
+pub mod volunteers;
 pub mod work;
 
 use anyhow::Context;

@@ -486,6 +486,8 @@ async fn run() -> anyhow::Result<()> {
                 demo::events::fill_new_city(&db, &keys, 1, 2, &city, now_ms()).await?;
                 demo::work::fill_new_city(&db, 1, &city, now_ms()).await?;
                 demo::assess::fill_new_city(&db, &keys, 1, &city, now_ms()).await?;
+                demo::volunteers::fill_new_city(&db, 1, &city, now_ms(), &demo::logins_path(&url))
+                    .await?;
                 db.close().await;
             }
             let db = Db::connect_tuned(&url, &file.tuning()?).await?;
@@ -522,6 +524,8 @@ async fn run() -> anyhow::Result<()> {
             demo::events::fill_new_city(&db, &keys, seed, events_per_grid, &city, now_ms()).await?;
             demo::work::fill_new_city(&db, seed, &city, now_ms()).await?;
             demo::assess::fill_new_city(&db, &keys, seed, &city, now_ms()).await?;
+            demo::volunteers::fill_new_city(&db, seed, &city, now_ms(), &demo::logins_path(&url))
+                .await?;
         }
         Command::Migrate => {
             let db = Db::connect(&url).await?;

@@ -82,6 +82,19 @@ impl Layout {
         self.me.as_ref().is_some_and(|m| m.may(permission))
     }
 
+    /// Whether the caller uses the volunteers' pages (`/vol`): a volunteer, an organiser or
+    /// the street. The home page links them there.
+    pub fn may_volunteering(&self) -> bool {
+        self.may(Permission::Serve)
+            || self.may(Permission::Organise)
+            || self.may(Permission::GovernVolunteers)
+    }
+
+    /// Whether the caller is a volunteer (the home page puts `/vol` first for them).
+    pub fn serves(&self) -> bool {
+        self.may(Permission::Serve)
+    }
+
     /// Whether the nav shows the basic information register.
     pub fn may_read_basic(&self) -> bool {
         self.may(Permission::ReadBasic)
@@ -156,14 +169,7 @@ impl Layout {
                     || self.may(Permission::Assess)
                     || self.may(Permission::Inspect),
             ),
-            (
-                "vol",
-                "/vol",
-                "nav.vol",
-                self.may(Permission::Serve)
-                    || self.may(Permission::Organise)
-                    || self.may(Permission::GovernVolunteers),
-            ),
+            ("vol", "/vol", "nav.vol", self.may_volunteering()),
             ("check", "/check", "nav.check", self.can_edit_tree()),
         ]
         .into_iter()
@@ -178,8 +184,11 @@ impl Layout {
         // The bottom bar holds four pages and "me": where the role has the workbench, it takes
         // the people register's place (which "me" then lists).
         let has_work = items.iter().any(|m| m.id == "work");
+        // A volunteer has no register: their volunteering takes that place.
+        let serves = self.may(Permission::Serve);
         for m in &mut items {
-            m.bottom = BOTTOM.contains(&m.id) && !(has_work && m.id == "people");
+            m.bottom = (BOTTOM.contains(&m.id) && !(has_work && m.id == "people"))
+                || (serves && m.id == "vol");
         }
         items
     }
@@ -205,9 +214,9 @@ impl Layout {
     }
 }
 
-/// The pages the phone's bottom bar holds itself (the "me" page lists the rest).
 /// The pages the phone's bottom bar may hold itself (the "me" page lists the rest): the
-/// workbench, for the roles that use it, in place of the people register (see `menu`).
+/// workbench, for the roles that use it, in place of the people register (see `menu`); a
+/// volunteer's `vol` is added there too.
 const BOTTOM: [&str; 5] = ["home", "report", "inbox", "people", "work"];
 
 /// A page of the menu: `id` names it for styles and tests, `key` its text in the table.

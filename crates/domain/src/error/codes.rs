@@ -601,5 +601,22 @@ codes! {
     "volunteers.pts_not_volunteer" 404 "您的账号还不是志愿者" "your account is not a volunteer's";
 
     // Volunteer points: gifts and the hub.
+    "volunteers.gift_name" 400 "礼品名称必填,不超过 {max} 字" "a gift's name is required, at most {max} characters";
+    "volunteers.gift_description" 400 "礼品说明不能超过 {max} 字" "a gift's description has at most {max} characters";
+    "volunteers.gift_price" 400 "价格 {value} 应在 1 到 {max} 积分之间" "the price {value} is not between 1 and {max} points";
+    "volunteers.gift_stock" 400 "库存 {value} 应在 0 到 {max} 之间" "the stock {value} is not between 0 and {max}";
+    "volunteers.gift_not_found" 404 "礼品 {id} 不存在或不在您的范围内" "no gift {id} in your area";
+    "volunteers.gift_inactive" 409 "“{name}”已下架,不能兑换" "\"{name}\" is withdrawn and cannot be redeemed";
+    "volunteers.gift_out_of_stock" 409 "“{name}”已兑完,库存为 0" "\"{name}\" is out of stock";
+    "volunteers.points_short" 409 "本年度可用积分 {available} 分,不足以兑换“{name}”(需 {price} 分)" "you have {available} points available this year; \"{name}\" costs {price}";
+    "volunteers.redeem_not_active" 403 "只有在册的志愿者可以兑换礼品" "only an active volunteer may redeem gifts";
+    "volunteers.not_volunteer" 403 "您的账号还不是志愿者,请先申请加入" "your account is not a volunteer's yet: apply first";
+    "volunteers.redemption_not_found" 404 "兑换记录 {id} 不存在或不在您的范围内" "no redemption {id} in your area";
+    "volunteers.redemption_cancelled" 409 "兑换记录 {id} 已经取消" "redemption {id} is already cancelled";
+    "volunteers.redemption_month_over" 409 "兑换记录 {id} 不是本月的,只能由社区取消" "redemption {id} was not made this month: only the community may cancel it";
+    "volunteers.redemption_year_over" 409 "兑换记录 {id} 属于往年,不能取消" "redemption {id} belongs to an earlier year and cannot be cancelled";
+    "volunteers.cancel_reason_long" 400 "取消理由不能超过 {max} 字" "a reason for cancelling has at most {max} characters";
+    "volunteers.gift_community" 400 "请选择礼品所属的社区" "choose the community the gift belongs to";
+    "volunteers.gift_change_empty" 400 "请至少修改一项(名称、说明、价格、库存或上架状态)" "change at least one of name, description, price, stock or active";
 
 }

@@ -418,6 +418,7 @@ mod plans;
 mod tree;
 mod vol_activities;
 mod vol_ledger;
+mod vol_gifts;
 mod vol_points;
 mod vol_register;
 mod wb_staff;

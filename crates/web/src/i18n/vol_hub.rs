@@ -1,3 +1,53 @@
 //! Texts of this area of the UI: (key, 中文, English).
 
-pub const ENTRIES: &[(&str, &str, &str)] = &[("nav.vol", "志愿服务", "Volunteering")];
+pub const ENTRIES: &[(&str, &str, &str)] = &[
+    ("nav.vol", "志愿服务", "Volunteering"),
+    (
+        "vol.hub.not_enrolled",
+        "您还不是在册志愿者。提交申请,社区审核通过后即可报名活动、积累积分。",
+        "You are not an enrolled volunteer yet. Apply; once your community approves you can sign up for activities and earn points.",
+    ),
+    ("vol.hub.apply", "申请成为志愿者", "Apply to volunteer"),
+    (
+        "vol.hub.available",
+        "本年度可用积分",
+        "Points available this year",
+    ),
+    ("vol.hub.earned", "本年获得", "Earned this year"),
+    ("vol.hub.total", "累计获得", "Earned in all"),
+    ("vol.hub.mine", "我的志愿服务", "My volunteering"),
+    ("vol.hub.points", "积分", "points"),
+    ("vol.hub.activities", "近期活动", "Upcoming activities"),
+    ("vol.hub.messages", "未读消息", "Unread messages"),
+    ("vol.hub.gifts", "兑换礼品", "Gifts"),
+    ("vol.hub.history", "积分明细", "My points history"),
+    ("vol.hub.upcoming", "近期活动", "Coming up"),
+    (
+        "vol.hub.no_upcoming",
+        "暂无可报名的活动",
+        "No activities to sign up for yet",
+    ),
+    ("vol.hub.all_activities", "全部活动", "All activities"),
+    ("vol.hub.organise", "社区志愿服务管理", "Organising"),
+    (
+        "vol.hub.applications",
+        "待审核申请",
+        "Applications to decide",
+    ),
+    ("vol.hub.org_activities", "活动", "Activities"),
+    ("vol.hub.to_confirm", "待确认服务", "Attendance to confirm"),
+    ("vol.hub.to_publish", "待公示月份", "Month to publish"),
+    ("vol.hub.org_gifts", "礼品", "Gifts"),
+    ("vol.hub.volunteers", "志愿者", "Volunteers"),
+    ("vol.hub.street", "街道", "The street"),
+    ("vol.hub.catalogue", "积分标准", "Points catalogue"),
+    ("vol.hub.approvals", "其他类审批", "\"Other\" approvals"),
+    ("vol.hub.ranking", "年度排名", "Yearly ranking"),
+    ("vol.hub.archives", "季度汇总", "Quarterly archives"),
+    (
+        "vol.hub.home_cta",
+        "志愿服务:积分、活动、兑换",
+        "Volunteering: points, activities, gifts",
+    ),
+    ("vol.hub.home_open", "进入志愿服务", "Open volunteering"),
+];

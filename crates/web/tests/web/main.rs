@@ -34,6 +34,7 @@ mod residents;
 mod scheduler;
 mod transfer;
 mod vol_activities;
+mod vol_gifts;
 mod vol_points;
 mod vol_register;
 mod wb_diary;
