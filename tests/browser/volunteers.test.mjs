@@ -173,6 +173,7 @@ test('a volunteer signs up, serves, sees the points, redeems a gift; the month i
   const row = o.page.locator(`[data-testid=act-roster-row][data-volunteer="${me.id}"]`);
   await row.locator('[data-testid=act-served]').check();
   await o.page.screenshot({ path: join(out, 'vol-3-attendance.png'), fullPage: true });
+  await noSidewaysScroll(o.page, 'attendance');
   await Promise.all([o.page.waitForLoadState('load'), o.page.locator('[data-testid=act-attendance-submit]').click()]);
   await o.page.waitForSelector('[data-testid=act-roster]');
   assert.equal(await o.page.locator('[data-testid=form-error]').count(), 0);
@@ -225,6 +226,7 @@ test('a volunteer signs up, serves, sees the points, redeems a gift; the month i
   await Promise.all([o.page.waitForLoadState('load'), o.page.locator('[data-testid=publish-confirm-button]').click()]);
   await o.page.locator(`[data-testid=month-row][data-month="${month}"] [data-testid=month-locked]`).waitFor();
   await o.page.screenshot({ path: join(out, 'vol-7-published.png'), fullPage: true });
+  await noSidewaysScroll(o.page, 'months');
   await o.page.goto(noticeUrl);
   await o.page.waitForSelector('[data-testid=notice-published]');
 

@@ -552,6 +552,22 @@ async fn vol_gifts_pages() {
         )
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    // The organiser cancels the redemption on the page, with a reason: stock and points back.
+    let (_, v) = f
+        .api("gl_a", Method::GET, "/api/v1/redemptions", None)
+        .await;
+    let rid = v["items"][0]["id"].as_i64().unwrap();
+    let (s, _, _) = f
+        .form(
+            "gl_a",
+            &format!("/vol/redemptions/{rid}/cancel"),
+            FORM,
+            b"reason=%E5%8F%91%E9%94%99".to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(available(&f, "vol_a").await, 12);
+    assert_eq!(stock(&f, "gl_a", id).await, 2);
     // A commander (the street) reads; a worker may not.
     let (s, _) = f.page("cmd_a", "/vol/gifts").await;
     assert_eq!(s, StatusCode::OK);
