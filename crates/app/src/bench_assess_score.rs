@@ -14,7 +14,6 @@ use wangge_domain::calendar::Date;
 use wangge_store::{Db, auth};
 use wangge_web::{AppState, WebConfig};
 
-use crate::bench_kit::sqlite_db;
 use crate::bench_workbench::{first_of, seed_records, session, time_get, user_at};
 use crate::demo::layout::Scale;
 
@@ -103,24 +102,13 @@ async fn measure(db: &Db, label: &str) -> anyhow::Result<f64> {
 /// PostgreSQL when a `postgres://` URL or `TEST_DATABASE_URL` is at hand.
 pub async fn assess_score(database_url: Option<&str>) -> anyhow::Result<()> {
     println!("assess-score: a worker's running score over a year of workbench records");
-    let mut worst = 0.0f64;
-    {
-        let (db, _guard) = sqlite_db(database_url, "assess_score").await?;
-        let r = measure(&db, "sqlite").await;
-        db.close().await;
-        worst = worst.max(r?);
-    }
-    match crate::bench_kit::postgres_db(database_url).await? {
-        Some((db, guard)) => {
-            let r = measure(&db, "postgres").await;
-            db.close().await;
-            drop(guard);
-            worst = worst.max(r?);
-        }
-        None => println!(
-            "postgres: skipped (give a postgres:// --database-url or set TEST_DATABASE_URL)"
-        ),
-    }
+    let worst = crate::bench_kit::worst_of_both(
+        database_url,
+        "assess_score",
+        false,
+        |db, label| async move { measure(&db, label).await },
+    )
+    .await?;
     println!("p95 max {worst:.2}");
     Ok(())
 }

@@ -122,3 +122,39 @@ impl Client {
         Ok((status, buf))
     }
 }
+
+/// Runs a measurement on SQLite (the given `sqlite://` database or a temporary one; skipped
+/// when `postgres_only` and a postgres URL was given) and then on PostgreSQL when one is at hand
+/// (see [`postgres_db`]), and returns the larger of the two worst p95s it reports.
+pub async fn worst_of_both<F, Fut>(
+    database_url: Option<&str>,
+    name: &str,
+    postgres_only: bool,
+    measure: F,
+) -> anyhow::Result<f64>
+where
+    F: Fn(Db, &'static str) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<f64>>,
+{
+    let mut worst = 0.0f64;
+    if postgres_only && database_url.is_some_and(|u| u.starts_with("postgres")) {
+        println!("sqlite: skipped (a postgres:// --database-url was given)");
+    } else {
+        let (db, _guard) = sqlite_db(database_url, name).await?;
+        let r = measure(db.clone(), "sqlite").await;
+        db.close().await;
+        worst = worst.max(r?);
+    }
+    match postgres_db(database_url).await? {
+        Some((db, guard)) => {
+            let r = measure(db.clone(), "postgres").await;
+            db.close().await;
+            drop(guard);
+            worst = worst.max(r?);
+        }
+        None => println!(
+            "postgres: skipped (give a postgres:// --database-url or set TEST_DATABASE_URL)"
+        ),
+    }
+    Ok(worst)
+}

@@ -16,7 +16,6 @@ use wangge_domain::volunteers::ledger::{self, GENESIS, Hashed};
 use wangge_store::{Db, auth, nodes};
 use wangge_web::{AppState, WebConfig};
 
-use crate::bench_kit::sqlite_db;
 use crate::bench_workbench::{first_of, session, time_get, user_at};
 use crate::demo::layout::Scale;
 
@@ -255,24 +254,13 @@ async fn measure(db: &Db, label: &str) -> anyhow::Result<f64> {
 /// PostgreSQL when a `postgres://` URL or `TEST_DATABASE_URL` is at hand.
 pub async fn volunteers(database_url: Option<&str>) -> anyhow::Result<()> {
     println!("volunteers: the yearly ranking of {VOLUNTEERS} volunteers across a city");
-    let mut worst = 0.0f64;
-    {
-        let (db, _guard) = sqlite_db(database_url, "volunteers").await?;
-        let r = measure(&db, "sqlite").await;
-        db.close().await;
-        worst = worst.max(r?);
-    }
-    match crate::bench_kit::postgres_db(database_url).await? {
-        Some((db, guard)) => {
-            let r = measure(&db, "postgres").await;
-            db.close().await;
-            drop(guard);
-            worst = worst.max(r?);
-        }
-        None => println!(
-            "postgres: skipped (give a postgres:// --database-url or set TEST_DATABASE_URL)"
-        ),
-    }
+    let worst = crate::bench_kit::worst_of_both(
+        database_url,
+        "volunteers",
+        false,
+        |db, label| async move { measure(&db, label).await },
+    )
+    .await?;
     println!("p95 max {worst:.2}");
     Ok(())
 }

@@ -16,7 +16,7 @@ use wangge_domain::{NodeKind, System};
 use wangge_store::{Db, auth, nodes, now_ms, users};
 use wangge_web::{AppState, WebConfig};
 
-use crate::bench_kit::{Client, sqlite_db};
+use crate::bench_kit::Client;
 use crate::demo::layout::Scale;
 
 const RUNS: usize = 50;
@@ -326,28 +326,13 @@ pub async fn workbench(database_url: Option<&str>) -> anyhow::Result<()> {
     println!(
         "workbench: a year of records for the city demo's workers; {RUNS} runs each after {WARM_UP} warm-up runs over loopback HTTP"
     );
-    let mut worst = 0.0f64;
     // A postgres:// URL given on the command line asks for PostgreSQL alone (a year of records
     // takes many minutes to write on each database).
-    if database_url.is_some_and(|u| u.starts_with("postgres")) {
-        println!("sqlite: skipped (a postgres:// --database-url was given)");
-    } else {
-        let (db, _guard) = sqlite_db(database_url, "workbench").await?;
-        let r = measure(&db, "sqlite").await;
-        db.close().await;
-        worst = worst.max(r?);
-    }
-    match crate::bench_kit::postgres_db(database_url).await? {
-        Some((db, guard)) => {
-            let r = measure(&db, "postgres").await;
-            db.close().await;
-            drop(guard);
-            worst = worst.max(r?);
-        }
-        None => println!(
-            "postgres: skipped (give a postgres:// --database-url or set TEST_DATABASE_URL)"
-        ),
-    }
+    let worst =
+        crate::bench_kit::worst_of_both(database_url, "workbench", true, |db, label| async move {
+            measure(&db, label).await
+        })
+        .await?;
     println!("p95 max {worst:.2}");
     Ok(())
 }

@@ -132,34 +132,11 @@ macro_rules! allocate_sqlite {
     };
 }
 
-/// The counter's key of the China day holding `now`: YYYYMMDD.
-fn day_key(now: i64) -> Result<i64, Error> {
-    let d = deadline::local_date(now)?;
-    Ok(i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day()))
-}
-
-/// Takes the day's next number in a statement of its own, committed at once (PostgreSQL). A
-/// report whose transaction then fails leaves a gap in the day's numbers: numbers are unique
-/// and increasing, not gapless, so that reports do not wait on one another for the counter.
-async fn take_number(db: &crate::Db, now: i64) -> Result<i64, Error> {
-    let day = day_key(now)?;
-    let mut c = db.conn().await?;
-    q!(&mut c.handle(), scalar fetch_one, i64,
-        "INSERT INTO event_counters (day, last) VALUES ($1, 1) \
-         ON CONFLICT (day) DO UPDATE SET last = event_counters.last + 1 RETURNING last",
-        day)
-    .map_err(sql_error)
-}
-
 /// One round trip: the day's next number, the next event id (on SQLite the write lock is held
 /// since `BEGIN IMMEDIATE`, so `MAX + 1` is safe), and a check that grid and owner are still live
 /// (the locate index may be a moment old). On SQLite the submission key is checked again under
 /// the write lock, so two copies sent at once make one event; with `begin` the script itself
 /// opens the hand-run transaction (see `submit`), saving the trip a separate BEGIN costs.
-///
-/// `taken` is a number [`take_number`] took before the transaction (PostgreSQL): then the
-/// day's counter row is not touched here, so concurrent reports do not queue on its lock until
-/// each commits.
 async fn allocate(
     h: &mut Handle<'_>,
     now: i64,
@@ -167,9 +144,9 @@ async fn allocate(
     owner_path: &str,
     key: Option<&str>,
     begin: bool,
-    taken: Option<i64>,
 ) -> Result<Allocated, Error> {
-    let day = day_key(now)?;
+    let d = deadline::local_date(now)?;
+    let day = i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day());
     type Got = (
         Option<i64>,
         i64,
@@ -189,23 +166,7 @@ async fn allocate(
     } else {
         allocate_sqlite!()
     };
-    let rows: Vec<Got> = if let (Some(taken), true) = (taken, h.is_postgres()) {
-        q!(
-            h,
-            fetch_all,
-            Got,
-            "SELECT CAST($1 AS BIGINT), nextval(pg_get_serial_sequence('events', 'id')), \
-             (SELECT id FROM nodes WHERE id = $2 AND retired_at IS NULL), \
-             (SELECT name FROM nodes WHERE path = $3 AND retired_at IS NULL), \
-             (SELECT number FROM events WHERE submission_key = $4)",
-            taken,
-            grid_id,
-            owner_path,
-            key
-        )
-        .map_err(sql_error)?
-    } else {
-        q_split!(h, fetch_all, Got,
+    let rows: Vec<Got> = q_split!(h, fetch_all, Got,
         sqlite: sqlite,
         postgres: "WITH c AS (INSERT INTO event_counters (day, last) VALUES ($1, 1) ON CONFLICT (day) DO UPDATE SET last = event_counters.last + 1 RETURNING last) \
              SELECT c.last, nextval(pg_get_serial_sequence('events', 'id')), \
@@ -213,8 +174,7 @@ async fn allocate(
              (SELECT name FROM nodes WHERE path = $3 AND retired_at IS NULL), \
              (SELECT number FROM events WHERE submission_key = $4) FROM c",
         day, grid_id, owner_path, key)
-        .map_err(sql_error)?
-    };
+    .map_err(sql_error)?;
     let Some((seq, id, grid, owner_name, seen)) = rows.into_iter().next() else {
         return Err(err!(
             "internal",
@@ -455,25 +415,13 @@ pub async fn report(
     input: ReportInput,
     now: i64,
 ) -> Result<Reported, Error> {
-    report_with(h, ctx, caller, input, now, None).await
-}
-
-/// [`report`] with a number taken before the transaction (see [`take_number`]).
-async fn report_with(
-    h: &mut Handle<'_>,
-    ctx: &EventCtx<'_>,
-    caller: &Caller,
-    input: ReportInput,
-    now: i64,
-    taken: Option<i64>,
-) -> Result<Reported, Error> {
     if let Some(key) = &input.submission_key
         && let Some(first) = seen_submission(h, key).await?
     {
         return Ok(first);
     }
     let c = check(h, ctx, caller, input, now).await?;
-    match allocate(h, now, c.grid.id, &c.owner_path, None, false, taken).await? {
+    match allocate(h, now, c.grid.id, &c.owner_path, None, false).await? {
         Allocated::Seen(number) => duplicate(h, number).await,
         Allocated::Slot(slot) => write_report(h, ctx, caller, c, slot, now, false).await,
     }
@@ -493,15 +441,8 @@ pub async fn submit(
 ) -> Result<Reported, Error> {
     let Some(mut tx) = db.hand_tx().await? else {
         let key = input.submission_key.clone();
-        // A submission with a client key keeps the number inside its transaction: copies
-        // sent at once then take no number (the loser's rollback returns it).
-        let taken = if db.is_postgres() && key.is_none() {
-            Some(take_number(db, now).await?)
-        } else {
-            None
-        };
         let mut tx = db.begin().await?;
-        return match report_with(&mut tx.handle(), ctx, caller, input, now, taken).await {
+        return match report(&mut tx.handle(), ctx, caller, input, now).await {
             Ok(r) => tx.commit().await.map(|()| r),
             // A copy sent at the same time got in first: its key's unique index refused this
             // one's row. Answered, like any copy, with the first event once it is committed.
@@ -533,7 +474,7 @@ pub async fn submit(
     tx.begun().await;
     let written = async {
         let h = &mut tx.handle();
-        match allocate(h, now, c.grid.id, &c.owner_path, key.as_deref(), true, None).await? {
+        match allocate(h, now, c.grid.id, &c.owner_path, key.as_deref(), true).await? {
             Allocated::Seen(number) => Ok(Err(number)),
             Allocated::Slot(slot) => write_report(h, ctx, caller, c, slot, now, true)
                 .await
