@@ -130,7 +130,7 @@ pub async fn save_version(
             subject_id: Some(id),
             column_name: None,
             reason: &note,
-            detail: &format!("{} v{version}", node.code),
+            detail: &serde_json::json!({"node": node.code, "version": version}).to_string(),
         },
         now,
     )
@@ -274,7 +274,8 @@ pub async fn decide(
             subject_id: Some(id),
             column_name: None,
             reason: &note,
-            detail: &format!("{} {} {}", a.community_code, a.points, a.title),
+            detail: &serde_json::json!({"community": a.community_code, "points": a.points})
+                .to_string(),
         },
         now,
     )

@@ -136,8 +136,8 @@ async fn audit_gift(
     g: &Gift,
     now: i64,
 ) -> Result<(), Error> {
-    let detail =
-        serde_json::json!({"name": g.name, "price": g.price, "stock": g.stock, "active": g.active});
+    // The name is the community's own words; the gift's id leads to it.
+    let detail = serde_json::json!({"price": g.price, "stock": g.stock, "active": g.active});
     audit::append(
         h,
         &audit::Entry {

@@ -141,9 +141,10 @@ fn named(t: &Tr, prefix: &str, name: &str) -> String {
 }
 
 /// A value of the details in the reader's language: the audit table's own names, then the
-/// assessment's items and measures (their one table), else the value as written.
+/// assessment's items and measures and the volunteer catalogue's kinds (their one tables), else
+/// the value as written.
 fn value_name(t: &Tr, value: &str) -> String {
-    ["audit.value", "assess.item", "assess.measure"]
+    ["audit.value", "assess.item", "assess.measure", "vol.kind"]
         .iter()
         .map(|prefix| format!("{prefix}.{value}"))
         .find(|key| Tr::has(key))
