@@ -14,10 +14,8 @@ use wangge_domain::calendar::Date;
 use wangge_store::{Db, auth};
 use wangge_web::{AppState, WebConfig};
 
-use crate::bench_workbench::{first_of, seed_records, session, time_get, user_at};
+use crate::bench_workbench::{Probe, first_of, seed_records, session, time_probes, user_at};
 use crate::demo::layout::Scale;
-
-const TARGET_P95_MS: f64 = 50.0;
 
 async fn measure(db: &Db, label: &str) -> anyhow::Result<f64> {
     db.migrate().await?;
@@ -70,32 +68,16 @@ async fn measure(db: &Db, label: &str) -> anyhow::Result<f64> {
             false,
         ),
     ];
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let server = tokio::spawn(wangge_web::open311::serve_plain(
-        wangge_web::router(state),
-        listener,
-    ));
-    let label_owned = label.to_string();
-    let result = tokio::task::spawn_blocking(move || -> anyhow::Result<f64> {
-        let mut worst = 0.0f64;
-        for (name, path, cookie, counted) in &probes {
-            let (p50, p95, size) = time_get(addr, path, cookie)?;
-            let flag = if *counted {
-                worst = worst.max(p95);
-                if p95 > TARGET_P95_MS { "  MISS" } else { "" }
-            } else {
-                "  (reference)"
-            };
-            println!(
-                "{label_owned}: {name:<56} p50 {p50:>7.2} ms  p95 {p95:>7.2} ms  ({size} bytes){flag}"
-            );
-        }
-        Ok(worst)
-    })
-    .await;
-    server.abort();
-    result?
+    let probes = probes
+        .into_iter()
+        .map(|(name, path, cookie, counted)| Probe {
+            name,
+            path,
+            cookie,
+            counted,
+        })
+        .collect();
+    time_probes(state, label, probes).await
 }
 
 /// SQLite (the given `sqlite://` database, which must be empty, or a temporary one) and
