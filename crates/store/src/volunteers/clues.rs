@@ -123,7 +123,9 @@ pub async fn award_verified(h: &mut Handle<'_>, now: i64) -> Result<u64, Error> 
         if ledger::month_published(h, c.community_id, &month).await? {
             month = now_month.clone();
         }
-        let reason = format!("线索 {} 核实属实", c.number);
+        // The event's number alone: the pages say "clue N verified true" in the reader's
+        // language.
+        let reason = c.number.clone();
         let mut e = ledger::NewEntry::new(c.volunteer_id, Kind::Clue, points, &month);
         e.event_id = Some(c.event_id);
         e.reason = &reason;

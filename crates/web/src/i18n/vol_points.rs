@@ -213,4 +213,9 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
         "归档志愿者季度积分",
         "Volunteer quarter archived",
     ),
+    (
+        "vol.pts.clue_reason",
+        "线索 {number} 经核实属实",
+        "clue {number} verified true",
+    ),
 ];

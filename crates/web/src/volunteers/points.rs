@@ -346,7 +346,11 @@ fn entry_view(t: &Tr, h: &HistoryEntry) -> EntryView {
         negative: e.points < 0,
         month: e.month.clone(),
         when: time_text(e.created_at),
-        reason: e.reason.clone(),
+        reason: if kind == "clue" {
+            t.s("vol.pts.clue_reason").replace("{number}", &e.reason)
+        } else {
+            e.reason.clone()
+        },
         by: e.created_by_name.clone(),
         correction: kind == "correction",
         corrects,

@@ -193,6 +193,10 @@ async fn vol_points_a_verified_clue_earns_five_once() {
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["balance"]["earned"], 10);
     assert_eq!(b["history"][0]["kind"], "clue");
+    // The history names the clue in the page's language (the entry keeps only the number).
+    let (s, page) = f.page("vol_a", "/vol/points").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains(&format!("线索 {own} 经核实属实")), "{page}");
 
     // Verified in October, found after October was published: it counts in November.
     let late = verified_event_at(&f, "ZA01", "vol_a", "2026-10-20", "2026-10-21").await;
