@@ -60,7 +60,7 @@ async fn clue_categories(h: &mut Handle<'_>) -> Result<Vec<String>, Error> {
 }
 
 /// Writes the clue entries due: one per event verified true that an active volunteer reported
-/// in a clue category, not yet awarded. Returns how many were written. Runs inside the
+/// in a clue category since they became one, not yet awarded. Returns how many were written. Runs inside the
 /// caller's transaction; an entry the unique index refuses (another instance wrote it) is an
 /// error, so the caller's transaction rolls back and the next tick finds nothing to do.
 pub async fn award_verified(h: &mut Handle<'_>, now: i64) -> Result<u64, Error> {
@@ -91,6 +91,7 @@ pub async fn award_verified(h: &mut Handle<'_>, now: i64) -> Result<u64, Error> 
              v.community_id, MIN(eh.at) AS verified_at FROM {from} \
              JOIN event_history eh ON eh.event_id = e.id AND eh.action = 'verify' AND eh.to_status = 'closed' \
              WHERE v.status = 'active' AND v.user_id IS NOT NULL AND e.category_code IN ({list}) \
+             AND e.reported_at >= COALESCE(v.decided_at, v.applied_at) \
              AND NOT EXISTS (SELECT 1 FROM points_ledger pl WHERE pl.event_id = e.id AND pl.kind = 'clue') \
              GROUP BY e.id, e.number, e.category_code, v.id, v.path, v.community_id \
              ORDER BY e.id LIMIT $1"

@@ -60,7 +60,8 @@ async fn enrol(
         user.map(|u| f.ids[u]),
         "added",
         &Actor::system("测试"),
-        now_ms(),
+        // Enrolled before the reports these tests make (a clue reported earlier earns nothing).
+        at("2026-10-01T00:00:00+08:00"),
     )
     .await
     .unwrap()
@@ -138,6 +139,8 @@ async fn vol_points_a_verified_clue_earns_five_once() {
     let _clue = verified_event(&f, "ZA01", "vol_a").await;
     // Not a clue category: verified, but earns nothing.
     let _other = verified_event(&f, "SR01", "vol_a").await;
+    // A clue reported before its reporter became a volunteer: nothing.
+    let _before = verified_event_at(&f, "ZA01", "vol_a", "2026-09-20", "2026-09-21").await;
     // A clue reported by a worker (no volunteer): nothing.
     let input = worker_report(G_A1, "ZA02", "工作人员上报");
     f.report_at("gw_a1", input, at("2026-11-03T09:00:00+08:00"))
