@@ -90,7 +90,7 @@ pub async fn fill_new_city(
     let mut villages = nodes::of_kind(h, &all, NodeKind::Village).await?;
     villages.truncate(MAX_COMMUNITIES);
     let year_ago = now - 366 * DAY_MS;
-    let last_month = gifts::month_before(&gifts::month_at(now)?);
+    let last_month = wangge_store::volunteers::ledger::month_before(now)?;
     let mut logins = Vec::new();
     let mut stats = Stats::default();
     for village in &villages {
@@ -371,7 +371,7 @@ async fn shop(
         stats.gifts += 1;
     }
     // Every third volunteer redeems the dearest gift their year's points buy.
-    let year = gifts::month_at(now)?
+    let year = wangge_store::volunteers::ledger::month_at(now)?
         .get(..4)
         .and_then(|y| y.parse().ok())
         .unwrap_or(0);

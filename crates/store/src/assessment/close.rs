@@ -25,7 +25,6 @@ use wangge_domain::assessment::grade::{self, Entry, Grade, Outcome};
 use wangge_domain::assessment::quarter::Quarter;
 use wangge_domain::assessment::scheme::{Centi, Scheme};
 use wangge_domain::assessment::score::{self, Sheet};
-use wangge_domain::calendar::Date;
 use wangge_domain::{Error, NodeKind, Scope, err};
 
 use super::{measures, rules};
@@ -34,6 +33,7 @@ use crate::basic::Arg;
 use crate::db::{Handle, sql_error};
 use crate::nodes::Node;
 use crate::seal::KeyRing;
+use crate::workbench::logins::china_day;
 
 /// Serialises appends to one quarter's chain on PostgreSQL (the unique seq refuses a fork on
 /// either backend; SQLite's write lock already serialises).
@@ -214,12 +214,6 @@ pub fn result_hash(r: &ResultRow) -> String {
     field(&mut h, Some(r.created_by_name.as_bytes()));
     field(&mut h, Some(int(r.created_at).as_bytes()));
     hex::encode(h.finalize())
-}
-
-/// The China day of an instant.
-fn china_day(now_ms: i64) -> Result<Date, Error> {
-    Date::from_days((now_ms + 8 * 3_600_000).div_euclid(86_400_000))
-        .ok_or_else(|| err!("internal", detail = "the clock is out of range"))
 }
 
 #[derive(sqlx::FromRow)]

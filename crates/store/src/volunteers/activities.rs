@@ -11,10 +11,10 @@
 
 use serde::Serialize;
 use serde_json::json;
-use wangge_domain::deadline::local_date;
+
 use wangge_domain::volunteers::activity::{self, Draft, Facts, Mark};
 use wangge_domain::volunteers::catalogue::OTHER;
-use wangge_domain::volunteers::ledger::{Kind, month_of};
+use wangge_domain::volunteers::ledger::Kind;
 use wangge_domain::{Error, NodeKind, Scope, err};
 
 use super::ledger::{self, NewEntry};
@@ -601,9 +601,7 @@ pub async fn attendance(
     )
     .map_err(sql_error)?;
     let plan = activity::plan_attendance(&signups, served, absent)?;
-    let day = local_date(a.starts_at)
-        .map_err(|e| err!("internal", detail = format!("activity {id} start: {e}")))?;
-    let month = month_of(day);
+    let month = ledger::month_at(a.starts_at)?;
     let mut out = Attendance {
         served: Vec::new(),
         absent: Vec::new(),

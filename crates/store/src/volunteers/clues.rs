@@ -8,9 +8,9 @@
 
 use std::collections::HashMap;
 
+use wangge_domain::Error;
 use wangge_domain::volunteers::catalogue::Catalogue;
-use wangge_domain::volunteers::ledger::{Kind, month_of};
-use wangge_domain::{Error, err};
+use wangge_domain::volunteers::ledger::Kind;
 
 use crate::audit::Actor;
 use crate::db::{Handle, sql_error};
@@ -32,12 +32,6 @@ struct Candidate {
     path: String,
     community_id: i64,
     verified_at: i64,
-}
-
-fn china_month(ms: i64) -> Result<String, Error> {
-    let day = wangge_domain::calendar::Date::from_days((ms + 8 * 3_600_000).div_euclid(86_400_000))
-        .ok_or_else(|| err!("internal", detail = "the clock is out of range"))?;
-    Ok(month_of(day))
 }
 
 /// Every clue category of the seed's catalogue and of every kept version, as plain codes.
@@ -103,7 +97,7 @@ pub async fn award_verified(h: &mut Handle<'_>, now: i64) -> Result<u64, Error> 
     rows.sort_by_key(|c| c.event_id);
     rows.dedup_by_key(|c| c.event_id);
     let mut catalogues: HashMap<String, Catalogue> = HashMap::new();
-    let now_month = china_month(now)?;
+    let now_month = ledger::month_at(now)?;
     let actor = Actor::system(SYSTEM_NAME);
     let mut written = 0u64;
     for c in rows {
@@ -120,7 +114,7 @@ pub async fn award_verified(h: &mut Handle<'_>, now: i64) -> Result<u64, Error> 
         let Some(points) = cat.clue_points() else {
             continue;
         };
-        let mut month = china_month(c.verified_at)?;
+        let mut month = ledger::month_at(c.verified_at)?;
         if ledger::month_published(h, c.community_id, &month).await? {
             month = now_month.clone();
         }

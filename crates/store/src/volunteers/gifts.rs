@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 use wangge_domain::volunteers::gifts::{self as rules, Canceller, RedeemCheck};
-use wangge_domain::volunteers::ledger::{Kind, month_of};
+use wangge_domain::volunteers::ledger::{self as ledger_rules, Kind};
 use wangge_domain::{Error, Scope, err};
 
 use super::ledger::{self, NewEntry};
@@ -57,17 +57,6 @@ const REDEMPTION_SELECT: &str = "SELECT r.id, r.gift_id, g.name AS gift_name, r.
     v.name AS volunteer_name, r.community_id, r.path, r.points, r.year, r.status, r.ledger_id, \
     r.cancel_ledger_id, r.created_at, r.cancelled_at, r.cancel_reason \
     FROM redemptions r JOIN gifts g ON g.id = r.gift_id JOIN volunteers v ON v.id = r.volunteer_id";
-
-/// `YYYY-MM` (China time) of an instant.
-pub fn month_at(ms: i64) -> Result<String, Error> {
-    let day = wangge_domain::deadline::local_date(ms)
-        .map_err(|e| err!("internal", detail = e.to_string()))?;
-    Ok(month_of(day))
-}
-
-fn year_of(month: &str) -> i32 {
-    month.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0)
-}
 
 /// One gift inside `scope`; "not found" when absent or outside it.
 pub async fn get(h: &mut Handle<'_>, scope: &Scope, id: i64) -> Result<Gift, Error> {
@@ -281,8 +270,8 @@ pub async fn redeem(
     actor: &Actor,
     now: i64,
 ) -> Result<Redemption, Error> {
-    let month = month_at(now)?;
-    let year = year_of(&month);
+    let month = ledger::month_at(now)?;
+    let year = ledger_rules::year_of_month(&month).unwrap_or_default();
     ledger::lock(h, v.community_id).await?;
     let sql = format!("SELECT {GIFT_COLUMNS} FROM gifts WHERE id = $1");
     let g: Option<Gift> =
@@ -348,7 +337,7 @@ pub async fn cancel(
     now: i64,
 ) -> Result<Redemption, Error> {
     let reason = rules::check_reason(reason)?;
-    let month = month_at(now)?;
+    let month = ledger::month_at(now)?;
     let first = redemption(h, scope, id).await?;
     ledger::lock(h, first.community_id).await?;
     // Read again under the lock: another cancellation may have finished meanwhile.
@@ -359,7 +348,7 @@ pub async fn cancel(
         },
         None => Canceller::Organiser,
     };
-    rules::may_cancel(who, id, &r.status, &month_at(r.created_at)?, &month)?;
+    rules::may_cancel(who, id, &r.status, &ledger::month_at(r.created_at)?, &month)?;
     let n = q!(
         h,
         execute,
@@ -478,17 +467,6 @@ pub struct OrganiserCounts {
     pub volunteers: i64,
 }
 
-/// The month before `month` (`YYYY-MM`).
-pub fn month_before(month: &str) -> String {
-    let y: i32 = month.get(..4).and_then(|v| v.parse().ok()).unwrap_or(0);
-    let m: u32 = month.get(5..7).and_then(|v| v.parse().ok()).unwrap_or(1);
-    if m <= 1 {
-        format!("{:04}-12", y - 1)
-    } else {
-        format!("{y:04}-{:02}", m - 1)
-    }
-}
-
 pub async fn organiser_counts(
     h: &mut Handle<'_>,
     scope: &Scope,
@@ -513,7 +491,7 @@ pub async fn organiser_counts(
          AND EXISTS (SELECT 1 FROM activity_signups s WHERE s.activity_id = a.id AND s.status = 'confirmed')",
         &like, now)
     .map_err(sql_error)?;
-    let last_month = month_before(&month_at(now)?);
+    let last_month = ledger::month_before(now)?;
     let to_publish: i64 = q!(h, scalar fetch_one, i64,
         "SELECT COUNT(*) FROM nodes n WHERE n.kind = 'village' AND n.path LIKE $1 AND n.retired_at IS NULL \
          AND EXISTS (SELECT 1 FROM volunteers v WHERE v.community_id = n.id AND v.status = 'active') \

@@ -95,6 +95,20 @@ fn hashed(e: &Entry) -> Hashed<'_> {
     }
 }
 
+/// `YYYY-MM` of the China day holding an instant: the month an entry made then counts in.
+pub fn month_at(ms: i64) -> Result<String, Error> {
+    let day = wangge_domain::deadline::local_date(ms)
+        .map_err(|e| err!("internal", detail = e.to_string()))?;
+    Ok(ledger::month_of(day))
+}
+
+/// `YYYY-MM` of the month before the one holding an instant.
+pub fn month_before(ms: i64) -> Result<String, Error> {
+    let day = wangge_domain::deadline::local_date(ms)
+        .map_err(|e| err!("internal", detail = e.to_string()))?;
+    Ok(wangge_domain::volunteers::publication::previous_month(day))
+}
+
 /// Whether a community's month has been published (and so takes no entries).
 pub async fn month_published(
     h: &mut Handle<'_>,

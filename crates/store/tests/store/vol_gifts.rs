@@ -18,7 +18,7 @@ fn organiser() -> Actor {
 /// `n` active volunteers of village A, each with `points` service points this month.
 async fn volunteers(db: &Db, n: usize, points: i64, now: i64) -> Vec<Volunteer> {
     let vil = get(db, &System::acting().scope(), VIL_A).await.unwrap();
-    let month = gifts::month_at(now).unwrap();
+    let month = wangge_store::volunteers::ledger::month_at(now).unwrap();
     let mut tx = db.begin().await.unwrap();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
@@ -165,7 +165,9 @@ async fn vol_gifts_simultaneous_redemptions_never_overspend() {
         "{out:?}"
     );
     assert_eq!(stock(&t.db, g.id).await, 97);
-    let year = gifts::month_at(now).unwrap()[..4].parse().unwrap();
+    let year = wangge_store::volunteers::ledger::month_at(now).unwrap()[..4]
+        .parse()
+        .unwrap();
     let mut c = t.db.conn().await.unwrap();
     let b = ledger::balance(&mut c.handle(), v.id, year).await.unwrap();
     assert_eq!((b.earned, b.spent, b.available), (10, 9, 1));

@@ -92,7 +92,7 @@ async fn me_volunteer(s: &AppState, p: &Principal) -> Result<Volunteer, Error> {
 }
 
 fn year_now(s: &AppState) -> Result<i32, Error> {
-    let m = gifts::month_at(s.now())?;
+    let m = wangge_store::volunteers::ledger::month_at(s.now())?;
     Ok(m.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0))
 }
 
@@ -389,7 +389,7 @@ async fn render_page(
 ) -> Result<Response, Error> {
     let ls = listing(s, p).await?;
     let l = Layout::new(lang, Some(p.clone()), "vol.gifts.title");
-    let month = gifts::month_at(s.now())?;
+    let month = wangge_store::volunteers::ledger::month_at(s.now())?;
     let available = ls.balance.map(|b| b.available).unwrap_or(0);
     let organises = organises(p);
     let communities = if organises && p.node_kind != NodeKind::Village {
@@ -434,8 +434,11 @@ async fn render_page(
         .redemptions
         .iter()
         .map(|r| {
-            let same_month = gifts::month_at(r.created_at).ok().as_deref() == Some(&month);
-            let same_year = gifts::month_at(r.created_at)
+            let same_month = wangge_store::volunteers::ledger::month_at(r.created_at)
+                .ok()
+                .as_deref()
+                == Some(&month);
+            let same_year = wangge_store::volunteers::ledger::month_at(r.created_at)
                 .ok()
                 .and_then(|m| m.get(..4).map(str::to_string))
                 == month.get(..4).map(str::to_string);

@@ -56,10 +56,8 @@ async fn hub(s: &AppState, p: &Principal) -> Result<Hub, Error> {
     let h = &mut c.handle();
     let mut out = Hub::default();
     if serves && let Some(v) = register::by_user(h, p.user_id).await? {
-        let year = gifts::month_at(now)?
-            .get(..4)
-            .and_then(|y| y.parse().ok())
-            .unwrap_or(0);
+        let year = wangge_domain::volunteers::ledger::year_of_month(&ledger::month_at(now)?)
+            .unwrap_or_default();
         out.balance = Some(ledger::balance(h, v.id, year).await?);
         out.mine = Some(gifts::volunteer_counts(h, &v, now).await?);
         out.volunteer = Some(v);
