@@ -249,12 +249,35 @@ pub fn format_rfc3339(ms: i64) -> Result<String, CalendarError> {
     let within = (ms + UTC_OFFSET_MS).rem_euclid(DAY_MS);
     let (hour, minute) = (within / HOUR_MS, within / 60_000 % 60);
     let (second, millis) = (within / 1000 % 60, within % 1000);
-    let mut out = format!("{date}T{hour:02}:{minute:02}:{second:02}");
+    // Digit by digit rather than through `format!`: a list of a hundred requests writes three
+    // hundred instants, and the formatting machinery was a seventh of its time.
+    let mut out = String::with_capacity(29);
+    // A date's year is within 0000–9999.
+    push_digits(&mut out, i64::from(date.year()), 4);
+    for (sep, n) in [
+        ('-', i64::from(date.month())),
+        ('-', i64::from(date.day())),
+        ('T', hour),
+        (':', minute),
+        (':', second),
+    ] {
+        out.push(sep);
+        push_digits(&mut out, n, 2);
+    }
     if millis != 0 {
-        out.push_str(&format!(".{millis:03}"));
+        out.push('.');
+        push_digits(&mut out, millis, 3);
     }
     out.push_str("+08:00");
     Ok(out)
+}
+
+/// The last `width` decimal digits of `n` (which is not negative), zero-padded.
+fn push_digits(out: &mut String, n: i64, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (n / 10i64.pow(place)).rem_euclid(10);
+        out.push(char::from_digit(u32::try_from(digit).unwrap_or(0), 10).unwrap_or('0'));
+    }
 }
 
 #[cfg(test)]
@@ -481,6 +504,10 @@ mod tests {
         assert_eq!(t("1970-01-01T00:00:00Z"), 0);
         assert_eq!(format_rfc3339(0).unwrap(), "1970-01-01T08:00:00+08:00");
         assert_eq!(format_rfc3339(-1).unwrap(), "1970-01-01T07:59:59.999+08:00");
+        assert_eq!(
+            format_rfc3339(t("0042-03-04T05:06:07.008+08:00")).unwrap(),
+            "0042-03-04T05:06:07.008+08:00"
+        );
         assert_eq!(t("2025-06-01T01:02:03.5Z") % 1000, 500);
         assert_eq!(t("2025-06-01T01:02:03.25Z") % 1000, 250);
         assert_eq!(t("2025-06-01T01:02:03.123456789Z") % 1000, 123);

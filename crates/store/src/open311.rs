@@ -93,8 +93,8 @@ pub struct PublicRequest {
     pub description: String,
     /// The node (or department) that holds the event; a person holder shows as their node.
     pub agency: String,
-    pub address: Option<String>,
-    pub grid_name: String,
+    /// The address given, else the grid's name.
+    pub address: String,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub due_at: Option<i64>,
@@ -102,7 +102,6 @@ pub struct PublicRequest {
     pub calendar_missing: bool,
     pub reported_at: i64,
     pub updated_at: i64,
-    pub closed_at: Option<i64>,
     /// For a finished event: the result (feedback, handled on the spot) or the reason it was
     /// rejected, cancelled or merged, from the public history.
     pub status_note: Option<String>,
@@ -119,8 +118,8 @@ macro_rules! request_sql {
         concat!(
             "SELECT e.id, e.number, e.status, e.category_code, c.name AS category_name, e.description, ",
             "COALESCE((SELECT n.name FROM nodes n WHERE n.path = e.holder_path), e.holder_label) AS agency, ",
-            "e.address, g.name AS grid_name, e.lat, e.lon, e.due_at, e.final_due_at, e.calendar_missing, ",
-            "e.reported_at, e.updated_at, e.closed_at, ",
+            "COALESCE(e.address, g.name) AS address, e.lat, e.lon, e.due_at, e.final_due_at, e.calendar_missing, ",
+            "e.reported_at, e.updated_at, ",
             "CASE WHEN e.status IN ('reported', 'accepted', 'assigned', 'feedback_given') THEN NULL ELSE ",
             "(SELECT x.note FROM event_history x WHERE x.event_id = e.id AND x.public ",
             "AND x.action IN ('feedback', 'handle_on_spot', 'reject', 'cancel', 'merge') ORDER BY x.seq DESC LIMIT 1) END AS status_note ",

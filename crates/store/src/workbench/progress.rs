@@ -56,27 +56,46 @@ pub fn parent_path(path: &str) -> String {
 /// The most workers one view counts (a county of a large city holds a few thousand).
 pub const MAX_WORKERS: i64 = 20_000;
 
-/// The ids of the active workers under the prefix bound as `$1` (a macro, so that each query
-/// stays one static text).
-macro_rules! workers_of {
-    () => {
+/// The paths under `prefix` as a byte-wise range `[lo, hi)`, bound as `$1` and `$2`. Not `LIKE
+/// $1`: once PostgreSQL plans a statement generically the pattern is unknown and no index
+/// serves it, so every count hashed the whole `users` table (about 4 ms a statement).
+pub(crate) fn under(prefix: &str) -> (String, String) {
+    crate::events::seek::reach_range(prefix)
+}
+
+/// `col` within `$1`/`$2` of [`under`], in the backend's byte-wise operators.
+pub(crate) fn in_range(h: &Handle<'_>, col: &str) -> String {
+    let b = h.bytewise();
+    format!("{col} {} $1 AND {col} {} $2", b.ge, b.lt)
+}
+
+/// The ids of the active workers under the range bound as `$1`/`$2`.
+fn workers_of(h: &Handle<'_>) -> String {
+    format!(
         "SELECT u.id FROM users u JOIN nodes n ON n.id = u.node_id \
-         WHERE n.path LIKE $1 AND u.role = 'worker' AND u.active"
-    };
+         WHERE {} AND u.role = 'worker' AND u.active",
+        in_range(h, "n.path")
+    )
 }
 
 /// Active workers whose grid lies under `prefix`, in the tree's order.
 pub async fn workers(h: &mut Handle<'_>, prefix: &str) -> Result<Vec<Worker>, Error> {
-    q!(
-        h,
-        fetch_all,
-        Worker,
+    let (lo, hi) = under(prefix);
+    let sql = format!(
         "SELECT u.id AS user_id, u.username, u.display_name AS name, n.id AS grid_id, \
          n.code AS grid_code, n.name AS grid_name, n.path AS grid_path, \
          COALESCE(v.name, '') AS village_name \
          FROM users u JOIN nodes n ON n.id = u.node_id LEFT JOIN nodes v ON v.id = n.parent_id \
-         WHERE n.path LIKE $1 AND u.role = 'worker' AND u.active ORDER BY n.path, u.id LIMIT $2",
-        like(prefix),
+         WHERE {} AND u.role = 'worker' AND u.active ORDER BY n.path, u.id LIMIT $3",
+        in_range(h, "n.path")
+    );
+    q!(
+        h,
+        fetch_all,
+        Worker,
+        sqlx::AssertSqlSafe(sql),
+        lo,
+        hi,
         MAX_WORKERS
     )
     .map_err(sql_error)
@@ -171,7 +190,7 @@ pub async fn counts(
     minutes_per_day: u32,
 ) -> Result<HashMap<i64, Counts>, Error> {
     let mut out = base_counts(h, keys, prefix, span).await?;
-    let sums = super::work_days::sums(h, &like(prefix), span, minutes_per_day).await?;
+    let sums = super::work_days::sums(h, prefix, span, minutes_per_day).await?;
     for (id, c) in out.iter_mut() {
         if let Some(s) = sums.get(id) {
             s.apply(c);
@@ -207,7 +226,8 @@ async fn base_counts(
     span: &Span,
 ) -> Result<HashMap<i64, Counts>, Error> {
     let ws = workers(h, prefix).await?;
-    let pat = like(prefix);
+    let (lo, hi) = under(prefix);
+    let workers = workers_of(h);
     let last = span.last_counted();
     let week = periods::week_start(last);
     let (wk_s, wk_e) = (
@@ -223,14 +243,13 @@ async fn base_counts(
             h,
             fetch_all,
             IdCount,
-            concat!(
+            sqlx::AssertSqlSafe(format!(
                 "SELECT worker_id AS id, CAST(COUNT(DISTINCT household_id) AS BIGINT) AS n FROM visits \
-                 WHERE worker_id IN (",
-                workers_of!(),
-                ") AND day >= $2 AND day <= $3 \
-                 AND household_id IS NOT NULL GROUP BY worker_id"
-            ),
-            &pat,
+             WHERE worker_id IN ({workers}) AND day >= $3 AND day <= $4 \
+             AND household_id IS NOT NULL GROUP BY worker_id"
+            )),
+            &lo,
+            &hi,
             &m_s,
             &m_e
         )
@@ -242,14 +261,13 @@ async fn base_counts(
             h,
             fetch_all,
             IdCount,
-            concat!(
+            sqlx::AssertSqlSafe(format!(
                 "SELECT reporter_user_id AS id, CAST(COUNT(*) AS BIGINT) AS n FROM events \
-                 WHERE reporter_user_id IN (",
-                workers_of!(),
-                ") AND reported_at >= $2 AND reported_at < $3 \
-                 GROUP BY reporter_user_id"
-            ),
-            &pat,
+             WHERE reporter_user_id IN ({workers}) AND reported_at >= $3 AND reported_at < $4 \
+             GROUP BY reporter_user_id"
+            )),
+            &lo,
+            &hi,
             day_start_ms(span.start),
             end_ms
         )
@@ -264,31 +282,29 @@ async fn base_counts(
         h,
         fetch_all,
         IdText,
-        concat!(
+        sqlx::AssertSqlSafe(format!(
             "SELECT worker_id AS id, status AS v FROM ledgers \
-             WHERE worker_id IN (",
-            workers_of!(),
-            ") AND month = $2"
-        ),
-        &pat,
+         WHERE worker_id IN ({workers}) AND month = $3"
+        )),
+        &lo,
+        &hi,
         &ledger_month
     )
     .map_err(sql_error)?
     .into_iter()
     .map(|r| (r.id, r.v))
     .collect();
-    let households: HashMap<String, i64> = q!(
-        h,
-        fetch_all,
-        PathCount,
-        "SELECT path, CAST(COUNT(*) AS BIGINT) AS n FROM households WHERE path LIKE $1 GROUP BY path",
-        &pat
-    )
-    .map_err(sql_error)?
-    .into_iter()
-    .map(|r| (r.path, r.n))
-    .collect();
-    let (key_persons, key_visited) = key_person_counts(h, keys, &pat, &wk_s, &wk_e).await?;
+    let sql = format!(
+        "SELECT path, CAST(COUNT(*) AS BIGINT) AS n FROM households WHERE {} GROUP BY path",
+        in_range(h, "path")
+    );
+    let households: HashMap<String, i64> =
+        q!(h, fetch_all, PathCount, sqlx::AssertSqlSafe(sql), &lo, &hi)
+            .map_err(sql_error)?
+            .into_iter()
+            .map(|r| (r.path, r.n))
+            .collect();
+    let (key_persons, key_visited) = key_person_counts(h, keys, (&lo, &hi), &wk_s, &wk_e).await?;
 
     let mut out = HashMap::with_capacity(ws.len());
     for w in &ws {
@@ -316,7 +332,8 @@ async fn record_sums(
     span: &Span,
     minutes_per_day: u32,
 ) -> Result<HashMap<i64, DaySums>, Error> {
-    let pat = like(prefix);
+    let (lo, hi) = under(prefix);
+    let workers = workers_of(h);
     let last = span.last_counted();
     let (s, e) = (span.start.to_string(), last.to_string());
     let today = span.today.to_string();
@@ -325,14 +342,13 @@ async fn record_sums(
             h,
             fetch_all,
             IdCount,
-            concat!(
+            sqlx::AssertSqlSafe(format!(
                 "SELECT worker_id AS id, CAST(COUNT(*) AS BIGINT) AS n FROM visits \
-                 WHERE worker_id IN (",
-                workers_of!(),
-                ") AND day >= $2 AND day <= $3 \
-                 AND target_kind IN ('household', 'person') GROUP BY worker_id"
-            ),
-            &pat,
+             WHERE worker_id IN ({workers}) AND day >= $3 AND day <= $4 \
+             AND target_kind IN ('household', 'person') GROUP BY worker_id"
+            )),
+            &lo,
+            &hi,
             &s,
             &e
         )
@@ -343,13 +359,12 @@ async fn record_sums(
             h,
             fetch_all,
             IdCount,
-            concat!(
+            sqlx::AssertSqlSafe(format!(
                 "SELECT worker_id AS id, CAST(COUNT(*) AS BIGINT) AS n FROM diary_entries \
-                 WHERE worker_id IN (",
-                workers_of!(),
-                ") AND day >= $2 AND day <= $3 GROUP BY worker_id"
-            ),
-            &pat,
+             WHERE worker_id IN ({workers}) AND day >= $3 AND day <= $4 GROUP BY worker_id"
+            )),
+            &lo,
+            &hi,
             &s,
             &e
         )
@@ -360,13 +375,12 @@ async fn record_sums(
             h,
             fetch_all,
             IdCount,
-            concat!(
+            sqlx::AssertSqlSafe(format!(
                 "SELECT worker_id AS id, CAST(COUNT(*) AS BIGINT) AS n FROM sweeps \
-                 WHERE worker_id IN (",
-                workers_of!(),
-                ") AND week >= $2 AND week <= $3 GROUP BY worker_id"
-            ),
-            &pat,
+             WHERE worker_id IN ({workers}) AND week >= $3 AND week <= $4 GROUP BY worker_id"
+            )),
+            &lo,
+            &hi,
             periods::week_start(span.start).to_string(),
             &e
         )
@@ -379,13 +393,12 @@ async fn record_sums(
         h,
         fetch_all,
         IdDay,
-        concat!(
+        sqlx::AssertSqlSafe(format!(
             "SELECT worker_id AS id, day, CAST(seconds_inside AS BIGINT) AS n FROM patrol_days \
-             WHERE worker_id IN (",
-            workers_of!(),
-            ") AND day >= $2 AND day <= $3"
-        ),
-        &pat,
+         WHERE worker_id IN ({workers}) AND day >= $3 AND day <= $4"
+        )),
+        &lo,
+        &hi,
         &s,
         &e
     )
@@ -394,13 +407,12 @@ async fn record_sums(
         h,
         fetch_all,
         IdDay,
-        concat!(
+        sqlx::AssertSqlSafe(format!(
             "SELECT user_id AS id, day, CAST(1 AS BIGINT) AS n FROM login_days \
-             WHERE user_id IN (",
-            workers_of!(),
-            ") AND day >= $2 AND day <= $3"
-        ),
-        &pat,
+         WHERE user_id IN ({workers}) AND day >= $3 AND day <= $4"
+        )),
+        &lo,
+        &hi,
         &s,
         &e
     )
@@ -454,29 +466,31 @@ fn at(out: &mut HashMap<i64, DaySums>, id: i64) -> &mut DaySums {
 async fn key_person_counts(
     h: &mut Handle<'_>,
     keys: &KeyRing,
-    pat: &str,
+    (lo, hi): (&str, &str),
     week_start: &str,
     week_end: &str,
 ) -> Result<(HashMap<String, i64>, HashMap<String, i64>), Error> {
     let tags = weekly_tag_indexes(keys);
     let base = format!(
-        "FROM people p WHERE p.path LIKE $1 AND p.removed_at IS NULL AND p.id IN \
-         (SELECT t.person_id FROM person_tags t WHERE t.path LIKE $1 AND t.until IS NULL \
+        "FROM people p WHERE {} AND p.removed_at IS NULL AND p.id IN \
+         (SELECT t.person_id FROM person_tags t WHERE {} AND t.until IS NULL \
          AND t.tag_index IN ({}))",
-        placeholders(4, tags.len())
+        in_range(h, "p.path"),
+        in_range(h, "t.path"),
+        placeholders(5, tags.len())
     );
     let visited = "AND (EXISTS (SELECT 1 FROM visits v WHERE v.target_kind = 'person' AND v.target_id = p.id \
-         AND v.day >= $2 AND v.day <= $3) OR EXISTS (SELECT 1 FROM visits v WHERE \
-         v.household_id = p.household_id AND v.day >= $2 AND v.day <= $3))";
+         AND v.day >= $3 AND v.day <= $4) OR EXISTS (SELECT 1 FROM visits v WHERE \
+         v.household_id = p.household_id AND v.day >= $3 AND v.day <= $4))";
     let args = |tags: &[String]| {
-        let mut a: Vec<Arg> = vec![pat.into(), week_start.into(), week_end.into()];
+        let mut a: Vec<Arg> = vec![lo.into(), hi.into(), week_start.into(), week_end.into()];
         a.extend(tags.iter().map(|t| Arg::from(t.as_str())));
         a
     };
-    // `$2`/`$3` appear in the first query only through a no-op, so both share one list.
+    // `$3`/`$4` appear in the first query only through a no-op, so both share one list.
     let all: Vec<PathCount> = fetch_all(
         h,
-        format!("SELECT p.path, CAST(COUNT(*) AS BIGINT) AS n {base} AND $2 <= $3 GROUP BY p.path"),
+        format!("SELECT p.path, CAST(COUNT(*) AS BIGINT) AS n {base} AND $3 <= $4 GROUP BY p.path"),
         args(&tags),
     )
     .await?;

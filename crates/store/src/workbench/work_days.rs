@@ -45,35 +45,41 @@ impl DaySums {
     }
 }
 
-/// The sums for every active worker under `pat` (a `LIKE` pattern) over `span`: one index range
+/// The sums for every active worker under `prefix` over `span`: one index range
 /// per worker on the table's key, summed in SQL. Rows of the span's first week before its start
 /// count only their sweep, as the records' own queries do. A day counts towards the time in the
 /// grid when it holds at least `minutes_per_day`.
 pub async fn sums(
     h: &mut Handle<'_>,
-    pat: &str,
+    prefix: &str,
     span: &Span,
     minutes_per_day: u32,
 ) -> Result<HashMap<i64, DaySums>, Error> {
     let last = span.last_counted();
+    let sql = format!(
+        "SELECT worker_id AS id, \
+         CAST(SUM(CASE WHEN day >= $3 THEN family_visits ELSE 0 END) AS BIGINT) AS family_visits, \
+         CAST(SUM(CASE WHEN day >= $3 THEN diary ELSE 0 END) AS BIGINT) AS diary, \
+         CAST(SUM(sweeps) AS BIGINT) AS sweeps, \
+         CAST(SUM(CASE WHEN day >= $3 AND workday = 1 AND patrol_seconds >= $6 THEN 1 ELSE 0 END) AS BIGINT) \
+         AS patrol_days_met, \
+         CAST(SUM(CASE WHEN day >= $3 AND day = $7 THEN COALESCE(patrol_seconds, 0) ELSE 0 END) AS BIGINT) \
+         AS seconds_today, \
+         CAST(SUM(CASE WHEN day >= $3 AND workday = 1 THEN logged_in ELSE 0 END) AS BIGINT) AS login_days, \
+         CAST(SUM(CASE WHEN day >= $3 AND day = $7 THEN logged_in ELSE 0 END) AS BIGINT) AS logged_in_today \
+         FROM work_days WHERE worker_id IN (SELECT u.id FROM users u JOIN nodes n ON n.id = u.node_id \
+         WHERE {} AND u.role = 'worker' AND u.active) \
+         AND day >= $4 AND day <= $5 GROUP BY worker_id",
+        super::progress::in_range(h, "n.path")
+    );
+    let (lo, hi) = super::progress::under(prefix);
     let rows = q!(
         h,
         fetch_all,
         DaySums,
-        "SELECT worker_id AS id, \
-         CAST(SUM(CASE WHEN day >= $2 THEN family_visits ELSE 0 END) AS BIGINT) AS family_visits, \
-         CAST(SUM(CASE WHEN day >= $2 THEN diary ELSE 0 END) AS BIGINT) AS diary, \
-         CAST(SUM(sweeps) AS BIGINT) AS sweeps, \
-         CAST(SUM(CASE WHEN day >= $2 AND workday = 1 AND patrol_seconds >= $5 THEN 1 ELSE 0 END) AS BIGINT) \
-         AS patrol_days_met, \
-         CAST(SUM(CASE WHEN day >= $2 AND day = $6 THEN COALESCE(patrol_seconds, 0) ELSE 0 END) AS BIGINT) \
-         AS seconds_today, \
-         CAST(SUM(CASE WHEN day >= $2 AND workday = 1 THEN logged_in ELSE 0 END) AS BIGINT) AS login_days, \
-         CAST(SUM(CASE WHEN day >= $2 AND day = $6 THEN logged_in ELSE 0 END) AS BIGINT) AS logged_in_today \
-         FROM work_days WHERE worker_id IN (SELECT u.id FROM users u JOIN nodes n ON n.id = u.node_id \
-         WHERE n.path LIKE $1 AND u.role = 'worker' AND u.active) \
-         AND day >= $3 AND day <= $4 GROUP BY worker_id",
-        pat,
+        sqlx::AssertSqlSafe(sql),
+        lo,
+        hi,
         span.start.to_string(),
         periods::week_start(span.start).to_string(),
         last.to_string(),

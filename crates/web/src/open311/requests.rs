@@ -40,23 +40,22 @@ pub(super) fn notice(r: &PublicRequest) -> Option<String> {
     }
 }
 
-pub(super) fn request_value(r: &PublicRequest, history: Option<Vec<store::PublicStep>>) -> V {
+pub(super) fn request_value(r: PublicRequest, history: Option<Vec<store::PublicStep>>) -> V {
+    // The row is the answer's: its text moves into the value rather than being copied.
+    let (status, notice) = (open_or_closed(&r), notice(&r));
     let mut fields = vec![
-        ("service_request_id", s(&r.number)),
-        ("status", s(open_or_closed(r))),
-        ("status_notes", opt_s(r.status_note.clone())),
-        ("service_name", s(&r.category_name)),
-        ("service_code", s(&r.category_code)),
-        ("description", s(&r.description)),
-        ("agency_responsible", s(&r.agency)),
-        ("service_notice", opt_s(notice(r))),
+        ("service_request_id", V::Str(r.number)),
+        ("status", s(status)),
+        ("status_notes", opt_s(r.status_note)),
+        ("service_name", V::Str(r.category_name)),
+        ("service_code", V::Str(r.category_code)),
+        ("description", V::Str(r.description)),
+        ("agency_responsible", V::Str(r.agency)),
+        ("service_notice", opt_s(notice)),
         ("requested_datetime", time(Some(r.reported_at))),
         ("updated_datetime", time(Some(r.updated_at))),
         ("expected_datetime", time(r.final_due_at.or(r.due_at))),
-        (
-            "address",
-            s(r.address.clone().unwrap_or_else(|| r.grid_name.clone())),
-        ),
+        ("address", V::Str(r.address)),
         ("lat", opt_num(r.lat)),
         ("long", opt_num(r.lon)),
         ("media_url", V::Null),
@@ -90,10 +89,10 @@ pub(super) async fn render_requests(
         let mut c = state.db.conn().await?;
         for r in rows {
             let steps = store::timeline(&mut c.handle(), r.id).await?;
-            items.push(request_value(&r, Some(steps)));
+            items.push(request_value(r, Some(steps)));
         }
     } else {
-        items.extend(rows.iter().map(|r| request_value(r, None)));
+        items.extend(rows.into_iter().map(|r| request_value(r, None)));
     }
     Ok(V::List("request", items))
 }
