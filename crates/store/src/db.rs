@@ -277,6 +277,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0024_volunteers.sql"),
         postgres: include_str!("../migrations/postgres/0024_volunteers.sql"),
     },
+    Migration {
+        version: 25,
+        sqlite: include_str!("../migrations/sqlite/0025_clue_skips.sql"),
+        postgres: include_str!("../migrations/postgres/0025_clue_skips.sql"),
+    },
 ];
 
 /// What a 503 from the database layer asks a client to wait, in seconds.

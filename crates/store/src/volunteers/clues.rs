@@ -4,7 +4,8 @@
 //! one of the catalogue's `clue_categories` at the volunteer's community. [`award_verified`] is
 //! called by the scheduler's tick and writes one `clue` entry per such event (a unique index
 //! keeps it to one), in the month of the verification, or the current month when that one has
-//! been published meanwhile.
+//! been published meanwhile. An event the reporter's catalogue in force does not pay for is
+//! recorded in `clue_skips` and not looked at again (migration 25).
 
 use std::collections::HashMap;
 
@@ -58,6 +59,11 @@ async fn clue_categories(h: &mut Handle<'_>) -> Result<Vec<String>, Error> {
 /// caller's transaction; an entry the unique index refuses (another instance wrote it) is an
 /// error, so the caller's transaction rolls back and the next tick finds nothing to do.
 pub async fn award_verified(h: &mut Handle<'_>, now: i64) -> Result<u64, Error> {
+    award_batch(h, now, BATCH).await
+}
+
+/// [`award_verified`] looking at no more than `batch` events (the tests' small batches).
+pub async fn award_batch(h: &mut Handle<'_>, now: i64, batch: i64) -> Result<u64, Error> {
     // The passing verification is the first history row that closed the event; a reopened
     // and closed again event earns once (the index on event_id for kind 'clue').
     let codes = clue_categories(h).await?;
@@ -87,11 +93,12 @@ pub async fn award_verified(h: &mut Handle<'_>, now: i64) -> Result<u64, Error> 
              WHERE v.status = 'active' AND v.user_id IS NOT NULL AND e.category_code IN ({list}) \
              AND e.reported_at >= COALESCE(v.decided_at, v.applied_at) \
              AND NOT EXISTS (SELECT 1 FROM points_ledger pl WHERE pl.event_id = e.id AND pl.kind = 'clue') \
+             AND NOT EXISTS (SELECT 1 FROM clue_skips s WHERE s.event_id = e.id) \
              GROUP BY e.id, e.number, e.category_code, v.id, v.path, v.community_id \
              ORDER BY e.id LIMIT $1"
         );
         rows.extend(
-            q!(h, fetch_all, Candidate, sqlx::AssertSqlSafe(sql), BATCH).map_err(sql_error)?,
+            q!(h, fetch_all, Candidate, sqlx::AssertSqlSafe(sql), batch).map_err(sql_error)?,
         );
     }
     rows.sort_by_key(|c| c.event_id);
@@ -105,13 +112,17 @@ pub async fn award_verified(h: &mut Handle<'_>, now: i64) -> Result<u64, Error> 
             let (_, cat) = catalogue::in_force(h, &c.path).await?;
             catalogues.insert(c.path.clone(), cat);
         }
-        let Some(cat) = catalogues.get(&c.path) else {
-            continue;
-        };
-        if !cat.clue_categories.contains(&c.category_code) {
-            continue;
-        }
-        let Some(points) = cat.clue_points() else {
+        let points = catalogues
+            .get(&c.path)
+            .filter(|cat| cat.clue_categories.contains(&c.category_code))
+            .and_then(Catalogue::clue_points);
+        let Some(points) = points else {
+            // Not paid for where the reporter serves: decided once, so that such events cannot
+            // fill every batch.
+            q!(h, execute,
+                "INSERT INTO clue_skips (event_id, at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING",
+                c.event_id, now)
+            .map_err(sql_error)?;
             continue;
         };
         let mut month = ledger::month_at(c.verified_at)?;

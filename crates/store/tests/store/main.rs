@@ -213,6 +213,7 @@ fn columns_of_pg_migration() -> Columns {
         include_str!("../../migrations/postgres/0022_assessment.sql"),
         include_str!("../../migrations/postgres/0023_work_days.sql"),
         include_str!("../../migrations/postgres/0024_volunteers.sql"),
+        include_str!("../../migrations/postgres/0025_clue_skips.sql"),
     ]
     .join("\n");
     let mut out = Columns::new();

@@ -8,11 +8,13 @@ use axum::http::{Method, StatusCode};
 use serde_json::json;
 use wangge_domain::System;
 use wangge_domain::event::Action;
+use wangge_domain::volunteers::catalogue::Catalogue;
 use wangge_domain::volunteers::ledger::Kind;
 use wangge_domain::volunteers::register::Post;
 use wangge_store::audit::Actor;
 use wangge_store::volunteers::ledger::{self, NewEntry};
 use wangge_store::volunteers::register::{self, NewVolunteer};
+use wangge_store::volunteers::{catalogue, clues};
 use wangge_store::{Db, nodes, now_ms};
 use wangge_web::scheduler;
 
@@ -219,6 +221,52 @@ async fn vol_points_a_verified_clue_earns_five_once() {
     let mut c = f.state.db.conn().await.unwrap();
     let (n, breaks) = ledger::verify(&mut c.handle()).await.unwrap();
     assert_eq!((n, breaks.len()), (3, 0));
+}
+
+/// Events that another street's catalogue pays for as clues, but the reporter's does not, are
+/// looked at once: before, 500 of them filled every batch and the clues behind never earned.
+#[tokio::test]
+async fn vol_points_unpaid_clues_do_not_starve_the_rest() {
+    let f = fixture_nov().await;
+    let v = enrol(&f, VIL_A, "张三", "1栋", Post::Volunteer, Some("vol_a")).await;
+    {
+        let mut c = f.state.db.conn().await.unwrap();
+        let h = &mut c.handle();
+        let street = nodes::by_code(h, &System::acting().scope(), "350102002000")
+            .await
+            .unwrap();
+        let mut cat = Catalogue::seed();
+        cat.clue_categories.push("SR01".into());
+        catalogue::save_version(h, &street, &cat, "试行", &Actor::system("测试"), now_ms())
+            .await
+            .unwrap();
+    }
+    for _ in 0..3 {
+        verified_event(&f, "SR01", "vol_a").await;
+    }
+    let clue = verified_event(&f, "ZA01", "vol_a").await;
+    let award = || async {
+        let mut tx = f.state.db.begin().await.unwrap();
+        let n = clues::award_batch(&mut tx.handle(), f.state.now(), 2)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        n
+    };
+    // Batches of two: the first holds two unpaid events, the next the third and the clue.
+    assert_eq!(award().await, 0);
+    assert_eq!(award().await, 1, "{clue} earns on the second batch");
+    let entries = clue_entries(&f).await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!((entries[0].0, entries[0].1), (v, 5));
+    // Nothing is looked at twice, and the three unpaid events are recorded as such.
+    assert_eq!(award().await, 0);
+    let sql = "SELECT CAST(COUNT(*) AS BIGINT) FROM clue_skips";
+    let skipped: i64 = match &f.state.db {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+    };
+    assert_eq!(skipped, 3);
 }
 
 #[tokio::test]
