@@ -16,6 +16,7 @@ mod handling;
 mod imports;
 mod intake;
 mod nav;
+mod open311;
 mod privacy;
 mod residents;
 mod transfer;
@@ -36,6 +37,7 @@ use std::sync::LazyLock;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -64,6 +66,45 @@ impl Lang {
             Some("en") => Lang::En,
             _ => Lang::Zh,
         }
+    }
+
+    /// For clients that keep no cookie of ours (Open311 apps): the `lang` cookie when there is
+    /// one, else the language of highest weight in `Accept-Language`, else Chinese. Pages keep
+    /// [`Lang::from_parts`]: a browser's own language must not switch them.
+    pub fn negotiate(headers: &HeaderMap) -> Lang {
+        if let Some(c) = crate::auth::cookie(headers, "lang") {
+            return if c == "en" { Lang::En } else { Lang::Zh };
+        }
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language)
+            .unwrap_or(Lang::Zh)
+    }
+
+    /// `zh-CN,en;q=0.8` → Chinese; `en-US,zh;q=0.5` → English; neither named → none. The first of
+    /// equal weights wins; a weight of 0 refuses the language.
+    pub fn from_accept_language(value: &str) -> Option<Lang> {
+        let mut best: Option<(f32, Lang)> = None;
+        for range in value.split(',').take(32) {
+            let mut parts = range.split(';');
+            let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let weight = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = if tag == "en" || tag.starts_with("en-") {
+                Lang::En
+            } else if tag == "zh" || tag.starts_with("zh-") {
+                Lang::Zh
+            } else {
+                continue;
+            };
+            if weight > 0.0 && best.is_none_or(|(w, _)| weight > w) {
+                best = Some((weight, lang));
+            }
+        }
+        best.map(|(_, l)| l)
     }
 }
 
@@ -165,6 +206,7 @@ pub fn all_entries() -> impl Iterator<Item = &'static (&'static str, &'static st
         .chain(vol_activities::ENTRIES)
         .chain(vol_points::ENTRIES)
         .chain(vol_gifts::ENTRIES)
+        .chain(open311::ENTRIES)
 }
 
 /// (key, 中文, English)
@@ -435,6 +477,7 @@ pub const ENTRIES: &[(&str, &str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     #[test]
     fn keys_are_unique_and_both_languages_filled() {
@@ -463,6 +506,24 @@ mod tests {
         assert!(!zh.contains("no event"), "{zh}");
         assert_eq!(Tr::new(Lang::En).error(&e), "no event SJ20250101-000001");
         assert!(all_entries().all(|(k, _, _)| !k.starts_with("err.")));
+    }
+
+    #[test]
+    fn accept_language_picks_the_weightiest_of_ours() {
+        let l = Lang::from_accept_language;
+        assert_eq!(l("en-US,en;q=0.9"), Some(Lang::En));
+        assert_eq!(l("zh-CN,zh;q=0.9,en;q=0.8"), Some(Lang::Zh));
+        assert_eq!(l("fr, en;q=0.5, zh;q=0.7"), Some(Lang::Zh));
+        assert_eq!(l("zh;q=0, en-GB"), Some(Lang::En));
+        assert_eq!(l("english, zhx, fr"), None);
+        assert_eq!(l(""), None);
+        let mut h = HeaderMap::new();
+        assert_eq!(Lang::negotiate(&h), Lang::Zh);
+        h.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("en"));
+        assert_eq!(Lang::negotiate(&h), Lang::En);
+        // The switch a person made wins over what their browser says.
+        h.insert(header::COOKIE, HeaderValue::from_static("lang=zh"));
+        assert_eq!(Lang::negotiate(&h), Lang::Zh);
     }
 
     /// Every `t.s("…")` in a template names a key of the table.

@@ -186,6 +186,11 @@ impl AppState {
         }
     }
 
+    /// The category tree as last read (by the locate refresher, or any event operation).
+    pub fn category_list(&self) -> Arc<Vec<events::Category>> {
+        self.categories().list
+    }
+
     /// The live Open311 key with this secret. Only keys found are remembered, so guessing
     /// secrets neither fills the memory nor skips the database.
     pub async fn open311_key(&self, secret: &str) -> Result<Option<ApiKey>, wangge_domain::Error> {

@@ -10,6 +10,7 @@ use wangge_domain::{Error, Sensitive};
 use wangge_store::events::{Caller, Source};
 
 use super::*;
+use crate::i18n::{Lang, Tr};
 use crate::intake::{self, GridHint, ReportRequest};
 use crate::state::AppState;
 
@@ -55,7 +56,8 @@ pub(super) async fn post_top(
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|v| !v.is_empty());
-    match create_request(&state, &params, idempotency).await {
+    let tr = Tr::new(Lang::negotiate(&headers));
+    match create_request(&state, &params, idempotency, tr).await {
         Ok(Ok(v)) => reply(format, StatusCode::OK, "service_requests", &v),
         Ok(Err((status, message))) => error_reply(format, status, &message),
         Err(e) => domain_error(format, &e, true),
@@ -94,6 +96,7 @@ pub(super) async fn create_request(
     state: &AppState,
     params: &Params,
     idempotency: Option<&str>,
+    tr: Tr,
 ) -> Result<Result<V, Refusal>, Error> {
     let refuse = |status: u16, m: &str| Ok(Err((status, m.to_string())));
     let Some(secret) = params.get("api_key") else {
@@ -212,16 +215,12 @@ pub(super) async fn create_request(
         .final_due_at
         .or(e.due_at)
         .and_then(|d| format_rfc3339(d).ok());
-    let notice = match expected {
-        Some(t) => format!(
-            "已登记为事件 {}，由{}办理，预计 {t} 前办结 (registered; expected to be resolved by {t})",
-            reported.number, e.holder_label
-        ),
-        None => format!(
-            "已登记为事件 {}，由{}办理 (registered)",
-            reported.number, e.holder_label
-        ),
-    };
+    let notice = match &expected {
+        Some(t) => tr.s("o311.notice.registered_due").replace("{t}", t),
+        None => tr.s("o311.notice.registered").to_string(),
+    }
+    .replace("{number}", &reported.number)
+    .replace("{holder}", &e.holder_label);
     Ok(Ok(V::List(
         "request",
         vec![V::Obj(vec![

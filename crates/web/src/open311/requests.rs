@@ -1,7 +1,9 @@
 //! `GET requests` and `GET requests/{id}`: events as public requests, with their public history on request.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use wangge_domain::Error;
 use wangge_domain::deadline::format_rfc3339;
@@ -9,45 +11,69 @@ use wangge_domain::event::Status;
 use wangge_store::open311::{self as store, PublicRequest, RequestFilter};
 
 use super::*;
+use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
 
 pub(super) fn open_or_closed(r: &PublicRequest) -> &'static str {
     if r.is_open() { "open" } else { "closed" }
 }
 
-pub(super) fn notice(r: &PublicRequest) -> Option<String> {
+pub(super) fn notice(r: &PublicRequest, tr: Tr) -> Option<String> {
     // The case's own limit; a level's due time stands in only when no calendar year is missing,
     // since with one missing the case may well run past it.
     let expected = r
         .final_due_at
         .or(r.due_at.filter(|_| !r.calendar_missing))
         .and_then(|d| format_rfc3339(d).ok());
-    match r.status {
-        Status::Closed => Some("已办结 (closed)".to_string()),
-        Status::Rejected => Some("不予受理 (not accepted)".to_string()),
-        Status::Cancelled => Some("已作废 (cancelled)".to_string()),
-        Status::Merged => Some("已合并到另一事件 (merged into another request)".to_string()),
+    let key = match r.status {
+        Status::Closed => "o311.notice.closed",
+        Status::Rejected => "o311.notice.rejected",
+        Status::Cancelled => "o311.notice.cancelled",
+        Status::Merged => "o311.notice.merged",
         _ => match (expected, r.calendar_missing) {
-            (Some(t), _) => Some(format!(
-                "按规定时限办理，预计 {t} 前办结 (expected to be resolved by {t})"
-            )),
-            (None, true) => Some(
-                "办理期限待定：节假日日历尚未录入 (the due time awaits the holiday calendar)"
-                    .to_string(),
-            ),
-            (None, false) => None,
+            (Some(t), _) => return Some(tr.s("o311.notice.expected").replace("{t}", &t)),
+            (None, true) => "o311.notice.no_calendar",
+            (None, false) => return None,
         },
-    }
+    };
+    Some(tr.s(key).to_string())
 }
 
-pub(super) fn request_value(r: PublicRequest, history: Option<Vec<store::PublicStep>>) -> V {
+/// The category names in English by code, when the answer is in English and the category has
+/// one (the rows carry the Chinese name, which the Chinese answer shows).
+async fn english_names(state: &AppState, tr: Tr) -> Result<Option<HashMap<String, String>>, Error> {
+    if tr.lang != Lang::En {
+        return Ok(None);
+    }
+    let mut c = state.db.conn().await?;
+    state.refresh_categories(&mut c.handle()).await?;
+    Ok(Some(
+        state
+            .category_list()
+            .iter()
+            .filter(|c| !c.name_en.trim().is_empty())
+            .map(|c| (c.code.clone(), c.name_en.clone()))
+            .collect(),
+    ))
+}
+
+pub(super) fn request_value(
+    r: PublicRequest,
+    history: Option<Vec<store::PublicStep>>,
+    tr: Tr,
+    english: Option<&HashMap<String, String>>,
+) -> V {
     // The row is the answer's: its text moves into the value rather than being copied.
-    let (status, notice) = (open_or_closed(&r), notice(&r));
+    let (status, notice) = (open_or_closed(&r), notice(&r, tr));
+    let name = match english.and_then(|m| m.get(&r.category_code)) {
+        Some(en) => en.clone(),
+        None => r.category_name,
+    };
     let mut fields = vec![
         ("service_request_id", V::Str(r.number)),
         ("status", s(status)),
         ("status_notes", opt_s(r.status_note)),
-        ("service_name", V::Str(r.category_name)),
+        ("service_name", V::Str(name)),
         ("service_code", V::Str(r.category_code)),
         ("description", V::Str(r.description)),
         ("agency_responsible", V::Str(r.agency)),
@@ -83,16 +109,21 @@ pub(super) async fn render_requests(
     state: &AppState,
     rows: Vec<PublicRequest>,
     extensions: bool,
+    tr: Tr,
 ) -> Result<V, Error> {
+    let english = english_names(state, tr).await?;
     let mut items = Vec::with_capacity(rows.len());
     if extensions {
         let mut c = state.db.conn().await?;
         for r in rows {
             let steps = store::timeline(&mut c.handle(), r.id).await?;
-            items.push(request_value(r, Some(steps)));
+            items.push(request_value(r, Some(steps), tr, english.as_ref()));
         }
     } else {
-        items.extend(rows.into_iter().map(|r| request_value(r, None)));
+        items.extend(
+            rows.into_iter()
+                .map(|r| request_value(r, None, tr, english.as_ref())),
+        );
     }
     Ok(V::List("request", items))
 }
@@ -103,14 +134,19 @@ pub(super) fn wants_extensions(params: &Params) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
 }
 
-pub(super) async fn list_requests(state: &AppState, format: Format, params: &Params) -> Response {
+pub(super) async fn list_requests(
+    state: &AppState,
+    format: Format,
+    params: &Params,
+    tr: Tr,
+) -> Response {
     let extensions = wants_extensions(params);
     let rows = match find_requests(state, params).await {
         Ok(Ok(rows)) => rows,
         Ok(Err(message)) => return bad(format, &message),
         Err(e) => return domain_error(format, &e, false),
     };
-    match render_requests(state, rows, extensions).await {
+    match render_requests(state, rows, extensions, tr).await {
         Ok(v) => reply(format, StatusCode::OK, "service_requests", &v),
         Err(e) => domain_error(format, &e, false),
     }
@@ -249,7 +285,9 @@ pub(super) async fn get_request(
     State(state): State<AppState>,
     Path(file): Path<String>,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
 ) -> Response {
+    let tr = Tr::new(Lang::negotiate(&headers));
     let Some((id, format)) = split_format(&file) else {
         return unknown_format(&file);
     };
@@ -263,10 +301,12 @@ pub(super) async fn get_request(
     }
     .await;
     match found {
-        Ok(Some(r)) => match render_requests(&state, vec![r], wants_extensions(&params)).await {
-            Ok(v) => reply(format, StatusCode::OK, "service_requests", &v),
-            Err(e) => domain_error(format, &e, false),
-        },
+        Ok(Some(r)) => {
+            match render_requests(&state, vec![r], wants_extensions(&params), tr).await {
+                Ok(v) => reply(format, StatusCode::OK, "service_requests", &v),
+                Err(e) => domain_error(format, &e, false),
+            }
+        }
         Ok(None) => error_reply(format, 404, &format!("no service request {id}")),
         Err(e) => domain_error(format, &e, false),
     }

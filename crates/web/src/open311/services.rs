@@ -1,20 +1,23 @@
 //! Discovery, the services (categories that take new reports) and their definitions.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use wangge_domain::Error;
 use wangge_store::events;
 
 use super::requests::list_requests;
 use super::*;
+use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
 
 pub(super) async fn get_top(
     State(state): State<AppState>,
     Path(file): Path<String>,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
 ) -> Response {
+    let tr = Tr::new(Lang::negotiate(&headers));
     let Some((name, format)) = split_format(&file) else {
         return unknown_format(&file);
     };
@@ -23,25 +26,19 @@ pub(super) async fn get_top(
         Err(r) => return *r,
     };
     match name {
-        "discovery" => discovery(&state, format),
-        "services" => services(&state, format).await,
-        "requests" => list_requests(&state, format, &params).await,
+        "discovery" => discovery(&state, format, tr),
+        "services" => services(&state, format, tr).await,
+        "requests" => list_requests(&state, format, &params, tr).await,
         _ => error_reply(format, 404, &format!("no resource {name}")),
     }
 }
 
-pub(super) fn discovery(state: &AppState, format: Format) -> Response {
+pub(super) fn discovery(state: &AppState, format: Format, tr: Tr) -> Response {
     let base = state.config.public_url.trim_end_matches('/').to_string();
     let v = V::Obj(vec![
         ("changeset", s(CHANGESET)),
-        (
-            "contact",
-            s(format!("网格化服务管理中心 (grid service centre): {base}")),
-        ),
-        (
-            "key_service",
-            s("API 密钥由系统管理员签发 (api_key is issued by the administrator of this platform)"),
-        ),
+        ("contact", s(tr.s("o311.contact").replace("{base}", &base))),
+        ("key_service", s(tr.s("o311.key_service"))),
         (
             "endpoints",
             V::List(
@@ -68,22 +65,21 @@ pub(super) async fn categories(state: &AppState) -> Result<Vec<events::Category>
     events::open_categories(&mut c.handle()).await
 }
 
-pub(super) fn service_value(c: &events::Category, group: &str) -> V {
+pub(super) fn service_value(c: &events::Category, group: &str, tr: Tr) -> V {
+    let name = tr.name(&c.name, &c.name_en);
     V::Obj(vec![
         ("service_code", s(&c.code)),
-        ("service_name", s(&c.name)),
-        (
-            "description",
-            s(format!("{group} · {} ({})", c.name, c.name_en)),
-        ),
+        ("service_name", s(name)),
+        ("description", s(format!("{group} · {name}"))),
         ("metadata", V::Bool(true)),
         ("type", s("realtime")),
+        // Search terms: both names, whichever language the answer is in.
         ("keywords", s(format!("{}, {}, {group}", c.name, c.name_en))),
         ("group", s(group)),
     ])
 }
 
-pub(super) async fn services(state: &AppState, format: Format) -> Response {
+pub(super) async fn services(state: &AppState, format: Format, tr: Tr) -> Response {
     let all = match categories(state).await {
         Ok(a) => a,
         Err(e) => return domain_error(format, &e, false),
@@ -91,13 +87,13 @@ pub(super) async fn services(state: &AppState, format: Format) -> Response {
     let group_of = |c: &events::Category| {
         all.iter()
             .find(|p| Some(&p.code) == c.parent_code.as_ref())
-            .map(|p| p.name.clone())
+            .map(|p| tr.name(&p.name, &p.name_en).to_string())
             .unwrap_or_default()
     };
     let items = all
         .iter()
         .filter(|c| c.parent_code.is_some())
-        .map(|c| service_value(c, &group_of(c)))
+        .map(|c| service_value(c, &group_of(c), tr))
         .collect();
     reply(
         format,
@@ -137,7 +133,9 @@ pub(super) fn attribute(
 }
 
 /// The attributes every service takes.
-pub(super) fn attributes() -> V {
+pub(super) fn attributes(tr: Tr) -> V {
+    let urgency = |key: &'static str| (key, tr.s(&format!("o311.urgency.{key}")).to_string());
+    let values = [urgency("normal"), urgency("urgent"), urgency("emergency")];
     V::List(
         "attribute",
         vec![
@@ -145,19 +143,15 @@ pub(super) fn attributes() -> V {
                 "urgency",
                 "singlevaluelist",
                 1,
-                "紧急程度 (urgency); 默认为一般 (normal)",
+                tr.s("o311.attr.urgency"),
                 "normal, urgent or emergency",
-                vec![
-                    ("normal", "一般"),
-                    ("urgent", "紧急"),
-                    ("emergency", "特急"),
-                ],
+                values.iter().map(|(k, n)| (*k, n.as_str())).collect(),
             ),
             attribute(
                 "grid",
                 "string",
                 2,
-                "网格编码：未提供 lat/long 时据此分派 (the grid code that routes a request given without lat/long)",
+                tr.s("o311.attr.grid"),
                 "a 15-digit grid code, e.g. 350102001001001",
                 Vec::new(),
             ),
@@ -165,7 +159,7 @@ pub(super) fn attributes() -> V {
                 "submission_key",
                 "string",
                 3,
-                "提交键：同一键重复提交只登记一次 (a client key that makes a repeated submission create one request)",
+                tr.s("o311.attr.submission_key"),
                 "up to 128 characters",
                 Vec::new(),
             ),
@@ -176,7 +170,9 @@ pub(super) fn attributes() -> V {
 pub(super) async fn get_service(
     State(state): State<AppState>,
     Path(file): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
+    let tr = Tr::new(Lang::negotiate(&headers));
     let Some((code, format)) = split_format(&file) else {
         return unknown_format(&file);
     };
@@ -191,7 +187,7 @@ pub(super) async fn get_service(
         Some(c) => {
             let v = V::Obj(vec![
                 ("service_code", s(&c.code)),
-                ("attributes", attributes()),
+                ("attributes", attributes(tr)),
             ]);
             reply(format, StatusCode::OK, "service_definition", &v)
         }

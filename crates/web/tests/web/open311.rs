@@ -226,6 +226,99 @@ async fn discovery_and_services_in_both_formats() {
     assert_error(s, &e, 404);
 }
 
+/// A JSON answer in the language `Accept-Language` asks for.
+async fn get_json_in(f: &Fixture, uri: &str, lang: &str) -> Value {
+    let req = Request::builder()
+        .uri(uri)
+        .header(header::ACCEPT_LANGUAGE, lang)
+        .body(Body::empty())
+        .unwrap();
+    let (s, _, body) = fetch(f, req).await;
+    assert_eq!(s, StatusCode::OK, "{uri}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+fn has_han(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// What a client shows to residents is in one language: Chinese unless `Accept-Language` asks
+/// for English, never the two run together.
+#[tokio::test]
+async fn answers_speak_the_language_asked_for() {
+    let (f, key) = fixture().await;
+    let zh = get_json_in(&f, "/open311/v2/discovery.json", "zh-CN,en;q=0.5").await;
+    let en = get_json_in(&f, "/open311/v2/discovery.json", "en-US,en;q=0.9").await;
+    assert_eq!(
+        zh["contact"],
+        get_json(&f, "/open311/v2/discovery.json").await.1["contact"]
+    );
+    for field in ["contact", "key_service"] {
+        let (z, e) = (zh[field].as_str().unwrap(), en[field].as_str().unwrap());
+        assert!(has_han(z) && !z.contains(" ("), "{z}");
+        assert!(!has_han(e), "{e}");
+    }
+    let services = get_json_in(&f, "/open311/v2/services.json", "en").await;
+    let sr01 = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["service_code"] == "SR01")
+        .unwrap();
+    assert_eq!(sr01["service_name"], "Exposed rubbish");
+    let def = get_json_in(&f, "/open311/v2/services/SR01.json", "en").await;
+    let urgency = &def["attributes"][0];
+    assert!(
+        !has_han(urgency["description"].as_str().unwrap()),
+        "{urgency}"
+    );
+    assert_eq!(urgency["values"][1]["name"], "Urgent");
+
+    // Posted in English: the notice is English; read back in Chinese, Chinese.
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/open311/v2/requests.json")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT_LANGUAGE, "en")
+        .body(Body::from(form_string(&[
+            ("api_key", &key),
+            ("service_code", "SR01"),
+            ("lat", "26.05"),
+            ("long", "119.05"),
+            ("description", "路边有垃圾"),
+        ])))
+        .unwrap();
+    let (s, _, body) = fetch(&f, req).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let posted: Value = serde_json::from_str(&body).unwrap();
+    let id = posted[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let notice = posted[0]["service_notice"].as_str().unwrap();
+    assert!(
+        notice.starts_with(&format!("Registered as event {id}")),
+        "{notice}"
+    );
+    let uri = format!("/open311/v2/requests/{id}.json");
+    let zh = get_json_in(&f, &uri, "zh").await;
+    let en = get_json_in(&f, &uri, "en").await;
+    assert_eq!(zh[0]["service_name"], "暴露垃圾");
+    assert_eq!(en[0]["service_name"], "Exposed rubbish");
+    let (z, e) = (
+        zh[0]["service_notice"].as_str().unwrap(),
+        en[0]["service_notice"].as_str().unwrap(),
+    );
+    assert!(
+        z.starts_with("按规定时限办理") && !z.contains("expected"),
+        "{z}"
+    );
+    assert!(
+        e.starts_with("Handled within the set time") && !has_han(e),
+        "{e}"
+    );
+}
+
 #[tokio::test]
 async fn malformed_posts_are_refused_and_write_nothing() {
     let (f, key) = fixture().await;
