@@ -67,10 +67,9 @@ pub async fn sums(
          AS seconds_today, \
          CAST(SUM(CASE WHEN day >= $3 AND workday = 1 THEN logged_in ELSE 0 END) AS BIGINT) AS login_days, \
          CAST(SUM(CASE WHEN day >= $3 AND day = $7 THEN logged_in ELSE 0 END) AS BIGINT) AS logged_in_today \
-         FROM work_days WHERE worker_id IN (SELECT u.id FROM users u JOIN nodes n ON n.id = u.node_id \
-         WHERE {} AND u.role = 'worker' AND u.active) \
+         FROM work_days WHERE worker_id IN ({}) \
          AND day >= $4 AND day <= $5 GROUP BY worker_id",
-        super::progress::in_range(h, "n.path")
+        super::progress::workers_of(h)
     );
     let (lo, hi) = super::progress::under(prefix);
     let rows = q!(
